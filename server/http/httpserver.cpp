@@ -1,0 +1,244 @@
+#include "httpserver.h"
+
+#include "errorresponse.h"
+#include "telemetry/logging.h"
+#include "telemetry/trace.h"
+
+#include <QHttpServerRequest>
+#include <QPointer>
+#include <QTcpServer>
+#include <QTcpSocket>
+#include <QtConcurrent>
+
+#include <chrono>
+
+namespace pomelo {
+
+namespace {
+
+QByteArray methodName(QHttpServerRequest::Method m)
+{
+    switch (m) {
+    case QHttpServerRequest::Method::Get:
+        return QByteArrayLiteral("GET");
+    case QHttpServerRequest::Method::Put:
+        return QByteArrayLiteral("PUT");
+    case QHttpServerRequest::Method::Delete:
+        return QByteArrayLiteral("DELETE");
+    case QHttpServerRequest::Method::Post:
+        return QByteArrayLiteral("POST");
+    case QHttpServerRequest::Method::Head:
+        return QByteArrayLiteral("HEAD");
+    case QHttpServerRequest::Method::Options:
+        return QByteArrayLiteral("OPTIONS");
+    case QHttpServerRequest::Method::Patch:
+        return QByteArrayLiteral("PATCH");
+    case QHttpServerRequest::Method::Connect:
+        return QByteArrayLiteral("CONNECT");
+    case QHttpServerRequest::Method::Trace:
+        return QByteArrayLiteral("TRACE");
+    default:
+        return QByteArrayLiteral("UNKNOWN");
+    }
+}
+
+QByteArray reasonPhrase(int status)
+{
+    switch (status) {
+    case 200:
+        return QByteArrayLiteral("OK");
+    case 201:
+        return QByteArrayLiteral("Created");
+    case 202:
+        return QByteArrayLiteral("Accepted");
+    case 204:
+        return QByteArrayLiteral("No Content");
+    case 400:
+        return QByteArrayLiteral("Bad Request");
+    case 401:
+        return QByteArrayLiteral("Unauthorized");
+    case 403:
+        return QByteArrayLiteral("Forbidden");
+    case 404:
+        return QByteArrayLiteral("Not Found");
+    case 405:
+        return QByteArrayLiteral("Method Not Allowed");
+    case 408:
+        return QByteArrayLiteral("Request Timeout");
+    case 409:
+        return QByteArrayLiteral("Conflict");
+    case 413:
+        return QByteArrayLiteral("Payload Too Large");
+    case 429:
+        return QByteArrayLiteral("Too Many Requests");
+    case 500:
+        return QByteArrayLiteral("Internal Server Error");
+    case 502:
+        return QByteArrayLiteral("Bad Gateway");
+    case 503:
+        return QByteArrayLiteral("Service Unavailable");
+    default:
+        return QByteArrayLiteral("Status");
+    }
+}
+
+/// What the server needs to finish a request after its handler ran (possibly on another thread).
+struct Exchange
+{
+    HttpRequest request;
+    QString route; ///< matched pattern, or "unmatched" — bounded label cardinality for metrics
+    bool keepAlive = true;
+    Span span;
+    std::chrono::steady_clock::time_point start;
+};
+
+HttpResponse runHandler(const HttpHandler &handler, const HttpRequest &request, Span &span)
+{
+    try {
+        return handler(request);
+    } catch (const Error &e) {
+        // Domain errors are expected outcomes: the client gets the catalog message, the log the
+        // detail.
+        if (static_cast<int>(e.code()) >= 5000)
+            qCWarning(lcHttp).noquote()
+                << "request failed:" << static_cast<int>(e.code()) << e.detail();
+        span.setAttribute(QStringLiteral("error.code"), static_cast<int>(e.code()));
+        return errorResponse(e.code(), request);
+    } catch (const std::exception &e) {
+        qCCritical(lcHttp).noquote() << "unhandled exception in" << request.path << ":" << e.what();
+        span.setError(QStringLiteral("unhandled exception"));
+        return errorResponse(ErrorCode::Internal, request);
+    }
+}
+
+} // namespace
+
+HttpServer::HttpServer(Options options, QObject *parent)
+    : QAbstractHttpServer(parent)
+    , m_options(options)
+{
+    m_pool.setMaxThreadCount(std::max(1, m_options.workerThreads));
+    // Worker threads live as long as the server: each keeps its own Redis and database connection.
+    m_pool.setExpiryTimeout(-1);
+}
+
+HttpServer::~HttpServer()
+{
+    shutdown(5000);
+}
+
+void HttpServer::shutdown(int timeoutMs)
+{
+    const QList<QTcpServer *> tcpServers = servers();
+    for (QTcpServer *s : tcpServers)
+        s->close();
+    m_pool.waitForDone(timeoutMs);
+}
+
+bool HttpServer::handleRequest(const QHttpServerRequest &qreq, QTcpSocket *socket)
+{
+    auto ex = std::make_shared<Exchange>();
+    ex->start = std::chrono::steady_clock::now();
+    HttpRequest &req = ex->request;
+    req.method = methodName(qreq.method());
+    req.path = qreq.url().path();
+    req.query = qreq.query();
+    req.headers = qreq.headers();
+    req.body = qreq.body();
+    req.remoteAddress = qreq.remoteAddress();
+
+    const QByteArray connection = req.header("Connection").toLower();
+    ex->keepAlive = !connection.contains("close");
+
+    // An incoming traceparent continues the caller's trace; a malformed one is ignored (new root).
+    const auto parent = SpanContext::fromTraceparent(req.header("traceparent"));
+    const Router::Match match = m_router.match(req.method, req.path);
+    ex->route = match.route ? match.route->pattern : QStringLiteral("unmatched");
+    ex->span = Span(QString::fromLatin1(req.method) + u' ' + ex->route, SpanKind::Server,
+                    parent.value_or(SpanContext {}));
+    ex->span.setAttribute(QStringLiteral("http.method"), QString::fromLatin1(req.method));
+    ex->span.setAttribute(QStringLiteral("http.route"), ex->route);
+    req.traceId = ex->span.traceId().toString();
+    req.traceparent = QString::fromLatin1(ex->span.context().toTraceparent());
+
+    QPointer<QTcpSocket> sock(socket);
+    auto respond = [this, ex, sock](HttpResponse response) {
+        const double seconds =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - ex->start).count();
+        ex->span.setAttribute(QStringLiteral("http.status_code"), response.status);
+        if (response.status >= 500)
+            ex->span.setError(QStringLiteral("HTTP ") + QString::number(response.status));
+        ex->span.end();
+        qCInfo(lcHttp).noquote() << ex->request.method << ex->request.path << response.status
+                                 << QString::number(seconds * 1000.0, 'f', 2) + QStringLiteral("ms")
+                                 << ex->request.traceId;
+        if (m_observer)
+            m_observer(ex->request.method, ex->route, response.status, seconds);
+        if (!sock)
+            return; // the client went away; the outcome is logged, nothing to write
+        QByteArray out;
+        out.reserve(256 + response.body.size());
+        out += "HTTP/1.1 " + QByteArray::number(response.status) + ' '
+            + reasonPhrase(response.status) + "\r\n";
+        if (!response.body.isEmpty() || response.status != 204)
+            out += "Content-Type: " + response.contentType + "\r\n";
+        out += "Content-Length: " + QByteArray::number(response.body.size()) + "\r\n";
+        out += "X-Trace-Id: " + ex->request.traceId.toLatin1() + "\r\n";
+        for (const auto &h : std::as_const(response.headers))
+            out += h.first + ": " + h.second + "\r\n";
+        if (!ex->keepAlive)
+            out += "Connection: close\r\n";
+        out += "\r\n";
+        if (ex->request.method != "HEAD")
+            out += response.body;
+        sock->write(out);
+        if (!ex->keepAlive)
+            sock->disconnectFromHost();
+    };
+
+    if (!match.route) {
+        if (match.pathKnown) {
+            HttpResponse r = errorResponse(ErrorCode::MethodNotAllowed, req);
+            r.headers.append({QByteArrayLiteral("Allow"), match.allowedMethods.join(", ")});
+            respond(std::move(r));
+        } else {
+            respond(errorResponse(ErrorCode::NotFound, req));
+        }
+        return true;
+    }
+    req.pathParams = match.params;
+
+    if (match.route->mode == HandlerMode::Inline) {
+        ContextScope scope(ex->span.context());
+        respond(runHandler(match.route->handler, req, ex->span));
+        return true;
+    }
+
+    // Bounded: busy workers plus a fixed queue. Beyond that the answer is 503 at once, so a flood
+    // cannot grow memory or latency without bound.
+    if (m_inFlight.load() >= m_options.workerThreads + m_options.maxQueued) {
+        respond(errorResponse(ErrorCode::DependencyUnavailable, req));
+        return true;
+    }
+    ++m_inFlight;
+    const HttpHandler handler = match.route->handler;
+    m_pool.start([this, ex, handler, respond]() mutable {
+        HttpResponse response;
+        {
+            ContextScope scope(ex->span.context());
+            response = runHandler(handler, ex->request, ex->span);
+        }
+        --m_inFlight;
+        QMetaObject::invokeMethod(
+            this, [respond, response]() mutable { respond(std::move(response)); },
+            Qt::QueuedConnection);
+    });
+    return true;
+}
+
+void HttpServer::missingHandler(const QHttpServerRequest &, QTcpSocket *)
+{
+    // handleRequest answers every request itself (404/405 included).
+}
+
+} // namespace pomelo

@@ -1,1 +1,54 @@
 #pragma once
+
+#include "router.h"
+
+#include <QAbstractHttpServer>
+#include <QThreadPool>
+
+#include <atomic>
+
+namespace pomelo {
+
+/// Observer of finished requests (metrics); called on the server's thread.
+using RequestObserver =
+    std::function<void(const QByteArray &method, const QString &route, int status, double seconds)>;
+
+/// The HTTP front of pomelo-server on QtHttpServer 6.4. It owns the routing (QHttpServer's router
+/// is not used: we need the matched *pattern* for metrics, 404 vs 405, and one error mapping),
+/// runs Blocking handlers on a bounded pool, and gives every request a server span, an
+/// `X-Trace-Id` and one log line.
+class HttpServer : public QAbstractHttpServer
+{
+    Q_OBJECT
+
+public:
+    struct Options
+    {
+        int workerThreads = 4;
+        int maxQueued = 256; ///< waiting Blocking requests beyond the busy workers → 503 at once
+    };
+
+    explicit HttpServer(Options options, QObject *parent = nullptr);
+    ~HttpServer() override;
+
+    Router &router() { return m_router; }
+    void setRequestObserver(RequestObserver observer) { m_observer = std::move(observer); }
+
+    /// Stops accepting connections and waits (bounded) for running handlers.
+    void shutdown(int timeoutMs = 10000);
+
+    int inFlight() const { return m_inFlight.load(); }
+
+protected:
+    bool handleRequest(const QHttpServerRequest &request, QTcpSocket *socket) override;
+    void missingHandler(const QHttpServerRequest &request, QTcpSocket *socket) override;
+
+private:
+    Options m_options;
+    Router m_router;
+    QThreadPool m_pool;
+    std::atomic<int> m_inFlight {0};
+    RequestObserver m_observer;
+};
+
+} // namespace pomelo

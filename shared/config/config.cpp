@@ -1,0 +1,503 @@
+#include "config.h"
+
+#include <QFileInfo>
+#include <QRegularExpression>
+#include <QSettings>
+#include <QThread>
+#include <QUrl>
+
+#include <functional>
+
+namespace pomelo {
+
+namespace {
+
+const QString kModules[] = {QStringLiteral("booking"), QStringLiteral("pay"),
+                            QStringLiteral("sandbox"), QStringLiteral("workers"),
+                            QStringLiteral("admin")};
+
+// A validator returns an empty string when the value is acceptable, else what is wrong with it.
+using Validator = std::function<QString(const QString &)>;
+
+QString checkHostPort(const QString &v)
+{
+    const qsizetype colon = v.lastIndexOf(u':');
+    if (colon <= 0)
+        return QStringLiteral("missing the port");
+    QString host = v.left(colon);
+    if (host.startsWith(u'[') && host.endsWith(u']'))
+        host = host.mid(1, host.size() - 2);
+    bool ok = false;
+    const int port = v.mid(colon + 1).toInt(&ok);
+    if (!ok || port < 0 || port > 65535)
+        return QStringLiteral("the port is not a number from 0 to 65535");
+    if (host != QLatin1String("localhost") && QHostAddress(host).isNull())
+        return QStringLiteral("the host is not an IP address or localhost");
+    return {};
+}
+
+QString checkInt(const QString &v, qint64 min, qint64 max)
+{
+    bool ok = false;
+    const qint64 n = v.toLongLong(&ok);
+    if (!ok || v.trimmed() != v || v.startsWith(u'+'))
+        return QStringLiteral("not an integer");
+    if (n < min || n > max)
+        return QStringLiteral("out of range");
+    return {};
+}
+
+QString checkHttpUrl(const QString &v, bool allowEmpty)
+{
+    if (v.isEmpty())
+        return allowEmpty ? QString() : QStringLiteral("empty");
+    const QUrl url(v, QUrl::StrictMode);
+    if (!url.isValid()
+        || (url.scheme() != QLatin1String("http") && url.scheme() != QLatin1String("https"))
+        || url.host().isEmpty())
+        return QStringLiteral("not an http(s) URL");
+    return {};
+}
+
+QString checkRedisUrl(const QString &v)
+{
+    if (v == QLatin1String("embedded"))
+        return {};
+    const QUrl url(v, QUrl::StrictMode);
+    if (!url.isValid())
+        return QStringLiteral("not a URL");
+    if (url.scheme() == QLatin1String("unix"))
+        return url.path().isEmpty() ? QStringLiteral("missing the socket path") : QString();
+    if (url.scheme() != QLatin1String("redis"))
+        return QStringLiteral("unknown scheme");
+    if (url.host().isEmpty())
+        return QStringLiteral("missing the host");
+    if (url.port() == 0)
+        return QStringLiteral("bad port");
+    const QString db = url.path().mid(1);
+    if (!db.isEmpty() && !checkInt(db, 0, 15).isEmpty())
+        return QStringLiteral("the database is not a number from 0 to 15");
+    return {};
+}
+
+QString checkDatabaseUrl(const QString &v)
+{
+    if (v.startsWith(QLatin1String("sqlite:")))
+        return v.size() > 7 ? QString() : QStringLiteral("missing the file path");
+    const QUrl url(v, QUrl::StrictMode);
+    if (!url.isValid()
+        || (url.scheme() != QLatin1String("postgres")
+            && url.scheme() != QLatin1String("postgresql")))
+        return QStringLiteral("unknown scheme");
+    if (url.host().isEmpty())
+        return QStringLiteral("missing the host");
+    if (url.path().size() <= 1)
+        return QStringLiteral("missing the database name");
+    return {};
+}
+
+QString checkModules(const QString &v)
+{
+    const QStringList parts = v.split(u',');
+    for (const QString &p : parts) {
+        if (std::find(std::begin(kModules), std::end(kModules), p.trimmed()) == std::end(kModules))
+            return QStringLiteral("unknown module");
+    }
+    return {};
+}
+
+QString checkSchedule(const QString &v)
+{
+    const QStringList parts = v.split(u',');
+    if (parts.size() > 50)
+        return QStringLiteral("more than 50 attempts");
+    for (const QString &p : parts) {
+        if (!checkInt(p.trimmed(), 1, 7 * 24 * 3600).isEmpty())
+            return QStringLiteral("each delay must be an integer from 1 to 604800");
+    }
+    return {};
+}
+
+struct KeyDef
+{
+    ConfigKey key;
+    Validator validate;
+};
+
+const QList<KeyDef> &keyDefs()
+{
+    static const QList<KeyDef> defs = [] {
+        auto str = [](const char *s) {
+            return QString::fromUtf8(s);
+        };
+        auto intRange = [](qint64 min, qint64 max) {
+            return [min, max](const QString &v) {
+                return checkInt(v, min, max);
+            };
+        };
+        auto oneOf = [](QStringList allowed) {
+            return [allowed](const QString &v) {
+                return allowed.contains(v) ? QString() : QStringLiteral("unknown value");
+            };
+        };
+        auto anything = [](const QString &) {
+            return QString();
+        };
+        QList<KeyDef> d;
+        d.append(
+            {{str("server.listen"), str("127.0.0.1:8080"),
+              str("HOST:PORT (port 0 picks a free one)"), str("address and port to listen on")},
+             checkHostPort});
+        d.append({{str("server.data_dir"), str("./var"), str("a directory path"),
+                   str("SQLite file, embedded Redis, generated keys")},
+                  [](const QString &v) {
+                      return v.isEmpty() ? QStringLiteral("empty") : QString();
+                  }});
+        d.append({{str("server.modules"), str("booking,pay,sandbox,workers,admin"),
+                   str("comma-separated subset of booking,pay,sandbox,workers,admin"),
+                   str("what this instance runs")},
+                  checkModules});
+        d.append({{str("server.public_base_url"), QString(), str("http(s)://host[:port] or empty"),
+                   str("base of callback and notify URLs (default: from server.listen)")},
+                  [](const QString &v) {
+                      return checkHttpUrl(v, true);
+                  }});
+        d.append({{str("server.worker_threads"), str("0"),
+                   str("integer 0..256 (0: 2 x CPU cores, at least 4)"),
+                   str("threads that run blocking request handlers")},
+                  intRange(0, 256)});
+        d.append({{str("server.max_queued_requests"), str("256"), str("integer 1..100000"),
+                   str("requests waiting for a worker before the server answers 503")},
+                  intRange(1, 100000)});
+        d.append({{str("redis.url"), str("embedded"),
+                   str("embedded, redis://[user:pass@]host:port/db or unix:///path"),
+                   str("Redis to use"), true},
+                  checkRedisUrl});
+        d.append({{str("redis.key_prefix"), QString(), str("characters without spaces"),
+                   str("prefix of every Redis key")},
+                  [](const QString &v) {
+                      return v.contains(QRegularExpression(QStringLiteral("\\s")))
+                          ? QStringLiteral("contains white space")
+                          : QString();
+                  }});
+        d.append({{str("database.url"), str("sqlite:{data_dir}/pomelo.db"),
+                   str("sqlite:PATH or postgres://user:pass@host:port/db"), str("database to use"),
+                   true},
+                  checkDatabaseUrl});
+        d.append({{str("pay.order_timeout_seconds"), str("900"), str("integer 1..86400"),
+                   str("delay before an unpaid order is closed")},
+                  intRange(1, 86400)});
+        d.append({{str("booking.expiry_seconds"), str("900"), str("integer 1..86400"),
+                   str("delay before an unsigned booking is cancelled")},
+                  intRange(1, 86400)});
+        d.append({{str("notify.schedule_seconds"),
+                   str("15,15,30,180,600,1200,1800,1800,1800,3600,10800,10800,10800,21600,21600"),
+                   str("comma-separated delays in seconds"), str("merchant notify retries")},
+                  checkSchedule});
+        d.append({{str("notify.timeout_ms"), str("5000"), str("integer 100..60000"),
+                   str("one merchant delivery attempt")},
+                  intRange(100, 60000)});
+        d.append({{str("channels.wechat_base_url"), QString(),
+                   str("http(s) URL or empty (local sandbox)"), str("WeChat Pay API endpoint")},
+                  [](const QString &v) {
+                      return checkHttpUrl(v, true);
+                  }});
+        d.append({{str("channels.ecard_base_url"), QString(),
+                   str("http(s) URL or empty (local sandbox)"), str("campus e-card endpoint")},
+                  [](const QString &v) {
+                      return checkHttpUrl(v, true);
+                  }});
+        d.append({{str("admin.initial_password"), QString(),
+                   str("at least 8 characters, or empty (generated)"),
+                   str("password of the first admin user"), true},
+                  [](const QString &v) {
+                      return !v.isEmpty() && v.size() < 8
+                          ? QStringLiteral("shorter than 8 characters")
+                          : QString();
+                  }});
+        d.append({{str("log.format"), str("text"), str("text or json"), str("log line format")},
+                  oneOf({str("text"), str("json")})});
+        d.append({{str("log.file"), QString(), str("a file path or empty (stderr)"),
+                   str("where logs go")},
+                  anything});
+        d.append({{str("telemetry.otlp_endpoint"), QString(), str("http(s) URL or empty (off)"),
+                   str("OTLP/HTTP collector base URL; spans go to {endpoint}/v1/traces")},
+                  [](const QString &v) {
+                      return checkHttpUrl(v, true);
+                  }});
+        d.append({{str("telemetry.trace_file"), QString(), str("a file path or empty (off)"),
+                   str("spans as JSON lines")},
+                  anything});
+        return d;
+    }();
+    return defs;
+}
+
+const KeyDef *findKey(const QString &name)
+{
+    for (const KeyDef &def : keyDefs()) {
+        if (def.key.name == name)
+            return &def;
+    }
+    return nullptr;
+}
+
+QString envName(const QString &name)
+{
+    QString n = name.toUpper();
+    n.replace(u'.', u'_');
+    return QStringLiteral("POMELO_") + n;
+}
+
+} // namespace
+
+ConfigError::ConfigError(QString key, QString problem)
+    : std::runtime_error(QString(key + QStringLiteral(": ") + problem).toStdString())
+    , m_key(std::move(key))
+    , m_problem(std::move(problem))
+{ }
+
+QString ConfigError::message() const
+{
+    return m_key + QStringLiteral(": ") + m_problem;
+}
+
+const QList<ConfigKey> &configKeys()
+{
+    static const QList<ConfigKey> keys = [] {
+        QList<ConfigKey> k;
+        for (const KeyDef &d : keyDefs())
+            k.append(d.key);
+        return k;
+    }();
+    return keys;
+}
+
+Config::Config()
+{
+    for (const KeyDef &d : keyDefs())
+        m_values.insert(d.key.name, d.key.defaultValue);
+    resolveDerived();
+}
+
+void Config::set(const QString &name, const QString &value)
+{
+    const KeyDef *def = findKey(name);
+    if (!def)
+        throw ConfigError(name, QStringLiteral("unknown key"));
+    const QString problem = def->validate(value);
+    if (!problem.isEmpty()) {
+        // The expected form is safe to print; the value is echoed only for non-secret keys.
+        QString text = problem + QStringLiteral("; expected ") + def->key.expected;
+        if (!def->key.secret)
+            text += QStringLiteral(" (got \"") + value + QStringLiteral("\")");
+        throw ConfigError(name, text);
+    }
+    m_values.insert(name, value);
+}
+
+void Config::resolveDerived()
+{
+    QString db = m_values.value(QStringLiteral("database.url"));
+    db.replace(QStringLiteral("{data_dir}"), m_values.value(QStringLiteral("server.data_dir")));
+    m_values.insert(QStringLiteral("database.url"), db);
+}
+
+Config Config::load(const QString &iniPath, const QStringList &environment,
+                    const QMap<QString, QString> &overrides)
+{
+    Config config;
+    // Re-seed the templated default so a data_dir from any layer reaches it.
+    config.m_values.insert(QStringLiteral("database.url"),
+                           QStringLiteral("sqlite:{data_dir}/pomelo.db"));
+
+    if (!iniPath.isEmpty()) {
+        if (!QFileInfo(iniPath).isReadable())
+            throw ConfigError(QStringLiteral("--config"),
+                              QStringLiteral("cannot read the file ") + iniPath);
+        QSettings ini(iniPath, QSettings::IniFormat);
+        if (ini.status() != QSettings::NoError)
+            throw ConfigError(QStringLiteral("--config"),
+                              QStringLiteral("not a valid INI file: ") + iniPath);
+        const QStringList keys = ini.allKeys();
+        for (const QString &k : keys) {
+            // QSettings names keys "section/key"; keys outside a section land in "General".
+            QString name = k;
+            name.replace(u'/', u'.');
+            config.set(name, ini.value(k).toStringList().join(u','));
+        }
+    }
+
+    for (const QString &kv : environment) {
+        const qsizetype eq = kv.indexOf(u'=');
+        if (eq <= 0 || !kv.startsWith(QLatin1String("POMELO_")))
+            continue;
+        const QString var = kv.left(eq);
+        // Unknown POMELO_* variables are left alone: test harnesses and tools use the prefix too.
+        for (const KeyDef &d : keyDefs()) {
+            if (envName(d.key.name) == var) {
+                config.set(d.key.name, kv.mid(eq + 1));
+                break;
+            }
+        }
+    }
+
+    for (auto it = overrides.cbegin(); it != overrides.cend(); ++it)
+        config.set(it.key(), it.value());
+
+    config.resolveDerived();
+    return config;
+}
+
+QString Config::value(const QString &name) const
+{
+    return m_values.value(name);
+}
+
+QString Config::listenHost() const
+{
+    const QString v = value(QStringLiteral("server.listen"));
+    QString host = v.left(v.lastIndexOf(u':'));
+    if (host.startsWith(u'[') && host.endsWith(u']'))
+        host = host.mid(1, host.size() - 2);
+    return host;
+}
+
+quint16 Config::listenPort() const
+{
+    const QString v = value(QStringLiteral("server.listen"));
+    return static_cast<quint16>(v.mid(v.lastIndexOf(u':') + 1).toUInt());
+}
+
+QHostAddress Config::listenAddress() const
+{
+    const QString host = listenHost();
+    return host == QLatin1String("localhost") ? QHostAddress(QHostAddress::LocalHost)
+                                              : QHostAddress(host);
+}
+
+QString Config::dataDir() const
+{
+    return value(QStringLiteral("server.data_dir"));
+}
+
+QStringList Config::modules() const
+{
+    QStringList list;
+    const QStringList parts = value(QStringLiteral("server.modules")).split(u',');
+    for (const QString &p : parts)
+        list.append(p.trimmed());
+    return list;
+}
+
+bool Config::hasModule(const QString &module) const
+{
+    return modules().contains(module);
+}
+
+QString Config::publicBaseUrl() const
+{
+    const QString v = value(QStringLiteral("server.public_base_url"));
+    if (!v.isEmpty())
+        return v.endsWith(u'/') ? v.chopped(1) : v;
+    QString host = listenHost();
+    if (QHostAddress(host).protocol() == QAbstractSocket::IPv6Protocol)
+        host = u'[' + host + u']';
+    return QStringLiteral("http://") + host + u':' + QString::number(listenPort());
+}
+
+QString Config::redisUrl() const
+{
+    return value(QStringLiteral("redis.url"));
+}
+QString Config::redisKeyPrefix() const
+{
+    return value(QStringLiteral("redis.key_prefix"));
+}
+QString Config::databaseUrl() const
+{
+    return value(QStringLiteral("database.url"));
+}
+int Config::orderTimeoutSeconds() const
+{
+    return value(QStringLiteral("pay.order_timeout_seconds")).toInt();
+}
+int Config::bookingExpirySeconds() const
+{
+    return value(QStringLiteral("booking.expiry_seconds")).toInt();
+}
+
+QList<int> Config::notifyScheduleSeconds() const
+{
+    QList<int> list;
+    const QStringList parts = value(QStringLiteral("notify.schedule_seconds")).split(u',');
+    for (const QString &p : parts)
+        list.append(p.trimmed().toInt());
+    return list;
+}
+
+int Config::notifyTimeoutMs() const
+{
+    return value(QStringLiteral("notify.timeout_ms")).toInt();
+}
+QString Config::wechatBaseUrl() const
+{
+    return value(QStringLiteral("channels.wechat_base_url"));
+}
+QString Config::ecardBaseUrl() const
+{
+    return value(QStringLiteral("channels.ecard_base_url"));
+}
+QString Config::adminInitialPassword() const
+{
+    return value(QStringLiteral("admin.initial_password"));
+}
+QString Config::logFormat() const
+{
+    return value(QStringLiteral("log.format"));
+}
+QString Config::logFile() const
+{
+    return value(QStringLiteral("log.file"));
+}
+QString Config::otlpEndpoint() const
+{
+    return value(QStringLiteral("telemetry.otlp_endpoint"));
+}
+QString Config::traceFile() const
+{
+    return value(QStringLiteral("telemetry.trace_file"));
+}
+
+int Config::workerThreads() const
+{
+    const int n = value(QStringLiteral("server.worker_threads")).toInt();
+    return n > 0 ? n : std::max(4, 2 * QThread::idealThreadCount());
+}
+
+int Config::maxQueuedRequests() const
+{
+    return value(QStringLiteral("server.max_queued_requests")).toInt();
+}
+
+QMap<QString, QString> Config::redactedValues() const
+{
+    QMap<QString, QString> out;
+    for (const KeyDef &d : keyDefs()) {
+        QString v = value(d.key.name);
+        if (d.key.secret && !v.isEmpty()) {
+            // URLs keep their shape so an operator sees which server; only the password goes.
+            QUrl url(v);
+            if (url.isValid() && !url.scheme().isEmpty() && !url.password().isEmpty()) {
+                url.setPassword(QStringLiteral("***"));
+                v = url.toString();
+            } else if (d.key.name == QLatin1String("admin.initial_password")) {
+                v = QStringLiteral("***");
+            }
+        }
+        out.insert(d.key.name, v);
+    }
+    return out;
+}
+
+} // namespace pomelo

@@ -1,1 +1,91 @@
 #pragma once
+
+#include <QHostAddress>
+#include <QList>
+#include <QMap>
+#include <QString>
+#include <QStringList>
+
+#include <stdexcept>
+
+namespace pomelo {
+
+/// A configuration problem found at start: names the key and the form it expects. Never carries
+/// the offending value of a secret key.
+class ConfigError : public std::runtime_error
+{
+public:
+    ConfigError(QString key, QString problem);
+    const QString &key() const { return m_key; }
+    const QString &problem() const { return m_problem; }
+    /// "server.listen: expected HOST:PORT …" — what the server prints before exiting with code 2.
+    QString message() const;
+
+private:
+    QString m_key;
+    QString m_problem;
+};
+
+/// One known key: `section.key` of the INI file, `POMELO_SECTION_KEY` in the environment.
+struct ConfigKey
+{
+    QString name; ///< "server.listen"
+    QString defaultValue; ///< may contain "{data_dir}", resolved after loading
+    QString expected; ///< the expected form, shown in errors and --help
+    QString description;
+    bool secret = false; ///< never echoed back in errors or dumps
+};
+
+/// Every key of API.md (and our additions), in documentation order.
+const QList<ConfigKey> &configKeys();
+
+/// The server's configuration. Layers, later wins: defaults < INI file (`--config`) < environment
+/// (`POMELO_<SECTION>_<KEY>`) < command-line flags. Every value is validated when loaded; a bad or
+/// unknown key in the file, or a bad value anywhere, throws ConfigError.
+class Config
+{
+public:
+    Config(); ///< defaults only (validated)
+
+    /// Loads and validates: @p iniPath may be empty; @p environment as "NAME=value" pairs
+    /// (QProcessEnvironment::systemEnvironment().toStringList()); @p overrides are flag values
+    /// keyed by config name ("server.listen" → "127.0.0.1:9000").
+    static Config load(const QString &iniPath, const QStringList &environment,
+                       const QMap<QString, QString> &overrides);
+
+    QString value(const QString &name) const;
+    QString listenHost() const;
+    quint16 listenPort() const;
+    QHostAddress listenAddress() const;
+    QString dataDir() const;
+    QStringList modules() const;
+    bool hasModule(const QString &module) const;
+    QString publicBaseUrl() const;
+    QString redisUrl() const;
+    QString redisKeyPrefix() const;
+    QString databaseUrl() const;
+    int orderTimeoutSeconds() const;
+    int bookingExpirySeconds() const;
+    QList<int> notifyScheduleSeconds() const;
+    int notifyTimeoutMs() const;
+    QString wechatBaseUrl() const;
+    QString ecardBaseUrl() const;
+    QString adminInitialPassword() const;
+    QString logFormat() const;
+    QString logFile() const;
+    QString otlpEndpoint() const;
+    QString traceFile() const;
+    int workerThreads() const;
+    int maxQueuedRequests() const;
+
+    /// name → value for display (`--print-config`), secrets masked.
+    QMap<QString, QString> redactedValues() const;
+
+private:
+    void set(const QString &name, const QString &value);
+    void resolveDerived();
+
+    QMap<QString, QString> m_values;
+};
+
+} // namespace pomelo

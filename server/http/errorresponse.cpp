@@ -1,0 +1,29 @@
+#include "errorresponse.h"
+
+#include <QJsonDocument>
+#include <QJsonObject>
+
+namespace pomelo {
+
+Language requestLanguage(const HttpRequest &request)
+{
+    return languageFromAcceptLanguage(QString::fromLatin1(request.header("Accept-Language")));
+}
+
+HttpResponse errorResponse(ErrorCode code, const HttpRequest &request)
+{
+    const ErrorInfo &info = errorInfo(code);
+    QJsonObject body {
+        {QStringLiteral("code"), static_cast<int>(code)},
+        {QStringLiteral("message"), errorMessage(code, requestLanguage(request))},
+        {QStringLiteral("traceId"), request.traceId},
+    };
+    HttpResponse r =
+        HttpResponse::json(info.httpStatus, QJsonDocument(body).toJson(QJsonDocument::Compact));
+    r.contentType = QByteArrayLiteral("application/json; charset=utf-8");
+    if (code == ErrorCode::VenueSlotBusy || code == ErrorCode::DependencyUnavailable)
+        r.headers.append({QByteArrayLiteral("Retry-After"), QByteArrayLiteral("1")});
+    return r;
+}
+
+} // namespace pomelo

@@ -1,0 +1,45 @@
+#pragma once
+
+#include <QByteArray>
+#include <QHash>
+#include <QHostAddress>
+#include <QList>
+#include <QPair>
+#include <QString>
+#include <QUrlQuery>
+
+namespace pomelo {
+
+/// A request as the HTTP layer hands it to a handler: plain data, copied out of QtHttpServer's
+/// request so that it can cross to a worker thread.
+struct HttpRequest
+{
+    QByteArray method; ///< "GET", "POST", …
+    QString path; ///< decoded path, no query
+    QUrlQuery query;
+    QList<QPair<QByteArray, QByteArray>> headers;
+    QByteArray body;
+    QHostAddress remoteAddress;
+    QHash<QString, QString> pathParams; ///< "{id}" segments of the matched route
+    QString traceId; ///< 32 hex, set by the server before the handler runs
+    QString traceparent; ///< W3C header of the request's server span
+
+    /// Case-insensitive header lookup; empty when absent.
+    QByteArray header(const QByteArray &name) const;
+};
+
+/// A response built by a handler; the server adds X-Trace-Id, Content-Length and logs it.
+struct HttpResponse
+{
+    int status = 200;
+    QByteArray contentType = QByteArrayLiteral("application/json");
+    QByteArray body;
+    QList<QPair<QByteArray, QByteArray>> headers;
+
+    static HttpResponse json(int status, const QByteArray &compactJson);
+    static HttpResponse
+    text(int status, const QByteArray &body,
+         const QByteArray &contentType = QByteArrayLiteral("text/plain; charset=utf-8"));
+};
+
+} // namespace pomelo

@@ -1,0 +1,322 @@
+// pomelo-server as a client sees it: a real child process on a real socket.
+#include "serverprocess.h"
+
+#include <QJsonObject>
+#include <QRegularExpression>
+#include <QTemporaryFile>
+#include <QTest>
+
+using namespace pomelo::test;
+
+namespace {
+
+bool isHex32(const QByteArray &s)
+{
+    static const QRegularExpression re(QStringLiteral("^[0-9a-f]{32}$"));
+    return re.match(QString::fromLatin1(s)).hasMatch();
+}
+
+/// Runs the binary to completion (for flags that exit at once) and returns {exit code, output}.
+std::pair<int, QByteArray> runToExit(const QStringList &args, const QStringList &env = {})
+{
+    ChildProcess child(ServerProcess::binary(), args, env);
+    if (!child.start())
+        return {-100, {}};
+    if (!child.process().waitForFinished(15000))
+        return {-101, child.output()};
+    return {child.process().exitCode(), child.output()};
+}
+
+} // namespace
+
+class TestServer : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void cleanupTestCase();
+    void healthz();
+    void headIsGetWithoutBody();
+    void traceparentIsContinued_data();
+    void traceparentIsContinued();
+    void unknownRouteIs4040();
+    void wrongMethodIs4050();
+    void errorLanguage_data();
+    void errorLanguage();
+    void metricsCountRequests();
+    void requestsAreLogged();
+    void sigtermShutsDownCleanly();
+    void badConfigurationExitsWith2_data();
+    void badConfigurationExitsWith2();
+    void secretsAreNotEchoed();
+    void helpListsFlags();
+    void iniAndEnvironmentAreApplied();
+
+private:
+    // One server for the tests that only read; tests that count or stop get their own.
+    std::unique_ptr<ServerProcess> m_server;
+};
+
+void TestServer::initTestCase()
+{
+    QVERIFY2(!ServerProcess::binary().isEmpty(),
+             "POMELO_SERVER_BIN is not set (run through ctest)");
+    m_server = std::make_unique<ServerProcess>();
+    QVERIFY2(m_server->start(), m_server->output().constData());
+}
+
+void TestServer::cleanupTestCase()
+{
+    m_server.reset();
+}
+
+void TestServer::healthz()
+{
+    ServerProcess &server = *m_server;
+    const HttpResult r = server.get(QStringLiteral("/healthz"));
+    QCOMPARE(r.status, 200);
+    QCOMPARE(r.json().object().value(QStringLiteral("status")).toString(), QStringLiteral("ok"));
+    QVERIFY(r.header("Content-Type").startsWith("application/json"));
+    QVERIFY2(isHex32(r.header("X-Trace-Id")), r.header("X-Trace-Id").constData());
+    // Every request gets its own trace.
+    const HttpResult r2 = server.get(QStringLiteral("/healthz"));
+    QVERIFY(r2.header("X-Trace-Id") != r.header("X-Trace-Id"));
+}
+
+void TestServer::headIsGetWithoutBody()
+{
+    ServerProcess &server = *m_server;
+    const HttpResult r = httpRequest("HEAD", server.url(QStringLiteral("/healthz")));
+    QCOMPARE(r.status, 200);
+    QVERIFY(r.body.isEmpty());
+    QVERIFY(isHex32(r.header("X-Trace-Id")));
+}
+
+void TestServer::traceparentIsContinued_data()
+{
+    QTest::addColumn<QByteArray>("traceparent");
+    QTest::addColumn<bool>("continued");
+    QTest::newRow("valid") << QByteArray("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
+                           << true;
+    QTest::newRow("not sampled") << QByteArray(
+        "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00")
+                                 << true;
+    QTest::newRow("upper case") << QByteArray(
+        "00-4BF92F3577B34DA6A3CE929D0E0E4736-00F067AA0BA902B7-01")
+                                << false;
+    QTest::newRow("zero trace") << QByteArray(
+        "00-00000000000000000000000000000000-00f067aa0ba902b7-01")
+                                << false;
+    QTest::newRow("version ff") << QByteArray(
+        "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
+                                << false;
+    QTest::newRow("garbage") << QByteArray("hello") << false;
+}
+
+void TestServer::traceparentIsContinued()
+{
+    QFETCH(QByteArray, traceparent);
+    QFETCH(bool, continued);
+    const HttpResult r = m_server->get(QStringLiteral("/healthz"), {{"traceparent", traceparent}});
+    QCOMPARE(r.status, 200);
+    const QByteArray id = r.header("X-Trace-Id");
+    QVERIFY(isHex32(id));
+    QCOMPARE(id == "4bf92f3577b34da6a3ce929d0e0e4736", continued);
+}
+
+void TestServer::unknownRouteIs4040()
+{
+    ServerProcess &server = *m_server;
+    const HttpResult r = server.get(QStringLiteral("/no/such/route"));
+    QCOMPARE(r.status, 404);
+    const QJsonObject o = r.json().object();
+    QCOMPARE(o.value(QStringLiteral("code")).toInt(), 4040);
+    QVERIFY(!o.value(QStringLiteral("message")).toString().isEmpty());
+    QCOMPARE(o.value(QStringLiteral("traceId")).toString().toLatin1(), r.header("X-Trace-Id"));
+}
+
+void TestServer::wrongMethodIs4050()
+{
+    ServerProcess &server = *m_server;
+    const HttpResult r = server.post(QStringLiteral("/healthz"), "{}");
+    QCOMPARE(r.status, 405);
+    QCOMPARE(r.json().object().value(QStringLiteral("code")).toInt(), 4050);
+    QCOMPARE(r.header("Allow"), QByteArray("GET"));
+}
+
+void TestServer::errorLanguage_data()
+{
+    QTest::addColumn<QByteArray>("acceptLanguage");
+    QTest::addColumn<bool>("english");
+    QTest::newRow("none") << QByteArray() << false;
+    QTest::newRow("zh-CN") << QByteArray("zh-CN,zh;q=0.9") << false;
+    QTest::newRow("en") << QByteArray("en") << true;
+    QTest::newRow("en-US first") << QByteArray("en-US,en;q=0.9,zh;q=0.8") << true;
+}
+
+void TestServer::errorLanguage()
+{
+    QFETCH(QByteArray, acceptLanguage);
+    QFETCH(bool, english);
+    // A raw request: QNetworkAccessManager would add an Accept-Language of its own.
+    QByteArray request = "GET /nowhere HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
+    if (!acceptLanguage.isEmpty())
+        request += "Accept-Language: " + acceptLanguage + "\r\n";
+    const QByteArray response = rawHttpExchange(m_server->port(), request + "\r\n");
+    QVERIFY2(response.startsWith("HTTP/1.1 404"), response.constData());
+    const QByteArray body = response.mid(response.indexOf("\r\n\r\n") + 4);
+    const QString message =
+        QJsonDocument::fromJson(body).object().value(QStringLiteral("message")).toString();
+    QVERIFY(!message.isEmpty());
+    // Chinese messages contain CJK characters, English ones none.
+    const bool hasCjk = std::any_of(message.cbegin(), message.cend(), [](QChar c) {
+        return c.unicode() >= 0x4e00 && c.unicode() <= 0x9fff;
+    });
+    QCOMPARE(hasCjk, !english);
+}
+
+void TestServer::metricsCountRequests()
+{
+    ServerProcess server;
+    QVERIFY2(server.start(), server.output().constData());
+    for (int i = 0; i < 3; ++i)
+        QCOMPARE(server.get(QStringLiteral("/healthz")).status, 200);
+    QCOMPARE(server.get(QStringLiteral("/missing")).status, 404);
+    const HttpResult r = server.get(QStringLiteral("/metrics"));
+    QCOMPARE(r.status, 200);
+    QVERIFY(r.header("Content-Type").startsWith("text/plain"));
+    const QString text = QString::fromUtf8(r.body);
+    const QRegularExpression healthz(QStringLiteral(
+        R"re(pomelo_http_requests_total\{[^}]*route="/healthz"[^}]*\} 3(\.0+)?\n)re"));
+    QVERIFY2(healthz.match(text).hasMatch(), qPrintable(text.left(3000)));
+    // Unmatched paths are one label value, so random URLs cannot blow up the series count.
+    QVERIFY(text.contains(QStringLiteral("route=\"unmatched\"")));
+    QVERIFY(!text.contains(QStringLiteral("/missing")));
+    QVERIFY(text.contains(QStringLiteral("pomelo_http_request_duration_seconds_bucket")));
+    QVERIFY(text.contains(QStringLiteral("process_resident_memory_bytes")));
+    QVERIFY(text.contains(QStringLiteral("process_start_time_seconds")));
+}
+
+void TestServer::requestsAreLogged()
+{
+    ServerProcess &server = *m_server;
+    const HttpResult r = server.get(QStringLiteral("/healthz"));
+    QCOMPARE(r.status, 200);
+    const QByteArray traceId = r.header("X-Trace-Id");
+    // The line names method, path, status, duration and trace id.
+    const QRegularExpression line(QStringLiteral("GET /healthz 200 [0-9.]+ms ")
+                                  + QString::fromLatin1(traceId));
+    QVERIFY2(waitUntil([&] { return line.match(QString::fromUtf8(server.output())).hasMatch(); }),
+             server.output().constData());
+}
+
+void TestServer::sigtermShutsDownCleanly()
+{
+    ServerProcess server;
+    QVERIFY2(server.start(), server.output().constData());
+    QCOMPARE(server.get(QStringLiteral("/healthz")).status, 200);
+    QCOMPARE(server.terminate(), 0);
+    QVERIFY2(server.output().contains("shutting down"), server.output().constData());
+    QVERIFY(server.output().contains("stopped"));
+}
+
+void TestServer::badConfigurationExitsWith2_data()
+{
+    QTest::addColumn<QStringList>("args");
+    QTest::addColumn<QStringList>("env");
+    QTest::addColumn<QByteArray>("mentions");
+    QTest::newRow("listen without port")
+        << QStringList {QStringLiteral("--listen"), QStringLiteral("127.0.0.1")} << QStringList {}
+        << QByteArray("server.listen");
+    QTest::newRow("listen bad port")
+        << QStringList {QStringLiteral("--listen"), QStringLiteral("127.0.0.1:99999")}
+        << QStringList {} << QByteArray("server.listen");
+    QTest::newRow("unknown module")
+        << QStringList {QStringLiteral("--modules"), QStringLiteral("pay,bank")} << QStringList {}
+        << QByteArray("server.modules");
+    QTest::newRow("bad database") << QStringList {QStringLiteral("--database"),
+                                                  QStringLiteral("mysql://x/y")}
+                                  << QStringList {} << QByteArray("database.url");
+    QTest::newRow("bad env value")
+        << QStringList {} << QStringList {QStringLiteral("POMELO_PAY_ORDER_TIMEOUT_SECONDS=-5")}
+        << QByteArray("pay.order_timeout_seconds");
+    QTest::newRow("float env value")
+        << QStringList {} << QStringList {QStringLiteral("POMELO_NOTIFY_TIMEOUT_MS=5000.5")}
+        << QByteArray("notify.timeout_ms");
+    QTest::newRow("unknown flag") << QStringList {QStringLiteral("--frobnicate")} << QStringList {}
+                                  << QByteArray("frobnicate");
+    QTest::newRow("unknown command") << QStringList {QStringLiteral("launch")} << QStringList {}
+                                     << QByteArray("unknown command");
+    QTest::newRow("missing config file")
+        << QStringList {QStringLiteral("--config"), QStringLiteral("/nonexistent/pomelo.ini")}
+        << QStringList {} << QByteArray("--config");
+}
+
+void TestServer::badConfigurationExitsWith2()
+{
+    QFETCH(QStringList, args);
+    QFETCH(QStringList, env);
+    QFETCH(QByteArray, mentions);
+    const auto [code, output] = runToExit(args, env);
+    QCOMPARE(code, 2);
+    QVERIFY2(output.contains(mentions), output.constData());
+}
+
+void TestServer::secretsAreNotEchoed()
+{
+    const auto [code, output] =
+        runToExit({QStringLiteral("--redis"), QStringLiteral("redis://user:hunter2secret@:99/0")});
+    QCOMPARE(code, 2);
+    QVERIFY(output.contains("redis.url"));
+    QVERIFY2(!output.contains("hunter2secret"), output.constData());
+
+    const auto [code2, output2] =
+        runToExit({QStringLiteral("--print-config")},
+                  {QStringLiteral("POMELO_ADMIN_INITIAL_PASSWORD=correct-horse-9"),
+                   QStringLiteral("POMELO_DATABASE_URL=postgres://pomelo:pgsecret99@db:5432/pay")});
+    QCOMPARE(code2, 0);
+    QVERIFY(output2.contains("database.url = postgres://pomelo:***@db:5432/pay"));
+    QVERIFY2(!output2.contains("correct-horse-9") && !output2.contains("pgsecret99"),
+             output2.constData());
+}
+
+void TestServer::helpListsFlags()
+{
+    const auto [code, output] = runToExit({QStringLiteral("--help")});
+    QCOMPARE(code, 0);
+    for (const char *flag : {"--config", "--listen", "--data-dir", "--redis", "--database",
+                             "--modules", "notify.schedule_seconds"})
+        QVERIFY2(output.contains(flag), flag);
+}
+
+void TestServer::iniAndEnvironmentAreApplied()
+{
+    QTemporaryFile ini;
+    QVERIFY(ini.open());
+    ini.write("[server]\nmodules = pay,workers\n[pay]\norder_timeout_seconds = "
+              "60\n[notify]\ntimeout_ms = 700\n");
+    ini.close();
+    // Layers: INI < environment < flags.
+    const auto [code, output] =
+        runToExit({QStringLiteral("--config"), ini.fileName(), QStringLiteral("--print-config"),
+                   QStringLiteral("--listen"), QStringLiteral("127.0.0.1:7000")},
+                  {QStringLiteral("POMELO_PAY_ORDER_TIMEOUT_SECONDS=120"),
+                   QStringLiteral("POMELO_SERVER_LISTEN=127.0.0.1:6000")});
+    QCOMPARE(code, 0);
+    QVERIFY2(output.contains("server.modules = pay,workers"), output.constData());
+    QVERIFY(output.contains("pay.order_timeout_seconds = 120"));
+    QVERIFY(output.contains("notify.timeout_ms = 700"));
+    QVERIFY(output.contains("server.listen = 127.0.0.1:7000"));
+
+    QTemporaryFile bad;
+    QVERIFY(bad.open());
+    bad.write("[server]\nlisen = 127.0.0.1:1\n");
+    bad.close();
+    const auto [code2, output2] = runToExit({QStringLiteral("--config"), bad.fileName()});
+    QCOMPARE(code2, 2);
+    QVERIFY2(output2.contains("server.lisen: unknown key"), output2.constData());
+}
+
+QTEST_GUILESS_MAIN(TestServer)
+#include "test_server.moc"

@@ -1,0 +1,247 @@
+#include "config/config.h"
+
+#include <QTemporaryFile>
+#include <QTest>
+
+using pomelo::Config;
+using pomelo::ConfigError;
+
+class TestConfig : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void defaultsAreApiMd();
+    void everyKeyHasEnvironmentName();
+    void layersLaterWins();
+    void dataDirReachesDefaultDatabase();
+    void invalidValues_data();
+    void invalidValues();
+    void validValues_data();
+    void validValues();
+    void unknownIniKeyIsAnError();
+    void unknownEnvironmentVariablesAreIgnored();
+    void secretsNeverInErrors();
+    void redactedValuesMaskPasswords();
+    void publicBaseUrlFromListen();
+};
+
+void TestConfig::defaultsAreApiMd()
+{
+    const Config c;
+    QCOMPARE(c.value(QStringLiteral("server.listen")), QStringLiteral("127.0.0.1:8080"));
+    QCOMPARE(c.listenPort(), quint16(8080));
+    QCOMPARE(c.dataDir(), QStringLiteral("./var"));
+    QCOMPARE(
+        c.modules(),
+        (QStringList {QStringLiteral("booking"), QStringLiteral("pay"), QStringLiteral("sandbox"),
+                      QStringLiteral("workers"), QStringLiteral("admin")}));
+    QCOMPARE(c.redisUrl(), QStringLiteral("embedded"));
+    QCOMPARE(c.redisKeyPrefix(), QString());
+    QCOMPARE(c.databaseUrl(), QStringLiteral("sqlite:./var/pomelo.db"));
+    QCOMPARE(c.orderTimeoutSeconds(), 900);
+    QCOMPARE(c.bookingExpirySeconds(), 900);
+    QCOMPARE(c.notifyScheduleSeconds(),
+             (QList<int> {15, 15, 30, 180, 600, 1200, 1800, 1800, 1800, 3600, 10800, 10800, 10800,
+                          21600, 21600}));
+    QCOMPARE(c.notifyTimeoutMs(), 5000);
+    QCOMPARE(c.publicBaseUrl(), QStringLiteral("http://127.0.0.1:8080"));
+}
+
+void TestConfig::everyKeyHasEnvironmentName()
+{
+    // Each key is settable through POMELO_<SECTION>_<KEY>: set every one to its own default.
+    QStringList env;
+    for (const pomelo::ConfigKey &k : pomelo::configKeys()) {
+        QVERIFY(k.name.count(u'.') == 1);
+        QVERIFY(!k.expected.isEmpty());
+        QString var = QStringLiteral("POMELO_") + k.name.toUpper();
+        var.replace(u'.', u'_');
+        env.append(var + u'=' + Config().value(k.name));
+    }
+    const Config c = Config::load({}, env, {});
+    QCOMPARE(c.redactedValues(), Config().redactedValues());
+}
+
+void TestConfig::layersLaterWins()
+{
+    QTemporaryFile ini;
+    QVERIFY(ini.open());
+    ini.write(
+        "[server]\nlisten = 127.0.0.1:1111\nmodules = pay\n[pay]\norder_timeout_seconds = 10\n"
+        "[notify]\nschedule_seconds = 1,2,3\n");
+    ini.close();
+    const Config c =
+        Config::load(ini.fileName(),
+                     {QStringLiteral("POMELO_SERVER_LISTEN=127.0.0.1:2222"),
+                      QStringLiteral("POMELO_PAY_ORDER_TIMEOUT_SECONDS=20")},
+                     {{QStringLiteral("server.listen"), QStringLiteral("127.0.0.1:3333")}});
+    QCOMPARE(c.listenPort(), quint16(3333));
+    QCOMPARE(c.orderTimeoutSeconds(), 20);
+    QCOMPARE(c.modules(), QStringList {QStringLiteral("pay")});
+    QCOMPARE(c.notifyScheduleSeconds(), (QList<int> {1, 2, 3}));
+}
+
+void TestConfig::dataDirReachesDefaultDatabase()
+{
+    const Config c = Config::load({}, {QStringLiteral("POMELO_SERVER_DATA_DIR=/srv/pomelo")}, {});
+    QCOMPARE(c.databaseUrl(), QStringLiteral("sqlite:/srv/pomelo/pomelo.db"));
+    const Config c2 =
+        Config::load({}, {},
+                     {{QStringLiteral("database.url"), QStringLiteral("sqlite:/x.db")},
+                      {QStringLiteral("server.data_dir"), QStringLiteral("/y")}});
+    QCOMPARE(c2.databaseUrl(), QStringLiteral("sqlite:/x.db"));
+}
+
+void TestConfig::invalidValues_data()
+{
+    QTest::addColumn<QString>("key");
+    QTest::addColumn<QString>("value");
+    const auto row = [](const char *key, const char *value) {
+        QTest::addRow("%s=%s", key, value) << QString::fromUtf8(key) << QString::fromUtf8(value);
+    };
+    row("server.listen", "127.0.0.1");
+    row("server.listen", "127.0.0.1:65536");
+    row("server.listen", "127.0.0.1:-1");
+    row("server.listen", "127.0.0.1:http");
+    row("server.listen", "not-a-host:80");
+    row("server.listen", ":80");
+    row("server.data_dir", "");
+    row("server.modules", "");
+    row("server.modules", "booking,shop");
+    row("server.public_base_url", "ftp://example.org");
+    row("server.public_base_url", "example.org");
+    row("redis.url", "localhost:6379");
+    row("redis.url", "http://localhost:6379");
+    row("redis.url", "redis://localhost:6379/99");
+    row("redis.url", "unix://");
+    row("redis.key_prefix", "a b");
+    row("database.url", "sqlite:");
+    row("database.url", "mysql://u:p@h/db");
+    row("database.url", "postgres://u:p@h:5432/");
+    row("pay.order_timeout_seconds", "0");
+    row("pay.order_timeout_seconds", "-1");
+    row("pay.order_timeout_seconds", "1.5");
+    row("pay.order_timeout_seconds", "+5");
+    row("pay.order_timeout_seconds", " 5");
+    row("pay.order_timeout_seconds", "86401");
+    row("booking.expiry_seconds", "abc");
+    row("notify.schedule_seconds", "15,,30");
+    row("notify.schedule_seconds", "15,0");
+    row("notify.timeout_ms", "99");
+    row("channels.wechat_base_url", "api.mch.weixin.qq.com");
+    row("admin.initial_password", "short");
+    row("log.format", "xml");
+    row("telemetry.otlp_endpoint", "collector:4318");
+}
+
+void TestConfig::invalidValues()
+{
+    QFETCH(QString, key);
+    QFETCH(QString, value);
+    try {
+        Config::load({}, {}, {{key, value}});
+        QFAIL("accepted");
+    } catch (const ConfigError &e) {
+        QCOMPARE(e.key(), key);
+        QVERIFY2(e.message().contains(QStringLiteral("expected")), qPrintable(e.message()));
+    }
+}
+
+void TestConfig::validValues_data()
+{
+    QTest::addColumn<QString>("key");
+    QTest::addColumn<QString>("value");
+    const auto row = [](const char *key, const char *value) {
+        QTest::addRow("%s=%s", key, value) << QString::fromUtf8(key) << QString::fromUtf8(value);
+    };
+    row("server.listen", "0.0.0.0:80");
+    row("server.listen", "[::1]:8080");
+    row("server.listen", "localhost:0");
+    row("server.modules", "pay");
+    row("server.modules", "booking,pay,sandbox,workers,admin");
+    row("server.public_base_url", "https://pay.example.edu.cn");
+    row("redis.url", "redis://127.0.0.1:6379/0");
+    row("redis.url", "redis://user:pass@10.0.0.1:6380/2");
+    row("redis.url", "unix:///run/redis/redis.sock");
+    row("database.url", "postgres://pomelo:pw@127.0.0.1:5432/pomelo");
+    row("database.url", "sqlite:/tmp/a.db");
+    row("notify.schedule_seconds", "1");
+    row("log.format", "json");
+    row("admin.initial_password", "");
+}
+
+void TestConfig::validValues()
+{
+    QFETCH(QString, key);
+    QFETCH(QString, value);
+    const Config c = Config::load({}, {}, {{key, value}});
+    QCOMPARE(c.value(key), value);
+}
+
+void TestConfig::unknownIniKeyIsAnError()
+{
+    QTemporaryFile ini;
+    QVERIFY(ini.open());
+    ini.write("[pay]\norder_timeout = 10\n");
+    ini.close();
+    try {
+        Config::load(ini.fileName(), {}, {});
+        QFAIL("accepted");
+    } catch (const ConfigError &e) {
+        QCOMPARE(e.key(), QStringLiteral("pay.order_timeout"));
+    }
+}
+
+void TestConfig::unknownEnvironmentVariablesAreIgnored()
+{
+    const Config c =
+        Config::load({}, {QStringLiteral("POMELO_SERVER_BIN=/x"), QStringLiteral("PATH=/bin")}, {});
+    QCOMPARE(c.listenPort(), quint16(8080));
+}
+
+void TestConfig::secretsNeverInErrors()
+{
+    try {
+        Config::load(
+            {}, {},
+            {{QStringLiteral("database.url"), QStringLiteral("mysql://u:topsecret1@h/db")}});
+        QFAIL("accepted");
+    } catch (const ConfigError &e) {
+        QVERIFY(!e.message().contains(QStringLiteral("topsecret1")));
+        QVERIFY(!QString::fromUtf8(e.what()).contains(QStringLiteral("topsecret1")));
+    }
+    try {
+        Config::load({}, {}, {{QStringLiteral("admin.initial_password"), QStringLiteral("abc12")}});
+        QFAIL("accepted");
+    } catch (const ConfigError &e) {
+        QVERIFY(!e.message().contains(QStringLiteral("abc12")));
+    }
+}
+
+void TestConfig::redactedValuesMaskPasswords()
+{
+    const Config c = Config::load(
+        {}, {},
+        {{QStringLiteral("redis.url"), QStringLiteral("redis://u:redispw@h:6379/1")},
+         {QStringLiteral("admin.initial_password"), QStringLiteral("admin-password")}});
+    const QMap<QString, QString> v = c.redactedValues();
+    QCOMPARE(v.value(QStringLiteral("redis.url")), QStringLiteral("redis://u:***@h:6379/1"));
+    QCOMPARE(v.value(QStringLiteral("admin.initial_password")), QStringLiteral("***"));
+    QCOMPARE(c.redisUrl(), QStringLiteral("redis://u:redispw@h:6379/1"));
+}
+
+void TestConfig::publicBaseUrlFromListen()
+{
+    QCOMPARE(Config::load({}, {}, {{QStringLiteral("server.listen"), QStringLiteral("[::1]:9000")}})
+                 .publicBaseUrl(),
+             QStringLiteral("http://[::1]:9000"));
+    QCOMPARE(Config::load(
+                 {}, {},
+                 {{QStringLiteral("server.public_base_url"), QStringLiteral("https://pay.edu/")}})
+                 .publicBaseUrl(),
+             QStringLiteral("https://pay.edu"));
+}
+
+QTEST_GUILESS_MAIN(TestConfig)
+#include "test_config.moc"

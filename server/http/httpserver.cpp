@@ -168,6 +168,8 @@ bool HttpServer::handleRequest(const QHttpServerRequest &qreq, QTcpSocket *socke
         ex->span.setAttribute(QStringLiteral("http.status_code"), response.status);
         if (response.status >= 500)
             ex->span.setError(QStringLiteral("HTTP ") + QString::number(response.status));
+        // The request's context, so the log line carries its trace and span ids as fields.
+        ContextScope scope(ex->span.context());
         ex->span.end();
         qCInfo(lcHttp).noquote() << ex->request.method << ex->request.path << response.status
                                  << QString::number(seconds * 1000.0, 'f', 2) + QStringLiteral("ms")

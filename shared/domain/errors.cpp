@@ -1,0 +1,208 @@
+#include "errors.h"
+
+#include <QList>
+
+#include <algorithm>
+#include <utility>
+
+namespace pomelo {
+
+namespace {
+
+// One table, in code order: the HTTP statuses are those of API.md. The Chinese messages are what a
+// student reads in the mini-program, so they say what to do next rather than what went wrong
+// inside.
+const QList<ErrorInfo> &catalog()
+{
+    static const QList<ErrorInfo> entries = {
+        {ErrorCode::VenueSlotBusy, 429, u"当前场地预订繁忙，请稍后重试",
+         u"The venue is busy right now, please try again later"},
+        {ErrorCode::SlotAlreadyBooked, 409, u"该场地在所选时间段已被预订",
+         u"This venue is already booked for the selected time"},
+        {ErrorCode::InvalidBookingInput, 400, u"预订信息有误，请检查场地、日期和时间段",
+         u"Invalid booking: please check the venue, date and time"},
+        {ErrorCode::BookingNotFound, 404, u"预订记录不存在", u"Booking not found"},
+        {ErrorCode::BookingOfAnotherUser, 403, u"无权操作他人的预订",
+         u"This booking belongs to another user"},
+        {ErrorCode::BookingStateConflict, 409, u"当前预订状态不允许此操作",
+         u"This action is not allowed in the booking's current state"},
+        {ErrorCode::InvalidAmount, 400, u"订单金额格式错误，请检查",
+         u"Invalid amount: it must be a whole number of cents"},
+        {ErrorCode::UnknownApp, 400, u"第三方服务暂不可用，请联系管理员",
+         u"Unknown app: the third-party service is unavailable"},
+        {ErrorCode::InvalidSignature, 401, u"签名校验失败", u"Invalid signature"},
+        {ErrorCode::RequestExpiredOrReplayed, 401, u"请求已过期或重复提交，请重新发起",
+         u"The request has expired or was already used, please send it again"},
+        {ErrorCode::OrderNotFound, 404, u"订单不存在", u"Order not found"},
+        {ErrorCode::DuplicatePayment, 409, u"请勿重复支付",
+         u"Duplicate payment: this order is already being paid"},
+        {ErrorCode::OrderFinished, 409, u"当前订单已结束", u"This order is already finished"},
+        {ErrorCode::UnsupportedChannel, 400, u"不支持该支付方式", u"Unsupported payment channel"},
+        {ErrorCode::OutTradeNoReused, 409, u"商户订单号已被使用，且订单信息不一致",
+         u"This outTradeNo was already used with different parameters"},
+        {ErrorCode::InvalidOrderField, 400, u"订单信息有误，请检查",
+         u"Invalid order: please check the order fields"},
+        {ErrorCode::ChannelError, 502, u"支付渠道异常，请稍后重试",
+         u"The payment channel failed, please try again later"},
+        {ErrorCode::MalformedJson, 400, u"请求格式错误", u"Malformed request body"},
+        {ErrorCode::Unauthorized, 401, u"登录已失效，请重新登录",
+         u"Not signed in or the session has expired, please sign in again"},
+        {ErrorCode::NotFound, 404, u"请求的资源不存在", u"Not found"},
+        {ErrorCode::MethodNotAllowed, 405, u"不支持的请求方法", u"Method not allowed"},
+        {ErrorCode::PayloadTooLarge, 413, u"请求内容过大", u"Request body too large"},
+        {ErrorCode::Internal, 500, u"系统内部错误", u"Internal error"},
+        {ErrorCode::DependencyUnavailable, 503, u"服务暂不可用，请稍后重试",
+         u"Service temporarily unavailable, please try again later"},
+    };
+    return entries;
+}
+
+const ErrorInfo *findEntry(int code)
+{
+    const QList<ErrorInfo> &entries = catalog();
+    const auto it = std::lower_bound(
+        entries.cbegin(), entries.cend(), code,
+        [](const ErrorInfo &entry, int value) { return static_cast<int>(entry.code) < value; });
+    if (it == entries.cend() || static_cast<int>(it->code) != code)
+        return nullptr;
+    return &*it;
+}
+
+// One entry of an Accept-Language header, RFC 9110 §12.5.4: `tag[;q=weight]`.
+struct LanguageRange
+{
+    QStringView tag;
+    int weight = 1000; // q in thousandths, so that comparisons are exact
+};
+
+// Parses a qvalue ("0", "0.5", "1", "1.000"). Returns -1 when it is not one.
+int parseQValue(QStringView text)
+{
+    if (text.isEmpty() || text.size() > 5)
+        return -1;
+    const QChar first = text.front();
+    if (first != u'0' && first != u'1')
+        return -1;
+    int thousandths = first == u'1' ? 1000 : 0;
+    if (text.size() == 1)
+        return thousandths;
+    if (text.at(1) != u'.')
+        return -1;
+    int scale = 100;
+    for (qsizetype i = 2; i < text.size(); ++i) {
+        const QChar c = text.at(i);
+        if (c < u'0' || c > u'9')
+            return -1;
+        thousandths += (c.unicode() - u'0') * scale;
+        scale /= 10;
+    }
+    return thousandths <= 1000 ? thousandths : -1;
+}
+
+std::optional<LanguageRange> parseRange(QStringView item)
+{
+    const QList<QStringView> parts = item.split(u';');
+    LanguageRange range;
+    range.tag = parts.front().trimmed();
+    if (range.tag.isEmpty())
+        return std::nullopt;
+    for (qsizetype i = 1; i < parts.size(); ++i) {
+        const QStringView param = parts.at(i).trimmed();
+        const qsizetype eq = param.indexOf(u'=');
+        if (eq < 0)
+            return std::nullopt;
+        if (param.left(eq).trimmed().compare(u"q", Qt::CaseInsensitive) != 0)
+            continue; // other parameters are not defined for Accept-Language; ignore them
+        range.weight = parseQValue(param.mid(eq + 1).trimmed());
+        if (range.weight < 0)
+            return std::nullopt; // a malformed entry is ignored rather than guessed at
+    }
+    return range;
+}
+
+// The primary subtag: "en" of "en-US" (and of the non-standard "en_US" some clients send).
+QStringView primarySubtag(QStringView tag)
+{
+    const qsizetype end = [&] {
+        for (qsizetype i = 0; i < tag.size(); ++i) {
+            if (tag.at(i) == u'-' || tag.at(i) == u'_')
+                return i;
+        }
+        return tag.size();
+    }();
+    return tag.left(end);
+}
+
+} // namespace
+
+const QList<ErrorInfo> &errorCatalog()
+{
+    return catalog();
+}
+
+const ErrorInfo &errorInfo(ErrorCode code)
+{
+    // A value outside the enumeration (a cast from a bad int) must still produce a safe answer for
+    // the error envelope: it is treated as an internal error.
+    if (const ErrorInfo *entry = findEntry(static_cast<int>(code)))
+        return *entry;
+    return *findEntry(static_cast<int>(ErrorCode::Internal));
+}
+
+std::optional<ErrorCode> errorCodeFromInt(int code)
+{
+    if (const ErrorInfo *entry = findEntry(code))
+        return entry->code;
+    return std::nullopt;
+}
+
+int httpStatus(ErrorCode code)
+{
+    return errorInfo(code).httpStatus;
+}
+
+QString errorMessage(ErrorCode code, Language language)
+{
+    const ErrorInfo &entry = errorInfo(code);
+    return QString::fromUtf16(language == Language::English ? entry.messageEn : entry.messageZh);
+}
+
+Language languageFromAcceptLanguage(const QString &acceptLanguage)
+{
+    // Only the languages we have (zh, en) and the wildcard compete; the best weight wins and a tie
+    // goes to the earlier entry. "fr, en;q=0.5" is English: the reader asked for English over
+    // anything unlisted. "*" stands for any language, so it selects the default, Chinese.
+    std::optional<LanguageRange> best;
+    bool bestIsEnglish = false;
+    for (const QStringView item : QStringView(acceptLanguage).split(u',')) {
+        const std::optional<LanguageRange> range = parseRange(item);
+        if (!range || range->weight == 0)
+            continue;
+        const QStringView primary = primarySubtag(range->tag);
+        const bool english = primary.compare(u"en", Qt::CaseInsensitive) == 0;
+        const bool chinese = primary.compare(u"zh", Qt::CaseInsensitive) == 0;
+        if (!english && !chinese && range->tag != u"*")
+            continue;
+        if (!best || range->weight > best->weight) {
+            best = range;
+            bestIsEnglish = english;
+        }
+    }
+    return bestIsEnglish ? Language::English : Language::Chinese;
+}
+
+Error::Error(ErrorCode code, QString detail)
+    : m_code(code)
+    , m_detail(std::move(detail))
+{
+    m_what = QByteArray::number(static_cast<int>(m_code));
+    if (!m_detail.isEmpty())
+        m_what += QByteArrayLiteral(": ") + m_detail.toUtf8();
+}
+
+const char *Error::what() const noexcept
+{
+    return m_what.constData();
+}
+
+} // namespace pomelo

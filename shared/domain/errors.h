@@ -1,1 +1,77 @@
 #pragma once
+
+#include <QString>
+
+#include <exception>
+#include <optional>
+
+namespace pomelo {
+
+/// The error codes of API.md. The numeric value is the `code` field of the error envelope.
+enum class ErrorCode : int {
+    VenueSlotBusy = 1001,
+    SlotAlreadyBooked = 1002,
+    InvalidBookingInput = 1003,
+    BookingNotFound = 1004,
+    BookingOfAnotherUser = 1005,
+    BookingStateConflict = 1006,
+    InvalidAmount = 2001,
+    UnknownApp = 2002,
+    InvalidSignature = 2003,
+    RequestExpiredOrReplayed = 2004,
+    OrderNotFound = 2005,
+    DuplicatePayment = 2006,
+    OrderFinished = 2007,
+    UnsupportedChannel = 2008,
+    OutTradeNoReused = 2009,
+    InvalidOrderField = 2010,
+    ChannelError = 3001,
+    MalformedJson = 4000,
+    Unauthorized = 4010,
+    NotFound = 4040,
+    MethodNotAllowed = 4050,
+    PayloadTooLarge = 4130,
+    Internal = 5000,
+    DependencyUnavailable = 5030,
+};
+
+enum class Language { Chinese, English };
+
+/// Catalog entry of one code: HTTP status and the user-facing messages.
+struct ErrorInfo
+{
+    ErrorCode code;
+    int httpStatus;
+    const char16_t *messageZh;
+    const char16_t *messageEn;
+};
+
+/// Every code of API.md, in code order.
+const QList<ErrorInfo> &errorCatalog();
+/// The entry of @p code (every enumerator has one).
+const ErrorInfo &errorInfo(ErrorCode code);
+/// The entry of a numeric code, if it is one of API.md.
+std::optional<ErrorCode> errorCodeFromInt(int code);
+int httpStatus(ErrorCode code);
+QString errorMessage(ErrorCode code, Language language);
+/// Chinese unless the header asks for English first ("en", "en-US,en;q=0.9", …).
+Language languageFromAcceptLanguage(const QString &acceptLanguage);
+
+/// A typed domain error. `detail` is for logs only (it may name keys or SQL); clients only ever
+/// see the catalog message of `code`. Never put a secret into `detail`.
+class Error : public std::exception
+{
+public:
+    explicit Error(ErrorCode code, QString detail = {});
+
+    ErrorCode code() const noexcept { return m_code; }
+    const QString &detail() const noexcept { return m_detail; }
+    const char *what() const noexcept override;
+
+private:
+    ErrorCode m_code;
+    QString m_detail;
+    QByteArray m_what;
+};
+
+} // namespace pomelo

@@ -49,18 +49,17 @@ HttpResult httpRequest(const QByteArray &method, const QUrl &url, const QByteArr
 
 QByteArray rawHttpExchange(quint16 port, const QByteArray &request, int timeoutMs)
 {
+    // Event-driven (no waitFor*), so it also works against a server living in this thread.
     QTcpSocket socket;
-    socket.connectToHost(QHostAddress::LocalHost, port);
-    if (!socket.waitForConnected(timeoutMs))
-        return {};
-    socket.write(request);
     QByteArray received;
-    QDeadlineTimer deadline(timeoutMs);
-    while (!deadline.hasExpired() && socket.state() == QAbstractSocket::ConnectedState) {
-        if (socket.waitForReadyRead(
-                static_cast<int>(std::max<qint64>(1, deadline.remainingTime()))))
-            received += socket.readAll();
-    }
+    QEventLoop loop;
+    QObject::connect(&socket, &QTcpSocket::connected, &loop, [&] { socket.write(request); });
+    QObject::connect(&socket, &QTcpSocket::readyRead, &loop, [&] { received += socket.readAll(); });
+    QObject::connect(&socket, &QTcpSocket::disconnected, &loop, &QEventLoop::quit);
+    QObject::connect(&socket, &QTcpSocket::errorOccurred, &loop, &QEventLoop::quit);
+    QTimer::singleShot(timeoutMs, &loop, &QEventLoop::quit);
+    socket.connectToHost(QHostAddress::LocalHost, port);
+    loop.exec();
     received += socket.readAll();
     return received;
 }

@@ -1,0 +1,189 @@
+// The HTTP layer in process, on a real socket: blocking handlers on the pool, the bounded queue,
+// typed errors mapped in one place, and clients that leave before their answer.
+#include "domain/errors.h"
+#include "http/httpserver.h"
+#include "serverprocess.h"
+
+#include <QJsonObject>
+#include <QScopeGuard>
+#include <QSemaphore>
+#include <QTcpServer>
+#include <QTcpSocket>
+#include <QTest>
+
+using namespace pomelo;
+using namespace pomelo::test;
+
+class TestHttpServer : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void blockingHandlerRunsOffTheServerThread();
+    void domainErrorIsMappedOnce_data();
+    void domainErrorIsMappedOnce();
+    void unexpectedExceptionLeaksNothing();
+    void fullQueueAnswers503AtOnce();
+    void clientGoneBeforeAnswer();
+
+private:
+    quint16 listen(HttpServer &server)
+    {
+        auto *tcp = new QTcpServer(&server);
+        if (!tcp->listen(QHostAddress::LocalHost, 0))
+            return 0;
+        server.bind(tcp);
+        return tcp->serverPort();
+    }
+};
+
+void TestHttpServer::blockingHandlerRunsOffTheServerThread()
+{
+    HttpServer server({2, 4});
+    QThread *serverThread = QThread::currentThread();
+    std::atomic<bool> offThread {false};
+    server.router().add("POST", QStringLiteral("/echo/{id}"), HandlerMode::Blocking,
+                        [&](const HttpRequest &r) {
+                            offThread = QThread::currentThread() != serverThread;
+                            return HttpResponse::json(
+                                201,
+                                "{\"id\":\"" + r.pathParams.value(QStringLiteral("id")).toUtf8()
+                                    + "\",\"len\":" + QByteArray::number(r.body.size()) + "}");
+                        });
+    const quint16 port = listen(server);
+    QVERIFY(port);
+    const HttpResult r =
+        httpRequest("POST", QUrl(QStringLiteral("http://127.0.0.1:%1/echo/7").arg(port)), "abc");
+    QCOMPARE(r.status, 201);
+    QCOMPARE(r.json().object().value(QStringLiteral("id")).toString(), QStringLiteral("7"));
+    QCOMPARE(r.json().object().value(QStringLiteral("len")).toInt(), 3);
+    QVERIFY(offThread.load());
+    QCOMPARE(r.header("X-Trace-Id").size(), 32);
+}
+
+void TestHttpServer::domainErrorIsMappedOnce_data()
+{
+    QTest::addColumn<int>("code");
+    QTest::addColumn<int>("status");
+    QTest::newRow("1001") << 1001 << 429;
+    QTest::newRow("1002") << 1002 << 409;
+    QTest::newRow("2003") << 2003 << 401;
+    QTest::newRow("3001") << 3001 << 502;
+    QTest::newRow("5030") << 5030 << 503;
+}
+
+void TestHttpServer::domainErrorIsMappedOnce()
+{
+    QFETCH(int, code);
+    QFETCH(int, status);
+    HttpServer server({2, 4});
+    server.router().add("GET", QStringLiteral("/fail"), HandlerMode::Blocking,
+                        [code](const HttpRequest &) -> HttpResponse {
+                            throw Error(*errorCodeFromInt(code),
+                                        QStringLiteral("internal detail: SELECT * FROM secrets"));
+                        });
+    const quint16 port = listen(server);
+    const HttpResult r =
+        httpRequest("GET", QUrl(QStringLiteral("http://127.0.0.1:%1/fail").arg(port)), {},
+                    {{"Accept-Language", "en"}});
+    QCOMPARE(r.status, status);
+    const QJsonObject o = r.json().object();
+    QCOMPARE(o.value(QStringLiteral("code")).toInt(), code);
+    QCOMPARE(o.value(QStringLiteral("message")).toString(),
+             errorMessage(*errorCodeFromInt(code), Language::English));
+    QCOMPARE(o.value(QStringLiteral("traceId")).toString().toLatin1(), r.header("X-Trace-Id"));
+    QVERIFY(!r.body.contains("SELECT"));
+    if (code == 1001 || code == 5030)
+        QVERIFY(!r.header("Retry-After").isEmpty());
+}
+
+void TestHttpServer::unexpectedExceptionLeaksNothing()
+{
+    HttpServer server({2, 4});
+    server.router().add("GET", QStringLiteral("/boom"), HandlerMode::Blocking,
+                        [](const HttpRequest &) -> HttpResponse {
+                            throw std::runtime_error("/etc/pomelo/secret.pem: permission denied");
+                        });
+    const quint16 port = listen(server);
+    const HttpResult r =
+        httpRequest("GET", QUrl(QStringLiteral("http://127.0.0.1:%1/boom").arg(port)));
+    QCOMPARE(r.status, 500);
+    QCOMPARE(r.json().object().value(QStringLiteral("code")).toInt(), 5000);
+    QVERIFY(!r.body.contains("secret.pem"));
+}
+
+void TestHttpServer::fullQueueAnswers503AtOnce()
+{
+    // One worker and a queue of one: the third concurrent request must be refused immediately.
+    HttpServer server({1, 1});
+    QSemaphore entered, release;
+    server.router().add("GET", QStringLiteral("/slow"), HandlerMode::Blocking,
+                        [&](const HttpRequest &) {
+                            entered.release();
+                            release.acquire();
+                            return HttpResponse::json(200, "{}");
+                        });
+    // Whatever happens below, no worker stays blocked (the server's destructor waits for them).
+    const auto unblock = qScopeGuard([&] { release.release(8); });
+    const quint16 port = listen(server);
+    const QByteArray req = "GET /slow HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+    QTcpSocket a, b;
+    a.connectToHost(QHostAddress::LocalHost, port);
+    b.connectToHost(QHostAddress::LocalHost, port);
+    QVERIFY(waitUntil([&] {
+        return a.state() == QAbstractSocket::ConnectedState
+            && b.state() == QAbstractSocket::ConnectedState;
+    }));
+    a.write(req);
+    b.write(req);
+    QVERIFY(waitUntil([&] { return entered.available() == 1 && server.inFlight() == 2; }));
+    const QByteArray third = rawHttpExchange(port, req, 5000);
+    QVERIFY2(third.startsWith("HTTP/1.1 503"), third.constData());
+    QVERIFY(third.contains("\"code\":5030"));
+    release.release(2);
+    QVERIFY(waitUntil([&] { return server.inFlight() == 0; }));
+    QVERIFY(waitUntil([&] { return a.bytesAvailable() > 0 && b.bytesAvailable() > 0; }));
+    QVERIFY(a.readAll().startsWith("HTTP/1.1 200"));
+    QVERIFY(b.readAll().startsWith("HTTP/1.1 200"));
+}
+
+void TestHttpServer::clientGoneBeforeAnswer()
+{
+    HttpServer server({1, 4});
+    QSemaphore entered, release;
+    std::atomic<int> done {0};
+    server.router().add("GET", QStringLiteral("/slow"), HandlerMode::Blocking,
+                        [&](const HttpRequest &) {
+                            entered.release();
+                            release.acquire();
+                            ++done;
+                            return HttpResponse::json(200, "{}");
+                        });
+    const auto unblock = qScopeGuard([&] { release.release(8); });
+    const quint16 port = listen(server);
+    {
+        QTcpSocket s;
+        s.connectToHost(QHostAddress::LocalHost, port);
+        QVERIFY(waitUntil([&] { return s.state() == QAbstractSocket::ConnectedState; }));
+        s.write("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n");
+        QVERIFY(waitUntil([&] { return entered.available() == 1; }));
+        QCOMPARE(server.servers().first()->findChildren<QTcpSocket *>().size(), 1);
+        s.abort();
+    }
+    // The server must notice the disconnect before the handler finishes: the answer has nowhere to
+    // go.
+    QVERIFY(waitUntil([&] {
+        const QList<QTcpServer *> tcp = server.servers();
+        return !tcp.isEmpty() && tcp.first()->findChildren<QTcpSocket *>().isEmpty();
+    }));
+    release.release();
+    QVERIFY(waitUntil([&] { return done.load() == 1 && server.inFlight() == 0; }));
+    // Still serving.
+    server.router().add("GET", QStringLiteral("/ok"), HandlerMode::Inline,
+                        [](const HttpRequest &) { return HttpResponse::json(200, "{}"); });
+    QCOMPARE(httpRequest("GET", QUrl(QStringLiteral("http://127.0.0.1:%1/ok").arg(port))).status,
+             200);
+}
+
+QTEST_GUILESS_MAIN(TestHttpServer)
+#include "test_httpserver.moc"

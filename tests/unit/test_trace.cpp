@@ -1,0 +1,512 @@
+#include "telemetry/exporters.h"
+#include "telemetry/trace.h"
+
+#include <QDateTime>
+#include <QRegularExpression>
+#include <QSet>
+#include <QTest>
+
+#include <thread>
+
+using namespace pomelo;
+
+namespace {
+
+const QByteArray kTraceHex = QByteArrayLiteral("4bf92f3577b34da6a3ce929d0e0e4736");
+const QByteArray kSpanHex = QByteArrayLiteral("00f067aa0ba902b7");
+
+bool isLowerHex(const QByteArray &s, qsizetype length)
+{
+    static const QRegularExpression re(QStringLiteral("^[0-9a-f]*$"));
+    return s.size() == length && re.match(QString::fromLatin1(s)).hasMatch();
+}
+
+} // namespace
+
+class TestTrace : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void init();
+    void cleanup();
+
+    void traceIdsAreRandomNonZeroLowerHex();
+    void spanIdsAreRandomNonZeroLowerHex();
+    void idsRoundTripThroughHex();
+    void idsRejectBadHex_data();
+    void idsRejectBadHex();
+
+    void parseTraceparent_data();
+    void parseTraceparent();
+    void formatTraceparent();
+    void formatParseRoundTrip();
+
+    void rootSpanHasNoParent();
+    void childInheritsTraceIdAndSetsParent();
+    void remoteParentFromTraceparent();
+    void unsampledParentIsNotRecorded();
+    void threadLocalContextScopeRestores();
+    void contextIsPerThread();
+    void endedSpanReachesExporterWithAttributesAndStatus();
+    void endIsIdempotentAndMoveDoesNotEndTwice();
+    void okStatusIsFinal();
+    void nanosecondTimesAreOrdered();
+    void noExporterMeansNoRecording();
+    void attributeLimitIsEnforced();
+
+private:
+    std::shared_ptr<InMemorySpanExporter> m_exporter;
+};
+
+void TestTrace::init()
+{
+    m_exporter = std::make_shared<InMemorySpanExporter>();
+    Tracer::instance().setExporters({m_exporter});
+}
+
+void TestTrace::cleanup()
+{
+    Tracer::instance().setExporters({});
+    m_exporter.reset();
+    QVERIFY(!currentSpanContext().isValid());
+}
+
+void TestTrace::traceIdsAreRandomNonZeroLowerHex()
+{
+    QSet<QByteArray> seen;
+    for (int i = 0; i < 1000; ++i) {
+        const TraceId id = TraceId::random();
+        QVERIFY(id.isValid());
+        const QByteArray hex = id.toHex();
+        QVERIFY2(isLowerHex(hex, 32), hex.constData());
+        QCOMPARE(id.toString(), QString::fromLatin1(hex));
+        seen.insert(hex);
+    }
+    QCOMPARE(seen.size(), 1000);
+    QVERIFY(!TraceId().isValid());
+    QCOMPARE(TraceId().toHex(), QByteArray(32, '0'));
+}
+
+void TestTrace::spanIdsAreRandomNonZeroLowerHex()
+{
+    QSet<QByteArray> seen;
+    for (int i = 0; i < 1000; ++i) {
+        const SpanId id = SpanId::random();
+        QVERIFY(id.isValid());
+        const QByteArray hex = id.toHex();
+        QVERIFY2(isLowerHex(hex, 16), hex.constData());
+        seen.insert(hex);
+    }
+    QCOMPARE(seen.size(), 1000);
+    QVERIFY(!SpanId().isValid());
+}
+
+void TestTrace::idsRoundTripThroughHex()
+{
+    const std::optional<TraceId> traceId = TraceId::fromHex(kTraceHex);
+    QVERIFY(traceId);
+    QCOMPARE(traceId->toHex(), kTraceHex);
+    QCOMPARE(traceId->bytes()[0], quint8(0x4b));
+    QCOMPARE(traceId->bytes()[15], quint8(0x36));
+    const std::optional<SpanId> spanId = SpanId::fromHex(kSpanHex);
+    QVERIFY(spanId);
+    QCOMPARE(spanId->toHex(), kSpanHex);
+    const TraceId random = TraceId::random();
+    QCOMPARE(TraceId::fromHex(random.toHex()), std::optional<TraceId>(random));
+}
+
+void TestTrace::idsRejectBadHex_data()
+{
+    QTest::addColumn<QByteArray>("hex");
+    QTest::addColumn<bool>("isTrace");
+    QTest::newRow("trace upper case") << kTraceHex.toUpper() << true;
+    QTest::newRow("trace all zero") << QByteArray(32, '0') << true;
+    QTest::newRow("trace too short") << kTraceHex.left(31) << true;
+    QTest::newRow("trace too long") << QByteArray(kTraceHex + '0') << true;
+    QTest::newRow("trace non-hex") << QByteArray(kTraceHex.left(31) + 'g') << true;
+    QTest::newRow("span upper case") << kSpanHex.toUpper() << false;
+    QTest::newRow("span all zero") << QByteArray(16, '0') << false;
+    QTest::newRow("span empty") << QByteArray() << false;
+}
+
+void TestTrace::idsRejectBadHex()
+{
+    QFETCH(QByteArray, hex);
+    QFETCH(bool, isTrace);
+    if (isTrace)
+        QVERIFY(!TraceId::fromHex(hex));
+    else
+        QVERIFY(!SpanId::fromHex(hex));
+}
+
+void TestTrace::parseTraceparent_data()
+{
+    QTest::addColumn<QByteArray>("header");
+    QTest::addColumn<bool>("valid");
+    QTest::addColumn<int>("flags");
+
+    const QByteArray ids = kTraceHex + '-' + kSpanHex;
+    // Valid (W3C Trace Context examples and rules).
+    QTest::newRow("spec example sampled") << QByteArray("00-" + ids + "-01") << true << 1;
+    QTest::newRow("spec example not sampled") << QByteArray("00-" + ids + "-00") << true << 0;
+    QTest::newRow("unknown flag bits kept") << QByteArray("00-" + ids + "-09") << true << 9;
+    QTest::newRow("future version, same length") << QByteArray("cc-" + ids + "-01") << true << 1;
+    QTest::newRow("future version, extra field")
+        << QByteArray("01-" + ids + "-01-what-the-future-will-be-like") << true << 1;
+    QTest::newRow("future version fe, extra dash only")
+        << QByteArray("fe-" + ids + "-00-") << true << 0;
+    QTest::newRow("leading and trailing OWS") << QByteArray(" \t00-" + ids + "-01 \t") << true << 1;
+
+    // Invalid.
+    QTest::newRow("empty") << QByteArray() << false << 0;
+    QTest::newRow("garbage") << QByteArrayLiteral("hello") << false << 0;
+    QTest::newRow("version ff") << QByteArray("ff-" + ids + "-01") << false << 0;
+    QTest::newRow("version upper case") << QByteArray("0A-" + ids + "-01") << false << 0;
+    QTest::newRow("version non-hex") << QByteArray("0g-" + ids + "-01") << false << 0;
+    QTest::newRow("version one digit") << QByteArray("0-" + ids + "-01") << false << 0;
+    QTest::newRow("version 00 extra field") << QByteArray("00-" + ids + "-01-extra") << false << 0;
+    QTest::newRow("version 00 trailing char") << QByteArray("00-" + ids + "-01x") << false << 0;
+    QTest::newRow("version 00 trailing newline") << QByteArray("00-" + ids + "-01\n") << false << 0;
+    QTest::newRow("future version, no dash after flags")
+        << QByteArray("01-" + ids + "-01x") << false << 0;
+    QTest::newRow("trace id upper case")
+        << QByteArray("00-" + kTraceHex.toUpper() + '-' + kSpanHex + "-01") << false << 0;
+    QTest::newRow("parent id upper case")
+        << QByteArray("00-" + kTraceHex + '-' + kSpanHex.toUpper() + "-01") << false << 0;
+    QTest::newRow("trace id all zero")
+        << QByteArray("00-" + QByteArray(32, '0') + '-' + kSpanHex + "-01") << false << 0;
+    QTest::newRow("parent id all zero")
+        << QByteArray("00-" + kTraceHex + '-' + QByteArray(16, '0') + "-01") << false << 0;
+    QTest::newRow("trace id too short")
+        << QByteArray("00-" + kTraceHex.left(31) + '-' + kSpanHex + "-01") << false << 0;
+    QTest::newRow("trace id too long")
+        << QByteArray("00-" + kTraceHex + "0-" + kSpanHex + "-01") << false << 0;
+    QTest::newRow("parent id too short")
+        << QByteArray("00-" + kTraceHex + '-' + kSpanHex.left(15) + "-01") << false << 0;
+    QTest::newRow("trace id non-hex")
+        << QByteArray("00-" + kTraceHex.left(31) + "z-" + kSpanHex + "-01") << false << 0;
+    QTest::newRow("flags non-hex") << QByteArray("00-" + ids + "-0g") << false << 0;
+    QTest::newRow("flags upper case") << QByteArray("00-" + ids + "-0A") << false << 0;
+    QTest::newRow("flags one digit") << QByteArray("00-" + ids + "-1") << false << 0;
+    QTest::newRow("wrong separator") << QByteArray("00_" + ids + "-01") << false << 0;
+    QTest::newRow("missing separator")
+        << QByteArray("00-" + kTraceHex + kSpanHex + "-01-") << false << 0;
+    QTest::newRow("inner whitespace") << QByteArray("00- " + ids + "-01") << false << 0;
+}
+
+void TestTrace::parseTraceparent()
+{
+    QFETCH(QByteArray, header);
+    QFETCH(bool, valid);
+    QFETCH(int, flags);
+
+    const std::optional<SpanContext> context = SpanContext::fromTraceparent(header);
+    QCOMPARE(context.has_value(), valid);
+    if (!valid)
+        return;
+    QCOMPARE(context->traceId.toHex(), kTraceHex);
+    QCOMPARE(context->spanId.toHex(), kSpanHex);
+    QCOMPARE(int(context->flags), flags);
+    QCOMPARE(context->isSampled(), (flags & 1) != 0);
+    QVERIFY(context->isValid());
+}
+
+void TestTrace::formatTraceparent()
+{
+    SpanContext context {*TraceId::fromHex(kTraceHex), *SpanId::fromHex(kSpanHex), 0x01};
+    QCOMPARE(context.toTraceparent(), QByteArray("00-" + kTraceHex + '-' + kSpanHex + "-01"));
+    context.flags = 0;
+    QCOMPARE(context.toTraceparent(), QByteArray("00-" + kTraceHex + '-' + kSpanHex + "-00"));
+    QVERIFY(SpanContext().toTraceparent().isEmpty());
+}
+
+void TestTrace::formatParseRoundTrip()
+{
+    for (int i = 0; i < 100; ++i) {
+        const SpanContext context {TraceId::random(), SpanId::random(), quint8(i % 2)};
+        const QByteArray header = context.toTraceparent();
+        QCOMPARE(header.size(), 55);
+        QCOMPARE(SpanContext::fromTraceparent(header), std::optional<SpanContext>(context));
+    }
+}
+
+void TestTrace::rootSpanHasNoParent()
+{
+    {
+        Span root(QStringLiteral("root"), SpanKind::Server);
+        QVERIFY(root.context().isValid());
+        QVERIFY(root.isRecording());
+    }
+    QCOMPARE(m_exporter->count(), 1);
+    const SpanData data = m_exporter->spans().constFirst();
+    QCOMPARE(data.name, QStringLiteral("root"));
+    QCOMPARE(data.kind, SpanKind::Server);
+    QVERIFY(!data.parentSpanId.isValid());
+    QVERIFY(data.traceId.isValid());
+}
+
+void TestTrace::childInheritsTraceIdAndSetsParent()
+{
+    Span parent(QStringLiteral("parent"));
+    Span child(QStringLiteral("child"), SpanKind::Client, parent.context());
+    QCOMPARE(child.traceId(), parent.traceId());
+    QVERIFY(child.spanId() != parent.spanId());
+    child.end();
+    parent.end();
+
+    const QList<SpanData> spans = m_exporter->spans();
+    QCOMPARE(spans.size(), 2);
+    QCOMPARE(spans.at(0).name, QStringLiteral("child"));
+    QCOMPARE(spans.at(0).parentSpanId, parent.spanId());
+    QCOMPARE(spans.at(0).traceId, parent.traceId());
+    QCOMPARE(spans.at(0).kind, SpanKind::Client);
+    QVERIFY(!spans.at(1).parentSpanId.isValid());
+
+    // An invalid explicit parent starts a new trace.
+    Span orphan(QStringLiteral("orphan"), SpanKind::Internal, SpanContext());
+    QVERIFY(orphan.context().isValid());
+    QVERIFY(orphan.traceId() != parent.traceId());
+}
+
+void TestTrace::remoteParentFromTraceparent()
+{
+    const std::optional<SpanContext> remote =
+        SpanContext::fromTraceparent(QByteArray("00-" + kTraceHex + '-' + kSpanHex + "-01"));
+    QVERIFY(remote);
+    {
+        Span server(QStringLiteral("POST /pay/v1/orders"), SpanKind::Server, *remote);
+        QCOMPARE(server.traceId().toHex(), kTraceHex);
+        QVERIFY(server.spanId() != remote->spanId);
+        // What goes out on a downstream call carries our span id.
+        QCOMPARE(server.context().toTraceparent(),
+                 QByteArray("00-" + kTraceHex + '-' + server.spanId().toHex() + "-01"));
+    }
+    QCOMPARE(m_exporter->count(), 1);
+    QCOMPARE(m_exporter->spans().constFirst().parentSpanId.toHex(), kSpanHex);
+}
+
+void TestTrace::unsampledParentIsNotRecorded()
+{
+    const std::optional<SpanContext> remote =
+        SpanContext::fromTraceparent(QByteArray("00-" + kTraceHex + '-' + kSpanHex + "-00"));
+    QVERIFY(remote);
+    {
+        Span span(QStringLiteral("unsampled"), SpanKind::Server, *remote);
+        QVERIFY(!span.isRecording());
+        QCOMPARE(span.traceId().toHex(), kTraceHex); // still usable for logs and X-Trace-Id
+        QVERIFY(!span.context().isSampled());
+        Span child(QStringLiteral("child"), SpanKind::Internal, span.context());
+        QVERIFY(!child.isRecording());
+    }
+    QCOMPARE(m_exporter->count(), 0);
+}
+
+void TestTrace::threadLocalContextScopeRestores()
+{
+    QVERIFY(!currentSpanContext().isValid());
+    SpanContext outerContext;
+    SpanContext innerContext;
+    {
+        ScopedSpan outer(QStringLiteral("outer"), SpanKind::Server);
+        outerContext = outer.context();
+        QCOMPARE(currentSpanContext(), outerContext);
+        {
+            ScopedSpan inner(QStringLiteral("inner"));
+            innerContext = inner.context();
+            QCOMPARE(currentSpanContext(), innerContext);
+            QCOMPARE(inner.traceId(), outer.traceId());
+            // A deep call needs no parameters.
+            Span deep(QStringLiteral("deep"));
+            QCOMPARE(deep.traceId(), outer.traceId());
+        }
+        QCOMPARE(currentSpanContext(), outerContext);
+        {
+            ContextScope scope(SpanContext {});
+            QVERIFY(!currentSpanContext().isValid());
+            Span detached(QStringLiteral("detached"));
+            QVERIFY(detached.traceId() != outerContext.traceId);
+        }
+        QCOMPARE(currentSpanContext(), outerContext);
+    }
+    QVERIFY(!currentSpanContext().isValid());
+
+    const QList<SpanData> spans = m_exporter->spans();
+    QCOMPARE(spans.size(), 4);
+    QCOMPARE(spans.at(0).name, QStringLiteral("deep"));
+    QCOMPARE(spans.at(0).parentSpanId, innerContext.spanId);
+    QCOMPARE(spans.at(1).name, QStringLiteral("inner"));
+    QCOMPARE(spans.at(1).parentSpanId, outerContext.spanId);
+    QCOMPARE(spans.at(2).name, QStringLiteral("detached"));
+    QVERIFY(!spans.at(2).parentSpanId.isValid());
+    QCOMPARE(spans.at(3).name, QStringLiteral("outer"));
+}
+
+void TestTrace::contextIsPerThread()
+{
+    ScopedSpan request(QStringLiteral("request"), SpanKind::Server);
+    const SpanContext handedOver = request.context();
+    SpanContext seenBefore;
+    SpanContext seenInside;
+    SpanContext seenAfter;
+    SpanId workerParent;
+    std::thread worker([&] {
+        seenBefore = currentSpanContext();
+        {
+            ContextScope scope(handedOver);
+            seenInside = currentSpanContext();
+            Span work(QStringLiteral("work"));
+            workerParent = work.context().spanId; // just to use it
+            work.end();
+        }
+        seenAfter = currentSpanContext();
+    });
+    worker.join();
+    QVERIFY(!seenBefore.isValid());
+    QCOMPARE(seenInside, handedOver);
+    QVERIFY(!seenAfter.isValid());
+    QCOMPARE(currentSpanContext(), handedOver); // this thread is untouched
+    const QList<SpanData> spans = m_exporter->spans();
+    QCOMPARE(spans.size(), 1);
+    QCOMPARE(spans.at(0).parentSpanId, handedOver.spanId);
+    QCOMPARE(spans.at(0).traceId, handedOver.traceId);
+    QCOMPARE(spans.at(0).spanId, workerParent);
+}
+
+void TestTrace::endedSpanReachesExporterWithAttributesAndStatus()
+{
+    {
+        Span span(QStringLiteral("pay.cashier"), SpanKind::Internal);
+        span.setAttribute(QStringLiteral("order.id"), QStringLiteral("1790000000000000001"));
+        span.setAttribute(QStringLiteral("order.amount"), qint64(1500));
+        span.setAttribute(QStringLiteral("ratio"), 0.25);
+        span.setAttribute(QStringLiteral("retry"), true);
+        span.addEvent(QStringLiteral("lock.acquired"),
+                      {{QStringLiteral("lock"), QStringLiteral("paying:1")}});
+        span.setError(QStringLiteral("channel timeout"));
+        QCOMPARE(m_exporter->count(), 0); // nothing until it ends
+    }
+    QCOMPARE(m_exporter->count(), 1);
+    const SpanData data = m_exporter->spans().constFirst();
+    QCOMPARE(data.name, QStringLiteral("pay.cashier"));
+    QCOMPARE(data.attributes.value(QStringLiteral("order.id")).toString(),
+             QStringLiteral("1790000000000000001"));
+    QCOMPARE(data.attributes.value(QStringLiteral("order.amount")).toLongLong(), 1500);
+    QCOMPARE(data.attributes.value(QStringLiteral("ratio")).toDouble(), 0.25);
+    QCOMPARE(data.attributes.value(QStringLiteral("retry")).toBool(), true);
+    QCOMPARE(data.status, SpanStatus::Error);
+    QCOMPARE(data.statusMessage, QStringLiteral("channel timeout"));
+    QCOMPARE(data.events.size(), 1);
+    QCOMPARE(data.events.at(0).name, QStringLiteral("lock.acquired"));
+    QCOMPARE(data.events.at(0).attributes.value(QStringLiteral("lock")).toString(),
+             QStringLiteral("paying:1"));
+}
+
+void TestTrace::endIsIdempotentAndMoveDoesNotEndTwice()
+{
+    {
+        Span span(QStringLiteral("once"));
+        span.end();
+        QVERIFY(span.isEnded());
+        span.end();
+        span.setAttribute(QStringLiteral("late"), 1); // ignored after end
+    }
+    QCOMPARE(m_exporter->count(), 1);
+    QVERIFY(m_exporter->spans().constFirst().attributes.isEmpty());
+
+    m_exporter->clear();
+    {
+        Span a(QStringLiteral("moved"));
+        Span b(std::move(a));
+        QVERIFY(b.context().isValid());
+        Span c;
+        c = std::move(b);
+        QVERIFY(!c.isEnded());
+    }
+    QCOMPARE(m_exporter->count(), 1);
+    QCOMPARE(m_exporter->spans().constFirst().name, QStringLiteral("moved"));
+
+    m_exporter->clear();
+    {
+        Span a(QStringLiteral("first"));
+        Span b(QStringLiteral("second"));
+        a = std::move(b); // ends "first"
+        QCOMPARE(m_exporter->count(), 1);
+    }
+    QCOMPARE(m_exporter->count(), 2);
+    QCOMPARE(m_exporter->spans().at(0).name, QStringLiteral("first"));
+    QCOMPARE(m_exporter->spans().at(1).name, QStringLiteral("second"));
+}
+
+void TestTrace::okStatusIsFinal()
+{
+    {
+        Span span(QStringLiteral("ok"));
+        span.setStatus(SpanStatus::Ok, QStringLiteral("ignored for ok"));
+        span.setError(QStringLiteral("too late"));
+    }
+    const SpanData data = m_exporter->spans().constFirst();
+    QCOMPARE(data.status, SpanStatus::Ok);
+    QVERIFY(data.statusMessage.isEmpty());
+}
+
+void TestTrace::nanosecondTimesAreOrdered()
+{
+    const qint64 before = wallClockUnixNano();
+    {
+        Span parent(QStringLiteral("parent"));
+        Span child(QStringLiteral("child"), SpanKind::Internal, parent.context());
+        child.addEvent(QStringLiteral("mid"));
+        child.end();
+        parent.end();
+    }
+    const qint64 after = wallClockUnixNano();
+    const QList<SpanData> spans = m_exporter->spans();
+    QCOMPARE(spans.size(), 2);
+    const SpanData &child = spans.at(0);
+    const SpanData &parent = spans.at(1);
+    // Plausibly "now", in nanoseconds (not ms or µs).
+    const qint64 nowNs = QDateTime::currentMSecsSinceEpoch() * 1000000;
+    QVERIFY(qAbs(parent.startTimeUnixNano - nowNs) < qint64(60) * 1000000000);
+    QVERIFY(before <= parent.startTimeUnixNano + 1000000); // wall clocks may differ by rounding
+    QVERIFY(parent.startTimeUnixNano <= child.startTimeUnixNano);
+    QVERIFY(child.startTimeUnixNano <= child.events.at(0).timeUnixNano);
+    QVERIFY(child.events.at(0).timeUnixNano <= child.endTimeUnixNano);
+    QVERIFY(child.endTimeUnixNano <= parent.endTimeUnixNano);
+    QVERIFY(parent.endTimeUnixNano <= after + 1000000);
+}
+
+void TestTrace::noExporterMeansNoRecording()
+{
+    Tracer::instance().setExporters({});
+    QVERIFY(!Tracer::instance().isRecording());
+    {
+        Span span(QStringLiteral("cheap"));
+        QVERIFY(!span.isRecording());
+        QVERIFY(span.context().isValid()); // still has ids for logs and X-Trace-Id
+        span.setAttribute(QStringLiteral("a"), 1);
+        span.setError(QStringLiteral("x"));
+    }
+    QCOMPARE(m_exporter->count(), 0);
+
+    Span inert;
+    QVERIFY(!inert.context().isValid());
+    inert.end();
+}
+
+void TestTrace::attributeLimitIsEnforced()
+{
+    {
+        Span span(QStringLiteral("many"));
+        for (int i = 0; i < Span::MaxAttributes + 10; ++i)
+            span.setAttribute(QStringLiteral("k%1").arg(i), i);
+        span.setAttribute(QStringLiteral("k0"), -1); // overwriting an existing key is fine
+    }
+    const SpanData data = m_exporter->spans().constFirst();
+    QCOMPARE(data.attributes.size(), Span::MaxAttributes);
+    QCOMPARE(data.droppedAttributesCount, 10);
+    QCOMPARE(data.attributes.value(QStringLiteral("k0")).toInt(), -1);
+}
+
+QTEST_GUILESS_MAIN(TestTrace)
+#include "test_trace.moc"

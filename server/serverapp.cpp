@@ -11,7 +11,6 @@
 #include <QFile>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QTcpServer>
 
 namespace pomelo {
 
@@ -71,15 +70,13 @@ bool ServerApp::start()
             return HttpResponse::text(200, metrics.serialize(), QByteArray(Metrics::ContentType));
         });
 
-    auto *tcp = new QTcpServer(m_http.get());
-    if (!tcp->listen(m_config.listenAddress(), m_config.listenPort())) {
+    m_port = m_http->listenGuarded(m_config.listenAddress(), m_config.listenPort());
+    if (m_port == 0) {
         qCCritical(lcApp).noquote()
             << "cannot listen on" << m_config.value(QStringLiteral("server.listen")) << ":"
-            << tcp->errorString();
+            << m_http->listenError();
         return false;
     }
-    m_http->bind(tcp);
-    m_port = tcp->serverPort();
     QString host = m_config.listenHost();
     qCInfo(lcApp).noquote() << "pomelo-server" << pomelo::version() << "listening on"
                             << QStringLiteral("http://%1:%2").arg(host).arg(m_port)

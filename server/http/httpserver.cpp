@@ -92,6 +92,27 @@ struct Exchange
     std::chrono::steady_clock::time_point start;
 };
 
+QByteArray serializeResponse(const HttpResponse &response, const QString &traceId, bool keepAlive,
+                             bool withBody)
+{
+    QByteArray out;
+    out.reserve(256 + response.body.size());
+    out += "HTTP/1.1 " + QByteArray::number(response.status) + ' ' + reasonPhrase(response.status)
+        + "\r\n";
+    if (!response.body.isEmpty() || response.status != 204)
+        out += "Content-Type: " + response.contentType + "\r\n";
+    out += "Content-Length: " + QByteArray::number(response.body.size()) + "\r\n";
+    out += "X-Trace-Id: " + traceId.toLatin1() + "\r\n";
+    for (const auto &h : response.headers)
+        out += h.first + ": " + h.second + "\r\n";
+    if (!keepAlive)
+        out += "Connection: close\r\n";
+    out += "\r\n";
+    if (withBody)
+        out += response.body;
+    return out;
+}
+
 HttpResponse runHandler(const HttpHandler &handler, const HttpRequest &request, Span &span)
 {
     try {
@@ -135,8 +156,50 @@ void HttpServer::shutdown(int timeoutMs)
     m_pool.waitForDone(timeoutMs);
 }
 
+quint16 HttpServer::listenGuarded(const QHostAddress &address, quint16 port,
+                                  GuardedTcpServer::Limits limits)
+{
+    auto *tcp = new GuardedTcpServer(limits, this);
+    tcp->setRejectWriter([](QTcpSocket *socket, HttpFramer::Verdict verdict) {
+        // Refused before any handler: the request never reached the router, so it gets a trace
+        // id of its own for the envelope and the log.
+        HttpRequest req;
+        req.traceId = TraceId::random().toString();
+        ErrorCode code = ErrorCode::PayloadTooLarge;
+        int status = 413;
+        switch (verdict) {
+        case HttpFramer::Verdict::HeadTooLarge:
+            status = 431;
+            break;
+        case HttpFramer::Verdict::BodyTooLarge:
+            break;
+        case HttpFramer::Verdict::Malformed:
+            code = ErrorCode::MalformedJson;
+            status = 400;
+            break;
+        case HttpFramer::Verdict::Ok: // over the connection cap
+            code = ErrorCode::DependencyUnavailable;
+            status = 503;
+            break;
+        }
+        HttpResponse r = errorResponse(code, req);
+        r.status = status;
+        socket->write(serializeResponse(r, req.traceId, false, true));
+    });
+    if (!tcp->listen(address, port)) {
+        m_listenError = tcp->errorString();
+        delete tcp;
+        return 0;
+    }
+    bind(tcp);
+    return tcp->serverPort();
+}
+
 bool HttpServer::handleRequest(const QHttpServerRequest &qreq, QTcpSocket *socket)
 {
+    // Already answered (413/431/400) by the connection guard while the bytes arrived.
+    if (socket->property(GuardedTcpServer::RejectedProperty).toBool())
+        return true;
     auto ex = std::make_shared<Exchange>();
     ex->start = std::chrono::steady_clock::now();
     HttpRequest &req = ex->request;
@@ -178,21 +241,8 @@ bool HttpServer::handleRequest(const QHttpServerRequest &qreq, QTcpSocket *socke
             m_observer(ex->request.method, ex->route, response.status, seconds);
         if (!sock)
             return; // the client went away; the outcome is logged, nothing to write
-        QByteArray out;
-        out.reserve(256 + response.body.size());
-        out += "HTTP/1.1 " + QByteArray::number(response.status) + ' '
-            + reasonPhrase(response.status) + "\r\n";
-        if (!response.body.isEmpty() || response.status != 204)
-            out += "Content-Type: " + response.contentType + "\r\n";
-        out += "Content-Length: " + QByteArray::number(response.body.size()) + "\r\n";
-        out += "X-Trace-Id: " + ex->request.traceId.toLatin1() + "\r\n";
-        for (const auto &h : std::as_const(response.headers))
-            out += h.first + ": " + h.second + "\r\n";
-        if (!ex->keepAlive)
-            out += "Connection: close\r\n";
-        out += "\r\n";
-        if (ex->request.method != "HEAD")
-            out += response.body;
+        const QByteArray out = serializeResponse(response, ex->request.traceId, ex->keepAlive,
+                                                 ex->request.method != "HEAD");
         sock->write(out);
         if (!ex->keepAlive)
             sock->disconnectFromHost();

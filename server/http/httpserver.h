@@ -1,5 +1,6 @@
 #pragma once
 
+#include "connectionguard.h"
 #include "router.h"
 
 #include <QAbstractHttpServer>
@@ -32,6 +33,12 @@ public:
     ~HttpServer() override;
 
     Router &router() { return m_router; }
+
+    /// Listens through a GuardedTcpServer (body/head limits, idle timeout, connection cap).
+    /// Returns the port, or 0 (listenError() says why).
+    quint16 listenGuarded(const QHostAddress &address, quint16 port,
+                          GuardedTcpServer::Limits limits = {});
+    QString listenError() const { return m_listenError; }
     void setRequestObserver(RequestObserver observer) { m_observer = std::move(observer); }
 
     /// Stops accepting connections and waits (bounded) for running handlers.
@@ -49,6 +56,7 @@ private:
     QThreadPool m_pool;
     std::atomic<int> m_inFlight {0};
     RequestObserver m_observer;
+    QString m_listenError;
 };
 
 } // namespace pomelo

@@ -1,0 +1,248 @@
+#include "connectionguard.h"
+
+#include "telemetry/logging.h"
+
+#include <QPointer>
+#include <QTcpSocket>
+#include <QTimer>
+
+#include <sys/socket.h>
+
+namespace pomelo {
+
+namespace {
+
+constexpr qint64 kMaxChunkLine = 1024;
+
+/// Value of a header in a raw head ("name: value"), case-insensitive; all values when repeated.
+QList<QByteArray> headerValues(const QByteArray &head, QByteArrayView name)
+{
+    QList<QByteArray> values;
+    const QList<QByteArray> lines = head.split('\n');
+    for (qsizetype i = 1; i < lines.size(); ++i) {
+        const QByteArray line = lines.at(i).trimmed();
+        const qsizetype colon = line.indexOf(':');
+        if (colon <= 0)
+            continue;
+        if (QByteArrayView(line).first(colon).trimmed().compare(name, Qt::CaseInsensitive) == 0)
+            values.append(line.mid(colon + 1).trimmed());
+    }
+    return values;
+}
+
+/// Closes after the refusal is on the wire without losing it: a plain close() with unread request
+/// bytes makes the kernel send RST, and the client may then never see our 413. So: flush, shut
+/// down our sending side, keep discarding what still arrives, and abort after a grace period.
+void lingeringClose(QTcpSocket *socket)
+{
+    const auto shutWrite = [socket] {
+        if (socket->bytesToWrite() == 0 && socket->state() == QAbstractSocket::ConnectedState)
+            ::shutdown(static_cast<int>(socket->socketDescriptor()), SHUT_WR);
+    };
+    QObject::connect(socket, &QTcpSocket::bytesWritten, socket, shutWrite);
+    shutWrite();
+    QTimer::singleShot(2000, socket, [socket] { socket->abort(); });
+}
+
+} // namespace
+
+HttpFramer::HttpFramer(qint64 maxHeadBytes, qint64 maxBodyBytes)
+    : m_maxHead(maxHeadBytes)
+    , m_maxBody(maxBodyBytes)
+{ }
+
+HttpFramer::Verdict HttpFramer::finishHead()
+{
+    const QList<QByteArray> lengths = headerValues(m_line, "Content-Length");
+    const QList<QByteArray> encodings = headerValues(m_line, "Transfer-Encoding");
+    m_line.clear();
+    m_bodyBytes = 0;
+    const bool chunked = !encodings.isEmpty();
+    // Both, or several different lengths, are the classic request-smuggling shapes: refuse them.
+    if (chunked && !lengths.isEmpty())
+        return fail(Verdict::Malformed);
+    if (chunked) {
+        if (encodings.size() != 1 || encodings.first().toLower() != "chunked")
+            return fail(Verdict::Malformed);
+        m_state = State::ChunkSize;
+        return Verdict::Ok;
+    }
+    if (lengths.isEmpty()) {
+        m_state = State::Head;
+        return Verdict::Ok;
+    }
+    for (const QByteArray &l : lengths) {
+        if (l != lengths.first())
+            return fail(Verdict::Malformed);
+    }
+    const QByteArray &value = lengths.first();
+    if (value.isEmpty() || value.size() > 18
+        || !std::all_of(value.cbegin(), value.cend(), [](char c) { return c >= '0' && c <= '9'; }))
+        return fail(Verdict::Malformed);
+    m_remaining = value.toLongLong();
+    if (m_remaining > m_maxBody)
+        return fail(Verdict::BodyTooLarge);
+    m_state = m_remaining > 0 ? State::Body : State::Head;
+    return Verdict::Ok;
+}
+
+HttpFramer::Verdict HttpFramer::feed(QByteArrayView data)
+{
+    while (m_verdict == Verdict::Ok && !data.isEmpty()) {
+        switch (m_state) {
+        case State::Head: {
+            // Look for the end of the head in what we hold plus the new bytes, without copying
+            // more than the head limit.
+            const qsizetype before = m_line.size();
+            const qsizetype take = std::min<qsizetype>(data.size(), m_maxHead + 4 - before);
+            m_line.append(data.first(take));
+            const qsizetype searchFrom = std::max<qsizetype>(0, before - 3);
+            const qsizetype end = m_line.indexOf("\r\n\r\n", searchFrom);
+            if (end < 0) {
+                if (m_line.size() > m_maxHead)
+                    return fail(Verdict::HeadTooLarge);
+                data = data.sliced(take);
+                // Blank lines before a request line are tolerated (RFC 9112 2.2).
+                while (m_line.startsWith("\r\n"))
+                    m_line.remove(0, 2);
+                break;
+            }
+            if (end + 4 > m_maxHead)
+                return fail(Verdict::HeadTooLarge);
+            const qsizetype consumed = end + 4 - before;
+            m_line.truncate(end + 4);
+            data = data.sliced(consumed);
+            finishHead();
+            break;
+        }
+        case State::Body: {
+            const qint64 n = std::min<qint64>(m_remaining, data.size());
+            m_remaining -= n;
+            data = data.sliced(n);
+            if (m_remaining == 0)
+                m_state = State::Head;
+            break;
+        }
+        case State::ChunkSize:
+        case State::Trailer: {
+            const qsizetype nl = data.indexOf('\n');
+            const QByteArrayView part = nl < 0 ? data : data.first(nl + 1);
+            m_line.append(part);
+            data = data.sliced(part.size());
+            if (m_line.size() > (m_state == State::Trailer ? m_maxHead : kMaxChunkLine))
+                return fail(m_state == State::Trailer ? Verdict::HeadTooLarge : Verdict::Malformed);
+            if (nl < 0)
+                break;
+            const QByteArray line = m_line.trimmed();
+            m_line.clear();
+            if (m_state == State::Trailer) {
+                if (line.isEmpty())
+                    m_state = State::Head;
+                break;
+            }
+            const qsizetype semi = line.indexOf(';');
+            const QByteArray hex = (semi < 0 ? line : line.left(semi)).trimmed();
+            bool ok = false;
+            const qint64 size = hex.size() <= 15 ? hex.toLongLong(&ok, 16) : -1;
+            if (!ok || size < 0)
+                return fail(Verdict::Malformed);
+            m_bodyBytes += size;
+            if (m_bodyBytes > m_maxBody)
+                return fail(Verdict::BodyTooLarge);
+            if (size == 0) {
+                m_state = State::Trailer;
+            } else {
+                m_remaining = size;
+                m_state = State::ChunkData;
+            }
+            break;
+        }
+        case State::ChunkData: {
+            const qint64 n = std::min<qint64>(m_remaining, data.size());
+            m_remaining -= n;
+            data = data.sliced(n);
+            if (m_remaining == 0) {
+                m_state = State::ChunkDataEnd;
+                m_crlfLeft = 2;
+            }
+            break;
+        }
+        case State::ChunkDataEnd: {
+            const qint64 n = std::min<qint64>(m_crlfLeft, data.size());
+            m_crlfLeft -= static_cast<int>(n);
+            data = data.sliced(n);
+            if (m_crlfLeft == 0)
+                m_state = State::ChunkSize;
+            break;
+        }
+        }
+    }
+    return m_verdict;
+}
+
+GuardedTcpServer::GuardedTcpServer(Limits limits, QObject *parent)
+    : QTcpServer(parent)
+    , m_limits(limits)
+{ }
+
+void GuardedTcpServer::incomingConnection(qintptr socketDescriptor)
+{
+    auto *socket = new QTcpSocket(this);
+    if (!socket->setSocketDescriptor(socketDescriptor)) {
+        delete socket;
+        return;
+    }
+    ++m_open;
+    connect(socket, &QObject::destroyed, this, [this] { --m_open; });
+
+    const auto reject = [this, socket](HttpFramer::Verdict verdict) {
+        if (socket->property(RejectedProperty).toBool())
+            return;
+        socket->setProperty(RejectedProperty, true);
+        qCWarning(lcHttp).noquote() << "refusing a request from" << socket->peerAddress().toString()
+                                    << "verdict" << static_cast<int>(verdict);
+        if (m_reject)
+            m_reject(socket, verdict);
+        lingeringClose(socket);
+    };
+
+    if (m_open > m_limits.maxConnections) {
+        addPendingConnection(socket);
+        reject(HttpFramer::Verdict::Ok); // Ok here means "overloaded": no request was judged
+        return;
+    }
+
+    // Memory per connection stays bounded even if QtHttpServer buffers whole requests: the socket
+    // stops reading from the kernel once this much is waiting (TCP back-pressure does the rest).
+    socket->setReadBufferSize(m_limits.maxHeadBytes + m_limits.maxBodyBytes + 4096);
+
+    auto framer = std::make_shared<HttpFramer>(m_limits.maxHeadBytes, m_limits.maxBodyBytes);
+    auto *idle = new QTimer(socket);
+    idle->setSingleShot(true);
+    idle->setInterval(m_limits.idleTimeoutMs);
+    connect(idle, &QTimer::timeout, socket, [socket] {
+        qCInfo(lcHttp).noquote() << "closing idle connection from"
+                                 << socket->peerAddress().toString();
+        socket->abort();
+    });
+    idle->start();
+    connect(socket, &QTcpSocket::bytesWritten, idle, qOverload<>(&QTimer::start));
+
+    // Connected before QtHttpServer connects its own slot (it does so when it takes the pending
+    // connection), so this runs first on every read and sees the bytes QtHttpServer will read.
+    connect(socket, &QTcpSocket::readyRead, this, [socket, framer, idle, reject] {
+        idle->start();
+        if (socket->property(RejectedProperty).toBool()) {
+            socket->read(
+                socket->bytesAvailable()); // drain: nothing more of this connection is served
+            return;
+        }
+        const QByteArray fresh = socket->peek(socket->bytesAvailable());
+        const HttpFramer::Verdict v = framer->feed(fresh);
+        if (v != HttpFramer::Verdict::Ok)
+            reject(v);
+    });
+    addPendingConnection(socket);
+}
+
+} // namespace pomelo

@@ -233,8 +233,11 @@ void GuardedTcpServer::incomingConnection(qintptr socketDescriptor)
     connect(socket, &QTcpSocket::readyRead, this, [socket, framer, idle, reject] {
         idle->start();
         if (socket->property(RejectedProperty).toBool()) {
-            socket->read(
-                socket->bytesAvailable()); // drain: nothing more of this connection is served
+            // Drain: nothing more of this connection is served. QtHttpServer reads inside a
+            // QIODevice transaction that would retain every byte; ending it lets them go.
+            if (socket->isTransactionStarted())
+                socket->commitTransaction();
+            socket->skip(socket->bytesAvailable());
             return;
         }
         const QByteArray fresh = socket->peek(socket->bytesAvailable());

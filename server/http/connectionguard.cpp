@@ -41,6 +41,23 @@ void lingeringClose(QTcpSocket *socket)
     };
     QObject::connect(socket, &QTcpSocket::bytesWritten, socket, shutWrite);
     shutWrite();
+    // After the current readyRead emission (QtHttpServer's slot may still run once): take the
+    // connection away from QtHttpServer and discard whatever arrives. Its parser reads inside a
+    // QIODevice transaction that retains every byte, and with the read buffer full the socket
+    // would stop reading altogether; ending the transaction and skipping keeps bytes flowing.
+    QMetaObject::invokeMethod(
+        socket,
+        [socket] {
+            QObject::disconnect(socket, &QTcpSocket::readyRead, nullptr, nullptr);
+            const auto drain = [socket] {
+                if (socket->isTransactionStarted())
+                    socket->commitTransaction();
+                socket->skip(socket->bytesAvailable());
+            };
+            QObject::connect(socket, &QTcpSocket::readyRead, socket, drain);
+            drain();
+        },
+        Qt::QueuedConnection);
     QTimer::singleShot(2000, socket, [socket] { socket->abort(); });
 }
 
@@ -232,14 +249,8 @@ void GuardedTcpServer::incomingConnection(qintptr socketDescriptor)
     // connection), so this runs first on every read and sees the bytes QtHttpServer will read.
     connect(socket, &QTcpSocket::readyRead, this, [socket, framer, idle, reject] {
         idle->start();
-        if (socket->property(RejectedProperty).toBool()) {
-            // Drain: nothing more of this connection is served. QtHttpServer reads inside a
-            // QIODevice transaction that would retain every byte; ending it lets them go.
-            if (socket->isTransactionStarted())
-                socket->commitTransaction();
-            socket->skip(socket->bytesAvailable());
-            return;
-        }
+        if (socket->property(RejectedProperty).toBool())
+            return; // lingeringClose() drains it
         const QByteArray fresh = socket->peek(socket->bytesAvailable());
         const HttpFramer::Verdict v = framer->feed(fresh);
         if (v != HttpFramer::Verdict::Ok)

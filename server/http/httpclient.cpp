@@ -1,0 +1,90 @@
+#include "httpclient.h"
+
+#include "telemetry/logging.h"
+#include "telemetry/trace.h"
+
+#include <QEventLoop>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QTimer>
+
+#include <chrono>
+#include <memory>
+
+namespace pomelo {
+
+QByteArray HttpClientResponse::header(const QByteArray &name) const
+{
+    for (const auto &h : headers) {
+        if (h.first.compare(name, Qt::CaseInsensitive) == 0)
+            return h.second;
+    }
+    return {};
+}
+
+HttpClientResponse HttpClient::send(const HttpClientRequest &request)
+{
+    thread_local std::unique_ptr<QNetworkAccessManager> nam;
+    if (!nam) {
+        nam = std::make_unique<QNetworkAccessManager>();
+        nam->setRedirectPolicy(QNetworkRequest::ManualRedirectPolicy);
+    }
+
+    Span span(request.spanName.isEmpty() ? QStringLiteral("HTTP ")
+                      + QString::fromLatin1(request.method) + u' ' + request.url.host()
+                                         : request.spanName,
+              SpanKind::Client);
+    span.setAttribute(QStringLiteral("http.method"), QString::fromLatin1(request.method));
+    span.setAttribute(QStringLiteral("server.address"), request.url.host());
+    span.setAttribute(QStringLiteral("url.path"), request.url.path());
+
+    QNetworkRequest req(request.url);
+    req.setTransferTimeout(request.timeoutMs);
+    req.setRawHeader("traceparent", span.context().toTraceparent());
+    bool hasContentType = false;
+    for (const auto &h : request.headers) {
+        req.setRawHeader(h.first, h.second);
+        hasContentType |= h.first.compare("Content-Type", Qt::CaseInsensitive) == 0;
+    }
+    if (!request.body.isEmpty() && !hasContentType)
+        req.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
+
+    const auto start = std::chrono::steady_clock::now();
+    QNetworkReply *reply = nam->sendCustomRequest(req, request.method, request.body);
+    QEventLoop loop;
+    QObject::connect(reply, &QNetworkReply::finished, &loop, &QEventLoop::quit);
+    QTimer guard;
+    guard.setSingleShot(true);
+    QObject::connect(&guard, &QTimer::timeout, reply, &QNetworkReply::abort);
+    guard.start(request.timeoutMs
+                + 250); // transferTimeout covers stalls; this covers everything else
+    if (!reply->isFinished())
+        loop.exec(QEventLoop::ExcludeUserInputEvents);
+
+    HttpClientResponse r;
+    r.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    if (reply->isOpen())
+        r.body = reply->readAll();
+    r.headers = reply->rawHeaderPairs();
+    if (r.status == 0) {
+        r.timedOut = reply->error() == QNetworkReply::OperationCanceledError
+            || reply->error() == QNetworkReply::TimeoutError;
+        r.error = r.timedOut ? QStringLiteral("timeout after %1 ms").arg(request.timeoutMs)
+                             : reply->errorString();
+    }
+    reply->deleteLater();
+
+    const double ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    span.setAttribute(QStringLiteral("http.status_code"), r.status);
+    if (r.status == 0 || r.status >= 500)
+        span.setError(r.status == 0 ? r.error
+                                    : QStringLiteral("HTTP ") + QString::number(r.status));
+    qCInfo(lcHttp).noquote() << "outgoing" << request.method
+                             << request.url.host() + request.url.path()
+                             << (r.status ? QString::number(r.status) : r.error)
+                             << QString::number(ms, 'f', 1) + QStringLiteral("ms");
+    return r;
+}
+
+} // namespace pomelo

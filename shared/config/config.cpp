@@ -4,6 +4,7 @@
 #include <QRegularExpression>
 #include <QSettings>
 #include <QThread>
+#include <QTimeZone>
 #include <QUrl>
 
 #include <functional>
@@ -207,6 +208,24 @@ const QList<KeyDef> &keyDefs()
                   [](const QString &v) {
                       return checkHttpUrl(v, true);
                   }});
+        d.append({{str("server.time_zone"), str("Asia/Shanghai"), str("an IANA time zone name"),
+                   str("zone of booking dates and times and of RFC 3339 output")},
+                  [](const QString &v) {
+                      return QTimeZone(v.toUtf8()).isValid() ? QString()
+                                                             : QStringLiteral("unknown time zone");
+                  }});
+        d.append({{str("wechat.app_id"), str("wxd0c0ffee5a4db0x1"), str("the mini-program's AppID"),
+                   str("mini-program AppID used for jscode2session and JSAPI payments")},
+                  [](const QString &v) {
+                      return v.isEmpty() ? QStringLiteral("empty") : QString();
+                  }});
+        d.append(
+            {{str("wechat.app_secret"), str("sandbox-mini-program-secret"),
+              str("the mini-program's AppSecret"),
+              str("AppSecret for jscode2session (the default only works with the sandbox)"), true},
+             [](const QString &v) {
+                 return v.isEmpty() ? QStringLiteral("empty") : QString();
+             }});
         d.append({{str("admin.initial_password"), QString(),
                    str("at least 8 characters, or empty (generated)"),
                    str("password of the first admin user"), true},
@@ -448,6 +467,18 @@ QString Config::ecardBaseUrl() const
 {
     return value(QStringLiteral("channels.ecard_base_url"));
 }
+QTimeZone Config::timeZone() const
+{
+    return QTimeZone(value(QStringLiteral("server.time_zone")).toUtf8());
+}
+QString Config::wechatAppId() const
+{
+    return value(QStringLiteral("wechat.app_id"));
+}
+QString Config::wechatAppSecret() const
+{
+    return value(QStringLiteral("wechat.app_secret"));
+}
 QString Config::adminInitialPassword() const
 {
     return value(QStringLiteral("admin.initial_password"));
@@ -486,13 +517,16 @@ QMap<QString, QString> Config::redactedValues() const
     for (const KeyDef &d : keyDefs()) {
         QString v = value(d.key.name);
         if (d.key.secret && !v.isEmpty()) {
-            // URLs keep their shape so an operator sees which server; only the password goes.
-            QUrl url(v);
-            if (url.isValid() && !url.scheme().isEmpty() && !url.password().isEmpty()) {
-                url.setPassword(QStringLiteral("***"));
-                v = url.toString();
-            } else if (d.key.name == QLatin1String("admin.initial_password")) {
+            if (d.key.name.endsWith(QLatin1String("password"))
+                || d.key.name.endsWith(QLatin1String("secret"))) {
                 v = QStringLiteral("***");
+            } else {
+                // URLs keep their shape so an operator sees which server; only the password goes.
+                QUrl url(v);
+                if (url.isValid() && !url.password().isEmpty()) {
+                    url.setPassword(QStringLiteral("***"));
+                    v = url.toString();
+                }
             }
         }
         out.insert(d.key.name, v);

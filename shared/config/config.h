@@ -5,6 +5,7 @@
 #include <QMap>
 #include <QString>
 #include <QStringList>
+#include <QTimeZone>
 
 #include <stdexcept>
 
@@ -70,6 +71,9 @@ public:
     int notifyTimeoutMs() const;
     QString wechatBaseUrl() const;
     QString ecardBaseUrl() const;
+    QTimeZone timeZone() const;
+    QString wechatAppId() const;
+    QString wechatAppSecret() const;
     QString adminInitialPassword() const;
     QString logFormat() const;
     QString logFile() const;

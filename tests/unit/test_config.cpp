@@ -133,6 +133,8 @@ void TestConfig::invalidValues_data()
     row("admin.initial_password", "short");
     row("log.format", "xml");
     row("telemetry.otlp_endpoint", "collector:4318");
+    row("server.time_zone", "Mars/Olympus_Mons");
+    row("wechat.app_id", "");
 }
 
 void TestConfig::invalidValues()
@@ -228,6 +230,10 @@ void TestConfig::redactedValuesMaskPasswords()
     const QMap<QString, QString> v = c.redactedValues();
     QCOMPARE(v.value(QStringLiteral("redis.url")), QStringLiteral("redis://u:***@h:6379/1"));
     QCOMPARE(v.value(QStringLiteral("admin.initial_password")), QStringLiteral("***"));
+    QCOMPARE(v.value(QStringLiteral("wechat.app_secret")), QStringLiteral("***"));
+    QCOMPARE(v.value(QStringLiteral("redis.url")).contains(QStringLiteral("redispw")), false);
+    QCOMPARE(Config().redactedValues().value(QStringLiteral("redis.url")),
+             QStringLiteral("embedded"));
     QCOMPARE(c.redisUrl(), QStringLiteral("redis://u:redispw@h:6379/1"));
 }
 

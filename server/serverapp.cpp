@@ -1,6 +1,7 @@
 #include "serverapp.h"
 
 #include "http/httpserver.h"
+#include "sandbox/sandboxmodule.h"
 #include "telemetry/exporters.h"
 #include "telemetry/logging.h"
 #include "telemetry/metrics.h"
@@ -69,6 +70,12 @@ bool ServerApp::start()
         "GET", QStringLiteral("/metrics"), HandlerMode::Inline, [&metrics](const HttpRequest &) {
             return HttpResponse::text(200, metrics.serialize(), QByteArray(Metrics::ContentType));
         });
+
+    if (m_config.hasModule(QStringLiteral("sandbox"))) {
+        m_sandbox = std::make_unique<SandboxModule>(
+            SandboxOptions {m_config.wechatAppId(), m_config.wechatAppSecret()});
+        m_sandbox->registerRoutes(router);
+    }
 
     m_port = m_http->listenGuarded(m_config.listenAddress(), m_config.listenPort());
     if (m_port == 0) {

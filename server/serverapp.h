@@ -9,6 +9,7 @@
 namespace pomelo {
 
 class HttpServer;
+class SandboxModule;
 
 /// The running pomelo-server: configuration applied, telemetry installed, modules routed.
 class ServerApp : public QObject
@@ -30,6 +31,7 @@ public:
 private:
     Config m_config;
     std::unique_ptr<HttpServer> m_http;
+    std::unique_ptr<SandboxModule> m_sandbox;
     quint16 m_port = 0;
 };
 

@@ -1,0 +1,61 @@
+#include "sandboxmodule.h"
+
+#include "domain/crypto.h"
+#include "http/router.h"
+
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QRegularExpression>
+
+namespace pomelo {
+
+namespace {
+
+HttpResponse wechatJson(const QJsonObject &o)
+{
+    // WeChat's auth API answers 200 with errcode/errmsg in the body, success or not.
+    return HttpResponse::json(200, QJsonDocument(o).toJson(QJsonDocument::Compact));
+}
+
+HttpResponse wechatError(int code, const char *message)
+{
+    return wechatJson(QJsonObject {{QStringLiteral("errcode"), code},
+                                   {QStringLiteral("errmsg"), QString::fromLatin1(message)}});
+}
+
+} // namespace
+
+SandboxModule::SandboxModule(SandboxOptions options)
+    : m_options(std::move(options))
+{ }
+
+void SandboxModule::registerRoutes(Router &router)
+{
+    // GET /sns/jscode2session?appid=&secret=&js_code=&grant_type=authorization_code, as
+    // api.weixin.qq.com. The sandbox's user model: code "u-NAME" logs in the student whose openid
+    // is "o-NAME"; any other code is rejected as WeChat rejects a bad code (40029). Codes are
+    // reusable here (WeChat's are single-use) so a developer can log in again by hand.
+    router.add(
+        "GET", QStringLiteral("/sandbox/wechat/sns/jscode2session"), HandlerMode::Inline,
+        [this](const HttpRequest &r) {
+            const QString appId = r.query.queryItemValue(QStringLiteral("appid"));
+            const QString secret = r.query.queryItemValue(QStringLiteral("secret"));
+            const QString code = r.query.queryItemValue(QStringLiteral("js_code"));
+            if (r.query.queryItemValue(QStringLiteral("grant_type"))
+                != QLatin1String("authorization_code"))
+                return wechatError(40002, "invalid grant_type");
+            if (appId != m_options.wechatAppId)
+                return wechatError(40013, "invalid appid");
+            if (!crypto::constantTimeEquals(secret.toUtf8(), m_options.wechatAppSecret.toUtf8()))
+                return wechatError(40125, "invalid appsecret");
+            static const QRegularExpression userCode(QStringLiteral("^u-([A-Za-z0-9_-]{1,32})$"));
+            const QRegularExpressionMatch m = userCode.match(code);
+            if (!m.hasMatch())
+                return wechatError(40029, "invalid code");
+            return wechatJson(QJsonObject {
+                {QStringLiteral("openid"), QString(QStringLiteral("o-") + m.captured(1))},
+                {QStringLiteral("session_key"), crypto::randomToken(16)}});
+        });
+}
+
+} // namespace pomelo

@@ -1,0 +1,27 @@
+#pragma once
+
+#include <QString>
+
+namespace pomelo {
+
+class Router;
+
+/// Local stand-ins for the outside systems, mounted under /sandbox when the `sandbox` module is on.
+/// They speak the real protocols so the clients under server/channels are exercised unchanged.
+struct SandboxOptions
+{
+    QString wechatAppId; ///< the mini-program AppID jscode2session accepts
+    QString wechatAppSecret; ///< its AppSecret
+};
+
+class SandboxModule
+{
+public:
+    explicit SandboxModule(SandboxOptions options);
+    void registerRoutes(Router &router);
+
+private:
+    SandboxOptions m_options;
+};
+
+} // namespace pomelo

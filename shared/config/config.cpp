@@ -226,6 +226,18 @@ const QList<KeyDef> &keyDefs()
              [](const QString &v) {
                  return v.isEmpty() ? QStringLiteral("empty") : QString();
              }});
+        d.append(
+            {{str("ecard.partner_id"), str("pomelo-sandbox-partner"),
+              str("the partner id issued by the card center"), str("campus e-card partner id")},
+             [](const QString &v) {
+                 return v.isEmpty() ? QStringLiteral("empty") : QString();
+             }});
+        d.append({{str("ecard.partner_key"), str("sandbox-ecard-partner-key"),
+                   str("the partner signing key"),
+                   str("campus e-card HMAC key (the default only works with the sandbox)"), true},
+                  [](const QString &v) {
+                      return v.size() < 8 ? QStringLiteral("shorter than 8 characters") : QString();
+                  }});
         d.append({{str("admin.initial_password"), QString(),
                    str("at least 8 characters, or empty (generated)"),
                    str("password of the first admin user"), true},
@@ -479,6 +491,14 @@ QString Config::wechatAppSecret() const
 {
     return value(QStringLiteral("wechat.app_secret"));
 }
+QString Config::ecardPartnerId() const
+{
+    return value(QStringLiteral("ecard.partner_id"));
+}
+QString Config::ecardPartnerKey() const
+{
+    return value(QStringLiteral("ecard.partner_key"));
+}
 QString Config::adminInitialPassword() const
 {
     return value(QStringLiteral("admin.initial_password"));
@@ -518,7 +538,8 @@ QMap<QString, QString> Config::redactedValues() const
         QString v = value(d.key.name);
         if (d.key.secret && !v.isEmpty()) {
             if (d.key.name.endsWith(QLatin1String("password"))
-                || d.key.name.endsWith(QLatin1String("secret"))) {
+                || d.key.name.endsWith(QLatin1String("secret"))
+                || d.key.name.endsWith(QLatin1String("_key"))) {
                 v = QStringLiteral("***");
             } else {
                 // URLs keep their shape so an operator sees which server; only the password goes.

@@ -74,6 +74,8 @@ public:
     QTimeZone timeZone() const;
     QString wechatAppId() const;
     QString wechatAppSecret() const;
+    QString ecardPartnerId() const;
+    QString ecardPartnerKey() const;
     QString adminInitialPassword() const;
     QString logFormat() const;
     QString logFile() const;

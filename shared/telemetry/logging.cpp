@@ -339,6 +339,8 @@ void pomeloMessageHandler(QtMsgType type, const QMessageLogContext &context, con
 bool installLogHandler(LogFormat format, const QString &filePath)
 {
     LogState *state = s_logState();
+    if (!state)
+        return false; // after static destruction; also tells GCC the pointer is not null below
     std::unique_ptr<QFile> file;
     bool ok = true;
     if (!filePath.isEmpty()) {

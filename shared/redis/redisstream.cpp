@@ -1,0 +1,384 @@
+#include "redisstream.h"
+
+#include "domain/errors.h"
+#include "telemetry/logging.h"
+#include "telemetry/metrics.h"
+
+#include <QHash>
+
+#include <algorithm>
+
+namespace pomelo {
+
+QByteArray StreamEntry::value(const QByteArray &field) const
+{
+    for (const auto &[name, v] : fields) {
+        if (name == field)
+            return v;
+    }
+    return {};
+}
+
+// ---------------------------------------------------------------------------------------------
+
+StreamPublisher::StreamPublisher(RedisPool &pool, QByteArray stream, qint64 maxLen,
+                                 bool approximateTrim)
+    : m_pool(pool)
+    , m_stream(std::move(stream))
+    , m_maxLen(maxLen)
+    , m_approximate(approximateTrim)
+{ }
+
+QList<QByteArray> StreamPublisher::xadd(const StreamFields &fields) const
+{
+    QList<QByteArray> args {QByteArrayLiteral("XADD"), m_stream};
+    if (m_maxLen > 0) {
+        args << QByteArrayLiteral("MAXLEN");
+        if (m_approximate)
+            args << QByteArrayLiteral("~");
+        args << QByteArray::number(m_maxLen);
+    }
+    args << QByteArrayLiteral("*");
+    for (const auto &[name, value] : fields)
+        args << name << value;
+    return args;
+}
+
+QByteArray StreamPublisher::publish(const StreamFields &fields)
+{
+    const RedisReply reply = m_pool.command(xadd(fields));
+    reply.throwIfError("XADD");
+    return reply.toByteArray();
+}
+
+QList<QByteArray> StreamPublisher::publishBatch(const QList<StreamFields> &entries)
+{
+    QList<QList<QByteArray>> commands;
+    commands.reserve(entries.size());
+    for (const StreamFields &fields : entries)
+        commands.append(xadd(fields));
+    QList<QByteArray> ids;
+    ids.reserve(entries.size());
+    for (const RedisReply &reply : m_pool.pipeline(commands)) {
+        reply.throwIfError("XADD");
+        ids.append(reply.toByteArray());
+    }
+    return ids;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+namespace {
+
+prometheus::Counter &streamCounter(const char *name, const char *help, const QByteArray &stream,
+                                   const QByteArray &group)
+{
+    return Metrics::instance()
+        .counterFamily(name, help)
+        .Add({{"stream", stream.toStdString()}, {"group", group.toStdString()}});
+}
+
+RedisOptions consumerConnectionOptions(RedisOptions options, int blockMs)
+{
+    // The socket timeout must outlast the BLOCK time, or every idle read would "time out".
+    options.commandTimeoutMs += blockMs;
+    return options;
+}
+
+} // namespace
+
+StreamConsumer::StreamConsumer(RedisOptions redis, StreamConsumerOptions options, Handler handler)
+    : m_connection(consumerConnectionOptions(std::move(redis), options.blockMs))
+    , m_options(std::move(options))
+    , m_handler(std::move(handler))
+{
+    if (m_options.deadLetterStream.isEmpty())
+        m_options.deadLetterStream = m_options.stream + ":dead";
+    m_options.batchSize = std::max(m_options.batchSize, 1);
+}
+
+StreamConsumer::~StreamConsumer()
+{
+    stop();
+}
+
+void StreamConsumer::setDeadLetterObserver(std::function<void(const StreamEntry &)> observer)
+{
+    m_deadLetterObserver = std::move(observer);
+}
+
+void StreamConsumer::start()
+{
+    if (m_thread.joinable())
+        return;
+    m_stop = false;
+    m_thread = std::thread([this] { run(); });
+}
+
+void StreamConsumer::stop()
+{
+    {
+        std::lock_guard lock(m_mutex);
+        m_stop = true;
+        // Only a blocked read is interrupted: breaking the connection under an XACK would just
+        // cause a redelivery, but there is no need to.
+        if (m_blocking)
+            m_connection.interrupt();
+    }
+    m_cv.notify_all();
+    if (m_thread.joinable())
+        m_thread.join();
+    m_ready = false;
+}
+
+bool StreamConsumer::waitReady(int timeoutMs) const
+{
+    std::unique_lock lock(m_mutex);
+    return m_cv.wait_for(lock, std::chrono::milliseconds(timeoutMs),
+                         [this] { return m_ready.load(); });
+}
+
+bool StreamConsumer::sleepFor(int ms)
+{
+    std::unique_lock lock(m_mutex);
+    return !m_cv.wait_for(lock, std::chrono::milliseconds(ms), [this] { return m_stop.load(); });
+}
+
+void StreamConsumer::ensureGroup(RedisConnection &connection, const QByteArray &stream,
+                                 const QByteArray &group, const QByteArray &startId)
+{
+    const RedisReply reply =
+        connection.command({QByteArrayLiteral("XGROUP"), QByteArrayLiteral("CREATE"), stream, group,
+                            startId, QByteArrayLiteral("MKSTREAM")},
+                           Idempotent::Yes);
+    if (reply.isError() && reply.toByteArray().startsWith("BUSYGROUP"))
+        return;
+    reply.throwIfError("XGROUP CREATE");
+}
+
+QList<StreamEntry> StreamConsumer::parseEntries(const RedisReply &list)
+{
+    QList<StreamEntry> entries;
+    entries.reserve(list.size());
+    for (const RedisReply &item : list.elements()) {
+        StreamEntry entry;
+        entry.id = item.at(0).toByteArray();
+        const auto &kv = item.at(1).elements();
+        for (qsizetype i = 0; i + 1 < kv.size(); i += 2)
+            entry.fields.append({kv.at(i).toByteArray(), kv.at(i + 1).toByteArray()});
+        entries.append(std::move(entry));
+    }
+    return entries;
+}
+
+void StreamConsumer::run()
+{
+    using Clock = std::chrono::steady_clock;
+    auto nextClaim = Clock::now();
+    int backoffMs = 0;
+    while (!m_stop) {
+        try {
+            if (!m_ready) {
+                ensureGroup(m_connection, m_options.stream, m_options.group,
+                            m_options.groupStartId);
+                // Also after a reconnect: a read whose reply was lost left entries in our
+                // pending list that nobody else would look at before minIdle.
+                drainOwnPending();
+                {
+                    std::lock_guard lock(m_mutex);
+                    m_ready = true;
+                }
+                m_cv.notify_all();
+            }
+            if (Clock::now() >= nextClaim) {
+                claimIdle();
+                nextClaim = Clock::now() + std::chrono::milliseconds(m_options.claimIntervalMs);
+            }
+            readNew();
+            backoffMs = 0;
+        } catch (const Error &e) {
+            m_ready = false;
+            if (m_stop)
+                break;
+            backoffMs = std::clamp(backoffMs * 2, 50, 2000);
+            qCWarning(lcRedis).noquote() << "stream consumer" << QString::fromUtf8(m_options.group)
+                                         << '/' << QString::fromUtf8(m_options.consumer) << ':'
+                                         << e.detail() << "- retrying in" << backoffMs << "ms";
+            sleepFor(backoffMs);
+        }
+    }
+    m_connection.close();
+}
+
+void StreamConsumer::drainOwnPending()
+{
+    QByteArray after = "0";
+    while (!m_stop) {
+        const RedisReply reply =
+            m_connection.command({QByteArrayLiteral("XREADGROUP"), QByteArrayLiteral("GROUP"),
+                                  m_options.group, m_options.consumer, QByteArrayLiteral("COUNT"),
+                                  QByteArray::number(m_options.batchSize),
+                                  QByteArrayLiteral("STREAMS"), m_options.stream, after});
+        reply.throwIfError("XREADGROUP (pending)");
+        QList<StreamEntry> entries = parseEntries(reply.at(0).at(1));
+        if (entries.isEmpty())
+            return;
+        after = entries.last().id;
+        process(std::move(entries), true);
+    }
+}
+
+void StreamConsumer::claimIdle()
+{
+    QByteArray cursor = "0-0";
+    // Bounded per round so that new entries are not starved by a large backlog of old ones.
+    for (int round = 0; round < 10 && !m_stop; ++round) {
+        const RedisReply reply = m_connection.command(
+            {QByteArrayLiteral("XAUTOCLAIM"), m_options.stream, m_options.group, m_options.consumer,
+             QByteArray::number(m_options.minIdleMs), cursor, QByteArrayLiteral("COUNT"),
+             QByteArray::number(m_options.batchSize)});
+        reply.throwIfError("XAUTOCLAIM");
+        cursor = reply.at(0).toByteArray();
+        QList<StreamEntry> entries = parseEntries(reply.at(1));
+        if (!entries.isEmpty()) {
+            m_claimed += static_cast<quint64>(entries.size());
+            streamCounter("pomelo_stream_claimed_total",
+                          "Stream entries claimed from idle consumers (XAUTOCLAIM)",
+                          m_options.stream, m_options.group)
+                .Increment(static_cast<double>(entries.size()));
+            qCInfo(lcRedis).noquote() << "stream" << QString::fromUtf8(m_options.stream) << "group"
+                                      << QString::fromUtf8(m_options.group) << ": claimed"
+                                      << entries.size() << "idle entries";
+            process(std::move(entries), true);
+        }
+        if (cursor == "0-0" || cursor.isEmpty())
+            return;
+    }
+}
+
+void StreamConsumer::readNew()
+{
+    {
+        std::lock_guard lock(m_mutex);
+        if (m_stop)
+            return;
+        m_blocking = true;
+    }
+    RedisReply reply;
+    try {
+        reply = m_connection.command(
+            {QByteArrayLiteral("XREADGROUP"), QByteArrayLiteral("GROUP"), m_options.group,
+             m_options.consumer, QByteArrayLiteral("COUNT"),
+             QByteArray::number(m_options.batchSize), QByteArrayLiteral("BLOCK"),
+             QByteArray::number(m_options.blockMs), QByteArrayLiteral("STREAMS"), m_options.stream,
+             QByteArrayLiteral(">")});
+    } catch (...) {
+        std::lock_guard lock(m_mutex);
+        m_blocking = false;
+        throw;
+    }
+    {
+        std::lock_guard lock(m_mutex);
+        m_blocking = false;
+    }
+    if (reply.isError() && reply.toByteArray().startsWith("NOGROUP")) {
+        // The stream or group vanished (FLUSHALL, a Redis restarted without persistence).
+        m_ready = false;
+        return;
+    }
+    reply.throwIfError("XREADGROUP");
+    if (reply.isNil())
+        return;
+    process(parseEntries(reply.at(0).at(1)), false);
+}
+
+void StreamConsumer::process(QList<StreamEntry> entries, bool checkDeliveries)
+{
+    if (entries.isEmpty())
+        return;
+    QHash<QByteArray, qint64> deliveries;
+    if (checkDeliveries) {
+        const RedisReply pending = m_connection.command(
+            {QByteArrayLiteral("XPENDING"), m_options.stream, m_options.group, entries.first().id,
+             entries.last().id, QByteArray::number(entries.size() * 4 + 100), m_options.consumer},
+            Idempotent::Yes);
+        pending.throwIfError("XPENDING");
+        for (const RedisReply &p : pending.elements())
+            deliveries.insert(p.at(0).toByteArray(), p.at(3).toInteger());
+    }
+    for (StreamEntry &entry : entries) {
+        if (m_stop)
+            return; // still pending: delivered again later
+        if (entry.fields.isEmpty()) {
+            ack(entry.id); // deleted (trimmed) while pending: nothing left to handle
+            continue;
+        }
+        entry.deliveries = deliveries.value(entry.id, 1);
+        if (entry.deliveries > m_options.maxDeliveries) {
+            deadLetter(entry);
+            continue;
+        }
+        bool ok = false;
+        try {
+            ok = m_handler(entry);
+        } catch (const std::exception &e) {
+            qCWarning(lcRedis).noquote()
+                << "stream" << QString::fromUtf8(m_options.stream) << "group"
+                << QString::fromUtf8(m_options.group) << ": handler of"
+                << QString::fromUtf8(entry.id) << "threw:" << QString::fromUtf8(e.what());
+        }
+        if (ok) {
+            ack(entry.id);
+            ++m_handled;
+        } else {
+            ++m_failed; // stays pending; claimed again after minIdle
+        }
+    }
+}
+
+void StreamConsumer::ack(const QByteArray &id)
+{
+    const RedisReply reply = m_connection.command(
+        {QByteArrayLiteral("XACK"), m_options.stream, m_options.group, id}, Idempotent::Yes);
+    reply.throwIfError("XACK");
+}
+
+void StreamConsumer::deadLetter(const StreamEntry &entry)
+{
+    QList<QByteArray> xadd {QByteArrayLiteral("XADD"),
+                            m_options.deadLetterStream,
+                            QByteArrayLiteral("MAXLEN"),
+                            QByteArrayLiteral("~"),
+                            QByteArray::number(m_options.deadLetterMaxLen),
+                            QByteArrayLiteral("*")};
+    for (const auto &[name, value] : entry.fields)
+        xadd << name << value;
+    xadd << QByteArrayLiteral("dead-origin-id") << entry.id << QByteArrayLiteral("dead-group")
+         << m_options.group << QByteArrayLiteral("dead-consumer") << m_options.consumer
+         << QByteArrayLiteral("dead-deliveries") << QByteArray::number(entry.deliveries);
+    // One transaction: the copy and the ack happen together or not at all.
+    const QList<RedisReply> replies = m_connection.pipeline(
+        {{QByteArrayLiteral("MULTI")},
+         xadd,
+         {QByteArrayLiteral("XACK"), m_options.stream, m_options.group, entry.id},
+         {QByteArrayLiteral("EXEC")}});
+    for (const RedisReply &r : replies)
+        r.throwIfError("dead-letter");
+    const RedisReply &exec = replies.last();
+    for (const RedisReply &r : exec.elements())
+        r.throwIfError("dead-letter");
+    ++m_deadLettered;
+    streamCounter("pomelo_stream_dead_letters_total",
+                  "Stream entries moved to the dead-letter stream after too many deliveries",
+                  m_options.stream, m_options.group)
+        .Increment();
+    qCWarning(lcRedis).noquote() << "stream" << QString::fromUtf8(m_options.stream) << "group"
+                                 << QString::fromUtf8(m_options.group) << ": entry"
+                                 << QString::fromUtf8(entry.id) << "delivered" << entry.deliveries
+                                 << "times, moved to"
+                                 << QString::fromUtf8(m_options.deadLetterStream);
+    if (m_deadLetterObserver)
+        m_deadLetterObserver(entry);
+}
+
+} // namespace pomelo

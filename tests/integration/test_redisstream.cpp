@@ -1,0 +1,367 @@
+#include "domain/errors.h"
+#include "redis/redisstream.h"
+#include "redisserver.h"
+#include "telemetry/metrics.h"
+#include "testsupport.h"
+
+#include <QElapsedTimer>
+#include <QTest>
+
+#include <mutex>
+
+using namespace pomelo;
+using pomelo::test::RedisServer;
+using pomelo::test::waitUntil;
+
+namespace {
+
+RedisOptions optionsFor(const RedisServer &server)
+{
+    RedisOptions options;
+    options.url = *RedisUrl::parse(server.url());
+    options.connectTimeoutMs = 1000;
+    options.commandTimeoutMs = 1000;
+    return options;
+}
+
+StreamConsumerOptions consumerOptions(const QByteArray &group, const QByteArray &consumer)
+{
+    StreamConsumerOptions options;
+    options.stream = "pomelo:order-events";
+    options.group = group;
+    options.consumer = consumer;
+    options.blockMs = 200;
+    options.claimIntervalMs = 50;
+    options.minIdleMs = 200;
+    options.maxDeliveries = 3;
+    return options;
+}
+
+// What a handler saw, thread-safe.
+struct Seen
+{
+    void add(const StreamEntry &e)
+    {
+        std::lock_guard lock(mutex);
+        ids.append(e.id);
+        deliveries.append(e.deliveries);
+    }
+    QList<QByteArray> idList() const
+    {
+        std::lock_guard lock(mutex);
+        return ids;
+    }
+    qsizetype size() const
+    {
+        std::lock_guard lock(mutex);
+        return ids.size();
+    }
+    mutable std::mutex mutex;
+    QList<QByteArray> ids;
+    QList<qint64> deliveries;
+};
+
+StreamFields orderEvent(int n)
+{
+    return {{"orderId", QByteArray::number(n)}, {"status", "PAID"}};
+}
+
+} // namespace
+
+class TestRedisStream : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase()
+    {
+        QVERIFY(m_server.start());
+        m_pool = std::make_unique<RedisPool>(optionsFor(m_server));
+    }
+    void init() { m_pool->command({"FLUSHALL"}); }
+    void cleanupTestCase() { m_pool.reset(); }
+
+    void publishAndConsume()
+    {
+        StreamPublisher publisher(*m_pool, "pomelo:order-events");
+        Seen seen;
+        StreamConsumer consumer(optionsFor(m_server), consumerOptions("status-tracker", "c1"),
+                                [&](const StreamEntry &e) {
+                                    if (e.value("status") != "PAID")
+                                        return false;
+                                    seen.add(e);
+                                    return true;
+                                });
+        consumer.start();
+        QVERIFY(consumer.waitReady(5000));
+        const QByteArray id = publisher.publish(orderEvent(1));
+        QVERIFY(id.contains('-'));
+        const QList<QByteArray> batch = publisher.publishBatch({orderEvent(2), orderEvent(3)});
+        QCOMPARE(batch.size(), 2);
+        QVERIFY(waitUntil([&] { return seen.size() == 3; }));
+        QCOMPARE(seen.idList(), (QList<QByteArray> {id, batch.at(0), batch.at(1)}));
+        QCOMPARE(seen.deliveries, (QList<qint64> {1, 1, 1}));
+        QVERIFY(waitUntil([&] {
+            return m_pool->command({"XPENDING", "pomelo:order-events", "status-tracker"})
+                       .at(0)
+                       .toInteger()
+                == 0;
+        }));
+        QCOMPARE(consumer.handledCount(), 3u);
+    }
+
+    void groupCreationIsIdempotent()
+    {
+        RedisConnection c(optionsFor(m_server));
+        StreamConsumer::ensureGroup(c, "s", "g");
+        StreamConsumer::ensureGroup(c, "s", "g"); // BUSYGROUP is fine
+        QCOMPARE(c.command({"XINFO", "GROUPS", "s"}).size(), 1);
+        QCOMPARE(c.command({"TYPE", "s"}).toByteArray(), QByteArray("stream")); // MKSTREAM
+    }
+
+    void entryOfDeadConsumerIsClaimed()
+    {
+        StreamPublisher publisher(*m_pool, "pomelo:order-events");
+        RedisConnection raw(optionsFor(m_server));
+        StreamConsumer::ensureGroup(raw, "pomelo:order-events", "status-tracker");
+        const QByteArray id = publisher.publish(orderEvent(1));
+        // A consumer reads the entry and dies before acking.
+        const RedisReply read = raw.command({"XREADGROUP", "GROUP", "status-tracker", "dead-one",
+                                             "COUNT", "10", "STREAMS", "pomelo:order-events", ">"});
+        QCOMPARE(read.at(0).at(1).at(0).at(0).toByteArray(), id);
+
+        Seen seen;
+        StreamConsumer survivor(optionsFor(m_server), consumerOptions("status-tracker", "alive"),
+                                [&](const StreamEntry &e) {
+                                    seen.add(e);
+                                    return true;
+                                });
+        survivor.start();
+        QVERIFY(waitUntil([&] { return seen.size() == 1; }));
+        QCOMPARE(seen.idList().first(), id);
+        QCOMPARE(seen.deliveries.first(), 2); // the dead consumer's delivery, then the claim
+        QVERIFY(survivor.claimedCount() >= 1u);
+        QVERIFY(waitUntil([&] {
+            return raw.command({"XPENDING", "pomelo:order-events", "status-tracker"})
+                       .at(0)
+                       .toInteger()
+                == 0;
+        }));
+    }
+
+    void consumerStoppedBeforeAckLosesNothing()
+    {
+        StreamPublisher publisher(*m_pool, "pomelo:order-events");
+        std::atomic<int> failing {0};
+        StreamConsumer first(optionsFor(m_server), consumerOptions("push-notifier", "first"),
+                             [&](const StreamEntry &) {
+                                 ++failing;
+                                 return false; // crashes mid-way, in effect
+                             });
+        first.start();
+        QVERIFY(first.waitReady(5000));
+        publisher.publish(orderEvent(1));
+        QVERIFY(waitUntil([&] { return failing.load() >= 1; }));
+        first.stop();
+
+        Seen seen;
+        StreamConsumer second(optionsFor(m_server), consumerOptions("push-notifier", "second"),
+                              [&](const StreamEntry &e) {
+                                  seen.add(e);
+                                  return true;
+                              });
+        second.start();
+        QVERIFY(waitUntil([&] { return seen.size() == 1; }));
+        QVERIFY(seen.deliveries.first() >= 2);
+    }
+
+    void ownPendingEntriesDrainedFirstOnStart()
+    {
+        StreamPublisher publisher(*m_pool, "pomelo:order-events");
+        RedisConnection raw(optionsFor(m_server));
+        StreamConsumer::ensureGroup(raw, "pomelo:order-events", "status-tracker");
+        const QByteArray id = publisher.publish(orderEvent(9));
+        raw.command({"XREADGROUP", "GROUP", "status-tracker", "restarting", "STREAMS",
+                     "pomelo:order-events", ">"});
+        // The same consumer name comes back: it gets its entry at once, not after minIdle.
+        StreamConsumerOptions options = consumerOptions("status-tracker", "restarting");
+        options.minIdleMs = 60000;
+        Seen seen;
+        StreamConsumer consumer(optionsFor(m_server), options, [&](const StreamEntry &e) {
+            seen.add(e);
+            return true;
+        });
+        QElapsedTimer timer;
+        timer.start();
+        consumer.start();
+        QVERIFY(consumer.waitReady(5000));
+        QCOMPARE(seen.idList(), QList<QByteArray> {id});
+        QVERIFY(timer.elapsed() < 2000);
+    }
+
+    void twoGroupsEachSeeEveryEntry()
+    {
+        StreamPublisher publisher(*m_pool, "pomelo:order-events");
+        Seen tracker, notifier;
+        StreamConsumer a(optionsFor(m_server), consumerOptions("status-tracker", "a"),
+                         [&](const StreamEntry &e) {
+                             tracker.add(e);
+                             return true;
+                         });
+        StreamConsumer b(optionsFor(m_server), consumerOptions("push-notifier", "b"),
+                         [&](const StreamEntry &e) {
+                             notifier.add(e);
+                             return true;
+                         });
+        a.start();
+        b.start();
+        QVERIFY(a.waitReady(5000) && b.waitReady(5000));
+        QList<QByteArray> ids;
+        for (int i = 0; i < 200; ++i)
+            ids << publisher.publish(orderEvent(i));
+        QVERIFY(waitUntil([&] { return tracker.size() == 200 && notifier.size() == 200; }));
+        QCOMPARE(tracker.idList(), ids);
+        QCOMPARE(notifier.idList(), ids);
+    }
+
+    void twoConsumersOfOneGroupShareTheWork()
+    {
+        StreamPublisher publisher(*m_pool, "pomelo:order-events");
+        Seen seen;
+        auto handler = [&](const StreamEntry &e) {
+            seen.add(e);
+            return true;
+        };
+        StreamConsumer a(optionsFor(m_server), consumerOptions("status-tracker", "a"), handler);
+        StreamConsumer b(optionsFor(m_server), consumerOptions("status-tracker", "b"), handler);
+        a.start();
+        b.start();
+        QVERIFY(a.waitReady(5000) && b.waitReady(5000));
+        for (int i = 0; i < 300; ++i)
+            publisher.publish(orderEvent(i));
+        QVERIFY(waitUntil([&] { return seen.size() >= 300; }));
+        QList<QByteArray> ids = seen.idList();
+        std::sort(ids.begin(), ids.end());
+        QCOMPARE(std::unique(ids.begin(), ids.end()), ids.end()); // each exactly once
+        // Counted after the ack, a moment after the handler returned.
+        QVERIFY(waitUntil([&] { return a.handledCount() + b.handledCount() == 300u; }));
+    }
+
+    void deadLetteringAfterMaxDeliveries()
+    {
+        StreamPublisher publisher(*m_pool, "pomelo:order-events");
+        std::atomic<int> attempts {0};
+        std::atomic<int> observed {0};
+        StreamConsumer consumer(optionsFor(m_server), consumerOptions("push-notifier", "c"),
+                                [&](const StreamEntry &e) {
+                                    if (e.value("orderId") == "666") {
+                                        ++attempts;
+                                        return false; // poison
+                                    }
+                                    return true;
+                                });
+        consumer.setDeadLetterObserver([&](const StreamEntry &) { ++observed; });
+        consumer.start();
+        QVERIFY(consumer.waitReady(5000));
+        const QByteArray poison = publisher.publish(orderEvent(666));
+        publisher.publish(orderEvent(1));
+        QVERIFY(waitUntil([&] { return consumer.deadLetterCount() == 1; }, 10000));
+        QCOMPARE(attempts.load(), 3); // maxDeliveries
+        QCOMPARE(observed.load(), 1);
+        const RedisReply dead = m_pool->command({"XRANGE", "pomelo:order-events:dead", "-", "+"});
+        QCOMPARE(dead.size(), 1);
+        const StreamEntry copy = StreamConsumer::parseEntries(dead).first();
+        QCOMPARE(copy.value("orderId"), QByteArray("666"));
+        QCOMPARE(copy.value("status"), QByteArray("PAID"));
+        QCOMPARE(copy.value("dead-origin-id"), poison);
+        QCOMPARE(copy.value("dead-group"), QByteArray("push-notifier"));
+        QCOMPARE(copy.value("dead-deliveries"), QByteArray("4"));
+        QCOMPARE(
+            m_pool->command({"XPENDING", "pomelo:order-events", "push-notifier"}).at(0).toInteger(),
+            0);
+        QCOMPARE(consumer.handledCount(), 1u);
+        // The metric behind the alert.
+        const QList<QByteArray> lines = Metrics::instance().serialize().split('\n');
+        const auto metric = std::find_if(lines.begin(), lines.end(), [](const QByteArray &l) {
+            return l.startsWith("pomelo_stream_dead_letters_total{")
+                && l.contains("group=\"push-notifier\"");
+        });
+        QVERIFY(metric != lines.end());
+        QVERIFY2(metric->endsWith(" 1"), metric->constData());
+    }
+
+    void trimming()
+    {
+        StreamPublisher approximate(*m_pool, "approx", 100);
+        StreamPublisher exact(*m_pool, "exact", 100, false);
+        QList<StreamFields> batch;
+        for (int i = 0; i < 1000; ++i)
+            batch << orderEvent(i);
+        for (const StreamFields &fields : batch)
+            approximate.publish(fields);
+        exact.publishBatch(batch);
+        const qint64 approxLen = m_pool->command({"XLEN", "approx"}).toInteger();
+        QVERIFY2(approxLen >= 100 && approxLen < 300, qPrintable(QString::number(approxLen)));
+        QCOMPARE(m_pool->command({"XLEN", "exact"}).toInteger(), 100);
+        // The newest entries are the ones kept.
+        const RedisReply last = m_pool->command({"XREVRANGE", "exact", "+", "-", "COUNT", "1"});
+        QCOMPARE(StreamConsumer::parseEntries(last).first().value("orderId"), QByteArray("999"));
+    }
+
+    void stopIsPromptDuringBlockedRead()
+    {
+        StreamConsumerOptions options = consumerOptions("g", "c");
+        options.blockMs = 10000;
+        StreamConsumer consumer(optionsFor(m_server), options,
+                                [](const StreamEntry &) { return true; });
+        consumer.start();
+        QVERIFY(consumer.waitReady(5000));
+        RedisConnection admin(optionsFor(m_server));
+        QVERIFY(waitUntil([&] {
+            return admin.command({"CLIENT", "LIST"}).toByteArray().contains("cmd=xreadgroup");
+        }));
+        QElapsedTimer timer;
+        timer.start();
+        consumer.stop();
+        QVERIFY2(timer.elapsed() < 1000, qPrintable(QString::number(timer.elapsed())));
+        QVERIFY(!consumer.isRunning());
+    }
+
+    void survivesRedisRestart()
+    {
+        RedisServer server({true, QStringLiteral("always"), {}});
+        QVERIFY(server.start());
+        RedisPool pool(optionsFor(server));
+        StreamPublisher publisher(pool, "pomelo:order-events");
+        Seen seen;
+        StreamConsumer consumer(optionsFor(server), consumerOptions("status-tracker", "c"),
+                                [&](const StreamEntry &e) {
+                                    seen.add(e);
+                                    return true;
+                                });
+        consumer.start();
+        QVERIFY(consumer.waitReady(5000));
+        publisher.publish(orderEvent(1));
+        QVERIFY(waitUntil([&] { return seen.size() == 1; }));
+        QVERIFY(server.restart());
+        QVERIFY(waitUntil(
+            [&] {
+                try {
+                    publisher.publish(orderEvent(2));
+                    return true;
+                } catch (const Error &) {
+                    return false;
+                }
+            },
+            5000));
+        QVERIFY(waitUntil([&] { return seen.size() >= 2; }, 10000));
+        QCOMPARE(seen.idList().size(), 2);
+    }
+
+private:
+    RedisServer m_server;
+    std::unique_ptr<RedisPool> m_pool;
+};
+
+QTEST_GUILESS_MAIN(TestRedisStream)
+#include "test_redisstream.moc"

@@ -1,6 +1,10 @@
 #include "serverapp.h"
 
+#include "domain/errors.h"
 #include "http/httpserver.h"
+#include "redis/embeddedredis.h"
+#include "redis/redisclient.h"
+#include "redis/redisurl.h"
 #include "sandbox/sandboxmodule.h"
 #include "telemetry/exporters.h"
 #include "telemetry/logging.h"
@@ -49,6 +53,9 @@ bool ServerApp::start()
     if (!m_config.traceFile().isEmpty())
         tracer.addExporter(std::make_shared<JsonLinesFileExporter>(m_config.traceFile()));
 
+    if (!startRedis())
+        return false;
+
     HttpServer::Options options;
     options.workerThreads = m_config.workerThreads();
     options.maxQueued = m_config.maxQueuedRequests();
@@ -71,6 +78,9 @@ bool ServerApp::start()
             return HttpResponse::text(200, metrics.serialize(), QByteArray(Metrics::ContentType));
         });
 
+    router.add("GET", QStringLiteral("/readyz"), HandlerMode::Blocking,
+               [this](const HttpRequest &) { return readiness(); });
+
     if (m_config.hasModule(QStringLiteral("sandbox"))) {
         m_sandbox = std::make_unique<SandboxModule>(
             SandboxOptions {m_config.wechatAppId(), m_config.wechatAppSecret()});
@@ -92,12 +102,72 @@ bool ServerApp::start()
     return true;
 }
 
+bool ServerApp::startRedis()
+{
+    RedisUrl url;
+    try {
+        if (RedisUrl::isEmbedded(m_config.redisUrl())) {
+            m_embeddedRedis =
+                std::make_unique<EmbeddedRedis>(EmbeddedRedisOptions {m_config.dataDir()});
+            url = m_embeddedRedis->start();
+            qCInfo(lcApp).noquote()
+                << "embedded redis-server"
+                << (m_embeddedRedis->reusedExisting() ? "reused," : "started,") << "pid"
+                << m_embeddedRedis->pid() << "port" << m_embeddedRedis->port();
+        } else {
+            QString error;
+            const std::optional<RedisUrl> parsed = RedisUrl::parse(m_config.redisUrl(), &error);
+            if (!parsed) {
+                qCCritical(lcApp).noquote() << "redis.url:" << error;
+                return false;
+            }
+            url = *parsed;
+        }
+    } catch (const Error &e) {
+        qCCritical(lcApp).noquote() << "cannot start the embedded Redis:" << e.detail();
+        return false;
+    }
+    RedisOptions options;
+    options.url = url;
+    options.clientName = QByteArrayLiteral("pomelo-server");
+    m_redis = std::make_unique<RedisPool>(options);
+    // Not fatal at start: a Redis that is down now answers 503 until it is back (readyz says so).
+    try {
+        m_redis->command({QByteArrayLiteral("PING")});
+    } catch (const Error &e) {
+        qCWarning(lcApp).noquote() << "Redis is not reachable yet:" << e.detail();
+    }
+    return true;
+}
+
+HttpResponse ServerApp::readiness() const
+{
+    QJsonObject checks;
+    bool ready = true;
+    try {
+        m_redis->command({QByteArrayLiteral("PING")}, Idempotent::Yes).throwIfError("PING");
+        checks.insert(QStringLiteral("redis"), QStringLiteral("ok"));
+    } catch (const Error &) {
+        checks.insert(QStringLiteral("redis"), QStringLiteral("unavailable"));
+        ready = false;
+    }
+    const QJsonObject body {
+        {QStringLiteral("status"), ready ? QStringLiteral("ready") : QStringLiteral("unavailable")},
+        {QStringLiteral("checks"), checks}};
+    return HttpResponse::json(ready ? 200 : 503,
+                              QJsonDocument(body).toJson(QJsonDocument::Compact));
+}
+
 void ServerApp::stop()
 {
     if (!m_http)
         return;
     m_http->shutdown();
     m_http.reset();
+    m_redis.reset();
+    if (m_embeddedRedis)
+        m_embeddedRedis->stop();
+    m_embeddedRedis.reset();
     Tracer::instance().shutdown(3000);
     qCInfo(lcApp) << "stopped";
 }

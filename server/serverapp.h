@@ -1,6 +1,7 @@
 #pragma once
 
 #include "config/config.h"
+#include "http/httptypes.h"
 
 #include <QObject>
 
@@ -8,7 +9,9 @@
 
 namespace pomelo {
 
+class EmbeddedRedis;
 class HttpServer;
+class RedisPool;
 class SandboxModule;
 
 /// The running pomelo-server: configuration applied, telemetry installed, modules routed.
@@ -30,6 +33,11 @@ public:
 
 private:
     Config m_config;
+    bool startRedis();
+    HttpResponse readiness() const;
+
+    std::unique_ptr<EmbeddedRedis> m_embeddedRedis;
+    std::unique_ptr<RedisPool> m_redis;
     std::unique_ptr<HttpServer> m_http;
     std::unique_ptr<SandboxModule> m_sandbox;
     quint16 m_port = 0;

@@ -1,4 +1,5 @@
 // pomelo-server as a client sees it: a real child process on a real socket.
+#include "redisserver.h"
 #include "serverprocess.h"
 
 #include <QFile>
@@ -56,6 +57,8 @@ private slots:
     void requestsAreLogged();
     void sigtermShutsDownCleanly();
     void hugeBodyKeepsMemoryBounded();
+    void readyzFollowsRedis();
+    void embeddedRedisIsStoppedWithTheServer();
     void badConfigurationExitsWith2_data();
     void badConfigurationExitsWith2();
     void secretsAreNotEchoed();
@@ -252,8 +255,10 @@ void TestServer::hugeBodyKeepsMemoryBounded()
     // Announce 300 MB and push 48 MB as fast as the server takes it: the peak RSS must not follow.
     // Under AddressSanitizer freed buffers sit in its quarantine and count as resident; turn the
     // quarantine off for this child so the measurement is of the server, not of the sanitizer.
-    ServerProcess server({}, {QStringLiteral("ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:quarantine_size_mb=0:"
-                                             "thread_local_quarantine_size_kb=0")});
+    ServerProcess server(
+        {},
+        {QStringLiteral("ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:quarantine_size_mb=0:"
+                        "thread_local_quarantine_size_kb=0")});
     QVERIFY2(server.start(), server.output().constData());
     const qint64 pid = server.process().processId();
     QCOMPARE(server.get(QStringLiteral("/healthz")).status, 200);
@@ -300,6 +305,53 @@ void TestServer::hugeBodyKeepsMemoryBounded()
              qPrintable(QStringLiteral("peak RSS grew by %1 KiB").arg(after - before)));
     // And the server still serves.
     QCOMPARE(server.get(QStringLiteral("/healthz")).status, 200);
+}
+
+void TestServer::readyzFollowsRedis()
+{
+    RedisServer redis;
+    QVERIFY(redis.start());
+    ServerProcess server({QStringLiteral("--redis"), redis.url()});
+    QVERIFY2(server.start(), server.output().constData());
+    HttpResult r = server.get(QStringLiteral("/readyz"));
+    QCOMPARE(r.status, 200);
+    QCOMPARE(r.json()
+                 .object()
+                 .value(QStringLiteral("checks"))
+                 .toObject()
+                 .value(QStringLiteral("redis"))
+                 .toString(),
+             QStringLiteral("ok"));
+    redis.stop();
+    r = server.get(QStringLiteral("/readyz"));
+    QCOMPARE(r.status, 503);
+    QCOMPARE(r.json()
+                 .object()
+                 .value(QStringLiteral("checks"))
+                 .toObject()
+                 .value(QStringLiteral("redis"))
+                 .toString(),
+             QStringLiteral("unavailable"));
+    // Liveness does not depend on Redis.
+    QCOMPARE(server.get(QStringLiteral("/healthz")).status, 200);
+    QVERIFY(redis.restart());
+    QVERIFY(
+        waitUntil([&] { return server.get(QStringLiteral("/readyz")).status == 200; }, 10000, 100));
+}
+
+void TestServer::embeddedRedisIsStoppedWithTheServer()
+{
+    ServerProcess server;
+    QVERIFY2(server.start(), server.output().constData());
+    QCOMPARE(server.get(QStringLiteral("/readyz")).status, 200);
+    QFile pidFile(server.dataDir() + QStringLiteral("/redis/redis.pid"));
+    QVERIFY2(pidFile.open(QIODevice::ReadOnly), qPrintable(pidFile.fileName()));
+    const qint64 redisPid = pidFile.readAll().trimmed().toLongLong();
+    QVERIFY(redisPid > 0);
+    QVERIFY(QFile::exists(QStringLiteral("/proc/%1").arg(redisPid)));
+    QCOMPARE(server.terminate(), 0);
+    QVERIFY(
+        waitUntil([&] { return !QFile::exists(QStringLiteral("/proc/%1").arg(redisPid)); }, 10000));
 }
 
 void TestServer::badConfigurationExitsWith2_data()

@@ -267,7 +267,8 @@ private slots:
         publisher.publish(orderEvent(1));
         QVERIFY(waitUntil([&] { return consumer.deadLetterCount() == 1; }, 10000));
         QCOMPARE(attempts.load(), 3); // maxDeliveries
-        QCOMPARE(observed.load(), 1);
+        // The observer runs after the count moves; wait for it rather than race it.
+        QTRY_COMPARE(observed.load(), 1);
         const RedisReply dead = m_pool->command({"XRANGE", "pomelo:order-events:dead", "-", "+"});
         QCOMPARE(dead.size(), 1);
         const StreamEntry copy = StreamConsumer::parseEntries(dead).first();

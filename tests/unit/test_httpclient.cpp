@@ -22,10 +22,14 @@ private slots:
     void refusedIsAnError();
 
 private:
+    // Our own pool (as the server has), destroyed with the test object while the application
+    // still exists, so each worker's per-thread network manager is torn down cleanly.
+    QThreadPool m_pool;
+
     /// Runs @p call on a pool thread (as handlers do) while this thread keeps serving.
     HttpClientResponse onWorker(const HttpClientRequest &request, const SpanContext &context = {})
     {
-        QFuture<HttpClientResponse> f = QtConcurrent::run([request, context] {
+        QFuture<HttpClientResponse> f = QtConcurrent::run(&m_pool, [request, context] {
             ContextScope scope(context);
             return HttpClient::send(request);
         });

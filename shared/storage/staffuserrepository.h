@@ -1,0 +1,58 @@
+#pragma once
+
+#include "database.h"
+
+#include <QList>
+#include <QString>
+
+#include <optional>
+
+namespace pomelo {
+
+enum class StaffRole { Staff, Admin };
+
+/// "staff", "admin".
+QString staffRoleName(StaffRole role);
+std::optional<StaffRole> staffRoleFromName(QStringView name);
+
+/// A console user (venue staff or admin).
+struct StaffUser
+{
+    qint64 id = 0;
+    QString username;
+    QString passwordHash; ///< crypto::hashPassword() form; never the password
+    StaffRole role = StaffRole::Staff;
+    bool disabled = false;
+    qint64 createdAt = 0; ///< Unix ms; 0 = now on insert
+    qint64 updatedAt = 0;
+    std::optional<qint64> lastLoginAt;
+};
+
+class StaffUserRepository
+{
+public:
+    explicit StaffUserRepository(Database &db)
+        : m_db(db)
+    { }
+
+    /// Returns the new id; nullopt when the username is taken (nothing written).
+    std::optional<qint64> insert(Transaction &tx, const StaffUser &user);
+    std::optional<StaffUser> find(qint64 id) const;
+    std::optional<StaffUser> findByUsername(const QString &username) const;
+    /// By username.
+    QList<StaffUser> list() const;
+    qint64 count() const;
+    /// How many enabled admins there are (the first start creates one when there is none).
+    qint64 countAdmins() const;
+
+    bool setPasswordHash(Transaction &tx, qint64 id, const QString &hash, qint64 now = 0);
+    bool setDisabled(Transaction &tx, qint64 id, bool disabled, qint64 now = 0);
+    bool setRole(Transaction &tx, qint64 id, StaffRole role, qint64 now = 0);
+    /// Own short transaction: a login should not wait for anything else.
+    bool recordLogin(qint64 id, qint64 now = 0);
+
+private:
+    Database &m_db;
+};
+
+} // namespace pomelo

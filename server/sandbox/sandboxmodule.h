@@ -1,5 +1,7 @@
 #pragma once
 
+#include "sandbox/ecardsandbox.h"
+
 #include <QString>
 
 namespace pomelo {
@@ -12,6 +14,7 @@ struct SandboxOptions
 {
     QString wechatAppId; ///< the mini-program AppID jscode2session accepts
     QString wechatAppSecret; ///< its AppSecret
+    EcardSandboxOptions ecard {}; ///< the campus card center; EcardSandboxOptions::fromConfig()
 };
 
 class SandboxModule

@@ -1,0 +1,2 @@
+# Payment channels (server/channels) against their simulators (server/sandbox), in process.
+pomelo_test(test_ecardchannel pomelo_channels pomelo_sandbox)

@@ -1,11 +1,21 @@
 #include "serverapp.h"
 
+#include "booking/bookingmodule.h"
 #include "domain/errors.h"
+#include "domain/snowflake.h"
 #include "http/httpserver.h"
 #include "redis/embeddedredis.h"
 #include "redis/redisclient.h"
+#include "redis/rediskeys.h"
+#include "redis/redislock.h"
 #include "redis/redisurl.h"
+#include "redis/workerlease.h"
 #include "sandbox/sandboxmodule.h"
+#include "servercontext.h"
+#include "storage/database.h"
+#include "storage/demodata.h"
+#include "storage/migrations.h"
+#include "storage/secretbox.h"
 #include "telemetry/exporters.h"
 #include "telemetry/logging.h"
 #include "telemetry/metrics.h"
@@ -53,8 +63,19 @@ bool ServerApp::start()
     if (!m_config.traceFile().isEmpty())
         tracer.addExporter(std::make_shared<JsonLinesFileExporter>(m_config.traceFile()));
 
-    if (!startRedis())
+    if (!startRedis() || !startDatabase())
         return false;
+    try {
+        m_workerLease = std::make_unique<WorkerIdLease>(m_redis->options(), *m_keys);
+    } catch (const Error &e) {
+        qCCritical(lcApp).noquote()
+            << "cannot lease a Snowflake worker id from Redis:" << e.detail();
+        return false;
+    }
+    m_ids = std::make_unique<SnowflakeGenerator>(m_workerLease->workerId());
+    m_locks = std::make_unique<RedisLockService>(*m_redis, *m_keys);
+    m_context = std::make_unique<ServerContext>(
+        ServerContext {m_config, *m_redis, *m_keys, *m_locks, *m_db, *m_ids, m_config.timeZone()});
 
     HttpServer::Options options;
     options.workerThreads = m_config.workerThreads();
@@ -81,6 +102,11 @@ bool ServerApp::start()
     router.add("GET", QStringLiteral("/readyz"), HandlerMode::Blocking,
                [this](const HttpRequest &) { return readiness(); });
 
+    const bool workers = m_config.hasModule(QStringLiteral("workers"));
+    if (m_config.hasModule(QStringLiteral("booking"))) {
+        m_booking = std::make_unique<BookingModule>(*m_context, workers);
+        m_booking->registerRoutes(router);
+    }
     if (m_config.hasModule(QStringLiteral("sandbox"))) {
         m_sandbox = std::make_unique<SandboxModule>(
             SandboxOptions {m_config.wechatAppId(), m_config.wechatAppSecret()});
@@ -94,6 +120,7 @@ bool ServerApp::start()
             << m_http->listenError();
         return false;
     }
+    m_config.setListenPort(m_port);
     QString host = m_config.listenHost();
     qCInfo(lcApp).noquote() << "pomelo-server" << pomelo::version() << "listening on"
                             << QStringLiteral("http://%1:%2").arg(host).arg(m_port)
@@ -131,12 +158,50 @@ bool ServerApp::startRedis()
     options.url = url;
     options.clientName = QByteArrayLiteral("pomelo-server");
     m_redis = std::make_unique<RedisPool>(options);
+    m_keys = std::make_unique<RedisKeys>(m_config.redisKeyPrefix().toUtf8());
     // Not fatal at start: a Redis that is down now answers 503 until it is back (readyz says so).
     try {
         m_redis->command({QByteArrayLiteral("PING")});
     } catch (const Error &e) {
         qCWarning(lcApp).noquote() << "Redis is not reachable yet:" << e.detail();
     }
+    return true;
+}
+
+bool ServerApp::isEmbedded() const
+{
+    return RedisUrl::isEmbedded(m_config.redisUrl())
+        || m_config.databaseUrl().startsWith(QLatin1String("sqlite:"));
+}
+
+bool ServerApp::startDatabase()
+{
+    try {
+        m_db = std::make_unique<Database>(m_config.databaseUrl());
+        const QList<int> applied = Migrator(*m_db).migrate();
+        if (!applied.isEmpty())
+            qCInfo(lcApp) << "database migrated:" << applied;
+        const SecretBox box =
+            SecretBox::loadOrCreate(m_config.dataDir() + QStringLiteral("/secret.key"));
+        const QString demoData = m_config.value(QStringLiteral("server.demo_data"));
+        if (demoData == QLatin1String("on")
+            || (demoData == QLatin1String("auto") && isEmbedded())) {
+            const DemoDataResult demo = DemoData::load(
+                *m_db, box, m_config.dataDir(),
+                {m_config.listenHost(), QStringLiteral("127.0.0.1"), QStringLiteral("localhost")});
+            if (!demo.appsFile.isEmpty())
+                qCInfo(lcApp).noquote()
+                    << "demo apps created; their secrets are in" << demo.appsFile;
+        }
+    } catch (const SchemaTooNew &e) {
+        qCCritical(lcApp).noquote() << e.detail();
+        return false;
+    } catch (const Error &e) {
+        qCCritical(lcApp).noquote()
+            << "database" << m_db->displayUrl() << "not usable:" << e.detail();
+        return false;
+    }
+    qCInfo(lcApp).noquote() << "database" << m_db->displayUrl();
     return true;
 }
 
@@ -151,6 +216,12 @@ HttpResponse ServerApp::readiness() const
         checks.insert(QStringLiteral("redis"), QStringLiteral("unavailable"));
         ready = false;
     }
+    if (m_db->isAvailable()) {
+        checks.insert(QStringLiteral("database"), QStringLiteral("ok"));
+    } else {
+        checks.insert(QStringLiteral("database"), QStringLiteral("unavailable"));
+        ready = false;
+    }
     const QJsonObject body {
         {QStringLiteral("status"), ready ? QStringLiteral("ready") : QStringLiteral("unavailable")},
         {QStringLiteral("checks"), checks}};
@@ -163,7 +234,15 @@ void ServerApp::stop()
     if (!m_http)
         return;
     m_http->shutdown();
+    m_booking.reset();
+    m_sandbox.reset();
     m_http.reset();
+    m_context.reset();
+    m_locks.reset();
+    m_ids.reset();
+    m_workerLease.reset();
+    m_db.reset();
+    m_keys.reset();
     m_redis.reset();
     if (m_embeddedRedis)
         m_embeddedRedis->stop();

@@ -9,10 +9,17 @@
 
 namespace pomelo {
 
+class BookingModule;
+class Database;
 class EmbeddedRedis;
 class HttpServer;
+class RedisKeys;
+class RedisLockService;
 class RedisPool;
 class SandboxModule;
+class SnowflakeGenerator;
+class WorkerIdLease;
+struct ServerContext;
 
 /// The running pomelo-server: configuration applied, telemetry installed, modules routed.
 class ServerApp : public QObject
@@ -34,12 +41,22 @@ public:
 private:
     Config m_config;
     bool startRedis();
+    bool startDatabase();
     HttpResponse readiness() const;
+    bool isEmbedded() const;
 
+    // Declaration order is teardown order in reverse: modules go before what they use.
     std::unique_ptr<EmbeddedRedis> m_embeddedRedis;
     std::unique_ptr<RedisPool> m_redis;
+    std::unique_ptr<RedisKeys> m_keys;
+    std::unique_ptr<Database> m_db;
+    std::unique_ptr<WorkerIdLease> m_workerLease;
+    std::unique_ptr<SnowflakeGenerator> m_ids;
+    std::unique_ptr<RedisLockService> m_locks;
+    std::unique_ptr<ServerContext> m_context;
     std::unique_ptr<HttpServer> m_http;
     std::unique_ptr<SandboxModule> m_sandbox;
+    std::unique_ptr<BookingModule> m_booking;
     quint16 m_port = 0;
 };
 

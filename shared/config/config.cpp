@@ -208,6 +208,11 @@ const QList<KeyDef> &keyDefs()
                   [](const QString &v) {
                       return checkHttpUrl(v, true);
                   }});
+        d.append({{str("server.demo_data"), str("auto"), str("auto, on or off"),
+                   str("load demo venues and apps into an empty database (auto: in embedded mode — "
+                       "embedded "
+                       "Redis or SQLite)")},
+                  oneOf({str("auto"), str("on"), str("off")})});
         d.append({{str("server.time_zone"), str("Asia/Shanghai"), str("an IANA time zone name"),
                    str("zone of booking dates and times and of RFC 3339 output")},
                   [](const QString &v) {
@@ -398,6 +403,13 @@ quint16 Config::listenPort() const
 {
     const QString v = value(QStringLiteral("server.listen"));
     return static_cast<quint16>(v.mid(v.lastIndexOf(u':') + 1).toUInt());
+}
+
+void Config::setListenPort(quint16 port)
+{
+    const QString v = value(QStringLiteral("server.listen"));
+    m_values.insert(QStringLiteral("server.listen"),
+                    v.left(v.lastIndexOf(u':') + 1) + QString::number(port));
 }
 
 QHostAddress Config::listenAddress() const

@@ -84,6 +84,10 @@ public:
     int workerThreads() const;
     int maxQueuedRequests() const;
 
+    /// After listening on port 0: the port the kernel chose, so derived URLs
+    /// (publicBaseUrl()) name the real one.
+    void setListenPort(quint16 port);
+
     /// name → value for display (`--print-config`), secrets masked.
     QMap<QString, QString> redactedValues() const;
 

@@ -26,6 +26,8 @@ const QList<ErrorInfo> &catalog()
          u"This booking belongs to another user"},
         {ErrorCode::BookingStateConflict, 409, u"当前预订状态不允许此操作",
          u"This action is not allowed in the booking's current state"},
+        {ErrorCode::InvalidProfile, 400, u"个人信息格式错误（学号、姓名或手机号）",
+         u"Invalid profile (student id, name or phone)"},
         {ErrorCode::InvalidAmount, 400, u"订单金额格式错误，请检查",
          u"Invalid amount: it must be a whole number of cents"},
         {ErrorCode::UnknownApp, 400, u"第三方服务暂不可用，请联系管理员",

@@ -15,6 +15,7 @@ enum class ErrorCode : int {
     BookingNotFound = 1004,
     BookingOfAnotherUser = 1005,
     BookingStateConflict = 1006,
+    InvalidProfile = 1007,
     InvalidAmount = 2001,
     UnknownApp = 2002,
     InvalidSignature = 2003,

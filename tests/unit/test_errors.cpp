@@ -18,6 +18,7 @@ const QList<ErrorCode> AllCodes = {
     ErrorCode::BookingNotFound,
     ErrorCode::BookingOfAnotherUser,
     ErrorCode::BookingStateConflict,
+    ErrorCode::InvalidProfile,
     ErrorCode::InvalidAmount,
     ErrorCode::UnknownApp,
     ErrorCode::InvalidSignature,
@@ -97,10 +98,10 @@ void TestErrors::httpStatus_data()
     QTest::addColumn<int>("status");
     // API.md, "Error codes", plus the generic codes of "Common rules".
     const int table[][2] = {
-        {1001, 429}, {1002, 409}, {1003, 400}, {1004, 404}, {1005, 403}, {1006, 409},
-        {2001, 400}, {2002, 400}, {2003, 401}, {2004, 401}, {2005, 404}, {2006, 409},
-        {2007, 409}, {2008, 400}, {2009, 409}, {2010, 400}, {3001, 502}, {4000, 400},
-        {4010, 401}, {4040, 404}, {4050, 405}, {4130, 413}, {5000, 500}, {5030, 503},
+        {1001, 429}, {1002, 409}, {1003, 400}, {1004, 404}, {1005, 403}, {1006, 409}, {1007, 400},
+        {2001, 400}, {2002, 400}, {2003, 401}, {2004, 401}, {2005, 404}, {2006, 409}, {2007, 409},
+        {2008, 400}, {2009, 409}, {2010, 400}, {3001, 502}, {4000, 400}, {4010, 401}, {4040, 404},
+        {4050, 405}, {4130, 413}, {5000, 500}, {5030, 503},
     };
     for (const auto &row : table)
         QTest::addRow("%d", row[0]) << row[0] << row[1];
@@ -167,7 +168,8 @@ void TestErrors::codeFromInt_data()
     QTest::newRow("0") << 0 << false;
     QTest::newRow("-1") << -1 << false;
     QTest::newRow("1000") << 1000 << false;
-    QTest::newRow("1007") << 1007 << false;
+    QTest::newRow("1007") << 1007 << true;
+    QTest::newRow("1008") << 1008 << false;
     QTest::newRow("2011") << 2011 << false;
     QTest::newRow("404") << 404 << false;
     QTest::newRow("5001") << 5001 << false;

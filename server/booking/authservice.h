@@ -1,0 +1,40 @@
+#pragma once
+
+#include "http/httptypes.h"
+#include "servercontext.h"
+
+namespace pomelo {
+
+struct LoginResult
+{
+    QString token;
+    QString openId;
+    int expiresIn = 0; ///< seconds
+};
+
+/// Mini-program login: a `wx.login()` code is exchanged through WeChat's jscode2session for the
+/// user's openId; the user is created on first login and gets an opaque random token. Only the
+/// token's SHA-256 is stored (in Redis, with the token's lifetime), so a Redis dump reveals no
+/// usable token; the WeChat session key is never stored nor returned.
+class AuthService
+{
+public:
+    explicit AuthService(const ServerContext &context);
+
+    /// Throws Error(Unauthorized) for a code WeChat refuses, Error(ChannelError) when WeChat
+    /// cannot be reached or answers nonsense, Error(DependencyUnavailable) for Redis/database.
+    LoginResult login(const QString &code);
+
+    /// The user id of a `Authorization: Bearer <token>` header; Error(Unauthorized) otherwise.
+    qint64 authenticate(const HttpRequest &request) const;
+
+    static constexpr int TokenLifetimeSeconds = 7200;
+
+private:
+    QString exchangeCode(const QString &code) const;
+    QByteArray sessionKey(const QString &token) const;
+
+    const ServerContext &m_ctx;
+};
+
+} // namespace pomelo

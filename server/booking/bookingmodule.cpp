@@ -1,0 +1,243 @@
+#include "bookingmodule.h"
+
+#include "domain/errors.h"
+#include "domain/snowflake.h"
+#include "http/jsonbody.h"
+#include "http/router.h"
+#include "redis/delayedqueue.h"
+#include "redis/rediskeys.h"
+#include "storage/database.h"
+#include "storage/userrepository.h"
+#include "telemetry/logging.h"
+
+#include <QDateTime>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QRegularExpression>
+
+namespace pomelo {
+
+namespace {
+
+HttpResponse jsonResponse(int status, const QJsonValue &value)
+{
+    const QByteArray body = value.isArray()
+        ? QJsonDocument(value.toArray()).toJson(QJsonDocument::Compact)
+        : QJsonDocument(value.toObject()).toJson(QJsonDocument::Compact);
+    HttpResponse r = HttpResponse::json(status, body);
+    r.contentType = QByteArrayLiteral("application/json; charset=utf-8");
+    return r;
+}
+
+QString rfc3339(qint64 ms, const QTimeZone &zone)
+{
+    return QDateTime::fromMSecsSinceEpoch(ms, zone).toString(Qt::ISODateWithMs);
+}
+
+QJsonObject bookingJson(const Booking &b, const QTimeZone &zone)
+{
+    QJsonObject o {
+        {QStringLiteral("id"), snowflakeToString(b.id)},
+        {QStringLiteral("status"), statusName(b.status)},
+        {QStringLiteral("venueId"), b.venueId},
+        {QStringLiteral("date"), b.date},
+        {QStringLiteral("startTime"), b.startTime},
+        {QStringLiteral("endTime"), b.endTime},
+        {QStringLiteral("amount"), b.amount},
+        {QStringLiteral("expiresAt"), rfc3339(b.expiresAt, zone)},
+        {QStringLiteral("createdAt"), rfc3339(b.createdAt, zone)},
+    };
+    if (b.payOrderId)
+        o.insert(QStringLiteral("payOrderId"), snowflakeToString(*b.payOrderId));
+    return o;
+}
+
+QJsonObject userJson(const User &u)
+{
+    return {{QStringLiteral("openId"), u.openId},
+            {QStringLiteral("studentId"), u.studentId},
+            {QStringLiteral("name"), u.name},
+            {QStringLiteral("phone"), u.phone}};
+}
+
+qint64 bookingIdParam(const HttpRequest &r)
+{
+    const std::optional<qint64> id = snowflakeFromString(r.pathParams.value(QStringLiteral("id")));
+    if (!id)
+        throw Error(ErrorCode::BookingNotFound, QStringLiteral("malformed booking id"));
+    return *id;
+}
+
+} // namespace
+
+BookingModule::BookingModule(const ServerContext &context, bool runWorkers)
+    : m_ctx(context)
+    , m_auth(context)
+    , m_expiryQueue(
+          std::make_unique<DelayedQueue>(context.redis, context.keys.bookingExpiryQueue()))
+    , m_bookings(std::make_unique<BookingService>(context, *m_expiryQueue))
+{
+    if (runWorkers) {
+        m_expiryWorker = std::make_unique<DelayedQueueWorker>(
+            context.redis, context.keys.bookingExpiryQueue(), [this](const DelayedItem &item) {
+                bool ok = false;
+                const qint64 id = item.payload.toLongLong(&ok);
+                if (!ok)
+                    return true; // not ours to understand: drop rather than retry forever
+                try {
+                    return m_bookings->expire(id);
+                } catch (const Error &e) {
+                    qCWarning(lcBooking).noquote()
+                        << "booking expiry" << id << "failed, retried later:" << e.detail();
+                    return false;
+                }
+            });
+        m_expiryWorker->start();
+    }
+}
+
+BookingModule::~BookingModule()
+{
+    if (m_expiryWorker)
+        m_expiryWorker->stop();
+}
+
+void BookingModule::registerRoutes(Router &router)
+{
+    const QTimeZone zone = m_ctx.zone;
+
+    router.add(
+        "POST", QStringLiteral("/api/v1/auth/login"), HandlerMode::Blocking,
+        [this](const HttpRequest &r) {
+            const QJsonObject body = parseJsonObject(r);
+            const QString code =
+                JsonFields {body, ErrorCode::MalformedJson}.string(QStringLiteral("code"), 128);
+            const LoginResult result = m_auth.login(code);
+            return jsonResponse(200,
+                                QJsonObject {{QStringLiteral("token"), result.token},
+                                             {QStringLiteral("openId"), result.openId},
+                                             {QStringLiteral("expiresIn"), result.expiresIn}});
+        });
+
+    router.add("GET", QStringLiteral("/api/v1/me"), HandlerMode::Blocking,
+               [this](const HttpRequest &r) {
+                   const qint64 userId = m_auth.authenticate(r);
+                   const std::optional<User> user = UserRepository(m_ctx.db).find(userId);
+                   if (!user)
+                       throw Error(ErrorCode::Unauthorized, QStringLiteral("user gone"));
+                   return jsonResponse(200, userJson(*user));
+               });
+
+    router.add("PUT", QStringLiteral("/api/v1/me"), HandlerMode::Blocking,
+               [this](const HttpRequest &r) {
+                   const qint64 userId = m_auth.authenticate(r);
+                   const QJsonObject body = parseJsonObject(r);
+                   const JsonFields f {body, ErrorCode::InvalidProfile};
+                   const QString studentId = f.string(QStringLiteral("studentId"), 20);
+                   const QString name = f.string(QStringLiteral("name"), 32);
+                   const QString phone = f.string(QStringLiteral("phone"), 11);
+                   static const QRegularExpression studentRe(QStringLiteral("^[A-Za-z0-9]{4,20}$"));
+                   static const QRegularExpression phoneRe(QStringLiteral("^1[3-9][0-9]{9}$"));
+                   if (!studentRe.match(studentId).hasMatch() || !phoneRe.match(phone).hasMatch()
+                       || name.trimmed() != name)
+                       throw Error(ErrorCode::InvalidProfile, QStringLiteral("profile format"));
+                   UserRepository users(m_ctx.db);
+                   m_ctx.db.transact([&](Transaction &tx) {
+                       users.updateProfile(tx, userId, studentId, name, phone);
+                   });
+                   return jsonResponse(200, userJson(*users.find(userId)));
+               });
+
+    router.add("GET", QStringLiteral("/api/v1/venues"), HandlerMode::Blocking,
+               [this](const HttpRequest &r) {
+                   m_auth.authenticate(r);
+                   QJsonArray out;
+                   const QList<Venue> venues = m_bookings->venues();
+                   for (const Venue &v : venues) {
+                       out.append(QJsonObject {{QStringLiteral("id"), v.id},
+                                               {QStringLiteral("name"), v.name},
+                                               {QStringLiteral("sport"), v.sport},
+                                               {QStringLiteral("openFrom"), v.openFrom},
+                                               {QStringLiteral("openTo"), v.openTo},
+                                               {QStringLiteral("slotMinutes"), v.slotMinutes},
+                                               {QStringLiteral("pricePerSlot"), v.pricePerSlot}});
+                   }
+                   return jsonResponse(200, out);
+               });
+
+    router.add(
+        "GET", QStringLiteral("/api/v1/venues/{id}/slots"), HandlerMode::Blocking,
+        [this](const HttpRequest &r) {
+            m_auth.authenticate(r);
+            bool ok = false;
+            const QString idText = r.pathParams.value(QStringLiteral("id"));
+            const qint64 venueId = idText.toLongLong(&ok);
+            if (!ok || venueId <= 0 || idText.startsWith(u'+') || idText.startsWith(u'0'))
+                throw Error(ErrorCode::InvalidBookingInput, QStringLiteral("malformed venue id"));
+            QJsonArray out;
+            const QList<SlotView> daySlots =
+                m_bookings->daySlots(venueId, r.query.queryItemValue(QStringLiteral("date")));
+            for (const SlotView &s : daySlots)
+                out.append(QJsonObject {{QStringLiteral("startTime"), s.startTime},
+                                        {QStringLiteral("endTime"), s.endTime},
+                                        {QStringLiteral("state"), s.state}});
+            return jsonResponse(200, out);
+        });
+
+    router.add("POST", QStringLiteral("/api/v1/bookings"), HandlerMode::Blocking,
+               [this, zone](const HttpRequest &r) {
+                   const qint64 userId = m_auth.authenticate(r);
+                   const QJsonObject body = parseJsonObject(r);
+                   const JsonFields f {body, ErrorCode::InvalidBookingInput};
+                   CreateBookingInput input;
+                   input.venueId =
+                       f.integer(QStringLiteral("venueId"), 1, std::numeric_limits<int>::max());
+                   input.date = f.string(QStringLiteral("date"), 10);
+                   input.startTime = f.string(QStringLiteral("startTime"), 5);
+                   input.endTime = f.string(QStringLiteral("endTime"), 5);
+                   return jsonResponse(201, bookingJson(m_bookings->create(userId, input), zone));
+               });
+
+    router.add(
+        "GET", QStringLiteral("/api/v1/bookings"), HandlerMode::Blocking,
+        [this, zone](const HttpRequest &r) {
+            const qint64 userId = m_auth.authenticate(r);
+            int limit = 20;
+            if (r.query.hasQueryItem(QStringLiteral("limit"))) {
+                bool ok = false;
+                limit = r.query.queryItemValue(QStringLiteral("limit")).toInt(&ok);
+                if (!ok || limit < 1 || limit > 100)
+                    throw Error(ErrorCode::InvalidBookingInput, QStringLiteral("limit is 1..100"));
+            }
+            std::optional<PageCursor> after;
+            if (r.query.hasQueryItem(QStringLiteral("cursor"))) {
+                after = PageCursor::fromToken(r.query.queryItemValue(QStringLiteral("cursor")));
+                if (!after)
+                    throw Error(ErrorCode::InvalidBookingInput, QStringLiteral("malformed cursor"));
+            }
+            const Page<Booking> page = m_bookings->list(userId, after, limit);
+            QJsonArray items;
+            for (const Booking &b : page.items)
+                items.append(bookingJson(b, zone));
+            QJsonObject out {{QStringLiteral("items"), items}};
+            if (page.next)
+                out.insert(QStringLiteral("nextCursor"), page.next->toToken());
+            return jsonResponse(200, out);
+        });
+
+    router.add("GET", QStringLiteral("/api/v1/bookings/{id}"), HandlerMode::Blocking,
+               [this, zone](const HttpRequest &r) {
+                   const qint64 userId = m_auth.authenticate(r);
+                   return jsonResponse(
+                       200, bookingJson(m_bookings->get(userId, bookingIdParam(r)), zone));
+               });
+
+    router.add("POST", QStringLiteral("/api/v1/bookings/{id}/cancel"), HandlerMode::Blocking,
+               [this, zone](const HttpRequest &r) {
+                   const qint64 userId = m_auth.authenticate(r);
+                   return jsonResponse(
+                       200, bookingJson(m_bookings->cancel(userId, bookingIdParam(r)), zone));
+               });
+}
+
+} // namespace pomelo

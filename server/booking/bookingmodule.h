@@ -1,0 +1,35 @@
+#pragma once
+
+#include "authservice.h"
+#include "bookingservice.h"
+
+#include <memory>
+
+namespace pomelo {
+
+class DelayedQueue;
+class DelayedQueueWorker;
+class Router;
+
+/// The mini-program backend (API.md "Booking API", prefix /api/v1): login and profile, venues and
+/// slots, bookings. Handlers translate JSON to the services' structs and back; the services
+/// decide. With @p runWorkers, it also consumes the booking-expiry delayed queue.
+class BookingModule
+{
+public:
+    BookingModule(const ServerContext &context, bool runWorkers);
+    ~BookingModule();
+
+    void registerRoutes(Router &router);
+    BookingService &bookings() { return *m_bookings; }
+    AuthService &auth() { return m_auth; }
+
+private:
+    const ServerContext &m_ctx;
+    AuthService m_auth;
+    std::unique_ptr<DelayedQueue> m_expiryQueue;
+    std::unique_ptr<BookingService> m_bookings;
+    std::unique_ptr<DelayedQueueWorker> m_expiryWorker;
+};
+
+} // namespace pomelo

@@ -1,0 +1,226 @@
+#include "bookingservice.h"
+
+#include "domain/bookingrules.h"
+#include "domain/errors.h"
+#include "domain/money.h"
+#include "domain/snowflake.h"
+#include "redis/delayedqueue.h"
+#include "redis/rediskeys.h"
+#include "redis/redislock.h"
+#include "storage/database.h"
+#include "telemetry/logging.h"
+#include "telemetry/trace.h"
+
+#include <QDateTime>
+
+#include <chrono>
+
+namespace pomelo {
+
+namespace {
+
+VenueHours hoursOf(const Venue &v)
+{
+    return VenueHours {parseClockTime(v.openFrom),
+                       v.openTo == QLatin1String("24:00") ? 24 * 60 : parseClockTime(v.openTo),
+                       v.slotMinutes};
+}
+
+Venue requireVenue(Database &db, qint64 venueId)
+{
+    const std::optional<Venue> venue = VenueRepository(db).find(venueId);
+    if (!venue || !venue->active)
+        throw Error(ErrorCode::InvalidBookingInput,
+                    QStringLiteral("unknown venue %1").arg(venueId));
+    return *venue;
+}
+
+QString slotState(BookingStatus status)
+{
+    return status == BookingStatus::PendingPayment ? QStringLiteral("HELD")
+                                                   : QStringLiteral("BOOKED");
+}
+
+} // namespace
+
+BookingService::BookingService(const ServerContext &context, DelayedQueue &expiryQueue)
+    : m_ctx(context)
+    , m_expiryQueue(expiryQueue)
+{ }
+
+QList<Venue> BookingService::venues() const
+{
+    return VenueRepository(m_ctx.db).list();
+}
+
+QList<SlotView> BookingService::daySlots(qint64 venueId, const QString &date) const
+{
+    const Venue venue = requireVenue(m_ctx.db, venueId);
+    if (!parseIsoDate(date).isValid())
+        throw Error(ErrorCode::InvalidBookingInput, QStringLiteral("date is not YYYY-MM-DD"));
+    const VenueHours hours = hoursOf(venue);
+    QHash<QString, BookingStatus> taken;
+    const QList<SlotHolder> holders = BookingRepository(m_ctx.db).activeSlots(venueId, date);
+    for (const SlotHolder &h : holders)
+        taken.insert(h.slotStart, h.status);
+    QList<SlotView> out;
+    for (const int start : slotStartsOfDay(hours)) {
+        const QString s = formatClockTime(start);
+        const auto it = taken.constFind(s);
+        out.append({s, formatClockTime(start + hours.slotMinutes),
+                    it == taken.cend() ? QStringLiteral("FREE") : slotState(*it)});
+    }
+    return out;
+}
+
+Booking BookingService::create(qint64 userId, const CreateBookingInput &input)
+{
+    ScopedSpan span(QStringLiteral("booking.create"));
+    span.setAttribute(QStringLiteral("venue.id"), input.venueId);
+    const Venue venue = requireVenue(m_ctx.db, input.venueId);
+    const QDateTime now = QDateTime::currentDateTimeUtc();
+    const BookingRange range = validateBookingRange(hoursOf(venue), input.date, input.startTime,
+                                                    input.endTime, now, m_ctx.zone);
+    const qint64 amount = venue.pricePerSlot * range.slotCount();
+    if (!isValidAmount(amount))
+        throw Error(ErrorCode::InvalidBookingInput, QStringLiteral("amount out of range"));
+
+    QStringList slotStarts;
+    for (const int s : range.slotStarts)
+        slotStarts.append(formatClockTime(s));
+
+    const QByteArray lockKey = m_ctx.keys.venueBookingLock(QString::number(venue.id), input.date,
+                                                           input.startTime, input.endTime);
+    LockGuard lock;
+    {
+        Span acquire(QStringLiteral("lock.acquire"));
+        acquire.setAttribute(QStringLiteral("lock.key"), QString::fromUtf8(lockKey));
+        lock = LockGuard::tryAcquire(m_ctx.locks, lockKey, std::chrono::seconds(5));
+        if (!lock) {
+            acquire.setError(QStringLiteral("busy"));
+            qCInfo(lcBooking).noquote() << "lock busy:" << lockKey << "user" << userId;
+            throw Error(ErrorCode::VenueSlotBusy, QString::fromUtf8(lockKey));
+        }
+        acquire.setAttribute(QStringLiteral("lock.fencing_token"), lock.fencingToken());
+    }
+
+    Booking booking;
+    booking.id = m_ctx.ids.next();
+    booking.userId = userId;
+    booking.venueId = venue.id;
+    booking.date = input.date;
+    booking.startTime = input.startTime;
+    booking.endTime = input.endTime;
+    booking.amount = amount;
+    booking.status = BookingStatus::PendingPayment;
+    booking.createdAt = now.toMSecsSinceEpoch();
+    booking.updatedAt = booking.createdAt;
+    booking.expiresAt = booking.createdAt + qint64(m_ctx.config.bookingExpirySeconds()) * 1000;
+    span.setAttribute(QStringLiteral("booking.id"), QString::number(booking.id));
+
+    {
+        Transaction tx(m_ctx.db);
+        BookingRepository bookings(m_ctx.db);
+        // The check is the polite answer; the unique index in insert() is the guarantee.
+        if (!bookings.holders(tx, venue.id, input.date, slotStarts).isEmpty())
+            throw Error(ErrorCode::SlotAlreadyBooked, QStringLiteral("slot held"));
+        bookings.insert(tx, booking, slotStarts);
+        tx.commit();
+    }
+    {
+        Span release(QStringLiteral("lock.release"));
+        lock.unlock();
+    }
+
+    // After the commit: a booking never signed is cancelled when this fires. If Redis fails right
+    // here, sweepExpired() finds the booking by its expires_at.
+    try {
+        m_expiryQueue.schedule(QByteArray::number(booking.id), QByteArray::number(booking.id),
+                               std::chrono::seconds(m_ctx.config.bookingExpirySeconds()));
+    } catch (const Error &e) {
+        qCWarning(lcBooking).noquote()
+            << "booking" << booking.id
+            << "expiry not scheduled, the sweep will catch it:" << e.detail();
+    }
+    qCInfo(lcBooking) << "booking" << booking.id << "created: venue" << venue.id << input.date
+                      << input.startTime << "-" << input.endTime << "amount" << amount;
+    return booking;
+}
+
+Booking BookingService::get(qint64 userId, qint64 bookingId) const
+{
+    const std::optional<Booking> b = BookingRepository(m_ctx.db).find(bookingId);
+    if (!b)
+        throw Error(ErrorCode::BookingNotFound, QString::number(bookingId));
+    if (b->userId != userId)
+        throw Error(ErrorCode::BookingOfAnotherUser, QString::number(bookingId));
+    return *b;
+}
+
+Page<Booking> BookingService::list(qint64 userId, const std::optional<PageCursor> &after,
+                                   int limit) const
+{
+    return BookingRepository(m_ctx.db).listByUser(userId, after, limit);
+}
+
+Booking BookingService::cancel(qint64 userId, qint64 bookingId)
+{
+    ScopedSpan span(QStringLiteral("booking.cancel"));
+    span.setAttribute(QStringLiteral("booking.id"), QString::number(bookingId));
+    Transaction tx(m_ctx.db);
+    BookingRepository bookings(m_ctx.db);
+    std::optional<Booking> b = bookings.find(tx, bookingId, RowLock::ForUpdate);
+    if (!b)
+        throw Error(ErrorCode::BookingNotFound, QString::number(bookingId));
+    if (b->userId != userId)
+        throw Error(ErrorCode::BookingOfAnotherUser, QString::number(bookingId));
+    // A signed booking has a pay order whose closing belongs to the pay flow; paid ones are
+    // refunded.
+    if (b->status != BookingStatus::PendingPayment || b->payOrderId)
+        throw Error(ErrorCode::BookingStateConflict, statusName(b->status));
+    if (!bookings.transition(tx, b->id, b->version, b->status, BookingStatus::Cancelled))
+        throw Error(ErrorCode::BookingStateConflict, QStringLiteral("changed meanwhile"));
+    tx.commit();
+    try {
+        m_expiryQueue.cancel(QByteArray::number(bookingId));
+    } catch (const Error &) {
+        // Harmless: expire() finds it cancelled.
+    }
+    b->status = BookingStatus::Cancelled;
+    b->version += 1;
+    qCInfo(lcBooking) << "booking" << bookingId << "cancelled by its user";
+    return *b;
+}
+
+bool BookingService::expire(qint64 bookingId)
+{
+    Span span(QStringLiteral("booking.expire"));
+    span.setAttribute(QStringLiteral("booking.id"), QString::number(bookingId));
+    Transaction tx(m_ctx.db);
+    BookingRepository bookings(m_ctx.db);
+    const std::optional<Booking> b = bookings.find(tx, bookingId, RowLock::ForUpdate);
+    if (!b || b->status != BookingStatus::PendingPayment || b->payOrderId)
+        return true; // paid, cancelled, or signed (the pay order's timeout decides): nothing to do
+    if (bookings.transition(tx, b->id, b->version, b->status, BookingStatus::Cancelled)) {
+        tx.commit();
+        qCInfo(lcBooking) << "booking" << bookingId << "expired unsigned: cancelled, slots freed";
+    }
+    return true;
+}
+
+int BookingService::sweepExpired(int limit)
+{
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    int n = 0;
+    const QList<Booking> overdue = BookingRepository(m_ctx.db).expiredPending(now, limit);
+    for (const Booking &b : overdue) {
+        // Give the queue a minute of grace: normally it fires on time and this finds nothing.
+        if (b.expiresAt + 60000 > now || b.payOrderId)
+            continue;
+        expire(b.id);
+        ++n;
+    }
+    return n;
+}
+
+} // namespace pomelo

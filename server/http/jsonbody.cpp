@@ -1,0 +1,84 @@
+#include "jsonbody.h"
+
+#include "domain/money.h"
+
+#include <QJsonDocument>
+#include <QJsonParseError>
+#include <QSet>
+#include <QStringDecoder>
+
+namespace pomelo {
+
+QJsonObject parseJsonObject(const HttpRequest &request)
+{
+    QStringDecoder utf8(QStringDecoder::Utf8, QStringDecoder::Flag::Stateless);
+    [[maybe_unused]] const QString decoded = utf8(request.body);
+    if (utf8.hasError())
+        throw Error(ErrorCode::MalformedJson, QStringLiteral("body is not UTF-8"));
+    QJsonParseError error;
+    const QJsonDocument doc = QJsonDocument::fromJson(request.body, &error);
+    if (error.error != QJsonParseError::NoError || !doc.isObject())
+        throw Error(ErrorCode::MalformedJson,
+                    error.error != QJsonParseError::NoError ? error.errorString()
+                                                            : QStringLiteral("not an object"));
+    const QJsonObject object = doc.object();
+    // rawJsonMembers() reads the literal document, so it sees a key that QJsonDocument collapsed.
+    for (auto it = object.begin(); it != object.end(); ++it) {
+        if (rawJsonMembers(request.body, it.key()).size() > 1)
+            throw Error(ErrorCode::MalformedJson, QStringLiteral("duplicated key ") + it.key());
+    }
+    return object;
+}
+
+bool hasControlCharacters(const QString &text)
+{
+    for (qsizetype i = 0; i < text.size(); ++i) {
+        const char16_t c = text.at(i).unicode();
+        if (c < 0x20 || (c >= 0x7f && c <= 0x9f))
+            return true;
+        if (QChar::isHighSurrogate(c)) {
+            if (i + 1 >= text.size() || !QChar::isLowSurrogate(text.at(i + 1).unicode()))
+                return true;
+            ++i;
+        } else if (QChar::isLowSurrogate(c)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+QString JsonFields::string(const QString &key, int maxLength) const
+{
+    const QJsonValue v = object.value(key);
+    if (!v.isString())
+        throw Error(code, key + QStringLiteral(": missing or not a string"));
+    const QString s = v.toString();
+    if (s.isEmpty() || s.size() > maxLength || hasControlCharacters(s))
+        throw Error(code, key + QStringLiteral(": empty, too long or with control characters"));
+    return s;
+}
+
+std::optional<QString> JsonFields::optionalString(const QString &key, int maxLength) const
+{
+    if (!object.contains(key) || object.value(key).isNull())
+        return std::nullopt;
+    return string(key, maxLength);
+}
+
+qint64 JsonFields::integer(const QString &key, qint64 min, qint64 max) const
+{
+    const QJsonValue v = object.value(key);
+    if (!v.isDouble())
+        throw Error(code, key + QStringLiteral(": missing or not a number"));
+    const double d = v.toDouble();
+    // Beyond 2^53 a double no longer holds every integer: such a value cannot be trusted.
+    if (d != static_cast<double>(static_cast<qint64>(d)) || d < -9007199254740992.0
+        || d > 9007199254740992.0)
+        throw Error(code, key + QStringLiteral(": not an integer"));
+    const qint64 n = static_cast<qint64>(d);
+    if (n < min || n > max)
+        throw Error(code, key + QStringLiteral(": out of range"));
+    return n;
+}
+
+} // namespace pomelo

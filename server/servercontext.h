@@ -1,0 +1,28 @@
+#pragma once
+
+#include "config/config.h"
+
+#include <QTimeZone>
+
+namespace pomelo {
+
+class Database;
+class RedisKeys;
+class RedisLockService;
+class RedisPool;
+class SnowflakeGenerator;
+
+/// The shared infrastructure every module of pomelo-server is built on. Owned by ServerApp; the
+/// modules hold references for their lifetime (they are destroyed first).
+struct ServerContext
+{
+    const Config &config;
+    RedisPool &redis;
+    const RedisKeys &keys;
+    RedisLockService &locks;
+    Database &db;
+    SnowflakeGenerator &ids;
+    QTimeZone zone;
+};
+
+} // namespace pomelo

@@ -1,0 +1,141 @@
+#pragma once
+
+// What the booking e2e tests share: a server on SQLite or on a private PostgreSQL, and a client
+// that speaks the mini-program's API.
+#include "pgserver.h"
+#include "serverprocess.h"
+
+#include <QDate>
+#include <QJsonArray>
+#include <QJsonObject>
+#include <QTest>
+#include <QTimeZone>
+
+namespace pomelo::test {
+
+inline QDate shanghaiToday()
+{
+    return QDateTime::currentDateTimeUtc()
+        .toTimeZone(QTimeZone(QByteArrayLiteral("Asia/Shanghai")))
+        .date();
+}
+
+inline QString tomorrow()
+{
+    return shanghaiToday().addDays(1).toString(Qt::ISODate);
+}
+
+/// Adds the "backend" column and a row per database; call first in a _data() function.
+inline void addBackendColumn()
+{
+    QTest::addColumn<QString>("backend");
+}
+
+class BookingHarness
+{
+public:
+    /// One PostgreSQL cluster per test binary; each server gets a fresh database.
+    static PgServer &postgres()
+    {
+        static PgServer server;
+        return server;
+    }
+
+    /// A server on @p backend ("sqlite" or "postgres").
+    static std::unique_ptr<ServerProcess> startServer(const QString &backend, QStringList args = {},
+                                                      QStringList env = {})
+    {
+        if (backend == QLatin1String("postgres")) {
+            if (!postgres().isRunning() && !postgres().start())
+                qFatal("PostgreSQL did not start: %s", qPrintable(postgres().errorString()));
+            args << QStringLiteral("--database")
+                 << postgres().createDatabase(QStringLiteral("e2e"));
+        }
+        env << QStringLiteral("POMELO_SERVER_DEMO_DATA=on");
+        auto server = std::make_unique<ServerProcess>(args, env);
+        if (!server->start(30000)) {
+            qWarning("%s", server->output().constData());
+            return nullptr;
+        }
+        return server;
+    }
+};
+
+/// A logged-in mini-program user.
+class MiniProgramUser
+{
+public:
+    MiniProgramUser(ServerProcess &server, const QString &name)
+        : m_server(server)
+    {
+        const HttpResult r =
+            m_server.post(QStringLiteral("/api/v1/auth/login"),
+                          QJsonDocument(QJsonObject {{QStringLiteral("code"),
+                                                      QString(QStringLiteral("u-") + name)}})
+                              .toJson(QJsonDocument::Compact));
+        m_token = r.json().object().value(QStringLiteral("token")).toString().toLatin1();
+    }
+
+    bool loggedIn() const { return !m_token.isEmpty(); }
+    QByteArray token() const { return m_token; }
+    QList<QPair<QByteArray, QByteArray>> auth() const
+    {
+        return {{"Authorization", "Bearer " + m_token}};
+    }
+
+    HttpResult get(const QString &path) const { return m_server.get(path, auth()); }
+    HttpResult post(const QString &path, const QByteArray &body) const
+    {
+        return m_server.post(path, body, auth());
+    }
+    HttpResult put(const QString &path, const QByteArray &body) const
+    {
+        return httpRequest("PUT", m_server.url(path), body, auth());
+    }
+
+    HttpResult book(qint64 venueId, const QString &date, const QString &start,
+                    const QString &end) const
+    {
+        return post(QStringLiteral("/api/v1/bookings"),
+                    QJsonDocument(QJsonObject {{QStringLiteral("venueId"), venueId},
+                                               {QStringLiteral("date"), date},
+                                               {QStringLiteral("startTime"), start},
+                                               {QStringLiteral("endTime"), end}})
+                        .toJson(QJsonDocument::Compact));
+    }
+
+    /// startTime → state of every slot of the day.
+    QHash<QString, QString> slotStates(qint64 venueId, const QString &date) const
+    {
+        QHash<QString, QString> states;
+        const QJsonArray slotList =
+            get(QStringLiteral("/api/v1/venues/%1/slots?date=%2").arg(venueId).arg(date))
+                .json()
+                .array();
+        for (const QJsonValue &v : slotList)
+            states.insert(v[QStringLiteral("startTime")].toString(),
+                          v[QStringLiteral("state")].toString());
+        return states;
+    }
+
+    int bookingCount() const
+    {
+        return static_cast<int>(get(QStringLiteral("/api/v1/bookings?limit=100"))
+                                    .json()
+                                    .object()
+                                    .value(QStringLiteral("items"))
+                                    .toArray()
+                                    .size());
+    }
+
+private:
+    ServerProcess &m_server;
+    QByteArray m_token;
+};
+
+inline int errorCode(const HttpResult &r)
+{
+    return r.json().object().value(QStringLiteral("code")).toInt();
+}
+
+} // namespace pomelo::test

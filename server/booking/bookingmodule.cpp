@@ -14,6 +14,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QRegularExpression>
+#include <QtConcurrent>
 
 namespace pomelo {
 
@@ -93,11 +94,29 @@ BookingModule::BookingModule(const ServerContext &context, bool runWorkers)
                 }
             });
         m_expiryWorker->start();
+
+        m_sweepTimer = std::make_unique<QTimer>();
+        m_sweepTimer->setInterval(60000);
+        QObject::connect(m_sweepTimer.get(), &QTimer::timeout, [this] {
+            if (m_sweep.isRunning())
+                return;
+            m_sweep = QtConcurrent::run([this] {
+                try {
+                    if (const int n = m_bookings->sweepExpired())
+                        qCInfo(lcBooking) << "sweep cancelled" << n << "overdue bookings";
+                } catch (const Error &e) {
+                    qCWarning(lcBooking).noquote() << "expiry sweep failed:" << e.detail();
+                }
+            });
+        });
+        m_sweepTimer->start();
     }
 }
 
 BookingModule::~BookingModule()
 {
+    m_sweepTimer.reset();
+    m_sweep.waitForFinished();
     if (m_expiryWorker)
         m_expiryWorker->stop();
 }

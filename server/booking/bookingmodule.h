@@ -3,6 +3,9 @@
 #include "authservice.h"
 #include "bookingservice.h"
 
+#include <QFuture>
+#include <QTimer>
+
 #include <memory>
 
 namespace pomelo {
@@ -30,6 +33,9 @@ private:
     std::unique_ptr<DelayedQueue> m_expiryQueue;
     std::unique_ptr<BookingService> m_bookings;
     std::unique_ptr<DelayedQueueWorker> m_expiryWorker;
+    // Safety net for expiries that never reached the queue; runs off the server's thread.
+    std::unique_ptr<QTimer> m_sweepTimer;
+    QFuture<void> m_sweep;
 };
 
 } // namespace pomelo

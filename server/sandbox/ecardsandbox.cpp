@@ -19,7 +19,6 @@
 #include <QRegularExpression>
 #include <QSaveFile>
 #include <QSet>
-#include <QThreadPool>
 #include <QUrl>
 
 #include <algorithm>
@@ -29,6 +28,7 @@
 #include <limits>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 namespace pomelo {
 
@@ -324,8 +324,10 @@ struct EcardSandbox::State
     std::mutex saveMutex;
     quint64 savedGeneration = 0; // under saveMutex
 
-    QThreadPool pool;
-    std::thread scheduler;
+    // std::thread, not a QThreadPool: join() returns only when a thread is completely gone, its
+    // thread-local state (HttpClient's network manager, OpenSSL's DRBG) included, while
+    // QThread::wait() returns before that — which races with whatever the caller does next.
+    std::vector<std::thread> senders;
 
     explicit State(EcardSandboxOptions options);
     void load();
@@ -355,7 +357,7 @@ struct EcardSandbox::State
     HttpResponse cashierPage(const HttpRequest &request);
 
     void enqueueNoticeLocked(const Order &order);
-    void schedulerLoop();
+    void senderLoop();
     void deliver(const QString &notifyId);
     QList<EcardSandboxNotification> noticesOf(const QString &outTradeNo) const;
 };
@@ -370,7 +372,6 @@ EcardSandbox::State::State(EcardSandboxOptions options)
             qCWarning(lcSandbox).noquote() << "ecard sandbox: cannot create" << o.stateDir;
         file = QDir(o.stateDir).filePath(QStringLiteral("ecard.json"));
     }
-    pool.setMaxThreadCount(std::max(1, o.notifyThreads));
 }
 
 void EcardSandbox::State::load()
@@ -993,28 +994,29 @@ HttpResponse EcardSandbox::State::cashierPage(const HttpRequest &request)
     return HttpResponse::text(200, html.toUtf8(), QByteArrayLiteral("text/html; charset=utf-8"));
 }
 
-void EcardSandbox::State::schedulerLoop()
+void EcardSandbox::State::senderLoop()
 {
+    // Every sender claims a due notification nobody is delivering yet, or sleeps until the
+    // next one is due (or it is woken: a new notification, a finished attempt, the stop).
     std::unique_lock lock(mutex);
     while (!stopping) {
         const qint64 now = nowMs();
         qint64 next = std::numeric_limits<qint64>::max();
-        QStringList due;
+        QString claimed;
         for (const QString &id : std::as_const(pendingIds)) {
             Notice &n = notices[id];
             if (n.inFlight)
                 continue;
             if (n.dueMs <= now) {
                 n.inFlight = true;
-                due.append(id);
-            } else {
-                next = std::min(next, n.dueMs);
+                claimed = id;
+                break;
             }
+            next = std::min(next, n.dueMs);
         }
-        if (!due.isEmpty()) {
+        if (!claimed.isEmpty()) {
             lock.unlock();
-            for (const QString &id : std::as_const(due))
-                pool.start([this, id] { deliver(id); });
+            deliver(claimed);
             lock.lock();
             continue;
         }
@@ -1107,6 +1109,12 @@ void EcardSandbox::State::deliver(const QString &notifyId)
 
 // ---- EcardSandboxOptions ------------------------------------------------------------------------
 
+QList<qint64> EcardSandboxOptions::defaultNotifyScheduleMs()
+{
+    return {0,      2000,    10000,   30000,   120000,   300000,
+            600000, 1800000, 3600000, 7200000, 21600000, 54000000};
+}
+
 EcardSandboxOptions EcardSandboxOptions::fromConfig(const Config &config)
 {
     EcardSandboxOptions o;
@@ -1123,7 +1131,8 @@ EcardSandbox::EcardSandbox(EcardSandboxOptions options)
     : d(std::make_unique<State>(std::move(options)))
 {
     d->load();
-    d->scheduler = std::thread([state = d.get()] { state->schedulerLoop(); });
+    for (int i = 0; i < std::max(1, d->o.notifyThreads); ++i)
+        d->senders.emplace_back([state = d.get()] { state->senderLoop(); });
 }
 
 EcardSandbox::~EcardSandbox()
@@ -1133,8 +1142,8 @@ EcardSandbox::~EcardSandbox()
         d->stopping = true;
     }
     d->wake.notify_all();
-    d->scheduler.join();
-    d->pool.waitForDone();
+    for (std::thread &sender : d->senders)
+        sender.join();
     {
         // Force a final write: attempts that finished during shutdown are recorded.
         std::lock_guard lock(d->mutex);

@@ -19,13 +19,13 @@
 #include <QTcpServer>
 #include <QTemporaryDir>
 #include <QTest>
-#include <QtConcurrent>
 
 #include <atomic>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <thread>
 
 using namespace pomelo;
 using namespace pomelo::test;
@@ -138,12 +138,14 @@ private:
     }
     EcardPayRequest payRequest(const char *outTradeNo, const char *studentNo, qint64 amount) const;
 
-    /// Runs @p f on a pool thread (the client blocks; this thread keeps serving).
+    /// Runs @p f on a thread of its own (the client blocks; this thread keeps serving). A joined
+    /// std::thread is gone completely, thread-local state included (HttpClient's network manager,
+    /// OpenSSL's DRBG); QThread::wait() returns before that, which races with the process exit.
     template<typename F> auto onWorker(F f) -> Outcome<decltype(f())>
     {
-        using T = decltype(f());
-        QFuture<Outcome<T>> future = QtConcurrent::run([f] {
-            Outcome<T> o;
+        Outcome<decltype(f())> o;
+        std::atomic<bool> done {false};
+        std::thread worker([&] {
             try {
                 o.value = f();
             } catch (const EcardError &e) {
@@ -154,10 +156,11 @@ private:
                 o.error = e.code();
                 o.detail = e.detail();
             }
-            return o;
+            done = true;
         });
-        waitUntil([&] { return future.isFinished(); }, 30000);
-        return future.result();
+        waitUntil([&] { return done.load(); }, 30000);
+        worker.join();
+        return o;
     }
 
     HttpResult simulatePay(const QString &key, const QString &value, const char *result);

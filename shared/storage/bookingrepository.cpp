@@ -7,6 +7,7 @@
 namespace pomelo {
 
 using storage_detail::Connection;
+using storage_detail::KeysetList;
 using storage_detail::Statement;
 
 namespace {
@@ -228,22 +229,13 @@ bool BookingRepository::setPayOrder(Transaction &tx, qint64 id, int expectedVers
 Page<Booking> BookingRepository::listByUser(qint64 userId, const std::optional<PageCursor> &after,
                                             int limit) const
 {
-    limit = std::clamp(limit, 1, MaxPageSize);
-    Statement st(m_db.threadConnection(),
-                 Select + QStringLiteral("WHERE user_id = ?")
-                     + (after ? QStringLiteral(" AND (created_at, id) < (?, ?)") : QString())
-                     + QStringLiteral(" ORDER BY created_at DESC, id DESC LIMIT ?"));
-    st.bind(userId);
-    if (after)
-        st.bind(after->key).bind(after->id);
-    st.bind(limit + 1).exec();
-    Page<Booking> page;
-    page.items = readBookings(st);
-    if (page.items.size() > limit) {
-        page.items.removeLast();
-        page.next = PageCursor {page.items.last().createdAt, page.items.last().id};
-    }
-    return page;
+    return KeysetList(Select)
+        .where(QStringLiteral("user_id = ?"), {QVariant::fromValue(userId)})
+        .page<Booking>(
+            m_db.threadConnection(), after, limit, [](Statement &st) { return readBookings(st); },
+            [](const Booking &b) {
+                return PageCursor {b.createdAt, b.id};
+            });
 }
 
 QList<Booking> BookingRepository::listByDate(const QString &date,

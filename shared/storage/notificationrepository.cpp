@@ -4,6 +4,7 @@
 
 namespace pomelo {
 
+using storage_detail::KeysetList;
 using storage_detail::Statement;
 
 namespace {
@@ -214,40 +215,18 @@ Page<MerchantNotification> NotificationRepository::list(const NotificationFilter
                                                         const std::optional<PageCursor> &after,
                                                         int limit) const
 {
-    limit = std::clamp(limit, 1, MaxPageSize);
-    QStringList where;
-    QVariantList values;
-    if (filter.state) {
-        where << QStringLiteral("state = ?");
-        values << notificationStateName(*filter.state);
-    }
-    if (!filter.appId.isEmpty()) {
-        where << QStringLiteral("app_id = ?");
-        values << filter.appId;
-    }
-    if (filter.orderId) {
-        where << QStringLiteral("order_id = ?");
-        values << QVariant::fromValue(*filter.orderId);
-    }
-    if (after) {
-        where << QStringLiteral("(created_at, id) < (?, ?)");
-        values << QVariant::fromValue(after->key) << QVariant::fromValue(after->id);
-    }
-    QString sql = Select;
-    if (!where.isEmpty())
-        sql += QStringLiteral("WHERE ") + where.join(QLatin1String(" AND "));
-    sql += QStringLiteral(" ORDER BY created_at DESC, id DESC LIMIT ?");
-    Statement st(m_db.threadConnection(), sql);
-    for (const QVariant &v : std::as_const(values))
-        st.bind(v);
-    st.bind(limit + 1).exec();
-    Page<MerchantNotification> page;
-    page.items = readNotifications(st);
-    if (page.items.size() > limit) {
-        page.items.removeLast();
-        page.next = PageCursor {page.items.last().createdAt, page.items.last().id};
-    }
-    return page;
+    KeysetList query(Select);
+    if (filter.state)
+        query.where(QStringLiteral("state = ?"), {notificationStateName(*filter.state)});
+    if (!filter.appId.isEmpty())
+        query.where(QStringLiteral("app_id = ?"), {filter.appId});
+    if (filter.orderId)
+        query.where(QStringLiteral("order_id = ?"), {QVariant::fromValue(*filter.orderId)});
+    return query.page<MerchantNotification>(
+        m_db.threadConnection(), after, limit, [](Statement &st) { return readNotifications(st); },
+        [](const MerchantNotification &n) {
+            return PageCursor {n.createdAt, n.id};
+        });
 }
 
 QList<NotificationAttempt> NotificationRepository::attempts(qint64 notificationId) const

@@ -9,6 +9,7 @@
 
 namespace pomelo {
 
+using storage_detail::KeysetList;
 using storage_detail::Statement;
 
 namespace {
@@ -311,29 +312,17 @@ std::optional<int> OrderRepository::update(Transaction &tx, qint64 id, int expec
 Page<PayOrder> OrderRepository::list(const OrderFilter &filter,
                                      const std::optional<PageCursor> &after, int limit) const
 {
-    limit = std::clamp(limit, 1, MaxPageSize);
-    QStringList where;
-    QVariantList values;
-    if (filter.status) {
-        where << QStringLiteral("status = ?");
-        values << statusName(*filter.status);
-    }
-    if (!filter.appId.isEmpty()) {
-        where << QStringLiteral("app_id = ?");
-        values << filter.appId;
-    }
-    if (!filter.channel.isEmpty()) {
-        where << QStringLiteral("channel = ?");
-        values << filter.channel;
-    }
-    if (filter.createdFrom) {
-        where << QStringLiteral("created_at >= ?");
-        values << QVariant::fromValue(*filter.createdFrom);
-    }
-    if (filter.createdBefore) {
-        where << QStringLiteral("created_at < ?");
-        values << QVariant::fromValue(*filter.createdBefore);
-    }
+    KeysetList query(Select);
+    if (filter.status)
+        query.where(QStringLiteral("status = ?"), {statusName(*filter.status)});
+    if (!filter.appId.isEmpty())
+        query.where(QStringLiteral("app_id = ?"), {filter.appId});
+    if (!filter.channel.isEmpty())
+        query.where(QStringLiteral("channel = ?"), {filter.channel});
+    if (filter.createdFrom)
+        query.where(QStringLiteral("created_at >= ?"), {QVariant::fromValue(*filter.createdFrom)});
+    if (filter.createdBefore)
+        query.where(QStringLiteral("created_at < ?"), {QVariant::fromValue(*filter.createdBefore)});
     const QString search = filter.search.trimmed();
     if (!search.isEmpty()) {
         QString pattern = search;
@@ -341,33 +330,17 @@ Page<PayOrder> OrderRepository::list(const OrderFilter &filter,
         pattern.replace(u'%', QLatin1String("!%"));
         pattern.replace(u'_', QLatin1String("!_"));
         pattern += u'%';
-        if (const auto id = snowflakeFromString(search)) {
-            where << QStringLiteral("(id = ? OR out_trade_no LIKE ? ESCAPE '!')");
-            values << QVariant::fromValue(*id) << pattern;
-        } else {
-            where << QStringLiteral("out_trade_no LIKE ? ESCAPE '!'");
-            values << pattern;
-        }
+        if (const auto id = snowflakeFromString(search))
+            query.where(QStringLiteral("(id = ? OR out_trade_no LIKE ? ESCAPE '!')"),
+                        {QVariant::fromValue(*id), pattern});
+        else
+            query.where(QStringLiteral("out_trade_no LIKE ? ESCAPE '!'"), {pattern});
     }
-    if (after) {
-        where << QStringLiteral("(created_at, id) < (?, ?)");
-        values << QVariant::fromValue(after->key) << QVariant::fromValue(after->id);
-    }
-    QString sql = Select;
-    if (!where.isEmpty())
-        sql += QStringLiteral("WHERE ") + where.join(QLatin1String(" AND "));
-    sql += QStringLiteral(" ORDER BY created_at DESC, id DESC LIMIT ?");
-    Statement st(m_db.threadConnection(), sql);
-    for (const QVariant &v : std::as_const(values))
-        st.bind(v);
-    st.bind(limit + 1).exec();
-    Page<PayOrder> page;
-    page.items = readOrders(st);
-    if (page.items.size() > limit) {
-        page.items.removeLast();
-        page.next = PageCursor {page.items.last().createdAt, page.items.last().id};
-    }
-    return page;
+    return query.page<PayOrder>(
+        m_db.threadConnection(), after, limit, [](Statement &st) { return readOrders(st); },
+        [](const PayOrder &o) {
+            return PageCursor {o.createdAt, o.id};
+        });
 }
 
 QList<OrderEvent> OrderRepository::events(qint64 orderId) const

@@ -4,6 +4,7 @@
 
 namespace pomelo {
 
+using storage_detail::KeysetList;
 using storage_detail::Statement;
 
 namespace {
@@ -197,20 +198,11 @@ QList<Refund> RefundRepository::processing(qint64 updatedBefore, int limit) cons
 
 Page<Refund> RefundRepository::list(const std::optional<PageCursor> &after, int limit) const
 {
-    limit = std::clamp(limit, 1, MaxPageSize);
-    Statement st(m_db.threadConnection(),
-                 Select + (after ? QStringLiteral("WHERE (created_at, id) < (?, ?) ") : QString())
-                     + QStringLiteral("ORDER BY created_at DESC, id DESC LIMIT ?"));
-    if (after)
-        st.bind(after->key).bind(after->id);
-    st.bind(limit + 1).exec();
-    Page<Refund> page;
-    page.items = readRefunds(st);
-    if (page.items.size() > limit) {
-        page.items.removeLast();
-        page.next = PageCursor {page.items.last().createdAt, page.items.last().id};
-    }
-    return page;
+    return KeysetList(Select).page<Refund>(
+        m_db.threadConnection(), after, limit, [](Statement &st) { return readRefunds(st); },
+        [](const Refund &r) {
+            return PageCursor {r.createdAt, r.id};
+        });
 }
 
 } // namespace pomelo

@@ -4,6 +4,7 @@
 // where Qt SQL errors become typed errors. Nothing outside shared/storage includes this.
 
 #include "database.h"
+#include "pagination.h"
 
 #include <QHash>
 #include <QSqlDatabase>
@@ -155,5 +156,61 @@ int bucketSize(int count);
 
 /// " FOR UPDATE" on PostgreSQL when @p lock asks for it, empty otherwise.
 QString lockClause(Dialect dialect, RowLock lock);
+
+/// A newest-first list with keyset pagination, the shape of every console and API list: the
+/// select, the filters, `(time, id) < cursor`, ORDER BY time DESC, id DESC, and one row more than
+/// asked for — that row only says whether there is a next page.
+class KeysetList
+{
+public:
+    /// @p select ends with the FROM clause (and a space); @p timeColumn is the page key's column.
+    explicit KeysetList(QString select, QString timeColumn = QStringLiteral("created_at"))
+        : m_select(std::move(select))
+        , m_timeColumn(std::move(timeColumn))
+    { }
+
+    /// Adds `condition` (with its `?` placeholders) and the values bound to them, in order.
+    KeysetList &where(const QString &condition, const QVariantList &values = {})
+    {
+        m_where.append(condition);
+        m_values.append(values);
+        return *this;
+    }
+
+    /// Runs it: @p read turns the executed statement into rows, @p key gives a row's cursor.
+    template<typename Row, typename Read, typename Key>
+    Page<Row> page(Connection &connection, const std::optional<PageCursor> &after, int limit,
+                   Read read, Key key) const
+    {
+        limit = std::clamp(limit, 1, MaxPageSize);
+        QStringList where = m_where;
+        QVariantList values = m_values;
+        if (after) {
+            where.append(QStringLiteral("(%1, id) < (?, ?)").arg(m_timeColumn));
+            values << QVariant::fromValue(after->key) << QVariant::fromValue(after->id);
+        }
+        QString sql = m_select;
+        if (!where.isEmpty())
+            sql += QStringLiteral("WHERE ") + where.join(QLatin1String(" AND "));
+        sql += QStringLiteral(" ORDER BY %1 DESC, id DESC LIMIT ?").arg(m_timeColumn);
+        Statement st(connection, sql);
+        for (const QVariant &v : std::as_const(values))
+            st.bind(v);
+        st.bind(limit + 1).exec();
+        Page<Row> page;
+        page.items = read(st);
+        if (page.items.size() > limit) {
+            page.items.removeLast();
+            page.next = key(page.items.last());
+        }
+        return page;
+    }
+
+private:
+    QString m_select;
+    QString m_timeColumn;
+    QStringList m_where;
+    QVariantList m_values;
+};
 
 } // namespace pomelo::storage_detail

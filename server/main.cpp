@@ -1,3 +1,4 @@
+#include "pay/appcommands.h"
 #include "serverapp.h"
 #include "signalwatcher.h"
 #include "version.h"
@@ -55,8 +56,14 @@ int main(int argc, char *argv[])
     const QCommandLineOption printConfigOpt(
         QStringLiteral("print-config"),
         QStringLiteral("Print the effective configuration (secrets masked) and exit."));
-    parser.addOptions(
-        {configOpt, listenOpt, dataDirOpt, redisOpt, databaseOpt, modulesOpt, printConfigOpt});
+    const QCommandLineOption nameOpt(QStringLiteral("name"), QStringLiteral("app add: app name."),
+                                     QStringLiteral("NAME"));
+    const QCommandLineOption notifyHostOpt(
+        QStringLiteral("notify-host"),
+        QStringLiteral("app add: a host allowed in notifyUrl (repeatable)."),
+        QStringLiteral("HOST"));
+    parser.addOptions({configOpt, listenOpt, dataDirOpt, redisOpt, databaseOpt, modulesOpt,
+                       printConfigOpt, nameOpt, notifyHostOpt});
     parser.addPositionalArgument(QStringLiteral("command"),
                                  QStringLiteral("Optional management command (later: app, user)."),
                                  QStringLiteral("[command]"));
@@ -77,7 +84,8 @@ int main(int argc, char *argv[])
         parser.showVersion();
         return 0;
     }
-    if (!parser.positionalArguments().isEmpty()) {
+    const bool appCommand = parser.positionalArguments().value(0) == QLatin1String("app");
+    if (!parser.positionalArguments().isEmpty() && !appCommand) {
         printErr(QStringLiteral("unknown command: ") + parser.positionalArguments().constFirst()
                  + QStringLiteral("\nSee pomelo-server --help."));
         return kExitConfigError;
@@ -101,6 +109,10 @@ int main(int argc, char *argv[])
         printErr(QStringLiteral("pomelo-server: configuration error: ") + e.message());
         return kExitConfigError;
     }
+
+    if (appCommand)
+        return runAppCommand(config, parser.positionalArguments().mid(1), parser.value(nameOpt),
+                             parser.values(notifyHostOpt));
 
     if (parser.isSet(printConfigOpt)) {
         const QMap<QString, QString> values = config.redactedValues();

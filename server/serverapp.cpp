@@ -1,9 +1,11 @@
 #include "serverapp.h"
 
 #include "booking/bookingmodule.h"
+#include "booking/paynotify.h"
 #include "domain/errors.h"
 #include "domain/snowflake.h"
 #include "http/httpserver.h"
+#include "pay/paymodule.h"
 #include "redis/embeddedredis.h"
 #include "redis/redisclient.h"
 #include "redis/rediskeys.h"
@@ -21,6 +23,7 @@
 #include "telemetry/metrics.h"
 #include "telemetry/trace.h"
 #include "version.h"
+#include "workers/workersmodule.h"
 
 #include <QDir>
 #include <QFile>
@@ -106,10 +109,29 @@ bool ServerApp::start()
     if (m_config.hasModule(QStringLiteral("booking"))) {
         m_booking = std::make_unique<BookingModule>(*m_context, workers);
         m_booking->registerRoutes(router);
+        // The booking app is a merchant of the pay platform: its notifyUrl and the user's inbox.
+        registerPayNotifyRoute(router, *m_context, *m_secretBox);
     }
+    if (workers) {
+        // Outbox relay, merchant notifier and the two stream subscribers (DESIGN.md 5, 10, 11).
+        m_workers = std::make_unique<WorkersModule>(*m_context, *m_secretBox);
+        m_workers->start();
+    }
+    // ---- Pay platform (issue 6): orders, cashier, channel callbacks, order timeouts ----
+    if (m_config.hasModule(QStringLiteral("pay"))) {
+        try {
+            m_pay = std::make_unique<PayModule>(*m_context, workers);
+        } catch (const Error &e) {
+            qCCritical(lcApp).noquote() << "pay module not usable:" << e.detail();
+            return false;
+        }
+        m_pay->registerRoutes(router);
+    }
+    // ---- end of pay platform ----
     if (m_config.hasModule(QStringLiteral("sandbox"))) {
         m_sandbox = std::make_unique<SandboxModule>(
-            SandboxOptions {m_config.wechatAppId(), m_config.wechatAppSecret()});
+            SandboxOptions {m_config.wechatAppId(), m_config.wechatAppSecret(),
+                            EcardSandboxOptions::fromConfig(m_config)});
         m_sandbox->registerRoutes(router);
     }
 
@@ -181,8 +203,9 @@ bool ServerApp::startDatabase()
         const QList<int> applied = Migrator(*m_db).migrate();
         if (!applied.isEmpty())
             qCInfo(lcApp) << "database migrated:" << applied;
-        const SecretBox box =
-            SecretBox::loadOrCreate(m_config.dataDir() + QStringLiteral("/secret.key"));
+        m_secretBox = std::make_unique<SecretBox>(
+            SecretBox::loadOrCreate(m_config.dataDir() + QStringLiteral("/secret.key")));
+        const SecretBox &box = *m_secretBox;
         const QString demoData = m_config.value(QStringLiteral("server.demo_data"));
         if (demoData == QLatin1String("on")
             || (demoData == QLatin1String("auto") && isEmbedded())) {
@@ -234,10 +257,15 @@ void ServerApp::stop()
     if (!m_http)
         return;
     m_http->shutdown();
+    if (m_workers)
+        m_workers->stop();
+    m_workers.reset();
+    m_pay.reset();
     m_booking.reset();
     m_sandbox.reset();
     m_http.reset();
     m_context.reset();
+    m_secretBox.reset();
     m_locks.reset();
     m_ids.reset();
     m_workerLease.reset();

@@ -13,10 +13,13 @@ class BookingModule;
 class Database;
 class EmbeddedRedis;
 class HttpServer;
+class PayModule;
 class RedisKeys;
 class RedisLockService;
 class RedisPool;
 class SandboxModule;
+class SecretBox;
+class WorkersModule;
 class SnowflakeGenerator;
 class WorkerIdLease;
 struct ServerContext;
@@ -53,10 +56,13 @@ private:
     std::unique_ptr<WorkerIdLease> m_workerLease;
     std::unique_ptr<SnowflakeGenerator> m_ids;
     std::unique_ptr<RedisLockService> m_locks;
+    std::unique_ptr<SecretBox> m_secretBox;
     std::unique_ptr<ServerContext> m_context;
     std::unique_ptr<HttpServer> m_http;
     std::unique_ptr<SandboxModule> m_sandbox;
     std::unique_ptr<BookingModule> m_booking;
+    std::unique_ptr<WorkersModule> m_workers;
+    std::unique_ptr<PayModule> m_pay; // pay platform (issue 6)
     quint16 m_port = 0;
 };
 

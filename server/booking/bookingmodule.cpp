@@ -1,4 +1,5 @@
 #include "bookingmodule.h"
+#include "signservice.h"
 
 #include "domain/errors.h"
 #include "domain/snowflake.h"
@@ -249,6 +250,16 @@ void BookingModule::registerRoutes(Router &router)
                    const qint64 userId = m_auth.authenticate(r);
                    return jsonResponse(
                        200, bookingJson(m_bookings->get(userId, bookingIdParam(r)), zone));
+               });
+
+    router.add("POST", QStringLiteral("/api/v1/bookings/{id}/sign"), HandlerMode::Blocking,
+               [this, signer = std::make_shared<SignService>(m_ctx)](const HttpRequest &r) {
+                   const qint64 userId = m_auth.authenticate(r);
+                   const SignResult result = signer->sign(userId, bookingIdParam(r));
+                   return jsonResponse(
+                       200, QJsonObject {{QStringLiteral("payOrderId"),
+                                          snowflakeToString(result.payOrderId)},
+                                         {QStringLiteral("cashier"), result.cashier}});
                });
 
     router.add("POST", QStringLiteral("/api/v1/bookings/{id}/cancel"), HandlerMode::Blocking,

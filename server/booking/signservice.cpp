@@ -1,0 +1,122 @@
+#include "signservice.h"
+
+#include "domain/errors.h"
+#include "domain/signing.h"
+#include "domain/snowflake.h"
+#include "http/httpclient.h"
+#include "storage/apprepository.h"
+#include "storage/bookingrepository.h"
+#include "storage/demodata.h"
+#include "storage/secretbox.h"
+#include "storage/userrepository.h"
+#include "storage/venuerepository.h"
+#include "telemetry/logging.h"
+
+#include <QDateTime>
+#include <QJsonDocument>
+
+namespace pomelo {
+
+namespace {
+
+constexpr int kPayCallTimeoutMs = 5000;
+
+/// Signs @p fields as the venue-booking app with a fresh nonce and timestamp.
+QJsonObject signedAsApp(QJsonObject fields, const App &app)
+{
+    fields.insert(QStringLiteral("appId"), app.appId);
+    fields.insert(QStringLiteral("nonce"), signing::generateNonce());
+    fields.insert(QStringLiteral("timestamp"), QDateTime::currentSecsSinceEpoch());
+    return signing::withSignature(fields, app.secret);
+}
+
+} // namespace
+
+SignService::SignService(const ServerContext &context)
+    : m_ctx(context)
+{ }
+
+SignResult SignService::sign(qint64 userId, qint64 bookingId)
+{
+    BookingRepository bookings(m_ctx.db);
+    const std::optional<Booking> booking = bookings.find(bookingId);
+    if (!booking)
+        throw Error(ErrorCode::BookingNotFound, QStringLiteral("no such booking"));
+    if (booking->userId != userId)
+        throw Error(ErrorCode::BookingOfAnotherUser, QStringLiteral("booking of another user"));
+    if (booking->status != BookingStatus::PendingPayment)
+        throw Error(ErrorCode::BookingStateConflict,
+                    QStringLiteral("booking is ") + statusName(booking->status));
+    const std::optional<User> user = UserRepository(m_ctx.db).find(userId);
+    if (!user)
+        throw Error(ErrorCode::Unauthorized, QStringLiteral("user gone"));
+
+    const SecretBox box =
+        SecretBox::loadOrCreate(m_ctx.config.dataDir() + QStringLiteral("/secret.key"));
+    const std::optional<App> app = AppRepository(m_ctx.db, box).find(DemoData::venueBookingAppId());
+    if (!app)
+        throw Error(ErrorCode::ChannelError,
+                    QStringLiteral("the venue-booking app is not registered"));
+
+    const std::optional<Venue> venue = VenueRepository(m_ctx.db).find(booking->venueId);
+    const QString base = m_ctx.config.publicBaseUrl();
+    QJsonObject order {
+        {QStringLiteral("outTradeNo"), snowflakeToString(booking->id)},
+        {QStringLiteral("amount"), booking->amount},
+        {QStringLiteral("subject"),
+         QString((venue ? venue->name : QStringLiteral("Venue booking")) + u' ' + booking->date
+                 + u' ' + booking->startTime + u'-' + booking->endTime)},
+        {QStringLiteral("openId"), user->openId},
+        {QStringLiteral("notifyUrl"), QString(base + QStringLiteral("/api/v1/pay-notify"))},
+    };
+    if (!user->studentId.isEmpty())
+        order.insert(QStringLiteral("studentId"), user->studentId);
+
+    HttpClientRequest request;
+    request.method = QByteArrayLiteral("POST");
+    request.url = QUrl(base + QStringLiteral("/pay/v1/orders"));
+    request.body = QJsonDocument(signedAsApp(order, *app)).toJson(QJsonDocument::Compact);
+    request.headers.append(
+        {QByteArrayLiteral("Content-Type"), QByteArrayLiteral("application/json")});
+    request.timeoutMs = kPayCallTimeoutMs;
+    request.spanName = QStringLiteral("pay.createOrder");
+    const HttpClientResponse response = HttpClient::send(request);
+    const QJsonObject answer = QJsonDocument::fromJson(response.body).object();
+    if (!response.ok()) {
+        if (response.status >= 400 && response.status < 500) {
+            // The pay platform's own verdict on this booking's order (e.g. 2009): pass it on.
+            if (const std::optional<ErrorCode> code =
+                    errorCodeFromInt(answer.value(QStringLiteral("code")).toInt()))
+                throw Error(*code, QStringLiteral("pay platform refused the order"));
+        }
+        throw Error(
+            ErrorCode::ChannelError,
+            QStringLiteral("pay platform: HTTP %1 %2").arg(response.status).arg(response.error));
+    }
+    const std::optional<qint64> orderId =
+        snowflakeFromString(answer.value(QStringLiteral("orderId")).toString());
+    if (!orderId)
+        throw Error(ErrorCode::ChannelError, QStringLiteral("pay platform answered no order id"));
+
+    if (booking->payOrderId != orderId) {
+        const bool recorded = m_ctx.db.transact([&](Transaction &tx) {
+            return bookings.setPayOrder(tx, booking->id, booking->version, *orderId);
+        });
+        if (!recorded) {
+            // Changed meanwhile: fine if another sign recorded the same order.
+            const std::optional<Booking> now = bookings.find(bookingId);
+            if (!now || now->payOrderId != orderId)
+                throw Error(ErrorCode::BookingStateConflict,
+                            QStringLiteral("booking changed while signing"));
+        }
+    }
+    qCInfo(lcBooking).noquote() << "booking" << booking->id << "signed: pay order" << *orderId;
+
+    const QJsonObject cashier =
+        signedAsApp(QJsonObject {{QStringLiteral("orderId"), snowflakeToString(*orderId)},
+                                 {QStringLiteral("amount"), booking->amount}},
+                    *app);
+    return {*orderId, cashier};
+}
+
+} // namespace pomelo

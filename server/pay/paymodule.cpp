@@ -1,0 +1,196 @@
+#include "paymodule.h"
+
+#include "channels/ecardclient.h"
+#include "domain/errors.h"
+#include "domain/money.h"
+#include "domain/snowflake.h"
+#include "ecardstrategy.h"
+#include "http/jsonbody.h"
+#include "http/router.h"
+#include "redis/delayedqueue.h"
+#include "redis/rediskeys.h"
+#include "telemetry/logging.h"
+
+#include <QJsonDocument>
+#include <QtConcurrent>
+
+namespace pomelo {
+
+namespace {
+
+HttpResponse jsonResponse(int status, const QJsonObject &object)
+{
+    HttpResponse r =
+        HttpResponse::json(status, QJsonDocument(object).toJson(QJsonDocument::Compact));
+    r.contentType = QByteArrayLiteral("application/json; charset=utf-8");
+    return r;
+}
+
+qint64 orderIdOf(const QString &text)
+{
+    const std::optional<qint64> id = snowflakeFromString(text);
+    if (!id)
+        throw Error(ErrorCode::OrderNotFound, QStringLiteral("malformed order id"));
+    return *id;
+}
+
+/// The query string as the object that was signed (every value a string).
+QJsonObject queryObject(const HttpRequest &r)
+{
+    QJsonObject o;
+    const auto items = r.query.queryItems(QUrl::FullyDecoded);
+    for (const auto &item : items) {
+        if (o.contains(item.first))
+            throw Error(ErrorCode::InvalidSignature, QStringLiteral("repeated query parameter"));
+        o.insert(item.first, item.second);
+    }
+    return o;
+}
+
+} // namespace
+
+PayModule::PayModule(const ServerContext &context, bool runWorkers)
+    : m_ctx(context)
+    , m_box(SecretBox::loadOrCreate(context.config.dataDir() + QStringLiteral("/secret.key")))
+    , m_timeoutQueue(
+          std::make_unique<DelayedQueue>(context.redis, context.keys.orderTimeoutQueue()))
+{
+    m_strategies.add(std::make_unique<EcardStrategy>(context.config));
+    m_service = std::make_unique<PayService>(context, m_box, m_strategies, *m_timeoutQueue);
+    if (!runWorkers)
+        return;
+    m_timeoutWorker = std::make_unique<DelayedQueueWorker>(
+        context.redis, context.keys.orderTimeoutQueue(), [this](const DelayedItem &item) {
+            const std::optional<qint64> id = snowflakeFromString(QString::fromLatin1(item.payload));
+            if (!id)
+                return true; // not ours to understand: drop rather than retry forever
+            try {
+                return m_service->handleTimeout(*id);
+            } catch (const Error &e) {
+                qCWarning(lcPay).noquote()
+                    << "order timeout" << *id << "failed, retried later:" << e.detail();
+                return false;
+            }
+        });
+    m_timeoutWorker->start();
+
+    m_sweepTimer = std::make_unique<QTimer>();
+    m_sweepTimer->setInterval(60000);
+    QObject::connect(m_sweepTimer.get(), &QTimer::timeout, [this] {
+        if (m_sweep.isRunning())
+            return;
+        m_sweep = QtConcurrent::run([this] {
+            try {
+                if (const int n = m_service->sweepExpired())
+                    qCInfo(lcPay) << "sweep handled" << n << "expired open orders";
+            } catch (const Error &e) {
+                qCWarning(lcPay).noquote() << "order sweep failed:" << e.detail();
+            }
+        });
+    });
+    m_sweepTimer->start();
+}
+
+PayModule::~PayModule()
+{
+    m_sweepTimer.reset();
+    m_sweep.waitForFinished();
+    if (m_timeoutWorker)
+        m_timeoutWorker->stop();
+}
+
+void PayModule::registerRoutes(Router &router)
+{
+    const QTimeZone zone = m_ctx.zone;
+
+    router.add("POST", QStringLiteral("/pay/v1/orders"), HandlerMode::Blocking,
+               [this, zone](const HttpRequest &r) {
+                   const QJsonObject body = parseJsonObject(r);
+                   CreateOrderInput in;
+                   in.amount = amountFromJsonBody(r.body);
+                   const App app = m_service->verifySigned(body);
+                   const JsonFields f {body, ErrorCode::InvalidOrderField};
+                   in.appId = app.appId;
+                   in.outTradeNo = f.string(QStringLiteral("outTradeNo"), 32);
+                   in.subject = f.string(QStringLiteral("subject"), 127);
+                   in.openId = f.string(QStringLiteral("openId"), 64);
+                   in.studentId =
+                       f.optionalString(QStringLiteral("studentId"), 20).value_or(QString());
+                   in.notifyUrl = f.string(QStringLiteral("notifyUrl"), 512);
+                   if (body.contains(QStringLiteral("expireSeconds")))
+                       in.expireSeconds = f.integer(QStringLiteral("expireSeconds"), 1, 86400);
+                   in.traceparent = r.traceparent;
+                   const CreateOrderResult result = m_service->createOrder(app, in);
+                   return jsonResponse(result.created ? 201 : 200, orderJson(result.order, zone));
+               });
+
+    router.add("GET", QStringLiteral("/pay/v1/orders/{orderId}"), HandlerMode::Blocking,
+               [this, zone](const HttpRequest &r) {
+                   const App app = m_service->verifySigned(queryObject(r));
+                   const qint64 id = orderIdOf(r.pathParams.value(QStringLiteral("orderId")));
+                   return jsonResponse(200, orderJson(m_service->order(app.appId, id), zone));
+               });
+
+    router.add("POST", QStringLiteral("/pay/v1/orders/{orderId}/close"), HandlerMode::Blocking,
+               [this, zone](const HttpRequest &r) {
+                   const QJsonObject body = parseJsonObject(r);
+                   const App app = m_service->verifySigned(body);
+                   const qint64 id = orderIdOf(r.pathParams.value(QStringLiteral("orderId")));
+                   return jsonResponse(
+                       200, orderJson(m_service->close(app.appId, id, r.traceparent), zone));
+               });
+
+    router.add(
+        "POST", QStringLiteral("/pay/v1/cashier"), HandlerMode::Blocking,
+        [this, zone](const HttpRequest &r) {
+            const QJsonObject body = parseJsonObject(r);
+            CashierInput in;
+            in.amount = amountFromJsonBody(r.body);
+            const App app = m_service->verifySigned(body, {QStringLiteral("channel")});
+            in.appId = app.appId;
+            const JsonFields f {body, ErrorCode::OrderNotFound};
+            in.orderId = orderIdOf(f.string(QStringLiteral("orderId"), 32));
+            in.channel = JsonFields {body, ErrorCode::UnsupportedChannel}.string(
+                QStringLiteral("channel"), 32);
+            in.traceparent = r.traceparent;
+            const CashierResult result = m_service->cashier(in);
+            return jsonResponse(
+                200,
+                QJsonObject {{QStringLiteral("orderId"), snowflakeToString(result.order.id)},
+                             {QStringLiteral("status"), statusName(result.order.status)},
+                             {QStringLiteral("channel"), result.order.channel},
+                             {QStringLiteral("payParams"), result.payParams},
+                             {QStringLiteral("expiresAt"),
+                              orderJson(result.order, zone).value(QStringLiteral("expiresAt"))}});
+        });
+
+    router.add("POST", QStringLiteral("/pay/v1/notify/ecard"), HandlerMode::Blocking,
+               [this](const HttpRequest &r) {
+                   const EcardClient client(EcardClientOptions::fromConfig(m_ctx.config));
+                   const std::optional<EcardNotification> n = client.verifyNotification(r.body);
+                   if (!n) {
+                       const QJsonObject refusal {
+                           {QStringLiteral("retcode"), QString(ecard::retcode::signError)},
+                           {QStringLiteral("retmsg"), QStringLiteral("verification failed")}};
+                       return jsonResponse(400, refusal);
+                   }
+                   ChannelResult result;
+                   result.channel = QStringLiteral("ECARD");
+                   result.notifyId = n->notifyId;
+                   result.orderId = snowflakeFromString(n->outTradeNo).value_or(0);
+                   result.success = n->tradeState == ecard::TradeState::Success;
+                   result.amount = n->amount;
+                   result.tradeNo = n->tradeNo;
+                   if (n->paidTime.isValid())
+                       result.paidAt = n->paidTime.toMSecsSinceEpoch();
+                   QJsonObject payload = QJsonDocument::fromJson(r.body).object();
+                   payload.remove(QStringLiteral("sign"));
+                   result.payload = QJsonDocument(payload).toJson(QJsonDocument::Compact);
+                   result.traceparent = r.traceparent;
+                   m_service->applyChannelResult(result);
+                   HttpResponse ack = HttpResponse::json(200, EcardClient::notificationAck());
+                   return ack;
+               });
+}
+
+} // namespace pomelo

@@ -1,0 +1,43 @@
+#pragma once
+
+#include "paymentstrategy.h"
+#include "payservice.h"
+#include "storage/secretbox.h"
+
+#include <QFuture>
+#include <QTimer>
+
+#include <memory>
+
+namespace pomelo {
+
+class DelayedQueue;
+class DelayedQueueWorker;
+class Router;
+
+/// The pay platform's API (API.md "Pay API", prefix /pay/v1): orders, cashier, close, and the
+/// channels' callbacks. With @p runWorkers it also consumes the order-timeout delayed queue
+/// (and sweeps expired open orders the queue never got). Owns the strategy registry: further
+/// channels register with strategies().add() before registerRoutes().
+class PayModule
+{
+public:
+    PayModule(const ServerContext &context, bool runWorkers);
+    ~PayModule();
+
+    void registerRoutes(Router &router);
+    PayService &service() { return *m_service; }
+    PaymentStrategyRegistry &strategies() { return m_strategies; }
+
+private:
+    const ServerContext &m_ctx;
+    SecretBox m_box;
+    PaymentStrategyRegistry m_strategies;
+    std::unique_ptr<DelayedQueue> m_timeoutQueue;
+    std::unique_ptr<PayService> m_service;
+    std::unique_ptr<DelayedQueueWorker> m_timeoutWorker;
+    std::unique_ptr<QTimer> m_sweepTimer;
+    QFuture<void> m_sweep;
+};
+
+} // namespace pomelo

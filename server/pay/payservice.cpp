@@ -1,0 +1,465 @@
+#include "payservice.h"
+
+#include "domain/errors.h"
+#include "domain/money.h"
+#include "domain/signing.h"
+#include "domain/snowflake.h"
+#include "http/jsonbody.h"
+#include "redis/delayedqueue.h"
+#include "redis/redislock.h"
+#include "redis/replayguard.h"
+#include "storage/callbackrepository.h"
+#include "storage/notificationrepository.h"
+#include "telemetry/logging.h"
+#include "telemetry/trace.h"
+
+#include <QDateTime>
+#include <QRegularExpression>
+#include <QUrl>
+
+#include <chrono>
+
+namespace pomelo {
+
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr int kNonceTtlSeconds = 600; // twice the timestamp window
+constexpr auto kPayingLockWait = 5s;
+
+qint64 currentMs()
+{
+    return QDateTime::currentMSecsSinceEpoch();
+}
+
+QString rfc3339(qint64 ms, const QTimeZone &zone)
+{
+    return QDateTime::fromMSecsSinceEpoch(ms, zone).toString(Qt::ISODateWithMs);
+}
+
+bool notifiesMerchant(OrderStatus status)
+{
+    return status == OrderStatus::Paid || status == OrderStatus::Closed
+        || status == OrderStatus::Failed || status == OrderStatus::Refunded;
+}
+
+/// The status change and, for what a merchant must know, its notification row — one
+/// transaction. nullopt when the compare-and-set lost.
+std::optional<TransitionResult> transitionOrder(Transaction &tx, Database &db,
+                                                const PayOrder &order, OrderStatus to,
+                                                const OrderChanges &changes,
+                                                const QString &traceparent)
+{
+    OrderTransition t;
+    t.orderId = order.id;
+    t.expectedVersion = order.version;
+    t.from = order.status;
+    t.to = to;
+    t.traceparent = traceparent;
+    t.changes = changes;
+    const std::optional<TransitionResult> result = OrderRepository(db).transition(tx, t);
+    if (result && notifiesMerchant(to)) {
+        MerchantNotification n;
+        n.orderId = order.id;
+        n.appId = order.appId;
+        n.eventId = result->eventId;
+        n.orderStatus = statusName(to);
+        n.url = order.notifyUrl;
+        NotificationRepository(db).enqueue(tx, n);
+    }
+    if (result)
+        qCInfo(lcPay).noquote() << "order" << order.id << statusName(order.status) << "->"
+                                << statusName(to);
+    return result;
+}
+
+/// A channel says the order was paid; @p order was read in @p tx with a row lock. Returns the
+/// outcome recorded with the callback.
+QString applyPaid(Transaction &tx, Database &db, PayOrder order, const QString &tradeNo,
+                  std::optional<qint64> paidAt, const QString &traceparent)
+{
+    switch (order.status) {
+    case OrderStatus::Init: {
+        // The channel order is opened before INIT -> PAYING commits; a payment in between still
+        // takes the legal path.
+        const auto r = transitionOrder(tx, db, order, OrderStatus::Paying, {}, traceparent);
+        if (!r)
+            throw Error(ErrorCode::Internal, QStringLiteral("order moved under its row lock"));
+        order.version = r->newVersion;
+        order.status = OrderStatus::Paying;
+        [[fallthrough]];
+    }
+    case OrderStatus::Paying: {
+        OrderChanges changes;
+        changes.channelTradeNo = tradeNo;
+        changes.paidAt = paidAt.value_or(currentMs());
+        if (!transitionOrder(tx, db, order, OrderStatus::Paid, changes, traceparent))
+            throw Error(ErrorCode::Internal, QStringLiteral("order moved under its row lock"));
+        return QStringLiteral("APPLIED");
+    }
+    case OrderStatus::Paid:
+    case OrderStatus::Refunding:
+    case OrderStatus::Refunded:
+        return QStringLiteral("ALREADY_PAID");
+    case OrderStatus::Closed:
+    case OrderStatus::Failed: {
+        // The money was taken for an order the merchant was told is over: never drop it.
+        OrderChanges changes;
+        changes.needsRefund = true;
+        changes.channelTradeNo = tradeNo;
+        if (!order.needsRefund && !OrderRepository(db).update(tx, order.id, order.version, changes))
+            throw Error(ErrorCode::Internal, QStringLiteral("order moved under its row lock"));
+        qCWarning(lcPay).noquote()
+            << "late payment success for" << statusName(order.status) << "order" << order.id
+            << "channel trade" << tradeNo << ": flagged for refund";
+        return QStringLiteral("LATE_SUCCESS_REFUND");
+    }
+    }
+    return QStringLiteral("IGNORED");
+}
+
+bool sameOrder(const PayOrder &o, const CreateOrderInput &in)
+{
+    return o.amount == in.amount && o.subject == in.subject && o.openId == in.openId
+        && o.studentId == in.studentId && o.notifyUrl == in.notifyUrl;
+}
+
+void checkFields(const App &app, const CreateOrderInput &in)
+{
+    auto refuse = [](const char *why) {
+        throw Error(ErrorCode::InvalidOrderField, QString::fromLatin1(why));
+    };
+    static const QRegularExpression tradeNoRe(QStringLiteral("^[A-Za-z0-9_-]{1,32}$"));
+    static const QRegularExpression openIdRe(QStringLiteral("^[A-Za-z0-9_-]{1,64}$"));
+    static const QRegularExpression studentRe(QStringLiteral("^[A-Za-z0-9]{4,20}$"));
+    if (!tradeNoRe.match(in.outTradeNo).hasMatch())
+        refuse("outTradeNo is [A-Za-z0-9_-]{1,32}");
+    if (in.subject.isEmpty() || in.subject.size() > 127 || hasControlCharacters(in.subject)
+        || in.subject.contains(u'&') || in.subject.contains(u'=') || in.subject.trimmed().isEmpty())
+        refuse("subject is 1..127 characters without control characters, '&' or '='");
+    if (!openIdRe.match(in.openId).hasMatch())
+        refuse("openId malformed");
+    if (!in.studentId.isEmpty() && !studentRe.match(in.studentId).hasMatch())
+        refuse("studentId malformed");
+    if (in.expireSeconds && (*in.expireSeconds < 1 || *in.expireSeconds > 86400))
+        refuse("expireSeconds is 1..86400");
+    const QUrl url(in.notifyUrl, QUrl::StrictMode);
+    if (in.notifyUrl.size() > 512 || !url.isValid() || url.host().isEmpty()
+        || (url.scheme() != QLatin1String("http") && url.scheme() != QLatin1String("https"))
+        || !url.userInfo().isEmpty() || url.hasFragment())
+        refuse("notifyUrl must be an absolute http(s) URL");
+    const QString host = url.host().toLower();
+    bool allowed = false;
+    for (const QString &h : app.notifyHosts)
+        allowed = allowed || h.toLower() == host;
+    if (!allowed)
+        refuse("notifyUrl host is not among the app's notify hosts");
+}
+
+} // namespace
+
+QJsonObject orderJson(const PayOrder &o, const QTimeZone &zone)
+{
+    QJsonObject j {
+        {QStringLiteral("orderId"), snowflakeToString(o.id)},
+        {QStringLiteral("appId"), o.appId},
+        {QStringLiteral("outTradeNo"), o.outTradeNo},
+        {QStringLiteral("amount"), o.amount},
+        {QStringLiteral("subject"), o.subject},
+        {QStringLiteral("status"), statusName(o.status)},
+        {QStringLiteral("expiresAt"), rfc3339(o.expiresAt, zone)},
+        {QStringLiteral("createdAt"), rfc3339(o.createdAt, zone)},
+        {QStringLiteral("updatedAt"), rfc3339(o.updatedAt, zone)},
+    };
+    if (!o.channel.isEmpty())
+        j.insert(QStringLiteral("channel"), o.channel);
+    if (!o.channelTradeNo.isEmpty())
+        j.insert(QStringLiteral("channelTradeNo"), o.channelTradeNo);
+    if (o.paidAt)
+        j.insert(QStringLiteral("paidAt"), rfc3339(*o.paidAt, zone));
+    if (o.closedAt)
+        j.insert(QStringLiteral("closedAt"), rfc3339(*o.closedAt, zone));
+    if (o.refundedAmount)
+        j.insert(QStringLiteral("refundedAmount"), o.refundedAmount);
+    if (o.needsRefund)
+        j.insert(QStringLiteral("needsRefund"), true);
+    return j;
+}
+
+PayService::PayService(const ServerContext &context, const SecretBox &box,
+                       const PaymentStrategyRegistry &strategies, DelayedQueue &timeoutQueue)
+    : m_ctx(context)
+    , m_box(box)
+    , m_strategies(strategies)
+    , m_timeoutQueue(timeoutQueue)
+{ }
+
+App PayService::verifySigned(const QJsonObject &request, const QStringList &unsignedKeys)
+{
+    const signing::SignedRequest envelope = signing::parseSignedRequest(request);
+    const std::optional<App> app = AppRepository(m_ctx.db, m_box).find(envelope.appId);
+    if (!app || !app->active)
+        throw Error(ErrorCode::UnknownApp, QStringLiteral("unknown or inactive app"));
+    signing::checkSignedRequest(request, app->secret, currentMs() / 1000, unsignedKeys);
+    if (!ReplayGuard(m_ctx.redis, m_ctx.keys)
+             .claimNonce(envelope.appId, envelope.nonce, kNonceTtlSeconds))
+        throw Error(ErrorCode::RequestExpiredOrReplayed, QStringLiteral("nonce reused"));
+    return *app;
+}
+
+CreateOrderResult PayService::createOrder(const App &app, const CreateOrderInput &in)
+{
+    ScopedSpan span(QStringLiteral("pay.createOrder"));
+    checkedAmount(in.amount);
+    checkFields(app, in);
+    OrderRepository orders(m_ctx.db);
+    auto existing = [&]() -> std::optional<CreateOrderResult> {
+        const std::optional<PayOrder> o = orders.findByOutTradeNo(app.appId, in.outTradeNo);
+        if (!o)
+            return std::nullopt;
+        if (!sameOrder(*o, in))
+            throw Error(ErrorCode::OutTradeNoReused,
+                        QStringLiteral("outTradeNo reused with other fields"));
+        span.setAttribute(QStringLiteral("order.id"), snowflakeToString(o->id));
+        span.setAttribute(QStringLiteral("order.status"), statusName(o->status));
+        return CreateOrderResult {*o, false};
+    };
+    if (auto r = existing())
+        return *r;
+
+    const qint64 now = currentMs();
+    PayOrder order;
+    order.id = m_ctx.ids.next();
+    order.appId = app.appId;
+    order.outTradeNo = in.outTradeNo;
+    order.amount = in.amount;
+    order.subject = in.subject;
+    order.openId = in.openId;
+    order.studentId = in.studentId;
+    order.notifyUrl = in.notifyUrl;
+    order.status = OrderStatus::Init;
+    order.createdAt = now;
+    order.updatedAt = now;
+    order.expiresAt =
+        now + 1000 * in.expireSeconds.value_or(qint64(m_ctx.config.orderTimeoutSeconds()));
+    const bool inserted = m_ctx.db.transact(
+        [&](Transaction &tx) { return orders.insert(tx, order, {}, in.traceparent).has_value(); });
+    if (!inserted) {
+        // A concurrent identical request won the unique (appId, outTradeNo).
+        if (auto r = existing())
+            return *r;
+        throw Error(ErrorCode::Internal, QStringLiteral("order insert refused but none found"));
+    }
+    span.setAttribute(QStringLiteral("order.id"), snowflakeToString(order.id));
+    span.setAttribute(QStringLiteral("order.status"), statusName(order.status));
+    qCInfo(lcPay).noquote() << "order" << order.id << "created for" << app.appId << in.outTradeNo
+                            << "amount" << order.amount;
+    return {orders.find(order.id).value_or(order), true};
+}
+
+PayOrder PayService::order(const QString &appId, qint64 orderId) const
+{
+    const std::optional<PayOrder> o = OrderRepository(m_ctx.db).find(orderId);
+    if (!o || o->appId != appId)
+        throw Error(ErrorCode::OrderNotFound, QStringLiteral("no such order of this app"));
+    return *o;
+}
+
+CashierResult PayService::cashier(const CashierInput &in)
+{
+    ScopedSpan span(QStringLiteral("pay.cashier"));
+    span.setAttribute(QStringLiteral("order.id"), snowflakeToString(in.orderId));
+    span.setAttribute(QStringLiteral("pay.channel"), in.channel);
+    LockGuard guard =
+        LockGuard::tryAcquire(m_ctx.locks, m_ctx.keys.payingLock(in.orderId), kPayingLockWait);
+    if (!guard)
+        throw Error(ErrorCode::DuplicatePayment, QStringLiteral("paying lock busy"));
+    const PayOrder o = order(in.appId, in.orderId);
+    span.setAttribute(QStringLiteral("order.status"), statusName(o.status));
+    if (isFinished(o.status))
+        throw Error(ErrorCode::OrderFinished, QStringLiteral("order is ") + statusName(o.status));
+    if (o.status != OrderStatus::Init)
+        throw Error(ErrorCode::DuplicatePayment,
+                    QStringLiteral("order is ") + statusName(o.status));
+    if (in.amount != o.amount)
+        throw Error(ErrorCode::InvalidAmount, QStringLiteral("amount differs from the order's"));
+    if (o.expiresAt <= currentMs())
+        throw Error(ErrorCode::OrderFinished, QStringLiteral("order expired"));
+    const PaymentStrategy *strategy = m_strategies.find(in.channel);
+    if (!strategy)
+        throw Error(ErrorCode::UnsupportedChannel, QStringLiteral("channel ") + in.channel);
+    strategy->validate(o);
+
+    // The channel order first: it is idempotent at the channel, so a channel failure leaves the
+    // order INIT and the cashier can simply be retried.
+    const ChannelPayment payment = strategy->open(o);
+    OrderChanges changes;
+    changes.channel = strategy->channel();
+    changes.prepayId = payment.prepayId;
+    const bool moved = m_ctx.db.transact([&](Transaction &tx) {
+        return transitionOrder(tx, m_ctx.db, o, OrderStatus::Paying, changes, in.traceparent)
+            .has_value();
+    });
+    if (!moved)
+        throw Error(ErrorCode::DuplicatePayment, QStringLiteral("order changed meanwhile"));
+    const PayOrder paying = order(in.appId, in.orderId);
+    span.setAttribute(QStringLiteral("order.status"), statusName(paying.status));
+    scheduleTimeout(paying);
+    return {paying, payment.payParams};
+}
+
+void PayService::scheduleTimeout(const PayOrder &order)
+{
+    const qint64 delay = std::max<qint64>(0, order.expiresAt - currentMs());
+    try {
+        m_timeoutQueue.schedule(snowflakeToString(order.id).toLatin1(),
+                                snowflakeToString(order.id).toLatin1(),
+                                std::chrono::milliseconds(delay));
+    } catch (const Error &e) {
+        // The sweep over expired open orders closes it instead.
+        qCWarning(lcPay).noquote()
+            << "order" << order.id << "timeout not scheduled, left to the sweep:" << e.detail();
+    }
+}
+
+PayOrder PayService::close(const QString &appId, qint64 orderId, const QString &traceparent)
+{
+    ScopedSpan span(QStringLiteral("pay.close"));
+    span.setAttribute(QStringLiteral("order.id"), snowflakeToString(orderId));
+    LockGuard guard =
+        LockGuard::tryAcquire(m_ctx.locks, m_ctx.keys.payingLock(orderId), kPayingLockWait);
+    if (!guard)
+        throw Error(ErrorCode::DuplicatePayment, QStringLiteral("paying lock busy"));
+    const PayOrder o = order(appId, orderId);
+    if (isFinished(o.status))
+        throw Error(ErrorCode::OrderFinished, QStringLiteral("order is ") + statusName(o.status));
+    const PayOrder after = finishUnpaid(o, traceparent);
+    span.setAttribute(QStringLiteral("order.status"), statusName(after.status));
+    if (after.status != OrderStatus::Closed)
+        throw Error(ErrorCode::OrderFinished,
+                    QStringLiteral("order turned out ") + statusName(after.status));
+    return after;
+}
+
+void PayService::markPaid(const PayOrder &order, const ChannelTradeStatus &status,
+                          const QString &traceparent)
+{
+    m_ctx.db.transact([&](Transaction &tx) {
+        const std::optional<PayOrder> o =
+            OrderRepository(m_ctx.db).find(tx, order.id, RowLock::ForUpdate);
+        if (o)
+            applyPaid(tx, m_ctx.db, *o, status.tradeNo, status.paidAt, traceparent);
+    });
+}
+
+PayOrder PayService::finishUnpaid(const PayOrder &order, const QString &traceparent)
+{
+    OrderStatus to = OrderStatus::Closed;
+    if (const PaymentStrategy *strategy =
+            order.channel.isEmpty() ? nullptr : m_strategies.find(order.channel)) {
+        ChannelTradeStatus status = strategy->query(order);
+        if (status.state == ChannelTradeStatus::State::NotPaid)
+            status = strategy->close(order);
+        if (status.state == ChannelTradeStatus::State::Paid) {
+            markPaid(order, status, traceparent);
+            return *OrderRepository(m_ctx.db).find(order.id);
+        }
+        if (status.state == ChannelTradeStatus::State::Failed
+            && order.status == OrderStatus::Paying)
+            to = OrderStatus::Failed;
+    }
+    m_ctx.db.transact([&](Transaction &tx) {
+        const std::optional<PayOrder> o =
+            OrderRepository(m_ctx.db).find(tx, order.id, RowLock::ForUpdate);
+        if (!o || (o->status != OrderStatus::Init && o->status != OrderStatus::Paying))
+            return;
+        OrderChanges changes;
+        if (to == OrderStatus::Closed)
+            changes.closedAt = currentMs();
+        // INIT cannot fail: an INIT order is simply closed.
+        transitionOrder(tx, m_ctx.db, *o, o->status == OrderStatus::Init ? OrderStatus::Closed : to,
+                        changes, traceparent);
+    });
+    return *OrderRepository(m_ctx.db).find(order.id);
+}
+
+void PayService::applyChannelResult(const ChannelResult &result)
+{
+    m_ctx.db.transact([&](Transaction &tx) {
+        CallbackRepository callbacks(m_ctx.db);
+        ChannelCallback cb;
+        cb.channel = result.channel;
+        cb.notifyId = result.notifyId;
+        if (result.orderId)
+            cb.orderId = result.orderId;
+        cb.eventType =
+            result.success ? QStringLiteral("PAY_SUCCESS") : QStringLiteral("PAY_FAILED");
+        cb.payload = result.payload;
+        cb.outcome = QStringLiteral("RECEIVED");
+        if (!callbacks.record(tx, cb)) {
+            qCInfo(lcPay).noquote()
+                << result.channel << "callback" << result.notifyId << "repeated: ignored";
+            return;
+        }
+        const std::optional<PayOrder> o = result.orderId
+            ? OrderRepository(m_ctx.db).find(tx, result.orderId, RowLock::ForUpdate)
+            : std::nullopt;
+        QString outcome;
+        if (!o) {
+            outcome = QStringLiteral("UNKNOWN_ORDER");
+            qCWarning(lcPay).noquote()
+                << result.channel << "callback" << result.notifyId << "for an unknown order";
+        } else if (result.success) {
+            if (result.amount != o->amount)
+                qCWarning(lcPay).noquote() << "order" << o->id << "paid" << result.amount
+                                           << "but its amount is" << o->amount;
+            outcome =
+                applyPaid(tx, m_ctx.db, *o, result.tradeNo, result.paidAt, result.traceparent);
+        } else if (o->status == OrderStatus::Paying) {
+            if (!transitionOrder(tx, m_ctx.db, *o, OrderStatus::Failed, {}, result.traceparent))
+                throw Error(ErrorCode::Internal, QStringLiteral("order moved under its row lock"));
+            outcome = QStringLiteral("APPLIED");
+        } else {
+            outcome = QStringLiteral("IGNORED");
+        }
+        callbacks.setOutcome(tx, cb.id, outcome);
+    });
+}
+
+bool PayService::handleTimeout(qint64 orderId)
+{
+    LockGuard guard =
+        LockGuard::tryAcquire(m_ctx.locks, m_ctx.keys.payingLock(orderId), kPayingLockWait);
+    if (!guard)
+        return false; // a cashier or a close holds it: delivered again later
+    const std::optional<PayOrder> o = OrderRepository(m_ctx.db).find(orderId);
+    if (!o || (o->status != OrderStatus::Init && o->status != OrderStatus::Paying))
+        return true;
+    if (o->expiresAt > currentMs() + 1000) {
+        scheduleTimeout(*o); // fired early (rescheduled by hand): wait for its real expiry
+        return true;
+    }
+    ScopedSpan span(QStringLiteral("pay.timeout"));
+    span.setAttribute(QStringLiteral("order.id"), snowflakeToString(orderId));
+    const PayOrder after = finishUnpaid(*o, {});
+    span.setAttribute(QStringLiteral("order.status"), statusName(after.status));
+    return true;
+}
+
+int PayService::sweepExpired(int limit)
+{
+    int n = 0;
+    const QList<PayOrder> due = OrderRepository(m_ctx.db).expiredOpen(currentMs(), limit);
+    for (const PayOrder &o : due) {
+        try {
+            if (handleTimeout(o.id))
+                ++n;
+        } catch (const Error &e) {
+            qCWarning(lcPay).noquote() << "sweep: order" << o.id << "not closed:" << e.detail();
+        }
+    }
+    return n;
+}
+
+} // namespace pomelo

@@ -1,0 +1,119 @@
+#pragma once
+
+#include "paymentstrategy.h"
+#include "servercontext.h"
+#include "storage/apprepository.h"
+#include "storage/orderrepository.h"
+
+#include <QJsonObject>
+
+#include <optional>
+
+namespace pomelo {
+
+class DelayedQueue;
+class SecretBox;
+
+/// POST /pay/v1/orders, after the envelope was checked.
+struct CreateOrderInput
+{
+    QString appId;
+    QString outTradeNo;
+    qint64 amount = 0;
+    QString subject;
+    QString openId;
+    QString studentId;
+    QString notifyUrl;
+    std::optional<qint64> expireSeconds;
+    QString traceparent;
+};
+
+struct CreateOrderResult
+{
+    PayOrder order;
+    bool created = false; ///< false: the idempotent answer of an earlier identical request
+};
+
+/// POST /pay/v1/cashier, after the envelope was checked.
+struct CashierInput
+{
+    QString appId;
+    qint64 orderId = 0;
+    qint64 amount = 0;
+    QString channel;
+    QString traceparent;
+};
+
+struct CashierResult
+{
+    PayOrder order;
+    QJsonObject payParams;
+};
+
+/// A verified pay result of a channel (the strategy's notification, normalized).
+struct ChannelResult
+{
+    QString channel; ///< "ECARD"
+    QString notifyId; ///< the de-duplication key
+    qint64 orderId = 0; ///< 0: the channel named an order the platform does not know
+    bool success = false; ///< false: the payment failed (FAILED)
+    qint64 amount = 0;
+    QString tradeNo;
+    std::optional<qint64> paidAt;
+    QByteArray payload; ///< what is recorded (no keys, no signatures)
+    QString traceparent;
+};
+
+/// The pay platform's domain (DESIGN.md steps 3–4, 6, 8–9): apps and their signed requests,
+/// orders, the cashier, channel results and timeouts. Every status change goes through
+/// OrderRepository::transition (compare-and-set + outbox event); PAID, CLOSED and FAILED also
+/// enqueue the merchant notification in the same transaction.
+class PayService
+{
+public:
+    PayService(const ServerContext &context, const SecretBox &box,
+               const PaymentStrategyRegistry &strategies, DelayedQueue &timeoutQueue);
+
+    /// The app of a signed request after the envelope checks: app (2002), signature (2003),
+    /// timestamp and nonce (2004). @p unsignedKeys: fields left out of the signature.
+    App verifySigned(const QJsonObject &request, const QStringList &unsignedKeys = {});
+
+    /// Steps 3–4. Errors 2009 (outTradeNo reused with other fields), 2010 (fields).
+    CreateOrderResult createOrder(const App &app, const CreateOrderInput &input);
+    /// The order of @p appId; 2005 for an unknown order or another app's.
+    PayOrder order(const QString &appId, qint64 orderId) const;
+    /// Step 6. Errors 2001, 2005, 2006, 2007, 2008, 2010, 3001.
+    CashierResult cashier(const CashierInput &input);
+    /// Closes an INIT or PAYING order on the merchant's request (closing at the channel first
+    /// when it is PAYING). 2007 when finished (also when the channel turned out to be paid: the
+    /// order is then PAID).
+    PayOrder close(const QString &appId, qint64 orderId, const QString &traceparent = {});
+
+    /// Step 9, a channel's callback. Idempotent on notifyId: a repeat changes nothing. Returns
+    /// false when it could not be applied now (the channel should deliver it again).
+    void applyChannelResult(const ChannelResult &result);
+    /// Step 8, the delayed queue fired: true when the item is done (nothing left to do counts).
+    bool handleTimeout(qint64 orderId);
+    /// Timeouts whose queue item never made it (Redis failed after the cashier's commit).
+    int sweepExpired(int limit = 100);
+
+    const PaymentStrategyRegistry &strategies() const { return m_strategies; }
+
+private:
+    /// Order is locked by the caller (paying lock). Closes at the channel if needed, then CLOSED;
+    /// PAID when the channel says it was paid. Returns the order as it is afterwards.
+    PayOrder finishUnpaid(const PayOrder &order, const QString &traceparent);
+    void markPaid(const PayOrder &order, const ChannelTradeStatus &status,
+                  const QString &traceparent);
+    void scheduleTimeout(const PayOrder &order);
+
+    const ServerContext &m_ctx;
+    const SecretBox &m_box;
+    const PaymentStrategyRegistry &m_strategies;
+    DelayedQueue &m_timeoutQueue;
+};
+
+/// The merchant-facing JSON of an order (GET /pay/v1/orders/{id} and friends).
+QJsonObject orderJson(const PayOrder &order, const QTimeZone &zone);
+
+} // namespace pomelo

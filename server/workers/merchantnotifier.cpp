@@ -1,0 +1,263 @@
+#include "merchantnotifier.h"
+
+#include "domain/errors.h"
+#include "domain/signing.h"
+#include "domain/snowflake.h"
+#include "http/httpclient.h"
+#include "storage/apprepository.h"
+#include "storage/database.h"
+#include "storage/notificationrepository.h"
+#include "storage/orderrepository.h"
+#include "telemetry/logging.h"
+#include "telemetry/metrics.h"
+
+#include <QDateTime>
+#include <QElapsedTimer>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QUrl>
+
+#include <algorithm>
+#include <openssl/crypto.h>
+
+namespace pomelo {
+
+namespace {
+
+prometheus::Counter &attemptCounter(const std::string &result)
+{
+    return Metrics::instance()
+        .counterFamily("pomelo_merchant_notify_attempts_total",
+                       "Merchant notification attempts by result")
+        .Add({{"result", result}});
+}
+
+QString rfc3339(qint64 ms, const QTimeZone &zone)
+{
+    return QDateTime::fromMSecsSinceEpoch(ms, zone).toString(Qt::ISODate);
+}
+
+bool hostAllowed(const QUrl &url, const QStringList &hosts)
+{
+    if (!url.isValid()
+        || (url.scheme() != QLatin1String("http") && url.scheme() != QLatin1String("https")))
+        return false;
+    const QString host = url.host().toLower();
+    return !host.isEmpty() && std::any_of(hosts.cbegin(), hosts.cend(), [&](const QString &h) {
+        return h.toLower() == host;
+    });
+}
+
+} // namespace
+
+bool isMerchantAcknowledgement(const QByteArray &body)
+{
+    const QByteArray trimmed = body.trimmed();
+    if (trimmed == "SUCCESS")
+        return true;
+    const QJsonDocument doc = QJsonDocument::fromJson(trimmed);
+    return doc.isObject()
+        && doc.object().value(QStringLiteral("code")).toString() == QLatin1String("SUCCESS");
+}
+
+MerchantNotifier::MerchantNotifier(Database &db, const SecretBox &box,
+                                   MerchantNotifierOptions options)
+    : m_db(db)
+    , m_box(box)
+    , m_options(std::move(options))
+{ }
+
+MerchantNotifier::~MerchantNotifier()
+{
+    stop();
+}
+
+void MerchantNotifier::start()
+{
+    if (m_thread)
+        return;
+    {
+        std::lock_guard lock(m_mutex);
+        m_stop = false;
+        m_wake = true;
+    }
+    // The pay core writes notification rows in the transactions that append order events.
+    m_connection = QObject::connect(
+        &m_db, &Database::outboxAppended, &m_db, [this] { wake(); }, Qt::DirectConnection);
+    m_thread.reset(QThread::create([this] { run(); }));
+    m_thread->setObjectName(QStringLiteral("merchant-notifier"));
+    m_thread->start();
+}
+
+void MerchantNotifier::stop()
+{
+    QObject::disconnect(m_connection);
+    if (!m_thread)
+        return;
+    {
+        std::lock_guard lock(m_mutex);
+        m_stop = true;
+    }
+    m_cv.notify_all();
+    m_thread->wait();
+    m_thread.reset();
+    std::lock_guard lock(m_mutex);
+    m_stop = false; // deliverDue() may still be called on another thread
+}
+
+void MerchantNotifier::wake()
+{
+    {
+        std::lock_guard lock(m_mutex);
+        m_wake = true;
+    }
+    m_cv.notify_all();
+}
+
+int MerchantNotifier::deliverDue()
+{
+    NotificationRepository repo(m_db);
+    // The lease outlasts one attempt with room to record it; a crash leaves the row due after it.
+    const qint64 leaseMs = qint64(m_options.timeoutMs) + 30000;
+    const QList<MerchantNotification> due = repo.claimDue(nowMs(), m_options.batchSize, leaseMs);
+    for (const MerchantNotification &n : due) {
+        {
+            std::lock_guard lock(m_mutex);
+            if (m_stop)
+                break; // the rest stay leased and become due again
+        }
+        attempt(n);
+    }
+    return int(due.size());
+}
+
+void MerchantNotifier::attempt(const MerchantNotification &n)
+{
+    NotificationAttempt a;
+    a.at = nowMs();
+    QElapsedTimer timer;
+    timer.start();
+    bool delivered = false;
+    bool giveUp = false;
+
+    const std::optional<App> app = AppRepository(m_db, m_box).find(n.appId);
+    const std::optional<PayOrder> order = OrderRepository(m_db).find(n.orderId);
+    const QUrl url(n.url);
+    if (!app || !order) {
+        a.error = QStringLiteral("unknown app or order");
+        giveUp = true;
+    } else if (!hostAllowed(url, app->notifyHosts)) {
+        a.error = QStringLiteral("notifyUrl host not allowed for the app (%1)").arg(url.host());
+        giveUp = true;
+    } else {
+        // The snapshot of the event when there is one: the order may have moved on since.
+        QJsonObject snapshot;
+        const QList<OrderEvent> events = OrderRepository(m_db).events(n.orderId);
+        for (const OrderEvent &e : events) {
+            if (e.id == n.eventId) {
+                snapshot = QJsonDocument::fromJson(e.payload).object();
+                break;
+            }
+        }
+        const auto text = [&](const char *key, const QString &fallback) {
+            const QJsonValue v = snapshot.value(QLatin1String(key));
+            return v.isString() ? v.toString() : fallback;
+        };
+        const auto ms = [&](const char *key, std::optional<qint64> fallback) {
+            const QJsonValue v = snapshot.value(QLatin1String(key));
+            return v.isDouble() ? std::optional<qint64>(v.toInteger()) : fallback;
+        };
+        QJsonObject body {
+            {QStringLiteral("appId"), n.appId},
+            {QStringLiteral("orderId"), snowflakeToString(n.orderId)},
+            {QStringLiteral("outTradeNo"), order->outTradeNo},
+            {QStringLiteral("status"), n.orderStatus},
+            {QStringLiteral("amount"), order->amount},
+            {QStringLiteral("subject"), order->subject},
+            {QStringLiteral("channel"), text("channel", order->channel)},
+            {QStringLiteral("channelTradeNo"), text("channelTradeNo", order->channelTradeNo)},
+            {QStringLiteral("nonce"), signing::generateNonce()},
+            {QStringLiteral("timestamp"), QDateTime::currentSecsSinceEpoch()},
+        };
+        if (const auto paidAt = ms("paidAt", order->paidAt))
+            body.insert(QStringLiteral("paidAt"), rfc3339(*paidAt, m_options.zone));
+        if (const auto updatedAt = ms("updatedAt", order->updatedAt))
+            body.insert(QStringLiteral("updatedAt"), rfc3339(*updatedAt, m_options.zone));
+        body = signing::withSignature(body, app->secret);
+
+        HttpClientRequest request;
+        request.method = QByteArrayLiteral("POST");
+        request.url = url;
+        request.body = QJsonDocument(body).toJson(QJsonDocument::Compact);
+        request.headers.append({QByteArrayLiteral("Content-Type"),
+                                QByteArrayLiteral("application/json; charset=utf-8")});
+        request.timeoutMs = m_options.timeoutMs;
+        request.spanName = QStringLiteral("merchant notify");
+        const HttpClientResponse response = HttpClient::send(request);
+        if (response.status)
+            a.httpStatus = response.status;
+        a.responseExcerpt = QString::fromUtf8(response.body.left(200));
+        delivered = response.ok() && isMerchantAcknowledgement(response.body);
+        if (!delivered) {
+            a.error = !response.error.isEmpty() ? response.error
+                : response.ok()                 ? QStringLiteral("answer is not SUCCESS")
+                                                : QStringLiteral("HTTP %1").arg(response.status);
+        }
+    }
+    a.durationMs = int(timer.elapsed());
+    a.notificationId = n.id;
+    a.attempt = n.attempts + 1;
+
+    AttemptOutcome outcome;
+    outcome.delivered = delivered;
+    if (!delivered && !giveUp && n.attempts < m_options.scheduleSeconds.size())
+        outcome.retryAt = nowMs() + qint64(m_options.scheduleSeconds.at(n.attempts)) * 1000;
+
+    ++m_attempts;
+    if (delivered)
+        ++m_delivered;
+    attemptCounter(delivered ? "delivered" : outcome.retryAt ? "retry" : "failed").Increment();
+    m_db.transact(
+        [&](Transaction &tx) { NotificationRepository(m_db).recordAttempt(tx, n.id, a, outcome); });
+    if (delivered) {
+        qCInfo(lcNotify) << "notification" << n.id << "of order" << n.orderId << "delivered";
+    } else {
+        qCWarning(lcNotify).noquote()
+            << "notification" << n.id << "of order" << n.orderId << "attempt" << a.attempt
+            << "failed:" << a.error
+            << (outcome.retryAt ? QStringLiteral("(retried)") : QStringLiteral("(FAILED)"));
+    }
+}
+
+void MerchantNotifier::run()
+{
+    for (;;) {
+        {
+            std::lock_guard lock(m_mutex);
+            if (m_stop)
+                break;
+            m_wake = false;
+        }
+        qint64 waitMs = m_options.maxIdleMs;
+        try {
+            if (deliverDue() >= m_options.batchSize)
+                continue;
+            if (const std::optional<qint64> next = NotificationRepository(m_db).nextDueAt())
+                waitMs = std::clamp<qint64>(*next - nowMs(), 0, m_options.maxIdleMs);
+        } catch (const Error &e) {
+            waitMs = 1000;
+            qCWarning(lcNotify).noquote() << "merchant notifier failed, retrying:" << e.detail();
+        } catch (const std::exception &e) {
+            waitMs = 1000;
+            qCCritical(lcNotify) << "merchant notifier: unexpected failure:" << e.what();
+        }
+        if (waitMs <= 0)
+            continue;
+        std::unique_lock lock(m_mutex);
+        m_cv.wait_for(lock, std::chrono::milliseconds(waitMs), [&] { return m_stop || m_wake; });
+    }
+    m_db.releaseThreadConnection();
+    OPENSSL_thread_stop();
+}
+
+} // namespace pomelo

@@ -1,0 +1,78 @@
+#pragma once
+
+#include <QList>
+#include <QMetaObject>
+#include <QThread>
+#include <QTimeZone>
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+
+namespace pomelo {
+
+class Database;
+class SecretBox;
+struct MerchantNotification;
+
+struct MerchantNotifierOptions
+{
+    /// notify.schedule_seconds: the delays before the 2nd, 3rd, … attempt; after the last one
+    /// has failed the notification is FAILED (so schedule.size() + 1 attempts in all).
+    QList<int> scheduleSeconds;
+    int timeoutMs = 5000; ///< notify.timeout_ms
+    int batchSize = 16;
+    /// Longest sleep when nothing is due (a notification enqueued by another instance).
+    int maxIdleMs = 5000;
+    QTimeZone zone = QTimeZone::systemTimeZone();
+};
+
+/// DESIGN.md step 10: delivers the merchant notifications (merchant_notifications rows written by
+/// the pay core in the transaction of the status change). On its own thread: claims due rows with
+/// a lease (a crash leaves them due again), POSTs the signed JSON of API.md to the order's
+/// notifyUrl, records every attempt and schedules the next one; the schedule lives in the
+/// database, so it survives restarts. The URL's host must be one of the app's notify hosts, or
+/// the notification fails at once without any request.
+class MerchantNotifier
+{
+public:
+    MerchantNotifier(Database &db, const SecretBox &box, MerchantNotifierOptions options);
+    ~MerchantNotifier();
+    MerchantNotifier(const MerchantNotifier &) = delete;
+    MerchantNotifier &operator=(const MerchantNotifier &) = delete;
+
+    void start();
+    void stop();
+    /// Thread-safe: look for due notifications now (wired to Database::outboxAppended).
+    void wake();
+
+    /// Claims and attempts what is due now, on the calling thread (blocking HTTP); returns how
+    /// many attempts were made.
+    int deliverDue();
+
+    quint64 attemptCount() const { return m_attempts.load(); }
+    quint64 deliveredCount() const { return m_delivered.load(); }
+
+private:
+    void run();
+    void attempt(const MerchantNotification &n);
+
+    Database &m_db;
+    const SecretBox &m_box;
+    const MerchantNotifierOptions m_options;
+
+    std::mutex m_mutex;
+    std::condition_variable m_cv;
+    bool m_wake = false;
+    bool m_stop = false;
+    std::unique_ptr<QThread> m_thread;
+    QMetaObject::Connection m_connection;
+    std::atomic<quint64> m_attempts {0};
+    std::atomic<quint64> m_delivered {0};
+};
+
+/// True when @p body is a merchant's acknowledgement: `SUCCESS` or `{"code":"SUCCESS"}`.
+bool isMerchantAcknowledgement(const QByteArray &body);
+
+} // namespace pomelo

@@ -1,0 +1,546 @@
+// The pay platform of API.md ("Pay API") through a real pomelo-server with the e-card sandbox, on
+// SQLite and on PostgreSQL: booking → sign → cashier → simulated e-card payment → PAID, every
+// error code of init and cashier, repeated callbacks, timeouts and a crash in the middle.
+#include "bookingclient.h"
+#include "channels/ecardprotocol.h"
+#include "domain/signing.h"
+#include "storage/database.h"
+#include "storage/notificationrepository.h"
+#include "storage/orderrepository.h"
+
+#include <QDateTime>
+#include <QFile>
+
+#include <future>
+
+using namespace pomelo;
+using namespace pomelo::test;
+
+namespace {
+
+struct AppCredentials
+{
+    QString appId;
+    QByteArray secret;
+};
+
+/// The demo app's secret from <data_dir>/apps.json.
+AppCredentials demoApp(const QString &dataDir, const QString &appId)
+{
+    QFile f(dataDir + QStringLiteral("/apps.json"));
+    if (!f.open(QIODevice::ReadOnly))
+        return {};
+    const QJsonDocument doc = QJsonDocument::fromJson(f.readAll());
+    const QJsonArray apps =
+        doc.isArray() ? doc.array() : doc.object().value(QStringLiteral("apps")).toArray();
+    for (const QJsonValue &v : apps) {
+        if (v[QStringLiteral("appId")].toString() == appId)
+            return {appId, v[QStringLiteral("secret")].toString().toUtf8()};
+    }
+    return {};
+}
+
+QByteArray compact(const QJsonObject &o)
+{
+    return QJsonDocument(o).toJson(QJsonDocument::Compact);
+}
+
+QJsonObject signedBody(QJsonObject fields, const AppCredentials &app,
+                       const QStringList &unsignedKeys = {})
+{
+    fields.insert(QStringLiteral("appId"), app.appId);
+    if (!fields.contains(QStringLiteral("nonce")))
+        fields.insert(QStringLiteral("nonce"), signing::generateNonce());
+    if (!fields.contains(QStringLiteral("timestamp")))
+        fields.insert(QStringLiteral("timestamp"), QDateTime::currentSecsSinceEpoch());
+    return signing::withSignature(fields, app.secret, unsignedKeys);
+}
+
+class PayApi
+{
+public:
+    PayApi(ServerProcess &server, AppCredentials app)
+        : m_server(server)
+        , m_app(std::move(app))
+    { }
+
+    QJsonObject orderFields(const QString &outTradeNo, qint64 amount = 1500) const
+    {
+        return {
+            {QStringLiteral("outTradeNo"), outTradeNo},
+            {QStringLiteral("amount"), amount},
+            {QStringLiteral("subject"), QStringLiteral("Water top-up")},
+            {QStringLiteral("openId"), QStringLiteral("o-tester")},
+            {QStringLiteral("studentId"), QStringLiteral("S20240001")},
+            {QStringLiteral("notifyUrl"),
+             QString(
+                 QStringLiteral("http://127.0.0.1:%1/api/v1/pay-notify").arg(m_server.port()))}};
+    }
+    HttpResult create(const QJsonObject &fields) const
+    {
+        return m_server.post(QStringLiteral("/pay/v1/orders"), compact(signedBody(fields, m_app)));
+    }
+    HttpResult get(const QString &orderId) const
+    {
+        const QJsonObject s = signedBody({}, m_app);
+        return m_server.get(
+            QStringLiteral("/pay/v1/orders/%1?appId=%2&nonce=%3&timestamp=%4&sign=%5")
+                .arg(orderId, m_app.appId, s[QStringLiteral("nonce")].toString())
+                .arg(s[QStringLiteral("timestamp")].toInteger())
+                .arg(s[QStringLiteral("sign")].toString()));
+    }
+    QString status(const QString &orderId) const
+    {
+        return get(orderId).json()[QStringLiteral("status")].toString();
+    }
+    HttpResult cashier(const QString &orderId, qint64 amount, const QString &channel) const
+    {
+        QJsonObject body = signedBody(
+            {{QStringLiteral("orderId"), orderId}, {QStringLiteral("amount"), amount}}, m_app);
+        body.insert(QStringLiteral("channel"), channel);
+        return m_server.post(QStringLiteral("/pay/v1/cashier"), compact(body));
+    }
+    HttpResult close(const QString &orderId) const
+    {
+        return m_server.post(QStringLiteral("/pay/v1/orders/%1/close").arg(orderId),
+                             compact(signedBody({}, m_app)));
+    }
+    const AppCredentials &app() const { return m_app; }
+
+private:
+    ServerProcess &m_server;
+    AppCredentials m_app;
+};
+
+HttpResult simulatePay(ServerProcess &server, const QString &prepayId,
+                       const QString &result = QStringLiteral("SUCCESS"))
+{
+    return server.post(
+        QStringLiteral("/sandbox/ecard/simulate/pay"),
+        compact({{QStringLiteral("prepayId"), prepayId}, {QStringLiteral("result"), result}}));
+}
+
+} // namespace
+
+class TestPay : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void bookingFlowEndsPaid_data() { backends(); }
+    void bookingFlowEndsPaid();
+    void initErrorCodes_data() { backends(); }
+    void initErrorCodes();
+    void cashierErrorCodes_data() { backends(); }
+    void cashierErrorCodes();
+    void repeatedCallbacksApplyOnce_data() { backends(); }
+    void repeatedCallbacksApplyOnce();
+    void timeoutClosesOrder_data() { backends(); }
+    void timeoutClosesOrder();
+    void merchantClose_data() { backends(); }
+    void merchantClose();
+    void killedBetweenCashierAndPayment();
+    void appCommands();
+
+private:
+    static void backends()
+    {
+        addBackendColumn();
+        QTest::newRow("sqlite") << QStringLiteral("sqlite");
+        QTest::newRow("postgres") << QStringLiteral("postgres");
+    }
+};
+
+void TestPay::bookingFlowEndsPaid()
+{
+    QFETCH(QString, backend);
+    auto server = BookingHarness::startServer(backend);
+    QVERIFY(server);
+    MiniProgramUser alice(*server, QStringLiteral("alice"));
+    QVERIFY(alice.loggedIn());
+    QCOMPARE(alice
+                 .put(QStringLiteral("/api/v1/me"),
+                      R"({"studentId":"B22040101","name":"Alice","phone":"13800138000"})")
+                 .status,
+             200);
+    const qint64 venueId = alice.get(QStringLiteral("/api/v1/venues"))
+                               .json()
+                               .array()
+                               .first()[QStringLiteral("id")]
+                               .toInteger();
+    HttpResult r =
+        alice.book(venueId, tomorrow(), QStringLiteral("09:00"), QStringLiteral("10:00"));
+    QCOMPARE(r.status, 201);
+    const QString bookingId = r.json()[QStringLiteral("id")].toString();
+    const qint64 amount = r.json()[QStringLiteral("amount")].toInteger();
+
+    r = alice.post(QStringLiteral("/api/v1/bookings/%1/sign").arg(bookingId), {});
+    QCOMPARE(r.status, 200);
+    const QString orderId = r.json()[QStringLiteral("payOrderId")].toString();
+    QVERIFY(!orderId.isEmpty());
+    QJsonObject cashier = r.json()[QStringLiteral("cashier")].toObject();
+    QCOMPARE(cashier[QStringLiteral("amount")].toInteger(), amount);
+    // Signing again gives the same order.
+    r = alice.post(QStringLiteral("/api/v1/bookings/%1/sign").arg(bookingId), {});
+    QCOMPARE(r.status, 200);
+    QCOMPARE(r.json()[QStringLiteral("payOrderId")].toString(), orderId);
+    QCOMPARE(alice.get(QStringLiteral("/api/v1/bookings/") + bookingId)
+                 .json()[QStringLiteral("payOrderId")]
+                 .toString(),
+             orderId);
+    // Someone else cannot sign it.
+    MiniProgramUser bob(*server, QStringLiteral("bob"));
+    QCOMPARE(errorCode(bob.post(QStringLiteral("/api/v1/bookings/%1/sign").arg(bookingId), {})),
+             1005);
+
+    cashier.insert(QStringLiteral("channel"), QStringLiteral("ECARD"));
+    r = server->post(QStringLiteral("/pay/v1/cashier"), compact(cashier));
+    QCOMPARE(r.status, 200);
+    QCOMPARE(r.json()[QStringLiteral("status")].toString(), QStringLiteral("PAYING"));
+    QCOMPARE(r.json()[QStringLiteral("channel")].toString(), QStringLiteral("ECARD"));
+    const QJsonObject payParams = r.json()[QStringLiteral("payParams")].toObject();
+    QCOMPARE(payParams[QStringLiteral("studentId")].toString(), QStringLiteral("B22040101"));
+    QCOMPARE(payParams[QStringLiteral("outTradeNo")].toString(), orderId);
+    QCOMPARE(payParams[QStringLiteral("extParams")][QStringLiteral("wxOpenId")].toString(),
+             QStringLiteral("o-alice"));
+    const QString prepayId = payParams[QStringLiteral("prepayId")].toString();
+    QVERIFY(!prepayId.isEmpty());
+    // The same cashier body again is a replay (2004): a retry needs a fresh signature.
+    QCOMPARE(errorCode(server->post(QStringLiteral("/pay/v1/cashier"), compact(cashier))), 2004);
+
+    QCOMPARE(simulatePay(*server, prepayId).status, 200);
+    const PayApi pay(*server, demoApp(server->dataDir(), QStringLiteral("venue-booking")));
+    QVERIFY(!pay.app().secret.isEmpty());
+    QTRY_COMPARE_WITH_TIMEOUT(pay.status(orderId), QStringLiteral("PAID"), 15000);
+    r = pay.get(orderId);
+    QCOMPARE(r.json()[QStringLiteral("amount")].toInteger(), amount);
+    QVERIFY(!r.json()[QStringLiteral("channelTradeNo")].toString().isEmpty());
+    QVERIFY(r.json()[QStringLiteral("paidAt")].toString().endsWith(QStringLiteral("+08:00")));
+}
+
+void TestPay::initErrorCodes()
+{
+    QFETCH(QString, backend);
+    auto server = BookingHarness::startServer(backend);
+    QVERIFY(server);
+    const PayApi pay(*server, demoApp(server->dataDir(), QStringLiteral("utility-topup")));
+    QVERIFY(!pay.app().secret.isEmpty());
+
+    HttpResult r = pay.create(pay.orderFields(QStringLiteral("T-1")));
+    QCOMPARE(r.status, 201);
+    QCOMPARE(r.json()[QStringLiteral("status")].toString(), QStringLiteral("INIT"));
+    const QString orderId = r.json()[QStringLiteral("orderId")].toString();
+    // Idempotent: same fields → 200, same order; other fields → 2009.
+    r = pay.create(pay.orderFields(QStringLiteral("T-1")));
+    QCOMPARE(r.status, 200);
+    QCOMPARE(r.json()[QStringLiteral("orderId")].toString(), orderId);
+    r = pay.create(pay.orderFields(QStringLiteral("T-1"), 1600));
+    QCOMPARE(r.status, 409);
+    QCOMPARE(errorCode(r), 2009);
+
+    // 2001: the literal amount token, signed correctly.
+    for (const QByteArray &amount : {QByteArray("12.0"), QByteArray("\"100\""), QByteArray("-1"),
+                                     QByteArray("0"), QByteArray("1e2"), QByteArray("100000001")}) {
+        QJsonObject fields = pay.orderFields(QStringLiteral("T-amount"));
+        fields.insert(QStringLiteral("amount"), 4242);
+        QByteArray body = compact(signedBody(fields, pay.app()));
+        body.replace(QByteArray("\"amount\":4242"), QByteArray("\"amount\":" + amount));
+        r = server->post(QStringLiteral("/pay/v1/orders"), body);
+        QCOMPARE(r.status, 400);
+        QCOMPARE(errorCode(r), 2001);
+    }
+    // 2002: unknown app.
+    r = server->post(QStringLiteral("/pay/v1/orders"),
+                     compact(signedBody(pay.orderFields(QStringLiteral("T-2")),
+                                        {QStringLiteral("no-such-app"), "whatever"})));
+    QCOMPARE(errorCode(r), 2002);
+    // 2003: tampered, wrong secret.
+    QJsonObject tampered = signedBody(pay.orderFields(QStringLiteral("T-3")), pay.app());
+    tampered.insert(QStringLiteral("subject"), QStringLiteral("Something else"));
+    r = server->post(QStringLiteral("/pay/v1/orders"), compact(tampered));
+    QCOMPARE(r.status, 401);
+    QCOMPARE(errorCode(r), 2003);
+    r = server->post(QStringLiteral("/pay/v1/orders"),
+                     compact(signedBody(pay.orderFields(QStringLiteral("T-3")),
+                                        {pay.app().appId, "not-the-secret"})));
+    QCOMPARE(errorCode(r), 2003);
+    // 2004: old timestamp, reused nonce.
+    QJsonObject old = pay.orderFields(QStringLiteral("T-4"));
+    old.insert(QStringLiteral("timestamp"), QDateTime::currentSecsSinceEpoch() - 301);
+    r = server->post(QStringLiteral("/pay/v1/orders"), compact(signedBody(old, pay.app())));
+    QCOMPARE(r.status, 401);
+    QCOMPARE(errorCode(r), 2004);
+    const QJsonObject once = signedBody(pay.orderFields(QStringLiteral("T-5")), pay.app());
+    QCOMPARE(server->post(QStringLiteral("/pay/v1/orders"), compact(once)).status, 201);
+    QCOMPARE(errorCode(server->post(QStringLiteral("/pay/v1/orders"), compact(once))), 2004);
+    // 2010: fields.
+    const QList<QPair<QString, QJsonValue>> badFields = {
+        {QStringLiteral("subject"), QString()},
+        {QStringLiteral("subject"), QString(128, u'x')},
+        {QStringLiteral("subject"), QStringLiteral("a&b=c")},
+        {QStringLiteral("subject"), QStringLiteral("line\nbreak")},
+        {QStringLiteral("notifyUrl"), QStringLiteral("http://169.254.169.254/latest")},
+        {QStringLiteral("notifyUrl"), QStringLiteral("ftp://127.0.0.1/x")},
+        {QStringLiteral("notifyUrl"), QStringLiteral("not a url")},
+        {QStringLiteral("outTradeNo"), QStringLiteral("has space")},
+        {QStringLiteral("openId"), 42},
+        {QStringLiteral("expireSeconds"), 0},
+    };
+    for (const auto &[key, value] : badFields) {
+        QJsonObject fields = pay.orderFields(QStringLiteral("T-6"));
+        fields.insert(key, value);
+        r = pay.create(fields);
+        QCOMPARE(r.status, 400);
+        QCOMPARE(errorCode(r), 2010);
+    }
+    // Nothing of the refused requests exists.
+    QCOMPARE(pay.create(pay.orderFields(QStringLiteral("T-6"))).status, 201);
+    // 2005: another app's order, an unknown one.
+    const PayApi other(*server, demoApp(server->dataDir(), QStringLiteral("venue-booking")));
+    QCOMPARE(errorCode(other.get(orderId)), 2005);
+    QCOMPARE(pay.get(orderId).status, 200);
+    QCOMPARE(errorCode(pay.get(QStringLiteral("123456789"))), 2005);
+}
+
+void TestPay::cashierErrorCodes()
+{
+    QFETCH(QString, backend);
+    auto server = BookingHarness::startServer(backend);
+    QVERIFY(server);
+    const PayApi pay(*server, demoApp(server->dataDir(), QStringLiteral("utility-topup")));
+    const QString orderId = pay.create(pay.orderFields(QStringLiteral("C-1")))
+                                .json()[QStringLiteral("orderId")]
+                                .toString();
+    QVERIFY(!orderId.isEmpty());
+
+    QCOMPARE(errorCode(pay.cashier(orderId, 1500, QStringLiteral("ALIPAY"))), 2008);
+    QCOMPARE(errorCode(pay.cashier(orderId, 1500, QStringLiteral("WECHAT_JSAPI"))), 2008);
+    QCOMPARE(errorCode(pay.cashier(orderId, 1499, QStringLiteral("ECARD"))), 2001);
+    QCOMPARE(errorCode(pay.cashier(QStringLiteral("99999"), 1500, QStringLiteral("ECARD"))), 2005);
+    const PayApi other(*server, demoApp(server->dataDir(), QStringLiteral("venue-booking")));
+    QCOMPARE(errorCode(other.cashier(orderId, 1500, QStringLiteral("ECARD"))), 2005);
+    // Tampered (channel is unsigned, the rest is).
+    QJsonObject body = signedBody(
+        {{QStringLiteral("orderId"), orderId}, {QStringLiteral("amount"), 1500}}, pay.app());
+    body.insert(QStringLiteral("amount"), 1);
+    body.insert(QStringLiteral("channel"), QStringLiteral("ECARD"));
+    QCOMPARE(errorCode(server->post(QStringLiteral("/pay/v1/cashier"), compact(body))), 2003);
+    // ECARD without a student id: 2010.
+    QJsonObject noStudent = pay.orderFields(QStringLiteral("C-2"));
+    noStudent.remove(QStringLiteral("studentId"));
+    const QString noStudentId = pay.create(noStudent).json()[QStringLiteral("orderId")].toString();
+    QCOMPARE(errorCode(pay.cashier(noStudentId, 1500, QStringLiteral("ECARD"))), 2010);
+    QCOMPARE(pay.status(noStudentId), QStringLiteral("INIT"));
+    QCOMPARE(pay.status(orderId), QStringLiteral("INIT")); // nothing above changed it
+
+    // Two cashiers at once: one PAYING, the other 2006.
+    std::future<HttpResult> af = std::async(
+        std::launch::async, [&] { return pay.cashier(orderId, 1500, QStringLiteral("ECARD")); });
+    const HttpResult b = pay.cashier(orderId, 1500, QStringLiteral("ECARD"));
+    const HttpResult ar = af.get();
+    struct
+    {
+        const HttpResult &result() const { return r; }
+        const HttpResult &r;
+    } a {ar};
+    QList<int> statuses {a.result().status, b.status};
+    std::sort(statuses.begin(), statuses.end());
+    QCOMPARE(statuses, (QList<int> {200, 409}));
+    QCOMPARE(errorCode(a.result().status == 409 ? a.result() : b), 2006);
+    // A second cashier later: 2006 (PAYING).
+    const HttpResult second = pay.cashier(orderId, 1500, QStringLiteral("ECARD"));
+    QCOMPARE(errorCode(second), 2006);
+    // Pay it: 2007 afterwards.
+    const QString prepayId = (a.result().status == 200 ? a.result() : b)
+                                 .json()[QStringLiteral("payParams")][QStringLiteral("prepayId")]
+                                 .toString();
+    QCOMPARE(simulatePay(*server, prepayId).status, 200);
+    QTRY_COMPARE_WITH_TIMEOUT(pay.status(orderId), QStringLiteral("PAID"), 15000);
+    QCOMPARE(errorCode(pay.cashier(orderId, 1500, QStringLiteral("ECARD"))), 2007);
+    QCOMPARE(errorCode(pay.close(orderId)), 2007);
+}
+
+void TestPay::repeatedCallbacksApplyOnce()
+{
+    QFETCH(QString, backend);
+    auto server = BookingHarness::startServer(backend);
+    QVERIFY(server);
+    const PayApi pay(*server, demoApp(server->dataDir(), QStringLiteral("utility-topup")));
+    const QString orderId = pay.create(pay.orderFields(QStringLiteral("D-1")))
+                                .json()[QStringLiteral("orderId")]
+                                .toString();
+    HttpResult r = pay.cashier(orderId, 1500, QStringLiteral("ECARD"));
+    QCOMPARE(r.status, 200);
+
+    // A pay-result notification as the card center signs it, delivered 10 times at once.
+    const QJsonObject notice = ecard::withSignature(
+        ecard::stamped(
+            {{QString(ecard::field::notifyId), QStringLiteral("N-test-1")},
+             {QString(ecard::field::notifyType), QString(ecard::kNotifyTypePayResult)},
+             {QString(ecard::field::outTradeNo), orderId},
+             {QString(ecard::field::prepayId),
+              r.json()[QStringLiteral("payParams")][QStringLiteral("prepayId")].toString()},
+             {QString(ecard::field::studentNo), QStringLiteral("S20240001")},
+             {QString(ecard::field::tradeState), QStringLiteral("SUCCESS")},
+             {QString(ecard::field::amount), 1500},
+             {QString(ecard::field::tradeNo), QStringLiteral("EC-TRADE-1")},
+             {QString(ecard::field::paidTime), QDateTime::currentSecsSinceEpoch()}},
+            QStringLiteral("pomelo-sandbox-partner"), QDateTime::currentSecsSinceEpoch()),
+        "sandbox-ecard-partner-key");
+    const quint16 port = server->port();
+    const QByteArray noticeBody = compact(notice);
+    std::vector<std::future<HttpResult>> calls;
+    for (int i = 0; i < 10; ++i)
+        calls.push_back(std::async(std::launch::async, [port, noticeBody] {
+            return httpRequest(
+                "POST", QUrl(QStringLiteral("http://127.0.0.1:%1/pay/v1/notify/ecard").arg(port)),
+                noticeBody, {{"Content-Type", "application/json"}});
+        }));
+    for (std::future<HttpResult> &c : calls) {
+        const HttpResult result = c.get();
+        QCOMPARE(result.status, 200);
+        QCOMPARE(QJsonDocument::fromJson(result.body)[QStringLiteral("retcode")].toString(),
+                 QStringLiteral("0000"));
+    }
+    r = pay.get(orderId);
+    QCOMPARE(r.json()[QStringLiteral("status")].toString(), QStringLiteral("PAID"));
+    QCOMPARE(r.json()[QStringLiteral("channelTradeNo")].toString(), QStringLiteral("EC-TRADE-1"));
+    if (backend == QLatin1String("sqlite")) {
+        // One transition, one event, one merchant notification.
+        Database db(QStringLiteral("sqlite:") + server->dataDir() + QStringLiteral("/pomelo.db"));
+        const qint64 id = orderId.toLongLong();
+        const QList<OrderEvent> events = OrderRepository(db).events(id);
+        QStringList statuses;
+        for (const OrderEvent &e : events)
+            statuses.append(statusName(e.newStatus));
+        QCOMPARE(statuses,
+                 (QStringList {QStringLiteral("INIT"), QStringLiteral("PAYING"),
+                               QStringLiteral("PAID")}));
+        NotificationFilter filter;
+        filter.orderId = id;
+        QCOMPARE(NotificationRepository(db).list(filter, std::nullopt, 10).items.size(), 1);
+    }
+    // A forged notification is refused and changes nothing.
+    QJsonObject forged = notice;
+    forged.insert(QString(ecard::field::amount), 1);
+    r = server->post(QStringLiteral("/pay/v1/notify/ecard"), compact(forged));
+    QVERIFY(r.status >= 400);
+}
+
+void TestPay::timeoutClosesOrder()
+{
+    QFETCH(QString, backend);
+    auto server = BookingHarness::startServer(
+        backend, {}, {QStringLiteral("POMELO_PAY_ORDER_TIMEOUT_SECONDS=2")});
+    QVERIFY(server);
+    const PayApi pay(*server, demoApp(server->dataDir(), QStringLiteral("utility-topup")));
+    const QString orderId = pay.create(pay.orderFields(QStringLiteral("E-1")))
+                                .json()[QStringLiteral("orderId")]
+                                .toString();
+    const HttpResult r = pay.cashier(orderId, 1500, QStringLiteral("ECARD"));
+    QCOMPARE(r.status, 200);
+    QTRY_COMPARE_WITH_TIMEOUT(pay.status(orderId), QStringLiteral("CLOSED"), 20000);
+    // Closed at the channel as well: the student can no longer pay.
+    const HttpResult late = simulatePay(
+        *server, r.json()[QStringLiteral("payParams")][QStringLiteral("prepayId")].toString());
+    QCOMPARE(late.status, 409);
+    QCOMPARE(pay.status(orderId), QStringLiteral("CLOSED"));
+}
+
+void TestPay::merchantClose()
+{
+    QFETCH(QString, backend);
+    auto server = BookingHarness::startServer(backend);
+    QVERIFY(server);
+    const PayApi pay(*server, demoApp(server->dataDir(), QStringLiteral("utility-topup")));
+    const QString initId = pay.create(pay.orderFields(QStringLiteral("F-1")))
+                               .json()[QStringLiteral("orderId")]
+                               .toString();
+    HttpResult r = pay.close(initId);
+    QCOMPARE(r.status, 200);
+    QCOMPARE(r.json()[QStringLiteral("status")].toString(), QStringLiteral("CLOSED"));
+    QCOMPARE(errorCode(pay.cashier(initId, 1500, QStringLiteral("ECARD"))), 2007);
+
+    const QString payingId = pay.create(pay.orderFields(QStringLiteral("F-2")))
+                                 .json()[QStringLiteral("orderId")]
+                                 .toString();
+    r = pay.cashier(payingId, 1500, QStringLiteral("ECARD"));
+    QCOMPARE(r.status, 200);
+    const QString prepayId =
+        r.json()[QStringLiteral("payParams")][QStringLiteral("prepayId")].toString();
+    QCOMPARE(pay.close(payingId).json()[QStringLiteral("status")].toString(),
+             QStringLiteral("CLOSED"));
+    QCOMPARE(simulatePay(*server, prepayId).status, 409); // closed at the card center too
+}
+
+void TestPay::killedBetweenCashierAndPayment()
+{
+    ServerProcess first({}, {QStringLiteral("POMELO_SERVER_DEMO_DATA=on")});
+    QVERIFY2(first.start(30000), first.output().constData());
+    const QString dataDir = first.dataDir();
+    const PayApi pay(first, demoApp(dataDir, QStringLiteral("utility-topup")));
+    const QString orderId = pay.create(pay.orderFields(QStringLiteral("K-1")))
+                                .json()[QStringLiteral("orderId")]
+                                .toString();
+    const HttpResult r = pay.cashier(orderId, 1500, QStringLiteral("ECARD"));
+    QCOMPARE(r.status, 200);
+    const QString prepayId =
+        r.json()[QStringLiteral("payParams")][QStringLiteral("prepayId")].toString();
+    // The payment happens while nobody listens for its result.
+    QCOMPARE(simulatePay(first, prepayId).status, 200);
+    first.process().kill();
+    first.process().waitForFinished(10000);
+
+    // Same address: the card center's pending notification names the notify URL of the first.
+    ServerProcess second({QStringLiteral("--data-dir"), dataDir, QStringLiteral("--listen"),
+                          QStringLiteral("127.0.0.1:%1").arg(first.port())},
+                         {QStringLiteral("POMELO_SERVER_DEMO_DATA=on")});
+    QVERIFY2(second.start(30000), second.output().constData());
+    const PayApi again(second, demoApp(dataDir, QStringLiteral("utility-topup")));
+    QTRY_COMPARE_WITH_TIMEOUT(again.status(orderId), QStringLiteral("PAID"), 30000);
+}
+
+void TestPay::appCommands()
+{
+    QTemporaryDir dir;
+    QProcess add;
+    add.start(ServerProcess::binary(),
+              {QStringLiteral("app"), QStringLiteral("add"), QStringLiteral("--name"),
+               QStringLiteral("Canteen"), QStringLiteral("--notify-host"),
+               QStringLiteral("canteen.example.edu"), QStringLiteral("--data-dir"), dir.path()});
+    QVERIFY(add.waitForFinished(30000));
+    QCOMPARE(add.exitCode(), 0);
+    const QJsonObject created = QJsonDocument::fromJson(add.readAllStandardOutput()).object();
+    const QString appId = created[QStringLiteral("appId")].toString();
+    QVERIFY(appId.startsWith(QStringLiteral("app_")));
+    QVERIFY(created[QStringLiteral("secret")].toString().size() >= 32);
+
+    QProcess list;
+    list.start(
+        ServerProcess::binary(),
+        {QStringLiteral("app"), QStringLiteral("list"), QStringLiteral("--data-dir"), dir.path()});
+    QVERIFY(list.waitForFinished(30000));
+    const QByteArray listed = list.readAllStandardOutput();
+    QVERIFY(listed.contains(appId.toUtf8()));
+    QVERIFY(!listed.contains(created[QStringLiteral("secret")].toString().toUtf8()));
+
+    QProcess rotate;
+    rotate.start(ServerProcess::binary(),
+                 {QStringLiteral("app"), QStringLiteral("rotate-secret"), appId,
+                  QStringLiteral("--data-dir"), dir.path()});
+    QVERIFY(rotate.waitForFinished(30000));
+    QCOMPARE(rotate.exitCode(), 0);
+    const QJsonObject rotated = QJsonDocument::fromJson(rotate.readAllStandardOutput()).object();
+    QVERIFY(rotated[QStringLiteral("secret")].toString()
+            != created[QStringLiteral("secret")].toString());
+
+    QProcess bad;
+    bad.start(
+        ServerProcess::binary(),
+        {QStringLiteral("app"), QStringLiteral("add"), QStringLiteral("--data-dir"), dir.path()});
+    QVERIFY(bad.waitForFinished(30000));
+    QVERIFY(bad.exitCode() != 0);
+}
+
+QTEST_GUILESS_MAIN(TestPay)
+#include "test_pay.moc"

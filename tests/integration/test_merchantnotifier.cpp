@@ -1,0 +1,406 @@
+// Tests server/workers/merchantnotifier.* and server/booking/paynotify.*: signed merchant
+// notifications, the retry schedule (compressed), FAILED after the last attempt, the notify-host
+// check, and the booking app's own POST /api/v1/pay-notify as the receiving merchant — against
+// an in-process HttpServer, on SQLite and PostgreSQL.
+#include "booking/paynotify.h"
+#include "domain/signing.h"
+#include "domain/snowflake.h"
+#include "http/httpserver.h"
+#include "redis/rediskeys.h"
+#include "redis/redislock.h"
+#include "redisserver.h"
+#include "storage/notificationrepository.h"
+#include "storagetest.h"
+#include "testsupport.h"
+#include "workers/merchantnotifier.h"
+
+#include <QJsonDocument>
+#include <QTest>
+#include <QtConcurrent>
+
+#include <mutex>
+
+using namespace pomelo;
+using namespace pomelo::test;
+
+namespace {
+
+const QString AppId = QStringLiteral("venue-booking"); // DemoData::venueBookingAppId()
+const QByteArray Secret = QByteArrayLiteral("secret-of-venue-booking"); // storagetest.h addApp()
+
+struct Merchant
+{
+    std::mutex mutex;
+    int failuresLeft = 0;
+    int hits = 0;
+    int badSignatures = 0;
+    QList<QJsonObject> received;
+};
+
+} // namespace
+
+class TestMerchantNotifier : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void init();
+    void cleanup();
+    void cleanupTestCase() { m_server.reset(); }
+
+    void deliveredAfterRetries_data() { backendRows(); }
+    void deliveredAfterRetries();
+    void failedAfterLastAttempt_data() { backendRows(); }
+    void failedAfterLastAttempt();
+    void hostNotAllowed_data() { backendRows(); }
+    void hostNotAllowed();
+    void acknowledgement_data();
+    void acknowledgement();
+    void payNotifyMovesBookings_data() { backendRows(); }
+    void payNotifyMovesBookings();
+    void payNotifyRefusesBadSignature_data() { backendRows(); }
+    void payNotifyRefusesBadSignature();
+
+private:
+    static void backendRows()
+    {
+        StorageBackends::addColumn();
+        StorageBackends::addRows();
+    }
+    QString url(const char *path) const
+    {
+        return QStringLiteral("http://127.0.0.1:%1%2").arg(m_port).arg(QLatin1String(path));
+    }
+    /// An order of @p status (INIT → PAYING → status) and its notification to @p notifyUrl.
+    qint64 notificationFor(qint64 orderId, OrderStatus status, const QString &notifyUrl,
+                           const QString &outTradeNo = {});
+    MerchantNotifierOptions options(QList<int> schedule) const
+    {
+        MerchantNotifierOptions o;
+        o.scheduleSeconds = schedule;
+        o.timeoutMs = 2000;
+        o.maxIdleMs = 200;
+        return o;
+    }
+    /// deliverDue() off this thread, which must keep serving the merchant's routes.
+    static int deliverOnWorker(MerchantNotifier &notifier)
+    {
+        QFuture<int> f = QtConcurrent::run([&notifier] { return notifier.deliverDue(); });
+        waitUntil([&] { return f.isFinished(); }, 30000);
+        return f.result();
+    }
+    NotificationState stateOf(qint64 id) const
+    {
+        return NotificationRepository(*m_db).find(id)->state;
+    }
+
+    StorageBackends m_backends;
+    std::unique_ptr<HttpServer> m_server;
+    quint16 m_port = 0;
+    Merchant m_merchant;
+    std::unique_ptr<Database> m_db;
+    std::unique_ptr<RedisServer> m_redis;
+    std::unique_ptr<RedisPool> m_pool;
+    std::unique_ptr<RedisLockService> m_locks;
+    std::unique_ptr<SnowflakeGenerator> m_ids;
+    std::unique_ptr<ServerContext> m_context;
+    Config m_config;
+    RedisKeys m_keys;
+    qint64 m_nextId = 7000;
+};
+
+void TestMerchantNotifier::initTestCase()
+{
+    QVERIFY2(m_backends.start(), qPrintable(m_backends.errorString()));
+    m_redis = std::make_unique<RedisServer>();
+    QVERIFY(m_redis->start());
+    RedisOptions ro;
+    ro.url = RedisUrl::tcp(QStringLiteral("127.0.0.1"), m_redis->port());
+    m_pool = std::make_unique<RedisPool>(ro);
+    m_locks = std::make_unique<RedisLockService>(*m_pool, m_keys);
+    m_ids = std::make_unique<SnowflakeGenerator>(1);
+
+    m_server = std::make_unique<HttpServer>(HttpServer::Options {4, 64});
+    m_port = m_server->listenGuarded(QHostAddress::LocalHost, 0);
+    QVERIFY2(m_port, qPrintable(m_server->listenError()));
+    m_server->router().add("POST", QStringLiteral("/merchant/notify"), HandlerMode::Inline,
+                           [this](const HttpRequest &r) {
+                               std::lock_guard lock(m_merchant.mutex);
+                               ++m_merchant.hits;
+                               const QJsonObject body = QJsonDocument::fromJson(r.body).object();
+                               if (!signing::verify(body, Secret))
+                                   ++m_merchant.badSignatures;
+                               if (m_merchant.failuresLeft > 0) {
+                                   --m_merchant.failuresLeft;
+                                   return HttpResponse::text(500, "busy");
+                               }
+                               m_merchant.received.append(body);
+                               return HttpResponse::text(200, "SUCCESS");
+                           });
+}
+
+void TestMerchantNotifier::init()
+{
+    {
+        std::lock_guard lock(m_merchant.mutex);
+        m_merchant.failuresLeft = 0;
+        m_merchant.hits = 0;
+        m_merchant.badSignatures = 0;
+        m_merchant.received.clear();
+    }
+    if (qstrcmp(QTest::currentTestFunction(), "acknowledgement") == 0)
+        return; // no database
+    QFETCH(QString, backend);
+    m_db = migratedDatabase(m_backends, backend);
+    QVERIFY(m_db);
+    addApp(*m_db, AppId);
+    m_context.reset(new ServerContext {m_config, *m_pool, m_keys, *m_locks, *m_db, *m_ids,
+                                       QTimeZone::systemTimeZone()});
+}
+
+void TestMerchantNotifier::cleanup()
+{
+    m_context.reset();
+    m_db.reset();
+}
+
+qint64 TestMerchantNotifier::notificationFor(qint64 orderId, OrderStatus status,
+                                             const QString &notifyUrl, const QString &outTradeNo)
+{
+    PayOrder o = sampleOrder(
+        orderId, AppId, outTradeNo.isEmpty() ? QStringLiteral("N-%1").arg(orderId) : outTradeNo);
+    o.notifyUrl = notifyUrl;
+    addOrder(*m_db, o);
+    return m_db->transact([&](Transaction &tx) {
+        OrderRepository orders(*m_db);
+        OrderTransition t;
+        t.orderId = orderId;
+        t.expectedVersion = 0;
+        t.from = OrderStatus::Init;
+        t.to = OrderStatus::Paying;
+        t.changes.channel = QStringLiteral("ECARD");
+        orders.transition(tx, t);
+        t.expectedVersion = 1;
+        t.from = OrderStatus::Paying;
+        t.to = status;
+        t.changes = {};
+        if (status == OrderStatus::Paid) {
+            t.changes.paidAt = nowMs();
+            t.changes.channelTradeNo = QStringLiteral("EC-%1").arg(orderId);
+        }
+        const TransitionResult r = *orders.transition(tx, t);
+        MerchantNotification n;
+        n.orderId = orderId;
+        n.appId = AppId;
+        n.eventId = r.eventId;
+        n.orderStatus = statusName(status);
+        n.url = notifyUrl;
+        NotificationRepository(*m_db).enqueue(tx, n);
+        return n.id;
+    });
+}
+
+void TestMerchantNotifier::deliveredAfterRetries()
+{
+    const qint64 id = notificationFor(++m_nextId, OrderStatus::Paid, url("/merchant/notify"),
+                                      QStringLiteral("B-1"));
+    m_merchant.failuresLeft = 3;
+    MerchantNotifier notifier(*m_db, testSecretBox(), options({1, 1, 1}));
+    notifier.start();
+    QVERIFY(waitUntil([&] { return stateOf(id) == NotificationState::Delivered; }, 20000));
+    notifier.stop();
+
+    std::lock_guard lock(m_merchant.mutex);
+    QCOMPARE(m_merchant.hits, 4);
+    QCOMPARE(m_merchant.badSignatures, 0);
+    QCOMPARE(m_merchant.received.size(), 1);
+    const QJsonObject body = m_merchant.received.first();
+    QCOMPARE(body.value(QStringLiteral("appId")).toString(), AppId);
+    QCOMPARE(body.value(QStringLiteral("orderId")).toString(), snowflakeToString(m_nextId));
+    QCOMPARE(body.value(QStringLiteral("outTradeNo")).toString(), QStringLiteral("B-1"));
+    QCOMPARE(body.value(QStringLiteral("status")).toString(), QStringLiteral("PAID"));
+    QCOMPARE(body.value(QStringLiteral("amount")).toInteger(), 2000);
+    QCOMPARE(body.value(QStringLiteral("channel")).toString(), QStringLiteral("ECARD"));
+    QCOMPARE(body.value(QStringLiteral("channelTradeNo")).toString(),
+             QStringLiteral("EC-%1").arg(m_nextId));
+    QVERIFY(!body.value(QStringLiteral("paidAt")).toString().isEmpty());
+    QVERIFY(signing::isValidNonce(body.value(QStringLiteral("nonce")).toString()));
+    // Tampering is detected by the receiver.
+    QJsonObject tampered = body;
+    tampered.insert(QStringLiteral("amount"), 1);
+    QVERIFY(!signing::verify(tampered, Secret));
+
+    const QList<NotificationAttempt> attempts = NotificationRepository(*m_db).attempts(id);
+    QCOMPARE(attempts.size(), 4);
+    for (int i = 0; i < 3; ++i)
+        QCOMPARE(attempts.at(i).httpStatus, std::optional<int>(500));
+    QCOMPARE(attempts.at(3).httpStatus, std::optional<int>(200));
+    // The schedule was respected: about a second between attempts.
+    for (int i = 1; i < 4; ++i)
+        QVERIFY(attempts.at(i).at - attempts.at(i - 1).at >= 900);
+    QCOMPARE(notifier.deliveredCount(), quint64(1));
+}
+
+void TestMerchantNotifier::failedAfterLastAttempt()
+{
+    const qint64 id = notificationFor(++m_nextId, OrderStatus::Closed, url("/merchant/notify"));
+    m_merchant.failuresLeft = 1000;
+    MerchantNotifier notifier(*m_db, testSecretBox(), options({0, 0}));
+    notifier.start();
+    QVERIFY(waitUntil([&] { return stateOf(id) == NotificationState::Failed; }, 15000));
+    notifier.stop();
+    QCOMPARE(NotificationRepository(*m_db).attempts(id).size(), 3);
+    {
+        std::lock_guard lock(m_merchant.mutex);
+        QCOMPARE(m_merchant.hits, 3);
+        m_merchant.failuresLeft = 0;
+    }
+    QVERIFY(!NotificationRepository(*m_db).nextDueAt());
+
+    // An admin re-send starts a new round, which the state in the database carries.
+    QVERIFY(m_db->transact(
+        [&](Transaction &tx) { return NotificationRepository(*m_db).resend(tx, id, nowMs()); }));
+    MerchantNotifier again(*m_db, testSecretBox(), options({0, 0}));
+    QCOMPARE(deliverOnWorker(again), 1);
+    QCOMPARE(stateOf(id), NotificationState::Delivered);
+}
+
+void TestMerchantNotifier::hostNotAllowed()
+{
+    const QString foreign = QStringLiteral("http://localhost:%1/merchant/notify").arg(m_port);
+    const qint64 id = notificationFor(++m_nextId, OrderStatus::Paid, foreign);
+    MerchantNotifier notifier(*m_db, testSecretBox(), options({0, 0, 0}));
+    QCOMPARE(deliverOnWorker(notifier), 1);
+    const MerchantNotification n = *NotificationRepository(*m_db).find(id);
+    QCOMPARE(n.state, NotificationState::Failed);
+    QVERIFY2(n.lastError.contains(QLatin1String("not allowed")), qPrintable(n.lastError));
+    std::lock_guard lock(m_merchant.mutex);
+    QCOMPARE(m_merchant.hits, 0);
+}
+
+void TestMerchantNotifier::acknowledgement_data()
+{
+    QTest::addColumn<QByteArray>("body");
+    QTest::addColumn<bool>("ok");
+    QTest::newRow("plain") << QByteArray("SUCCESS") << true;
+    QTest::newRow("newline") << QByteArray("SUCCESS\n") << true;
+    QTest::newRow("json") << QByteArray(R"({"code":"SUCCESS"})") << true;
+    QTest::newRow("json fail") << QByteArray(R"({"code":"FAIL"})") << false;
+    QTest::newRow("lower") << QByteArray("success") << false;
+    QTest::newRow("empty") << QByteArray() << false;
+    QTest::newRow("other") << QByteArray("OK") << false;
+}
+
+void TestMerchantNotifier::acknowledgement()
+{
+    QFETCH(QByteArray, body);
+    QFETCH(bool, ok);
+    QCOMPARE(isMerchantAcknowledgement(body), ok);
+}
+
+void TestMerchantNotifier::payNotifyMovesBookings()
+{
+    // A server of its own: the route refers to this test's context.
+    HttpServer bookingServer(HttpServer::Options {2, 16});
+    const quint16 bookingPort = bookingServer.listenGuarded(QHostAddress::LocalHost, 0);
+    QVERIFY(bookingPort);
+    registerPayNotifyRoute(bookingServer.router(), *m_context, testSecretBox());
+    const qint64 venue = addVenue(*m_db);
+    const qint64 user = addUser(*m_db);
+    const auto book = [&](const QString &start, const QString &end) {
+        const qint64 bookingId = ++m_nextId;
+        m_db->transact([&](Transaction &tx) {
+            BookingRepository(*m_db).insert(
+                tx, sampleBooking(bookingId, user, venue, QStringLiteral("2099-06-01"), start, end),
+                {start});
+        });
+        return bookingId;
+    };
+    const qint64 paidBooking = book(QStringLiteral("10:00"), QStringLiteral("11:00"));
+    const qint64 closedBooking = book(QStringLiteral("11:00"), QStringLiteral("12:00"));
+    const QString notifyUrl =
+        QStringLiteral("http://127.0.0.1:%1/api/v1/pay-notify").arg(bookingPort);
+    const qint64 paidNotification =
+        notificationFor(++m_nextId, OrderStatus::Paid, notifyUrl, snowflakeToString(paidBooking));
+    const qint64 paidOrder = m_nextId;
+    m_db->transact([&](Transaction &tx) {
+        BookingRepository(*m_db).setPayOrder(tx, paidBooking, 0, paidOrder);
+    });
+    // The closed one is found by outTradeNo (its pay order not recorded on the booking).
+    const qint64 closedNotification = notificationFor(++m_nextId, OrderStatus::Closed, notifyUrl,
+                                                      snowflakeToString(closedBooking));
+
+    MerchantNotifier notifier(*m_db, testSecretBox(), options({0, 0}));
+    notifier.start();
+    QVERIFY(waitUntil(
+        [&] {
+            return stateOf(paidNotification) == NotificationState::Delivered
+                && stateOf(closedNotification) == NotificationState::Delivered;
+        },
+        15000));
+    notifier.stop();
+    BookingRepository bookings(*m_db);
+    QCOMPARE(bookings.find(paidBooking)->status, BookingStatus::Paid);
+    QCOMPARE(bookings.find(closedBooking)->status, BookingStatus::Cancelled);
+    const QList<SlotHolder> held = bookings.activeSlots(venue, QStringLiteral("2099-06-01"));
+    QCOMPARE(held.size(), 1); // the cancelled booking's slot is free again
+    QCOMPARE(held.first().bookingId, paidBooking);
+
+    // Repeated notifications are harmless.
+    for (const qint64 id : {paidNotification, closedNotification}) {
+        QVERIFY(m_db->transact([&](Transaction &tx) {
+            return NotificationRepository(*m_db).resend(tx, id, nowMs(), true);
+        }));
+    }
+    QCOMPARE(deliverOnWorker(notifier), 2);
+    QCOMPARE(stateOf(paidNotification), NotificationState::Delivered);
+    QCOMPARE(stateOf(closedNotification), NotificationState::Delivered);
+    QCOMPARE(bookings.find(paidBooking)->status, BookingStatus::Paid);
+    QCOMPARE(bookings.find(closedBooking)->status, BookingStatus::Cancelled);
+}
+
+void TestMerchantNotifier::payNotifyRefusesBadSignature()
+{
+    const qint64 venue = addVenue(*m_db);
+    const qint64 user = addUser(*m_db);
+    const qint64 bookingId = ++m_nextId;
+    m_db->transact([&](Transaction &tx) {
+        BookingRepository(*m_db).insert(
+            tx,
+            sampleBooking(bookingId, user, venue, QStringLiteral("2099-06-01"),
+                          QStringLiteral("10:00"), QStringLiteral("11:00")),
+            {QStringLiteral("10:00")});
+    });
+    QJsonObject n {
+        {QStringLiteral("appId"), AppId},
+        {QStringLiteral("orderId"), snowflakeToString(bookingId + 1)},
+        {QStringLiteral("outTradeNo"), snowflakeToString(bookingId)},
+        {QStringLiteral("status"), QStringLiteral("PAID")},
+        {QStringLiteral("amount"), 2000},
+        {QStringLiteral("nonce"), signing::generateNonce()},
+        {QStringLiteral("timestamp"), QDateTime::currentSecsSinceEpoch()},
+    };
+    const auto codeOf = [&](const QJsonObject &o) {
+        try {
+            handlePayNotify(*m_context, testSecretBox(), o);
+            return 0;
+        } catch (const Error &e) {
+            return int(e.code());
+        }
+    };
+    QCOMPARE(codeOf(signing::withSignature(n, "another secret")), int(ErrorCode::InvalidSignature));
+    QJsonObject forged = signing::withSignature(n, Secret);
+    forged.insert(QStringLiteral("status"), QStringLiteral("CLOSED"));
+    QCOMPARE(codeOf(forged), int(ErrorCode::InvalidSignature));
+    QCOMPARE(codeOf(n), int(ErrorCode::InvalidSignature)); // unsigned
+    QCOMPARE(BookingRepository(*m_db).find(bookingId)->status, BookingStatus::PendingPayment);
+    QJsonObject wrongAmount = n;
+    wrongAmount.insert(QStringLiteral("amount"), 1);
+    QCOMPARE(codeOf(signing::withSignature(wrongAmount, Secret)), int(ErrorCode::InvalidAmount));
+    QCOMPARE(codeOf(signing::withSignature(n, Secret)), 0);
+    QCOMPARE(BookingRepository(*m_db).find(bookingId)->status, BookingStatus::Paid);
+}
+
+QTEST_GUILESS_MAIN(TestMerchantNotifier)
+#include "test_merchantnotifier.moc"

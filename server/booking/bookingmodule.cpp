@@ -1,5 +1,4 @@
 #include "bookingmodule.h"
-#include "signservice.h"
 
 #include "domain/errors.h"
 #include "domain/snowflake.h"
@@ -7,6 +6,7 @@
 #include "http/router.h"
 #include "redis/delayedqueue.h"
 #include "redis/rediskeys.h"
+#include "signservice.h"
 #include "storage/database.h"
 #include "storage/userrepository.h"
 #include "telemetry/logging.h"
@@ -20,21 +20,6 @@
 namespace pomelo {
 
 namespace {
-
-HttpResponse jsonResponse(int status, const QJsonValue &value)
-{
-    const QByteArray body = value.isArray()
-        ? QJsonDocument(value.toArray()).toJson(QJsonDocument::Compact)
-        : QJsonDocument(value.toObject()).toJson(QJsonDocument::Compact);
-    HttpResponse r = HttpResponse::json(status, body);
-    r.contentType = QByteArrayLiteral("application/json; charset=utf-8");
-    return r;
-}
-
-QString rfc3339(qint64 ms, const QTimeZone &zone)
-{
-    return QDateTime::fromMSecsSinceEpoch(ms, zone).toString(Qt::ISODateWithMs);
-}
 
 QJsonObject bookingJson(const Booking &b, const QTimeZone &zone)
 {
@@ -126,18 +111,18 @@ void BookingModule::registerRoutes(Router &router)
 {
     const QTimeZone zone = m_ctx.zone;
 
-    router.add(
-        "POST", QStringLiteral("/api/v1/auth/login"), HandlerMode::Blocking,
-        [this](const HttpRequest &r) {
-            const QJsonObject body = parseJsonObject(r);
-            const QString code =
-                JsonFields {body, ErrorCode::MalformedJson}.string(QStringLiteral("code"), 128);
-            const LoginResult result = m_auth.login(code);
-            return jsonResponse(200,
-                                QJsonObject {{QStringLiteral("token"), result.token},
-                                             {QStringLiteral("openId"), result.openId},
-                                             {QStringLiteral("expiresIn"), result.expiresIn}});
-        });
+    router.add("POST", QStringLiteral("/api/v1/auth/login"), HandlerMode::Blocking,
+               [this](const HttpRequest &r) {
+                   const QJsonObject body = parseJsonObject(r);
+                   const QString code = JsonFields {body, ErrorCode::MalformedJson}.string(
+                       QStringLiteral("code"), 128);
+                   const LoginResult result = m_auth.login(code);
+                   return HttpResponse::json(
+                       200,
+                       QJsonObject {{QStringLiteral("token"), result.token},
+                                    {QStringLiteral("openId"), result.openId},
+                                    {QStringLiteral("expiresIn"), result.expiresIn}});
+               });
 
     router.add("GET", QStringLiteral("/api/v1/me"), HandlerMode::Blocking,
                [this](const HttpRequest &r) {
@@ -145,7 +130,7 @@ void BookingModule::registerRoutes(Router &router)
                    const std::optional<User> user = UserRepository(m_ctx.db).find(userId);
                    if (!user)
                        throw Error(ErrorCode::Unauthorized, QStringLiteral("user gone"));
-                   return jsonResponse(200, userJson(*user));
+                   return HttpResponse::json(200, userJson(*user));
                });
 
     router.add("PUT", QStringLiteral("/api/v1/me"), HandlerMode::Blocking,
@@ -165,7 +150,7 @@ void BookingModule::registerRoutes(Router &router)
                    m_ctx.db.transact([&](Transaction &tx) {
                        users.updateProfile(tx, userId, studentId, name, phone);
                    });
-                   return jsonResponse(200, userJson(*users.find(userId)));
+                   return HttpResponse::json(200, userJson(*users.find(userId)));
                });
 
     router.add("GET", QStringLiteral("/api/v1/venues"), HandlerMode::Blocking,
@@ -182,7 +167,7 @@ void BookingModule::registerRoutes(Router &router)
                                                {QStringLiteral("slotMinutes"), v.slotMinutes},
                                                {QStringLiteral("pricePerSlot"), v.pricePerSlot}});
                    }
-                   return jsonResponse(200, out);
+                   return HttpResponse::json(200, out);
                });
 
     router.add(
@@ -201,7 +186,7 @@ void BookingModule::registerRoutes(Router &router)
                 out.append(QJsonObject {{QStringLiteral("startTime"), s.startTime},
                                         {QStringLiteral("endTime"), s.endTime},
                                         {QStringLiteral("state"), s.state}});
-            return jsonResponse(200, out);
+            return HttpResponse::json(200, out);
         });
 
     router.add("POST", QStringLiteral("/api/v1/bookings"), HandlerMode::Blocking,
@@ -215,7 +200,8 @@ void BookingModule::registerRoutes(Router &router)
                    input.date = f.string(QStringLiteral("date"), 10);
                    input.startTime = f.string(QStringLiteral("startTime"), 5);
                    input.endTime = f.string(QStringLiteral("endTime"), 5);
-                   return jsonResponse(201, bookingJson(m_bookings->create(userId, input), zone));
+                   return HttpResponse::json(201,
+                                             bookingJson(m_bookings->create(userId, input), zone));
                });
 
     router.add(
@@ -242,30 +228,31 @@ void BookingModule::registerRoutes(Router &router)
             QJsonObject out {{QStringLiteral("items"), items}};
             if (page.next)
                 out.insert(QStringLiteral("nextCursor"), page.next->toToken());
-            return jsonResponse(200, out);
+            return HttpResponse::json(200, out);
         });
 
     router.add("GET", QStringLiteral("/api/v1/bookings/{id}"), HandlerMode::Blocking,
                [this, zone](const HttpRequest &r) {
                    const qint64 userId = m_auth.authenticate(r);
-                   return jsonResponse(
+                   return HttpResponse::json(
                        200, bookingJson(m_bookings->get(userId, bookingIdParam(r)), zone));
                });
 
-    router.add("POST", QStringLiteral("/api/v1/bookings/{id}/sign"), HandlerMode::Blocking,
-               [this, signer = std::make_shared<SignService>(m_ctx)](const HttpRequest &r) {
-                   const qint64 userId = m_auth.authenticate(r);
-                   const SignResult result = signer->sign(userId, bookingIdParam(r));
-                   return jsonResponse(
-                       200, QJsonObject {{QStringLiteral("payOrderId"),
-                                          snowflakeToString(result.payOrderId)},
-                                         {QStringLiteral("cashier"), result.cashier}});
-               });
+    router.add(
+        "POST", QStringLiteral("/api/v1/bookings/{id}/sign"), HandlerMode::Blocking,
+        [this, signer = std::make_shared<SignService>(m_ctx)](const HttpRequest &r) {
+            const qint64 userId = m_auth.authenticate(r);
+            const SignResult result = signer->sign(userId, bookingIdParam(r));
+            return HttpResponse::json(
+                200,
+                QJsonObject {{QStringLiteral("payOrderId"), snowflakeToString(result.payOrderId)},
+                             {QStringLiteral("cashier"), result.cashier}});
+        });
 
     router.add("POST", QStringLiteral("/api/v1/bookings/{id}/cancel"), HandlerMode::Blocking,
                [this, zone](const HttpRequest &r) {
                    const qint64 userId = m_auth.authenticate(r);
-                   return jsonResponse(
+                   return HttpResponse::json(
                        200, bookingJson(m_bookings->cancel(userId, bookingIdParam(r)), zone));
                });
 }

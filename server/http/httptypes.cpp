@@ -1,5 +1,8 @@
 #include "httptypes.h"
 
+#include <QDateTime>
+#include <QJsonDocument>
+
 namespace pomelo {
 
 QByteArray HttpRequest::header(const QByteArray &name) const
@@ -17,6 +20,25 @@ HttpResponse HttpResponse::json(int status, const QByteArray &compactJson)
     r.status = status;
     r.body = compactJson;
     return r;
+}
+
+HttpResponse HttpResponse::json(int status, const QJsonObject &object)
+{
+    HttpResponse r = json(status, QJsonDocument(object).toJson(QJsonDocument::Compact));
+    r.contentType = QByteArrayLiteral("application/json; charset=utf-8");
+    return r;
+}
+
+HttpResponse HttpResponse::json(int status, const QJsonArray &array)
+{
+    HttpResponse r = json(status, QJsonDocument(array).toJson(QJsonDocument::Compact));
+    r.contentType = QByteArrayLiteral("application/json; charset=utf-8");
+    return r;
+}
+
+QString rfc3339(qint64 unixMs, const QTimeZone &zone)
+{
+    return QDateTime::fromMSecsSinceEpoch(unixMs, zone).toString(Qt::ISODateWithMs);
 }
 
 HttpResponse HttpResponse::text(int status, const QByteArray &body, const QByteArray &contentType)

@@ -3,9 +3,12 @@
 #include <QByteArray>
 #include <QHash>
 #include <QHostAddress>
+#include <QJsonArray>
+#include <QJsonObject>
 #include <QList>
 #include <QPair>
 #include <QString>
+#include <QTimeZone>
 #include <QUrlQuery>
 
 namespace pomelo {
@@ -37,9 +40,15 @@ struct HttpResponse
     QList<QPair<QByteArray, QByteArray>> headers;
 
     static HttpResponse json(int status, const QByteArray &compactJson);
+    /// Compact JSON, `application/json; charset=utf-8`.
+    static HttpResponse json(int status, const QJsonObject &object);
+    static HttpResponse json(int status, const QJsonArray &array);
     static HttpResponse
     text(int status, const QByteArray &body,
          const QByteArray &contentType = QByteArrayLiteral("text/plain; charset=utf-8"));
 };
+
+/// An API time (API.md: RFC 3339 with the offset of @p zone, milliseconds): Unix ms → text.
+QString rfc3339(qint64 unixMs, const QTimeZone &zone);
 
 } // namespace pomelo

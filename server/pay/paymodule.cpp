@@ -18,14 +18,6 @@ namespace pomelo {
 
 namespace {
 
-HttpResponse jsonResponse(int status, const QJsonObject &object)
-{
-    HttpResponse r =
-        HttpResponse::json(status, QJsonDocument(object).toJson(QJsonDocument::Compact));
-    r.contentType = QByteArrayLiteral("application/json; charset=utf-8");
-    return r;
-}
-
 qint64 orderIdOf(const QString &text)
 {
     const std::optional<qint64> id = snowflakeFromString(text);
@@ -103,32 +95,32 @@ void PayModule::registerRoutes(Router &router)
 {
     const QTimeZone zone = m_ctx.zone;
 
-    router.add("POST", QStringLiteral("/pay/v1/orders"), HandlerMode::Blocking,
-               [this, zone](const HttpRequest &r) {
-                   const QJsonObject body = parseJsonObject(r);
-                   CreateOrderInput in;
-                   in.amount = amountFromJsonBody(r.body);
-                   const App app = m_service->verifySigned(body);
-                   const JsonFields f {body, ErrorCode::InvalidOrderField};
-                   in.appId = app.appId;
-                   in.outTradeNo = f.string(QStringLiteral("outTradeNo"), 32);
-                   in.subject = f.string(QStringLiteral("subject"), 127);
-                   in.openId = f.string(QStringLiteral("openId"), 64);
-                   in.studentId =
-                       f.optionalString(QStringLiteral("studentId"), 20).value_or(QString());
-                   in.notifyUrl = f.string(QStringLiteral("notifyUrl"), 512);
-                   if (body.contains(QStringLiteral("expireSeconds")))
-                       in.expireSeconds = f.integer(QStringLiteral("expireSeconds"), 1, 86400);
-                   in.traceparent = r.traceparent;
-                   const CreateOrderResult result = m_service->createOrder(app, in);
-                   return jsonResponse(result.created ? 201 : 200, orderJson(result.order, zone));
-               });
+    router.add(
+        "POST", QStringLiteral("/pay/v1/orders"), HandlerMode::Blocking,
+        [this, zone](const HttpRequest &r) {
+            const QJsonObject body = parseJsonObject(r);
+            CreateOrderInput in;
+            in.amount = amountFromJsonBody(r.body);
+            const App app = m_service->verifySigned(body);
+            const JsonFields f {body, ErrorCode::InvalidOrderField};
+            in.appId = app.appId;
+            in.outTradeNo = f.string(QStringLiteral("outTradeNo"), 32);
+            in.subject = f.string(QStringLiteral("subject"), 127);
+            in.openId = f.string(QStringLiteral("openId"), 64);
+            in.studentId = f.optionalString(QStringLiteral("studentId"), 20).value_or(QString());
+            in.notifyUrl = f.string(QStringLiteral("notifyUrl"), 512);
+            if (body.contains(QStringLiteral("expireSeconds")))
+                in.expireSeconds = f.integer(QStringLiteral("expireSeconds"), 1, 86400);
+            in.traceparent = r.traceparent;
+            const CreateOrderResult result = m_service->createOrder(app, in);
+            return HttpResponse::json(result.created ? 201 : 200, orderJson(result.order, zone));
+        });
 
     router.add("GET", QStringLiteral("/pay/v1/orders/{orderId}"), HandlerMode::Blocking,
                [this, zone](const HttpRequest &r) {
                    const App app = m_service->verifySigned(queryObject(r));
                    const qint64 id = orderIdOf(r.pathParams.value(QStringLiteral("orderId")));
-                   return jsonResponse(200, orderJson(m_service->order(app.appId, id), zone));
+                   return HttpResponse::json(200, orderJson(m_service->order(app.appId, id), zone));
                });
 
     router.add("POST", QStringLiteral("/pay/v1/orders/{orderId}/close"), HandlerMode::Blocking,
@@ -136,7 +128,7 @@ void PayModule::registerRoutes(Router &router)
                    const QJsonObject body = parseJsonObject(r);
                    const App app = m_service->verifySigned(body);
                    const qint64 id = orderIdOf(r.pathParams.value(QStringLiteral("orderId")));
-                   return jsonResponse(
+                   return HttpResponse::json(
                        200, orderJson(m_service->close(app.appId, id, r.traceparent), zone));
                });
 
@@ -154,7 +146,7 @@ void PayModule::registerRoutes(Router &router)
                 QStringLiteral("channel"), 32);
             in.traceparent = r.traceparent;
             const CashierResult result = m_service->cashier(in);
-            return jsonResponse(
+            return HttpResponse::json(
                 200,
                 QJsonObject {{QStringLiteral("orderId"), snowflakeToString(result.order.id)},
                              {QStringLiteral("status"), statusName(result.order.status)},
@@ -172,7 +164,7 @@ void PayModule::registerRoutes(Router &router)
                        const QJsonObject refusal {
                            {QStringLiteral("retcode"), QString(ecard::retcode::signError)},
                            {QStringLiteral("retmsg"), QStringLiteral("verification failed")}};
-                       return jsonResponse(400, refusal);
+                       return HttpResponse::json(400, refusal);
                    }
                    ChannelResult result;
                    result.channel = QStringLiteral("ECARD");

@@ -33,11 +33,6 @@ qint64 currentMs()
     return QDateTime::currentMSecsSinceEpoch();
 }
 
-QString rfc3339(qint64 ms, const QTimeZone &zone)
-{
-    return QDateTime::fromMSecsSinceEpoch(ms, zone).toString(Qt::ISODateWithMs);
-}
-
 bool notifiesMerchant(OrderStatus status)
 {
     return status == OrderStatus::Paid || status == OrderStatus::Closed

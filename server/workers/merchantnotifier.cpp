@@ -4,6 +4,7 @@
 #include "domain/signing.h"
 #include "domain/snowflake.h"
 #include "http/httpclient.h"
+#include "http/httptypes.h"
 #include "storage/apprepository.h"
 #include "storage/database.h"
 #include "storage/notificationrepository.h"
@@ -30,11 +31,6 @@ prometheus::Counter &attemptCounter(const std::string &result)
         .counterFamily("pomelo_merchant_notify_attempts_total",
                        "Merchant notification attempts by result")
         .Add({{"result", result}});
-}
-
-QString rfc3339(qint64 ms, const QTimeZone &zone)
-{
-    return QDateTime::fromMSecsSinceEpoch(ms, zone).toString(Qt::ISODate);
 }
 
 bool hostAllowed(const QUrl &url, const QStringList &hosts)

@@ -137,6 +137,8 @@ private slots:
     void repeatedCallbacksApplyOnce();
     void timeoutClosesOrder_data() { backends(); }
     void timeoutClosesOrder();
+    void unpaidBookingIsCancelledWithItsOrder_data() { backends(); }
+    void unpaidBookingIsCancelledWithItsOrder();
     void merchantClose_data() { backends(); }
     void merchantClose();
     void killedBetweenCashierAndPayment();
@@ -216,6 +218,49 @@ void TestPay::bookingFlowEndsPaid()
     QCOMPARE(r.json()[QStringLiteral("amount")].toInteger(), amount);
     QVERIFY(!r.json()[QStringLiteral("channelTradeNo")].toString().isEmpty());
     QVERIFY(r.json()[QStringLiteral("paidAt")].toString().endsWith(QStringLiteral("+08:00")));
+
+    // Step 10: the merchant notification reaches the booking app (signed, verified there), which
+    // marks the booking PAID; step 11: the push notifier puts "支付成功" into the user's inbox.
+    QTRY_COMPARE_WITH_TIMEOUT(alice.get(QStringLiteral("/api/v1/bookings/") + bookingId)
+                                  .json()[QStringLiteral("status")]
+                                  .toString(),
+                              QStringLiteral("PAID"), 15000);
+    QCOMPARE(alice.slotStates(venueId, tomorrow()).value(QStringLiteral("09:00")),
+             QStringLiteral("BOOKED"));
+    QTRY_VERIFY_WITH_TIMEOUT(
+        alice.get(QStringLiteral("/api/v1/me/messages")).body.contains("支付成功"), 15000);
+}
+
+void TestPay::unpaidBookingIsCancelledWithItsOrder()
+{
+    QFETCH(QString, backend);
+    auto server = BookingHarness::startServer(
+        backend, {}, {QStringLiteral("POMELO_PAY_ORDER_TIMEOUT_SECONDS=2")});
+    QVERIFY(server);
+    MiniProgramUser carol(*server, QStringLiteral("carol"));
+    QCOMPARE(carol
+                 .put(QStringLiteral("/api/v1/me"),
+                      R"({"studentId":"B22040102","name":"Carol","phone":"13800138001"})")
+                 .status,
+             200);
+    HttpResult r = carol.book(2, tomorrow(), QStringLiteral("15:00"), QStringLiteral("16:00"));
+    QCOMPARE(r.status, 201);
+    const QString bookingId = r.json()[QStringLiteral("id")].toString();
+    r = carol.post(QStringLiteral("/api/v1/bookings/%1/sign").arg(bookingId), {});
+    QCOMPARE(r.status, 200);
+    QJsonObject cashier = r.json()[QStringLiteral("cashier")].toObject();
+    cashier.insert(QStringLiteral("channel"), QStringLiteral("ECARD"));
+    QCOMPARE(server->post(QStringLiteral("/pay/v1/cashier"), compact(cashier)).status, 200);
+    QCOMPARE(carol.slotStates(2, tomorrow()).value(QStringLiteral("15:00")),
+             QStringLiteral("HELD"));
+    // Never paid: the order times out (CLOSED), the merchant is told, the booking is cancelled and
+    // its slot is free again.
+    QTRY_COMPARE_WITH_TIMEOUT(carol.get(QStringLiteral("/api/v1/bookings/") + bookingId)
+                                  .json()[QStringLiteral("status")]
+                                  .toString(),
+                              QStringLiteral("CANCELLED"), 30000);
+    QCOMPARE(carol.slotStates(2, tomorrow()).value(QStringLiteral("15:00")),
+             QStringLiteral("FREE"));
 }
 
 void TestPay::initErrorCodes()

@@ -67,12 +67,13 @@ BookingModule::BookingModule(const ServerContext &context, bool runWorkers)
     if (runWorkers) {
         m_expiryWorker = std::make_unique<DelayedQueueWorker>(
             context.redis, context.keys.bookingExpiryQueue(), [this](const DelayedItem &item) {
+                const bool reminder = item.payload.startsWith("remind:");
                 bool ok = false;
-                const qint64 id = item.payload.toLongLong(&ok);
+                const qint64 id = (reminder ? item.payload.mid(7) : item.payload).toLongLong(&ok);
                 if (!ok)
                     return true; // not ours to understand: drop rather than retry forever
                 try {
-                    return m_bookings->expire(id);
+                    return reminder ? m_bookings->remind(id) : m_bookings->expire(id);
                 } catch (const Error &e) {
                     qCWarning(lcBooking).noquote()
                         << "booking expiry" << id << "failed, retried later:" << e.detail();

@@ -8,10 +8,13 @@
 #include "redis/rediskeys.h"
 #include "redis/redislock.h"
 #include "storage/database.h"
+#include "storage/userrepository.h"
 #include "telemetry/logging.h"
 #include "telemetry/trace.h"
+#include "workers/pushnotifier.h"
 
 #include <QDateTime>
+#include <QJsonObject>
 
 #include <chrono>
 
@@ -135,8 +138,13 @@ Booking BookingService::create(qint64 userId, const CreateBookingInput &input)
     // After the commit: a booking never signed is cancelled when this fires. If Redis fails right
     // here, sweepExpired() finds the booking by its expires_at.
     try {
+        const int expiry = m_ctx.config.bookingExpirySeconds();
         m_expiryQueue.schedule(QByteArray::number(booking.id), QByteArray::number(booking.id),
-                               std::chrono::seconds(m_ctx.config.bookingExpirySeconds()));
+                               std::chrono::seconds(expiry));
+        // The reminder: 5 minutes before, or halfway for expiries shorter than 10 minutes.
+        const qint64 remindMs = expiry > 600 ? (expiry - 300) * 1000LL : expiry * 500LL;
+        m_expiryQueue.schedule(reminderId(booking.id), reminderId(booking.id),
+                               std::chrono::milliseconds(remindMs));
     } catch (const Error &e) {
         qCWarning(lcBooking).noquote()
             << "booking" << booking.id
@@ -183,6 +191,7 @@ Booking BookingService::cancel(qint64 userId, qint64 bookingId)
     tx.commit();
     try {
         m_expiryQueue.cancel(QByteArray::number(bookingId));
+        m_expiryQueue.cancel(reminderId(bookingId));
     } catch (const Error &) {
         // Harmless: expire() finds it cancelled.
     }
@@ -205,6 +214,36 @@ bool BookingService::expire(qint64 bookingId)
         tx.commit();
         qCInfo(lcBooking) << "booking" << bookingId << "expired unsigned: cancelled, slots freed";
     }
+    return true;
+}
+
+QByteArray BookingService::reminderId(qint64 bookingId)
+{
+    return QByteArrayLiteral("remind:") + QByteArray::number(bookingId);
+}
+
+bool BookingService::remind(qint64 bookingId)
+{
+    const std::optional<Booking> b = BookingRepository(m_ctx.db).find(bookingId);
+    if (!b || b->status != BookingStatus::PendingPayment)
+        return true; // paid or cancelled meanwhile: nothing to say
+    const std::optional<User> user = UserRepository(m_ctx.db).find(b->userId);
+    if (!user)
+        return true;
+    const QJsonObject message {
+        {QStringLiteral("title"), QStringLiteral("预订即将过期")},
+        {QStringLiteral("body"),
+         QStringLiteral("您预订的场地（%1 %2-%3）将于 %4 过期，请尽快支付")
+             .arg(b->date, b->startTime, b->endTime,
+                  QDateTime::fromMSecsSinceEpoch(b->expiresAt, m_ctx.zone)
+                      .toString(QStringLiteral("HH:mm")))},
+        {QStringLiteral("bookingId"), QString::number(b->id)},
+        {QStringLiteral("at"),
+         QDateTime::currentDateTime().toTimeZone(m_ctx.zone).toString(Qt::ISODate)},
+    };
+    PushNotifier::deliver(m_ctx.redis, m_ctx.keys, user->openId,
+                          QByteArrayLiteral("booking-reminder:") + QByteArray::number(b->id),
+                          message);
     return true;
 }
 

@@ -48,6 +48,12 @@ public:
     /// The booking-expiry delayed queue fired: cancels the booking if it is still unpaid and was
     /// never signed. Idempotent; true when the item is done (also when nothing was left to do).
     bool expire(qint64 bookingId);
+    /// The reminder item fired: tells a user whose booking is still unpaid that it expires soon
+    /// ("预订即将过期" in the inbox). Idempotent.
+    bool remind(qint64 bookingId);
+    /// Queue ids of reminders: "remind:<bookingId>".
+    static QByteArray reminderId(qint64 bookingId);
+
     /// Safety net for expiries whose queue item was never scheduled (Redis failed right after the
     /// commit): cancels what is overdue according to the database. Returns how many.
     int sweepExpired(int limit = 100);

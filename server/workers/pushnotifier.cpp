@@ -112,6 +112,20 @@ bool PushNotifier::handle(const StreamEntry &entry)
     return true;
 }
 
+bool PushNotifier::deliver(RedisPool &redis, const RedisKeys &keys, const QString &openId,
+                           const QByteArray &dedupeKey, const QJsonObject &message)
+{
+    const RedisReply r = redis.evalSha(
+        pushScript(),
+        {keys.key(QByteArrayLiteral("pomelo:push-dedupe:") + dedupeKey),
+         workerkeys::inbox(keys, openId)},
+        {QJsonDocument(message).toJson(QJsonDocument::Compact), QByteArray::number(DedupeSeconds),
+         QByteArray::number(workerkeys::InboxCapacity)},
+        Idempotent::Yes);
+    r.throwIfError("push");
+    return r.toInteger() == 1;
+}
+
 QList<QJsonObject> PushNotifier::inbox(RedisPool &redis, const RedisKeys &keys,
                                        const QString &openId)
 {

@@ -41,6 +41,10 @@ public:
     /// The message for an order reaching @p status, if the user is told about it.
     static std::optional<UserMessage> messageFor(const QString &status, const QString &outTradeNo,
                                                  qint64 amount);
+    /// Puts @p message into @p openId's inbox once per @p dedupeKey (a name unique to the
+    /// occasion, e.g. "booking-reminder:<id>"); false when it was already delivered.
+    static bool deliver(RedisPool &redis, const RedisKeys &keys, const QString &openId,
+                        const QByteArray &dedupeKey, const QJsonObject &message);
     /// The user's inbox, newest first.
     static QList<QJsonObject> inbox(RedisPool &redis, const RedisKeys &keys, const QString &openId);
 

@@ -421,6 +421,10 @@ void TestBooking::expiryFreesTheSlot()
         },
         15000, 100));
     QCOMPARE(dave.slotStates(4, date).value(QStringLiteral("20:00")), QStringLiteral("FREE"));
+    // Before it expired, the user was reminded (once) in the inbox.
+    const QByteArray inbox = dave.get(QStringLiteral("/api/v1/me/messages")).body;
+    QVERIFY2(inbox.contains("预订即将过期"), inbox.constData());
+    QCOMPARE(inbox.count("预订即将过期"), 1);
 }
 
 void TestBooking::busyLockIs1001()

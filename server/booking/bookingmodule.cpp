@@ -10,6 +10,7 @@
 #include "storage/database.h"
 #include "storage/userrepository.h"
 #include "telemetry/logging.h"
+#include "workers/statustracker.h"
 
 #include <QDateTime>
 #include <QJsonArray>
@@ -235,8 +236,16 @@ void BookingModule::registerRoutes(Router &router)
     router.add("GET", QStringLiteral("/api/v1/bookings/{id}"), HandlerMode::Blocking,
                [this, zone](const HttpRequest &r) {
                    const qint64 userId = m_auth.authenticate(r);
-                   return HttpResponse::json(
-                       200, bookingJson(m_bookings->get(userId, bookingIdParam(r)), zone));
+                   const Booking booking = m_bookings->get(userId, bookingIdParam(r));
+                   QJsonObject out = bookingJson(booking, zone);
+                   // The pay order's live status as the status tracker last saw it on the event
+                   // stream (a fast read for the front end polling after payment).
+                   if (booking.payOrderId) {
+                       if (const auto tracked =
+                               StatusTracker::read(m_ctx.redis, m_ctx.keys, *booking.payOrderId))
+                           out.insert(QStringLiteral("payStatus"), tracked->status);
+                   }
+                   return HttpResponse::json(200, out);
                });
 
     router.add(

@@ -227,6 +227,11 @@ void TestPay::bookingFlowEndsPaid()
                               QStringLiteral("PAID"), 15000);
     QCOMPARE(alice.slotStates(venueId, tomorrow()).value(QStringLiteral("09:00")),
              QStringLiteral("BOOKED"));
+    // The status tracker has followed the order's events on the stream.
+    QTRY_COMPARE_WITH_TIMEOUT(alice.get(QStringLiteral("/api/v1/bookings/") + bookingId)
+                                  .json()[QStringLiteral("payStatus")]
+                                  .toString(),
+                              QStringLiteral("PAID"), 15000);
     QTRY_VERIFY_WITH_TIMEOUT(
         alice.get(QStringLiteral("/api/v1/me/messages")).body.contains("支付成功"), 15000);
 }

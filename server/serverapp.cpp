@@ -77,8 +77,8 @@ bool ServerApp::start()
     }
     m_ids = std::make_unique<SnowflakeGenerator>(m_workerLease->workerId());
     m_locks = std::make_unique<RedisLockService>(*m_redis, *m_keys);
-    m_context = std::make_unique<ServerContext>(
-        ServerContext {m_config, *m_redis, *m_keys, *m_locks, *m_db, *m_ids, m_config.timeZone()});
+    m_context = std::make_unique<ServerContext>(ServerContext {
+        m_config, *m_redis, *m_keys, *m_locks, *m_db, *m_ids, m_config.timeZone(), *m_secretBox});
 
     HttpServer::Options options;
     options.workerThreads = m_config.workerThreads();
@@ -110,11 +110,11 @@ bool ServerApp::start()
         m_booking = std::make_unique<BookingModule>(*m_context, workers);
         m_booking->registerRoutes(router);
         // The booking app is a merchant of the pay platform: its notifyUrl and the user's inbox.
-        registerPayNotifyRoute(router, *m_context, *m_secretBox);
+        registerPayNotifyRoute(router, *m_context, m_context->secrets);
     }
     if (workers) {
         // Outbox relay, merchant notifier and the two stream subscribers (DESIGN.md 5, 10, 11).
-        m_workers = std::make_unique<WorkersModule>(*m_context, *m_secretBox);
+        m_workers = std::make_unique<WorkersModule>(*m_context, m_context->secrets);
         m_workers->start();
     }
     // ---- Pay platform (issue 6): orders, cashier, channel callbacks, order timeouts ----

@@ -10,6 +10,7 @@ class Database;
 class RedisKeys;
 class RedisLockService;
 class RedisPool;
+class SecretBox;
 class SnowflakeGenerator;
 
 /// The shared infrastructure every module of pomelo-server is built on. Owned by ServerApp; the
@@ -23,6 +24,8 @@ struct ServerContext
     Database &db;
     SnowflakeGenerator &ids;
     QTimeZone zone;
+    /// Opens the app secrets sealed in the database (key file in the data dir).
+    const SecretBox &secrets;
 };
 
 } // namespace pomelo

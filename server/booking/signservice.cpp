@@ -51,9 +51,8 @@ SignResult SignService::sign(qint64 userId, qint64 bookingId)
     if (!user)
         throw Error(ErrorCode::Unauthorized, QStringLiteral("user gone"));
 
-    const SecretBox box =
-        SecretBox::loadOrCreate(m_ctx.config.dataDir() + QStringLiteral("/secret.key"));
-    const std::optional<App> app = AppRepository(m_ctx.db, box).find(DemoData::venueBookingAppId());
+    const std::optional<App> app =
+        AppRepository(m_ctx.db, m_ctx.secrets).find(DemoData::venueBookingAppId());
     if (!app)
         throw Error(ErrorCode::ChannelError,
                     QStringLiteral("the venue-booking app is not registered"));
@@ -85,9 +84,12 @@ SignResult SignService::sign(qint64 userId, qint64 bookingId)
     if (!response.ok()) {
         if (response.status >= 400 && response.status < 500) {
             // The pay platform's own verdict on this booking's order (e.g. 2009): pass it on.
-            if (const std::optional<ErrorCode> code =
-                    errorCodeFromInt(answer.value(QStringLiteral("code")).toInt()))
-                throw Error(*code, QStringLiteral("pay platform refused the order"));
+            // Only the pay platform's own codes (2xxx) are a verdict; anything else (404 of a
+            // server without the pay module, a proxy's 4xx) means the platform is not there: 3001.
+            const int code = answer.value(QStringLiteral("code")).toInt();
+            if (const std::optional<ErrorCode> known = errorCodeFromInt(code);
+                known && code / 1000 == 2)
+                throw Error(*known, QStringLiteral("pay platform refused the order"));
         }
         throw Error(
             ErrorCode::ChannelError,

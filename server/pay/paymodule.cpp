@@ -43,7 +43,7 @@ QJsonObject queryObject(const HttpRequest &r)
 
 PayModule::PayModule(const ServerContext &context, bool runWorkers)
     : m_ctx(context)
-    , m_box(SecretBox::loadOrCreate(context.config.dataDir() + QStringLiteral("/secret.key")))
+    , m_box(context.secrets)
     , m_timeoutQueue(
           std::make_unique<DelayedQueue>(context.redis, context.keys.orderTimeoutQueue()))
 {

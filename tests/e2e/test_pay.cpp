@@ -137,6 +137,8 @@ private slots:
     void repeatedCallbacksApplyOnce();
     void timeoutClosesOrder_data() { backends(); }
     void timeoutClosesOrder();
+    void signWithoutPayPlatformIs3001_data() { backends(); }
+    void signWithoutPayPlatformIs3001();
     void unpaidBookingIsCancelledWithItsOrder_data() { backends(); }
     void unpaidBookingIsCancelledWithItsOrder();
     void merchantClose_data() { backends(); }
@@ -234,6 +236,25 @@ void TestPay::bookingFlowEndsPaid()
                               QStringLiteral("PAID"), 15000);
     QTRY_VERIFY_WITH_TIMEOUT(
         alice.get(QStringLiteral("/api/v1/me/messages")).body.contains("支付成功"), 15000);
+}
+
+void TestPay::signWithoutPayPlatformIs3001()
+{
+    QFETCH(QString, backend);
+    // This instance runs no pay module: the booking module's call to the pay platform fails.
+    auto server = BookingHarness::startServer(
+        backend, {QStringLiteral("--modules"), QStringLiteral("booking,sandbox,workers")});
+    QVERIFY(server);
+    MiniProgramUser gina(*server, QStringLiteral("gina"));
+    HttpResult r = gina.book(3, tomorrow(), QStringLiteral("12:00"), QStringLiteral("13:00"));
+    QCOMPARE(r.status, 201);
+    const QString bookingId = r.json()[QStringLiteral("id")].toString();
+    r = gina.post(QStringLiteral("/api/v1/bookings/%1/sign").arg(bookingId), {});
+    QCOMPARE(r.status, 502);
+    QCOMPARE(errorCode(r), 3001);
+    r = gina.get(QStringLiteral("/api/v1/bookings/") + bookingId);
+    QCOMPARE(r.json()[QStringLiteral("status")].toString(), QStringLiteral("PENDING_PAYMENT"));
+    QVERIFY(!r.json().object().contains(QStringLiteral("payOrderId")));
 }
 
 void TestPay::unpaidBookingIsCancelledWithItsOrder()

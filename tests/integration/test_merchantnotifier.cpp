@@ -156,7 +156,7 @@ void TestMerchantNotifier::init()
     QVERIFY(m_db);
     addApp(*m_db, AppId);
     m_context.reset(new ServerContext {m_config, *m_pool, m_keys, *m_locks, *m_db, *m_ids,
-                                       QTimeZone::systemTimeZone()});
+                                       QTimeZone::systemTimeZone(), testSecretBox()});
 }
 
 void TestMerchantNotifier::cleanup()

@@ -137,10 +137,40 @@ HttpResponse runHandler(const HttpHandler &handler, const HttpRequest &request, 
 HttpServer::HttpServer(Options options, QObject *parent)
     : QAbstractHttpServer(parent)
     , m_options(options)
+{ }
+
+HttpServer::Lane &HttpServer::laneFor(const QString &path)
 {
-    m_pool.setMaxThreadCount(std::max(1, m_options.workerThreads));
-    // Worker threads live as long as the server: each keeps its own Redis and database connection.
-    m_pool.setExpiryTimeout(-1);
+    const QString name = path.section(u'/', 1, 1);
+    const QMutexLocker lock(&m_lanesMutex);
+    std::unique_ptr<Lane> &lane = m_lanes[name];
+    if (!lane) {
+        lane = std::make_unique<Lane>();
+        lane->pool.setMaxThreadCount(std::max(1, m_options.workerThreads));
+        // Worker threads live as long as the server: each keeps its own Redis and database
+        // connection.
+        lane->pool.setExpiryTimeout(-1);
+        lane->pool.setObjectName(QStringLiteral("http-") + name);
+    }
+    return *lane;
+}
+
+int HttpServer::inFlight() const
+{
+    const QMutexLocker lock(&m_lanesMutex);
+    int n = 0;
+    for (const auto &[name, lane] : m_lanes)
+        n += lane->inFlight.load();
+    return n;
+}
+
+QStringList HttpServer::lanes() const
+{
+    const QMutexLocker lock(&m_lanesMutex);
+    QStringList names;
+    for (const auto &[name, lane] : m_lanes)
+        names.append(name);
+    return names;
 }
 
 HttpServer::~HttpServer()
@@ -153,7 +183,9 @@ void HttpServer::shutdown(int timeoutMs)
     const QList<QTcpServer *> tcpServers = servers();
     for (QTcpServer *s : tcpServers)
         s->close();
-    m_pool.waitForDone(timeoutMs);
+    const QMutexLocker lock(&m_lanesMutex);
+    for (const auto &[name, lane] : m_lanes)
+        lane->pool.waitForDone(timeoutMs);
 }
 
 quint16 HttpServer::listenGuarded(const QHostAddress &address, quint16 port,
@@ -268,19 +300,20 @@ bool HttpServer::handleRequest(const QHttpServerRequest &qreq, QTcpSocket *socke
 
     // Bounded: busy workers plus a fixed queue. Beyond that the answer is 503 at once, so a flood
     // cannot grow memory or latency without bound.
-    if (m_inFlight.load() >= m_options.workerThreads + m_options.maxQueued) {
+    Lane &lane = laneFor(req.path);
+    if (lane.inFlight.load() >= m_options.workerThreads + m_options.maxQueued) {
         respond(errorResponse(ErrorCode::DependencyUnavailable, req));
         return true;
     }
-    ++m_inFlight;
+    ++lane.inFlight;
     const HttpHandler handler = match.route->handler;
-    m_pool.start([this, ex, handler, respond]() mutable {
+    lane.pool.start([this, &lane, ex, handler, respond]() mutable {
         HttpResponse response;
         {
             ContextScope scope(ex->span.context());
             response = runHandler(handler, ex->request, ex->span);
         }
-        --m_inFlight;
+        --lane.inFlight;
         QMetaObject::invokeMethod(
             this, [respond, response]() mutable { respond(std::move(response)); },
             Qt::QueuedConnection);

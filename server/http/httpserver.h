@@ -4,9 +4,12 @@
 #include "router.h"
 
 #include <QAbstractHttpServer>
+#include <QMutex>
 #include <QThreadPool>
 
 #include <atomic>
+#include <map>
+#include <memory>
 
 namespace pomelo {
 
@@ -44,7 +47,10 @@ public:
     /// Stops accepting connections and waits (bounded) for running handlers.
     void shutdown(int timeoutMs = 10000);
 
-    int inFlight() const { return m_inFlight.load(); }
+    /// Blocking requests running or queued, over every lane.
+    int inFlight() const;
+    /// The lanes created so far (tests, metrics).
+    QStringList lanes() const;
 
 protected:
     bool handleRequest(const QHttpServerRequest &request, QTcpSocket *socket) override;
@@ -53,8 +59,19 @@ protected:
 private:
     Options m_options;
     Router m_router;
-    QThreadPool m_pool;
-    std::atomic<int> m_inFlight {0};
+    /// One bounded pool per top-level API (/api, /pay, /sandbox, /admin, …). A handler of one API
+    /// may call another over HTTP in this very process (sign → /pay/v1/orders → /sandbox/ecard);
+    /// with one shared pool, enough such calls at once would hold every thread while waiting for
+    /// a thread (a self-deadlock until their timeouts). Separate lanes cannot starve each other.
+    struct Lane
+    {
+        QThreadPool pool;
+        std::atomic<int> inFlight {0};
+    };
+    Lane &laneFor(const QString &path);
+
+    std::map<QString, std::unique_ptr<Lane>> m_lanes; // created on the server's thread only
+    mutable QMutex m_lanesMutex;
     RequestObserver m_observer;
     QString m_listenError;
 };

@@ -1,6 +1,7 @@
 // The HTTP layer in process, on a real socket: blocking handlers on the pool, the bounded queue,
 // typed errors mapped in one place, and clients that leave before their answer.
 #include "domain/errors.h"
+#include "http/httpclient.h"
 #include "http/httpserver.h"
 #include "serverprocess.h"
 
@@ -25,6 +26,7 @@ private slots:
     void unexpectedExceptionLeaksNothing();
     void fullQueueAnswers503AtOnce();
     void clientGoneBeforeAnswer();
+    void callsBetweenApisOfOneServerDoNotStarve();
 
 private:
     quint16 listen(HttpServer &server)
@@ -183,6 +185,51 @@ void TestHttpServer::clientGoneBeforeAnswer()
                         [](const HttpRequest &) { return HttpResponse::json(200, "{}"); });
     QCOMPARE(httpRequest("GET", QUrl(QStringLiteral("http://127.0.0.1:%1/ok").arg(port))).status,
              200);
+}
+
+void TestHttpServer::callsBetweenApisOfOneServerDoNotStarve()
+{
+    // One worker per lane. /front's handler calls /back on this same server over HTTP (as sign
+    // calls /pay/v1/orders): with one shared pool every /front would wait for a thread that only
+    // a finished /front could free.
+    HttpServer server({1, 16});
+    quint16 port = 0;
+    server.router().add(
+        "GET", QStringLiteral("/back/ping"), HandlerMode::Blocking,
+        [](const HttpRequest &) { return HttpResponse::json(200, "{\"pong\":true}"); });
+    server.router().add(
+        "GET", QStringLiteral("/front/call"), HandlerMode::Blocking, [&port](const HttpRequest &) {
+            HttpClientRequest req;
+            req.url = QUrl(QStringLiteral("http://127.0.0.1:%1/back/ping").arg(port));
+            req.timeoutMs = 3000;
+            const HttpClientResponse r = HttpClient::send(req);
+            return HttpResponse::json(r.status == 200 ? 200 : 502, "{}");
+        });
+    port = server.listenGuarded(QHostAddress::LocalHost, 0);
+    QVERIFY(port);
+    QList<QByteArray> answers(4);
+    std::vector<std::unique_ptr<QTcpSocket>> sockets;
+    for (int i = 0; i < 4; ++i) {
+        auto s = std::make_unique<QTcpSocket>();
+        QTcpSocket *raw = s.get();
+        connect(raw, &QTcpSocket::connected, raw, [raw] {
+            raw->write("GET /front/call HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        });
+        connect(raw, &QTcpSocket::readyRead, raw,
+                [raw, &answers, i] { answers[i] += raw->readAll(); });
+        raw->connectToHost(QHostAddress::LocalHost, port);
+        sockets.push_back(std::move(s));
+    }
+    // A starved /front would get 502 after its 3 s timeout: every one must get 200.
+    QVERIFY(waitUntil(
+        [&] {
+            return std::all_of(answers.cbegin(), answers.cend(),
+                               [](const QByteArray &a) { return a.contains("\r\n\r\n"); });
+        },
+        15000));
+    for (const QByteArray &a : std::as_const(answers))
+        QVERIFY2(a.startsWith("HTTP/1.1 200"), a.constData());
+    QCOMPARE(server.lanes(), (QStringList {QStringLiteral("back"), QStringLiteral("front")}));
 }
 
 QTEST_GUILESS_MAIN(TestHttpServer)

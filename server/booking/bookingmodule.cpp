@@ -4,6 +4,7 @@
 #include "domain/snowflake.h"
 #include "http/jsonbody.h"
 #include "http/router.h"
+#include "periodictask.h"
 #include "redis/delayedqueue.h"
 #include "redis/rediskeys.h"
 #include "signservice.h"
@@ -16,7 +17,6 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QRegularExpression>
-#include <QtConcurrent>
 
 namespace pomelo {
 
@@ -83,28 +83,20 @@ BookingModule::BookingModule(const ServerContext &context, bool runWorkers)
             });
         m_expiryWorker->start();
 
-        m_sweepTimer = std::make_unique<QTimer>();
-        m_sweepTimer->setInterval(60000);
-        QObject::connect(m_sweepTimer.get(), &QTimer::timeout, [this] {
-            if (m_sweep.isRunning())
-                return;
-            m_sweep = QtConcurrent::run([this] {
-                try {
-                    if (const int n = m_bookings->sweepExpired())
-                        qCInfo(lcBooking) << "sweep cancelled" << n << "overdue bookings";
-                } catch (const Error &e) {
-                    qCWarning(lcBooking).noquote() << "expiry sweep failed:" << e.detail();
-                }
-            });
+        m_sweep = std::make_unique<PeriodicTask>(std::chrono::minutes(1), [this] {
+            try {
+                if (const int n = m_bookings->sweepExpired())
+                    qCInfo(lcBooking) << "sweep cancelled" << n << "overdue bookings";
+            } catch (const Error &e) {
+                qCWarning(lcBooking).noquote() << "expiry sweep failed:" << e.detail();
+            }
         });
-        m_sweepTimer->start();
     }
 }
 
 BookingModule::~BookingModule()
 {
-    m_sweepTimer.reset();
-    m_sweep.waitForFinished();
+    m_sweep.reset();
     if (m_expiryWorker)
         m_expiryWorker->stop();
 }

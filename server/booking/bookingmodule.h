@@ -3,15 +3,13 @@
 #include "authservice.h"
 #include "bookingservice.h"
 
-#include <QFuture>
-#include <QTimer>
-
 #include <memory>
 
 namespace pomelo {
 
 class DelayedQueue;
 class DelayedQueueWorker;
+class PeriodicTask;
 class Router;
 
 /// The mini-program backend (API.md "Booking API", prefix /api/v1): login and profile, venues and
@@ -34,8 +32,7 @@ private:
     std::unique_ptr<BookingService> m_bookings;
     std::unique_ptr<DelayedQueueWorker> m_expiryWorker;
     // Safety net for expiries that never reached the queue; runs off the server's thread.
-    std::unique_ptr<QTimer> m_sweepTimer;
-    QFuture<void> m_sweep;
+    std::unique_ptr<PeriodicTask> m_sweep;
 };
 
 } // namespace pomelo

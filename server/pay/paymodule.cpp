@@ -7,12 +7,12 @@
 #include "ecardstrategy.h"
 #include "http/jsonbody.h"
 #include "http/router.h"
+#include "periodictask.h"
 #include "redis/delayedqueue.h"
 #include "redis/rediskeys.h"
 #include "telemetry/logging.h"
 
 #include <QJsonDocument>
-#include <QtConcurrent>
 
 namespace pomelo {
 
@@ -66,27 +66,19 @@ PayModule::PayModule(const ServerContext &context, bool runWorkers)
         });
     m_timeoutWorker->start();
 
-    m_sweepTimer = std::make_unique<QTimer>();
-    m_sweepTimer->setInterval(60000);
-    QObject::connect(m_sweepTimer.get(), &QTimer::timeout, [this] {
-        if (m_sweep.isRunning())
-            return;
-        m_sweep = QtConcurrent::run([this] {
-            try {
-                if (const int n = m_service->sweepExpired())
-                    qCInfo(lcPay) << "sweep handled" << n << "expired open orders";
-            } catch (const Error &e) {
-                qCWarning(lcPay).noquote() << "order sweep failed:" << e.detail();
-            }
-        });
+    m_sweep = std::make_unique<PeriodicTask>(std::chrono::minutes(1), [this] {
+        try {
+            if (const int n = m_service->sweepExpired())
+                qCInfo(lcPay) << "sweep handled" << n << "expired open orders";
+        } catch (const Error &e) {
+            qCWarning(lcPay).noquote() << "order sweep failed:" << e.detail();
+        }
     });
-    m_sweepTimer->start();
 }
 
 PayModule::~PayModule()
 {
-    m_sweepTimer.reset();
-    m_sweep.waitForFinished();
+    m_sweep.reset();
     if (m_timeoutWorker)
         m_timeoutWorker->stop();
 }

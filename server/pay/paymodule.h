@@ -4,15 +4,13 @@
 #include "payservice.h"
 #include "storage/secretbox.h"
 
-#include <QFuture>
-#include <QTimer>
-
 #include <memory>
 
 namespace pomelo {
 
 class DelayedQueue;
 class DelayedQueueWorker;
+class PeriodicTask;
 class Router;
 
 /// The pay platform's API (API.md "Pay API", prefix /pay/v1): orders, cashier, close, and the
@@ -36,8 +34,7 @@ private:
     std::unique_ptr<DelayedQueue> m_timeoutQueue;
     std::unique_ptr<PayService> m_service;
     std::unique_ptr<DelayedQueueWorker> m_timeoutWorker;
-    std::unique_ptr<QTimer> m_sweepTimer;
-    QFuture<void> m_sweep;
+    std::unique_ptr<PeriodicTask> m_sweep;
 };
 
 } // namespace pomelo

@@ -6,6 +6,7 @@
 #include <QEventLoop>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
+#include <QThreadStorage>
 #include <QTimer>
 
 #include <chrono>
@@ -24,11 +25,16 @@ QByteArray HttpClientResponse::header(const QByteArray &name) const
 
 HttpClientResponse HttpClient::send(const HttpClientRequest &request)
 {
-    thread_local std::unique_ptr<QNetworkAccessManager> nam;
-    if (!nam) {
-        nam = std::make_unique<QNetworkAccessManager>();
-        nam->setRedirectPolicy(QNetworkRequest::ManualRedirectPolicy);
+    // QThreadStorage rather than thread_local: Qt deletes it in QThread's own finish step, while the
+    // thread's event data still exists. A thread_local QObject is destroyed after that, which left
+    // the manager's internals behind (LeakSanitizer, intermittently).
+    static QThreadStorage<QNetworkAccessManager *> managers;
+    if (!managers.hasLocalData()) {
+        auto *created = new QNetworkAccessManager;
+        created->setRedirectPolicy(QNetworkRequest::ManualRedirectPolicy);
+        managers.setLocalData(created);
     }
+    QNetworkAccessManager *nam = managers.localData();
 
     Span span(request.spanName.isEmpty() ? QStringLiteral("HTTP ")
                       + QString::fromLatin1(request.method) + u' ' + request.url.host()
@@ -50,12 +56,14 @@ HttpClientResponse HttpClient::send(const HttpClientRequest &request)
         req.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
 
     const auto start = std::chrono::steady_clock::now();
-    QNetworkReply *reply = nam->sendCustomRequest(req, request.method, request.body);
+    // Deleted here, not with deleteLater(): a pool thread may never run an event loop again.
+    const std::unique_ptr<QNetworkReply> reply(
+        nam->sendCustomRequest(req, request.method, request.body));
     QEventLoop loop;
-    QObject::connect(reply, &QNetworkReply::finished, &loop, &QEventLoop::quit);
+    QObject::connect(reply.get(), &QNetworkReply::finished, &loop, &QEventLoop::quit);
     QTimer guard;
     guard.setSingleShot(true);
-    QObject::connect(&guard, &QTimer::timeout, reply, &QNetworkReply::abort);
+    QObject::connect(&guard, &QTimer::timeout, reply.get(), &QNetworkReply::abort);
     guard.start(request.timeoutMs
                 + 250); // transferTimeout covers stalls; this covers everything else
     if (!reply->isFinished())
@@ -72,7 +80,6 @@ HttpClientResponse HttpClient::send(const HttpClientRequest &request)
         r.error = r.timedOut ? QStringLiteral("timeout after %1 ms").arg(request.timeoutMs)
                              : reply->errorString();
     }
-    reply->deleteLater();
 
     const double ms =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();

@@ -457,4 +457,18 @@ int PayService::sweepExpired(int limit)
     return n;
 }
 
+RefundResult PayService::refund(const RefundInput &input)
+{
+    Q_UNUSED(input);
+    throw Error(ErrorCode::Internal, QStringLiteral("refund: not implemented yet"));
+}
+
+std::pair<PayOrder, ChannelTradeStatus> PayService::verifyWithChannel(qint64 orderId,
+                                                                      const QString &traceparent)
+{
+    Q_UNUSED(orderId);
+    Q_UNUSED(traceparent);
+    throw Error(ErrorCode::Internal, QStringLiteral("verify: not implemented yet"));
+}
+
 } // namespace pomelo

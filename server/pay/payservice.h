@@ -4,6 +4,7 @@
 #include "servercontext.h"
 #include "storage/apprepository.h"
 #include "storage/orderrepository.h"
+#include "storage/refundrepository.h"
 
 #include <QJsonObject>
 
@@ -42,6 +43,24 @@ struct CashierInput
     qint64 amount = 0;
     QString channel;
     QString traceparent;
+};
+
+/// POST /pay/v1/refunds (and the admin's refund), after the envelope was checked.
+struct RefundInput
+{
+    QString appId;
+    qint64 orderId = 0;
+    QString outRefundNo; ///< the idempotency key, unique per app
+    qint64 amount = 0; ///< cents, ≤ paid minus already refunded
+    QString reason;
+    QString traceparent;
+};
+
+struct RefundResult
+{
+    Refund refund;
+    PayOrder order; ///< as it is after the refund was asked for
+    bool created = false; ///< false: the idempotent answer of an earlier identical request
 };
 
 struct CashierResult
@@ -88,6 +107,15 @@ public:
     /// when it is PAYING). 2007 when finished (also when the channel turned out to be paid: the
     /// order is then PAID).
     PayOrder close(const QString &appId, qint64 orderId, const QString &traceparent = {});
+
+    /// Refunds (part of) a PAID order through its channel. Errors 2001 (amount above what is left),
+    /// 2005, 2006 (not paid), 2009 (outRefundNo reused with other fields), 3001.
+    RefundResult refund(const RefundInput &input);
+    /// The admin's "verify with channel": asks the channel and fixes the order when the channel
+    /// says it was paid (PAID, or flagged for refund when the order was already closed). Returns
+    /// the order afterwards and the channel's view.
+    std::pair<PayOrder, ChannelTradeStatus> verifyWithChannel(qint64 orderId,
+                                                              const QString &traceparent = {});
 
     /// Step 9, a channel's callback. Idempotent on notifyId: a repeat changes nothing. Returns
     /// false when it could not be applied now (the channel should deliver it again).

@@ -41,16 +41,32 @@ public:
         return server;
     }
 
+    /// `--database URL` of a fresh PostgreSQL database for "postgres"; nothing for "sqlite" (the
+    /// server's default file in its data dir). Reuse the result to restart a server on the same
+    /// database.
+    static QStringList databaseArgs(const QString &backend)
+    {
+        if (backend != QLatin1String("postgres"))
+            return {};
+        if (!postgres().isRunning() && !postgres().start())
+            qFatal("PostgreSQL did not start: %s", qPrintable(postgres().errorString()));
+        return {QStringLiteral("--database"), postgres().createDatabase(QStringLiteral("e2e"))};
+    }
+
+    /// The URL a test opens to look at what a server on @p args / @p dataDir stored.
+    static QString databaseUrl(const QStringList &args, const QString &dataDir)
+    {
+        const qsizetype i = args.indexOf(QStringLiteral("--database"));
+        if (i >= 0 && i + 1 < args.size())
+            return args.at(i + 1);
+        return QStringLiteral("sqlite:") + dataDir + QStringLiteral("/pomelo.db");
+    }
+
     /// A server on @p backend ("sqlite" or "postgres").
     static std::unique_ptr<ServerProcess> startServer(const QString &backend, QStringList args = {},
                                                       QStringList env = {})
     {
-        if (backend == QLatin1String("postgres")) {
-            if (!postgres().isRunning() && !postgres().start())
-                qFatal("PostgreSQL did not start: %s", qPrintable(postgres().errorString()));
-            args << QStringLiteral("--database")
-                 << postgres().createDatabase(QStringLiteral("e2e"));
-        }
+        args << databaseArgs(backend);
         env << QStringLiteral("POMELO_SERVER_DEMO_DATA=on");
         auto server = std::make_unique<ServerProcess>(args, env);
         if (!server->start(30000)) {

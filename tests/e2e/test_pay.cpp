@@ -143,7 +143,10 @@ private slots:
     void unpaidBookingIsCancelledWithItsOrder();
     void merchantClose_data() { backends(); }
     void merchantClose();
+    void killedBetweenCashierAndPayment_data();
     void killedBetweenCashierAndPayment();
+    void lateSuccessForClosedOrderIsFlagged_data();
+    void lateSuccessForClosedOrderIsFlagged();
     void appCommands();
 
 private:
@@ -544,31 +547,130 @@ void TestPay::merchantClose()
     QCOMPARE(simulatePay(*server, prepayId).status, 409); // closed at the card center too
 }
 
+void TestPay::killedBetweenCashierAndPayment_data()
+{
+    addBackendColumn();
+    QTest::addColumn<QString>("payment");
+    QTest::addColumn<QString>("expected");
+    QTest::addColumn<int>("timeoutSeconds"); // short only where the timeout must do the work
+    for (const QString &backend : {QStringLiteral("sqlite"), QStringLiteral("postgres")}) {
+        // Paid, then killed before (or while) the callback is handled: the card center delivers
+        // it again, or the timeout worker asks it.
+        QTest::addRow("%s: paid just before the kill", qPrintable(backend))
+            << backend << QStringLiteral("before") << QStringLiteral("PAID") << 4;
+        // Killed between cashier and payment; the student pays once the server is back.
+        QTest::addRow("%s: paid after the restart", qPrintable(backend))
+            << backend << QStringLiteral("after") << QStringLiteral("PAID") << 900;
+        // Never paid: the timeout scheduled before the kill still closes it, at the channel too.
+        QTest::addRow("%s: never paid", qPrintable(backend))
+            << backend << QStringLiteral("never") << QStringLiteral("CLOSED") << 4;
+    }
+}
+
 void TestPay::killedBetweenCashierAndPayment()
 {
-    ServerProcess first({}, {QStringLiteral("POMELO_SERVER_DEMO_DATA=on")});
+    QFETCH(QString, backend);
+    QFETCH(QString, payment);
+    QFETCH(QString, expected);
+    QFETCH(int, timeoutSeconds);
+    const QStringList dbArgs = BookingHarness::databaseArgs(backend);
+    const QStringList env {
+        QStringLiteral("POMELO_SERVER_DEMO_DATA=on"),
+        QStringLiteral("POMELO_PAY_ORDER_TIMEOUT_SECONDS=%1").arg(timeoutSeconds)};
+    ServerProcess first(dbArgs, env);
     QVERIFY2(first.start(30000), first.output().constData());
     const QString dataDir = first.dataDir();
     const PayApi pay(first, demoApp(dataDir, QStringLiteral("utility-topup")));
     const QString orderId = pay.create(pay.orderFields(QStringLiteral("K-1")))
                                 .json()[QStringLiteral("orderId")]
                                 .toString();
+    QVERIFY(!orderId.isEmpty());
     const HttpResult r = pay.cashier(orderId, 1500, QStringLiteral("ECARD"));
     QCOMPARE(r.status, 200);
     const QString prepayId =
         r.json()[QStringLiteral("payParams")][QStringLiteral("prepayId")].toString();
-    // The payment happens while nobody listens for its result.
-    QCOMPARE(simulatePay(first, prepayId).status, 200);
+    if (payment == QLatin1String("before"))
+        QCOMPARE(simulatePay(first, prepayId).status, 200);
     first.process().kill();
-    first.process().waitForFinished(10000);
+    QVERIFY(first.process().waitForFinished(10000));
 
     // Same address: the card center's pending notification names the notify URL of the first.
-    ServerProcess second({QStringLiteral("--data-dir"), dataDir, QStringLiteral("--listen"),
-                          QStringLiteral("127.0.0.1:%1").arg(first.port())},
-                         {QStringLiteral("POMELO_SERVER_DEMO_DATA=on")});
+    ServerProcess second(dbArgs
+                             + QStringList {QStringLiteral("--data-dir"), dataDir,
+                                            QStringLiteral("--listen"),
+                                            QStringLiteral("127.0.0.1:%1").arg(first.port())},
+                         env);
     QVERIFY2(second.start(30000), second.output().constData());
     const PayApi again(second, demoApp(dataDir, QStringLiteral("utility-topup")));
-    QTRY_COMPARE_WITH_TIMEOUT(again.status(orderId), QStringLiteral("PAID"), 30000);
+    if (payment == QLatin1String("after")) {
+        QCOMPARE(again.status(orderId), QStringLiteral("PAYING"));
+        QCOMPARE(simulatePay(second, prepayId).status, 200);
+    }
+    QTRY_COMPARE_WITH_TIMEOUT(again.status(orderId), expected, 30000);
+    if (expected == QLatin1String("CLOSED")) // closed at the channel as well
+        QCOMPARE(simulatePay(second, prepayId).status, 409);
+
+    // Nothing lost: one event per transition and one merchant notification for the outcome,
+    // whichever process made it.
+    Database db(BookingHarness::databaseUrl(dbArgs, dataDir));
+    const qint64 id = orderId.toLongLong();
+    QStringList statuses;
+    for (const OrderEvent &e : OrderRepository(db).events(id))
+        statuses.append(statusName(e.newStatus));
+    QCOMPARE(statuses, (QStringList {QStringLiteral("INIT"), QStringLiteral("PAYING"), expected}));
+    NotificationFilter filter;
+    filter.orderId = id;
+    const QList<MerchantNotification> notes =
+        NotificationRepository(db).list(filter, std::nullopt, 10).items;
+    QCOMPARE(notes.size(), 1);
+    QCOMPARE(notes.first().orderStatus, expected);
+}
+
+void TestPay::lateSuccessForClosedOrderIsFlagged_data()
+{
+    backends();
+}
+
+void TestPay::lateSuccessForClosedOrderIsFlagged()
+{
+    QFETCH(QString, backend);
+    auto server = BookingHarness::startServer(backend);
+    QVERIFY(server);
+    const PayApi pay(*server, demoApp(server->dataDir(), QStringLiteral("utility-topup")));
+    const QString orderId = pay.create(pay.orderFields(QStringLiteral("L-1")))
+                                .json()[QStringLiteral("orderId")]
+                                .toString();
+    HttpResult r = pay.cashier(orderId, 1500, QStringLiteral("ECARD"));
+    QCOMPARE(r.status, 200);
+    const QString prepayId =
+        r.json()[QStringLiteral("payParams")][QStringLiteral("prepayId")].toString();
+    QCOMPARE(pay.close(orderId).status, 200);
+    QCOMPARE(pay.status(orderId), QStringLiteral("CLOSED"));
+
+    // The card center reports a success after all (a payment it took before it saw the close).
+    const QJsonObject notice = ecard::withSignature(
+        ecard::stamped({{QString(ecard::field::notifyId), QStringLiteral("N-late-1")},
+                        {QString(ecard::field::notifyType), QString(ecard::kNotifyTypePayResult)},
+                        {QString(ecard::field::outTradeNo), orderId},
+                        {QString(ecard::field::prepayId), prepayId},
+                        {QString(ecard::field::studentNo), QStringLiteral("S20240001")},
+                        {QString(ecard::field::tradeState), QStringLiteral("SUCCESS")},
+                        {QString(ecard::field::amount), 1500},
+                        {QString(ecard::field::tradeNo), QStringLiteral("EC-LATE-1")},
+                        {QString(ecard::field::paidTime), QDateTime::currentSecsSinceEpoch()}},
+                       QStringLiteral("pomelo-sandbox-partner"),
+                       QDateTime::currentSecsSinceEpoch()),
+        "sandbox-ecard-partner-key");
+    r = server->post(QStringLiteral("/pay/v1/notify/ecard"), compact(notice));
+    QCOMPARE(r.status, 200); // acknowledged: the card center must not keep sending it
+    r = pay.get(orderId);
+    QCOMPARE(r.json()[QStringLiteral("status")].toString(), QStringLiteral("CLOSED"));
+    QCOMPARE(r.json()[QStringLiteral("needsRefund")].toBool(), true);
+    QCOMPARE(r.json()[QStringLiteral("channelTradeNo")].toString(), QStringLiteral("EC-LATE-1"));
+    QVERIFY(server->output().contains("flagged for refund"));
+    // The same callback again changes nothing and is still acknowledged.
+    QCOMPARE(server->post(QStringLiteral("/pay/v1/notify/ecard"), compact(notice)).status, 200);
+    QCOMPARE(pay.get(orderId).json()[QStringLiteral("needsRefund")].toBool(), true);
 }
 
 void TestPay::appCommands()

@@ -252,10 +252,18 @@ void BookingModule::registerRoutes(Router &router)
         });
 
     router.add("POST", QStringLiteral("/api/v1/bookings/{id}/cancel"), HandlerMode::Blocking,
-               [this, zone](const HttpRequest &r) {
+               [this, zone, signer = std::make_shared<SignService>(m_ctx)](const HttpRequest &r) {
                    const qint64 userId = m_auth.authenticate(r);
-                   return HttpResponse::json(
-                       200, bookingJson(m_bookings->cancel(userId, bookingIdParam(r)), zone));
+                   const qint64 id = bookingIdParam(r);
+                   // Unpaid: cancelled here. Paid: refunded through the pay platform first.
+                   const std::optional<Booking> b = BookingRepository(m_ctx.db).find(id);
+                   const bool paid = b
+                       && (b->status == BookingStatus::Paid
+                           || b->status == BookingStatus::Refunding);
+                   return HttpResponse::json(200,
+                                             bookingJson(paid ? signer->cancelPaid(userId, id)
+                                                              : m_bookings->cancel(userId, id),
+                                                         zone));
                });
 }
 

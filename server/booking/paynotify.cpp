@@ -7,6 +7,7 @@
 #include "http/jsonbody.h"
 #include "http/router.h"
 #include "redis/redisclient.h"
+#include "signservice.h"
 #include "storage/apprepository.h"
 #include "storage/bookingrepository.h"
 #include "storage/demodata.h"
@@ -69,6 +70,9 @@ PayNotifyOutcome handlePayNotify(const ServerContext &context, const SecretBox &
                             .arg(bookingId)
                             .arg(booking->amount));
         target = BookingStatus::Paid;
+    } else if (status == QLatin1String("REFUNDED")) {
+        return SignService::markRefunded(context, bookingId) ? PayNotifyOutcome::Applied
+                                                             : PayNotifyOutcome::AlreadyDone;
     } else if (status == QLatin1String("CLOSED") || status == QLatin1String("FAILED")) {
         target = BookingStatus::Cancelled;
     } else {

@@ -36,6 +36,118 @@ SignService::SignService(const ServerContext &context)
     : m_ctx(context)
 { }
 
+QJsonObject SignService::callPayPlatform(const QString &path, const QJsonObject &body,
+                                         const QString &spanName) const
+{
+    HttpClientRequest request;
+    request.method = QByteArrayLiteral("POST");
+    request.url = QUrl(m_ctx.config.publicBaseUrl() + path);
+    request.body = QJsonDocument(body).toJson(QJsonDocument::Compact);
+    request.headers.append(
+        {QByteArrayLiteral("Content-Type"), QByteArrayLiteral("application/json")});
+    request.timeoutMs = kPayCallTimeoutMs;
+    request.spanName = spanName;
+    const HttpClientResponse response = HttpClient::send(request);
+    const QJsonObject answer = QJsonDocument::fromJson(response.body).object();
+    if (!response.ok()) {
+        if (response.status >= 400 && response.status < 500) {
+            // The pay platform's own verdict (e.g. 2009): pass it on. Only its own codes (2xxx)
+            // are a verdict; anything else (404 of a server without the pay module, a proxy's
+            // 4xx) means the platform is not there: 3001.
+            const int code = answer.value(QStringLiteral("code")).toInt();
+            if (const std::optional<ErrorCode> known = errorCodeFromInt(code);
+                known && code / 1000 == 2)
+                throw Error(*known, QStringLiteral("pay platform refused: ") + path);
+        }
+        throw Error(
+            ErrorCode::ChannelError,
+            QStringLiteral("pay platform: HTTP %1 %2").arg(response.status).arg(response.error));
+    }
+    return answer;
+}
+
+App SignService::bookingApp() const
+{
+    const std::optional<App> app =
+        AppRepository(m_ctx.db, m_ctx.secrets).find(DemoData::venueBookingAppId());
+    if (!app)
+        throw Error(ErrorCode::ChannelError,
+                    QStringLiteral("the venue-booking app is not registered"));
+    return *app;
+}
+
+Booking SignService::cancelPaid(qint64 userId, qint64 bookingId)
+{
+    BookingRepository bookings(m_ctx.db);
+    std::optional<Booking> b = bookings.find(bookingId);
+    if (!b)
+        throw Error(ErrorCode::BookingNotFound, QStringLiteral("no such booking"));
+    if (b->userId != userId)
+        throw Error(ErrorCode::BookingOfAnotherUser, QStringLiteral("booking of another user"));
+    if ((b->status != BookingStatus::Paid && b->status != BookingStatus::Refunding)
+        || !b->payOrderId)
+        throw Error(ErrorCode::BookingStateConflict,
+                    QStringLiteral("booking is ") + statusName(b->status));
+    if (b->status == BookingStatus::Paid) {
+        const QDateTime start(QDate::fromString(b->date, Qt::ISODate),
+                              QTime::fromString(b->startTime, QStringLiteral("HH:mm")), m_ctx.zone);
+        const qint64 cutoffMs = qint64(m_ctx.config.refundCutoffMinutes()) * 60 * 1000;
+        if (QDateTime::currentMSecsSinceEpoch() + cutoffMs > start.toMSecsSinceEpoch())
+            throw Error(ErrorCode::BookingStateConflict,
+                        QStringLiteral("too late to cancel with a refund"));
+        const bool moved = m_ctx.db.transact([&](Transaction &tx) {
+            return bookings.transition(tx, b->id, b->version, b->status, BookingStatus::Refunding);
+        });
+        if (!moved)
+            throw Error(ErrorCode::BookingStateConflict, QStringLiteral("changed meanwhile"));
+        qCInfo(lcBooking) << "booking" << b->id << "cancelled by its user: refunding";
+    }
+    // REFUNDING already (a retry after an error): the same outRefundNo asks for the same refund.
+    const App app = bookingApp();
+    const QJsonObject fields {
+        {QStringLiteral("orderId"), snowflakeToString(*b->payOrderId)},
+        {QStringLiteral("outRefundNo"),
+         QString(QStringLiteral("cancel-") + snowflakeToString(b->id))},
+        {QStringLiteral("amount"), b->amount},
+        {QStringLiteral("reason"), QStringLiteral("booking cancelled")},
+    };
+    QString orderStatus;
+    try {
+        orderStatus = callPayPlatform(QStringLiteral("/pay/v1/refunds"), signedAsApp(fields, app),
+                                      QStringLiteral("pay.refund"))
+                          .value(QStringLiteral("orderStatus"))
+                          .toString();
+    } catch (const Error &e) {
+        if (e.code() != ErrorCode::OrderFinished)
+            throw; // the booking stays REFUNDING: cancelling again retries the same refund
+        orderStatus = QStringLiteral("REFUNDED"); // refunded earlier (2007): finish the booking
+    }
+    if (orderStatus == QLatin1String("REFUNDED"))
+        markRefunded(m_ctx, b->id);
+    return bookings.find(b->id).value_or(*b);
+}
+
+bool SignService::markRefunded(const ServerContext &context, qint64 bookingId)
+{
+    BookingRepository bookings(context.db);
+    return context.db.transact([&](Transaction &tx) {
+        std::optional<Booking> b = bookings.find(tx, bookingId, RowLock::ForUpdate);
+        if (!b || b->status == BookingStatus::Refunded)
+            return false;
+        if (b->status == BookingStatus::Paid) { // refunded by an admin: no cancel came first
+            if (!bookings.transition(tx, b->id, b->version, b->status, BookingStatus::Refunding))
+                return false;
+            b->status = BookingStatus::Refunding;
+            b->version += 1;
+        }
+        if (b->status != BookingStatus::Refunding
+            || !bookings.transition(tx, b->id, b->version, b->status, BookingStatus::Refunded))
+            return false;
+        qCInfo(lcBooking) << "booking" << bookingId << "refunded: slots freed";
+        return true;
+    });
+}
+
 SignResult SignService::sign(qint64 userId, qint64 bookingId)
 {
     BookingRepository bookings(m_ctx.db);
@@ -51,11 +163,7 @@ SignResult SignService::sign(qint64 userId, qint64 bookingId)
     if (!user)
         throw Error(ErrorCode::Unauthorized, QStringLiteral("user gone"));
 
-    const std::optional<App> app =
-        AppRepository(m_ctx.db, m_ctx.secrets).find(DemoData::venueBookingAppId());
-    if (!app)
-        throw Error(ErrorCode::ChannelError,
-                    QStringLiteral("the venue-booking app is not registered"));
+    const std::optional<App> app = bookingApp();
 
     const std::optional<Venue> venue = VenueRepository(m_ctx.db).find(booking->venueId);
     const QString base = m_ctx.config.publicBaseUrl();
@@ -71,30 +179,9 @@ SignResult SignService::sign(qint64 userId, qint64 bookingId)
     if (!user->studentId.isEmpty())
         order.insert(QStringLiteral("studentId"), user->studentId);
 
-    HttpClientRequest request;
-    request.method = QByteArrayLiteral("POST");
-    request.url = QUrl(base + QStringLiteral("/pay/v1/orders"));
-    request.body = QJsonDocument(signedAsApp(order, *app)).toJson(QJsonDocument::Compact);
-    request.headers.append(
-        {QByteArrayLiteral("Content-Type"), QByteArrayLiteral("application/json")});
-    request.timeoutMs = kPayCallTimeoutMs;
-    request.spanName = QStringLiteral("pay.createOrder");
-    const HttpClientResponse response = HttpClient::send(request);
-    const QJsonObject answer = QJsonDocument::fromJson(response.body).object();
-    if (!response.ok()) {
-        if (response.status >= 400 && response.status < 500) {
-            // The pay platform's own verdict on this booking's order (e.g. 2009): pass it on.
-            // Only the pay platform's own codes (2xxx) are a verdict; anything else (404 of a
-            // server without the pay module, a proxy's 4xx) means the platform is not there: 3001.
-            const int code = answer.value(QStringLiteral("code")).toInt();
-            if (const std::optional<ErrorCode> known = errorCodeFromInt(code);
-                known && code / 1000 == 2)
-                throw Error(*known, QStringLiteral("pay platform refused the order"));
-        }
-        throw Error(
-            ErrorCode::ChannelError,
-            QStringLiteral("pay platform: HTTP %1 %2").arg(response.status).arg(response.error));
-    }
+    const QJsonObject answer =
+        callPayPlatform(QStringLiteral("/pay/v1/orders"), signedAsApp(order, *app),
+                        QStringLiteral("pay.createOrder"));
     const std::optional<qint64> orderId =
         snowflakeFromString(answer.value(QStringLiteral("orderId")).toString());
     if (!orderId)

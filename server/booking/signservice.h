@@ -1,6 +1,8 @@
 #pragma once
 
 #include "servercontext.h"
+#include "storage/apprepository.h"
+#include "storage/bookingrepository.h"
 
 #include <QJsonObject>
 
@@ -24,7 +26,21 @@ public:
     /// platform is down or refused unexpectedly; a pay error code it answers is passed on.
     SignResult sign(qint64 userId, qint64 bookingId);
 
+    /// Cancels a PAID booking with a full refund (before its start minus
+    /// `booking.refund_cutoff_minutes`): PAID -> REFUNDING, the refund asked of the pay platform,
+    /// REFUNDED (slots freed) when it succeeded at once; otherwise the REFUNDED merchant
+    /// notification finishes it. Cancelling a REFUNDING booking again asks for the same refund
+    /// (same outRefundNo), which is how a failed call is retried. 1006 in other states.
+    Booking cancelPaid(qint64 userId, qint64 bookingId);
+
+    /// REFUNDING (or PAID, for a refund an admin made) -> REFUNDED, slots freed. Idempotent.
+    static bool markRefunded(const ServerContext &context, qint64 bookingId);
+
 private:
+    QJsonObject callPayPlatform(const QString &path, const QJsonObject &body,
+                                const QString &spanName) const;
+    App bookingApp() const;
+
     const ServerContext &m_ctx;
 };
 

@@ -3,6 +3,7 @@
 #include "channels/ecardclient.h"
 #include "config/config.h"
 #include "domain/snowflake.h"
+#include "telemetry/logging.h"
 
 namespace pomelo {
 
@@ -30,6 +31,24 @@ ChannelTradeStatus fromTrade(const EcardTrade &trade)
     if (trade.paidTime.isValid())
         s.paidAt = trade.paidTime.toMSecsSinceEpoch();
     s.amount = trade.amount;
+    return s;
+}
+
+ChannelRefundStatus fromRefund(const EcardRefund &refund)
+{
+    ChannelRefundStatus s;
+    switch (refund.refundState) {
+    case ecard::RefundState::Processing:
+        s.state = ChannelRefundStatus::State::Processing;
+        break;
+    case ecard::RefundState::Success:
+        s.state = ChannelRefundStatus::State::Success;
+        break;
+    case ecard::RefundState::Failed:
+        s.state = ChannelRefundStatus::State::Abnormal;
+        break;
+    }
+    s.refundNo = refund.refundId;
     return s;
 }
 
@@ -95,6 +114,32 @@ ChannelTradeStatus EcardStrategy::close(const PayOrder &order) const
         }
         throw;
     }
+}
+
+ChannelRefundStatus EcardStrategy::refund(const PayOrder &order, const Refund &refund) const
+{
+    EcardRefundRequest request;
+    request.outTradeNo = snowflakeToString(order.id);
+    request.outRefundNo = snowflakeToString(refund.id);
+    request.refundAmount = refund.amount;
+    request.reason = refund.reason.left(80);
+    try {
+        return fromRefund(client(m_config).refund(request));
+    } catch (const EcardError &e) {
+        // Signed business refusal (nothing paid, over-refund, unknown order): it will not happen.
+        qCWarning(lcPay).noquote() << "ecard refused refund" << refund.id << "of order" << order.id
+                                   << ":" << e.retcode() << e.retmsg();
+        return {ChannelRefundStatus::State::Closed, {}};
+    }
+}
+
+ChannelRefundStatus EcardStrategy::queryRefund(const PayOrder &order, const Refund &refund) const
+{
+    Q_UNUSED(order);
+    const std::optional<EcardRefund> r = client(m_config).queryRefund(snowflakeToString(refund.id));
+    if (!r)
+        return {ChannelRefundStatus::State::Unknown, {}};
+    return fromRefund(*r);
 }
 
 } // namespace pomelo

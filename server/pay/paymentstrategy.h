@@ -1,6 +1,7 @@
 #pragma once
 
 #include "storage/orderrepository.h"
+#include "storage/refundrepository.h"
 
 #include <QJsonObject>
 #include <QString>
@@ -28,6 +29,17 @@ struct ChannelTradeStatus
     qint64 amount = 0;
 };
 
+/// The channel's view of a refund.
+struct ChannelRefundStatus
+{
+    /// Processing: asked, not settled (a notification or a query tells later). Closed and
+    /// Abnormal: the refund did not happen (refused, or the payer's account cannot take it).
+    /// Unknown: the channel has no such refund (the request never arrived: asking again is safe).
+    enum class State { Processing, Success, Closed, Abnormal, Unknown };
+    State state = State::Unknown;
+    QString refundNo; ///< the channel's refund serial, once known
+};
+
 /// One payment channel (DESIGN.md step 6): the cashier picks it by `channel` from the registry.
 /// Implementations are stateless and thread-safe; they throw Error(ChannelError) on channel
 /// failures.
@@ -46,6 +58,11 @@ public:
     /// Closes an unpaid order at the channel. Returns the channel's status afterwards: Paid when
     /// it turned out to be paid (the caller must then mark it PAID, never CLOSED).
     virtual ChannelTradeStatus close(const PayOrder &order) const = 0;
+    /// Refunds @p refund (its id is the channel's out_refund_no, so asking again is idempotent).
+    /// A business refusal is a Closed state, not an exception; transport failures throw
+    /// Error(ChannelError) and leave the refund for a retry.
+    virtual ChannelRefundStatus refund(const PayOrder &order, const Refund &refund) const = 0;
+    virtual ChannelRefundStatus queryRefund(const PayOrder &order, const Refund &refund) const = 0;
 };
 
 /// The strategies by channel name. Filled at start-up, read-only afterwards.

@@ -70,6 +70,8 @@ PayModule::PayModule(const ServerContext &context, bool runWorkers)
         try {
             if (const int n = m_service->sweepExpired())
                 qCInfo(lcPay) << "sweep handled" << n << "expired open orders";
+            if (const int n = m_service->sweepRefunds())
+                qCInfo(lcPay) << "sweep handled" << n << "open refunds";
         } catch (const Error &e) {
             qCWarning(lcPay).noquote() << "order sweep failed:" << e.detail();
         }
@@ -122,6 +124,24 @@ void PayModule::registerRoutes(Router &router)
                    const qint64 id = orderIdOf(r.pathParams.value(QStringLiteral("orderId")));
                    return HttpResponse::json(
                        200, orderJson(m_service->close(app.appId, id, r.traceparent), zone));
+               });
+
+    router.add("POST", QStringLiteral("/pay/v1/refunds"), HandlerMode::Blocking,
+               [this, zone](const HttpRequest &r) {
+                   const QJsonObject body = parseJsonObject(r);
+                   RefundInput in;
+                   in.amount = amountFromJsonBody(r.body);
+                   const App app = m_service->verifySigned(body);
+                   in.appId = app.appId;
+                   const JsonFields f {body, ErrorCode::InvalidOrderField};
+                   in.orderId = orderIdOf(JsonFields {body, ErrorCode::OrderNotFound}.string(
+                       QStringLiteral("orderId"), 32));
+                   in.outRefundNo = f.string(QStringLiteral("outRefundNo"), 64);
+                   in.reason = f.optionalString(QStringLiteral("reason"), 80).value_or(QString());
+                   in.traceparent = r.traceparent;
+                   const RefundResult result = m_service->refund(in);
+                   return HttpResponse::json(result.created ? 201 : 200,
+                                             refundJson(result.refund, result.order, zone));
                });
 
     router.add(

@@ -10,6 +10,7 @@
 #include "redis/replayguard.h"
 #include "storage/callbackrepository.h"
 #include "storage/notificationrepository.h"
+#include "storage/refundrepository.h"
 #include "telemetry/logging.h"
 #include "telemetry/trace.h"
 
@@ -33,10 +34,13 @@ qint64 currentMs()
     return QDateTime::currentMSecsSinceEpoch();
 }
 
-bool notifiesMerchant(OrderStatus status)
+/// What a merchant is told. REFUNDING -> PAID (a partial refund, or a refund the channel refused)
+/// is not news: the merchant was told PAID already and learns of refunds from their answers.
+bool notifiesMerchant(OrderStatus from, OrderStatus to)
 {
-    return status == OrderStatus::Paid || status == OrderStatus::Closed
-        || status == OrderStatus::Failed || status == OrderStatus::Refunded;
+    if (to == OrderStatus::Paid)
+        return from != OrderStatus::Refunding;
+    return to == OrderStatus::Closed || to == OrderStatus::Failed || to == OrderStatus::Refunded;
 }
 
 /// The status change and, for what a merchant must know, its notification row — one
@@ -54,7 +58,7 @@ std::optional<TransitionResult> transitionOrder(Transaction &tx, Database &db,
     t.traceparent = traceparent;
     t.changes = changes;
     const std::optional<TransitionResult> result = OrderRepository(db).transition(tx, t);
-    if (result && notifiesMerchant(to)) {
+    if (result && notifiesMerchant(order.status, to)) {
         MerchantNotification n;
         n.orderId = order.id;
         n.appId = order.appId;
@@ -179,6 +183,27 @@ QJsonObject orderJson(const PayOrder &o, const QTimeZone &zone)
         j.insert(QStringLiteral("refundedAmount"), o.refundedAmount);
     if (o.needsRefund)
         j.insert(QStringLiteral("needsRefund"), true);
+    return j;
+}
+
+QJsonObject refundJson(const Refund &r, const PayOrder &o, const QTimeZone &zone)
+{
+    QJsonObject j {
+        {QStringLiteral("refundId"), snowflakeToString(r.id)},
+        {QStringLiteral("orderId"), snowflakeToString(r.orderId)},
+        {QStringLiteral("outRefundNo"), r.outRefundNo},
+        {QStringLiteral("amount"), r.amount},
+        {QStringLiteral("status"), refundStatusName(r.status)},
+        {QStringLiteral("createdAt"), rfc3339(r.createdAt, zone)},
+        {QStringLiteral("orderStatus"), statusName(o.status)},
+        {QStringLiteral("refundedAmount"), o.refundedAmount},
+    };
+    if (!r.reason.isEmpty())
+        j.insert(QStringLiteral("reason"), r.reason);
+    if (!r.channelRefundNo.isEmpty())
+        j.insert(QStringLiteral("channelRefundNo"), r.channelRefundNo);
+    if (r.finishedAt)
+        j.insert(QStringLiteral("finishedAt"), rfc3339(*r.finishedAt, zone));
     return j;
 }
 
@@ -381,6 +406,7 @@ PayOrder PayService::finishUnpaid(const PayOrder &order, const QString &tracepar
 
 void PayService::applyChannelResult(const ChannelResult &result)
 {
+    bool lateSuccess = false;
     m_ctx.db.transact([&](Transaction &tx) {
         CallbackRepository callbacks(m_ctx.db);
         ChannelCallback cb;
@@ -411,6 +437,7 @@ void PayService::applyChannelResult(const ChannelResult &result)
                                            << "but its amount is" << o->amount;
             outcome =
                 applyPaid(tx, m_ctx.db, *o, result.tradeNo, result.paidAt, result.traceparent);
+            lateSuccess = outcome == QLatin1String("LATE_SUCCESS_REFUND");
         } else if (o->status == OrderStatus::Paying) {
             if (!transitionOrder(tx, m_ctx.db, *o, OrderStatus::Failed, {}, result.traceparent))
                 throw Error(ErrorCode::Internal, QStringLiteral("order moved under its row lock"));
@@ -420,6 +447,10 @@ void PayService::applyChannelResult(const ChannelResult &result)
         }
         callbacks.setOutcome(tx, cb.id, outcome);
     });
+    // After the commit: the refund goes out to the channel, which must not happen in a
+    // transaction that could still roll back.
+    if (lateSuccess)
+        autoRefund(result.orderId, result.traceparent);
 }
 
 bool PayService::handleTimeout(qint64 orderId)
@@ -457,18 +488,285 @@ int PayService::sweepExpired(int limit)
     return n;
 }
 
-RefundResult PayService::refund(const RefundInput &input)
+namespace {
+
+/// A PAID order, or one whose payment arrived after it was closed.
+bool refundable(const PayOrder &o)
 {
-    Q_UNUSED(input);
-    throw Error(ErrorCode::Internal, QStringLiteral("refund: not implemented yet"));
+    return o.status == OrderStatus::Paid
+        || ((o.status == OrderStatus::Closed || o.status == OrderStatus::Failed) && o.needsRefund);
+}
+
+RefundStatus refundStatusOf(ChannelRefundStatus::State state)
+{
+    switch (state) {
+    case ChannelRefundStatus::State::Success:
+        return RefundStatus::Success;
+    case ChannelRefundStatus::State::Closed:
+        return RefundStatus::Closed;
+    case ChannelRefundStatus::State::Abnormal:
+        return RefundStatus::Abnormal;
+    case ChannelRefundStatus::State::Processing:
+    case ChannelRefundStatus::State::Unknown:
+        break;
+    }
+    return RefundStatus::Processing;
+}
+
+/// Applies a settled refund (@p status not Processing/Unknown) in @p tx: the refund row and its
+/// order (REFUNDING -> REFUNDED, or back to PAID). Returns the outcome recorded with a callback.
+QString applyRefundStatus(Transaction &tx, Database &db, qint64 refundId,
+                          const ChannelRefundStatus &status, const QString &traceparent)
+{
+    RefundRepository refunds(db);
+    const std::optional<Refund> unlocked = refunds.find(tx, refundId);
+    if (!unlocked)
+        return QStringLiteral("UNKNOWN_REFUND");
+    // The order's row first, then the refund's: the order in which refund() takes them too.
+    const std::optional<PayOrder> o =
+        OrderRepository(db).find(tx, unlocked->orderId, RowLock::ForUpdate);
+    const std::optional<Refund> r = refunds.find(tx, refundId, RowLock::ForUpdate);
+    if (r->status != RefundStatus::Processing)
+        return QStringLiteral("ALREADY_SETTLED");
+    if (status.state == ChannelRefundStatus::State::Processing
+        || status.state == ChannelRefundStatus::State::Unknown) {
+        if (!status.refundNo.isEmpty() && r->channelRefundNo != status.refundNo)
+            refunds.setChannelRefundNo(tx, r->id, r->version, r->channel, status.refundNo);
+        return QStringLiteral("PROCESSING");
+    }
+    const RefundStatus to = refundStatusOf(status.state);
+    if (!refunds.finish(tx, r->id, r->version, to, status.refundNo))
+        throw Error(ErrorCode::Internal, QStringLiteral("refund moved under its row lock"));
+    qCInfo(lcPay).noquote() << "refund" << r->id << "of order" << r->orderId << "amount"
+                            << r->amount << "->" << refundStatusName(to);
+    if (!o || o->status != OrderStatus::Refunding) {
+        qCWarning(lcPay).noquote() << "refund" << r->id << "settled but order" << r->orderId << "is"
+                                   << (o ? statusName(o->status) : QStringLiteral("gone"));
+        return QStringLiteral("APPLIED");
+    }
+    OrderChanges changes;
+    OrderStatus next = OrderStatus::Paid;
+    if (to == RefundStatus::Success) {
+        const qint64 refunded = o->refundedAmount + r->amount;
+        changes.refundedAmount = refunded;
+        if (refunded >= o->amount) {
+            next = OrderStatus::Refunded;
+            changes.needsRefund = false;
+        }
+    }
+    if (!transitionOrder(tx, db, *o, next, changes, traceparent))
+        throw Error(ErrorCode::Internal, QStringLiteral("order moved under its row lock"));
+    return QStringLiteral("APPLIED");
+}
+
+} // namespace
+
+RefundResult PayService::refund(const RefundInput &in)
+{
+    ScopedSpan span(QStringLiteral("pay.refund"));
+    span.setAttribute(QStringLiteral("order.id"), snowflakeToString(in.orderId));
+    checkedAmount(in.amount);
+    static const QRegularExpression refundNoRe(QStringLiteral("^[A-Za-z0-9_-]{1,64}$"));
+    if (!refundNoRe.match(in.outRefundNo).hasMatch())
+        throw Error(ErrorCode::InvalidOrderField,
+                    QStringLiteral("outRefundNo is [A-Za-z0-9_-]{1,64}"));
+    if (in.reason.size() > 80 || hasControlCharacters(in.reason))
+        throw Error(ErrorCode::InvalidOrderField,
+                    QStringLiteral("reason is at most 80 characters without control characters"));
+    RefundRepository refunds(m_ctx.db);
+    OrderRepository orders(m_ctx.db);
+    auto existing = [&]() -> std::optional<RefundResult> {
+        const std::optional<Refund> r = refunds.findByOutRefundNo(in.appId, in.outRefundNo);
+        if (!r)
+            return std::nullopt;
+        if (r->orderId != in.orderId || r->amount != in.amount)
+            throw Error(ErrorCode::OutTradeNoReused,
+                        QStringLiteral("outRefundNo reused with other fields"));
+        return RefundResult {*r, order(in.appId, in.orderId), false};
+    };
+    if (auto r = existing())
+        return *r;
+
+    // The paying lock serialises refunds with the timeout worker, closes and other refunds of
+    // the order; the row lock below is what makes the amount check safe.
+    LockGuard guard =
+        LockGuard::tryAcquire(m_ctx.locks, m_ctx.keys.payingLock(in.orderId), kPayingLockWait);
+    if (!guard)
+        throw Error(ErrorCode::DuplicatePayment, QStringLiteral("paying lock busy"));
+    const PayOrder o = order(in.appId, in.orderId);
+    Refund r;
+    r.id = m_ctx.ids.next();
+    r.orderId = o.id;
+    r.appId = in.appId;
+    r.outRefundNo = in.outRefundNo;
+    r.amount = in.amount;
+    r.reason = in.reason;
+    r.status = RefundStatus::Processing;
+    r.channel = o.channel;
+    r.initiator = in.initiator;
+    const bool inserted = m_ctx.db.transact([&](Transaction &tx) {
+        const std::optional<PayOrder> locked = orders.find(tx, o.id, RowLock::ForUpdate);
+        if (!locked)
+            throw Error(ErrorCode::OrderNotFound, QStringLiteral("order gone"));
+        if (!refundable(*locked)) {
+            if (locked->status == OrderStatus::Refunded || isFinished(locked->status))
+                throw Error(ErrorCode::OrderFinished,
+                            QStringLiteral("order is ") + statusName(locked->status));
+            throw Error(ErrorCode::DuplicatePayment,
+                        QStringLiteral("nothing to refund: order is ")
+                            + statusName(locked->status));
+        }
+        const qint64 left = locked->amount - refunds.committedAmount(tx, o.id);
+        if (in.amount > left)
+            throw Error(ErrorCode::InvalidAmount,
+                        QStringLiteral("refund %1 above the %2 left").arg(in.amount).arg(left));
+        if (!refunds.insert(tx, r))
+            return false;
+        if (!transitionOrder(tx, m_ctx.db, *locked, OrderStatus::Refunding, {}, in.traceparent))
+            throw Error(ErrorCode::Internal, QStringLiteral("order moved under its row lock"));
+        return true;
+    });
+    if (!inserted) {
+        if (auto e = existing()) // a concurrent identical request won
+            return *e;
+        throw Error(ErrorCode::Internal, QStringLiteral("refund insert refused but none found"));
+    }
+    qCInfo(lcPay).noquote() << "refund" << r.id << "of order" << o.id << "amount" << r.amount
+                            << "asked by" << r.initiator;
+    settleRefund(r, in.traceparent);
+    span.setAttribute(QStringLiteral("order.status"), statusName(orders.find(o.id)->status));
+    return {refunds.find(r.id).value_or(r), orders.find(o.id).value_or(o), true};
+}
+
+void PayService::settleRefund(const Refund &refund, const QString &traceparent)
+{
+    const std::optional<PayOrder> o = OrderRepository(m_ctx.db).find(refund.orderId);
+    const PaymentStrategy *strategy = m_strategies.find(refund.channel);
+    if (!o || !strategy) {
+        qCWarning(lcPay).noquote() << "refund" << refund.id << "has no channel to go to ("
+                                   << refund.channel << "): left PROCESSING for an admin";
+        return;
+    }
+    ChannelRefundStatus status;
+    try {
+        status = strategy->refund(*o, refund);
+    } catch (const Error &e) {
+        // Asked again by the sweep: out_refund_no makes the repeat safe.
+        qCWarning(lcPay).noquote()
+            << "refund" << refund.id << "not settled, retried later:" << e.detail();
+        return;
+    }
+    m_ctx.db.transact(
+        [&](Transaction &tx) { applyRefundStatus(tx, m_ctx.db, refund.id, status, traceparent); });
+}
+
+void PayService::applyRefundResult(const QString &channel, const QString &notifyId, qint64 refundId,
+                                   const ChannelRefundStatus &status, const QByteArray &payload,
+                                   const QString &traceparent)
+{
+    m_ctx.db.transact([&](Transaction &tx) {
+        CallbackRepository callbacks(m_ctx.db);
+        ChannelCallback cb;
+        cb.channel = channel;
+        cb.notifyId = notifyId;
+        const std::optional<Refund> r = RefundRepository(m_ctx.db).find(tx, refundId);
+        if (r)
+            cb.orderId = r->orderId;
+        cb.eventType = QStringLiteral("REFUND_") + refundStatusName(refundStatusOf(status.state));
+        cb.payload = payload;
+        cb.outcome = QStringLiteral("RECEIVED");
+        if (!callbacks.record(tx, cb)) {
+            qCInfo(lcPay).noquote() << channel << "callback" << notifyId << "repeated: ignored";
+            return;
+        }
+        callbacks.setOutcome(tx, cb.id,
+                             applyRefundStatus(tx, m_ctx.db, refundId, status, traceparent));
+    });
+}
+
+void PayService::autoRefund(qint64 orderId, const QString &traceparent)
+{
+    const std::optional<PayOrder> o = OrderRepository(m_ctx.db).find(orderId);
+    if (!o || !o->needsRefund || !refundable(*o))
+        return;
+    RefundInput in;
+    in.appId = o->appId;
+    in.orderId = o->id;
+    in.outRefundNo = QStringLiteral("auto-") + snowflakeToString(o->id);
+    in.amount = o->amount;
+    in.reason = QStringLiteral("paid after the order was closed");
+    in.initiator = QStringLiteral("SYSTEM");
+    in.traceparent = traceparent;
+    try {
+        const RefundResult r = refund(in);
+        qCInfo(lcPay).noquote() << "order" << o->id << "paid after it was closed: refund"
+                                << r.refund.id << refundStatusName(r.refund.status);
+    } catch (const Error &e) {
+        qCWarning(lcPay).noquote()
+            << "order" << o->id << "automatic refund failed, retried by the sweep:" << e.detail();
+    }
+}
+
+int PayService::sweepRefunds(int limit)
+{
+    int n = 0;
+    // Refunds asked more than a minute ago and still open: the answer or its notification got lost.
+    const QList<Refund> open = RefundRepository(m_ctx.db).processing(currentMs() - 60000, limit);
+    for (const Refund &r : open) {
+        const std::optional<PayOrder> o = OrderRepository(m_ctx.db).find(r.orderId);
+        const PaymentStrategy *strategy = m_strategies.find(r.channel);
+        if (!o || !strategy)
+            continue;
+        try {
+            ChannelRefundStatus status = strategy->queryRefund(*o, r);
+            if (status.state == ChannelRefundStatus::State::Unknown)
+                status = strategy->refund(*o, r); // it never arrived: ask again (idempotent)
+            m_ctx.db.transact(
+                [&](Transaction &tx) { applyRefundStatus(tx, m_ctx.db, r.id, status, {}); });
+            ++n;
+        } catch (const Error &e) {
+            qCWarning(lcPay).noquote() << "sweep: refund" << r.id << "still open:" << e.detail();
+        }
+    }
+    const QList<PayOrder> flagged = OrderRepository(m_ctx.db).needingRefund(limit);
+    for (const PayOrder &o : flagged) {
+        if (o.status == OrderStatus::Closed || o.status == OrderStatus::Failed) {
+            autoRefund(o.id, {});
+            ++n;
+        }
+    }
+    return n;
 }
 
 std::pair<PayOrder, ChannelTradeStatus> PayService::verifyWithChannel(qint64 orderId,
                                                                       const QString &traceparent)
 {
-    Q_UNUSED(orderId);
-    Q_UNUSED(traceparent);
-    throw Error(ErrorCode::Internal, QStringLiteral("verify: not implemented yet"));
+    ScopedSpan span(QStringLiteral("pay.verify"));
+    span.setAttribute(QStringLiteral("order.id"), snowflakeToString(orderId));
+    std::optional<PayOrder> o = OrderRepository(m_ctx.db).find(orderId);
+    if (!o)
+        throw Error(ErrorCode::OrderNotFound, QStringLiteral("no such order"));
+    const PaymentStrategy *strategy =
+        o->channel.isEmpty() ? nullptr : m_strategies.find(o->channel);
+    if (!strategy)
+        return {*o, ChannelTradeStatus {}};
+    ChannelTradeStatus status;
+    {
+        LockGuard guard =
+            LockGuard::tryAcquire(m_ctx.locks, m_ctx.keys.payingLock(orderId), kPayingLockWait);
+        if (!guard)
+            throw Error(ErrorCode::DuplicatePayment, QStringLiteral("paying lock busy"));
+        status = strategy->query(*o);
+        if (status.state == ChannelTradeStatus::State::Paid)
+            markPaid(*o, status, traceparent);
+    }
+    o = OrderRepository(m_ctx.db).find(orderId);
+    if (o->needsRefund && refundable(*o)) {
+        autoRefund(orderId, traceparent);
+        o = OrderRepository(m_ctx.db).find(orderId);
+    }
+    span.setAttribute(QStringLiteral("order.status"), statusName(o->status));
+    return {*o, status};
 }
 
 } // namespace pomelo

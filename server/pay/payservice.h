@@ -53,6 +53,7 @@ struct RefundInput
     QString outRefundNo; ///< the idempotency key, unique per app
     qint64 amount = 0; ///< cents, ≤ paid minus already refunded
     QString reason;
+    QString initiator = QStringLiteral("APP"); ///< APP, ADMIN or SYSTEM
     QString traceparent;
 };
 
@@ -117,6 +118,16 @@ public:
     std::pair<PayOrder, ChannelTradeStatus> verifyWithChannel(qint64 orderId,
                                                               const QString &traceparent = {});
 
+    /// A verified refund result of a channel (WeChat's REFUND.* notifications). Idempotent on
+    /// @p notifyId.
+    void applyRefundResult(const QString &channel, const QString &notifyId, qint64 refundId,
+                           const ChannelRefundStatus &status, const QByteArray &payload,
+                           const QString &traceparent = {});
+    /// Refunds still PROCESSING after a while are asked again (the channel's answer or
+    /// notification may have been lost), and orders flagged for refund are refunded. Returns how
+    /// many were handled.
+    int sweepRefunds(int limit = 100);
+
     /// Step 9, a channel's callback. Idempotent on notifyId: a repeat changes nothing. Returns
     /// false when it could not be applied now (the channel should deliver it again).
     void applyChannelResult(const ChannelResult &result);
@@ -134,6 +145,10 @@ private:
     void markPaid(const PayOrder &order, const ChannelTradeStatus &status,
                   const QString &traceparent);
     void scheduleTimeout(const PayOrder &order);
+    /// Asks the channel for @p refund (PROCESSING) and applies its answer.
+    void settleRefund(const Refund &refund, const QString &traceparent);
+    /// Full refund of an order that was paid after it was closed (flagged needsRefund).
+    void autoRefund(qint64 orderId, const QString &traceparent);
 
     const ServerContext &m_ctx;
     const SecretBox &m_box;
@@ -143,5 +158,7 @@ private:
 
 /// The merchant-facing JSON of an order (GET /pay/v1/orders/{id} and friends).
 QJsonObject orderJson(const PayOrder &order, const QTimeZone &zone);
+/// A refund as the app sees it (POST /pay/v1/refunds), with its order's status afterwards.
+QJsonObject refundJson(const Refund &refund, const PayOrder &order, const QTimeZone &zone);
 
 } // namespace pomelo

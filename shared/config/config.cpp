@@ -7,6 +7,7 @@
 #include <QTimeZone>
 #include <QUrl>
 
+#include <algorithm>
 #include <functional>
 
 namespace pomelo {
@@ -191,6 +192,10 @@ const QList<KeyDef> &keyDefs()
         d.append({{str("booking.expiry_seconds"), str("900"), str("integer 1..86400"),
                    str("delay before an unsigned booking is cancelled")},
                   intRange(1, 86400)});
+        d.append({{str("booking.refund_cutoff_minutes"), str("0"), str("integer 0..10080"),
+                   str("a paid booking is refunded when cancelled at least this long before it "
+                       "starts")},
+                  intRange(0, 10080)});
         d.append({{str("notify.schedule_seconds"),
                    str("15,15,30,180,600,1200,1800,1800,1800,3600,10800,10800,10800,21600,21600"),
                    str("comma-separated delays in seconds"), str("merchant notify retries")},
@@ -231,6 +236,57 @@ const QList<KeyDef> &keyDefs()
              [](const QString &v) {
                  return v.isEmpty() ? QStringLiteral("empty") : QString();
              }});
+        // WeChat Pay APIv3 merchant credentials. Key files empty with the sandbox module on: the
+        // sandbox's generated keys in <data_dir>/sandbox/wechat/ are used (WechatClientOptions).
+        d.append({{str("wechat.mch_id"), str("1900000109"), str("the merchant id (digits)"),
+                   str("WeChat Pay merchant id (商户号); the default is the sandbox's")},
+                  [](const QString &v) {
+                      return QRegularExpression(QStringLiteral("^[0-9]{1,32}$")).match(v).hasMatch()
+                          ? QString()
+                          : QStringLiteral("not 1 to 32 digits");
+                  }});
+        d.append({{str("wechat.merchant_key_file"), QString(),
+                   str("a PEM file path or empty (sandbox keys)"),
+                   str("merchant API private key (apiclient_key.pem)")},
+                  anything});
+        d.append({{str("wechat.merchant_serial"), QString(),
+                   str("hex certificate serial or empty (sandbox keys)"),
+                   str("serial number of the merchant API certificate")},
+                  [](const QString &v) {
+                      return v.isEmpty()
+                              || QRegularExpression(QStringLiteral("^[0-9A-Fa-f]{1,64}$"))
+                                     .match(v)
+                                     .hasMatch()
+                          ? QString()
+                          : QStringLiteral("not hexadecimal");
+                  }});
+        d.append({{str("wechat.apiv3_key"), QString(),
+                   str("32 ASCII characters or empty (sandbox keys)"),
+                   str("APIv3 key that decrypts notifications"), true},
+                  [](const QString &v) {
+                      const bool ascii = std::all_of(v.begin(), v.end(), [](QChar c) {
+                          return c.unicode() > 0x20 && c.unicode() < 0x7f;
+                      });
+                      return v.isEmpty() || (v.size() == 32 && ascii)
+                          ? QString()
+                          : QStringLiteral("not 32 printable ASCII characters");
+                  }});
+        d.append({{str("wechat.platform_public_key_file"), QString(),
+                   str("a PEM file path or empty (sandbox keys)"),
+                   str("WeChat Pay public key (pub_key.pem) or platform certificate PEM")},
+                  anything});
+        d.append({{str("wechat.platform_key_id"), QString(),
+                   str("PUB_KEY_ID_… or a hex certificate serial, or empty"),
+                   str("Wechatpay-Serial expected on answers and notifications")},
+                  [](const QString &v) {
+                      return v.isEmpty()
+                              || QRegularExpression(
+                                     QStringLiteral("^(PUB_KEY_ID_[0-9A-Za-z]{1,64}|[0-9A-Fa-f]{1,64})$"))
+                                     .match(v)
+                                     .hasMatch()
+                          ? QString()
+                          : QStringLiteral("not PUB_KEY_ID_… nor hexadecimal");
+                  }});
         d.append(
             {{str("ecard.partner_id"), str("pomelo-sandbox-partner"),
               str("the partner id issued by the card center"), str("campus e-card partner id")},
@@ -251,6 +307,16 @@ const QList<KeyDef> &keyDefs()
                           ? QStringLiteral("shorter than 8 characters")
                           : QString();
                   }});
+        // ---- Admin API (server/admin): login throttling; read with Config::value() ----
+        d.append({{str("admin.login_max_failures"), str("5"), str("integer 1..100"),
+                   str("failed console logins of one user (4x that of one address) within "
+                       "15 minutes before logins are refused for a while")},
+                  intRange(1, 100)});
+        d.append({{str("admin.login_block_seconds"), str("30"), str("integer 1..3600"),
+                   str("first refusal period after too many failed logins; doubles with every "
+                       "further failure, at most 15 minutes")},
+                  intRange(1, 3600)});
+        // ---- end of admin API ----
         d.append({{str("log.format"), str("text"), str("text or json"), str("log line format")},
                   oneOf({str("text"), str("json")})});
         d.append({{str("log.file"), QString(), str("a file path or empty (stderr)"),
@@ -470,6 +536,11 @@ int Config::bookingExpirySeconds() const
     return value(QStringLiteral("booking.expiry_seconds")).toInt();
 }
 
+int Config::refundCutoffMinutes() const
+{
+    return value(QStringLiteral("booking.refund_cutoff_minutes")).toInt();
+}
+
 QList<int> Config::notifyScheduleSeconds() const
 {
     QList<int> list;
@@ -502,6 +573,30 @@ QString Config::wechatAppId() const
 QString Config::wechatAppSecret() const
 {
     return value(QStringLiteral("wechat.app_secret"));
+}
+QString Config::wechatMchId() const
+{
+    return value(QStringLiteral("wechat.mch_id"));
+}
+QString Config::wechatMerchantKeyFile() const
+{
+    return value(QStringLiteral("wechat.merchant_key_file"));
+}
+QString Config::wechatMerchantSerial() const
+{
+    return value(QStringLiteral("wechat.merchant_serial"));
+}
+QString Config::wechatApiV3Key() const
+{
+    return value(QStringLiteral("wechat.apiv3_key"));
+}
+QString Config::wechatPlatformPublicKeyFile() const
+{
+    return value(QStringLiteral("wechat.platform_public_key_file"));
+}
+QString Config::wechatPlatformKeyId() const
+{
+    return value(QStringLiteral("wechat.platform_key_id"));
 }
 QString Config::ecardPartnerId() const
 {

@@ -67,6 +67,7 @@ public:
     QString databaseUrl() const;
     int orderTimeoutSeconds() const;
     int bookingExpirySeconds() const;
+    int refundCutoffMinutes() const;
     QList<int> notifyScheduleSeconds() const;
     int notifyTimeoutMs() const;
     QString wechatBaseUrl() const;
@@ -74,6 +75,13 @@ public:
     QTimeZone timeZone() const;
     QString wechatAppId() const;
     QString wechatAppSecret() const;
+    QString wechatMchId() const;
+    /// Empty: the sandbox's generated keys (see WechatClientOptions::fromConfig).
+    QString wechatMerchantKeyFile() const;
+    QString wechatMerchantSerial() const;
+    QString wechatApiV3Key() const; ///< secret
+    QString wechatPlatformPublicKeyFile() const;
+    QString wechatPlatformKeyId() const;
     QString ecardPartnerId() const;
     QString ecardPartnerKey() const;
     QString adminInitialPassword() const;

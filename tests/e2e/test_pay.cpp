@@ -7,6 +7,7 @@
 #include "storage/database.h"
 #include "storage/notificationrepository.h"
 #include "storage/orderrepository.h"
+#include "storage/refundrepository.h"
 
 #include <QDateTime>
 #include <QFile>
@@ -105,6 +106,18 @@ public:
         return m_server.post(QStringLiteral("/pay/v1/orders/%1/close").arg(orderId),
                              compact(signedBody({}, m_app)));
     }
+    HttpResult refund(const QString &orderId, const QString &outRefundNo, qint64 amount,
+                      const QString &reason = QStringLiteral("customer asked")) const
+    {
+        return m_server.post(QStringLiteral("/pay/v1/refunds"),
+                             compact(signedBody({{QStringLiteral("orderId"), orderId},
+                                                 {QStringLiteral("outRefundNo"), outRefundNo},
+                                                 {QStringLiteral("amount"), amount},
+                                                 {QStringLiteral("reason"), reason}},
+                                                m_app)));
+    }
+    /// A created, cashiered and paid (e-card sandbox) order of @p amount.
+    QString paidOrder(const QString &outTradeNo, qint64 amount = 1500) const;
     const AppCredentials &app() const { return m_app; }
 
 private:
@@ -118,6 +131,21 @@ HttpResult simulatePay(ServerProcess &server, const QString &prepayId,
     return server.post(
         QStringLiteral("/sandbox/ecard/simulate/pay"),
         compact({{QStringLiteral("prepayId"), prepayId}, {QStringLiteral("result"), result}}));
+}
+
+QString PayApi::paidOrder(const QString &outTradeNo, qint64 amount) const
+{
+    const QString orderId =
+        create(orderFields(outTradeNo, amount)).json()[QStringLiteral("orderId")].toString();
+    const HttpResult r = cashier(orderId, amount, QStringLiteral("ECARD"));
+    if (r.status != 200
+        || simulatePay(m_server,
+                       r.json()[QStringLiteral("payParams")][QStringLiteral("prepayId")].toString())
+                .status
+            != 200)
+        return {};
+    return waitUntil([&] { return status(orderId) == QLatin1String("PAID"); }, 15000) ? orderId
+                                                                                      : QString();
 }
 
 } // namespace
@@ -145,8 +173,12 @@ private slots:
     void merchantClose();
     void killedBetweenCashierAndPayment_data();
     void killedBetweenCashierAndPayment();
-    void lateSuccessForClosedOrderIsFlagged_data();
-    void lateSuccessForClosedOrderIsFlagged();
+    void lateSuccessForClosedOrderIsRefunded_data();
+    void lateSuccessForClosedOrderIsRefunded();
+    void refunds_data();
+    void refunds();
+    void concurrentRefundsNeverExceedThePaidAmount_data();
+    void concurrentRefundsNeverExceedThePaidAmount();
     void appCommands();
 
 private:
@@ -239,6 +271,31 @@ void TestPay::bookingFlowEndsPaid()
                               QStringLiteral("PAID"), 15000);
     QTRY_VERIFY_WITH_TIMEOUT(
         alice.get(QStringLiteral("/api/v1/me/messages")).body.contains("支付成功"), 15000);
+
+    // Cancelling the paid booking refunds it in full and frees the slot; only its owner can.
+    const QString cancel = QStringLiteral("/api/v1/bookings/%1/cancel").arg(bookingId);
+    QCOMPARE(errorCode(bob.post(cancel, {})), 1005);
+    QCOMPARE(alice.get(QStringLiteral("/api/v1/bookings/") + bookingId)
+                 .json()[QStringLiteral("status")]
+                 .toString(),
+             QStringLiteral("PAID"));
+    r = alice.post(cancel, {});
+    QCOMPARE(r.status, 200);
+    QCOMPARE(r.json()[QStringLiteral("status")].toString(), QStringLiteral("REFUNDED"));
+    QCOMPARE(pay.status(orderId), QStringLiteral("REFUNDED"));
+    QCOMPARE(pay.get(orderId).json()[QStringLiteral("refundedAmount")].toInteger(), amount);
+    QCOMPARE(alice.slotStates(venueId, tomorrow()).value(QStringLiteral("09:00")),
+             QStringLiteral("FREE"));
+    QCOMPARE(errorCode(alice.post(cancel, {})), 1006);
+    // The REFUNDED merchant notification that follows is harmless.
+    QTRY_COMPARE_WITH_TIMEOUT(alice.get(QStringLiteral("/api/v1/bookings/") + bookingId)
+                                  .json()[QStringLiteral("payStatus")]
+                                  .toString(),
+                              QStringLiteral("REFUNDED"), 15000);
+    QCOMPARE(alice.get(QStringLiteral("/api/v1/bookings/") + bookingId)
+                 .json()[QStringLiteral("status")]
+                 .toString(),
+             QStringLiteral("REFUNDED"));
 }
 
 void TestPay::signWithoutPayPlatformIs3001()
@@ -626,12 +683,12 @@ void TestPay::killedBetweenCashierAndPayment()
     QCOMPARE(notes.first().orderStatus, expected);
 }
 
-void TestPay::lateSuccessForClosedOrderIsFlagged_data()
+void TestPay::lateSuccessForClosedOrderIsRefunded_data()
 {
     backends();
 }
 
-void TestPay::lateSuccessForClosedOrderIsFlagged()
+void TestPay::lateSuccessForClosedOrderIsRefunded()
 {
     QFETCH(QString, backend);
     auto server = BookingHarness::startServer(backend);
@@ -646,31 +703,147 @@ void TestPay::lateSuccessForClosedOrderIsFlagged()
         r.json()[QStringLiteral("payParams")][QStringLiteral("prepayId")].toString();
     QCOMPARE(pay.close(orderId).status, 200);
     QCOMPARE(pay.status(orderId), QStringLiteral("CLOSED"));
+    const auto balance = [&] {
+        return server->get(QStringLiteral("/sandbox/ecard/simulate/balance?studentNo=S20240001"))
+            .json()[QStringLiteral("balance")]
+            .toInteger();
+    };
+    const qint64 before = balance();
 
-    // The card center reports a success after all (a payment it took before it saw the close).
-    const QJsonObject notice = ecard::withSignature(
-        ecard::stamped({{QString(ecard::field::notifyId), QStringLiteral("N-late-1")},
-                        {QString(ecard::field::notifyType), QString(ecard::kNotifyTypePayResult)},
-                        {QString(ecard::field::outTradeNo), orderId},
-                        {QString(ecard::field::prepayId), prepayId},
-                        {QString(ecard::field::studentNo), QStringLiteral("S20240001")},
-                        {QString(ecard::field::tradeState), QStringLiteral("SUCCESS")},
-                        {QString(ecard::field::amount), 1500},
-                        {QString(ecard::field::tradeNo), QStringLiteral("EC-LATE-1")},
-                        {QString(ecard::field::paidTime), QDateTime::currentSecsSinceEpoch()}},
-                       QStringLiteral("pomelo-sandbox-partner"),
-                       QDateTime::currentSecsSinceEpoch()),
-        "sandbox-ecard-partner-key");
-    r = server->post(QStringLiteral("/pay/v1/notify/ecard"), compact(notice));
-    QCOMPARE(r.status, 200); // acknowledged: the card center must not keep sending it
-    r = pay.get(orderId);
-    QCOMPARE(r.json()[QStringLiteral("status")].toString(), QStringLiteral("CLOSED"));
-    QCOMPARE(r.json()[QStringLiteral("needsRefund")].toBool(), true);
-    QCOMPARE(r.json()[QStringLiteral("channelTradeNo")].toString(), QStringLiteral("EC-LATE-1"));
+    // The card center takes the payment after all (its own race with the close) and reports it.
+    r = server->post(QStringLiteral("/sandbox/ecard/simulate/pay"),
+                     compact({{QStringLiteral("prepayId"), prepayId},
+                              {QStringLiteral("result"), QStringLiteral("SUCCESS")},
+                              {QStringLiteral("late"), true}}));
+    QCOMPARE(r.status, 200);
+    QCOMPARE(balance(), before - 1500);
+    // Recorded, flagged, and refunded by itself: the student gets the money back.
+    QTRY_COMPARE_WITH_TIMEOUT(pay.status(orderId), QStringLiteral("REFUNDED"), 15000);
     QVERIFY(server->output().contains("flagged for refund"));
-    // The same callback again changes nothing and is still acknowledged.
-    QCOMPARE(server->post(QStringLiteral("/pay/v1/notify/ecard"), compact(notice)).status, 200);
-    QCOMPARE(pay.get(orderId).json()[QStringLiteral("needsRefund")].toBool(), true);
+    r = pay.get(orderId);
+    QCOMPARE(r.json()[QStringLiteral("refundedAmount")].toInteger(), 1500);
+    QVERIFY(!r.json().object().contains(QStringLiteral("needsRefund")));
+    QVERIFY(!r.json()[QStringLiteral("channelTradeNo")].toString().isEmpty());
+    QCOMPARE(balance(), before);
+
+    Database db(BookingHarness::databaseUrl(
+        backend == QLatin1String("postgres") ? server->process().arguments() : QStringList {},
+        server->dataDir()));
+    const QList<Refund> refunds = RefundRepository(db).ofOrder(orderId.toLongLong());
+    QCOMPARE(refunds.size(), 1);
+    QCOMPARE(refunds.first().initiator, QStringLiteral("SYSTEM"));
+    QCOMPARE(refunds.first().status, RefundStatus::Success);
+    QStringList statuses;
+    for (const OrderEvent &e : OrderRepository(db).events(orderId.toLongLong()))
+        statuses.append(statusName(e.newStatus));
+    QCOMPARE(
+        statuses,
+        (QStringList {QStringLiteral("INIT"), QStringLiteral("PAYING"), QStringLiteral("CLOSED"),
+                      QStringLiteral("REFUNDING"), QStringLiteral("REFUNDED")}));
+}
+
+void TestPay::refunds_data()
+{
+    backends();
+}
+
+void TestPay::refunds()
+{
+    QFETCH(QString, backend);
+    auto server = BookingHarness::startServer(backend);
+    QVERIFY(server);
+    const PayApi pay(*server, demoApp(server->dataDir(), QStringLiteral("utility-topup")));
+    const QString orderId = pay.paidOrder(QStringLiteral("R-1"), 1500);
+    QVERIFY(!orderId.isEmpty());
+
+    // Bad input changes nothing.
+    QCOMPARE(errorCode(pay.refund(orderId, QStringLiteral("r1"), 0)), 2001);
+    QCOMPARE(errorCode(pay.refund(orderId, QStringLiteral("r1"), -5)), 2001);
+    QCOMPARE(errorCode(pay.refund(orderId, QStringLiteral("r1"), 1501)), 2001);
+    QCOMPARE(errorCode(pay.refund(orderId, QStringLiteral("bad no!"), 100)), 2010);
+    QCOMPARE(errorCode(pay.refund(QStringLiteral("123456789"), QStringLiteral("r1"), 100)), 2005);
+    const PayApi other(*server, demoApp(server->dataDir(), QStringLiteral("venue-booking")));
+    QCOMPARE(errorCode(other.refund(orderId, QStringLiteral("r1"), 100)), 2005); // not its order
+    QJsonObject forged = signedBody({{QStringLiteral("orderId"), orderId},
+                                     {QStringLiteral("outRefundNo"), QStringLiteral("r1")},
+                                     {QStringLiteral("amount"), 100}},
+                                    pay.app());
+    forged.insert(QStringLiteral("amount"), 1500);
+    QCOMPARE(errorCode(server->post(QStringLiteral("/pay/v1/refunds"), compact(forged))), 2003);
+    QCOMPARE(pay.status(orderId), QStringLiteral("PAID"));
+
+    // Partial: the order stays PAID with a refunded amount.
+    HttpResult r = pay.refund(orderId, QStringLiteral("r1"), 500);
+    QCOMPARE(r.status, 201);
+    QCOMPARE(r.json()[QStringLiteral("status")].toString(), QStringLiteral("SUCCESS"));
+    QCOMPARE(r.json()[QStringLiteral("orderStatus")].toString(), QStringLiteral("PAID"));
+    QCOMPARE(r.json()[QStringLiteral("refundedAmount")].toInteger(), 500);
+    const QString refundId = r.json()[QStringLiteral("refundId")].toString();
+    // Idempotent on outRefundNo; the same number with another amount is refused.
+    r = pay.refund(orderId, QStringLiteral("r1"), 500);
+    QCOMPARE(r.status, 200);
+    QCOMPARE(r.json()[QStringLiteral("refundId")].toString(), refundId);
+    QCOMPARE(errorCode(pay.refund(orderId, QStringLiteral("r1"), 600)), 2009);
+    // More than is left.
+    QCOMPARE(errorCode(pay.refund(orderId, QStringLiteral("r2"), 1001)), 2001);
+    QCOMPARE(pay.get(orderId).json()[QStringLiteral("refundedAmount")].toInteger(), 500);
+
+    // The rest: REFUNDED, and the merchant is told.
+    r = pay.refund(orderId, QStringLiteral("r2"), 1000);
+    QCOMPARE(r.status, 201);
+    QCOMPARE(r.json()[QStringLiteral("orderStatus")].toString(), QStringLiteral("REFUNDED"));
+    QCOMPARE(r.json()[QStringLiteral("refundedAmount")].toInteger(), 1500);
+    QCOMPARE(errorCode(pay.refund(orderId, QStringLiteral("r3"), 1)), 2007);
+
+    // An unpaid order has nothing to refund.
+    const QString unpaid = pay.create(pay.orderFields(QStringLiteral("R-2")))
+                               .json()[QStringLiteral("orderId")]
+                               .toString();
+    QCOMPARE(errorCode(pay.refund(unpaid, QStringLiteral("r4"), 100)), 2006);
+
+    Database db(BookingHarness::databaseUrl(
+        backend == QLatin1String("postgres") ? server->process().arguments() : QStringList {},
+        server->dataDir()));
+    NotificationFilter filter;
+    filter.orderId = orderId.toLongLong();
+    QStringList told;
+    for (const MerchantNotification &n :
+         NotificationRepository(db).list(filter, std::nullopt, 10).items)
+        told.append(n.orderStatus);
+    told.sort();
+    QCOMPARE(told, (QStringList {QStringLiteral("PAID"), QStringLiteral("REFUNDED")}));
+}
+
+void TestPay::concurrentRefundsNeverExceedThePaidAmount_data()
+{
+    backends();
+}
+
+void TestPay::concurrentRefundsNeverExceedThePaidAmount()
+{
+    QFETCH(QString, backend);
+    auto server = BookingHarness::startServer(backend);
+    QVERIFY(server);
+    const PayApi pay(*server, demoApp(server->dataDir(), QStringLiteral("utility-topup")));
+    const QString orderId = pay.paidOrder(QStringLiteral("R-C"), 1000);
+    QVERIFY(!orderId.isEmpty());
+    // Eight refunds of 400 at once: at most two can succeed (800 ≤ 1000 < 1200).
+    std::vector<std::future<HttpResult>> calls;
+    for (int i = 0; i < 8; ++i)
+        calls.push_back(std::async(std::launch::async, [&pay, orderId, i] {
+            return pay.refund(orderId, QStringLiteral("rc%1").arg(i), 400);
+        }));
+    int created = 0;
+    for (std::future<HttpResult> &c : calls) {
+        const HttpResult r = c.get();
+        if (r.status == 201)
+            ++created;
+        else
+            QVERIFY2(errorCode(r) == 2006 || errorCode(r) == 2001, r.body.constData());
+    }
+    QVERIFY(created >= 1 && created <= 2);
+    QTRY_COMPARE_WITH_TIMEOUT(pay.status(orderId), QStringLiteral("PAID"), 10000);
+    QCOMPARE(pay.get(orderId).json()[QStringLiteral("refundedAmount")].toInteger(), 400 * created);
 }
 
 void TestPay::appCommands()

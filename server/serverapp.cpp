@@ -131,7 +131,8 @@ bool ServerApp::start()
     if (m_config.hasModule(QStringLiteral("sandbox"))) {
         m_sandbox = std::make_unique<SandboxModule>(
             SandboxOptions {m_config.wechatAppId(), m_config.wechatAppSecret(),
-                            EcardSandboxOptions::fromConfig(m_config)});
+                            EcardSandboxOptions::fromConfig(m_config),
+                            WechatSandboxOptions::fromConfig(m_config)});
         m_sandbox->registerRoutes(router);
     }
 

@@ -58,7 +58,7 @@ inline constexpr QLatin1String byTransactionId("/v3/pay/transactions/id/");
 inline constexpr QLatin1String refunds("/v3/refund/domestic/refunds");
 } // namespace path
 
-// ---- Error codes of `{"code", "message"}` answers ------------------------------------------------
+// ---- Error codes of `{"code", "message"}` answers -----------------------------------------------
 namespace code {
 inline constexpr QLatin1String paramError("PARAM_ERROR"); // 400
 inline constexpr QLatin1String invalidRequest("INVALID_REQUEST"); // 400, business rule
@@ -97,21 +97,21 @@ enum class RefundStatus { Success, Closed, Processing, Abnormal };
 QString refundStatusName(RefundStatus status); ///< "SUCCESS", "CLOSED", "PROCESSING", "ABNORMAL"
 std::optional<RefundStatus> refundStatusFromName(const QString &name);
 
-// ---- Time ----------------------------------------------------------------------------------------
+// ---- Time ---------------------------------------------------------------------------------------
 
 /// RFC 3339 in Beijing time, seconds precision: "2024-05-01T12:00:00+08:00".
 QString formatTime(const QDateTime &time);
 /// RFC 3339 with an explicit offset (or Z); invalid QDateTime otherwise.
 QDateTime parseTime(const QString &text);
 
-// ---- Signing -------------------------------------------------------------------------------------
+// ---- Signing ------------------------------------------------------------------------------------
 
 /// 32 upper-case hex characters from the CSPRNG.
 QString newNonce();
 /// Base64 SHA256withRSA of @p message.
 QString signBase64(const crypto::RsaPrivateKey &key, const QByteArray &message);
-/// True iff @p signatureBase64 is a valid Base64 SHA256withRSA signature of @p message. Always false
-/// for a signature that starts with `WECHATPAY/SIGNTEST/`.
+/// True iff @p signatureBase64 is a valid Base64 SHA256withRSA signature of @p message. Always
+/// false for a signature that starts with `WECHATPAY/SIGNTEST/`.
 bool verifyBase64(const crypto::RsaPublicKey &key, const QByteArray &message,
                   const QString &signatureBase64);
 
@@ -180,13 +180,13 @@ SignatureHeaders signatureHeadersFrom(const HeaderList &headers);
 QByteArray headerValue(const HeaderList &headers, QLatin1String name);
 
 /// Checks an answer or a notification: the headers present, the serial equal to @p expectedSerial
-/// (a certificate serial or a `PUB_KEY_ID_…`, case-insensitive), not a SIGNTEST probe, the signature
-/// with the platform public key, then |now − timestamp| ≤ window.
+/// (a certificate serial or a `PUB_KEY_ID_…`, case-insensitive), not a SIGNTEST probe, the
+/// signature with the platform public key, then |now − timestamp| ≤ window.
 Verdict verifyAnswer(const SignatureHeaders &headers, const QByteArray &body,
                      const crypto::RsaPublicKey &platformKey, const QString &expectedSerial,
                      qint64 nowSeconds, int windowSeconds = kTimestampWindowSeconds);
 
-// ---- AEAD resources ------------------------------------------------------------------------------
+// ---- AEAD resources -----------------------------------------------------------------------------
 
 /// `resource` of a notification.
 struct EncryptedResource
@@ -221,7 +221,7 @@ QJsonObject envelopeToJson(const NotificationEnvelope &envelope);
 /// nullopt when a field is missing or ill-typed or resource_type is not "encrypt-resource".
 std::optional<NotificationEnvelope> envelopeFromJson(const QJsonObject &json);
 
-// ---- wx.requestPayment ---------------------------------------------------------------------------
+// ---- wx.requestPayment --------------------------------------------------------------------------
 
 /// `appId\ntimeStamp\nnonceStr\npackage\n`.
 QByteArray paySignMessage(const QString &appId, const QString &timeStamp, const QString &nonceStr,
@@ -233,7 +233,7 @@ QJsonObject requestPaymentParams(const crypto::RsaPrivateKey &merchantKey, const
 bool verifyRequestPaymentParams(const crypto::RsaPublicKey &merchantPublicKey,
                                 const QJsonObject &params);
 
-// ---- Transactions and refunds --------------------------------------------------------------------
+// ---- Transactions and refunds -------------------------------------------------------------------
 
 /// A transaction as query answers and TRANSACTION.* notifications describe it.
 struct Transaction

@@ -1,6 +1,7 @@
 #include "paymodule.h"
 
 #include "channels/ecardclient.h"
+#include "channels/wechatclient.h"
 #include "domain/errors.h"
 #include "domain/money.h"
 #include "domain/snowflake.h"
@@ -11,6 +12,7 @@
 #include "redis/delayedqueue.h"
 #include "redis/rediskeys.h"
 #include "telemetry/logging.h"
+#include "wechatstrategy.h"
 
 #include <QJsonDocument>
 
@@ -47,7 +49,17 @@ PayModule::PayModule(const ServerContext &context, bool runWorkers)
     , m_timeoutQueue(
           std::make_unique<DelayedQueue>(context.redis, context.keys.orderTimeoutQueue()))
 {
-    m_strategies.add(std::make_unique<EcardStrategy>(context.config));
+    const QStringList channels = context.config.payChannels();
+    if (channels.contains(QStringLiteral("ECARD")))
+        m_strategies.add(std::make_unique<EcardStrategy>(context.config));
+    if (channels.contains(QStringLiteral("WECHAT_JSAPI"))) {
+        // Loads (and in sandbox mode generates) the keys now: a missing key stops the start with
+        // a message naming it, rather than failing the first student's payment.
+        auto wechat = std::make_unique<WechatStrategy>(context.config,
+                                                       WechatClientOptions::load(context.config));
+        m_wechat = wechat.get();
+        m_strategies.add(std::move(wechat));
+    }
     m_service = std::make_unique<PayService>(context, m_box, m_strategies, *m_timeoutQueue);
     if (!runWorkers)
         return;
@@ -168,6 +180,11 @@ void PayModule::registerRoutes(Router &router)
                               orderJson(result.order, zone).value(QStringLiteral("expiresAt"))}});
         });
 
+    if (m_wechat) {
+        router.add("POST", QStringLiteral("/pay/v1/notify/wechat"), HandlerMode::Blocking,
+                   [this](const HttpRequest &r) { return handleWechatNotification(r); });
+    }
+
     router.add("POST", QStringLiteral("/pay/v1/notify/ecard"), HandlerMode::Blocking,
                [this](const HttpRequest &r) {
                    const EcardClient client(EcardClientOptions::fromConfig(m_ctx.config));
@@ -195,6 +212,62 @@ void PayModule::registerRoutes(Router &router)
                    HttpResponse ack = HttpResponse::json(200, EcardClient::notificationAck());
                    return ack;
                });
+}
+
+HttpResponse PayModule::handleWechatNotification(const HttpRequest &r)
+{
+    // WeChat only reads the status: 2xx is delivered, anything else is sent again on its
+    // schedule. So every failure here, verification or ours, is a 4xx/5xx with its FAIL body.
+    const std::optional<WechatNotification> n =
+        m_wechat->client().verifyNotification(r.headers, r.body);
+    if (!n) {
+        return HttpResponse::json(
+            401,
+            WechatClient::notificationFailBody(QStringLiteral("signature or content invalid")));
+    }
+    QJsonObject recorded = QJsonDocument::fromJson(r.body).object();
+    try {
+        if (n->transaction) {
+            const WechatTransaction &t = *n->transaction;
+            ChannelResult result;
+            result.channel = m_wechat->channel();
+            result.notifyId = n->id;
+            result.orderId = snowflakeFromString(t.outTradeNo).value_or(0);
+            result.success = t.tradeState == wechat::TradeState::Success;
+            result.amount = t.total;
+            result.tradeNo = t.transactionId;
+            if (t.successTime.isValid())
+                result.paidAt = t.successTime.toMSecsSinceEpoch();
+            // The decrypted transaction is what is kept (the ciphertext is of no use to admins),
+            // without the payer's openid.
+            QJsonObject plain = wechat::transactionToJson(t);
+            plain.remove(QStringLiteral("payer"));
+            recorded.insert(QStringLiteral("resource"), plain);
+            result.payload = QJsonDocument(recorded).toJson(QJsonDocument::Compact);
+            result.traceparent = r.traceparent;
+            if (result.success)
+                m_service->applyChannelResult(result);
+            else
+                qCInfo(lcPay).noquote()
+                    << "WeChat notification" << n->id << n->eventType << "trade state"
+                    << wechat::tradeStateName(t.tradeState) << "ignored";
+        } else if (n->refund) {
+            const WechatRefund &rf = *n->refund;
+            const ChannelRefundStatus status = channelRefundStatus(rf);
+            recorded.insert(QStringLiteral("resource"), wechat::refundToJson(rf, true));
+            m_service->applyRefundResult(
+                m_wechat->channel(), n->id, snowflakeFromString(rf.outRefundNo).value_or(0), status,
+                QJsonDocument(recorded).toJson(QJsonDocument::Compact), r.traceparent);
+        }
+    } catch (const Error &e) {
+        qCWarning(lcPay).noquote() << "WeChat notification" << n->id << "not applied, WeChat will"
+                                   << "send it again:" << e.detail();
+        return HttpResponse::json(
+            500, WechatClient::notificationFailBody(QStringLiteral("not applied, try again")));
+    }
+    HttpResponse ok;
+    ok.status = 204;
+    return ok;
 }
 
 } // namespace pomelo

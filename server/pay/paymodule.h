@@ -1,5 +1,6 @@
 #pragma once
 
+#include "http/httptypes.h"
 #include "paymentstrategy.h"
 #include "payservice.h"
 #include "storage/secretbox.h"
@@ -12,6 +13,7 @@ class DelayedQueue;
 class DelayedQueueWorker;
 class PeriodicTask;
 class Router;
+class WechatStrategy;
 
 /// The pay platform's API (API.md "Pay API", prefix /pay/v1): orders, cashier, close, and the
 /// channels' callbacks. With @p runWorkers it also consumes the order-timeout delayed queue
@@ -28,6 +30,9 @@ public:
     PaymentStrategyRegistry &strategies() { return m_strategies; }
 
 private:
+    /// POST /pay/v1/notify/wechat: TRANSACTION.SUCCESS and REFUND.* (verified, decrypted).
+    HttpResponse handleWechatNotification(const HttpRequest &request);
+
     const ServerContext &m_ctx;
     SecretBox m_box;
     PaymentStrategyRegistry m_strategies;
@@ -35,6 +40,7 @@ private:
     std::unique_ptr<PayService> m_service;
     std::unique_ptr<DelayedQueueWorker> m_timeoutWorker;
     std::unique_ptr<PeriodicTask> m_sweep;
+    const WechatStrategy *m_wechat = nullptr; ///< owned by m_strategies; nullptr when not enabled
 };
 
 } // namespace pomelo

@@ -291,10 +291,7 @@ CashierResult PayService::cashier(const CashierInput &in)
     ScopedSpan span(QStringLiteral("pay.cashier"));
     span.setAttribute(QStringLiteral("order.id"), snowflakeToString(in.orderId));
     span.setAttribute(QStringLiteral("pay.channel"), in.channel);
-    LockGuard guard =
-        LockGuard::tryAcquire(m_ctx.locks, m_ctx.keys.payingLock(in.orderId), kPayingLockWait);
-    if (!guard)
-        throw Error(ErrorCode::DuplicatePayment, QStringLiteral("paying lock busy"));
+    const LockGuard guard = holdPayingLock(in.orderId);
     const PayOrder o = order(in.appId, in.orderId);
     span.setAttribute(QStringLiteral("order.status"), statusName(o.status));
     if (isFinished(o.status))
@@ -329,6 +326,15 @@ CashierResult PayService::cashier(const CashierInput &in)
     return {paying, payment.payParams};
 }
 
+LockGuard PayService::holdPayingLock(qint64 orderId) const
+{
+    LockGuard guard =
+        LockGuard::tryAcquire(m_ctx.locks, m_ctx.keys.payingLock(orderId), kPayingLockWait);
+    if (!guard)
+        throw Error(ErrorCode::DuplicatePayment, QStringLiteral("paying lock busy"));
+    return guard;
+}
+
 void PayService::scheduleTimeout(const PayOrder &order)
 {
     const qint64 delay = std::max<qint64>(0, order.expiresAt - currentMs());
@@ -347,10 +353,7 @@ PayOrder PayService::close(const QString &appId, qint64 orderId, const QString &
 {
     ScopedSpan span(QStringLiteral("pay.close"));
     span.setAttribute(QStringLiteral("order.id"), snowflakeToString(orderId));
-    LockGuard guard =
-        LockGuard::tryAcquire(m_ctx.locks, m_ctx.keys.payingLock(orderId), kPayingLockWait);
-    if (!guard)
-        throw Error(ErrorCode::DuplicatePayment, QStringLiteral("paying lock busy"));
+    const LockGuard guard = holdPayingLock(orderId);
     const PayOrder o = order(appId, orderId);
     if (isFinished(o.status))
         throw Error(ErrorCode::OrderFinished, QStringLiteral("order is ") + statusName(o.status));
@@ -589,10 +592,7 @@ RefundResult PayService::refund(const RefundInput &in)
 
     // The paying lock serialises refunds with the timeout worker, closes and other refunds of
     // the order; the row lock below is what makes the amount check safe.
-    LockGuard guard =
-        LockGuard::tryAcquire(m_ctx.locks, m_ctx.keys.payingLock(in.orderId), kPayingLockWait);
-    if (!guard)
-        throw Error(ErrorCode::DuplicatePayment, QStringLiteral("paying lock busy"));
+    const LockGuard guard = holdPayingLock(in.orderId);
     const PayOrder o = order(in.appId, in.orderId);
     Refund r;
     r.id = m_ctx.ids.next();
@@ -752,10 +752,7 @@ std::pair<PayOrder, ChannelTradeStatus> PayService::verifyWithChannel(qint64 ord
         return {*o, ChannelTradeStatus {}};
     ChannelTradeStatus status;
     {
-        LockGuard guard =
-            LockGuard::tryAcquire(m_ctx.locks, m_ctx.keys.payingLock(orderId), kPayingLockWait);
-        if (!guard)
-            throw Error(ErrorCode::DuplicatePayment, QStringLiteral("paying lock busy"));
+        const LockGuard guard = holdPayingLock(orderId);
         status = strategy->query(*o);
         if (status.state == ChannelTradeStatus::State::Paid)
             markPaid(*o, status, traceparent);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "paymentstrategy.h"
+#include "redis/redislock.h"
 #include "servercontext.h"
 #include "storage/apprepository.h"
 #include "storage/orderrepository.h"
@@ -145,6 +146,8 @@ private:
     void markPaid(const PayOrder &order, const ChannelTradeStatus &status,
                   const QString &traceparent);
     void scheduleTimeout(const PayOrder &order);
+    /// The `paying:{orderId}` lock, waited for up to 5 s; 2006 when another request holds it.
+    LockGuard holdPayingLock(qint64 orderId) const;
     /// Asks the channel for @p refund (PROCESSING) and applies its answer.
     void settleRefund(const Refund &refund, const QString &traceparent);
     /// Full refund of an order that was paid after it was closed (flagged needsRefund).

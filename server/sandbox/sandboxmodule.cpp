@@ -32,6 +32,8 @@ SandboxModule::SandboxModule(SandboxOptions options)
 void SandboxModule::registerRoutes(Router &router)
 {
     EcardSandbox::mount(router, m_options.ecard); // owned by its routes
+    if (!m_options.wechat.mchId.isEmpty())
+        WechatSandbox::mount(router, m_options.wechat); // owned by its routes
     // GET /sns/jscode2session?appid=&secret=&js_code=&grant_type=authorization_code, as
     // api.weixin.qq.com. The sandbox's user model: code "u-NAME" logs in the student whose openid
     // is "o-NAME"; any other code is rejected as WeChat rejects a bad code (40029). Codes are

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "sandbox/ecardsandbox.h"
+#include "sandbox/wechatsandbox.h"
 
 #include <QString>
 
@@ -15,6 +16,8 @@ struct SandboxOptions
     QString wechatAppId; ///< the mini-program AppID jscode2session accepts
     QString wechatAppSecret; ///< its AppSecret
     EcardSandboxOptions ecard {}; ///< the campus card center; EcardSandboxOptions::fromConfig()
+    /// WeChat Pay APIv3 (WechatSandboxOptions::fromConfig()); not mounted while mchId is empty.
+    WechatSandboxOptions wechat {};
 };
 
 class SandboxModule

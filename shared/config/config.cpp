@@ -189,6 +189,19 @@ const QList<KeyDef> &keyDefs()
         d.append({{str("pay.order_timeout_seconds"), str("900"), str("integer 1..86400"),
                    str("delay before an unpaid order is closed")},
                   intRange(1, 86400)});
+        d.append(
+            {{str("pay.channels"), str("ECARD,WECHAT_JSAPI"),
+              str("comma-separated of ECARD, WECHAT_JSAPI"),
+              str("payment channels the cashier offers (WeChat needs its keys)")},
+             [](const QString &v) {
+                 const QStringList known {QStringLiteral("ECARD"), QStringLiteral("WECHAT_JSAPI")};
+                 const QStringList items = v.split(u',', Qt::SkipEmptyParts);
+                 for (const QString &c : items) {
+                     if (!known.contains(c.trimmed()))
+                         return QString(QStringLiteral("unknown channel ") + c.trimmed());
+                 }
+                 return QString();
+             }});
         d.append({{str("booking.expiry_seconds"), str("900"), str("integer 1..86400"),
                    str("delay before an unsigned booking is cancelled")},
                   intRange(1, 86400)});
@@ -281,7 +294,8 @@ const QList<KeyDef> &keyDefs()
                   [](const QString &v) {
                       return v.isEmpty()
                               || QRegularExpression(
-                                     QStringLiteral("^(PUB_KEY_ID_[0-9A-Za-z]{1,64}|[0-9A-Fa-f]{1,64})$"))
+                                     QStringLiteral(
+                                         "^(PUB_KEY_ID_[0-9A-Za-z]{1,64}|[0-9A-Fa-f]{1,64})$"))
                                      .match(v)
                                      .hasMatch()
                           ? QString()
@@ -531,6 +545,15 @@ int Config::orderTimeoutSeconds() const
 {
     return value(QStringLiteral("pay.order_timeout_seconds")).toInt();
 }
+QStringList Config::payChannels() const
+{
+    QStringList channels;
+    const QStringList items = value(QStringLiteral("pay.channels")).split(u',', Qt::SkipEmptyParts);
+    for (const QString &c : items)
+        channels.append(c.trimmed());
+    return channels;
+}
+
 int Config::bookingExpirySeconds() const
 {
     return value(QStringLiteral("booking.expiry_seconds")).toInt();

@@ -66,6 +66,7 @@ public:
     QString redisKeyPrefix() const;
     QString databaseUrl() const;
     int orderTimeoutSeconds() const;
+    QStringList payChannels() const;
     int bookingExpirySeconds() const;
     int refundCutoffMinutes() const;
     QList<int> notifyScheduleSeconds() const;

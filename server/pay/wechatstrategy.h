@@ -1,0 +1,46 @@
+#pragma once
+
+#include "paymentstrategy.h"
+
+#include <memory>
+
+namespace pomelo {
+
+class Config;
+struct WechatClientOptions;
+class WechatClient;
+namespace wechat {
+struct Refund;
+}
+
+/// The platform's view of a WeChat refund (answer, query or REFUND.* notification).
+ChannelRefundStatus channelRefundStatus(const wechat::Refund &refund);
+
+/// WeChat Pay APIv3, JSAPI (mini-program), through WechatClient (docs/wechat-pay.md). The
+/// channel's out_trade_no is the pay order id, its out_refund_no the refund id. The keys are
+/// loaded once at start (@p options); the base URL is resolved at each call because the sandbox's
+/// address is only known once the server listens.
+class WechatStrategy : public PaymentStrategy
+{
+public:
+    WechatStrategy(const Config &config, std::shared_ptr<const WechatClientOptions> options);
+
+    QString channel() const override { return QStringLiteral("WECHAT_JSAPI"); }
+    void validate(const PayOrder &order) const override;
+    ChannelPayment open(const PayOrder &order) const override;
+    ChannelTradeStatus query(const PayOrder &order) const override;
+    ChannelTradeStatus close(const PayOrder &order) const override;
+    ChannelRefundStatus refund(const PayOrder &order, const Refund &refund) const override;
+    ChannelRefundStatus queryRefund(const PayOrder &order, const Refund &refund) const override;
+
+    /// Where WeChat sends TRANSACTION.* and REFUND.* notifications.
+    QString notifyUrl() const;
+    /// A client with the current base URL (also what the notification route verifies with).
+    WechatClient client() const;
+
+private:
+    const Config &m_config;
+    std::shared_ptr<const WechatClientOptions> m_options;
+};
+
+} // namespace pomelo

@@ -1,0 +1,1388 @@
+#include "sandbox/wechatsandbox.h"
+
+#include "channels/wechatprotocol.h"
+#include "config/config.h"
+#include "domain/crypto.h"
+#include "domain/errors.h"
+#include "domain/money.h"
+#include "http/httpclient.h"
+#include "http/router.h"
+#include "telemetry/logging.h"
+
+#include <QDateTime>
+#include <QDir>
+#include <QFile>
+#include <QHash>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QJsonParseError>
+#include <QRegularExpression>
+#include <QSaveFile>
+#include <QSet>
+#include <QUrl>
+#include <QUuid>
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <limits>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace pomelo {
+
+namespace {
+
+using namespace wechat;
+
+constexpr int kStateVersion = 1;
+constexpr qint64 kMaxExpirySeconds = 7 * 24 * 3600;
+
+qint64 nowSeconds()
+{
+    return QDateTime::currentSecsSinceEpoch();
+}
+
+qint64 nowMs()
+{
+    return QDateTime::currentMSecsSinceEpoch();
+}
+
+const QRegularExpression &outTradeNoPattern()
+{
+    thread_local const QRegularExpression re(QStringLiteral("^[A-Za-z0-9_\\-|*]{6,32}$"));
+    return re;
+}
+
+const QRegularExpression &outRefundNoPattern()
+{
+    thread_local const QRegularExpression re(QStringLiteral("^[A-Za-z0-9_\\-|*@]{1,64}$"));
+    return re;
+}
+
+/// A refusal, answered (signed) as `{code, message}` with its HTTP status.
+struct Refusal
+{
+    int status;
+    QLatin1String code;
+    QString message;
+};
+
+[[noreturn]] void paramError(const QString &message)
+{
+    throw Refusal {400, code::paramError, message};
+}
+
+/// What an operation answers on success: a JSON object, or 204 without a body.
+struct Reply
+{
+    int status = 200;
+    QJsonObject body;
+};
+
+struct Order
+{
+    QJsonObject request; ///< the prepay body as received: the idempotency comparison
+    QString appId;
+    QString mchId;
+    QString outTradeNo;
+    QString description;
+    QString notifyUrl;
+    QString attach;
+    QString openId;
+    qint64 total = 0;
+    qint64 createTime = 0;
+    qint64 timeExpire = 0;
+    QString prepayId;
+    TradeState state = TradeState::NotPay;
+    QString stateDesc;
+    QString transactionId;
+    qint64 successTime = 0;
+    qint64 refunded = 0; ///< refunds SUCCESS or PROCESSING (and ABNORMAL): not refundable again
+};
+
+struct RefundRecord
+{
+    QString refundId;
+    QString outRefundNo;
+    QString outTradeNo;
+    QString transactionId;
+    qint64 refund = 0;
+    qint64 total = 0;
+    QString reason;
+    QString notifyUrl;
+    RefundStatus status = RefundStatus::Processing;
+    qint64 createTime = 0;
+    qint64 successTime = 0;
+};
+
+enum class NoticeState { Pending, Delivered, Failed };
+
+QString noticeStateName(NoticeState s)
+{
+    switch (s) {
+    case NoticeState::Pending:
+        return QStringLiteral("PENDING");
+    case NoticeState::Delivered:
+        return QStringLiteral("DELIVERED");
+    case NoticeState::Failed:
+        return QStringLiteral("FAILED");
+    }
+    return {};
+}
+
+struct Notice
+{
+    QString id;
+    QString eventType;
+    QString outTradeNo;
+    QString outRefundNo;
+    QString url;
+    QByteArray body; ///< the envelope, encrypted once: every delivery sends the same bytes
+    NoticeState state = NoticeState::Pending;
+    int attempts = 0;
+    qint64 createdMs = 0;
+    qint64 dueMs = 0;
+    QString lastError;
+    bool inFlight = false; ///< not persisted
+};
+
+QString beijingSerialTime()
+{
+    return QDateTime::currentDateTimeUtc().toOffsetFromUtc(8 * 3600).toString(
+        QStringLiteral("yyyyMMddHHmmss"));
+}
+
+QString randomDigits(int n)
+{
+    const QByteArray random = crypto::randomBytes(n);
+    QString digits;
+    for (char c : random)
+        digits += QChar(char16_t(u'0' + static_cast<unsigned char>(c) % 10));
+    return digits;
+}
+
+Transaction transactionOf(const Order &o)
+{
+    Transaction t;
+    t.appId = o.appId;
+    t.mchId = o.mchId;
+    t.outTradeNo = o.outTradeNo;
+    t.transactionId = o.transactionId;
+    t.tradeState = o.state;
+    t.tradeStateDesc = o.stateDesc;
+    t.attach = o.attach;
+    t.total = o.total;
+    t.payerOpenId = o.openId;
+    if (!o.transactionId.isEmpty()) {
+        t.tradeType = QString(kTradeTypeJsapi);
+        t.bankType = QStringLiteral("OTHERS");
+        t.successTime = QDateTime::fromSecsSinceEpoch(o.successTime, Qt::UTC);
+        t.payerTotal = o.total;
+    }
+    return t;
+}
+
+Refund refundOf(const RefundRecord &r)
+{
+    Refund x;
+    x.refundId = r.refundId;
+    x.outRefundNo = r.outRefundNo;
+    x.transactionId = r.transactionId;
+    x.outTradeNo = r.outTradeNo;
+    x.status = r.status;
+    x.createTime = QDateTime::fromSecsSinceEpoch(r.createTime, Qt::UTC);
+    if (r.successTime > 0)
+        x.successTime = QDateTime::fromSecsSinceEpoch(r.successTime, Qt::UTC);
+    x.channel = QStringLiteral("ORIGINAL");
+    x.userReceivedAccount = QStringLiteral("支付用户零钱");
+    x.refund = r.refund;
+    x.total = r.total;
+    x.payerRefund = r.refund;
+    x.payerTotal = r.total;
+    return x;
+}
+
+qint64 integerOf(const QJsonObject &o, const char *key)
+{
+    return o.value(QLatin1String(key)).toInteger();
+}
+
+QString textOf(const QJsonObject &o, const char *key)
+{
+    return o.value(QLatin1String(key)).toString();
+}
+
+QJsonObject orderToJson(const Order &o)
+{
+    return QJsonObject {
+        {QStringLiteral("request"), o.request},
+        {QStringLiteral("appid"), o.appId},
+        {QStringLiteral("mchid"), o.mchId},
+        {QStringLiteral("out_trade_no"), o.outTradeNo},
+        {QStringLiteral("description"), o.description},
+        {QStringLiteral("notify_url"), o.notifyUrl},
+        {QStringLiteral("attach"), o.attach},
+        {QStringLiteral("openid"), o.openId},
+        {QStringLiteral("total"), o.total},
+        {QStringLiteral("create_time"), o.createTime},
+        {QStringLiteral("time_expire"), o.timeExpire},
+        {QStringLiteral("prepay_id"), o.prepayId},
+        {QStringLiteral("trade_state"), tradeStateName(o.state)},
+        {QStringLiteral("trade_state_desc"), o.stateDesc},
+        {QStringLiteral("transaction_id"), o.transactionId},
+        {QStringLiteral("success_time"), o.successTime},
+        {QStringLiteral("refunded"), o.refunded},
+    };
+}
+
+std::optional<Order> orderFromJson(const QJsonObject &j)
+{
+    Order o;
+    o.request = j.value(QLatin1String("request")).toObject();
+    o.appId = textOf(j, "appid");
+    o.mchId = textOf(j, "mchid");
+    o.outTradeNo = textOf(j, "out_trade_no");
+    o.description = textOf(j, "description");
+    o.notifyUrl = textOf(j, "notify_url");
+    o.attach = textOf(j, "attach");
+    o.openId = textOf(j, "openid");
+    o.total = integerOf(j, "total");
+    o.createTime = integerOf(j, "create_time");
+    o.timeExpire = integerOf(j, "time_expire");
+    o.prepayId = textOf(j, "prepay_id");
+    const auto state = tradeStateFromName(textOf(j, "trade_state"));
+    if (o.outTradeNo.isEmpty() || o.prepayId.isEmpty() || !state)
+        return std::nullopt;
+    o.state = *state;
+    o.stateDesc = textOf(j, "trade_state_desc");
+    o.transactionId = textOf(j, "transaction_id");
+    o.successTime = integerOf(j, "success_time");
+    o.refunded = integerOf(j, "refunded");
+    return o;
+}
+
+QJsonObject refundRecordToJson(const RefundRecord &r)
+{
+    return QJsonObject {
+        {QStringLiteral("refund_id"), r.refundId},
+        {QStringLiteral("out_refund_no"), r.outRefundNo},
+        {QStringLiteral("out_trade_no"), r.outTradeNo},
+        {QStringLiteral("transaction_id"), r.transactionId},
+        {QStringLiteral("refund"), r.refund},
+        {QStringLiteral("total"), r.total},
+        {QStringLiteral("reason"), r.reason},
+        {QStringLiteral("notify_url"), r.notifyUrl},
+        {QStringLiteral("status"), refundStatusName(r.status)},
+        {QStringLiteral("create_time"), r.createTime},
+        {QStringLiteral("success_time"), r.successTime},
+    };
+}
+
+std::optional<RefundRecord> refundRecordFromJson(const QJsonObject &j)
+{
+    RefundRecord r;
+    r.refundId = textOf(j, "refund_id");
+    r.outRefundNo = textOf(j, "out_refund_no");
+    r.outTradeNo = textOf(j, "out_trade_no");
+    r.transactionId = textOf(j, "transaction_id");
+    r.refund = integerOf(j, "refund");
+    r.total = integerOf(j, "total");
+    r.reason = textOf(j, "reason");
+    r.notifyUrl = textOf(j, "notify_url");
+    const auto status = refundStatusFromName(textOf(j, "status"));
+    if (r.outRefundNo.isEmpty() || !status)
+        return std::nullopt;
+    r.status = *status;
+    r.createTime = integerOf(j, "create_time");
+    r.successTime = integerOf(j, "success_time");
+    return r;
+}
+
+QJsonObject noticeToJson(const Notice &n)
+{
+    return QJsonObject {
+        {QStringLiteral("id"), n.id},
+        {QStringLiteral("event_type"), n.eventType},
+        {QStringLiteral("out_trade_no"), n.outTradeNo},
+        {QStringLiteral("out_refund_no"), n.outRefundNo},
+        {QStringLiteral("url"), n.url},
+        {QStringLiteral("body"), QString::fromUtf8(n.body)},
+        {QStringLiteral("state"), noticeStateName(n.state)},
+        {QStringLiteral("attempts"), n.attempts},
+        {QStringLiteral("created_ms"), n.createdMs},
+        {QStringLiteral("due_ms"), n.dueMs},
+        {QStringLiteral("last_error"), n.lastError},
+    };
+}
+
+std::optional<QJsonObject> jsonObjectBody(const QByteArray &body)
+{
+    QJsonParseError error;
+    const QJsonDocument doc = QJsonDocument::fromJson(body, &error);
+    if (error.error != QJsonParseError::NoError || !doc.isObject())
+        return std::nullopt;
+    return doc.object();
+}
+
+HttpResponse controlAnswer(int status, const QJsonObject &body)
+{
+    return HttpResponse::json(status, QJsonDocument(body).toJson(QJsonDocument::Compact));
+}
+
+HttpResponse controlError(int status, const QString &code, const QString &message)
+{
+    return controlAnswer(status, errorBody(code, message));
+}
+
+// ---- Field validation of requests ---------------------------------------------------------------
+
+QString requireString(const QJsonObject &m, const char *key, qsizetype maxLength,
+                      const QString &name = {})
+{
+    const QJsonValue v = m.value(QLatin1String(key));
+    const QString label = name.isEmpty() ? QLatin1String(key) : name;
+    if (v.isUndefined() || v.isNull())
+        paramError(QStringLiteral("输入源“/body/") + label + QStringLiteral("”映射到值字段“")
+                   + label + QStringLiteral("”必填性规则校验失败，此字段为必填项"));
+    if (!v.isString() || v.toString().trimmed().isEmpty() || v.toString().size() > maxLength)
+        paramError(QStringLiteral("字段“") + label + QStringLiteral("”格式或长度不正确"));
+    return v.toString();
+}
+
+QString optionalString(const QJsonObject &m, const char *key, qsizetype maxLength)
+{
+    const QJsonValue v = m.value(QLatin1String(key));
+    if (v.isUndefined() || v.isNull())
+        return {};
+    if (!v.isString() || v.toString().size() > maxLength)
+        paramError(QStringLiteral("字段“") + QLatin1String(key)
+                   + QStringLiteral("”格式或长度不正确"));
+    return v.toString();
+}
+
+qint64 requireAmount(const QJsonObject &amount, const char *key, const QString &name)
+{
+    const QJsonValue v = amount.value(QLatin1String(key));
+    const double d = v.toDouble();
+    if (!v.isDouble() || d != std::trunc(d) || d < MinAmount || d > MaxAmount)
+        paramError(QStringLiteral("字段“") + name
+                   + QStringLiteral("”不是有效的金额（整数，单位分）"));
+    return v.toInteger();
+}
+
+void checkCurrency(const QJsonObject &amount)
+{
+    const QJsonValue c = amount.value(QLatin1String("currency"));
+    if (!c.isUndefined() && c.toString() != kCurrency)
+        paramError(QStringLiteral("币种只支持CNY"));
+}
+
+QString checkNotifyUrl(const QString &text)
+{
+    const QUrl url(text, QUrl::StrictMode);
+    if (!url.isValid() || url.host().isEmpty() || url.hasQuery() || url.hasFragment()
+        || (url.scheme() != QLatin1String("http") && url.scheme() != QLatin1String("https")))
+        paramError(QStringLiteral("notify_url格式不正确（须为不带参数的http(s)地址）"));
+    return text;
+}
+
+} // namespace
+
+// ---- State --------------------------------------------------------------------------------------
+
+struct WechatSandbox::State
+{
+    WechatSandboxOptions o;
+    QString file;
+    WechatSandboxKeyFiles keys;
+    std::optional<crypto::RsaPublicKey> merchantPublicKey;
+    QString merchantSerial;
+    std::optional<crypto::RsaPrivateKey> platformKey;
+    QString platformKeyId;
+    QByteArray apiV3Key;
+
+    mutable std::mutex mutex; // everything below up to `stopping`
+    std::condition_variable wake;
+    QHash<QString, Order> orders; // by out_trade_no
+    QHash<QString, QString> byPrepay;
+    QHash<QString, QString> byTransaction;
+    QHash<QString, RefundRecord> refunds; // by out_refund_no
+    QHash<QString, Notice> notices;
+    QStringList noticeOrder;
+    QSet<QString> pendingIds;
+    std::deque<int> faults; // statuses to answer to the next protocol requests (not persisted)
+    quint64 generation = 0;
+    bool stopping = false;
+
+    std::mutex saveMutex;
+    quint64 savedGeneration = 0;
+
+    std::vector<std::thread> senders;
+
+    explicit State(WechatSandboxOptions options);
+    void loadKeys();
+    void load();
+    QByteArray snapshotLocked() const;
+    void persist();
+
+    using Operation = Reply (State::*)(const HttpRequest &, const Authorization &);
+    HttpResponse protocol(const HttpRequest &request, Operation op, QLatin1String name);
+    HttpResponse signedResponse(int status, const QByteArray &body) const;
+    Reply opPrepay(const HttpRequest &request, const Authorization &auth);
+    Reply opQuery(const HttpRequest &request, const Authorization &auth);
+    Reply opQueryById(const HttpRequest &request, const Authorization &auth);
+    Reply opClose(const HttpRequest &request, const Authorization &auth);
+    Reply opRefund(const HttpRequest &request, const Authorization &auth);
+    Reply opRefundQuery(const HttpRequest &request, const Authorization &auth);
+
+    void expireIfDue(Order &order, qint64 now);
+    void checkMchIdQuery(const HttpRequest &request, const Authorization &auth) const;
+    void enqueueLocked(QLatin1String eventType, const QString &summary, const QString &url,
+                       const QByteArray &plaintext, const QString &originalType,
+                       const QString &outTradeNo, const QString &outRefundNo);
+    void settleRefundLocked(RefundRecord &refund, RefundStatus status, qint64 now);
+
+    HttpResponse simulatePay(const HttpRequest &request);
+    HttpResponse simulateRefund(const HttpRequest &request);
+    HttpResponse simulateRefundMode(const HttpRequest &request);
+    HttpResponse simulateFault(const HttpRequest &request);
+    HttpResponse simulateNotifications(const HttpRequest &request) const;
+
+    void senderLoop();
+    void deliver(const QString &id);
+    QList<WechatSandboxNotification> noticesOf(const QString &outTradeNo) const;
+};
+
+WechatSandbox::State::State(WechatSandboxOptions options)
+    : o(std::move(options))
+{
+    if (o.notifyScheduleMs.isEmpty())
+        o.notifyScheduleMs = {0};
+    if (o.keysDir.isEmpty() && !o.stateDir.isEmpty())
+        o.keysDir = QDir(o.stateDir).filePath(QStringLiteral("wechat"));
+    if (o.keysDir.isEmpty())
+        throw Error(ErrorCode::Internal,
+                    QStringLiteral("wechat sandbox: no directory for its keys"));
+    if (!o.stateDir.isEmpty()) {
+        if (!QDir().mkpath(o.stateDir))
+            qCWarning(lcSandbox).noquote() << "wechat sandbox: cannot create" << o.stateDir;
+        file = QDir(o.stateDir).filePath(QStringLiteral("wechat.json"));
+    }
+    loadKeys();
+}
+
+void WechatSandbox::State::loadKeys()
+{
+    keys = ensureWechatSandboxKeys(o.keysDir);
+    auto read = [](const QString &path) {
+        QFile f(path);
+        if (!f.open(QIODevice::ReadOnly))
+            throw Error(ErrorCode::Internal, QStringLiteral("wechat sandbox: cannot read ") + path);
+        return f.readAll();
+    };
+    const QByteArray certificate = read(keys.merchantCertificate);
+    merchantPublicKey = crypto::RsaPublicKey::fromCertificatePem(certificate);
+    const auto serial = crypto::certificateSerialHex(certificate);
+    platformKey = crypto::RsaPrivateKey::fromPem(read(keys.platformPrivateKey));
+    platformKeyId = QString::fromLatin1(read(keys.platformKeyId).trimmed());
+    apiV3Key = read(keys.apiV3Key).trimmed();
+    if (!merchantPublicKey || !serial || !platformKey || platformKeyId.isEmpty()
+        || apiV3Key.size() != kApiV3KeySize)
+        throw Error(ErrorCode::Internal,
+                    QStringLiteral("wechat sandbox: unusable key files in ") + o.keysDir
+                        + QStringLiteral(" (delete them to regenerate)"));
+    merchantSerial = *serial;
+}
+
+void WechatSandbox::State::load()
+{
+    if (file.isEmpty() || !QFile::exists(file))
+        return;
+    QFile in(file);
+    std::optional<QJsonObject> root;
+    if (in.open(QIODevice::ReadOnly))
+        root = jsonObjectBody(in.readAll());
+    in.close();
+    if (!root || root->value(QLatin1String("version")).toInt() != kStateVersion) {
+        const QString aside = file + QStringLiteral(".corrupt-")
+            + QString::number(QDateTime::currentSecsSinceEpoch());
+        QFile::rename(file, aside);
+        qCWarning(lcSandbox).noquote()
+            << "wechat sandbox: unreadable state file moved to" << aside << "- starting empty";
+        return;
+    }
+    const QJsonArray ordersJson = root->value(QLatin1String("orders")).toArray();
+    for (const QJsonValue &v : ordersJson) {
+        if (auto order = orderFromJson(v.toObject())) {
+            byPrepay.insert(order->prepayId, order->outTradeNo);
+            if (!order->transactionId.isEmpty())
+                byTransaction.insert(order->transactionId, order->outTradeNo);
+            orders.insert(order->outTradeNo, *order);
+        }
+    }
+    const QJsonArray refundsJson = root->value(QLatin1String("refunds")).toArray();
+    for (const QJsonValue &v : refundsJson) {
+        if (auto r = refundRecordFromJson(v.toObject()))
+            refunds.insert(r->outRefundNo, *r);
+    }
+    const qint64 now = nowMs();
+    int resumed = 0;
+    const QJsonArray noticesJson = root->value(QLatin1String("notifications")).toArray();
+    for (const QJsonValue &v : noticesJson) {
+        const QJsonObject j = v.toObject();
+        Notice n;
+        n.id = textOf(j, "id");
+        n.eventType = textOf(j, "event_type");
+        n.outTradeNo = textOf(j, "out_trade_no");
+        n.outRefundNo = textOf(j, "out_refund_no");
+        n.url = textOf(j, "url");
+        n.body = textOf(j, "body").toUtf8();
+        const QString state = textOf(j, "state");
+        n.state = state == noticeStateName(NoticeState::Delivered) ? NoticeState::Delivered
+            : state == noticeStateName(NoticeState::Failed)        ? NoticeState::Failed
+                                                                   : NoticeState::Pending;
+        n.attempts = j.value(QLatin1String("attempts")).toInt();
+        n.createdMs = integerOf(j, "created_ms");
+        n.dueMs = integerOf(j, "due_ms");
+        n.lastError = textOf(j, "last_error");
+        if (n.id.isEmpty() || notices.contains(n.id))
+            continue;
+        if (n.state == NoticeState::Pending) {
+            // No later than the current schedule's delay: a shortened schedule applies at once.
+            const qint64 delay = o.notifyScheduleMs.value(
+                std::min<qsizetype>(n.attempts, o.notifyScheduleMs.size() - 1));
+            n.dueMs = std::min(n.dueMs, now + delay);
+            pendingIds.insert(n.id);
+            ++resumed;
+        }
+        noticeOrder.append(n.id);
+        notices.insert(n.id, n);
+    }
+    qCInfo(lcSandbox).noquote() << "wechat sandbox: loaded" << orders.size() << "orders,"
+                                << refunds.size() << "refunds," << resumed
+                                << "pending notifications from" << file;
+}
+
+QByteArray WechatSandbox::State::snapshotLocked() const
+{
+    QJsonArray ordersJson;
+    for (const Order &order : orders)
+        ordersJson.append(orderToJson(order));
+    QJsonArray refundsJson;
+    for (const RefundRecord &r : refunds)
+        refundsJson.append(refundRecordToJson(r));
+    QJsonArray noticesJson;
+    for (const QString &id : noticeOrder)
+        noticesJson.append(noticeToJson(notices.value(id)));
+    const QJsonObject root {
+        {QStringLiteral("version"), kStateVersion},
+        {QStringLiteral("orders"), ordersJson},
+        {QStringLiteral("refunds"), refundsJson},
+        {QStringLiteral("notifications"), noticesJson},
+    };
+    return QJsonDocument(root).toJson(QJsonDocument::Indented);
+}
+
+void WechatSandbox::State::persist()
+{
+    if (file.isEmpty())
+        return;
+    // Group commit: whoever holds saveMutex writes everything changed so far.
+    std::lock_guard saving(saveMutex);
+    QByteArray bytes;
+    quint64 snapshotGeneration = 0;
+    {
+        std::lock_guard lock(mutex);
+        if (generation == savedGeneration)
+            return;
+        snapshotGeneration = generation;
+        bytes = snapshotLocked();
+    }
+    QSaveFile out(file);
+    if (!out.open(QIODevice::WriteOnly) || out.write(bytes) != bytes.size() || !out.commit()) {
+        qCCritical(lcSandbox).noquote()
+            << "wechat sandbox: cannot write" << file << ":" << out.errorString();
+        return;
+    }
+    savedGeneration = snapshotGeneration;
+}
+
+HttpResponse WechatSandbox::State::signedResponse(int status, const QByteArray &body) const
+{
+    HttpResponse r;
+    r.status = status;
+    r.body = body;
+    r.contentType = QByteArrayLiteral("application/json; charset=utf-8");
+    r.headers = toHeaderList(signAnswer(*platformKey, platformKeyId, body, nowSeconds()));
+    r.headers.append({QByteArrayLiteral("Request-ID"),
+                      QUuid::createUuid().toString(QUuid::WithoutBraces).toLatin1()});
+    return r;
+}
+
+HttpResponse WechatSandbox::State::protocol(const HttpRequest &request, Operation op,
+                                            QLatin1String name)
+{
+    auto refuse = [&](int status, const QString &errorCode, const QString &message) {
+        qCInfo(lcSandbox).noquote()
+            << "wechat sandbox ->" << name << status << errorCode << message;
+        return signedResponse(
+            status, QJsonDocument(errorBody(errorCode, message)).toJson(QJsonDocument::Compact));
+    };
+    // What the client signed: the path and query as they came on the wire.
+    QUrl url;
+    url.setPath(request.path);
+    QString signedUrl = url.path(QUrl::FullyEncoded);
+    if (!request.query.isEmpty())
+        signedUrl += u'?' + request.query.query(QUrl::FullyEncoded);
+    qCInfo(lcSandbox).noquote() << "wechat sandbox <-" << request.method << signedUrl;
+
+    const auto auth = parseAuthorization(request.header(QByteArrayLiteral("Authorization")));
+    if (!auth)
+        return refuse(401, code::signError, QStringLiteral("Authorization头缺失或格式不正确"));
+    const Verdict verdict =
+        verifyRequest(*auth, request.method, signedUrl, request.body, *merchantPublicKey, o.mchId,
+                      merchantSerial, nowSeconds(), o.timestampWindowSeconds);
+    if (verdict != Verdict::Ok) {
+        qCWarning(lcSandbox).noquote()
+            << "wechat sandbox" << name << "refused:" << verdictName(verdict);
+        return refuse(401, code::signError,
+                      verdict == Verdict::Expired ? QStringLiteral("请求时间戳超出有效期")
+                                                  : QStringLiteral("签名错误，请检查后再试"));
+    }
+    {
+        std::lock_guard lock(mutex);
+        if (!faults.empty()) {
+            const int status = faults.front();
+            faults.pop_front();
+            return status == 429 ? refuse(429, code::rateLimitExceeded, QStringLiteral("频率超限"))
+                                 : refuse(status, code::systemError, QStringLiteral("系统错误"));
+        }
+    }
+    try {
+        const Reply reply = (this->*op)(request, *auth);
+        persist();
+        wake.notify_all(); // a refund that settled at once has a notification to send
+        qCInfo(lcSandbox).noquote() << "wechat sandbox ->" << name << reply.status;
+        return signedResponse(reply.status,
+                              reply.status == 204
+                                  ? QByteArray()
+                                  : QJsonDocument(reply.body).toJson(QJsonDocument::Compact));
+    } catch (const Refusal &refusal) {
+        persist(); // an expiry may have happened on the way
+        return refuse(refusal.status, refusal.code, refusal.message);
+    } catch (const std::exception &e) {
+        qCCritical(lcSandbox).noquote() << "wechat sandbox" << name << "failed:" << e.what();
+        return refuse(500, code::systemError, QStringLiteral("系统错误"));
+    }
+}
+
+void WechatSandbox::State::expireIfDue(Order &order, qint64 now)
+{
+    if ((order.state == TradeState::NotPay || order.state == TradeState::PayError)
+        && now >= order.timeExpire) {
+        order.state = TradeState::Closed;
+        order.stateDesc = QStringLiteral("订单已关闭");
+        ++generation;
+        qCInfo(lcSandbox).noquote() << "wechat sandbox: order" << order.outTradeNo << "expired";
+    }
+}
+
+void WechatSandbox::State::checkMchIdQuery(const HttpRequest &request,
+                                           const Authorization &auth) const
+{
+    const QString mchId = request.query.queryItemValue(QStringLiteral("mchid"));
+    if (mchId.isEmpty())
+        paramError(QStringLiteral("输入源“/query/mchid”映射到值字段“商户号”必填性规则校验失败"));
+    if (mchId != auth.mchId)
+        throw Refusal {400, code::invalidRequest,
+                       QStringLiteral("请求的mchid与Authorization不一致")};
+}
+
+Reply WechatSandbox::State::opPrepay(const HttpRequest &request, const Authorization &auth)
+{
+    const auto body = jsonObjectBody(request.body);
+    if (!body)
+        paramError(QStringLiteral("请求体不是合法的JSON对象"));
+    const QJsonObject &m = *body;
+    const QString appId = requireString(m, "appid", 32);
+    const QString mchId = requireString(m, "mchid", 32);
+    const QString description = requireString(m, "description", 127);
+    const QString outTradeNo = requireString(m, "out_trade_no", 32);
+    if (!outTradeNoPattern().match(outTradeNo).hasMatch())
+        paramError(QStringLiteral("out_trade_no须为6-32位数字、大小写字母或_-|*"));
+    const QString notifyUrl = checkNotifyUrl(requireString(m, "notify_url", 255));
+    const QString attach = optionalString(m, "attach", 128);
+    const QJsonValue amountValue = m.value(QLatin1String("amount"));
+    if (!amountValue.isObject())
+        paramError(QStringLiteral("字段“amount”必填且须为对象"));
+    const qint64 total =
+        requireAmount(amountValue.toObject(), "total", QStringLiteral("amount.total"));
+    checkCurrency(amountValue.toObject());
+    const QJsonValue payerValue = m.value(QLatin1String("payer"));
+    if (!payerValue.isObject())
+        paramError(QStringLiteral("字段“payer”必填且须为对象"));
+    const QString openId =
+        requireString(payerValue.toObject(), "openid", 128, QStringLiteral("payer.openid"));
+    const QString timeExpireText = optionalString(m, "time_expire", 64);
+    const qint64 now = nowSeconds();
+    std::optional<qint64> timeExpire;
+    if (!timeExpireText.isEmpty()) {
+        const QDateTime t = parseTime(timeExpireText);
+        if (!t.isValid())
+            paramError(QStringLiteral("time_expire须为RFC 3339格式，如2018-06-08T10:34:56+08:00"));
+        timeExpire = t.toSecsSinceEpoch();
+    }
+    if (mchId != auth.mchId)
+        throw Refusal {400, code::invalidRequest,
+                       QStringLiteral("请求的mchid与Authorization不一致")};
+    if (appId != o.appId)
+        throw Refusal {400, QLatin1String("APPID_MCHID_NOT_MATCH"),
+                       QStringLiteral("appid和mch_id不匹配")};
+
+    std::lock_guard lock(mutex);
+    if (auto it = orders.find(outTradeNo); it != orders.end()) {
+        Order &order = it.value();
+        // The same body again (a client retry) is the same order; anything else is refused.
+        if (order.request != m)
+            throw Refusal {400, code::invalidRequest, QStringLiteral("商户订单号重复")};
+        expireIfDue(order, now);
+        if (order.state == TradeState::Success || order.state == TradeState::Refund)
+            throw Refusal {400, code::orderPaid, QStringLiteral("该订单已支付")};
+        if (order.state == TradeState::Closed)
+            throw Refusal {400, code::orderClosed, QStringLiteral("订单已关闭")};
+        return {200, QJsonObject {{QStringLiteral("prepay_id"), order.prepayId}}};
+    }
+    if (timeExpire && (*timeExpire <= now || *timeExpire > now + kMaxExpirySeconds))
+        paramError(QStringLiteral("time_expire须晚于当前时间且不超过7天"));
+    Order order;
+    order.request = m;
+    order.appId = appId;
+    order.mchId = mchId;
+    order.outTradeNo = outTradeNo;
+    order.description = description;
+    order.notifyUrl = notifyUrl;
+    order.attach = attach;
+    order.openId = openId;
+    order.total = total;
+    order.createTime = now;
+    order.timeExpire = timeExpire.value_or(now + o.defaultExpirySeconds);
+    order.stateDesc = QStringLiteral("订单未支付");
+    do {
+        order.prepayId = QStringLiteral("wx") + beijingSerialTime()
+            + QString::fromLatin1(crypto::randomBytes(11).toHex());
+    } while (byPrepay.contains(order.prepayId));
+    orders.insert(outTradeNo, order);
+    byPrepay.insert(order.prepayId, outTradeNo);
+    ++generation;
+    qCInfo(lcSandbox).noquote() << "wechat sandbox: prepay" << outTradeNo << formatYuan(total)
+                                << "->" << order.prepayId;
+    return {200, QJsonObject {{QStringLiteral("prepay_id"), order.prepayId}}};
+}
+
+Reply WechatSandbox::State::opQuery(const HttpRequest &request, const Authorization &auth)
+{
+    checkMchIdQuery(request, auth);
+    std::lock_guard lock(mutex);
+    auto it = orders.find(request.pathParams.value(QStringLiteral("no")));
+    if (it == orders.end())
+        throw Refusal {404, code::orderNotExist, QStringLiteral("订单不存在")};
+    expireIfDue(*it, nowSeconds());
+    return {200, transactionToJson(transactionOf(*it))};
+}
+
+Reply WechatSandbox::State::opQueryById(const HttpRequest &request, const Authorization &auth)
+{
+    checkMchIdQuery(request, auth);
+    std::lock_guard lock(mutex);
+    const QString outTradeNo = byTransaction.value(request.pathParams.value(QStringLiteral("id")));
+    auto it = orders.find(outTradeNo);
+    if (outTradeNo.isEmpty() || it == orders.end())
+        throw Refusal {404, code::orderNotExist, QStringLiteral("订单不存在")};
+    return {200, transactionToJson(transactionOf(*it))};
+}
+
+Reply WechatSandbox::State::opClose(const HttpRequest &request, const Authorization &auth)
+{
+    const auto body = jsonObjectBody(request.body);
+    if (!body)
+        paramError(QStringLiteral("请求体不是合法的JSON对象"));
+    if (requireString(*body, "mchid", 32) != auth.mchId)
+        throw Refusal {400, code::invalidRequest,
+                       QStringLiteral("请求的mchid与Authorization不一致")};
+    std::lock_guard lock(mutex);
+    auto it = orders.find(request.pathParams.value(QStringLiteral("no")));
+    if (it == orders.end())
+        throw Refusal {404, code::orderNotExist, QStringLiteral("订单不存在")};
+    Order &order = it.value();
+    expireIfDue(order, nowSeconds());
+    switch (order.state) {
+    case TradeState::Success:
+    case TradeState::Refund:
+        throw Refusal {400, code::orderPaid, QStringLiteral("订单已支付，不能关闭")};
+    case TradeState::Closed:
+    case TradeState::Revoked:
+        break; // closing twice succeeds: a client may retry a close whose answer it lost
+    case TradeState::NotPay:
+    case TradeState::UserPaying:
+    case TradeState::PayError:
+    case TradeState::Accept:
+        order.state = TradeState::Closed;
+        order.stateDesc = QStringLiteral("订单已关闭");
+        ++generation;
+        break;
+    }
+    return {204, {}};
+}
+
+Reply WechatSandbox::State::opRefund(const HttpRequest &request, const Authorization &)
+{
+    const auto body = jsonObjectBody(request.body);
+    if (!body)
+        paramError(QStringLiteral("请求体不是合法的JSON对象"));
+    const QJsonObject &m = *body;
+    const QString outTradeNoField = optionalString(m, "out_trade_no", 32);
+    const QString transactionIdField = optionalString(m, "transaction_id", 32);
+    if (outTradeNoField.isEmpty() && transactionIdField.isEmpty())
+        paramError(QStringLiteral("transaction_id和out_trade_no必须二选一"));
+    const QString outRefundNo = requireString(m, "out_refund_no", 64);
+    if (!outRefundNoPattern().match(outRefundNo).hasMatch())
+        paramError(QStringLiteral("out_refund_no须为1-64位数字、大小写字母或_-|*@"));
+    const QString reason = optionalString(m, "reason", 80);
+    QString notifyUrl = optionalString(m, "notify_url", 256);
+    if (!notifyUrl.isEmpty())
+        checkNotifyUrl(notifyUrl);
+    const QJsonValue amountValue = m.value(QLatin1String("amount"));
+    if (!amountValue.isObject())
+        paramError(QStringLiteral("字段“amount”必填且须为对象"));
+    const qint64 refund =
+        requireAmount(amountValue.toObject(), "refund", QStringLiteral("amount.refund"));
+    const qint64 total =
+        requireAmount(amountValue.toObject(), "total", QStringLiteral("amount.total"));
+    checkCurrency(amountValue.toObject());
+    const qint64 now = nowSeconds();
+
+    std::lock_guard lock(mutex);
+    const QString outTradeNo =
+        outTradeNoField.isEmpty() ? byTransaction.value(transactionIdField) : outTradeNoField;
+    if (auto it = refunds.find(outRefundNo); it != refunds.end()) {
+        // The same out_refund_no: the same refund, in its current state, never a second one.
+        if (it->outTradeNo != outTradeNo || it->refund != refund || it->total != total)
+            throw Refusal {400, code::invalidRequest,
+                           QStringLiteral("商户退款单号已存在，且退款金额或订单与之前请求不一致")};
+        return {200, refundToJson(refundOf(*it))};
+    }
+    auto orderIt = orders.find(outTradeNo);
+    if (outTradeNo.isEmpty() || orderIt == orders.end())
+        throw Refusal {404, code::resourceNotExists, QStringLiteral("订单不存在")};
+    Order &order = orderIt.value();
+    expireIfDue(order, now);
+    if (order.state != TradeState::Success && order.state != TradeState::Refund)
+        throw Refusal {400, code::invalidRequest, QStringLiteral("订单未支付，不能退款")};
+    if (total != order.total)
+        paramError(QStringLiteral("订单金额与实际支付金额不符"));
+    if (refund > order.total - order.refunded)
+        paramError(QStringLiteral("申请退款金额超过订单可退金额"));
+
+    RefundRecord r;
+    do {
+        r.refundId = QStringLiteral("50") + randomDigits(27);
+    } while (std::any_of(refunds.cbegin(), refunds.cend(),
+                         [&r](const RefundRecord &x) { return x.refundId == r.refundId; }));
+    r.outRefundNo = outRefundNo;
+    r.outTradeNo = outTradeNo;
+    r.transactionId = order.transactionId;
+    r.refund = refund;
+    r.total = total;
+    r.reason = reason;
+    r.notifyUrl = notifyUrl;
+    r.createTime = now;
+    order.refunded += refund;
+    ++generation;
+    RefundRecord &stored = *refunds.insert(outRefundNo, r);
+    qCInfo(lcSandbox).noquote() << "wechat sandbox: refund" << outRefundNo << formatYuan(refund)
+                                << "of" << outTradeNo;
+    if (o.refundsSettleAtOnce)
+        settleRefundLocked(stored, RefundStatus::Success, now);
+    return {200, refundToJson(refundOf(stored))};
+}
+
+Reply WechatSandbox::State::opRefundQuery(const HttpRequest &request, const Authorization &)
+{
+    std::lock_guard lock(mutex);
+    auto it = refunds.find(request.pathParams.value(QStringLiteral("no")));
+    if (it == refunds.end())
+        throw Refusal {404, code::resourceNotExists, QStringLiteral("退款单不存在")};
+    return {200, refundToJson(refundOf(*it))};
+}
+
+void WechatSandbox::State::settleRefundLocked(RefundRecord &r, RefundStatus status, qint64 now)
+{
+    r.status = status;
+    auto orderIt = orders.find(r.outTradeNo);
+    if (status == RefundStatus::Success) {
+        r.successTime = now;
+        if (orderIt != orders.end()) {
+            orderIt->state = TradeState::Refund;
+            orderIt->stateDesc = QStringLiteral("订单发生过退款");
+        }
+    } else if (status == RefundStatus::Closed && orderIt != orders.end()) {
+        orderIt->refunded -= r.refund; // the money stays with the merchant: refundable again
+    }
+    ++generation;
+    if (r.notifyUrl.isEmpty())
+        return;
+    QLatin1String eventType = event::refundSuccess;
+    QString summary = QStringLiteral("退款成功");
+    if (status == RefundStatus::Closed) {
+        eventType = event::refundClosed;
+        summary = QStringLiteral("退款关闭");
+    } else if (status == RefundStatus::Abnormal) {
+        eventType = event::refundAbnormal;
+        summary = QStringLiteral("退款异常");
+    }
+    const QByteArray plaintext =
+        QJsonDocument(refundToJson(refundOf(r), true, o.mchId)).toJson(QJsonDocument::Compact);
+    enqueueLocked(eventType, summary, r.notifyUrl, plaintext, QStringLiteral("refund"),
+                  r.outTradeNo, r.outRefundNo);
+}
+
+void WechatSandbox::State::enqueueLocked(QLatin1String eventType, const QString &summary,
+                                         const QString &url, const QByteArray &plaintext,
+                                         const QString &originalType, const QString &outTradeNo,
+                                         const QString &outRefundNo)
+{
+    Notice n;
+    n.id = QUuid::createUuid().toString(QUuid::WithoutBraces);
+    n.eventType = eventType;
+    n.outTradeNo = outTradeNo;
+    n.outRefundNo = outRefundNo;
+    n.url = url;
+    NotificationEnvelope e;
+    e.id = n.id;
+    e.createTime = formatTime(QDateTime::currentDateTimeUtc());
+    e.eventType = eventType;
+    e.summary = summary;
+    e.resource = encryptResource(apiV3Key, plaintext, originalType, originalType);
+    n.body = QJsonDocument(envelopeToJson(e)).toJson(QJsonDocument::Compact);
+    n.createdMs = nowMs();
+    n.dueMs = n.createdMs + o.notifyScheduleMs.first();
+    notices.insert(n.id, n);
+    noticeOrder.append(n.id);
+    pendingIds.insert(n.id);
+    ++generation;
+}
+
+HttpResponse WechatSandbox::State::simulatePay(const HttpRequest &request)
+{
+    const auto body = jsonObjectBody(request.body);
+    if (!body)
+        return controlError(400, code::paramError, QStringLiteral("JSON object expected"));
+    const QString result = body->value(QLatin1String("result")).toString();
+    const bool success = result == QLatin1String("SUCCESS");
+    if (!success && result != QLatin1String("PAYERROR"))
+        return controlError(400, code::paramError,
+                            QStringLiteral("result must be SUCCESS or PAYERROR"));
+    const QString prepayId = body->value(QLatin1String("prepayId")).toString();
+    QJsonObject answer;
+    std::optional<HttpResponse> refused;
+    {
+        std::lock_guard lock(mutex);
+        const auto id = byPrepay.constFind(prepayId);
+        if (prepayId.isEmpty() || id == byPrepay.cend())
+            return controlError(404, code::orderNotExist, QStringLiteral("unknown prepayId"));
+        Order &order = orders[id.value()];
+        const qint64 now = nowSeconds();
+        expireIfDue(order, now);
+        // `late`: WeChat takes a payment for an order it has just closed (the user's payment
+        // raced the merchant's close). Rare, but the platform must then refund: this lets a test
+        // show it.
+        const bool late = success && order.state == TradeState::Closed
+            && body->value(QLatin1String("late")).toBool();
+        if (!late && order.state != TradeState::NotPay && order.state != TradeState::PayError
+            && order.state != TradeState::UserPaying) {
+            refused = controlError(409,
+                                   order.state == TradeState::Closed ? QString(code::orderClosed)
+                                                                     : QString(code::orderPaid),
+                                   QStringLiteral("order is ") + tradeStateName(order.state));
+        } else if (success) {
+            order.state = TradeState::Success;
+            order.stateDesc = QStringLiteral("支付成功");
+            order.successTime = now;
+            order.transactionId = QStringLiteral("4200") + randomDigits(24);
+            byTransaction.insert(order.transactionId, order.outTradeNo);
+            ++generation;
+            enqueueLocked(event::transactionSuccess, QStringLiteral("支付成功"), order.notifyUrl,
+                          QJsonDocument(transactionToJson(transactionOf(order)))
+                              .toJson(QJsonDocument::Compact),
+                          QStringLiteral("transaction"), order.outTradeNo, {});
+            answer.insert(QStringLiteral("transactionId"), order.transactionId);
+            answer.insert(QStringLiteral("notificationId"), noticeOrder.last());
+        } else {
+            // WeChat notifies successful payments only: a failed attempt is seen by querying.
+            order.state = TradeState::PayError;
+            order.stateDesc = QStringLiteral("支付失败，请重新下单支付");
+            ++generation;
+        }
+        if (!refused) {
+            answer.insert(QStringLiteral("outTradeNo"), order.outTradeNo);
+            answer.insert(QStringLiteral("prepayId"), order.prepayId);
+            answer.insert(QStringLiteral("tradeState"), tradeStateName(order.state));
+            qCInfo(lcSandbox).noquote() << "wechat sandbox: user paid" << order.outTradeNo << "->"
+                                        << tradeStateName(order.state);
+        }
+    }
+    persist();
+    if (refused)
+        return *refused;
+    wake.notify_all();
+    return controlAnswer(200, answer);
+}
+
+HttpResponse WechatSandbox::State::simulateRefund(const HttpRequest &request)
+{
+    const auto body = jsonObjectBody(request.body);
+    if (!body)
+        return controlError(400, code::paramError, QStringLiteral("JSON object expected"));
+    const auto status = refundStatusFromName(body->value(QLatin1String("result")).toString());
+    if (!status || *status == RefundStatus::Processing)
+        return controlError(400, code::paramError,
+                            QStringLiteral("result must be SUCCESS, CLOSED or ABNORMAL"));
+    QJsonObject answer;
+    {
+        std::lock_guard lock(mutex);
+        auto it = refunds.find(body->value(QLatin1String("outRefundNo")).toString());
+        if (it == refunds.end())
+            return controlError(404, code::resourceNotExists,
+                                QStringLiteral("unknown outRefundNo"));
+        if (it->status != RefundStatus::Processing)
+            return controlError(409, code::invalidRequest,
+                                QStringLiteral("refund is ") + refundStatusName(it->status));
+        settleRefundLocked(*it, *status, nowSeconds());
+        answer = refundToJson(refundOf(*it));
+    }
+    persist();
+    wake.notify_all();
+    return controlAnswer(200, answer);
+}
+
+HttpResponse WechatSandbox::State::simulateRefundMode(const HttpRequest &request)
+{
+    const auto body = jsonObjectBody(request.body);
+    const QString mode = body ? body->value(QLatin1String("mode")).toString() : QString();
+    if (mode != QLatin1String("SUCCESS") && mode != QLatin1String("PROCESSING"))
+        return controlError(400, code::paramError,
+                            QStringLiteral("mode must be SUCCESS (settle at once) or PROCESSING"));
+    std::lock_guard lock(mutex);
+    o.refundsSettleAtOnce = mode == QLatin1String("SUCCESS");
+    return controlAnswer(200, {{QStringLiteral("mode"), mode}});
+}
+
+HttpResponse WechatSandbox::State::simulateFault(const HttpRequest &request)
+{
+    const auto body = jsonObjectBody(request.body);
+    const int status = body ? body->value(QLatin1String("status")).toInt() : 0;
+    const int count = body ? body->value(QLatin1String("count")).toInt(1) : 0;
+    if ((status != 429 && status != 500 && status != 503) || count < 1 || count > 100)
+        return controlError(400, code::paramError,
+                            QStringLiteral("status 429, 500 or 503 and count 1..100 expected"));
+    std::lock_guard lock(mutex);
+    for (int i = 0; i < count; ++i)
+        faults.push_back(status);
+    return controlAnswer(200, {{QStringLiteral("queued"), int(faults.size())}});
+}
+
+QList<WechatSandboxNotification> WechatSandbox::State::noticesOf(const QString &outTradeNo) const
+{
+    QList<WechatSandboxNotification> out;
+    for (const QString &id : noticeOrder) {
+        const auto it = notices.constFind(id);
+        if (it == notices.cend())
+            continue;
+        const Notice &n = it.value();
+        if (!outTradeNo.isEmpty() && n.outTradeNo != outTradeNo)
+            continue;
+        out.append({n.id, n.eventType, n.outTradeNo, n.outRefundNo, noticeStateName(n.state),
+                    n.attempts, n.lastError});
+    }
+    return out;
+}
+
+HttpResponse WechatSandbox::State::simulateNotifications(const HttpRequest &request) const
+{
+    QList<WechatSandboxNotification> list;
+    {
+        std::lock_guard lock(mutex);
+        list = noticesOf(request.query.queryItemValue(QStringLiteral("outTradeNo")));
+    }
+    QJsonArray items;
+    for (const WechatSandboxNotification &n : std::as_const(list)) {
+        items.append(QJsonObject {
+            {QStringLiteral("id"), n.id},
+            {QStringLiteral("eventType"), n.eventType},
+            {QStringLiteral("outTradeNo"), n.outTradeNo},
+            {QStringLiteral("outRefundNo"), n.outRefundNo},
+            {QStringLiteral("state"), n.state},
+            {QStringLiteral("attempts"), n.attempts},
+            {QStringLiteral("lastError"), n.lastError},
+        });
+    }
+    return controlAnswer(200, {{QStringLiteral("notifications"), items}});
+}
+
+void WechatSandbox::State::senderLoop()
+{
+    std::unique_lock lock(mutex);
+    while (!stopping) {
+        const qint64 now = nowMs();
+        qint64 next = std::numeric_limits<qint64>::max();
+        QString claimed;
+        for (const QString &id : std::as_const(pendingIds)) {
+            Notice &n = notices[id];
+            if (n.inFlight)
+                continue;
+            if (n.dueMs <= now) {
+                n.inFlight = true;
+                claimed = id;
+                break;
+            }
+            next = std::min(next, n.dueMs);
+        }
+        if (!claimed.isEmpty()) {
+            lock.unlock();
+            deliver(claimed);
+            lock.lock();
+            continue;
+        }
+        if (next == std::numeric_limits<qint64>::max())
+            wake.wait(lock);
+        else
+            wake.wait_for(lock, std::chrono::milliseconds(next - now));
+    }
+}
+
+void WechatSandbox::State::deliver(const QString &id)
+{
+    QByteArray body;
+    QString url;
+    int attempt = 0;
+    {
+        std::lock_guard lock(mutex);
+        auto it = notices.find(id);
+        if (it == notices.end())
+            return;
+        if (stopping) {
+            it->inFlight = false;
+            return;
+        }
+        body = it->body;
+        url = it->url;
+        attempt = it->attempts + 1;
+    }
+    // Signed per attempt: a fresh timestamp keeps late retries inside the receiver's window.
+    HttpClientRequest req;
+    req.method = QByteArrayLiteral("POST");
+    req.url = QUrl(url);
+    req.body = body;
+    req.headers = toHeaderList(signAnswer(*platformKey, platformKeyId, body, nowSeconds()));
+    req.headers.append(
+        {QByteArrayLiteral("Content-Type"), QByteArrayLiteral("application/json; charset=utf-8")});
+    req.headers.append({QByteArrayLiteral("User-Agent"), QByteArrayLiteral("Mozilla/4.0")});
+    req.timeoutMs = o.notifyTimeoutMs;
+    req.spanName = QStringLiteral("wechat sandbox notify");
+    qCInfo(lcSandbox).noquote() << "wechat sandbox notify ->" << req.url.host() + req.url.path()
+                                << id << "attempt" << attempt;
+    const HttpClientResponse r = HttpClient::send(req);
+    const bool acked = r.status == 200 || r.status == 204;
+    const QString error = acked ? QString()
+        : r.status == 0         ? r.error
+                                : QStringLiteral("HTTP %1").arg(r.status);
+    {
+        std::lock_guard lock(mutex);
+        Notice &n = notices[id];
+        n.inFlight = false;
+        n.attempts = attempt;
+        if (acked) {
+            n.state = NoticeState::Delivered;
+            n.lastError.clear();
+            pendingIds.remove(id);
+            qCInfo(lcSandbox).noquote()
+                << "wechat sandbox notify" << id << "delivered after" << attempt << "attempt(s)";
+        } else {
+            n.lastError = error;
+            if (attempt >= o.notifyScheduleMs.size()) {
+                n.state = NoticeState::Failed;
+                pendingIds.remove(id);
+                qCWarning(lcSandbox).noquote() << "wechat sandbox notify" << id << "given up after"
+                                               << attempt << "attempts:" << error;
+            } else {
+                n.dueMs = nowMs() + o.notifyScheduleMs.at(attempt);
+                qCInfo(lcSandbox).noquote()
+                    << "wechat sandbox notify" << id << "attempt" << attempt << "failed:" << error
+                    << "- next in" << o.notifyScheduleMs.at(attempt) << "ms";
+            }
+        }
+        ++generation;
+    }
+    persist();
+    wake.notify_all();
+}
+
+// ---- Options ------------------------------------------------------------------------------------
+
+QList<qint64> WechatSandboxOptions::defaultNotifyScheduleMs()
+{
+    constexpr qint64 s = 1000, m = 60 * s, h = 60 * m;
+    return {0,      15 * s, 15 * s, 30 * s, 3 * m, 10 * m, 20 * m, 30 * m,
+            30 * m, 30 * m, 60 * m, 3 * h,  3 * h, 3 * h,  6 * h,  6 * h};
+}
+
+WechatSandboxOptions WechatSandboxOptions::fromConfig(const Config &config)
+{
+    WechatSandboxOptions o;
+    o.mchId = config.wechatMchId();
+    o.appId = config.wechatAppId();
+    o.stateDir = QDir(config.dataDir()).filePath(QStringLiteral("sandbox"));
+    o.keysDir = WechatSandboxKeyFiles::directoryFor(config.dataDir());
+    return o;
+}
+
+WechatSandboxKeyFiles wechatsandbox::ensureKeys(const QString &dataDir)
+{
+    return ensureWechatSandboxKeys(WechatSandboxKeyFiles::directoryFor(dataDir));
+}
+
+// ---- WechatSandbox ------------------------------------------------------------------------------
+
+WechatSandbox::WechatSandbox(WechatSandboxOptions options)
+    : d(std::make_unique<State>(std::move(options)))
+{
+    d->load();
+    for (int i = 0; i < std::max(1, d->o.notifyThreads); ++i)
+        d->senders.emplace_back([state = d.get()] { state->senderLoop(); });
+}
+
+WechatSandbox::~WechatSandbox()
+{
+    {
+        std::lock_guard lock(d->mutex);
+        d->stopping = true;
+    }
+    d->wake.notify_all();
+    for (std::thread &sender : d->senders)
+        sender.join();
+    {
+        std::lock_guard lock(d->mutex);
+        ++d->generation;
+    }
+    d->persist();
+}
+
+const WechatSandboxOptions &WechatSandbox::options() const
+{
+    return d->o;
+}
+
+QString WechatSandbox::stateFilePath() const
+{
+    return d->file;
+}
+
+const WechatSandboxKeyFiles &WechatSandbox::keyFiles() const
+{
+    return d->keys;
+}
+
+WechatClientOptions WechatSandbox::clientOptions(const QUrl &baseUrl) const
+{
+    return WechatClientOptions::forSandbox(d->o.keysDir, baseUrl, d->o.mchId, d->o.appId);
+}
+
+QList<WechatSandboxNotification> WechatSandbox::notifications(const QString &outTradeNo) const
+{
+    std::lock_guard lock(d->mutex);
+    return d->noticesOf(outTradeNo);
+}
+
+int WechatSandbox::pendingNotifications() const
+{
+    std::lock_guard lock(d->mutex);
+    return int(d->pendingIds.size());
+}
+
+int WechatSandbox::orderCount() const
+{
+    std::lock_guard lock(d->mutex);
+    return int(d->orders.size());
+}
+
+int WechatSandbox::refundCount() const
+{
+    std::lock_guard lock(d->mutex);
+    return int(d->refunds.size());
+}
+
+void WechatSandbox::addRoutes(Router &router, State *state,
+                              std::shared_ptr<WechatSandbox> keepAlive)
+{
+    const QString prefix = state->o.pathPrefix;
+    auto endpoint = [&](const char *method, const char *path, State::Operation op) {
+        const QLatin1String name(path);
+        router.add(method, prefix + name, HandlerMode::Blocking,
+                   [state, keepAlive, op, name](const HttpRequest &r) {
+                       return state->protocol(r, op, name);
+                   });
+    };
+    endpoint("POST", "/v3/pay/transactions/jsapi", &State::opPrepay);
+    endpoint("GET", "/v3/pay/transactions/out-trade-no/{no}", &State::opQuery);
+    endpoint("POST", "/v3/pay/transactions/out-trade-no/{no}/close", &State::opClose);
+    endpoint("GET", "/v3/pay/transactions/id/{id}", &State::opQueryById);
+    endpoint("POST", "/v3/refund/domestic/refunds", &State::opRefund);
+    endpoint("GET", "/v3/refund/domestic/refunds/{no}", &State::opRefundQuery);
+
+    auto control = [&](const char *method, const char *path,
+                       HttpResponse (State::*handler)(const HttpRequest &)) {
+        router.add(
+            method, prefix + QLatin1String(path), HandlerMode::Blocking,
+            [state, keepAlive, handler](const HttpRequest &r) { return (state->*handler)(r); });
+    };
+    control("POST", "/simulate/pay", &State::simulatePay);
+    control("POST", "/simulate/refund", &State::simulateRefund);
+    control("POST", "/simulate/refund-mode", &State::simulateRefundMode);
+    control("POST", "/simulate/fault", &State::simulateFault);
+    router.add(
+        "GET", prefix + QStringLiteral("/simulate/notifications"), HandlerMode::Blocking,
+        [state, keepAlive](const HttpRequest &r) { return state->simulateNotifications(r); });
+}
+
+void WechatSandbox::registerRoutes(Router &router)
+{
+    addRoutes(router, d.get(), nullptr);
+}
+
+std::shared_ptr<WechatSandbox> WechatSandbox::mount(Router &router, WechatSandboxOptions options)
+{
+    if (options.mchId.isEmpty() || options.appId.isEmpty()
+        || (options.stateDir.isEmpty() && options.keysDir.isEmpty())) {
+        qCWarning(lcSandbox) << "wechat pay sandbox not mounted: wechat.mch_id, wechat.app_id or "
+                                "the data directory is missing";
+        return nullptr;
+    }
+    std::shared_ptr<WechatSandbox> sandbox;
+    try {
+        sandbox = std::make_shared<WechatSandbox>(std::move(options));
+    } catch (const Error &e) {
+        qCCritical(lcSandbox).noquote() << "wechat pay sandbox not mounted:" << e.detail();
+        return nullptr;
+    }
+    addRoutes(router, sandbox->d.get(), sandbox);
+    qCInfo(lcSandbox).noquote() << "wechat pay sandbox mounted at" << sandbox->options().pathPrefix
+                                << "mchid" << sandbox->options().mchId << "keys in"
+                                << sandbox->options().keysDir;
+    return sandbox;
+}
+
+} // namespace pomelo

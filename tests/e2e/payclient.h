@@ -1,0 +1,142 @@
+// The pay platform's API as a third-party app calls it (signed requests with a demo app's
+// secret), shared by the e2e tests of the pay flow.
+#pragma once
+
+#include "bookingclient.h"
+#include "domain/signing.h"
+
+#include <QDateTime>
+#include <QFile>
+
+namespace pomelo::test {
+
+struct AppCredentials
+{
+    QString appId;
+    QByteArray secret;
+};
+
+/// The demo app's secret from <data_dir>/apps.json.
+inline AppCredentials demoApp(const QString &dataDir, const QString &appId)
+{
+    QFile f(dataDir + QStringLiteral("/apps.json"));
+    if (!f.open(QIODevice::ReadOnly))
+        return {};
+    const QJsonDocument doc = QJsonDocument::fromJson(f.readAll());
+    const QJsonArray apps =
+        doc.isArray() ? doc.array() : doc.object().value(QStringLiteral("apps")).toArray();
+    for (const QJsonValue &v : apps) {
+        if (v[QStringLiteral("appId")].toString() == appId)
+            return {appId, v[QStringLiteral("secret")].toString().toUtf8()};
+    }
+    return {};
+}
+
+inline QByteArray compact(const QJsonObject &o)
+{
+    return QJsonDocument(o).toJson(QJsonDocument::Compact);
+}
+
+inline QJsonObject signedBody(QJsonObject fields, const AppCredentials &app,
+                              const QStringList &unsignedKeys = {})
+{
+    fields.insert(QStringLiteral("appId"), app.appId);
+    if (!fields.contains(QStringLiteral("nonce")))
+        fields.insert(QStringLiteral("nonce"), signing::generateNonce());
+    if (!fields.contains(QStringLiteral("timestamp")))
+        fields.insert(QStringLiteral("timestamp"), QDateTime::currentSecsSinceEpoch());
+    return signing::withSignature(fields, app.secret, unsignedKeys);
+}
+
+class PayApi
+{
+public:
+    PayApi(ServerProcess &server, AppCredentials app)
+        : m_server(server)
+        , m_app(std::move(app))
+    { }
+
+    QJsonObject orderFields(const QString &outTradeNo, qint64 amount = 1500) const
+    {
+        return {
+            {QStringLiteral("outTradeNo"), outTradeNo},
+            {QStringLiteral("amount"), amount},
+            {QStringLiteral("subject"), QStringLiteral("Water top-up")},
+            {QStringLiteral("openId"), QStringLiteral("o-tester")},
+            {QStringLiteral("studentId"), QStringLiteral("S20240001")},
+            {QStringLiteral("notifyUrl"),
+             QString(
+                 QStringLiteral("http://127.0.0.1:%1/api/v1/pay-notify").arg(m_server.port()))}};
+    }
+    HttpResult create(const QJsonObject &fields) const
+    {
+        return m_server.post(QStringLiteral("/pay/v1/orders"), compact(signedBody(fields, m_app)));
+    }
+    HttpResult get(const QString &orderId) const
+    {
+        const QJsonObject s = signedBody({}, m_app);
+        return m_server.get(
+            QStringLiteral("/pay/v1/orders/%1?appId=%2&nonce=%3&timestamp=%4&sign=%5")
+                .arg(orderId, m_app.appId, s[QStringLiteral("nonce")].toString())
+                .arg(s[QStringLiteral("timestamp")].toInteger())
+                .arg(s[QStringLiteral("sign")].toString()));
+    }
+    QString status(const QString &orderId) const
+    {
+        return get(orderId).json()[QStringLiteral("status")].toString();
+    }
+    HttpResult cashier(const QString &orderId, qint64 amount, const QString &channel) const
+    {
+        QJsonObject body = signedBody(
+            {{QStringLiteral("orderId"), orderId}, {QStringLiteral("amount"), amount}}, m_app);
+        body.insert(QStringLiteral("channel"), channel);
+        return m_server.post(QStringLiteral("/pay/v1/cashier"), compact(body));
+    }
+    HttpResult close(const QString &orderId) const
+    {
+        return m_server.post(QStringLiteral("/pay/v1/orders/%1/close").arg(orderId),
+                             compact(signedBody({}, m_app)));
+    }
+    HttpResult refund(const QString &orderId, const QString &outRefundNo, qint64 amount,
+                      const QString &reason = QStringLiteral("customer asked")) const
+    {
+        return m_server.post(QStringLiteral("/pay/v1/refunds"),
+                             compact(signedBody({{QStringLiteral("orderId"), orderId},
+                                                 {QStringLiteral("outRefundNo"), outRefundNo},
+                                                 {QStringLiteral("amount"), amount},
+                                                 {QStringLiteral("reason"), reason}},
+                                                m_app)));
+    }
+    /// A created, cashiered and paid (e-card sandbox) order of @p amount.
+    QString paidOrder(const QString &outTradeNo, qint64 amount = 1500) const;
+    const AppCredentials &app() const { return m_app; }
+
+private:
+    ServerProcess &m_server;
+    AppCredentials m_app;
+};
+
+inline HttpResult simulatePay(ServerProcess &server, const QString &prepayId,
+                              const QString &result = QStringLiteral("SUCCESS"))
+{
+    return server.post(
+        QStringLiteral("/sandbox/ecard/simulate/pay"),
+        compact({{QStringLiteral("prepayId"), prepayId}, {QStringLiteral("result"), result}}));
+}
+
+inline QString PayApi::paidOrder(const QString &outTradeNo, qint64 amount) const
+{
+    const QString orderId =
+        create(orderFields(outTradeNo, amount)).json()[QStringLiteral("orderId")].toString();
+    const HttpResult r = cashier(orderId, amount, QStringLiteral("ECARD"));
+    if (r.status != 200
+        || simulatePay(m_server,
+                       r.json()[QStringLiteral("payParams")][QStringLiteral("prepayId")].toString())
+                .status
+            != 200)
+        return {};
+    return waitUntil([&] { return status(orderId) == QLatin1String("PAID"); }, 15000) ? orderId
+                                                                                      : QString();
+}
+
+} // namespace pomelo::test

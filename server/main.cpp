@@ -1,3 +1,4 @@
+#include "admin/usercommands.h"
 #include "pay/appcommands.h"
 #include "serverapp.h"
 #include "signalwatcher.h"
@@ -62,10 +63,24 @@ int main(int argc, char *argv[])
         QStringLiteral("notify-host"),
         QStringLiteral("app add: a host allowed in notifyUrl (repeatable)."),
         QStringLiteral("HOST"));
+    // ---- user command (admin API) ----
+    const QCommandLineOption usernameOpt(QStringLiteral("username"),
+                                         QStringLiteral("user add: console user name."),
+                                         QStringLiteral("NAME"));
+    const QCommandLineOption roleOpt(QStringLiteral("role"),
+                                     QStringLiteral("user add: staff or admin."),
+                                     QStringLiteral("ROLE"));
+    const QCommandLineOption passwordOpt(
+        QStringLiteral("password"),
+        QStringLiteral("user add/passwd: the password, or - to read it from stdin (default: "
+                       "generated and printed once)."),
+        QStringLiteral("PASSWORD"));
+    parser.addOptions({usernameOpt, roleOpt, passwordOpt});
+    // ---- end of user command ----
     parser.addOptions({configOpt, listenOpt, dataDirOpt, redisOpt, databaseOpt, modulesOpt,
                        printConfigOpt, nameOpt, notifyHostOpt});
     parser.addPositionalArgument(QStringLiteral("command"),
-                                 QStringLiteral("Optional management command (later: app, user)."),
+                                 QStringLiteral("Optional management command: app, user."),
                                  QStringLiteral("[command]"));
 
     if (!parser.parse(QCoreApplication::arguments())) {
@@ -85,7 +100,8 @@ int main(int argc, char *argv[])
         return 0;
     }
     const bool appCommand = parser.positionalArguments().value(0) == QLatin1String("app");
-    if (!parser.positionalArguments().isEmpty() && !appCommand) {
+    const bool userCommand = parser.positionalArguments().value(0) == QLatin1String("user");
+    if (!parser.positionalArguments().isEmpty() && !appCommand && !userCommand) {
         printErr(QStringLiteral("unknown command: ") + parser.positionalArguments().constFirst()
                  + QStringLiteral("\nSee pomelo-server --help."));
         return kExitConfigError;
@@ -113,6 +129,10 @@ int main(int argc, char *argv[])
     if (appCommand)
         return runAppCommand(config, parser.positionalArguments().mid(1), parser.value(nameOpt),
                              parser.values(notifyHostOpt));
+    if (userCommand)
+        return runUserCommand(config, parser.positionalArguments().mid(1),
+                              {parser.value(usernameOpt), parser.value(roleOpt),
+                               parser.value(passwordOpt)});
 
     if (parser.isSet(printConfigOpt)) {
         const QMap<QString, QString> values = config.redactedValues();

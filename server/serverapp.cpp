@@ -1,5 +1,6 @@
 #include "serverapp.h"
 
+#include "admin/adminmodule.h"
 #include "booking/bookingmodule.h"
 #include "booking/paynotify.h"
 #include "domain/errors.h"
@@ -128,6 +129,18 @@ bool ServerApp::start()
         m_pay->registerRoutes(router);
     }
     // ---- end of pay platform ----
+    // ---- Admin API (console): /admin/v1 and the live WebSocket; first admin user ----
+    if (m_config.hasModule(QStringLiteral("admin"))) {
+        try {
+            m_admin = std::make_unique<AdminModule>(*m_context, m_pay.get(), m_workers.get());
+        } catch (const Error &e) {
+            qCCritical(lcApp).noquote() << "admin module not usable:" << e.detail();
+            return false;
+        }
+        m_admin->registerRoutes(router);
+        m_admin->attachLiveFeed(*m_http);
+    }
+    // ---- end of admin API ----
     if (m_config.hasModule(QStringLiteral("sandbox"))) {
         m_sandbox = std::make_unique<SandboxModule>(
             SandboxOptions {m_config.wechatAppId(), m_config.wechatAppSecret(),
@@ -258,6 +271,7 @@ void ServerApp::stop()
     if (!m_http)
         return;
     m_http->shutdown();
+    m_admin.reset(); // admin API: before the modules it uses
     if (m_workers)
         m_workers->stop();
     m_workers.reset();

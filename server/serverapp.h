@@ -9,6 +9,7 @@
 
 namespace pomelo {
 
+class AdminModule;
 class BookingModule;
 class Database;
 class EmbeddedRedis;
@@ -63,6 +64,7 @@ private:
     std::unique_ptr<BookingModule> m_booking;
     std::unique_ptr<WorkersModule> m_workers;
     std::unique_ptr<PayModule> m_pay; // pay platform (issue 6)
+    std::unique_ptr<AdminModule> m_admin; // admin API: declared last, it uses pay and workers
     quint16 m_port = 0;
 };
 

@@ -197,6 +197,16 @@ HttpFramer::Verdict HttpFramer::feed(QByteArrayView data)
     return m_verdict;
 }
 
+void GuardedTcpServer::releaseForUpgrade(QTcpSocket *socket)
+{
+    // Stopped and cut off rather than deleted: the guard's own slots still hold its pointer.
+    if (auto *idle = socket->findChild<QTimer *>(QStringLiteral("pomelo.idle"),
+                                                 Qt::FindDirectChildrenOnly)) {
+        idle->disconnect();
+        idle->stop();
+    }
+}
+
 GuardedTcpServer::GuardedTcpServer(Limits limits, QObject *parent)
     : QTcpServer(parent)
     , m_limits(limits)
@@ -210,7 +220,10 @@ void GuardedTcpServer::incomingConnection(qintptr socketDescriptor)
         return;
     }
     ++m_open;
-    connect(socket, &QObject::destroyed, this, [this] { --m_open; });
+    // Counted down by a child, not by the socket's own destroyed(): QtHttpServer disconnects every
+    // signal of a socket it hands to its WebSocket server, and the count would leak.
+    auto *counter = new QObject(socket);
+    connect(counter, &QObject::destroyed, this, [this] { --m_open; });
 
     const auto reject = [this, socket](HttpFramer::Verdict verdict) {
         if (socket->property(RejectedProperty).toBool())
@@ -235,6 +248,7 @@ void GuardedTcpServer::incomingConnection(qintptr socketDescriptor)
 
     auto framer = std::make_shared<HttpFramer>(m_limits.maxHeadBytes, m_limits.maxBodyBytes);
     auto *idle = new QTimer(socket);
+    idle->setObjectName(QStringLiteral("pomelo.idle"));
     idle->setSingleShot(true);
     idle->setInterval(m_limits.idleTimeoutMs);
     connect(idle, &QTimer::timeout, socket, [socket] {

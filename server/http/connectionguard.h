@@ -69,6 +69,11 @@ public:
     /// Set on a socket whose request was refused: the HTTP server must not answer it again.
     static constexpr const char *RejectedProperty = "pomelo.rejected";
 
+    /// The socket leaves HTTP for a WebSocket (accepted upgrade): its idle timeout is removed
+    /// (QtHttpServer disconnects every signal of the socket, so nothing would restart it; the
+    /// WebSocket's owner keeps it alive or closes it). Size limits no longer apply to its frames.
+    static void releaseForUpgrade(QTcpSocket *socket);
+
 protected:
     void incomingConnection(qintptr socketDescriptor) override;
 

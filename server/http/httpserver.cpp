@@ -73,6 +73,8 @@ QByteArray reasonPhrase(int status)
         return QByteArrayLiteral("Too Many Requests");
     case 500:
         return QByteArrayLiteral("Internal Server Error");
+    case 501:
+        return QByteArrayLiteral("Not Implemented");
     case 502:
         return QByteArrayLiteral("Bad Gateway");
     case 503:
@@ -153,6 +155,11 @@ HttpServer::Lane &HttpServer::laneFor(const QString &path)
         lane->pool.setObjectName(QStringLiteral("http-") + name);
     }
     return *lane;
+}
+
+void HttpServer::addWebSocketPath(const QString &path, UpgradeVerifier verify)
+{
+    m_webSocketPaths.insert(path, std::move(verify));
 }
 
 int HttpServer::inFlight() const
@@ -279,6 +286,40 @@ bool HttpServer::handleRequest(const QHttpServerRequest &qreq, QTcpSocket *socke
         if (!ex->keepAlive)
             sock->disconnectFromHost();
     };
+
+    // A WebSocket upgrade (QtHttpServer only asks us when newWebSocketConnection is connected):
+    // true hands the socket over to its QWebSocketServer, false makes it close the connection
+    // after our refusal.
+    if (req.header("Upgrade").compare("websocket", Qt::CaseInsensitive) == 0
+        && connection.contains("upgrade")) {
+        ex->route = m_webSocketPaths.contains(req.path) ? req.path : QStringLiteral("unmatched");
+        const auto verify = m_webSocketPaths.constFind(req.path);
+        std::optional<HttpResponse> refusal;
+        if (verify == m_webSocketPaths.cend()) {
+            refusal = errorResponse(ErrorCode::NotFound, req);
+        } else {
+            ContextScope scope(ex->span.context());
+            try {
+                refusal = (*verify)(req);
+            } catch (const Error &e) {
+                refusal = errorResponse(e.code(), req);
+            }
+        }
+        if (refusal) {
+            ex->keepAlive = false;
+            respond(std::move(*refusal));
+            return false;
+        }
+        GuardedTcpServer::releaseForUpgrade(socket);
+        // The handshake's 101 is written by QWebSocketServer; here only the span, log and metric.
+        ex->span.setAttribute(QStringLiteral("http.status_code"), 101);
+        ContextScope scope(ex->span.context());
+        ex->span.end();
+        qCInfo(lcHttp).noquote() << req.method << req.path << 101 << "websocket" << req.traceId;
+        if (m_observer)
+            m_observer(req.method, ex->route, 101, 0.0);
+        return true;
+    }
 
     if (!match.route) {
         if (match.pathKnown) {

@@ -10,6 +10,7 @@
 #include <atomic>
 #include <map>
 #include <memory>
+#include <optional>
 
 namespace pomelo {
 
@@ -44,6 +45,14 @@ public:
     QString listenError() const { return m_listenError; }
     void setRequestObserver(RequestObserver observer) { m_observer = std::move(observer); }
 
+    /// Decides a WebSocket upgrade: nullopt accepts it, a response refuses it with that response.
+    /// Runs on the server's thread: keep it short.
+    using UpgradeVerifier = std::function<std::optional<HttpResponse>(const HttpRequest &)>;
+    /// Lets WebSocket upgrades for @p path through (QtHttpServer 6.4 hands an accepted upgrade to
+    /// its QWebSocketServer and emits newWebSocketConnection(), which must be connected; take the
+    /// socket with nextPendingWebSocketConnection()). Upgrades for other paths get 404.
+    void addWebSocketPath(const QString &path, UpgradeVerifier verify);
+
     /// Stops accepting connections and waits (bounded) for running handlers.
     void shutdown(int timeoutMs = 10000);
 
@@ -74,6 +83,7 @@ private:
     mutable QMutex m_lanesMutex;
     RequestObserver m_observer;
     QString m_listenError;
+    QHash<QString, UpgradeVerifier> m_webSocketPaths;
 };
 
 } // namespace pomelo

@@ -28,11 +28,15 @@ enum class ErrorCode : int {
     InvalidOrderField = 2010,
     ChannelError = 3001,
     MalformedJson = 4000,
+    InvalidParameter = 4001, ///< admin API: a missing or malformed field or query parameter
     Unauthorized = 4010,
+    Forbidden = 4030, ///< admin API: the console user's role does not allow this
     NotFound = 4040,
     MethodNotAllowed = 4050,
     PayloadTooLarge = 4130,
+    TooManyAttempts = 4290, ///< admin login: too many failures, retry after `Retry-After`
     Internal = 5000,
+    FeatureDisabled = 5010, ///< the module that would do this does not run on this instance
     DependencyUnavailable = 5030,
 };
 

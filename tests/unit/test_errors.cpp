@@ -31,11 +31,15 @@ const QList<ErrorCode> AllCodes = {
     ErrorCode::InvalidOrderField,
     ErrorCode::ChannelError,
     ErrorCode::MalformedJson,
+    ErrorCode::InvalidParameter,
     ErrorCode::Unauthorized,
+    ErrorCode::Forbidden,
     ErrorCode::NotFound,
     ErrorCode::MethodNotAllowed,
     ErrorCode::PayloadTooLarge,
+    ErrorCode::TooManyAttempts,
     ErrorCode::Internal,
+    ErrorCode::FeatureDisabled,
     ErrorCode::DependencyUnavailable,
 };
 
@@ -101,7 +105,8 @@ void TestErrors::httpStatus_data()
         {1001, 429}, {1002, 409}, {1003, 400}, {1004, 404}, {1005, 403}, {1006, 409}, {1007, 400},
         {2001, 400}, {2002, 400}, {2003, 401}, {2004, 401}, {2005, 404}, {2006, 409}, {2007, 409},
         {2008, 400}, {2009, 409}, {2010, 400}, {3001, 502}, {4000, 400}, {4010, 401}, {4040, 404},
-        {4050, 405}, {4130, 413}, {5000, 500}, {5030, 503},
+        {4050, 405}, {4130, 413}, {5000, 500}, {5030, 503}, {4001, 400}, {4030, 403},
+        {4290, 429}, {5010, 501},
     };
     for (const auto &row : table)
         QTest::addRow("%d", row[0]) << row[0] << row[1];

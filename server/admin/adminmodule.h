@@ -1,0 +1,42 @@
+#pragma once
+
+#include "adminauth.h"
+#include "servercontext.h"
+
+#include <memory>
+
+namespace pomelo {
+
+class HttpServer;
+class LiveFeed;
+class PayModule;
+class Router;
+class WorkersModule;
+
+/// The operator console's API (API.md "Admin API", prefix /admin/v1) and its live WebSocket.
+/// Roles: `staff` reads orders and works the venue board (check-in); `admin` may do everything.
+/// Every intervention goes to the audit log (who, when, what, why, from where), also when it
+/// fails. @p pay and @p workers are the modules of this process, or null when they do not run
+/// here: order actions then answer 5010, and a re-send is picked up by whichever instance runs
+/// the merchant notifier (within its idle poll).
+class AdminModule
+{
+public:
+    AdminModule(const ServerContext &context, PayModule *pay, WorkersModule *workers);
+    ~AdminModule();
+
+    void registerRoutes(Router &router);
+    /// The live feed on @p server's port (`GET /admin/v1/live`).
+    void attachLiveFeed(HttpServer &server);
+
+    AdminAuth &auth() { return m_auth; }
+
+private:
+    const ServerContext &m_ctx;
+    PayModule *m_pay;
+    WorkersModule *m_workers;
+    AdminAuth m_auth;
+    std::unique_ptr<LiveFeed> m_live;
+};
+
+} // namespace pomelo

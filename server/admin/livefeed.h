@@ -1,0 +1,78 @@
+#pragma once
+
+#include "servercontext.h"
+
+#include <QByteArray>
+#include <QHash>
+#include <QObject>
+#include <QPointer>
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+class QTimer;
+class QWebSocket;
+
+namespace pomelo {
+
+class AdminAuth;
+class HttpServer;
+class RedisConnection;
+
+/// `GET /admin/v1/live`: a WebSocket on the server's own port (HttpServer lets the upgrade of
+/// this one path through). The token comes as `?token=`, as `Authorization: Bearer`, or as a
+/// `Sec-WebSocket-Protocol` entry `bearer.<token>`; the handshake is refused (401/403 envelope)
+/// without a valid admin token. Messages are JSON text frames:
+/// - `{"type":"order-event", "streamId", "orderId", "status", "prevStatus", …}` for every entry
+///   of `pomelo:order-events` (its own XREAD loop: no consumer group, nothing is acked);
+/// - `{"type":"stats", "queues": {...}, "notifications": {...}}` when a queue depth or a
+///   notification count changed (looked at every 2 s), and once on connecting;
+/// - the socket is closed (1008) when its token expires or its user is disabled.
+class LiveFeed : public QObject
+{
+    Q_OBJECT
+
+public:
+    LiveFeed(const ServerContext &context, const AdminAuth &auth, HttpServer &server);
+    ~LiveFeed() override;
+
+    static constexpr const char *Path = "/admin/v1/live";
+
+    int clientCount() const { return static_cast<int>(m_clients.size()); }
+
+private:
+    struct Client
+    {
+        QPointer<QWebSocket> socket;
+        QByteArray token;
+        qint64 lastSeenMs = 0; ///< last pong or message (keep-alive)
+    };
+
+    void onNewConnection();
+    void keepAlive();
+    void broadcast(const QByteArray &message);
+    void closeRevoked(const QList<QByteArray> &tokens);
+    void run();
+    QByteArray statsMessage();
+    QList<QByteArray> revokedTokens();
+    bool sleepFor(int ms);
+
+    const ServerContext &m_ctx;
+    const AdminAuth &m_auth;
+    HttpServer &m_server;
+    QList<Client> m_clients; // server thread only
+    QTimer *m_keepAlive = nullptr;
+    QByteArray m_lastStats; // guarded by m_mutex
+
+    std::unique_ptr<RedisConnection> m_connection;
+    std::mutex m_mutex;
+    std::condition_variable m_cv;
+    QList<QByteArray> m_tokens; // guarded by m_mutex: tokens of connected clients
+    bool m_stop = false;
+    std::thread m_thread;
+};
+
+} // namespace pomelo

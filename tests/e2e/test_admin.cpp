@@ -1,0 +1,955 @@
+// The admin API of the console (API.md "Admin API", server/admin) through a real pomelo-server on
+// SQLite and PostgreSQL: login and its throttling, roles on every route, the order actions and
+// their audit entries, merchant re-sends against a merchant that fails first, the venue board
+// and check-in, the delayed queues, the live WebSocket, and the `user` commands.
+#include "domain/signing.h"
+#include "http/httpserver.h"
+#include "payclient.h"
+
+#include <QDateTime>
+#include <QFile>
+#include <QProcess>
+#include <QRegularExpression>
+#include <QWebSocket>
+
+#include <atomic>
+
+using namespace pomelo;
+using namespace pomelo::test;
+
+namespace {
+
+const QString AdminPassword = QStringLiteral("admin-pass-123");
+const QString StaffPassword = QStringLiteral("staff-pass-123");
+
+/// A zone in which it is now between 10:00 and 11:59, so that a booking later today fits in the
+/// venues' opening hours whenever the test runs.
+QString daytimeZone()
+{
+    const int utcHour = QDateTime::currentDateTimeUtc().time().hour();
+    int offset = 10 - utcHour;
+    if (offset < -12)
+        offset += 24;
+    if (offset > 14)
+        offset -= 24;
+    if (offset == 0)
+        return QStringLiteral("Etc/GMT");
+    // POSIX sign: Etc/GMT-8 is UTC+8.
+    return QStringLiteral("Etc/GMT%1%2")
+        .arg(offset > 0 ? QStringLiteral("-") : QStringLiteral("+"))
+        .arg(std::abs(offset));
+}
+
+/// A merchant's notifyUrl in this process: answers 500 to the first `failuresLeft` notifications,
+/// then SUCCESS.
+class Merchant
+{
+public:
+    Merchant()
+        : m_server(HttpServer::Options {})
+    {
+        m_server.router().add("POST", QStringLiteral("/notify"), HandlerMode::Inline,
+                              [this](const HttpRequest &) {
+                                  ++hits;
+                                  if (failuresLeft > 0) {
+                                      --failuresLeft;
+                                      return HttpResponse::text(500, "busy");
+                                  }
+                                  ++delivered;
+                                  return HttpResponse::text(200, "SUCCESS");
+                              });
+        m_port = m_server.listenGuarded(QHostAddress::LocalHost, 0);
+    }
+    QString url() const { return QStringLiteral("http://127.0.0.1:%1/notify").arg(m_port); }
+
+    std::atomic<int> failuresLeft {0};
+    std::atomic<int> hits {0};
+    std::atomic<int> delivered {0};
+
+private:
+    HttpServer m_server;
+    quint16 m_port = 0;
+};
+
+class AdminClient
+{
+public:
+    AdminClient(ServerProcess &server, QByteArray token = {})
+        : m_server(server)
+        , m_token(std::move(token))
+    { }
+
+    static HttpResult login(ServerProcess &server, const QString &username, const QString &password)
+    {
+        return server.post(QStringLiteral("/admin/v1/login"),
+                           compact({{QStringLiteral("username"), username},
+                                    {QStringLiteral("password"), password}}));
+    }
+    /// Logged in, or empty (the test then fails on its first request).
+    static AdminClient as(ServerProcess &server, const QString &username, const QString &password)
+    {
+        return AdminClient(server,
+                           login(server, username, password)
+                               .json()[QStringLiteral("token")]
+                               .toString()
+                               .toLatin1());
+    }
+
+    QList<QPair<QByteArray, QByteArray>> auth() const
+    {
+        if (m_token.isEmpty())
+            return {};
+        return {{"Authorization", "Bearer " + m_token}};
+    }
+    HttpResult request(const QByteArray &method, const QString &path,
+                       const QByteArray &body = {}) const
+    {
+        return httpRequest(method, m_server.url(path), body, auth());
+    }
+    HttpResult get(const QString &path) const { return request("GET", path); }
+    HttpResult post(const QString &path, const QJsonObject &body = {}) const
+    {
+        return request("POST", path, compact(body));
+    }
+    const QByteArray &token() const { return m_token; }
+
+private:
+    ServerProcess &m_server;
+    QByteArray m_token;
+};
+
+QJsonObject withReason(const QString &reason, QJsonObject o = {})
+{
+    o.insert(QStringLiteral("reason"), reason);
+    return o;
+}
+
+/// The audit entries of @p action (newest first).
+QJsonArray auditOf(const AdminClient &admin, const QString &action)
+{
+    return admin.get(QStringLiteral("/admin/v1/audit?limit=200&action=") + action)
+        .json()[QStringLiteral("items")]
+        .toArray();
+}
+
+int runCommand(const QStringList &args, QByteArray *out = nullptr)
+{
+    QProcess p;
+    p.start(ServerProcess::binary(), args);
+    if (!p.waitForFinished(60000))
+        return -1;
+    if (out)
+        *out = p.readAllStandardOutput();
+    return p.exitCode();
+}
+
+/// `--data-dir D [--database URL]` of a running server (for the `user` commands).
+QStringList storageArgs(ServerProcess &server)
+{
+    const QStringList args = server.process().arguments();
+    return {QStringLiteral("--data-dir"), server.dataDir(), QStringLiteral("--database"),
+            BookingHarness::databaseUrl(args, server.dataDir())};
+}
+
+} // namespace
+
+class TestAdmin : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void login_data() { backends(); }
+    void login();
+    void initialAdminPasswordPrintedOnce();
+    void loginSlowdown_data() { backends(); }
+    void loginSlowdown();
+    void rolesOnEveryRoute_data() { backends(); }
+    void rolesOnEveryRoute();
+    void orderActions_data() { backends(); }
+    void orderActions();
+    void refundAndVerify_data() { backends(); }
+    void refundAndVerify();
+    void resendDeliversFailedNotification_data() { backends(); }
+    void resendDeliversFailedNotification();
+    void venueBoardAndCheckIn_data() { backends(); }
+    void venueBoardAndCheckIn();
+    void queuesFireAndCancel_data() { backends(); }
+    void queuesFireAndCancel();
+    void liveFeed_data() { backends(); }
+    void liveFeed();
+    void userCommands();
+
+private:
+    static void backends()
+    {
+        addBackendColumn();
+        QTest::newRow("sqlite") << QStringLiteral("sqlite");
+        QTest::newRow("postgres") << QStringLiteral("postgres");
+    }
+    /// A server with the admin password set, a staff user `staff1`, compressed notify schedule
+    /// (two attempts), short login blocks, and a zone where it is daytime now.
+    static std::unique_ptr<ServerProcess>
+    start(const QString &backend, const QStringList &args = {}, const QStringList &env = {})
+    {
+        auto server = BookingHarness::startServer(
+            backend, args,
+            QStringList {QStringLiteral("POMELO_ADMIN_INITIAL_PASSWORD=") + AdminPassword,
+                         QStringLiteral("POMELO_NOTIFY_SCHEDULE_SECONDS=1"),
+                         QStringLiteral("POMELO_ADMIN_LOGIN_BLOCK_SECONDS=2"),
+                         QStringLiteral("POMELO_SERVER_TIME_ZONE=") + daytimeZone()}
+                + env);
+        if (!server)
+            return server;
+        QByteArray out;
+        const int rc =
+            runCommand(QStringList {QStringLiteral("user"), QStringLiteral("add"),
+                                    QStringLiteral("--username"), QStringLiteral("staff1"),
+                                    QStringLiteral("--role"), QStringLiteral("staff"),
+                                    QStringLiteral("--password"), StaffPassword}
+                           + storageArgs(*server),
+                       &out);
+        if (rc != 0) {
+            qWarning("user add failed: %s", out.constData());
+            return nullptr;
+        }
+        return server;
+    }
+    static QString createOrder(ServerProcess &server, const QString &outTradeNo,
+                               const QString &notifyUrl)
+    {
+        const AppCredentials app = demoApp(server.dataDir(), QStringLiteral("venue-booking"));
+        QJsonObject fields {{QStringLiteral("appId"), app.appId},
+                            {QStringLiteral("outTradeNo"), outTradeNo},
+                            {QStringLiteral("amount"), 1500},
+                            {QStringLiteral("subject"), QStringLiteral("Water top-up")},
+                            {QStringLiteral("openId"), QStringLiteral("o-tester")},
+                            {QStringLiteral("notifyUrl"), notifyUrl},
+                            {QStringLiteral("nonce"), signing::generateNonce()},
+                            {QStringLiteral("timestamp"), QDateTime::currentSecsSinceEpoch()}};
+        const HttpResult r = server.post(QStringLiteral("/pay/v1/orders"),
+                                         compact(signing::withSignature(fields, app.secret)));
+        if (r.status != 201)
+            qWarning("order not created: %d %s", r.status, r.body.constData());
+        return r.json()[QStringLiteral("orderId")].toString();
+    }
+};
+
+void TestAdmin::login()
+{
+    QFETCH(QString, backend);
+    auto server = start(backend);
+    QVERIFY(server);
+
+    HttpResult r = AdminClient::login(*server, QStringLiteral("admin"), AdminPassword);
+    QCOMPARE(r.status, 200);
+    QCOMPARE(r.json()[QStringLiteral("role")].toString(), QStringLiteral("admin"));
+    QVERIFY(r.json()[QStringLiteral("token")].toString().size() >= 32);
+    QVERIFY(r.json()[QStringLiteral("expiresIn")].toInt() > 0);
+
+    r = AdminClient::login(*server, QStringLiteral("admin"), QStringLiteral("wrong-password"));
+    QCOMPARE(r.status, 401);
+    QCOMPARE(errorCode(r), 4010);
+    r = AdminClient::login(*server, QStringLiteral("nobody"), AdminPassword);
+    QCOMPARE(r.status, 401);
+    QCOMPARE(errorCode(r), 4010);
+    QCOMPARE(errorCode(server->post(QStringLiteral("/admin/v1/login"), "{\"username\":1}")), 4001);
+
+    const AdminClient staff = AdminClient::as(*server, QStringLiteral("staff1"), StaffPassword);
+    QCOMPARE(staff.get(QStringLiteral("/admin/v1/me")).json()[QStringLiteral("role")].toString(),
+             QStringLiteral("staff"));
+
+    // A new password: the old one stops working.
+    QCOMPARE(runCommand(QStringList {QStringLiteral("user"), QStringLiteral("passwd"),
+                                     QStringLiteral("staff1"), QStringLiteral("--password"),
+                                     QStringLiteral("changed-pass-9")}
+                        + storageArgs(*server)),
+             0);
+    QCOMPARE(AdminClient::login(*server, QStringLiteral("staff1"), StaffPassword).status, 401);
+    QCOMPARE(AdminClient::login(*server, QStringLiteral("staff1"), QStringLiteral("changed-pass-9"))
+                 .status,
+             200);
+
+    // Disabled: no login, and the token it had stops working at once.
+    QCOMPARE(runCommand(QStringList {QStringLiteral("user"), QStringLiteral("disable"),
+                                     QStringLiteral("staff1")}
+                        + storageArgs(*server)),
+             0);
+    r = AdminClient::login(*server, QStringLiteral("staff1"), QStringLiteral("changed-pass-9"));
+    QCOMPARE(r.status, 401);
+    QCOMPARE(staff.get(QStringLiteral("/admin/v1/me")).status, 401);
+
+    // Every login is audited, with the peer address.
+    const AdminClient admin = AdminClient::as(*server, QStringLiteral("admin"), AdminPassword);
+    const QJsonArray ok = auditOf(admin, QStringLiteral("login"));
+    QVERIFY(ok.size() >= 3);
+    QCOMPARE(ok.first()[QStringLiteral("remoteAddress")].toString(), QStringLiteral("127.0.0.1"));
+    const QJsonArray failed = auditOf(admin, QStringLiteral("login_failed"));
+    QCOMPARE(failed.size(), 4);
+    QCOMPARE(failed.first()[QStringLiteral("actor")].toString(), QStringLiteral("staff1"));
+    QCOMPARE(failed.first()[QStringLiteral("details")][QStringLiteral("cause")].toString(),
+             QStringLiteral("user disabled"));
+
+    // Logout ends the session.
+    QCOMPARE(admin.post(QStringLiteral("/admin/v1/logout")).status, 204);
+    QCOMPARE(admin.get(QStringLiteral("/admin/v1/me")).status, 401);
+}
+
+void TestAdmin::initialAdminPasswordPrintedOnce()
+{
+    // Its own process with stdout and stderr (the log) apart.
+    QTemporaryDir dataDir;
+    QProcess server;
+    server.start(ServerProcess::binary(),
+                 {QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0"),
+                  QStringLiteral("--data-dir"), dataDir.path()});
+    QByteArray out;
+    QByteArray log;
+    const QRegularExpression listening(QStringLiteral("listening on http://127.0.0.1:(\\d+)"));
+    QRegularExpressionMatch port;
+    QTRY_VERIFY_WITH_TIMEOUT((log += server.readAllStandardError(),
+                              (port = listening.match(QString::fromUtf8(log))).hasMatch()),
+                             30000);
+    const QRegularExpression re(QStringLiteral("username 'admin', password '([^']+)'"));
+    QRegularExpressionMatch m;
+    QTRY_VERIFY(
+        (out += server.readAllStandardOutput(), (m = re.match(QString::fromUtf8(out))).hasMatch()));
+    const QString password = m.captured(1);
+    QVERIFY(password.size() >= 12);
+    const QUrl login(QStringLiteral("http://127.0.0.1:%1/admin/v1/login").arg(port.captured(1)));
+    const QByteArray body = compact({{QStringLiteral("username"), QStringLiteral("admin")},
+                                     {QStringLiteral("password"), password}});
+    QCOMPARE(httpRequest("POST", login, body).status, 200);
+    log += server.readAllStandardError();
+    QVERIFY(log.contains("console user 'admin' created"));
+    QVERIFY(!log.contains(password.toUtf8()));
+    server.terminate();
+    QVERIFY(server.waitForFinished(15000));
+
+    // A second start on the same data has an admin: nothing is created or printed.
+    ServerProcess again({QStringLiteral("--data-dir"), dataDir.path()});
+    QVERIFY2(again.start(30000), again.output().constData());
+    QCOMPARE(AdminClient::login(again, QStringLiteral("admin"), password).status, 200);
+    QVERIFY(!again.output().contains("password '"));
+}
+
+void TestAdmin::loginSlowdown()
+{
+    QFETCH(QString, backend);
+    auto server = start(backend);
+    QVERIFY(server);
+    // admin.login_max_failures = 5: the fifth failure blocks the user for 2 s (the test's
+    // admin.login_block_seconds).
+    for (int i = 0; i < 5; ++i) {
+        const HttpResult r =
+            AdminClient::login(*server, QStringLiteral("admin"), QStringLiteral("guess-%1").arg(i));
+        QCOMPARE(r.status, 401);
+    }
+    HttpResult r = AdminClient::login(*server, QStringLiteral("admin"), AdminPassword);
+    QCOMPARE(r.status, 429);
+    QCOMPARE(errorCode(r), 4290);
+    QVERIFY(r.header("Retry-After").toInt() >= 1);
+    // Another user from the same address is not blocked (the address limit is 4× higher).
+    QCOMPARE(AdminClient::login(*server, QStringLiteral("staff1"), StaffPassword).status, 200);
+    // Once the block has passed, the right password works.
+    QTRY_COMPARE_WITH_TIMEOUT(
+        AdminClient::login(*server, QStringLiteral("admin"), AdminPassword).status, 200, 15000);
+
+    const AdminClient admin = AdminClient::as(*server, QStringLiteral("admin"), AdminPassword);
+    QCOMPARE(auditOf(admin, QStringLiteral("login_failed")).size(), 5);
+    QVERIFY(auditOf(admin, QStringLiteral("login_refused")).size() >= 1);
+}
+
+void TestAdmin::rolesOnEveryRoute()
+{
+    QFETCH(QString, backend);
+    auto server = start(backend);
+    QVERIFY(server);
+    const AdminClient anonymous(*server);
+    const AdminClient staff = AdminClient::as(*server, QStringLiteral("staff1"), StaffPassword);
+    const AdminClient admin = AdminClient::as(*server, QStringLiteral("admin"), AdminPassword);
+    const AdminClient forged(*server, QByteArrayLiteral("forged-token-forged-token-forged-0001"));
+    QVERIFY(!staff.token().isEmpty());
+    QVERIFY(!admin.token().isEmpty());
+
+    struct Row
+    {
+        QByteArray method;
+        QString path;
+        bool staffAllowed;
+    };
+    const QString order = QStringLiteral("/admin/v1/orders/123456789");
+    const Row rows[] = {
+        {"GET", QStringLiteral("/admin/v1/me"), true},
+        {"POST", QStringLiteral("/admin/v1/logout"), true},
+        {"GET", QStringLiteral("/admin/v1/orders"), true},
+        {"GET", order, true},
+        {"POST", order + QStringLiteral("/close"), false},
+        {"POST", order + QStringLiteral("/verify"), false},
+        {"POST", order + QStringLiteral("/refund"), false},
+        {"POST", order + QStringLiteral("/renotify"), false},
+        {"GET", QStringLiteral("/admin/v1/venues/board"), true},
+        {"POST", QStringLiteral("/admin/v1/bookings/123456789/check-in"), true},
+        {"GET", QStringLiteral("/admin/v1/streams"), false},
+        {"GET", QStringLiteral("/admin/v1/queues"), false},
+        {"POST", QStringLiteral("/admin/v1/queues/order-timeout/items/1/fire"), false},
+        {"DELETE", QStringLiteral("/admin/v1/queues/order-timeout/items/1"), false},
+        {"GET", QStringLiteral("/admin/v1/locks"), false},
+        {"GET", QStringLiteral("/admin/v1/notifications"), false},
+        {"POST", QStringLiteral("/admin/v1/notifications/1/resend"), false},
+        {"POST", QStringLiteral("/admin/v1/notifications/resend-failed"), false},
+        {"GET", QStringLiteral("/admin/v1/audit"), false},
+    };
+    for (const Row &row : rows) {
+        const QByteArray what = row.method + ' ' + row.path.toUtf8();
+        HttpResult r = anonymous.request(row.method, row.path, "{}");
+        QVERIFY2(r.status == 401 && errorCode(r) == 4010, what.constData());
+        r = forged.request(row.method, row.path, "{}");
+        QVERIFY2(r.status == 401, what.constData());
+        if (row.path == QLatin1String("/admin/v1/logout"))
+            continue; // would end the sessions the other rows use
+        r = staff.request(row.method, row.path, "{}");
+        if (row.staffAllowed)
+            QVERIFY2(r.status != 401 && r.status != 403, what.constData());
+        else
+            QVERIFY2(r.status == 403 && errorCode(r) == 4030, what.constData());
+        r = admin.request(row.method, row.path, "{}");
+        QVERIFY2(r.status != 401 && r.status != 403, what.constData());
+    }
+    // The WebSocket handshake without a token is refused before any upgrade.
+    const QByteArray refused =
+        rawHttpExchange(server->port(),
+                        "GET /admin/v1/live HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\n"
+                        "Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"
+                        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n");
+    QVERIFY2(refused.startsWith("HTTP/1.1 401"), refused.constData());
+}
+
+void TestAdmin::orderActions()
+{
+    QFETCH(QString, backend);
+    auto server = start(backend);
+    QVERIFY(server);
+    Merchant merchant;
+    const AdminClient staff = AdminClient::as(*server, QStringLiteral("staff1"), StaffPassword);
+    const AdminClient admin = AdminClient::as(*server, QStringLiteral("admin"), AdminPassword);
+    const QString orderId = createOrder(*server, QStringLiteral("adm-close-1"), merchant.url());
+    QVERIFY(!orderId.isEmpty());
+    const QString path = QStringLiteral("/admin/v1/orders/") + orderId;
+
+    // Lists and filters.
+    HttpResult r = staff.get(QStringLiteral("/admin/v1/orders?status=INIT&q=adm-close"));
+    QCOMPARE(r.status, 200);
+    QCOMPARE(r.json()[QStringLiteral("items")].toArray().size(), 1);
+    QCOMPARE(r.json()[QStringLiteral("items")][0][QStringLiteral("orderId")].toString(), orderId);
+    QCOMPARE(staff.get(QStringLiteral("/admin/v1/orders?status=PAID&q=adm-close"))
+                 .json()[QStringLiteral("items")]
+                 .toArray()
+                 .size(),
+             0);
+    QCOMPARE(errorCode(staff.get(QStringLiteral("/admin/v1/orders?status=NOPE"))), 4001);
+    QCOMPARE(errorCode(staff.get(QStringLiteral("/admin/v1/orders?from=2024-13-01"))), 4001);
+
+    // Close: staff may not, a reason is required, then the order is CLOSED and audited.
+    QCOMPARE(staff.post(path + QStringLiteral("/close"), withReason(QStringLiteral("x"))).status,
+             403);
+    QCOMPARE(errorCode(admin.post(path + QStringLiteral("/close"))), 4001);
+    QCOMPARE(
+        errorCode(admin.post(path + QStringLiteral("/close"), withReason(QStringLiteral("  ")))),
+        4001);
+    r = admin.post(path + QStringLiteral("/close"), withReason(QStringLiteral("customer left")));
+    QCOMPARE(r.status, 200);
+    QCOMPARE(r.json()[QStringLiteral("status")].toString(), QStringLiteral("CLOSED"));
+    // Closing again: the order is finished (2007), and that attempt is audited too.
+    QCOMPARE(
+        errorCode(admin.post(path + QStringLiteral("/close"), withReason(QStringLiteral("again")))),
+        2007);
+    const QJsonArray closes = auditOf(admin, QStringLiteral("order.close"));
+    QCOMPARE(closes.size(), 2);
+    const QJsonValue closed = closes.at(1); // oldest: the successful one
+    QCOMPARE(closed[QStringLiteral("actor")].toString(), QStringLiteral("admin"));
+    QCOMPARE(closed[QStringLiteral("reason")].toString(), QStringLiteral("customer left"));
+    QCOMPARE(closed[QStringLiteral("target")].toString(), QStringLiteral("order:") + orderId);
+    QCOMPARE(closed[QStringLiteral("remoteAddress")].toString(), QStringLiteral("127.0.0.1"));
+    QCOMPARE(closed[QStringLiteral("details")][QStringLiteral("outcome")].toString(),
+             QStringLiteral("ok"));
+    QCOMPARE(closed[QStringLiteral("details")][QStringLiteral("after")].toString(),
+             QStringLiteral("CLOSED"));
+    QCOMPARE(closes.at(0)[QStringLiteral("details")][QStringLiteral("code")].toInt(), 2007);
+
+    // Detail: the timeline INIT → CLOSED with a trace id, and the merchant notification.
+    r = staff.get(path);
+    QCOMPARE(r.status, 200);
+    const QJsonArray events = r.json()[QStringLiteral("events")].toArray();
+    QCOMPARE(events.size(), 2);
+    QCOMPARE(events.at(0)[QStringLiteral("status")].toString(), QStringLiteral("INIT"));
+    QCOMPARE(events.at(1)[QStringLiteral("status")].toString(), QStringLiteral("CLOSED"));
+    QCOMPARE(events.at(1)[QStringLiteral("prevStatus")].toString(), QStringLiteral("INIT"));
+    QCOMPARE(r.json()[QStringLiteral("traceId")].toString().size(), 32);
+    QCOMPARE(r.json()[QStringLiteral("order")][QStringLiteral("status")].toString(),
+             QStringLiteral("CLOSED"));
+    QVERIFY(r.json()[QStringLiteral("refunds")].isArray());
+    QVERIFY(r.json()[QStringLiteral("callbacks")].isArray());
+    QTRY_COMPARE_WITH_TIMEOUT(
+        staff.get(path)
+            .json()[QStringLiteral("notifications")][0][QStringLiteral("state")]
+            .toString(),
+        QStringLiteral("DELIVERED"), 15000);
+    QCOMPARE(errorCode(staff.get(QStringLiteral("/admin/v1/orders/999999999"))), 2005);
+    QCOMPARE(errorCode(staff.get(QStringLiteral("/admin/v1/orders/abc"))), 2005);
+
+    // Refund and verify: roles, validation and audit (their outcome is the pay service's).
+    const QString unknown = QStringLiteral("/admin/v1/orders/999999999");
+    for (const QString &action : {QStringLiteral("/refund"), QStringLiteral("/verify")}) {
+        const QJsonObject body =
+            withReason(QStringLiteral("check"), {{QStringLiteral("amount"), 100}});
+        QCOMPARE(staff.post(path + action, body).status, 403);
+        QCOMPARE(errorCode(admin.post(path + action, {{QStringLiteral("amount"), 100}})), 4001);
+        QCOMPARE(errorCode(admin.post(unknown + action, body)), 2005);
+        QCOMPARE(errorCode(admin.request("POST", path + action, "{not json")), 4000);
+    }
+    QCOMPARE(
+        errorCode(admin.post(path + QStringLiteral("/refund"),
+                             withReason(QStringLiteral("r"), {{QStringLiteral("amount"), 1.5}}))),
+        2001);
+    QCOMPARE(
+        errorCode(admin.post(path + QStringLiteral("/refund"), withReason(QStringLiteral("r")))),
+        2001);
+    const QJsonArray refunds = auditOf(admin, QStringLiteral("order.refund"));
+    QCOMPARE(refunds.size(), 1);
+    QCOMPARE(refunds.at(0)[QStringLiteral("target")].toString(), QStringLiteral("order:999999999"));
+    QCOMPARE(refunds.at(0)[QStringLiteral("details")][QStringLiteral("code")].toInt(), 2005);
+    QCOMPARE(auditOf(admin, QStringLiteral("order.verify")).size(), 1);
+
+    // Re-notify: the delivered CLOSED notification goes out again.
+    const int before = merchant.delivered.load();
+    r = admin.post(path + QStringLiteral("/renotify"),
+                   withReason(QStringLiteral("merchant lost it")));
+    QCOMPARE(r.status, 200);
+    QCOMPARE(r.json()[QStringLiteral("resent")].toInt(), 1);
+    QTRY_VERIFY_WITH_TIMEOUT(merchant.delivered.load() > before, 15000);
+    QCOMPARE(auditOf(admin, QStringLiteral("order.renotify")).size(), 1);
+
+    // Stream view: the order's events went through pomelo:order-events and both groups.
+    r = admin.get(QStringLiteral("/admin/v1/streams"));
+    QCOMPARE(r.status, 200);
+    QVERIFY(r.json()[QStringLiteral("length")].toInt() >= 2);
+    QStringList groups;
+    for (const QJsonValue &g : r.json()[QStringLiteral("groups")].toArray())
+        groups << g[QStringLiteral("name")].toString();
+    QVERIFY(groups.contains(QStringLiteral("status-tracker")));
+    QVERIFY(groups.contains(QStringLiteral("push-notifier")));
+    QVERIFY(r.json()[QStringLiteral("deadLetter")].isObject());
+    QCOMPARE(admin.get(QStringLiteral("/admin/v1/locks")).status, 200);
+}
+
+void TestAdmin::refundAndVerify()
+{
+    QFETCH(QString, backend);
+    // The card center's notifications go where nobody listens: only "verify with channel" can
+    // learn that the order was paid.
+    const quint16 port = freeLoopbackPort();
+    const quint16 deaf = freeLoopbackPort();
+    auto server =
+        start(backend, {QStringLiteral("--listen"), QStringLiteral("127.0.0.1:%1").arg(port)},
+              {QStringLiteral("POMELO_SERVER_PUBLIC_BASE_URL=http://127.0.0.1:%1").arg(deaf),
+               QStringLiteral("POMELO_CHANNELS_ECARD_BASE_URL=http://127.0.0.1:%1/sandbox/ecard")
+                   .arg(port)});
+    QVERIFY(server);
+    const AdminClient staff = AdminClient::as(*server, QStringLiteral("staff1"), StaffPassword);
+    const AdminClient admin = AdminClient::as(*server, QStringLiteral("admin"), AdminPassword);
+    const PayApi pay(*server, demoApp(server->dataDir(), QStringLiteral("utility-topup")));
+    const QString orderId = pay.create(pay.orderFields(QStringLiteral("ADM-V"), 1500))
+                                .json()[QStringLiteral("orderId")]
+                                .toString();
+    HttpResult r = pay.cashier(orderId, 1500, QStringLiteral("ECARD"));
+    QCOMPARE(r.status, 200);
+    QCOMPARE(
+        simulatePay(*server,
+                    r.json()[QStringLiteral("payParams")][QStringLiteral("prepayId")].toString())
+            .status,
+        200);
+    QCOMPARE(pay.status(orderId), QStringLiteral("PAYING"));
+    const QString path = QStringLiteral("/admin/v1/orders/") + orderId;
+
+    r = admin.post(path + QStringLiteral("/verify"), withReason(QStringLiteral("student paid")));
+    QCOMPARE(r.status, 200);
+    QCOMPARE(r.json()[QStringLiteral("order")][QStringLiteral("status")].toString(),
+             QStringLiteral("PAID"));
+    QCOMPARE(pay.status(orderId), QStringLiteral("PAID"));
+    QCOMPARE(auditOf(admin, QStringLiteral("order.verify"))
+                 .at(0)[QStringLiteral("details")][QStringLiteral("after")]
+                 .toString(),
+             QStringLiteral("PAID"));
+
+    // Refund: admins only, at most what was paid, audited with its amount.
+    const QJsonObject part =
+        withReason(QStringLiteral("court closed"), {{QStringLiteral("amount"), 500}});
+    QCOMPARE(staff.post(path + QStringLiteral("/refund"), part).status, 403);
+    QCOMPARE(errorCode(admin.post(
+                 path + QStringLiteral("/refund"),
+                 withReason(QStringLiteral("too much"), {{QStringLiteral("amount"), 1501}}))),
+             2001);
+    r = admin.post(path + QStringLiteral("/refund"), part);
+    QCOMPARE(r.status, 200);
+    QCOMPARE(r.json()[QStringLiteral("refund")][QStringLiteral("status")].toString(),
+             QStringLiteral("SUCCESS"));
+    QCOMPARE(pay.get(orderId).json()[QStringLiteral("refundedAmount")].toInteger(), 500);
+    QCOMPARE(pay.status(orderId), QStringLiteral("PAID"));
+    r = admin.get(path);
+    QCOMPARE(r.json()[QStringLiteral("refunds")].toArray().size(), 1);
+    QCOMPARE(r.json()[QStringLiteral("refunds")][0][QStringLiteral("initiator")].toString(),
+             QStringLiteral("ADMIN"));
+    const QJsonArray audited = auditOf(admin, QStringLiteral("order.refund"));
+    QCOMPARE(audited.size(), 2);
+    QCOMPARE(audited.at(0)[QStringLiteral("details")][QStringLiteral("amount")].toInteger(), 500);
+    QCOMPARE(audited.at(0)[QStringLiteral("reason")].toString(), QStringLiteral("court closed"));
+}
+
+void TestAdmin::resendDeliversFailedNotification()
+{
+    QFETCH(QString, backend);
+    auto server = start(backend);
+    QVERIFY(server);
+    Merchant merchant;
+    merchant.failuresLeft = 2; // both attempts of the compressed schedule fail
+    const AdminClient admin = AdminClient::as(*server, QStringLiteral("admin"), AdminPassword);
+    const QString first = createOrder(*server, QStringLiteral("adm-notify-1"), merchant.url());
+    QVERIFY(!first.isEmpty());
+    QCOMPARE(admin
+                 .post(QStringLiteral("/admin/v1/orders/%1/close").arg(first),
+                       withReason(QStringLiteral("test")))
+                 .status,
+             200);
+    QJsonArray failed;
+    QTRY_COMPARE_WITH_TIMEOUT(
+        (failed = admin.get(QStringLiteral("/admin/v1/notifications?state=FAILED"))
+                      .json()[QStringLiteral("items")]
+                      .toArray())
+            .size(),
+        1, 20000);
+    const QJsonValue n = failed.first();
+    QCOMPARE(n[QStringLiteral("orderId")].toString(), first);
+    QCOMPARE(n[QStringLiteral("attempts")].toInt(), 2);
+    QCOMPARE(n[QStringLiteral("lastHttpStatus")].toInt(), 500);
+    QCOMPARE(n[QStringLiteral("history")].toArray().size(), 2);
+    QCOMPARE(merchant.delivered.load(), 0);
+
+    // One notification re-sent by id: delivered now.
+    const QString id = n[QStringLiteral("id")].toString();
+    HttpResult r = admin.post(QStringLiteral("/admin/v1/notifications/%1/resend").arg(id));
+    QCOMPARE(r.status, 200);
+    QTRY_COMPARE_WITH_TIMEOUT(admin.get(QStringLiteral("/admin/v1/notifications?state=DELIVERED"))
+                                  .json()[QStringLiteral("items")]
+                                  .toArray()
+                                  .size(),
+                              1, 15000);
+    QCOMPARE(merchant.delivered.load(), 1);
+    QCOMPARE(errorCode(admin.post(QStringLiteral("/admin/v1/notifications/987654/resend"))), 4040);
+
+    // All failed notifications of an app.
+    merchant.failuresLeft = 2;
+    const QString second = createOrder(*server, QStringLiteral("adm-notify-2"), merchant.url());
+    QCOMPARE(admin
+                 .post(QStringLiteral("/admin/v1/orders/%1/close").arg(second),
+                       withReason(QStringLiteral("test")))
+                 .status,
+             200);
+    QTRY_COMPARE_WITH_TIMEOUT(admin.get(QStringLiteral("/admin/v1/notifications?state=FAILED"))
+                                  .json()[QStringLiteral("items")]
+                                  .toArray()
+                                  .size(),
+                              1, 20000);
+    QCOMPARE(errorCode(admin.post(QStringLiteral("/admin/v1/notifications/resend-failed"))), 4001);
+    r = admin.post(QStringLiteral("/admin/v1/notifications/resend-failed"),
+                   {{QStringLiteral("appId"), QStringLiteral("venue-booking")}});
+    QCOMPARE(r.status, 200);
+    QCOMPARE(r.json()[QStringLiteral("count")].toInt(), 1);
+    QTRY_COMPARE_WITH_TIMEOUT(merchant.delivered.load(), 2, 15000);
+    QCOMPARE(auditOf(admin, QStringLiteral("notification.resend")).size(), 2); // the unknown id too
+    const QJsonArray all = auditOf(admin, QStringLiteral("notification.resend_failed"));
+    QCOMPARE(all.size(), 1);
+    QCOMPARE(all.at(0)[QStringLiteral("details")][QStringLiteral("count")].toInt(), 1);
+}
+
+void TestAdmin::venueBoardAndCheckIn()
+{
+    QFETCH(QString, backend);
+    auto server = start(backend);
+    QVERIFY(server);
+    const AdminClient staff = AdminClient::as(*server, QStringLiteral("staff1"), StaffPassword);
+    MiniProgramUser alice(*server, QStringLiteral("alice"));
+    QVERIFY(alice.loggedIn());
+    QCOMPARE(alice
+                 .put(QStringLiteral("/api/v1/me"),
+                      R"({"studentId":"B22040101","name":"Alice","phone":"13800138000"})")
+                 .status,
+             200);
+    const QTimeZone zone(daytimeZone().toUtf8());
+    const QDateTime now = QDateTime::currentDateTime().toTimeZone(zone);
+    const QString today = now.date().toString(Qt::ISODate);
+    const QString start = QTime(now.time().hour() + 2, 0).toString(QStringLiteral("HH:mm"));
+    const QString end = QTime(now.time().hour() + 3, 0).toString(QStringLiteral("HH:mm"));
+    const qint64 venueId = 1; // badminton, 60-minute slots, 08:00–22:00
+    HttpResult r = alice.book(venueId, today, start, end);
+    QCOMPARE(r.status, 201);
+    const QString bookingId = r.json()[QStringLiteral("id")].toString();
+
+    const auto slotOf = [&](const QString &date) {
+        const QJsonObject board =
+            staff.get(QStringLiteral("/admin/v1/venues/board?date=") + date).json().object();
+        for (const QJsonValue &v : board[QStringLiteral("venues")].toArray()) {
+            if (v[QStringLiteral("id")].toInteger() != venueId)
+                continue;
+            for (const QJsonValue &s : v[QStringLiteral("slots")].toArray()) {
+                if (s[QStringLiteral("startTime")].toString() == start)
+                    return s.toObject();
+            }
+        }
+        return QJsonObject {};
+    };
+    QJsonObject slot = slotOf(today);
+    QCOMPARE(slot[QStringLiteral("state")].toString(), QStringLiteral("HELD"));
+    QCOMPARE(slot[QStringLiteral("bookingId")].toString(), bookingId);
+    QCOMPARE(slot[QStringLiteral("user")][QStringLiteral("name")].toString(),
+             QStringLiteral("Alice"));
+    QCOMPARE(
+        slotOf(now.date().addDays(1).toString(Qt::ISODate))[QStringLiteral("state")].toString(),
+        QStringLiteral("FREE"));
+    QCOMPARE(errorCode(staff.get(QStringLiteral("/admin/v1/venues/board?date=tomorrow"))), 4001);
+
+    const QString checkIn = QStringLiteral("/admin/v1/bookings/%1/check-in").arg(bookingId);
+    QCOMPARE(errorCode(staff.post(checkIn)), 1006); // not paid yet
+    QCOMPARE(errorCode(staff.post(QStringLiteral("/admin/v1/bookings/424242/check-in"))), 1004);
+
+    // Pay it through sign → cashier → simulated e-card payment.
+    r = alice.post(QStringLiteral("/api/v1/bookings/%1/sign").arg(bookingId), {});
+    QCOMPARE(r.status, 200);
+    QJsonObject cashier = r.json()[QStringLiteral("cashier")].toObject();
+    cashier.insert(QStringLiteral("channel"), QStringLiteral("ECARD"));
+    r = server->post(QStringLiteral("/pay/v1/cashier"), compact(cashier));
+    QCOMPARE(r.status, 200);
+    const QString prepayId =
+        r.json()[QStringLiteral("payParams")][QStringLiteral("prepayId")].toString();
+    QCOMPARE(server
+                 ->post(QStringLiteral("/sandbox/ecard/simulate/pay"),
+                        compact({{QStringLiteral("prepayId"), prepayId},
+                                 {QStringLiteral("result"), QStringLiteral("SUCCESS")}}))
+                 .status,
+             200);
+    QTRY_COMPARE_WITH_TIMEOUT(slotOf(today)[QStringLiteral("state")].toString(),
+                              QStringLiteral("BOOKED"), 15000);
+
+    r = staff.post(checkIn, withReason(QStringLiteral("at the desk")));
+    QCOMPARE(r.status, 200);
+    QCOMPARE(r.json()[QStringLiteral("status")].toString(), QStringLiteral("CHECKED_IN"));
+    QCOMPARE(slotOf(today)[QStringLiteral("state")].toString(), QStringLiteral("CHECKED_IN"));
+    QCOMPARE(alice.get(QStringLiteral("/api/v1/bookings/") + bookingId)
+                 .json()[QStringLiteral("status")]
+                 .toString(),
+             QStringLiteral("CHECKED_IN"));
+    QCOMPARE(errorCode(staff.post(checkIn)), 1006); // only once
+
+    const AdminClient admin = AdminClient::as(*server, QStringLiteral("admin"), AdminPassword);
+    const QJsonArray audit = auditOf(admin, QStringLiteral("booking.check_in"));
+    QCOMPARE(audit.size(), 4); // every attempt, refused ones too
+    QCOMPARE(audit.at(1)[QStringLiteral("actor")].toString(), QStringLiteral("staff1"));
+    QCOMPARE(audit.at(1)[QStringLiteral("reason")].toString(), QStringLiteral("at the desk"));
+    QCOMPARE(audit.at(1)[QStringLiteral("details")][QStringLiteral("outcome")].toString(),
+             QStringLiteral("ok"));
+}
+
+void TestAdmin::queuesFireAndCancel()
+{
+    QFETCH(QString, backend);
+    auto server = start(backend);
+    QVERIFY(server);
+    const AdminClient admin = AdminClient::as(*server, QStringLiteral("admin"), AdminPassword);
+    MiniProgramUser bob(*server, QStringLiteral("bob"));
+    const QDate day = QDateTime::currentDateTime()
+                          .toTimeZone(QTimeZone(daytimeZone().toUtf8()))
+                          .date()
+                          .addDays(1);
+    HttpResult r =
+        bob.book(1, day.toString(Qt::ISODate), QStringLiteral("10:00"), QStringLiteral("11:00"));
+    QCOMPARE(r.status, 201);
+    const QString bookingId = r.json()[QStringLiteral("id")].toString();
+
+    const auto members = [&] {
+        QStringList out;
+        const QJsonArray queues = admin.get(QStringLiteral("/admin/v1/queues"))
+                                      .json()[QStringLiteral("queues")]
+                                      .toArray();
+        for (const QJsonValue &q : queues) {
+            if (q[QStringLiteral("name")].toString() != QLatin1String("booking-expiry"))
+                continue;
+            for (const QJsonValue &i : q[QStringLiteral("items")].toArray())
+                out << i[QStringLiteral("member")].toString();
+        }
+        return out;
+    };
+    QStringList queued = members();
+    QVERIFY2(queued.contains(bookingId), qPrintable(queued.join(u',')));
+    const QString reminder = QStringLiteral("remind:") + bookingId;
+
+    // Cancel the reminder (reason required, from the query of a DELETE).
+    const QString base = QStringLiteral("/admin/v1/queues/booking-expiry/items/");
+    QCOMPARE(errorCode(admin.request("DELETE", base + reminder)), 4001);
+    if (queued.contains(reminder)) {
+        QCOMPARE(admin.request("DELETE", base + reminder + QStringLiteral("?reason=noise")).status,
+                 200);
+        QVERIFY(!members().contains(reminder));
+    }
+    QCOMPARE(errorCode(admin.request("DELETE", base + QStringLiteral("nothing?reason=x"))), 4040);
+    QCOMPARE(errorCode(admin.post(QStringLiteral("/admin/v1/queues/nope/items/1/fire"),
+                                  withReason(QStringLiteral("x")))),
+             4040);
+
+    // Fire the expiry now: the unpaid booking is cancelled by the booking module's worker.
+    QCOMPARE(
+        admin.post(base + bookingId + QStringLiteral("/fire"), withReason(QStringLiteral("test")))
+            .status,
+        200);
+    QTRY_COMPARE_WITH_TIMEOUT(bob.get(QStringLiteral("/api/v1/bookings/") + bookingId)
+                                  .json()[QStringLiteral("status")]
+                                  .toString(),
+                              QStringLiteral("CANCELLED"), 15000);
+    const QJsonArray fired = auditOf(admin, QStringLiteral("queue.fire"));
+    QCOMPARE(fired.size(), 1); // an unknown queue is refused before any action
+    QCOMPARE(fired.at(0)[QStringLiteral("target")].toString(),
+             QStringLiteral("queue:booking-expiry:") + bookingId);
+    QVERIFY(auditOf(admin, QStringLiteral("queue.cancel")).size() >= 1);
+}
+
+void TestAdmin::liveFeed()
+{
+    QFETCH(QString, backend);
+    auto server = start(backend);
+    QVERIFY(server);
+    const AdminClient staff = AdminClient::as(*server, QStringLiteral("staff1"), StaffPassword);
+    const AdminClient admin = AdminClient::as(*server, QStringLiteral("admin"), AdminPassword);
+    const QString base = QStringLiteral("ws://127.0.0.1:%1/admin/v1/live").arg(server->port());
+
+    // Refused: no token, a staff token.
+    const QStringList refusedUrls {
+        base, base + QStringLiteral("?token=") + QString::fromLatin1(staff.token())};
+    for (const QString &url : refusedUrls) {
+        QWebSocket refused;
+        bool connected = false;
+        bool failed = false;
+        connect(&refused, &QWebSocket::connected, this, [&] { connected = true; });
+        connect(&refused, &QWebSocket::disconnected, this, [&] { failed = true; });
+        connect(&refused, qOverload<QAbstractSocket::SocketError>(&QWebSocket::error), this,
+                [&] { failed = true; });
+        refused.open(QUrl(url));
+        QTRY_VERIFY_WITH_TIMEOUT(failed || connected, 10000);
+        QVERIFY2(!connected, qPrintable(url));
+    }
+
+    QWebSocket socket;
+    QList<QJsonObject> messages;
+    connect(&socket, &QWebSocket::textMessageReceived, this, [&](const QString &text) {
+        messages.append(QJsonDocument::fromJson(text.toUtf8()).object());
+    });
+    socket.open(QUrl(base + QStringLiteral("?token=") + QString::fromLatin1(admin.token())));
+    QTRY_COMPARE_WITH_TIMEOUT(socket.state(), QAbstractSocket::ConnectedState, 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(!messages.isEmpty(), 10000);
+    QCOMPARE(messages.first()[QStringLiteral("type")].toString(), QStringLiteral("hello"));
+
+    Merchant merchant;
+    const QString orderId = createOrder(*server, QStringLiteral("adm-live-1"), merchant.url());
+    QVERIFY(!orderId.isEmpty());
+    const auto sawEvent = [&](const QString &status) {
+        for (const QJsonObject &m : std::as_const(messages)) {
+            if (m[QStringLiteral("type")].toString() == QLatin1String("order-event")
+                && m[QStringLiteral("orderId")].toString() == orderId
+                && m[QStringLiteral("status")].toString() == status)
+                return true;
+        }
+        return false;
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(sawEvent(QStringLiteral("INIT")), 15000);
+    QCOMPARE(admin
+                 .post(QStringLiteral("/admin/v1/orders/%1/close").arg(orderId),
+                       withReason(QStringLiteral("live")))
+                 .status,
+             200);
+    QTRY_VERIFY_WITH_TIMEOUT(sawEvent(QStringLiteral("CLOSED")), 15000);
+    // Queue/notification changes arrive as stats messages.
+    QTRY_VERIFY_WITH_TIMEOUT(
+        std::any_of(
+            messages.cbegin(), messages.cend(),
+            [](const QJsonObject &m) {
+                return m[QStringLiteral("type")].toString() == QLatin1String("stats")
+                    && m[QStringLiteral("notifications")][QStringLiteral("DELIVERED")].toInt() >= 1;
+            }),
+        15000);
+
+    // The session ends (logout): the feed closes.
+    QCOMPARE(admin.post(QStringLiteral("/admin/v1/logout")).status, 204);
+    QTRY_COMPARE_WITH_TIMEOUT(socket.state(), QAbstractSocket::UnconnectedState, 15000);
+}
+
+void TestAdmin::userCommands()
+{
+    QTemporaryDir dir;
+    const QStringList where {QStringLiteral("--data-dir"), dir.path()};
+    QByteArray out;
+    QCOMPARE(runCommand(QStringList {QStringLiteral("user"), QStringLiteral("add"),
+                                     QStringLiteral("--username"), QStringLiteral("carol"),
+                                     QStringLiteral("--role"), QStringLiteral("admin")}
+                            + where,
+                        &out),
+             0);
+    const QJsonObject created = QJsonDocument::fromJson(out).object();
+    QCOMPARE(created[QStringLiteral("username")].toString(), QStringLiteral("carol"));
+    const QString generated = created[QStringLiteral("password")].toString();
+    QVERIFY(generated.size() >= 12);
+
+    // Taken name, bad role, short password, unknown user, unknown subcommand.
+    const QStringList add {QStringLiteral("user"), QStringLiteral("add"),
+                           QStringLiteral("--username"), QStringLiteral("carol")};
+    QCOMPARE(
+        runCommand(add + QStringList {QStringLiteral("--role"), QStringLiteral("staff")} + where),
+        2);
+    QCOMPARE(runCommand(QStringList {QStringLiteral("user"), QStringLiteral("add"),
+                                     QStringLiteral("--username"), QStringLiteral("dave"),
+                                     QStringLiteral("--role"), QStringLiteral("root")}
+                        + where),
+             2);
+    QCOMPARE(runCommand(QStringList {QStringLiteral("user"), QStringLiteral("passwd"),
+                                     QStringLiteral("carol"), QStringLiteral("--password"),
+                                     QStringLiteral("short")}
+                        + where),
+             2);
+    QCOMPARE(runCommand(QStringList {QStringLiteral("user"), QStringLiteral("disable"),
+                                     QStringLiteral("nobody")}
+                        + where),
+             2);
+    QCOMPARE(runCommand(QStringList {QStringLiteral("user"), QStringLiteral("frobnicate")} + where),
+             2);
+
+    QCOMPARE(runCommand(QStringList {QStringLiteral("user"), QStringLiteral("passwd"),
+                                     QStringLiteral("carol")}
+                            + where,
+                        &out),
+             0);
+    const QString second = QJsonDocument::fromJson(out)[QStringLiteral("password")].toString();
+    QVERIFY(second.size() >= 12);
+    QVERIFY(second != generated);
+
+    QCOMPARE(runCommand(QStringList {QStringLiteral("user"), QStringLiteral("disable"),
+                                     QStringLiteral("carol")}
+                        + where),
+             0);
+    QCOMPARE(runCommand(QStringList {QStringLiteral("user"), QStringLiteral("list")} + where, &out),
+             0);
+    const QJsonArray list = QJsonDocument::fromJson(out).array();
+    QCOMPARE(list.size(), 1);
+    QCOMPARE(list.at(0)[QStringLiteral("username")].toString(), QStringLiteral("carol"));
+    QCOMPARE(list.at(0)[QStringLiteral("role")].toString(), QStringLiteral("admin"));
+    QCOMPARE(list.at(0)[QStringLiteral("disabled")].toBool(), true);
+    QVERIFY(!out.contains("pbkdf2")); // no hashes
+}
+
+QTEST_GUILESS_MAIN(TestAdmin)
+#include "test_admin.moc"

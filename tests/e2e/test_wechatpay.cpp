@@ -365,6 +365,41 @@ void TestWechatPay::refunds()
              200);
     QTRY_COMPARE_WITH_TIMEOUT(pay.status(orderId), QStringLiteral("REFUNDED"), 15000);
     QCOMPARE(pay.get(orderId).json()[QStringLiteral("refundedAmount")].toInteger(), 3000);
+
+    // WeChat may repeat a refund notification at any time: acknowledged, nothing moves.
+    const SandboxKeys keys = SandboxKeys::of(*server);
+    QVERIFY(keys.complete());
+    wechat::Refund settled;
+    settled.refundId = QStringLiteral("50300000000000000000000000001");
+    settled.outRefundNo = refundId;
+    settled.transactionId = pay.get(orderId).json()[QStringLiteral("channelTradeNo")].toString();
+    settled.outTradeNo = orderId;
+    settled.status = wechat::RefundStatus::Success;
+    settled.successTime = QDateTime::currentDateTimeUtc();
+    settled.refund = 2000;
+    settled.total = 3000;
+    settled.payerRefund = 2000;
+    settled.payerTotal = 3000;
+    wechat::NotificationEnvelope e;
+    e.id = QStringLiteral("N-refund-again");
+    e.createTime = wechat::formatTime(QDateTime::currentDateTimeUtc());
+    e.eventType = QString(wechat::event::refundSuccess);
+    e.summary = QStringLiteral("退款成功");
+    e.resource = wechat::encryptResource(
+        keys.apiV3Key,
+        QJsonDocument(wechat::refundToJson(settled, true, QStringLiteral("1900000109")))
+            .toJson(QJsonDocument::Compact),
+        QStringLiteral("refund"), QStringLiteral("refund"));
+    Notification again;
+    again.body = compact(wechat::envelopeToJson(e));
+    again.headers = wechat::toHeaderList(wechat::signAnswer(
+        *keys.platform, keys.platformKeyId, again.body, QDateTime::currentSecsSinceEpoch()));
+    for (int i = 0; i < 2; ++i) {
+        const HttpResult repeated = deliver(*server, again);
+        QVERIFY2(repeated.status == 204 || repeated.status == 200, repeated.body.constData());
+    }
+    QCOMPARE(pay.status(orderId), QStringLiteral("REFUNDED"));
+    QCOMPARE(pay.get(orderId).json()[QStringLiteral("refundedAmount")].toInteger(), 3000);
 }
 
 void TestWechatPay::lateSuccessOnClosedOrderIsRefunded()

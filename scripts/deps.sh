@@ -8,7 +8,7 @@ POMELO_PACKAGES=(
     libqt6sql6-sqlite libqt6sql6-psql
     libhiredis-dev libssl-dev prometheus-cpp-dev libbenchmark-dev
     redis-server postgresql sqlite3
-    wrk xvfb xauth imagemagick
+    wrk xvfb xauth imagemagick fonts-wqy-microhei
 )
 
 pomelo_install_deps() {

@@ -1,0 +1,61 @@
+#pragma once
+
+#include "api/adminclient.h"
+
+#include <QHash>
+#include <QWidget>
+
+class QGridLayout;
+class QLabel;
+class QTimer;
+
+namespace pomelo::console {
+
+class RateChart;
+
+/// Today at a glance: orders per status, paid amount, stream lag, delayed queue depth, failed
+/// merchant notifications, and orders per minute. There is no summary route: the numbers come
+/// from the orders of today (paged), /streams, /queues and /notifications, refreshed every 15 s
+/// and kept current in between by the live feed.
+class DashboardView : public QWidget
+{
+    Q_OBJECT
+
+public:
+    explicit DashboardView(api::AdminClient *client, QWidget *parent = nullptr);
+
+    void refresh();
+    qint64 paidTodayCents() const { return m_paidCents; }
+    int ordersToday(const QString &status) const { return m_counts.value(status); }
+
+private:
+    void loadOrders(const QString &cursor, int pagesLeft);
+    void applyEvent(const api::LiveOrderEvent &event);
+    void showCounts();
+    QLabel *addCard(QGridLayout *grid, int row, int column, const QString &title,
+                    QLabel **subtitle = nullptr);
+
+    api::AdminClient *m_client;
+    QHash<QString, int> m_counts;
+    QHash<QString, int> m_loadingCounts;
+    qint64 m_paidCents = 0;
+    qint64 m_loadingPaid = 0;
+    QList<QDateTime> m_loadingTimes;
+    bool m_truncated = false;
+    QString m_today;
+
+    QHash<QString, QLabel *> m_statusLabels;
+    QLabel *m_paid;
+    QLabel *m_paidNote;
+    QLabel *m_lag;
+    QLabel *m_lagNote;
+    QLabel *m_queue;
+    QLabel *m_queueNote;
+    QLabel *m_failed;
+    QLabel *m_failedNote;
+    QLabel *m_updated;
+    RateChart *m_chart;
+    QTimer *m_timer;
+};
+
+} // namespace pomelo::console

@@ -1,0 +1,159 @@
+#pragma once
+
+#include "admintypes.h"
+
+#include <QHash>
+#include <QJsonObject>
+#include <QObject>
+#include <QPointer>
+#include <QUrl>
+
+#include <functional>
+
+class QNetworkAccessManager;
+class QNetworkReply;
+class QTimer;
+class QWebSocket;
+
+namespace pomelo::api {
+
+/// The console's client of the admin API (`/admin/v1`, bearer token) and of its live WebSocket.
+/// Everything is asynchronous (QNetworkAccessManager / QWebSocket on the caller's thread); nothing
+/// ever blocks. Each call takes a @p context: its callbacks are dropped when @p context is gone
+/// before the answer comes, so a closed view never receives a late reply.
+///
+/// Connection health: any transport error marks the server unreachable (serverReachableChanged),
+/// then /healthz is probed with a growing delay until it answers; the live feed reconnects by
+/// itself (also after the server restarted) while logged in as an admin. A 401 on any request
+/// means the session is gone: sessionExpired() is emitted once.
+class AdminClient : public QObject
+{
+    Q_OBJECT
+
+public:
+    template<typename T> using Ok = std::function<void(const T &)>;
+    using Fail = std::function<void(const ApiError &)>;
+
+    explicit AdminClient(QObject *parent = nullptr);
+    ~AdminClient() override;
+
+    void setBaseUrl(const QUrl &url);
+    QUrl baseUrl() const { return m_baseUrl; }
+    /// `Accept-Language` of every request (error messages in that language).
+    void setLanguage(const QString &language) { m_language = language; }
+
+    bool isLoggedIn() const { return !m_session.token.isEmpty(); }
+    const LoginResult &session() const { return m_session; }
+    bool isServerReachable() const { return m_reachable; }
+    bool isLiveConnected() const { return m_liveConnected; }
+
+    /// Logs in; on success the session is kept, loggedIn() is emitted and (for admins) the live
+    /// feed is opened.
+    void login(const QString &username, const QString &password, QObject *context,
+               Ok<LoginResult> onOk, Fail onFail = {});
+    /// Ends the session on the server (best effort) and closes the live feed.
+    void logout();
+
+    void orders(const OrderQuery &query, QObject *context, Ok<Page<AdminOrder>> onOk,
+                Fail onFail = {});
+    void orderDetail(const QString &orderId, QObject *context, Ok<OrderDetail> onOk,
+                     Fail onFail = {});
+    void closeOrder(const QString &orderId, const QString &reason, QObject *context,
+                    Ok<AdminOrder> onOk, Fail onFail = {});
+    /// Asks the channel and applies its answer; the callback gets the order afterwards.
+    void verifyOrder(const QString &orderId, const QString &reason, QObject *context,
+                     Ok<AdminOrder> onOk, Fail onFail = {});
+    void refundOrder(const QString &orderId, qint64 amountCents, const QString &reason,
+                     QObject *context, Ok<AdminOrder> onOk, Fail onFail = {});
+    /// The number of notifications queued again.
+    void renotifyOrder(const QString &orderId, const QString &reason, QObject *context,
+                       Ok<int> onOk, Fail onFail = {});
+
+    /// @p date YYYY-MM-DD; empty: the server's today.
+    void venueBoard(const QString &date, QObject *context, Ok<VenueBoard> onOk, Fail onFail = {});
+    void checkIn(const QString &bookingId, QObject *context, Ok<Booking> onOk, Fail onFail = {});
+
+    void streams(QObject *context, Ok<StreamInfo> onOk, Fail onFail = {});
+    void queues(QObject *context, Ok<QList<DelayedQueueInfo>> onOk, Fail onFail = {});
+    void fireQueueItem(const QString &queue, const QString &member, const QString &reason,
+                       QObject *context, Ok<bool> onOk, Fail onFail = {});
+    void cancelQueueItem(const QString &queue, const QString &member, const QString &reason,
+                         QObject *context, Ok<bool> onOk, Fail onFail = {});
+    void locks(QObject *context, Ok<QList<LockEntry>> onOk, Fail onFail = {});
+
+    /// Notifications in @p state (empty: all), with the counts per state (`counts`).
+    struct NotificationPage
+    {
+        Page<Notification> page;
+        QHash<QString, qint64> counts;
+    };
+    void notifications(const QString &state, const QString &appId, const QString &cursor,
+                       QObject *context, Ok<NotificationPage> onOk, Fail onFail = {});
+    void resendNotification(const QString &id, const QString &reason, QObject *context,
+                            Ok<Notification> onOk, Fail onFail = {});
+    /// The number of FAILED notifications of @p appId queued again.
+    void resendFailed(const QString &appId, const QString &reason, QObject *context, Ok<int> onOk,
+                      Fail onFail = {});
+
+    struct AuditQuery
+    {
+        QString actor;
+        QString action;
+        QString target;
+        QString from;
+        QString to;
+        QString cursor;
+        int limit = 100;
+    };
+    void audit(const AuditQuery &query, QObject *context, Ok<Page<AuditEntry>> onOk,
+               Fail onFail = {});
+
+    /// The live WebSocket's URL for the current base URL (ws:// or wss://).
+    QUrl liveUrl() const;
+
+signals:
+    void loggedIn(const pomelo::api::LoginResult &session);
+    void loggedOut();
+    /// A request answered 401 while logged in: log in again.
+    void sessionExpired();
+    void serverReachableChanged(bool reachable);
+    void liveConnectedChanged(bool connected);
+    void liveOrderEvent(const pomelo::api::LiveOrderEvent &event);
+    void liveStats(const pomelo::api::LiveStats &stats);
+    /// Every failed request (after its own callback), for a status bar.
+    void requestFailed(const pomelo::api::ApiError &error);
+
+private:
+    using RawOk = std::function<void(const QJsonObject &)>;
+    void send(const QByteArray &method, const QString &path, const QUrlQuery &query,
+              const QJsonObject *body, QObject *context, RawOk onOk, Fail onFail);
+    void get(const QString &path, const QUrlQuery &query, QObject *context, RawOk onOk,
+             Fail onFail);
+    void post(const QString &path, const QJsonObject &body, QObject *context, RawOk onOk,
+              Fail onFail);
+    void setReachable(bool reachable);
+    void probeHealth();
+    void openLive();
+    void closeLive();
+    void scheduleLiveReconnect();
+    void onLiveMessage(const QString &message);
+
+    QNetworkAccessManager *m_network;
+    QUrl m_baseUrl;
+    QString m_language;
+    LoginResult m_session;
+    bool m_reachable = true;
+    bool m_expiredSignalled = false;
+
+    QTimer *m_healthTimer;
+    int m_healthDelayMs = 1000;
+    QPointer<QNetworkReply> m_healthReply;
+
+    QWebSocket *m_live = nullptr;
+    QTimer *m_liveTimer;
+    int m_liveDelayMs = 500;
+    bool m_liveConnected = false;
+    bool m_liveWanted = false;
+};
+
+} // namespace pomelo::api

@@ -1,0 +1,447 @@
+// pomelo-console against a real pomelo-server (offscreen platform): log in, the orders model fills
+// and follows the live feed through a real payment, the venue board shows a booking of the
+// mini-program, an intervention from the console reaches the server and its audit log, the main
+// window's views fill, and the console reconnects by itself when the server restarts.
+#include "api/adminclient.h"
+#include "bookingclient.h"
+#include "dashboardview.h"
+#include "domain/signing.h"
+#include "format.h"
+#include "mainwindow.h"
+#include "opsmodels.h"
+#include "ordersmodel.h"
+#include "ordersview.h"
+#include "tableview.h"
+#include "venueboardmodel.h"
+#include "venueboardview.h"
+
+#include <QApplication>
+#include <QFile>
+#include <QSignalSpy>
+#include <QStandardPaths>
+#include <QTableView>
+
+using namespace pomelo;
+using namespace pomelo::test;
+
+namespace {
+
+const QString AdminPassword = QStringLiteral("console-admin-pass-1");
+
+QByteArray compact(const QJsonObject &o)
+{
+    return QJsonDocument(o).toJson(QJsonDocument::Compact);
+}
+
+struct App
+{
+    QString appId;
+    QByteArray secret;
+};
+
+App demoApp(const QString &dataDir, const QString &appId)
+{
+    QFile f(dataDir + QStringLiteral("/apps.json"));
+    if (!f.open(QIODevice::ReadOnly))
+        return {};
+    const QJsonDocument doc = QJsonDocument::fromJson(f.readAll());
+    const QJsonArray apps =
+        doc.isArray() ? doc.array() : doc.object().value(QStringLiteral("apps")).toArray();
+    for (const QJsonValue &v : apps) {
+        if (v[QStringLiteral("appId")].toString() == appId)
+            return {appId, v[QStringLiteral("secret")].toString().toUtf8()};
+    }
+    return {};
+}
+
+/// The pay API as a third-party app speaks it (signed requests).
+class PayApi
+{
+public:
+    PayApi(ServerProcess &server, App app)
+        : m_server(server)
+        , m_app(std::move(app))
+    { }
+
+    QJsonObject sign(QJsonObject fields) const
+    {
+        fields.insert(QStringLiteral("appId"), m_app.appId);
+        fields.insert(QStringLiteral("nonce"), signing::generateNonce());
+        fields.insert(QStringLiteral("timestamp"), QDateTime::currentSecsSinceEpoch());
+        return signing::withSignature(fields, m_app.secret);
+    }
+    /// A new INIT order; its id or "".
+    QString create(const QString &outTradeNo, qint64 amount) const
+    {
+        const HttpResult r = m_server.post(
+            QStringLiteral("/pay/v1/orders"),
+            compact(sign(
+                {{QStringLiteral("outTradeNo"), outTradeNo},
+                 {QStringLiteral("amount"), amount},
+                 {QStringLiteral("subject"), QStringLiteral("电费充值")},
+                 {QStringLiteral("openId"), QStringLiteral("o-console")},
+                 {QStringLiteral("studentId"), QStringLiteral("S20240099")},
+                 {QStringLiteral("notifyUrl"),
+                  QStringLiteral("http://127.0.0.1:%1/api/v1/pay-notify").arg(m_server.port())}})));
+        if (r.status != 201)
+            qWarning("order not created: %d %s", r.status, r.body.constData());
+        return r.json()[QStringLiteral("orderId")].toString();
+    }
+    /// Cashier (e-card) and the sandbox's simulated payment; true when both were accepted.
+    bool pay(const QString &orderId, qint64 amount) const
+    {
+        QJsonObject body =
+            sign({{QStringLiteral("orderId"), orderId}, {QStringLiteral("amount"), amount}});
+        body.insert(QStringLiteral("channel"), QStringLiteral("ECARD"));
+        const HttpResult r = m_server.post(QStringLiteral("/pay/v1/cashier"), compact(body));
+        if (r.status != 200) {
+            qWarning("cashier: %d %s", r.status, r.body.constData());
+            return false;
+        }
+        const QString prepayId =
+            r.json()[QStringLiteral("payParams")][QStringLiteral("prepayId")].toString();
+        return m_server
+                   .post(QStringLiteral("/sandbox/ecard/simulate/pay"),
+                         compact({{QStringLiteral("prepayId"), prepayId},
+                                  {QStringLiteral("result"), QStringLiteral("SUCCESS")}}))
+                   .status
+            == 200;
+    }
+    QString status(const QString &orderId) const
+    {
+        const QJsonObject s = sign({});
+        return m_server
+            .get(QStringLiteral("/pay/v1/orders/%1?appId=%2&nonce=%3&timestamp=%4&sign=%5")
+                     .arg(orderId, m_app.appId, s[QStringLiteral("nonce")].toString())
+                     .arg(s[QStringLiteral("timestamp")].toInteger())
+                     .arg(s[QStringLiteral("sign")].toString()))
+            .json()[QStringLiteral("status")]
+            .toString();
+    }
+
+private:
+    ServerProcess &m_server;
+    App m_app;
+};
+
+QString statusInModel(const console::OrdersModel &model, const QString &orderId)
+{
+    const int row = model.rowOfKey(orderId);
+    return row < 0 ? QString() : model.rowAt(row).status;
+}
+
+} // namespace
+
+class TestConsole : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void cleanupTestCase();
+    void login();
+    void ordersModelFillsAndFollowsThePayment();
+    void venueBoardShowsBooking();
+    void closeOrderFromConsoleIsAudited();
+    void mainWindowViewsFill();
+    void operationsModelsFill();
+    void reconnectsAfterServerRestart();
+
+private:
+    /// A client logged in as admin, with its live feed connected.
+    std::unique_ptr<api::AdminClient> adminClient(bool waitForLive = true);
+
+    std::unique_ptr<ServerProcess> m_server;
+    std::unique_ptr<PayApi> m_pay;
+    quint16 m_port = 0;
+};
+
+void TestConsole::initTestCase()
+{
+    QStandardPaths::setTestModeEnabled(true); // QSettings of the console go to a test location
+    m_port = freeLoopbackPort();
+    m_server = BookingHarness::startServer(
+        QStringLiteral("sqlite"),
+        {QStringLiteral("--listen"), QStringLiteral("127.0.0.1:%1").arg(m_port)},
+        {QStringLiteral("POMELO_ADMIN_INITIAL_PASSWORD=") + AdminPassword});
+    QVERIFY(m_server);
+    QCOMPARE(m_server->port(), m_port);
+    m_pay = std::make_unique<PayApi>(*m_server,
+                                     demoApp(m_server->dataDir(), QStringLiteral("utility-topup")));
+}
+
+void TestConsole::cleanupTestCase()
+{
+    m_pay.reset();
+    m_server.reset();
+}
+
+std::unique_ptr<api::AdminClient> TestConsole::adminClient(bool waitForLive)
+{
+    auto client = std::make_unique<api::AdminClient>();
+    client->setBaseUrl(m_server->url(QString()));
+    bool done = false;
+    client->login(QStringLiteral("admin"), AdminPassword, nullptr,
+                  [&done](const api::LoginResult &) { done = true; });
+    if (!waitUntil([&] { return done; }, 15000))
+        return nullptr;
+    if (waitForLive && !waitUntil([&] { return client->isLiveConnected(); }, 15000))
+        return nullptr;
+    return client;
+}
+
+void TestConsole::login()
+{
+    api::AdminClient client;
+    client.setBaseUrl(m_server->url(QString()));
+    QSignalSpy loggedIn(&client, &api::AdminClient::loggedIn);
+
+    std::optional<api::ApiError> error;
+    client.login(QStringLiteral("admin"), QStringLiteral("not-the-password"), this, {},
+                 [&error](const api::ApiError &e) { error = e; });
+    QTRY_VERIFY(error.has_value());
+    QCOMPARE(error->httpStatus, 401);
+    QCOMPARE(error->code, 4010);
+    QVERIFY(!client.isLoggedIn());
+
+    std::optional<api::LoginResult> result;
+    client.login(QStringLiteral("admin"), AdminPassword, this,
+                 [&result](const api::LoginResult &r) { result = r; });
+    QTRY_VERIFY(result.has_value());
+    QVERIFY(result->isAdmin());
+    QVERIFY(result->token.size() >= 32);
+    QVERIFY(result->expiresIn > 0);
+    QCOMPARE(loggedIn.size(), 1);
+    QVERIFY(client.isLoggedIn());
+    // Admins get the live feed.
+    QTRY_VERIFY_WITH_TIMEOUT(client.isLiveConnected(), 15000);
+}
+
+void TestConsole::ordersModelFillsAndFollowsThePayment()
+{
+    const QString before = m_pay->create(QStringLiteral("console-before-1"), 1234);
+    QVERIFY(!before.isEmpty());
+    auto client = adminClient();
+    QVERIFY(client);
+
+    console::OrdersModel model(client.get());
+    QSignalSpy refreshed(&model, &console::OrdersModel::refreshed);
+    model.setQuery({});
+    QTRY_COMPARE_WITH_TIMEOUT(refreshed.size(), 1, 15000);
+    const int row = model.rowOfKey(before);
+    QVERIFY(row >= 0);
+    QCOMPARE(model.rowAt(row).amount, 1234);
+    QCOMPARE(model.rowAt(row).status, QStringLiteral("INIT"));
+    QCOMPARE(model.rowAt(row).subject, QStringLiteral("电费充值"));
+    QCOMPARE(model.index(row, console::OrdersModel::Amount).data().toString(),
+             QStringLiteral("¥12.34"));
+    QCOMPARE(model.index(row, console::OrdersModel::Amount).data(console::SortRole).toLongLong(),
+             1234);
+
+    // A new order appears by itself (live feed), then follows its payment to PAID.
+    const QString live = m_pay->create(QStringLiteral("console-live-1"), 2500);
+    QVERIFY(!live.isEmpty());
+    QTRY_COMPARE_WITH_TIMEOUT(statusInModel(model, live), QStringLiteral("INIT"), 15000);
+    // The row is completed from the order's detail (the event has no subject).
+    QTRY_COMPARE_WITH_TIMEOUT(model.rowAt(model.rowOfKey(live)).subject, QStringLiteral("电费充值"),
+                              15000);
+    QVERIFY(m_pay->pay(live, 2500));
+    QTRY_COMPARE_WITH_TIMEOUT(statusInModel(model, live), QStringLiteral("PAID"), 15000);
+    QCOMPARE(m_pay->status(live), QStringLiteral("PAID"));
+    QCOMPARE(model.rowAt(model.rowOfKey(live)).amount, 2500);
+    // No refresh happened meanwhile: that was the live feed.
+    QCOMPARE(refreshed.size(), 1);
+
+    // Server-side filter: only PAID orders.
+    api::OrderQuery paidOnly;
+    paidOnly.status = QStringLiteral("PAID");
+    model.setQuery(paidOnly);
+    QTRY_COMPARE_WITH_TIMEOUT(refreshed.size(), 2, 15000);
+    QVERIFY(model.rowOfKey(live) >= 0);
+    QCOMPARE(model.rowOfKey(before), -1);
+}
+
+void TestConsole::venueBoardShowsBooking()
+{
+    MiniProgramUser alice(*m_server, QStringLiteral("console-alice"));
+    QVERIFY(alice.loggedIn());
+    QCOMPARE(alice
+                 .put(QStringLiteral("/api/v1/me"),
+                      R"({"studentId":"B22040177","name":"Alice","phone":"13800138000"})")
+                 .status,
+             200);
+    const QJsonArray venues = alice.get(QStringLiteral("/api/v1/venues")).json().array();
+    QVERIFY(!venues.isEmpty());
+    const qint64 venueId = venues.first()[QStringLiteral("id")].toInteger();
+    const HttpResult r =
+        alice.book(venueId, tomorrow(), QStringLiteral("10:00"), QStringLiteral("11:00"));
+    QCOMPARE(r.status, 201);
+    const QString bookingId = r.json()[QStringLiteral("id")].toString();
+
+    auto client = adminClient(false);
+    QVERIFY(client);
+    console::VenueBoardModel model(client.get());
+    QSignalSpy refreshed(&model, &console::VenueBoardModel::refreshed);
+    model.load(tomorrow());
+    QTRY_COMPARE_WITH_TIMEOUT(refreshed.size(), 1, 15000);
+    QCOMPARE(model.rowCount(), static_cast<int>(venues.size()));
+    const QModelIndex cell = model.indexOfBooking(bookingId);
+    QVERIFY(cell.isValid());
+    QCOMPARE(model.venueAt(cell.row())->id, venueId);
+    QCOMPARE(cell.data(console::VenueBoardModel::StateRole).toString(), QStringLiteral("HELD"));
+    QCOMPARE(cell.data(Qt::DisplayRole).toString(), QStringLiteral("Alice"));
+    QCOMPARE(model.headerData(cell.column(), Qt::Horizontal, Qt::DisplayRole).toString(),
+             QStringLiteral("10:00"));
+    QCOMPARE(cell.data(Qt::BackgroundRole).value<QColor>(),
+             console::slotStateColor(QStringLiteral("HELD")));
+    // 60-minute slots on a grid of the common step (30 minutes with the table-tennis venues).
+    QCOMPARE(model.columnSpan(cell.row(), cell.column()), 2);
+    const api::BoardSlot *slot = model.slotAt(cell);
+    QVERIFY(slot);
+    QCOMPARE(slot->studentId, QStringLiteral("B22040177"));
+    QCOMPARE(slot->bookingStatus, QStringLiteral("PENDING_PAYMENT"));
+    // The next slot of that venue is free; the grid starts at 06:30 (the pool), when the
+    // badminton court is still closed.
+    const QModelIndex next =
+        model.index(cell.row(), cell.column() + model.columnSpan(cell.row(), cell.column()));
+    QVERIFY(model.slotAt(next));
+    QCOMPARE(model.slotAt(next)->startTime, QStringLiteral("11:00"));
+    QCOMPARE(next.data(console::VenueBoardModel::StateRole).toString(), QStringLiteral("FREE"));
+    QCOMPARE(model.headerData(0, Qt::Horizontal, Qt::DisplayRole).toString(),
+             QStringLiteral("06:30"));
+    QVERIFY(!model.slotAt(model.index(cell.row(), 0)));
+}
+
+void TestConsole::closeOrderFromConsoleIsAudited()
+{
+    const QString orderId = m_pay->create(QStringLiteral("console-close-1"), 990);
+    QVERIFY(!orderId.isEmpty());
+    auto client = adminClient();
+    QVERIFY(client);
+    console::OrdersModel orders(client.get());
+    orders.setQuery({});
+    QTRY_VERIFY_WITH_TIMEOUT(orders.rowOfKey(orderId) >= 0, 15000);
+
+    const QString reason = QStringLiteral("用户申请关闭 console-e2e");
+    std::optional<api::AdminOrder> closed;
+    client->closeOrder(orderId, reason, this, [&closed](const api::AdminOrder &o) { closed = o; });
+    QTRY_VERIFY_WITH_TIMEOUT(closed.has_value(), 15000);
+    QCOMPARE(closed->status, QStringLiteral("CLOSED"));
+    // The server agrees, and the console's table follows through the live feed.
+    QCOMPARE(m_pay->status(orderId), QStringLiteral("CLOSED"));
+    QTRY_COMPARE_WITH_TIMEOUT(statusInModel(orders, orderId), QStringLiteral("CLOSED"), 15000);
+
+    // A second close is refused with the API's code, and the client reports it.
+    std::optional<api::ApiError> error;
+    client->closeOrder(orderId, reason, this, {}, [&error](const api::ApiError &e) { error = e; });
+    QTRY_VERIFY_WITH_TIMEOUT(error.has_value(), 15000);
+    QCOMPARE(error->code, 2007);
+    QVERIFY(!error->traceId.isEmpty());
+
+    console::AuditModel audit(client.get());
+    api::AdminClient::AuditQuery q;
+    q.action = QStringLiteral("order.close");
+    audit.setQuery(q);
+    QTRY_COMPARE_WITH_TIMEOUT(audit.rowCount(), 2, 15000);
+    int ok = 0;
+    for (const api::AuditEntry &e : audit.rows()) {
+        QCOMPARE(e.actor, QStringLiteral("admin"));
+        QCOMPARE(e.target, QStringLiteral("order:") + orderId);
+        QCOMPARE(e.reason, reason);
+        ok += e.details.value(QStringLiteral("outcome")).toString() == QLatin1String("ok");
+    }
+    QCOMPARE(ok, 1);
+}
+
+void TestConsole::mainWindowViewsFill()
+{
+    const QString orderId = m_pay->create(QStringLiteral("console-window-1"), 4200);
+    QVERIFY(!orderId.isEmpty());
+    auto client = adminClient();
+    QVERIFY(client);
+    console::MainWindow window(client.get());
+    window.show();
+    QVERIFY(window.showView(QStringLiteral("orders")));
+    QCOMPARE(window.currentView(), console::MainWindow::Orders);
+    QTRY_VERIFY_WITH_TIMEOUT(window.ordersView()->model()->rowOfKey(orderId) >= 0, 15000);
+    QVERIFY(window.ordersView()->selectOrder(orderId));
+    QVERIFY(window.ordersView()->table()->proxy()->rowCount() > 0);
+    QVERIFY(!window.banner()->isVisible());
+
+    QVERIFY(window.showView(QStringLiteral("venue-board")));
+    QTRY_VERIFY_WITH_TIMEOUT(window.venueBoardView()->model()->rowCount() > 0, 15000);
+
+    QVERIFY(window.showView(QStringLiteral("dashboard")));
+    QTRY_VERIFY_WITH_TIMEOUT(window.dashboardView()->ordersToday(QStringLiteral("INIT")) > 0,
+                             15000);
+    QVERIFY(window.dashboardView()->paidTodayCents() >= 2500); // the order paid above
+    QVERIFY(!window.showView(QStringLiteral("no-such-view")));
+}
+
+void TestConsole::operationsModelsFill()
+{
+    // An unpaid order is in the timeout queue; paid ones went through the stream's groups.
+    const QString orderId = m_pay->create(QStringLiteral("console-ops-1"), 300);
+    QVERIFY(!orderId.isEmpty());
+    QVERIFY(m_pay->pay(orderId, 300));
+    auto client = adminClient(false);
+    QVERIFY(client);
+
+    console::QueueItemsModel queues(client.get());
+    QSignalSpy queuesRefreshed(&queues, &console::QueueItemsModel::refreshed);
+    queues.refresh();
+    QTRY_COMPARE_WITH_TIMEOUT(queuesRefreshed.size(), 1, 15000);
+    QVERIFY(queues.queues().size() >= 2);
+    QVERIFY(queues.rowCount() >= 1);
+    queues.refresh(); // merging the same rows again keeps them
+    QTRY_COMPARE_WITH_TIMEOUT(queuesRefreshed.size(), 2, 15000);
+    QVERIFY(queues.rowCount() >= 1);
+
+    console::StreamModels stream(client.get());
+    QSignalSpy streamRefreshed(&stream, &console::StreamModels::refreshed);
+    stream.refresh();
+    QTRY_COMPARE_WITH_TIMEOUT(streamRefreshed.size(), 1, 15000);
+    QVERIFY(stream.info().length > 0);
+    QVERIFY(stream.groups()->rowCount() >= 2);
+    QVERIFY(stream.entries()->rowCount() > 0);
+
+    console::LocksModel locks(client.get());
+    QSignalSpy locksRefreshed(&locks, &console::LocksModel::refreshed);
+    locks.refresh();
+    QTRY_COMPARE_WITH_TIMEOUT(locksRefreshed.size(), 1, 15000);
+
+    console::NotificationsModel notifications(client.get());
+    QSignalSpy notificationsRefreshed(&notifications, &console::NotificationsModel::refreshed);
+    notifications.setState(QString());
+    QTRY_VERIFY_WITH_TIMEOUT(notificationsRefreshed.size() >= 1, 15000);
+    QVERIFY(notifications.rowCount() > 0);
+}
+
+void TestConsole::reconnectsAfterServerRestart()
+{
+    auto client = adminClient();
+    QVERIFY(client);
+    console::MainWindow window(client.get());
+    window.show();
+    QVERIFY(window.showView(QStringLiteral("orders")));
+    QVERIFY(!window.banner()->isVisible());
+
+    QCOMPARE(m_server->terminate(), 0);
+    QTRY_VERIFY_WITH_TIMEOUT(!client->isServerReachable(), 15000);
+    QVERIFY(!client->isLiveConnected());
+    QVERIFY(window.banner()->isVisible());
+
+    // Same port, same data: the session (kept in Redis) survives, the console reconnects.
+    QVERIFY2(m_server->start(30000), m_server->output().constData());
+    QTRY_VERIFY_WITH_TIMEOUT(client->isServerReachable(), 30000);
+    QTRY_VERIFY_WITH_TIMEOUT(client->isLiveConnected(), 30000);
+    QTRY_VERIFY(!window.banner()->isVisible());
+
+    // And the live feed works again.
+    const QString orderId = m_pay->create(QStringLiteral("console-after-restart"), 100);
+    QVERIFY(!orderId.isEmpty());
+    QTRY_VERIFY_WITH_TIMEOUT(window.ordersView()->model()->rowOfKey(orderId) >= 0, 15000);
+}
+
+QTEST_MAIN(TestConsole)
+#include "test_console.moc"

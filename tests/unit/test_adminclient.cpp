@@ -1,0 +1,420 @@
+// shared/api/adminclient.* and admintypes.* against a fake admin API on a loopback socket: what is
+// sent (paths, query, bearer token, JSON bodies), how answers map to structs, the error envelope,
+// a lost session, an unreachable server and its recovery.
+#include "api/adminclient.h"
+#include "testsupport.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QSignalSpy>
+#include <QTcpServer>
+#include <QTcpSocket>
+#include <QTest>
+#include <QUrlQuery>
+
+using namespace pomelo;
+using namespace pomelo::api;
+
+namespace {
+
+struct Recorded
+{
+    QByteArray method;
+    QString path;
+    QUrlQuery query;
+    QByteArray authorization;
+    QByteArray body;
+};
+
+/// Answers every request with the next canned (status, body); records what came.
+class FakeServer : public QObject
+{
+public:
+    FakeServer()
+    {
+        m_server.listen(QHostAddress::LocalHost, 0);
+        connect(&m_server, &QTcpServer::newConnection, this, [this] {
+            while (QTcpSocket *s = m_server.nextPendingConnection())
+                connect(s, &QTcpSocket::readyRead, this, [this, s] { onData(s); });
+        });
+    }
+    QUrl url() const
+    {
+        return QUrl(QStringLiteral("http://127.0.0.1:%1").arg(m_server.serverPort()));
+    }
+    void reply(int status, const QByteArray &body) { m_replies.append({status, body}); }
+    void close() { m_server.close(); }
+
+    QList<Recorded> requests;
+
+private:
+    void onData(QTcpSocket *s)
+    {
+        QByteArray &buffer = m_buffers[s];
+        buffer += s->readAll();
+        const qsizetype end = buffer.indexOf("\r\n\r\n");
+        if (end < 0)
+            return;
+        const QList<QByteArray> lines = buffer.left(end).split('\n');
+        qsizetype length = 0;
+        Recorded r;
+        for (const QByteArray &l : lines) {
+            const QByteArray line = l.trimmed();
+            if (line.toLower().startsWith("content-length:"))
+                length = line.mid(15).trimmed().toLongLong();
+            if (line.toLower().startsWith("authorization:"))
+                r.authorization = line.mid(14).trimmed();
+        }
+        if (buffer.size() < end + 4 + length)
+            return;
+        const QList<QByteArray> requestLine = lines.first().trimmed().split(' ');
+        r.method = requestLine.value(0);
+        const QUrl target(QString::fromLatin1(requestLine.value(1)));
+        r.path = target.path(QUrl::FullyEncoded);
+        r.query = QUrlQuery(target);
+        r.body = buffer.mid(end + 4, length);
+        requests.append(r);
+        m_buffers.remove(s);
+        const auto [status, body] =
+            m_replies.isEmpty() ? std::pair<int, QByteArray> {500, "{}"} : m_replies.takeFirst();
+        s->write("HTTP/1.1 " + QByteArray::number(status)
+                 + " X\r\nContent-Type: application/json\r\n"
+                   "Content-Length: "
+                 + QByteArray::number(body.size()) + "\r\nConnection: close\r\n\r\n" + body);
+        s->disconnectFromHost();
+    }
+
+    QTcpServer m_server;
+    QList<std::pair<int, QByteArray>> m_replies;
+    QHash<QTcpSocket *, QByteArray> m_buffers;
+};
+
+QByteArray json(const QJsonObject &o)
+{
+    return QJsonDocument(o).toJson(QJsonDocument::Compact);
+}
+
+const QByteArray LoginOk =
+    R"({"token":"tok-123456789012345678901234567890","role":"staff","username":"s1","expiresIn":28800})";
+
+} // namespace
+
+class TestAdminClient : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void loginKeepsTheSession();
+    void ordersQueryAndParsing();
+    void errorEnvelope_data();
+    void errorEnvelope();
+    void unauthorizedExpiresTheSession();
+    void actionsSendReasonAndAmount();
+    void boardAndQueuesParsing();
+    void callbackDroppedWhenContextIsGone();
+    void unreachableServerIsProbedUntilBack();
+    void displayTimeKeepsServerOffset();
+};
+
+void TestAdminClient::loginKeepsTheSession()
+{
+    FakeServer server;
+    server.reply(200, LoginOk);
+    AdminClient client;
+    client.setBaseUrl(server.url());
+    QSignalSpy loggedIn(&client, &AdminClient::loggedIn);
+    std::optional<LoginResult> result;
+    client.login(QStringLiteral("s1"), QStringLiteral("pw"), this,
+                 [&](const LoginResult &r) { result = r; });
+    QTRY_VERIFY(result.has_value());
+    QCOMPARE(result->role, QStringLiteral("staff"));
+    QVERIFY(!result->isAdmin());
+    QCOMPARE(result->expiresIn, 28800);
+    QCOMPARE(loggedIn.size(), 1);
+    QCOMPARE(server.requests.size(), 1);
+    QCOMPARE(server.requests.first().method, QByteArray("POST"));
+    QCOMPARE(server.requests.first().path, QStringLiteral("/admin/v1/login"));
+    const QJsonObject body = QJsonDocument::fromJson(server.requests.first().body).object();
+    QCOMPARE(body.value(QStringLiteral("username")).toString(), QStringLiteral("s1"));
+    QCOMPARE(body.value(QStringLiteral("password")).toString(), QStringLiteral("pw"));
+    QVERIFY(server.requests.first().authorization.isEmpty());
+    // Staff: no live feed is opened.
+    QVERIFY(!client.isLiveConnected());
+}
+
+void TestAdminClient::ordersQueryAndParsing()
+{
+    FakeServer server;
+    server.reply(200, LoginOk);
+    const QJsonObject order {
+        {QStringLiteral("orderId"), QStringLiteral("7212345678901234567")},
+        {QStringLiteral("appId"), QStringLiteral("venue-booking")},
+        {QStringLiteral("amount"), 100000000},
+        {QStringLiteral("refundedAmount"), 5},
+        {QStringLiteral("status"), QStringLiteral("PAID")},
+        {QStringLiteral("subject"), QStringLiteral("羽毛球场 1 号")},
+        {QStringLiteral("createdAt"), QStringLiteral("2025-01-02T10:00:00+08:00")}};
+    server.reply(200,
+                 json({{QStringLiteral("items"), QJsonArray {order}},
+                       {QStringLiteral("nextCursor"), QStringLiteral("abc==")}}));
+    AdminClient client;
+    client.setBaseUrl(server.url());
+    bool in = false;
+    client.login(QStringLiteral("s1"), QStringLiteral("pw"), nullptr,
+                 [&](const LoginResult &) { in = true; });
+    QTRY_VERIFY(in);
+    OrderQuery q;
+    q.status = QStringLiteral("PAID");
+    q.q = QStringLiteral("a b&c");
+    q.from = QStringLiteral("2025-01-01");
+    q.limit = 50;
+    std::optional<Page<AdminOrder>> page;
+    client.orders(q, this, [&](const Page<AdminOrder> &p) { page = p; });
+    QTRY_VERIFY(page.has_value());
+    QCOMPARE(page->items.size(), 1);
+    // Ids stay strings (no double rounding), amounts integer cents.
+    QCOMPARE(page->items.first().orderId, QStringLiteral("7212345678901234567"));
+    QCOMPARE(page->items.first().amount, 100000000);
+    QCOMPARE(page->items.first().refundedAmount, 5);
+    QCOMPARE(page->items.first().subject, QStringLiteral("羽毛球场 1 号"));
+    QCOMPARE(page->nextCursor, QStringLiteral("abc=="));
+    const Recorded &r = server.requests.at(1);
+    QCOMPARE(r.path, QStringLiteral("/admin/v1/orders"));
+    QCOMPARE(r.authorization, QByteArray("Bearer tok-123456789012345678901234567890"));
+    QCOMPARE(r.query.queryItemValue(QStringLiteral("status")), QStringLiteral("PAID"));
+    QCOMPARE(r.query.queryItemValue(QStringLiteral("q"), QUrl::FullyDecoded),
+             QStringLiteral("a b&c"));
+    QCOMPARE(r.query.queryItemValue(QStringLiteral("from")), QStringLiteral("2025-01-01"));
+    QCOMPARE(r.query.queryItemValue(QStringLiteral("limit")), QStringLiteral("50"));
+    QVERIFY(!r.query.hasQueryItem(QStringLiteral("appId")));
+}
+
+void TestAdminClient::errorEnvelope_data()
+{
+    QTest::addColumn<int>("status");
+    QTest::addColumn<QByteArray>("body");
+    QTest::addColumn<int>("code");
+    QTest::addColumn<QString>("message");
+    QTest::newRow("envelope") << 409
+                              << QByteArray(
+                                     R"({"code":2007,"message":"订单已结束","traceId":"abc"})")
+                              << 2007 << QStringLiteral("订单已结束");
+    QTest::newRow("not json") << 502 << QByteArray("<html>bad gateway</html>") << 0 << QString();
+    QTest::newRow("empty") << 500 << QByteArray() << 0 << QString();
+}
+
+void TestAdminClient::errorEnvelope()
+{
+    QFETCH(int, status);
+    QFETCH(QByteArray, body);
+    QFETCH(int, code);
+    QFETCH(QString, message);
+    FakeServer server;
+    server.reply(status, body);
+    AdminClient client;
+    client.setBaseUrl(server.url());
+    QSignalSpy failed(&client, &AdminClient::requestFailed);
+    std::optional<ApiError> error;
+    client.locks(this, {}, [&](const ApiError &e) { error = e; });
+    QTRY_VERIFY(error.has_value());
+    QCOMPARE(error->httpStatus, status);
+    QCOMPARE(error->code, code);
+    QVERIFY(!error->isNetworkError());
+    if (!message.isEmpty())
+        QCOMPARE(error->message, message);
+    else
+        QVERIFY(!error->message.isEmpty()); // something to show
+    QCOMPARE(failed.size(), 1);
+    QVERIFY(client.isServerReachable());
+}
+
+void TestAdminClient::unauthorizedExpiresTheSession()
+{
+    FakeServer server;
+    server.reply(200, LoginOk);
+    server.reply(401, R"({"code":4010,"message":"unauthorized","traceId":"t"})");
+    server.reply(401, R"({"code":4010,"message":"unauthorized","traceId":"t"})");
+    AdminClient client;
+    client.setBaseUrl(server.url());
+    bool in = false;
+    client.login(QStringLiteral("s1"), QStringLiteral("pw"), nullptr,
+                 [&](const LoginResult &) { in = true; });
+    QTRY_VERIFY(in);
+    QSignalSpy expired(&client, &AdminClient::sessionExpired);
+    int failures = 0;
+    client.venueBoard({}, this, {}, [&](const ApiError &) { ++failures; });
+    client.venueBoard({}, this, {}, [&](const ApiError &) { ++failures; });
+    QTRY_COMPARE(failures, 2);
+    QCOMPARE(expired.size(), 1); // once, not per request
+}
+
+void TestAdminClient::actionsSendReasonAndAmount()
+{
+    FakeServer server;
+    server.reply(200,
+                 json({{QStringLiteral("order"),
+                        QJsonObject {{QStringLiteral("orderId"), QStringLiteral("42")},
+                                     {QStringLiteral("status"), QStringLiteral("REFUNDED")}}},
+                       {QStringLiteral("refund"), QJsonObject {}}}));
+    server.reply(200, json({{QStringLiteral("cancelled"), true}}));
+    server.reply(200, json({{QStringLiteral("count"), 3}}));
+    AdminClient client;
+    client.setBaseUrl(server.url());
+    std::optional<AdminOrder> refunded;
+    client.refundOrder(QStringLiteral("42"), 1250, QStringLiteral("重复支付"), this,
+                       [&](const AdminOrder &o) { refunded = o; });
+    QTRY_VERIFY(refunded.has_value());
+    QCOMPARE(refunded->status, QStringLiteral("REFUNDED"));
+    QCOMPARE(server.requests.at(0).path, QStringLiteral("/admin/v1/orders/42/refund"));
+    const QByteArray body = server.requests.at(0).body;
+    QVERIFY2(body.contains("\"amount\":1250"), body.constData()); // an integer, never 12.5
+    QCOMPARE(QJsonDocument::fromJson(body)[QStringLiteral("reason")].toString(),
+             QStringLiteral("重复支付"));
+
+    std::optional<bool> cancelled;
+    client.cancelQueueItem(QStringLiteral("order-timeout"), QStringLiteral("a/b c"),
+                           QStringLiteral("stuck"), this, [&](bool c) { cancelled = c; });
+    QTRY_VERIFY(cancelled.has_value());
+    QVERIFY(*cancelled);
+    QCOMPARE(server.requests.at(1).method, QByteArray("DELETE"));
+    QCOMPARE(server.requests.at(1).path,
+             QStringLiteral("/admin/v1/queues/order-timeout/items/a%2Fb%20c"));
+    QCOMPARE(server.requests.at(1).query.queryItemValue(QStringLiteral("reason")),
+             QStringLiteral("stuck"));
+
+    std::optional<int> count;
+    client.resendFailed(QStringLiteral("utility-topup"), {}, this, [&](int n) { count = n; });
+    QTRY_VERIFY(count.has_value());
+    QCOMPARE(*count, 3);
+    const QJsonObject resend = QJsonDocument::fromJson(server.requests.at(2).body).object();
+    QCOMPARE(resend.value(QStringLiteral("appId")).toString(), QStringLiteral("utility-topup"));
+    QVERIFY(!resend.contains(QStringLiteral("reason")));
+}
+
+void TestAdminClient::boardAndQueuesParsing()
+{
+    const QJsonObject board {
+        {QStringLiteral("date"), QStringLiteral("2025-03-01")},
+        {QStringLiteral("venues"),
+         QJsonArray {QJsonObject {
+             {QStringLiteral("id"), 3},
+             {QStringLiteral("name"), QStringLiteral("篮球场 1 号")},
+             {QStringLiteral("slots"),
+              QJsonArray {
+                  QJsonObject {{QStringLiteral("startTime"), QStringLiteral("08:00")},
+                               {QStringLiteral("endTime"), QStringLiteral("09:00")},
+                               {QStringLiteral("state"), QStringLiteral("FREE")}},
+                  QJsonObject {
+                      {QStringLiteral("startTime"), QStringLiteral("09:00")},
+                      {QStringLiteral("endTime"), QStringLiteral("10:00")},
+                      {QStringLiteral("state"), QStringLiteral("BOOKED")},
+                      {QStringLiteral("bookingId"), QStringLiteral("99")},
+                      {QStringLiteral("user"),
+                       QJsonObject {{QStringLiteral("name"), QStringLiteral("Bob")},
+                                    {QStringLiteral("studentId"), QStringLiteral("S1")}}}}}}}}}};
+    const VenueBoard b = VenueBoard::fromJson(board);
+    QCOMPARE(b.venues.size(), 1);
+    QCOMPARE(b.venues.first().id, 3);
+    QCOMPARE(b.venues.first().timeSlots.size(), 2);
+    QCOMPARE(b.venues.first().timeSlots.at(1).userName, QStringLiteral("Bob"));
+    QCOMPARE(b.venues.first().timeSlots.at(1).bookingId, QStringLiteral("99"));
+
+    const QJsonObject queues {
+        {QStringLiteral("queues"),
+         QJsonArray {QJsonObject {
+             {QStringLiteral("name"), QStringLiteral("order-timeout")},
+             {QStringLiteral("scheduled"), 1},
+             {QStringLiteral("processing"), 1},
+             {QStringLiteral("items"),
+              QJsonArray {QJsonObject {{QStringLiteral("member"), QStringLiteral("m1")},
+                                       {QStringLiteral("state"), QStringLiteral("SCHEDULED")},
+                                       {QStringLiteral("dueAt"),
+                                        QStringLiteral("2025-03-01T10:00:00+08:00")}},
+                          QJsonObject {{QStringLiteral("member"), QStringLiteral("m2")},
+                                       {QStringLiteral("state"), QStringLiteral("PROCESSING")},
+                                       {QStringLiteral("visibleAgainAt"),
+                                        QStringLiteral("2025-03-01T10:05:00+08:00")},
+                                       {QStringLiteral("attempts"), 2}}}}}}}};
+    const QList<DelayedQueueInfo> q = queuesFromJson(queues);
+    QCOMPARE(q.size(), 1);
+    QCOMPARE(q.first().items.size(), 2);
+    QCOMPARE(q.first().items.at(0).queue, QStringLiteral("order-timeout"));
+    QCOMPARE(q.first().items.at(1).dueAt, QStringLiteral("2025-03-01T10:05:00+08:00"));
+    QCOMPARE(q.first().items.at(1).attempts, 2);
+
+    StreamInfo s = StreamInfo::fromJson(
+        QJsonDocument::fromJson(
+            R"({"stream":"pomelo:order-events","length":5,"groups":[{"name":"a","lag":3},{"name":"b","lag":7}],"deadLetter":{"length":1,"entries":[{"id":"1-0","fields":{"orderId":"9"}}]}})")
+            .object());
+    QCOMPARE(s.maxLag(), 7);
+    QCOMPARE(s.deadLetters.size(), 1);
+    QCOMPARE(s.deadLetters.first().fields.value(QStringLiteral("orderId")).toString(),
+             QStringLiteral("9"));
+    s.groups.append({QStringLiteral("c"), 0, 0, -1, {}}); // Redis could not tell
+    QCOMPARE(s.maxLag(), -1);
+
+    const LiveOrderEvent e = LiveOrderEvent::fromJson(
+        QJsonDocument::fromJson(
+            R"({"type":"order-event","orderId":"5","status":"PAID","prevStatus":"PAYING","amount":1500})")
+            .object());
+    QCOMPARE(e.orderId, QStringLiteral("5"));
+    QCOMPARE(e.prevStatus, QStringLiteral("PAYING"));
+    QCOMPARE(e.amount, 1500);
+}
+
+void TestAdminClient::callbackDroppedWhenContextIsGone()
+{
+    FakeServer server;
+    server.reply(503, R"({"code":5030,"message":"down","traceId":"t"})");
+    AdminClient client;
+    client.setBaseUrl(server.url());
+    QSignalSpy failed(&client, &AdminClient::requestFailed);
+    bool called = false;
+    auto *context = new QObject;
+    client.locks(context, {}, [&](const ApiError &) { called = true; });
+    delete context;
+    // requestFailed comes after the (skipped) callback: the answer did arrive.
+    QTRY_COMPARE(failed.size(), 1);
+    QVERIFY(!called);
+}
+
+void TestAdminClient::unreachableServerIsProbedUntilBack()
+{
+    const quint16 port = test::freeLoopbackPort();
+    AdminClient client;
+    client.setBaseUrl(QUrl(QStringLiteral("http://127.0.0.1:%1").arg(port)));
+    QSignalSpy reachable(&client, &AdminClient::serverReachableChanged);
+    std::optional<ApiError> error;
+    client.streams(this, {}, [&](const ApiError &e) { error = e; });
+    QTRY_VERIFY(error.has_value());
+    QVERIFY(error->isNetworkError());
+    QVERIFY(!client.isServerReachable());
+    QCOMPARE(reachable.size(), 1);
+    QCOMPARE(reachable.first().first().toBool(), false);
+
+    // The server comes up on that port: the health probe notices without any other request.
+    QTcpServer health;
+    QVERIFY(health.listen(QHostAddress::LocalHost, port));
+    connect(&health, &QTcpServer::newConnection, &health, [&health] {
+        while (QTcpSocket *s = health.nextPendingConnection()) {
+            connect(s, &QTcpSocket::readyRead, s, [s] {
+                s->readAll();
+                s->write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok");
+                s->disconnectFromHost();
+            });
+        }
+    });
+    QTRY_VERIFY_WITH_TIMEOUT(client.isServerReachable(), 15000);
+    QCOMPARE(reachable.size(), 2);
+}
+
+void TestAdminClient::displayTimeKeepsServerOffset()
+{
+    QCOMPARE(displayTime(QStringLiteral("2025-01-02T03:04:05+08:00")),
+             QStringLiteral("2025-01-02 03:04:05"));
+    QCOMPARE(displayTime(QString()), QString());
+    QVERIFY(!parseTime(QStringLiteral("garbage")).isValid());
+}
+
+QTEST_GUILESS_MAIN(TestAdminClient)
+#include "test_adminclient.moc"

@@ -1,0 +1,1201 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="zh_CN">
+<context>
+    <name>pomelo::api::AdminClient</name>
+    <message>
+        <source>Malformed answer from the server</source>
+        <translation>服务器返回了无法解析的响应</translation>
+    </message>
+</context>
+<context>
+    <name>pomelo::console::AuditModel</name>
+    <message>
+        <source>Time</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <source>Who</source>
+        <translation>操作人</translation>
+    </message>
+    <message>
+        <source>Action</source>
+        <translation>操作</translation>
+    </message>
+    <message>
+        <source>Target</source>
+        <translation>对象</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <source>Outcome</source>
+        <translation>结果</translation>
+    </message>
+    <message>
+        <source>OK</source>
+        <translation>成功</translation>
+    </message>
+    <message>
+        <source>Error %1</source>
+        <translation>错误 %1</translation>
+    </message>
+    <message>
+        <source>From</source>
+        <translation>来源地址</translation>
+    </message>
+    <message>
+        <source>Details</source>
+        <translation>详情</translation>
+    </message>
+</context>
+<context>
+    <name>pomelo::console::AuditView</name>
+    <message>
+        <source>Load &amp;more</source>
+        <translation>加载更多(&amp;M)</translation>
+    </message>
+    <message>
+        <source>Who</source>
+        <translation>操作人</translation>
+    </message>
+    <message>
+        <source>Target, e.g. order:123</source>
+        <translation>对象，例如 order:123</translation>
+    </message>
+    <message>
+        <source>All actions</source>
+        <translation>全部操作</translation>
+    </message>
+    <message>
+        <source>Filter loaded rows</source>
+        <translation>筛选已加载的行</translation>
+    </message>
+    <message>
+        <source>&amp;Search</source>
+        <translation>查询(&amp;S)</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n entries loaded</source>
+        <translation><numerusform>已加载 %n 条</numerusform></translation>
+    </message>
+</context>
+<context>
+    <name>pomelo::console::DashboardView</name>
+    <message>
+        <source>Paid today</source>
+        <translation>今日已支付</translation>
+    </message>
+    <message>
+        <source>Stream lag</source>
+        <translation>事件流积压</translation>
+    </message>
+    <message>
+        <source>Delayed queue</source>
+        <translation>延迟队列</translation>
+    </message>
+    <message>
+        <source>Failed notifications</source>
+        <translation>失败的通知</translation>
+    </message>
+    <message>
+        <source>Orders today by status</source>
+        <translation>今日订单（按状态）</translation>
+    </message>
+    <message>
+        <source>Orders per minute (last hour)</source>
+        <translation>每分钟订单数（最近一小时）</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n pending</source>
+        <translation><numerusform>%n 条待发送</numerusform></translation>
+    </message>
+    <message>
+        <source>admins only</source>
+        <translation>仅管理员可见</translation>
+    </message>
+    <message>
+        <source>unknown</source>
+        <translation>未知</translation>
+    </message>
+    <message>
+        <source>%1 pending, %2 dead letters</source>
+        <translation>%1 条待确认，%2 条死信</translation>
+    </message>
+    <message>
+        <source>%1 processing</source>
+        <translation>%1 条处理中</translation>
+    </message>
+    <message>
+        <source>Updated %1</source>
+        <translation>更新于 %1</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n orders today (first 5,000 counted)</source>
+        <translation><numerusform>今日 %n 个订单（仅统计前 5000 个）</numerusform></translation>
+    </message>
+    <message numerus="yes">
+        <source>%n orders today</source>
+        <translation><numerusform>今日 %n 个订单</numerusform></translation>
+    </message>
+</context>
+<context>
+    <name>pomelo::console::Format</name>
+    <message>
+        <source>Created</source>
+        <translation>待支付</translation>
+    </message>
+    <message>
+        <source>Paying</source>
+        <translation>支付中</translation>
+    </message>
+    <message>
+        <source>Paid</source>
+        <translation>已支付</translation>
+    </message>
+    <message>
+        <source>Failed</source>
+        <translation>失败</translation>
+    </message>
+    <message>
+        <source>Closed</source>
+        <translation>已关闭</translation>
+    </message>
+    <message>
+        <source>Refunding</source>
+        <translation>退款中</translation>
+    </message>
+    <message>
+        <source>Refunded</source>
+        <translation>已退款</translation>
+    </message>
+    <message>
+        <source>Free</source>
+        <translation>空闲</translation>
+    </message>
+    <message>
+        <source>Held</source>
+        <translation>锁定中</translation>
+    </message>
+    <message>
+        <source>Booked</source>
+        <translation>已预订</translation>
+    </message>
+    <message>
+        <source>Checked in</source>
+        <translation>已签到</translation>
+    </message>
+    <message>
+        <source>Awaiting payment</source>
+        <translation>待支付</translation>
+    </message>
+    <message>
+        <source>Cancelled</source>
+        <translation>已取消</translation>
+    </message>
+    <message>
+        <source>Pending</source>
+        <translation>待发送</translation>
+    </message>
+    <message>
+        <source>Delivered</source>
+        <translation>已送达</translation>
+    </message>
+    <message>
+        <source>WeChat Pay</source>
+        <translation>微信支付</translation>
+    </message>
+    <message>
+        <source>Campus card</source>
+        <translation>校园一卡通</translation>
+    </message>
+    <message>
+        <source>Close order</source>
+        <translation>关闭订单</translation>
+    </message>
+    <message>
+        <source>Verify with channel</source>
+        <translation>向渠道核实</translation>
+    </message>
+    <message>
+        <source>Refund</source>
+        <translation>退款</translation>
+    </message>
+    <message>
+        <source>Re-notify merchant</source>
+        <translation>重新通知商户</translation>
+    </message>
+    <message>
+        <source>Check in</source>
+        <translation>签到</translation>
+    </message>
+    <message>
+        <source>Fire queue item</source>
+        <translation>触发队列任务</translation>
+    </message>
+    <message>
+        <source>Cancel queue item</source>
+        <translation>取消队列任务</translation>
+    </message>
+    <message>
+        <source>Re-send notification</source>
+        <translation>重发通知</translation>
+    </message>
+    <message>
+        <source>Re-send failed notifications</source>
+        <translation>重发失败通知</translation>
+    </message>
+    <message>
+        <source>Log in</source>
+        <translation>登录</translation>
+    </message>
+    <message>
+        <source>Failed log-in</source>
+        <translation>登录失败</translation>
+    </message>
+    <message>
+        <source>Refused log-in</source>
+        <translation>拒绝登录</translation>
+    </message>
+</context>
+<context>
+    <name>pomelo::console::LocksModel</name>
+    <message>
+        <source>Key</source>
+        <translation>键</translation>
+    </message>
+    <message>
+        <source>Owners</source>
+        <translation>持有者</translation>
+    </message>
+    <message>
+        <source>Expires in</source>
+        <translation>剩余有效期</translation>
+    </message>
+    <message>
+        <source>%1 s</source>
+        <translation>%1 秒</translation>
+    </message>
+</context>
+<context>
+    <name>pomelo::console::LocksView</name>
+    <message>
+        <source>Filter locks</source>
+        <translation>筛选锁</translation>
+    </message>
+    <message>
+        <source>Locks held right now (venue slots while booking, orders while paying). They expire by themselves.</source>
+        <translation>当前持有的锁（预约时的场地时段、支付中的订单）。锁会自动过期。</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n lock(s) held; updated %1</source>
+        <translation><numerusform>持有 %n 把锁；更新于 %1</numerusform></translation>
+    </message>
+</context>
+<context>
+    <name>pomelo::console::LoginDialog</name>
+    <message>
+        <source>Pomelo Pay console — log in</source>
+        <translation>柚子支付控制台 — 登录</translation>
+    </message>
+    <message>
+        <source>&amp;Log in</source>
+        <translation>登录(&amp;L)</translation>
+    </message>
+    <message>
+        <source>&lt;h2&gt;Pomelo Pay&lt;/h2&gt;&lt;p&gt;Operator console&lt;/p&gt;</source>
+        <translation>&lt;h2&gt;柚子支付&lt;/h2&gt;&lt;p&gt;运营控制台&lt;/p&gt;</translation>
+    </message>
+    <message>
+        <source>&amp;Server:</source>
+        <translation>服务器(&amp;S)：</translation>
+    </message>
+    <message>
+        <source>&amp;User:</source>
+        <translation>用户名(&amp;U)：</translation>
+    </message>
+    <message>
+        <source>&amp;Password:</source>
+        <translation>密码(&amp;P)：</translation>
+    </message>
+    <message>
+        <source>Logging in…</source>
+        <translation>正在登录……</translation>
+    </message>
+    <message>
+        <source>Enter the server's address, e.g. http://127.0.0.1:8080</source>
+        <translation>请输入服务器地址，例如 http://127.0.0.1:8080</translation>
+    </message>
+    <message>
+        <source>Enter your user name and password.</source>
+        <translation>请输入用户名和密码。</translation>
+    </message>
+    <message>
+        <source>Cannot reach the server: %1</source>
+        <translation>无法连接服务器：%1</translation>
+    </message>
+    <message>
+        <source>Wrong user name or password.</source>
+        <translation>用户名或密码错误。</translation>
+    </message>
+    <message>
+        <source>Too many failed attempts; try again later.</source>
+        <translation>失败次数过多，请稍后再试。</translation>
+    </message>
+</context>
+<context>
+    <name>pomelo::console::MainWindow</name>
+    <message>
+        <source>Pomelo Pay console</source>
+        <translation>柚子支付控制台</translation>
+    </message>
+    <message>
+        <source>Dashboard</source>
+        <translation>概览</translation>
+    </message>
+    <message>
+        <source>Orders</source>
+        <translation>订单</translation>
+    </message>
+    <message>
+        <source>Venue board</source>
+        <translation>场地看板</translation>
+    </message>
+    <message>
+        <source>Event stream</source>
+        <translation>事件流</translation>
+    </message>
+    <message>
+        <source>Delayed queues</source>
+        <translation>延迟队列</translation>
+    </message>
+    <message>
+        <source>Locks</source>
+        <translation>锁</translation>
+    </message>
+    <message>
+        <source>Notifications</source>
+        <translation>商户通知</translation>
+    </message>
+    <message>
+        <source>Audit log</source>
+        <translation>审计日志</translation>
+    </message>
+    <message>
+        <source>%1 (Ctrl+%2)</source>
+        <translation>%1（Ctrl+%2）</translation>
+    </message>
+    <message>
+        <source>&amp;File</source>
+        <translation>文件(&amp;F)</translation>
+    </message>
+    <message>
+        <source>&amp;Refresh</source>
+        <translation>刷新(&amp;R)</translation>
+    </message>
+    <message>
+        <source>Log &amp;out</source>
+        <translation>退出登录(&amp;O)</translation>
+    </message>
+    <message>
+        <source>&amp;Quit</source>
+        <translation>退出(&amp;Q)</translation>
+    </message>
+    <message>
+        <source>&amp;View</source>
+        <translation>视图(&amp;V)</translation>
+    </message>
+    <message>
+        <source>&amp;Find in table</source>
+        <translation>在表格中查找(&amp;F)</translation>
+    </message>
+    <message>
+        <source>&amp;Settings</source>
+        <translation>设置(&amp;S)</translation>
+    </message>
+    <message>
+        <source>&amp;Language</source>
+        <translation>语言(&amp;L)</translation>
+    </message>
+    <message>
+        <source>System default</source>
+        <translation>跟随系统</translation>
+    </message>
+    <message>
+        <source>&amp;Help</source>
+        <translation>帮助(&amp;H)</translation>
+    </message>
+    <message>
+        <source>&amp;About</source>
+        <translation>关于(&amp;A)</translation>
+    </message>
+    <message>
+        <source>About Pomelo Pay console</source>
+        <translation>关于柚子支付控制台</translation>
+    </message>
+    <message>
+        <source>&lt;h3&gt;Pomelo Pay console&lt;/h3&gt;&lt;p&gt;Operator console of the campus payment platform.&lt;/p&gt;&lt;p&gt;Server: %1&lt;/p&gt;</source>
+        <translation>&lt;h3&gt;柚子支付控制台&lt;/h3&gt;&lt;p&gt;校园支付平台的运营控制台。&lt;/p&gt;&lt;p&gt;服务器：%1&lt;/p&gt;</translation>
+    </message>
+    <message>
+        <source>Language</source>
+        <translation>语言</translation>
+    </message>
+    <message>
+        <source>The language changes the next time the console starts.</source>
+        <translation>语言将在下次启动控制台时生效。</translation>
+    </message>
+    <message>
+        <source>Not logged in</source>
+        <translation>未登录</translation>
+    </message>
+    <message>
+        <source>%1 (%2) at %3</source>
+        <translation>%1（%2）@ %3</translation>
+    </message>
+    <message>
+        <source>admin</source>
+        <translation>管理员</translation>
+    </message>
+    <message>
+        <source>staff</source>
+        <translation>场馆工作人员</translation>
+    </message>
+    <message>
+        <source>Disconnected from the server — reconnecting… Data shown may be out of date.</source>
+        <translation>与服务器的连接已断开 — 正在重连…… 显示的数据可能已过时。</translation>
+    </message>
+    <message>
+        <source>Live updates paused — reconnecting…</source>
+        <translation>实时推送已中断 — 正在重连……</translation>
+    </message>
+    <message>
+        <source>● live</source>
+        <translation>● 实时</translation>
+    </message>
+    <message>
+        <source>○ polling</source>
+        <translation>○ 轮询</translation>
+    </message>
+</context>
+<context>
+    <name>pomelo::console::NotificationsModel</name>
+    <message>
+        <source>Id</source>
+        <translation>编号</translation>
+    </message>
+    <message>
+        <source>Order</source>
+        <translation>订单</translation>
+    </message>
+    <message>
+        <source>App</source>
+        <translation>应用</translation>
+    </message>
+    <message>
+        <source>Order status</source>
+        <translation>订单状态</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Attempts</source>
+        <translation>尝试次数</translation>
+    </message>
+    <message>
+        <source>Last error</source>
+        <translation>最近错误</translation>
+    </message>
+    <message>
+        <source>Updated</source>
+        <translation>更新时间</translation>
+    </message>
+    <message>
+        <source>URL</source>
+        <translation>地址</translation>
+    </message>
+</context>
+<context>
+    <name>pomelo::console::NotificationsView</name>
+    <message>
+        <source>All</source>
+        <translation>全部</translation>
+    </message>
+    <message>
+        <source>&amp;Re-send selected</source>
+        <translation>重发所选(&amp;R)</translation>
+    </message>
+    <message>
+        <source>Re-send &amp;all failed of an app…</source>
+        <translation>重发某应用的全部失败通知(&amp;A)…</translation>
+    </message>
+    <message>
+        <source>Filter</source>
+        <translation>筛选</translation>
+    </message>
+    <message>
+        <source>State:</source>
+        <translation>状态：</translation>
+    </message>
+    <message>
+        <source>Failed: %1 · Pending: %2 · Delivered: %3</source>
+        <translation>失败：%1 · 待发送：%2 · 已送达：%3</translation>
+    </message>
+    <message>
+        <source>Updated %1</source>
+        <translation>更新于 %1</translation>
+    </message>
+    <message>
+        <source>Re-send</source>
+        <translation>重发</translation>
+    </message>
+    <message numerus="yes">
+        <source>Re-send %n notification(s) to their merchants?</source>
+        <translation><numerusform>将 %n 条通知重新发送给商户？</numerusform></translation>
+    </message>
+    <message>
+        <source>Re-sending…</source>
+        <translation>正在重发……</translation>
+    </message>
+    <message>
+        <source>Stop</source>
+        <translation>停止</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n re-sent</source>
+        <translation><numerusform>已重发 %n 条</numerusform></translation>
+    </message>
+    <message numerus="yes">
+        <source>, %n failed</source>
+        <translation><numerusform>，%n 条失败</numerusform></translation>
+    </message>
+    <message>
+        <source>Re-sending %1 (%2 of %3)…</source>
+        <translation>正在重发 %1（第 %2 条，共 %3 条）……</translation>
+    </message>
+    <message>
+        <source>Re-send all failed</source>
+        <translation>重发全部失败通知</translation>
+    </message>
+    <message>
+        <source>Re-send every failed notification of app:</source>
+        <translation>重发该应用的全部失败通知：</translation>
+    </message>
+    <message>
+        <source>Every FAILED notification of %1 is queued for delivery again.</source>
+        <translation>%1 的所有失败通知将重新排队发送。</translation>
+    </message>
+    <message>
+        <source>Re-send all failed notifications of %1?</source>
+        <translation>重发 %1 的全部失败通知？</translation>
+    </message>
+    <message>
+        <source>%1 had no failed notifications.</source>
+        <translation>%1 没有失败的通知。</translation>
+    </message>
+    <message numerus="yes">
+        <source>Delivering %n notification(s) of %1…</source>
+        <translation><numerusform>正在发送 %1 的 %n 条通知……</numerusform></translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>Done: every notification was attempted.</source>
+        <translation>完成：所有通知均已尝试发送。</translation>
+    </message>
+    <message>
+        <source>Action failed</source>
+        <translation>操作失败</translation>
+    </message>
+</context>
+<context>
+    <name>pomelo::console::OrdersModel</name>
+    <message>
+        <source>Order</source>
+        <translation>订单</translation>
+    </message>
+    <message>
+        <source>Created</source>
+        <translation>创建时间</translation>
+    </message>
+    <message>
+        <source>App</source>
+        <translation>应用</translation>
+    </message>
+    <message>
+        <source>Merchant order no.</source>
+        <translation>商户订单号</translation>
+    </message>
+    <message>
+        <source>Subject</source>
+        <translation>商品名称</translation>
+    </message>
+    <message>
+        <source>Amount</source>
+        <translation>金额</translation>
+    </message>
+    <message>
+        <source>Channel</source>
+        <translation>渠道</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Updated</source>
+        <translation>更新时间</translation>
+    </message>
+</context>
+<context>
+    <name>pomelo::console::OrdersView</name>
+    <message>
+        <source>Load &amp;more</source>
+        <translation>加载更多(&amp;M)</translation>
+    </message>
+    <message>
+        <source>All statuses</source>
+        <translation>全部状态</translation>
+    </message>
+    <message>
+        <source>All apps</source>
+        <translation>全部应用</translation>
+    </message>
+    <message>
+        <source>All channels</source>
+        <translation>全部渠道</translation>
+    </message>
+    <message>
+        <source>Today</source>
+        <translation>今天</translation>
+    </message>
+    <message>
+        <source>Last 7 days</source>
+        <translation>最近 7 天</translation>
+    </message>
+    <message>
+        <source>Last 30 days</source>
+        <translation>最近 30 天</translation>
+    </message>
+    <message>
+        <source>Any time</source>
+        <translation>不限时间</translation>
+    </message>
+    <message>
+        <source>Search order id, merchant order no., subject…</source>
+        <translation>搜索订单号、商户订单号、商品名称……</translation>
+    </message>
+    <message>
+        <source>Filter loaded rows (Ctrl+F)</source>
+        <translation>筛选已加载的行（Ctrl+F）</translation>
+    </message>
+    <message>
+        <source>&amp;Search</source>
+        <translation>查询(&amp;S)</translation>
+    </message>
+    <message>
+        <source>C&amp;lose order…</source>
+        <translation>关闭订单(&amp;L)…</translation>
+    </message>
+    <message>
+        <source>&amp;Refund…</source>
+        <translation>退款(&amp;R)…</translation>
+    </message>
+    <message>
+        <source>&amp;Verify with channel…</source>
+        <translation>向渠道核实(&amp;V)…</translation>
+    </message>
+    <message>
+        <source>Re-&amp;notify merchant…</source>
+        <translation>重新通知商户(&amp;N)…</translation>
+    </message>
+    <message>
+        <source>Select an order to see its timeline.</source>
+        <translation>选择一个订单查看其时间线。</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n orders loaded</source>
+        <translation><numerusform>已加载 %n 个订单</numerusform></translation>
+    </message>
+    <message>
+        <source> (more on the server)</source>
+        <translation>（服务器上还有更多）</translation>
+    </message>
+    <message>
+        <source>Could not load orders: %1</source>
+        <translation>无法加载订单：%1</translation>
+    </message>
+    <message>
+        <source>Could not load the order: %1</source>
+        <translation>无法加载订单：%1</translation>
+    </message>
+    <message>
+        <source>Order %1</source>
+        <translation>订单 %1</translation>
+    </message>
+    <message>
+        <source>Subject</source>
+        <translation>商品名称</translation>
+    </message>
+    <message>
+        <source>Amount</source>
+        <translation>金额</translation>
+    </message>
+    <message>
+        <source> (refunded %1)</source>
+        <translation>（已退款 %1）</translation>
+    </message>
+    <message>
+        <source>App</source>
+        <translation>应用</translation>
+    </message>
+    <message>
+        <source>Merchant order no.</source>
+        <translation>商户订单号</translation>
+    </message>
+    <message>
+        <source>Channel</source>
+        <translation>渠道</translation>
+    </message>
+    <message>
+        <source>Channel trade no.</source>
+        <translation>渠道交易号</translation>
+    </message>
+    <message>
+        <source>User</source>
+        <translation>用户</translation>
+    </message>
+    <message>
+        <source>Created</source>
+        <translation>创建时间</translation>
+    </message>
+    <message>
+        <source>Paid</source>
+        <translation>支付时间</translation>
+    </message>
+    <message>
+        <source>Expires</source>
+        <translation>过期时间</translation>
+    </message>
+    <message>
+        <source>Trace id</source>
+        <translation>追踪 ID</translation>
+    </message>
+    <message>
+        <source>Booking</source>
+        <translation>预约</translation>
+    </message>
+    <message>
+        <source>Timeline</source>
+        <translation>时间线</translation>
+    </message>
+    <message>
+        <source>Refunds</source>
+        <translation>退款</translation>
+    </message>
+    <message>
+        <source>%1 %2 by %3 — %4 (%5)</source>
+        <translation>%1 %2，发起方 %3 — %4（%5）</translation>
+    </message>
+    <message>
+        <source>Merchant notifications</source>
+        <translation>商户通知</translation>
+    </message>
+    <message numerus="yes">
+        <source>#%1 %2: %3, %n attempt(s)</source>
+        <translation><numerusform>#%1 %2：%3，已尝试 %n 次</numerusform></translation>
+    </message>
+    <message>
+        <source>Channel callbacks</source>
+        <translation>渠道回调</translation>
+    </message>
+    <message>
+        <source>Code %1</source>
+        <translation>错误码 %1</translation>
+    </message>
+    <message>
+        <source>Trace id: %1</source>
+        <translation>追踪 ID：%1</translation>
+    </message>
+    <message>
+        <source>Action failed</source>
+        <translation>操作失败</translation>
+    </message>
+    <message>
+        <source>Close order</source>
+        <translation>关闭订单</translation>
+    </message>
+    <message>
+        <source>Close order %1 (%2, %3)? The user can no longer pay it.</source>
+        <translation>关闭订单 %1（%2，%3）？关闭后用户将无法再支付。</translation>
+    </message>
+    <message>
+        <source>Really close order %1 of %2?</source>
+        <translation>确定关闭订单 %1（%2）？</translation>
+    </message>
+    <message>
+        <source>Order %1 closed.</source>
+        <translation>订单 %1 已关闭。</translation>
+    </message>
+    <message>
+        <source>Refund</source>
+        <translation>退款</translation>
+    </message>
+    <message>
+        <source>Refund order %1 (%2 paid, %3 refunded so far).</source>
+        <translation>为订单 %1 退款（已支付 %2，已退款 %3）。</translation>
+    </message>
+    <message>
+        <source>Really refund order %1 of %2?</source>
+        <translation>确定为订单 %1（%2）退款？</translation>
+    </message>
+    <message>
+        <source>Refund of %1 for order %2 requested.</source>
+        <translation>已为订单 %2 发起 %1 的退款。</translation>
+    </message>
+    <message>
+        <source>Verify with channel</source>
+        <translation>向渠道核实</translation>
+    </message>
+    <message>
+        <source>Ask the payment channel about order %1 (%2) and apply its answer: a paid order becomes PAID.</source>
+        <translation>向支付渠道查询订单 %1（%2）并按查询结果处理：已支付的订单将变为“已支付”。</translation>
+    </message>
+    <message>
+        <source>Verify order %1 of %2 with the channel?</source>
+        <translation>向渠道核实订单 %1（%2）？</translation>
+    </message>
+    <message>
+        <source>Order %1 verified: %2.</source>
+        <translation>订单 %1 已核实：%2。</translation>
+    </message>
+    <message>
+        <source>Re-notify merchant</source>
+        <translation>重新通知商户</translation>
+    </message>
+    <message>
+        <source>Send the result of order %1 (%2) to merchant %3 again.</source>
+        <translation>将订单 %1（%2）的结果再次发送给商户 %3。</translation>
+    </message>
+    <message>
+        <source>Re-notify the merchant of order %1 of %2?</source>
+        <translation>重新通知订单 %1（%2）的商户？</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n notification(s) of order %1 queued again.</source>
+        <translation><numerusform>订单 %1 的 %n 条通知已重新排队。</numerusform></translation>
+    </message>
+</context>
+<context>
+    <name>pomelo::console::PollingView</name>
+    <message>
+        <source>Could not refresh: %1</source>
+        <translation>刷新失败：%1</translation>
+    </message>
+</context>
+<context>
+    <name>pomelo::console::QueueItemsModel</name>
+    <message>
+        <source>Queue</source>
+        <translation>队列</translation>
+    </message>
+    <message>
+        <source>Member</source>
+        <translation>成员</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Processing</source>
+        <translation>处理中</translation>
+    </message>
+    <message>
+        <source>Scheduled</source>
+        <translation>排队中</translation>
+    </message>
+    <message>
+        <source>Due</source>
+        <translation>到期时间</translation>
+    </message>
+    <message>
+        <source>Attempts</source>
+        <translation>尝试次数</translation>
+    </message>
+    <message>
+        <source>Payload</source>
+        <translation>内容</translation>
+    </message>
+</context>
+<context>
+    <name>pomelo::console::QueuesView</name>
+    <message>
+        <source>&amp;Fire now…</source>
+        <translation>立即触发(&amp;F)…</translation>
+    </message>
+    <message>
+        <source>&amp;Cancel item…</source>
+        <translation>取消任务(&amp;C)…</translation>
+    </message>
+    <message>
+        <source>Filter items</source>
+        <translation>筛选任务</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;%1&lt;/b&gt;: %2 scheduled, %3 processing</source>
+        <translation>&lt;b&gt;%1&lt;/b&gt;：%2 条排队中，%3 条处理中</translation>
+    </message>
+    <message>
+        <source>Updated %1</source>
+        <translation>更新于 %1</translation>
+    </message>
+    <message>
+        <source>Fire %1 of queue %2 now?</source>
+        <translation>立即触发队列 %2 中的 %1？</translation>
+    </message>
+    <message>
+        <source>Remove %1 from queue %2? It will never fire.</source>
+        <translation>从队列 %2 中移除 %1？移除后它将不会再触发。</translation>
+    </message>
+    <message>
+        <source>Fire now</source>
+        <translation>立即触发</translation>
+    </message>
+    <message>
+        <source>Cancel queue item</source>
+        <translation>取消队列任务</translation>
+    </message>
+    <message>
+        <source>Payload: %1</source>
+        <translation>内容：%1</translation>
+    </message>
+    <message>
+        <source>Action failed</source>
+        <translation>操作失败</translation>
+    </message>
+</context>
+<context>
+    <name>pomelo::console::ReasonDialog</name>
+    <message>
+        <source>Amount in yuan, e.g. 12.50</source>
+        <translation>金额（元），例如 12.50</translation>
+    </message>
+    <message>
+        <source>Refund amount (¥, at most %1):</source>
+        <translation>退款金额（元，最多 %1）：</translation>
+    </message>
+    <message>
+        <source>Required: kept in the audit log</source>
+        <translation>必填：将记录在审计日志中</translation>
+    </message>
+    <message>
+        <source>Optional</source>
+        <translation>可选</translation>
+    </message>
+    <message>
+        <source>Reason:</source>
+        <translation>原因：</translation>
+    </message>
+    <message>
+        <source>Enter an amount in yuan with at most two decimals.</source>
+        <translation>请输入以元为单位、最多两位小数的金额。</translation>
+    </message>
+    <message>
+        <source>At most %1 can be refunded.</source>
+        <translation>最多可退 %1。</translation>
+    </message>
+    <message>
+        <source>A reason is required.</source>
+        <translation>必须填写原因。</translation>
+    </message>
+    <message>
+        <source>The reason is too long (at most 500 characters).</source>
+        <translation>原因过长（最多 500 个字符）。</translation>
+    </message>
+    <message>
+        <source>Refund amount: %1</source>
+        <translation>退款金额：%1</translation>
+    </message>
+    <message>
+        <source>Reason: %1</source>
+        <translation>原因：%1</translation>
+    </message>
+</context>
+<context>
+    <name>pomelo::console::StreamEntriesModel</name>
+    <message>
+        <source>Entry</source>
+        <translation>条目</translation>
+    </message>
+    <message>
+        <source>Order</source>
+        <translation>订单</translation>
+    </message>
+    <message>
+        <source>App</source>
+        <translation>应用</translation>
+    </message>
+    <message>
+        <source>From</source>
+        <translation>原状态</translation>
+    </message>
+    <message>
+        <source>To</source>
+        <translation>目标状态</translation>
+    </message>
+    <message>
+        <source>Fields</source>
+        <translation>字段</translation>
+    </message>
+</context>
+<context>
+    <name>pomelo::console::StreamGroupsModel</name>
+    <message>
+        <source>Group</source>
+        <translation>组</translation>
+    </message>
+    <message>
+        <source>Consumers</source>
+        <translation>消费者</translation>
+    </message>
+    <message>
+        <source>Pending</source>
+        <translation>待确认</translation>
+    </message>
+    <message>
+        <source>Lag</source>
+        <translation>积压</translation>
+    </message>
+    <message>
+        <source>unknown</source>
+        <translation>未知</translation>
+    </message>
+    <message>
+        <source>Last delivered</source>
+        <translation>最后投递</translation>
+    </message>
+</context>
+<context>
+    <name>pomelo::console::StreamsView</name>
+    <message>
+        <source>Filter entries</source>
+        <translation>筛选条目</translation>
+    </message>
+    <message>
+        <source>Consumer groups</source>
+        <translation>消费者组</translation>
+    </message>
+    <message>
+        <source>Latest events</source>
+        <translation>最新事件</translation>
+    </message>
+    <message>
+        <source>Dead letters</source>
+        <translation>死信</translation>
+    </message>
+    <message>
+        <source>Stream &lt;b&gt;%1&lt;/b&gt;: %2 entries, last id %3; dead letters: %4</source>
+        <translation>事件流 &lt;b&gt;%1&lt;/b&gt;：%2 条，最新 ID %3；死信：%4 条</translation>
+    </message>
+    <message>
+        <source>Updated %1</source>
+        <translation>更新于 %1</translation>
+    </message>
+</context>
+<context>
+    <name>pomelo::console::TableView</name>
+    <message>
+        <source>&amp;Copy</source>
+        <translation>复制(&amp;C)</translation>
+    </message>
+</context>
+<context>
+    <name>pomelo::console::VenueBoardModel</name>
+    <message>
+        <source>Booking %1</source>
+        <translation>预约 %1</translation>
+    </message>
+    <message>
+        <source>User: %1 %2</source>
+        <translation>用户：%1 %2</translation>
+    </message>
+</context>
+<context>
+    <name>pomelo::console::VenueBoardView</name>
+    <message>
+        <source>Check &amp;in</source>
+        <translation>签到(&amp;I)</translation>
+    </message>
+    <message>
+        <source>◀ Previous day</source>
+        <translation>◀ 前一天</translation>
+    </message>
+    <message>
+        <source>&amp;Today</source>
+        <translation>今天(&amp;T)</translation>
+    </message>
+    <message>
+        <source>Next day ▶</source>
+        <translation>后一天 ▶</translation>
+    </message>
+    <message>
+        <source>Click a booking to see it.</source>
+        <translation>点击一个预约查看详情。</translation>
+    </message>
+    <message numerus="yes">
+        <source>%1: %n slot(s) taken</source>
+        <translation><numerusform>%1：已占用 %n 个时段</numerusform></translation>
+    </message>
+    <message>
+        <source>Could not load the board: %1</source>
+        <translation>无法加载场地看板：%1</translation>
+    </message>
+    <message>
+        <source>Booking</source>
+        <translation>预约</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>姓名</translation>
+    </message>
+    <message>
+        <source>Student id</source>
+        <translation>学号</translation>
+    </message>
+    <message>
+        <source>WeChat user</source>
+        <translation>微信用户</translation>
+    </message>
+    <message>
+        <source>Only bookings of today can be checked in.</source>
+        <translation>只能为今天的预约签到。</translation>
+    </message>
+    <message>
+        <source>Check in</source>
+        <translation>签到</translation>
+    </message>
+    <message>
+        <source>Check in %1 for %2, %3–%4?</source>
+        <translation>为 %1 签到：%2，%3–%4？</translation>
+    </message>
+    <message>
+        <source>Booking %1 checked in.</source>
+        <translation>预约 %1 已签到。</translation>
+    </message>
+    <message>
+        <source>Check-in failed</source>
+        <translation>签到失败</translation>
+    </message>
+</context>
+</TS>

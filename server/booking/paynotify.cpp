@@ -7,6 +7,7 @@
 #include "http/jsonbody.h"
 #include "http/router.h"
 #include "redis/redisclient.h"
+#include "redis/replayguard.h"
 #include "signservice.h"
 #include "storage/apprepository.h"
 #include "storage/bookingrepository.h"
@@ -46,6 +47,12 @@ PayNotifyOutcome handlePayNotify(const ServerContext &context, const SecretBox &
     signing::checkSignedRequest(notification, app->secret, QDateTime::currentSecsSinceEpoch());
     if (notification.value(QStringLiteral("appId")).toString() != appId)
         throw Error(ErrorCode::InvalidSignature, QStringLiteral("pay-notify: another app"));
+    // Every delivery attempt of the notifier is signed afresh, so a nonce seen before is a
+    // replay: refused, even though applying it again would change nothing.
+    if (!ReplayGuard(context.redis, context.keys)
+             .claimNonce(appId, notification.value(QStringLiteral("nonce")).toString(), 600))
+        throw Error(ErrorCode::RequestExpiredOrReplayed,
+                    QStringLiteral("pay-notify: nonce reused"));
 
     const qint64 orderId = idField(notification, "orderId");
     const QString status = notification.value(QStringLiteral("status")).toString();

@@ -398,7 +398,14 @@ void TestMerchantNotifier::payNotifyRefusesBadSignature()
     QJsonObject wrongAmount = n;
     wrongAmount.insert(QStringLiteral("amount"), 1);
     QCOMPARE(codeOf(signing::withSignature(wrongAmount, Secret)), int(ErrorCode::InvalidAmount));
-    QCOMPARE(codeOf(signing::withSignature(n, Secret)), 0);
+    // Its nonce is spent: the same nonce again is a replay, whatever the body.
+    QCOMPARE(codeOf(signing::withSignature(n, Secret)), int(ErrorCode::RequestExpiredOrReplayed));
+    QCOMPARE(BookingRepository(*m_db).find(bookingId)->status, BookingStatus::PendingPayment);
+    n.insert(QStringLiteral("nonce"), signing::generateNonce());
+    const QJsonObject genuine = signing::withSignature(n, Secret);
+    QCOMPARE(codeOf(genuine), 0);
+    QCOMPARE(BookingRepository(*m_db).find(bookingId)->status, BookingStatus::Paid);
+    QCOMPARE(codeOf(genuine), int(ErrorCode::RequestExpiredOrReplayed)); // replayed
     QCOMPARE(BookingRepository(*m_db).find(bookingId)->status, BookingStatus::Paid);
 }
 

@@ -38,6 +38,7 @@ struct Options
     int lastVenue = 1400;
     int healthzMs = 3000;
     int pollMs = 5;
+    QString channel = QStringLiteral("ECARD"); ///< or WECHAT_JSAPI
 };
 
 struct Results
@@ -199,7 +200,7 @@ private:
                               parse(body).value(QStringLiteral("cashier")).toObject();
                           if (status != 200 || cashier.isEmpty())
                               return failFlow(describe("sign", status, body));
-                          cashier.insert(QStringLiteral("channel"), QStringLiteral("ECARD"));
+                          cashier.insert(QStringLiteral("channel"), m_options.channel);
                           pay(bookingId, cashier);
                       });
     }
@@ -208,15 +209,19 @@ private:
     {
         m_client.send("POST", QStringLiteral("/pay/v1/cashier"), compact(cashier),
                       [this, bookingId](int status, const QByteArray &body) {
-                          const QString prepayId = parse(body)
-                                                       .value(QStringLiteral("payParams"))
-                                                       .toObject()
-                                                       .value(QStringLiteral("prepayId"))
-                                                       .toString();
+                          const QJsonObject params =
+                              parse(body).value(QStringLiteral("payParams")).toObject();
+                          const bool wechat = m_options.channel == QLatin1String("WECHAT_JSAPI");
+                          // WeChat's prepay id travels in `package` ("prepay_id=…").
+                          const QString prepayId = wechat
+                              ? params.value(QStringLiteral("package")).toString().section(u'=', 1)
+                              : params.value(QStringLiteral("prepayId")).toString();
                           if (status != 200 || prepayId.isEmpty())
                               return failFlow(describe("cashier", status, body));
                           m_client.send(
-                              "POST", QStringLiteral("/sandbox/ecard/simulate/pay"),
+                              "POST",
+                              wechat ? QStringLiteral("/sandbox/wechat/simulate/pay")
+                                     : QStringLiteral("/sandbox/ecard/simulate/pay"),
                               compact({{QStringLiteral("prepayId"), prepayId},
                                        {QStringLiteral("result"), QStringLiteral("SUCCESS")}}),
                               [this, bookingId](int payStatus, const QByteArray &payBody) {
@@ -353,7 +358,10 @@ int main(int argc, char *argv[])
     const QCommandLineOption pollOpt(QStringLiteral("poll-ms"),
                                      QStringLiteral("interval between polls for PAID"),
                                      QStringLiteral("ms"), QStringLiteral("5"));
-    parser.addOptions({baseOpt, usersOpt, flowsOpt, venuesOpt, healthzOpt, pollOpt});
+    const QCommandLineOption channelOpt(QStringLiteral("channel"),
+                                        QStringLiteral("ECARD or WECHAT_JSAPI"),
+                                        QStringLiteral("name"), QStringLiteral("ECARD"));
+    parser.addOptions({baseOpt, usersOpt, flowsOpt, venuesOpt, healthzOpt, pollOpt, channelOpt});
     parser.process(app);
 
     QTextStream out(stdout);
@@ -364,10 +372,14 @@ int main(int argc, char *argv[])
     options.flowsPerUser = parser.value(flowsOpt).toInt();
     options.healthzMs = int(parser.value(healthzOpt).toDouble() * 1000);
     options.pollMs = parser.value(pollOpt).toInt();
+    options.channel = parser.value(channelOpt);
     if (!options.base.isValid() || options.base.scheme().isEmpty() || options.users < 1
         || options.flowsPerUser < 1 || options.healthzMs < 100
+        || (options.channel != QLatin1String("ECARD")
+            && options.channel != QLatin1String("WECHAT_JSAPI"))
         || !parseRange(parser.value(venuesOpt), options.firstVenue, options.lastVenue)) {
-        err << "usage: flowbench --base URL --users N --flows-per-user M --venues FIRST-LAST\n";
+        err << "usage: flowbench --base URL --users N --flows-per-user M --venues FIRST-LAST "
+               "[--channel ECARD|WECHAT_JSAPI]\n";
         return 2;
     }
     const qint64 capacity =

@@ -14,7 +14,7 @@
 namespace pomelo::console {
 
 namespace {
-constexpr int MaxPages = 25; // 5,000 orders a day is plenty for a campus
+constexpr int MaxChartPages = 10; // 2,000 orders in the last hour is plenty for a campus
 constexpr int PageSize = 200;
 
 bool isPaidStatus(const QString &s)
@@ -108,82 +108,66 @@ QLabel *DashboardView::addCard(QGridLayout *grid, int row, int column, const QSt
 
 void DashboardView::refresh()
 {
-    m_today = QDate::currentDate().toString(Qt::ISODate);
-    m_loadingCounts.clear();
-    m_loadingPaid = 0;
-    m_loadingTimes.clear();
-    m_truncated = false;
-    loadOrders({}, MaxPages);
-
-    if (!m_client->session().isAdmin()) {
-        for (QLabel *l : {m_lag, m_queue, m_failed})
-            l->setText(QStringLiteral("–"));
-        for (QLabel *l : {m_lagNote, m_queueNote, m_failedNote})
-            l->setText(tr("admins only"));
-        return;
-    }
-    m_client->streams(this, [this](const api::StreamInfo &s) {
-        const qint64 lag = s.maxLag();
-        m_lag->setText(lag < 0 ? tr("unknown") : QString::number(lag));
-        qint64 pending = 0;
-        for (const api::ConsumerGroup &g : s.groups)
-            pending += g.pending;
-        m_lagNote->setText(tr("%1 pending, %2 dead letters").arg(pending).arg(s.deadLetterLength));
-    });
-    m_client->queues(this, [this](const QList<api::DelayedQueueInfo> &queues) {
-        qint64 scheduled = 0;
-        qint64 processing = 0;
-        for (const api::DelayedQueueInfo &q : queues) {
-            scheduled += q.scheduled;
-            processing += q.processing;
-        }
-        m_queue->setText(QString::number(scheduled));
-        m_queueNote->setText(tr("%1 processing").arg(processing));
-    });
-    m_client->notifications(
-        QStringLiteral("FAILED"), {}, {}, this,
-        [this](const api::AdminClient::NotificationPage &page) {
-            m_failed->setText(QString::number(page.counts.value(QStringLiteral("FAILED"))));
-            m_failedNote->setText(
-                tr("%n pending", nullptr,
-                   static_cast<int>(page.counts.value(QStringLiteral("PENDING")))));
-        });
-}
-
-void DashboardView::loadOrders(const QString &cursor, int pagesLeft)
-{
-    api::OrderQuery q;
-    q.from = m_today;
-    q.to = m_today;
-    q.limit = PageSize;
-    q.cursor = cursor;
-    const QString today = m_today;
-    m_client->orders(q, this, [this, pagesLeft, today](const api::Page<api::AdminOrder> &page) {
-        if (today != m_today)
-            return;
-        for (const api::AdminOrder &o : page.items) {
-            ++m_loadingCounts[o.status];
-            if (isPaidStatus(o.status))
-                m_loadingPaid += o.amount;
-            m_loadingTimes.append(api::parseTime(o.createdAt));
-        }
-        if (!page.nextCursor.isEmpty() && pagesLeft > 1) {
-            loadOrders(page.nextCursor, pagesLeft - 1);
-            return;
-        }
-        m_truncated = !page.nextCursor.isEmpty();
-        m_counts = m_loadingCounts;
-        m_paidCents = m_loadingPaid;
-        m_chart->setTimes(m_loadingTimes);
+    m_client->dashboard(this, [this](const api::DashboardSummary &d) {
+        m_today = d.date;
+        m_counts.clear();
+        for (auto it = d.orders.cbegin(); it != d.orders.cend(); ++it)
+            m_counts.insert(it.key(), static_cast<int>(it.value()));
+        m_paidCents = d.paidAmount;
         showCounts();
         m_updated->setText(
             tr("Updated %1").arg(QTime::currentTime().toString(QStringLiteral("HH:mm:ss"))));
+        if (!d.hasInfrastructure) {
+            for (QLabel *l : {m_lag, m_queue, m_failed})
+                l->setText(QStringLiteral("–"));
+            for (QLabel *l : {m_lagNote, m_queueNote, m_failedNote})
+                l->setText(tr("admins only"));
+        } else {
+            m_lag->setText(d.streamLag < 0 ? tr("unknown") : QString::number(d.streamLag));
+            m_lagNote->setText(
+                tr("%1 pending, %2 dead letters").arg(d.streamPending).arg(d.deadLetterLength));
+            m_queue->setText(QString::number(d.queuedScheduled));
+            m_queueNote->setText(tr("%1 processing").arg(d.queuedProcessing));
+            m_failed->setText(QString::number(d.notificationsFailed));
+            m_failedNote->setText(
+                tr("%n pending", nullptr, static_cast<int>(d.notificationsPending)));
+        }
+        m_chartTimes.clear();
+        ++m_chartLoad; // a load still running is stale now
+        loadChart({}, MaxChartPages);
     });
+}
+
+void DashboardView::loadChart(const QString &cursor, int pagesLeft)
+{
+    // The chart shows the last hour only (also across midnight): the newest orders, paged until
+    // one is older.
+    api::OrderQuery q;
+    q.limit = PageSize;
+    q.cursor = cursor;
+    const int load = m_chartLoad;
+    const QDateTime hourAgo = QDateTime::currentDateTime().addSecs(-3600);
+    m_client->orders(q, this,
+                     [this, pagesLeft, load, hourAgo](const api::Page<api::AdminOrder> &page) {
+                         if (load != m_chartLoad)
+                             return;
+                         bool older = false;
+                         for (const api::AdminOrder &o : page.items) {
+                             const QDateTime created = api::parseTime(o.createdAt);
+                             older = older || created < hourAgo;
+                             m_chartTimes.append(created);
+                         }
+                         if (!older && !page.nextCursor.isEmpty() && pagesLeft > 1) {
+                             loadChart(page.nextCursor, pagesLeft - 1);
+                             return;
+                         }
+                         m_chart->setTimes(m_chartTimes);
+                     });
 }
 
 void DashboardView::applyEvent(const api::LiveOrderEvent &e)
 {
-    if (m_counts.isEmpty() && m_paidCents == 0 && m_today.isEmpty())
+    if (m_today.isEmpty())
         return; // not loaded yet
     if (!e.prevStatus.isEmpty())
         m_counts[e.prevStatus] = std::max(0, m_counts.value(e.prevStatus) - 1);
@@ -204,8 +188,7 @@ void DashboardView::showCounts()
         it.value()->setText(QString::number(n));
     }
     m_paid->setText(yuan(m_paidCents));
-    m_paidNote->setText(m_truncated ? tr("%n orders today (first 5,000 counted)", nullptr, total)
-                                    : tr("%n orders today", nullptr, total));
+    m_paidNote->setText(tr("%n orders today", nullptr, total));
 }
 
 } // namespace pomelo::console

@@ -14,9 +14,9 @@ namespace pomelo::console {
 class RateChart;
 
 /// Today at a glance: orders per status, paid amount, stream lag, delayed queue depth, failed
-/// merchant notifications, and orders per minute. There is no summary route: the numbers come
-/// from the orders of today (paged), /streams, /queues and /notifications, refreshed every 15 s
-/// and kept current in between by the live feed.
+/// merchant notifications, and orders per minute. The numbers come from /dashboard (the
+/// infrastructure part for admins only), the chart from the orders of the last hour (paged), both
+/// refreshed every 15 s and kept current in between by the live feed.
 class DashboardView : public QWidget
 {
     Q_OBJECT
@@ -29,7 +29,7 @@ public:
     int ordersToday(const QString &status) const { return m_counts.value(status); }
 
 private:
-    void loadOrders(const QString &cursor, int pagesLeft);
+    void loadChart(const QString &cursor, int pagesLeft);
     void applyEvent(const api::LiveOrderEvent &event);
     void showCounts();
     QLabel *addCard(QGridLayout *grid, int row, int column, const QString &title,
@@ -37,12 +37,10 @@ private:
 
     api::AdminClient *m_client;
     QHash<QString, int> m_counts;
-    QHash<QString, int> m_loadingCounts;
     qint64 m_paidCents = 0;
-    qint64 m_loadingPaid = 0;
-    QList<QDateTime> m_loadingTimes;
-    bool m_truncated = false;
-    QString m_today;
+    QList<QDateTime> m_chartTimes; ///< being loaded
+    int m_chartLoad = 0; ///< which load m_chartTimes belongs to
+    QString m_today; ///< the server's, from /dashboard
 
     QHash<QString, QLabel *> m_statusLabels;
     QLabel *m_paid;

@@ -205,7 +205,7 @@ void MainWindow::applyRole()
 void MainWindow::updateBanner()
 {
     const bool reachable = m_client->isServerReachable();
-    const bool liveDown = m_client->session().isAdmin() && !m_client->isLiveConnected();
+    const bool liveDown = !m_client->isLiveConnected(); // both roles have the feed
     if (!reachable) {
         m_banner->setText(
             tr("Disconnected from the server — reconnecting… Data shown may be out of date."));

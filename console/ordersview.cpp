@@ -160,7 +160,7 @@ OrdersView::OrdersView(api::AdminClient *client, QWidget *parent)
     connect(m_model, &OrdersModel::failed, this, [this](const api::ApiError &e) {
         m_info->setText(tr("Could not load orders: %1").arg(e.message));
     });
-    // Staff accounts have no live feed, and it may be reconnecting: poll meanwhile.
+    // The live feed (both roles) may be reconnecting: poll meanwhile.
     m_pollTimer->setInterval(10000);
     connect(m_pollTimer, &QTimer::timeout, this, [this] {
         if (!m_client->isLiveConnected() && isVisible())

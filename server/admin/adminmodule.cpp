@@ -286,6 +286,86 @@ QJsonArray lastEntries(RedisPool &redis, const QByteArray &stream, int count)
     return out;
 }
 
+/// XINFO STREAM and GROUPS of @p stream (with each group's consumers when @p consumers):
+/// `{stream, length, lastGeneratedId?, groups: [{name, consumers, pending, lastDeliveredId,
+/// entriesRead, lag, consumerList?}]}`. A stream never written to has length 0 and no groups.
+QJsonObject streamInfoJson(RedisPool &redis, const QByteArray &stream, bool consumers)
+{
+    QJsonObject out {{QStringLiteral("stream"), QString::fromUtf8(stream)}};
+    const RedisReply info = redis.command({"XINFO", "STREAM", stream}, Idempotent::Yes);
+    QJsonArray groups;
+    if (info.isError()) { // no such key: nothing was ever published
+        out.insert(QStringLiteral("length"), 0);
+        out.insert(QStringLiteral("groups"), groups);
+        return out;
+    }
+    const QHash<QByteArray, RedisReply> m = replyMap(info);
+    out.insert(QStringLiteral("length"), m.value("length").toInteger());
+    out.insert(QStringLiteral("lastGeneratedId"), m.value("last-generated-id").toString());
+    const RedisReply groupsReply = redis.command({"XINFO", "GROUPS", stream}, Idempotent::Yes);
+    groupsReply.throwIfError("XINFO GROUPS");
+    for (const RedisReply &g : groupsReply.elements()) {
+        const QHash<QByteArray, RedisReply> gm = replyMap(g);
+        const QByteArray name = gm.value("name").toByteArray();
+        QJsonObject group {
+            {QStringLiteral("name"), QString::fromUtf8(name)},
+            {QStringLiteral("consumers"), gm.value("consumers").toInteger()},
+            {QStringLiteral("pending"), gm.value("pending").toInteger()},
+            {QStringLiteral("lastDeliveredId"), gm.value("last-delivered-id").toString()},
+            {QStringLiteral("entriesRead"), scalarJson(gm.value("entries-read"))},
+            {QStringLiteral("lag"), scalarJson(gm.value("lag"))}};
+        if (consumers) {
+            const RedisReply consumersReply =
+                redis.command({"XINFO", "CONSUMERS", stream, name}, Idempotent::Yes);
+            consumersReply.throwIfError("XINFO CONSUMERS");
+            QJsonArray list;
+            for (const RedisReply &c : consumersReply.elements()) {
+                const QHash<QByteArray, RedisReply> cm = replyMap(c);
+                list.append(
+                    QJsonObject {{QStringLiteral("name"), cm.value("name").toString()},
+                                 {QStringLiteral("pending"), cm.value("pending").toInteger()},
+                                 {QStringLiteral("idleMs"), cm.value("idle").toInteger()}});
+            }
+            group.insert(QStringLiteral("consumerList"), list);
+        }
+        groups.append(group);
+    }
+    out.insert(QStringLiteral("groups"), groups);
+    return out;
+}
+
+/// StreamConsumer's dead letters: entries delivered too often to a group.
+QByteArray deadLetterStream(const QByteArray &stream)
+{
+    return stream + ":dead";
+}
+
+qint64 streamLength(RedisPool &redis, const QByteArray &stream)
+{
+    const RedisReply length = redis.command({"XLEN", stream}, Idempotent::Yes);
+    length.throwIfError("XLEN");
+    return length.toInteger();
+}
+
+QJsonObject queueDepthJson(DelayedQueue &queue)
+{
+    return {{QStringLiteral("scheduled"), queue.scheduledCount()},
+            {QStringLiteral("processing"), queue.processingCount()}};
+}
+
+/// Notifications per state; the states the console shows are there also when zero.
+QJsonObject notificationCountsJson(const NotificationRepository &notifications)
+{
+    QJsonObject counts;
+    for (const NotificationState s :
+         {NotificationState::Pending, NotificationState::Delivered, NotificationState::Failed})
+        counts.insert(notificationStateName(s), 0);
+    const QHash<NotificationState, qint64> byState = notifications.countByState();
+    for (auto it = byState.cbegin(); it != byState.cend(); ++it)
+        counts.insert(notificationStateName(it.key()), it.value());
+    return counts;
+}
+
 /// Who did what, when, why, from where — also when it failed (then with the error code).
 class Audited
 {
@@ -464,6 +544,63 @@ void AdminModule::registerRoutes(Router &router)
               for (const PayOrder &o : page.items)
                   items.append(adminOrderJson(o, zone));
               return HttpResponse::json(200, pageJson(items, page.next));
+          });
+
+    // Today at a glance (the console's dashboard): order counts for everyone who may read
+    // orders, the infrastructure numbers of /streams, /queues and /notifications for admins.
+    route("GET", "/admin/v1/dashboard", StaffRole::Staff,
+          [this, zone](const HttpRequest &, const StaffPrincipal &who) {
+              const QDate today = QDateTime::currentDateTime().toTimeZone(zone).date();
+              const qint64 from = QDateTime(today, QTime(0, 0), zone).toMSecsSinceEpoch();
+              const qint64 before =
+                  QDateTime(today.addDays(1), QTime(0, 0), zone).toMSecsSinceEpoch();
+              const OrderRepository orders(m_ctx.db);
+              const QHash<OrderStatus, qint64> byStatus = orders.countByStatus(from, before);
+              QJsonObject counts;
+              qint64 total = 0;
+              for (const OrderStatus s : AllOrderStatuses) {
+                  counts.insert(statusName(s), byStatus.value(s));
+                  total += byStatus.value(s);
+              }
+              QJsonObject out {{QStringLiteral("date"), today.toString(Qt::ISODate)},
+                               {QStringLiteral("from"), rfc3339(from, zone)},
+                               {QStringLiteral("orders"), counts},
+                               {QStringLiteral("ordersTotal"), total},
+                               {QStringLiteral("paidAmount"), orders.paidAmount(from, before)}};
+              if (who.role < StaffRole::Admin)
+                  return HttpResponse::json(200, out);
+
+              const QByteArray stream = m_ctx.keys.orderEventsStream();
+              const QJsonObject info = streamInfoJson(m_ctx.redis, stream, false);
+              // The worst group; null when Redis cannot tell (entries deleted past a group).
+              QJsonValue lag = 0;
+              qint64 pending = 0;
+              const QJsonArray groups = info.value(QStringLiteral("groups")).toArray();
+              for (const QJsonValue &g : groups) {
+                  pending += g[QStringLiteral("pending")].toInteger();
+                  const QJsonValue l = g[QStringLiteral("lag")];
+                  if (!l.isDouble())
+                      lag = QJsonValue::Null;
+                  else if (!lag.isNull())
+                      lag = std::max(lag.toInteger(), l.toInteger());
+              }
+              out.insert(QStringLiteral("stream"),
+                         QJsonObject {{QStringLiteral("stream"), QString::fromUtf8(stream)},
+                                      {QStringLiteral("length"), info[QStringLiteral("length")]},
+                                      {QStringLiteral("lag"), lag},
+                                      {QStringLiteral("pending"), pending},
+                                      {QStringLiteral("deadLetterLength"),
+                                       streamLength(m_ctx.redis, deadLetterStream(stream))}});
+              QJsonObject queueDepths;
+              const QList<QueueRef> all = queues(m_ctx.keys);
+              for (const QueueRef &q : all) {
+                  DelayedQueue queue(m_ctx.redis, q.key);
+                  queueDepths.insert(q.name, queueDepthJson(queue));
+              }
+              out.insert(QStringLiteral("queues"), queueDepths);
+              out.insert(QStringLiteral("notifications"),
+                         notificationCountsJson(NotificationRepository(m_ctx.db)));
+              return HttpResponse::json(200, out);
           });
 
     route("GET", "/admin/v1/orders/{id}", StaffRole::Staff,
@@ -741,56 +878,13 @@ void AdminModule::registerRoutes(Router &router)
           [this](const HttpRequest &r, const StaffPrincipal &) {
               const int count = limitParam(r, 20, 200);
               const QByteArray stream = m_ctx.keys.orderEventsStream();
-              QJsonObject out {{QStringLiteral("stream"), QString::fromUtf8(stream)}};
-              const RedisReply info =
-                  m_ctx.redis.command({"XINFO", "STREAM", stream}, Idempotent::Yes);
-              QJsonArray groups;
-              if (info.isError()) { // no such key: nothing was ever published
-                  out.insert(QStringLiteral("length"), 0);
-              } else {
-                  const QHash<QByteArray, RedisReply> m = replyMap(info);
-                  out.insert(QStringLiteral("length"), m.value("length").toInteger());
-                  out.insert(QStringLiteral("lastGeneratedId"),
-                             m.value("last-generated-id").toString());
-                  const RedisReply groupsReply =
-                      m_ctx.redis.command({"XINFO", "GROUPS", stream}, Idempotent::Yes);
-                  groupsReply.throwIfError("XINFO GROUPS");
-                  for (const RedisReply &g : groupsReply.elements()) {
-                      const QHash<QByteArray, RedisReply> gm = replyMap(g);
-                      const QByteArray name = gm.value("name").toByteArray();
-                      QJsonObject group {
-                          {QStringLiteral("name"), QString::fromUtf8(name)},
-                          {QStringLiteral("consumers"), gm.value("consumers").toInteger()},
-                          {QStringLiteral("pending"), gm.value("pending").toInteger()},
-                          {QStringLiteral("lastDeliveredId"),
-                           gm.value("last-delivered-id").toString()},
-                          {QStringLiteral("entriesRead"), scalarJson(gm.value("entries-read"))},
-                          {QStringLiteral("lag"), scalarJson(gm.value("lag"))}};
-                      const RedisReply consumersReply = m_ctx.redis.command(
-                          {"XINFO", "CONSUMERS", stream, name}, Idempotent::Yes);
-                      consumersReply.throwIfError("XINFO CONSUMERS");
-                      QJsonArray consumers;
-                      for (const RedisReply &c : consumersReply.elements()) {
-                          const QHash<QByteArray, RedisReply> cm = replyMap(c);
-                          consumers.append(QJsonObject {
-                              {QStringLiteral("name"), cm.value("name").toString()},
-                              {QStringLiteral("pending"), cm.value("pending").toInteger()},
-                              {QStringLiteral("idleMs"), cm.value("idle").toInteger()}});
-                      }
-                      group.insert(QStringLiteral("consumerList"), consumers);
-                      groups.append(group);
-                  }
-              }
-              out.insert(QStringLiteral("groups"), groups);
+              QJsonObject out = streamInfoJson(m_ctx.redis, stream, true);
               out.insert(QStringLiteral("entries"), lastEntries(m_ctx.redis, stream, count));
-              // StreamConsumer's dead letters: entries delivered too often to a group.
-              const QByteArray dead = stream + ":dead";
-              const RedisReply deadLength = m_ctx.redis.command({"XLEN", dead}, Idempotent::Yes);
-              deadLength.throwIfError("XLEN");
+              const QByteArray dead = deadLetterStream(stream);
               out.insert(
                   QStringLiteral("deadLetter"),
                   QJsonObject {{QStringLiteral("stream"), QString::fromUtf8(dead)},
-                               {QStringLiteral("length"), deadLength.toInteger()},
+                               {QStringLiteral("length"), streamLength(m_ctx.redis, dead)},
                                {QStringLiteral("entries"), lastEntries(m_ctx.redis, dead, count)}});
               return HttpResponse::json(200, out);
           });
@@ -815,11 +909,11 @@ void AdminModule::registerRoutes(Router &router)
                            rfc3339(i.timeMs, zone)},
                           {QStringLiteral("attempts"), i.attempts}});
                   }
-                  out.append(QJsonObject {{QStringLiteral("name"), q.name},
-                                          {QStringLiteral("key"), QString::fromUtf8(q.key)},
-                                          {QStringLiteral("scheduled"), queue.scheduledCount()},
-                                          {QStringLiteral("processing"), queue.processingCount()},
-                                          {QStringLiteral("items"), items}});
+                  QJsonObject j = queueDepthJson(queue);
+                  j.insert(QStringLiteral("name"), q.name);
+                  j.insert(QStringLiteral("key"), QString::fromUtf8(q.key));
+                  j.insert(QStringLiteral("items"), items);
+                  out.append(j);
               }
               return HttpResponse::json(200, QJsonObject {{QStringLiteral("queues"), out}});
           });
@@ -896,11 +990,7 @@ void AdminModule::registerRoutes(Router &router)
               for (const MerchantNotification &n : page.items)
                   items.append(notificationJson(n, notifications.attempts(n.id), zone));
               QJsonObject out = pageJson(items, page.next);
-              QJsonObject counts;
-              const QHash<NotificationState, qint64> byState = notifications.countByState();
-              for (auto it = byState.cbegin(); it != byState.cend(); ++it)
-                  counts.insert(notificationStateName(it.key()), it.value());
-              out.insert(QStringLiteral("counts"), counts);
+              out.insert(QStringLiteral("counts"), notificationCountsJson(notifications));
               return HttpResponse::json(200, out);
           });
 

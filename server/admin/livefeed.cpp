@@ -88,7 +88,7 @@ LiveFeed::LiveFeed(const ServerContext &context, const AdminAuth &auth, HttpServ
             const QString token =
                 liveToken(r.query, r.header("Authorization"), r.header("Sec-WebSocket-Protocol"));
             try {
-                AdminAuth::requireRole(m_auth.authenticateToken(token), StaffRole::Admin);
+                AdminAuth::requireRole(m_auth.authenticateToken(token), StaffRole::Staff);
             } catch (const Error &e) {
                 return errorResponse(e.code(), r);
             }
@@ -142,7 +142,7 @@ void LiveFeed::onNewConnection()
             if (socket->requestUrl().path() != QLatin1String(Path))
                 throw Error(ErrorCode::NotFound, QStringLiteral("websocket path"));
             who = m_auth.authenticateToken(token);
-            AdminAuth::requireRole(who, StaffRole::Admin);
+            AdminAuth::requireRole(who, StaffRole::Staff);
         } catch (const Error &e) {
             qCInfo(lcHttp).noquote() << "live feed refused:" << e.detail();
             socket->close(QWebSocketProtocol::CloseCodePolicyViolated,
@@ -151,10 +151,12 @@ void LiveFeed::onNewConnection()
             continue;
         }
         const QByteArray tokenBytes = token.toLatin1();
+        const bool admin = who.role >= StaffRole::Admin;
         connect(socket, &QWebSocket::disconnected, this, [this, socket] {
             for (qsizetype i = 0; i < m_clients.size(); ++i) {
                 if (m_clients.at(i).socket == socket) {
-                    const QByteArray t = m_clients.at(i).token;
+                    const std::pair<QByteArray, bool> t {m_clients.at(i).token,
+                                                         m_clients.at(i).admin};
                     m_clients.removeAt(i);
                     std::lock_guard lock(m_mutex);
                     m_tokens.removeOne(t);
@@ -169,12 +171,13 @@ void LiveFeed::onNewConnection()
                     c.lastSeenMs = QDateTime::currentMSecsSinceEpoch();
             }
         });
-        m_clients.append({socket, tokenBytes, QDateTime::currentMSecsSinceEpoch()});
+        m_clients.append({socket, tokenBytes, admin, QDateTime::currentMSecsSinceEpoch()});
         QByteArray stats;
         {
             std::lock_guard lock(m_mutex);
-            m_tokens.append(tokenBytes);
-            stats = m_lastStats;
+            m_tokens.append({tokenBytes, admin});
+            if (admin)
+                stats = m_lastStats;
         }
         qCInfo(lcHttp).noquote() << "live feed opened by" << who.username << "from"
                                  << socket->peerAddress().toString();
@@ -201,11 +204,11 @@ void LiveFeed::keepAlive()
     }
 }
 
-void LiveFeed::broadcast(const QByteArray &message)
+void LiveFeed::broadcast(const QByteArray &message, bool adminsOnly)
 {
     const QString text = QString::fromUtf8(message);
     for (const Client &c : std::as_const(m_clients)) {
-        if (c.socket)
+        if (c.socket && (c.admin || !adminsOnly))
             c.socket->sendTextMessage(text);
     }
 }
@@ -254,16 +257,19 @@ QByteArray LiveFeed::statsMessage()
 
 QList<QByteArray> LiveFeed::revokedTokens()
 {
-    QList<QByteArray> tokens;
+    QList<std::pair<QByteArray, bool>> tokens;
     {
         std::lock_guard lock(m_mutex);
         tokens = m_tokens;
     }
     QList<QByteArray> revoked;
-    for (const QByteArray &t : std::as_const(tokens)) {
+    for (const auto &[t, admin] : std::as_const(tokens)) {
         try {
-            AdminAuth::requireRole(m_auth.authenticateToken(QString::fromLatin1(t)),
-                                   StaffRole::Admin);
+            const StaffPrincipal who = m_auth.authenticateToken(QString::fromLatin1(t));
+            AdminAuth::requireRole(who, StaffRole::Staff);
+            // A changed role: what the socket is sent was decided at its handshake.
+            if ((who.role >= StaffRole::Admin) != admin)
+                revoked.append(t);
         } catch (const Error &e) {
             if (e.code() == ErrorCode::Unauthorized || e.code() == ErrorCode::Forbidden)
                 revoked.append(t);
@@ -305,7 +311,7 @@ void LiveFeed::run()
                     lastId = e.id;
                     const QByteArray message = compact(eventJson(e, m_ctx.zone));
                     QMetaObject::invokeMethod(
-                        this, [this, message] { broadcast(message); }, Qt::QueuedConnection);
+                        this, [this, message] { broadcast(message, false); }, Qt::QueuedConnection);
                 }
             }
             if (Clock::now() >= nextStats) {
@@ -319,7 +325,7 @@ void LiveFeed::run()
                 }
                 if (changed)
                     QMetaObject::invokeMethod(
-                        this, [this, stats] { broadcast(stats); }, Qt::QueuedConnection);
+                        this, [this, stats] { broadcast(stats, true); }, Qt::QueuedConnection);
             }
             if (Clock::now() >= nextRevocation) {
                 nextRevocation = Clock::now() + std::chrono::milliseconds(RevocationIntervalMs);

@@ -12,6 +12,7 @@
 #include <memory>
 #include <mutex>
 #include <thread>
+#include <utility>
 
 class QTimer;
 class QWebSocket;
@@ -24,13 +25,16 @@ class RedisConnection;
 
 /// `GET /admin/v1/live`: a WebSocket on the server's own port (HttpServer lets the upgrade of
 /// this one path through). The token comes as `?token=`, as `Authorization: Bearer`, or as a
-/// `Sec-WebSocket-Protocol` entry `bearer.<token>`; the handshake is refused (401/403 envelope)
-/// without a valid admin token. Messages are JSON text frames:
+/// `Sec-WebSocket-Protocol` entry `bearer.<token>`; the handshake is refused (401 envelope)
+/// without a valid staff or admin token. Messages are JSON text frames:
 /// - `{"type":"order-event", "streamId", "orderId", "status", "prevStatus", …}` for every entry
-///   of `pomelo:order-events` (its own XREAD loop: no consumer group, nothing is acked);
+///   of `pomelo:order-events` (its own XREAD loop: no consumer group, nothing is acked), to
+///   every socket — staff may read orders;
 /// - `{"type":"stats", "queues": {...}, "notifications": {...}}` when a queue depth or a
-///   notification count changed (looked at every 2 s), and once on connecting;
-/// - the socket is closed (1008) when its token expires or its user is disabled.
+///   notification count changed (looked at every 2 s), and once on connecting — to admin
+///   sockets only (infrastructure data, like /queues and /notifications);
+/// - the socket is closed (1008) when its token expires, its user is disabled, or its user's
+///   role changed (the console reconnects and gets what the new role may see).
 class LiveFeed : public QObject
 {
     Q_OBJECT
@@ -48,12 +52,13 @@ private:
     {
         QPointer<QWebSocket> socket;
         QByteArray token;
+        bool admin = false; ///< receives `stats`
         qint64 lastSeenMs = 0; ///< last pong or message (keep-alive)
     };
 
     void onNewConnection();
     void keepAlive();
-    void broadcast(const QByteArray &message);
+    void broadcast(const QByteArray &message, bool adminsOnly);
     void closeRevoked(const QList<QByteArray> &tokens);
     void run();
     QByteArray statsMessage();
@@ -70,7 +75,8 @@ private:
     std::unique_ptr<RedisConnection> m_connection;
     std::mutex m_mutex;
     std::condition_variable m_cv;
-    QList<QByteArray> m_tokens; // guarded by m_mutex: tokens of connected clients
+    /// Guarded by m_mutex: token and admin-ness of each connected client (for revocation).
+    QList<std::pair<QByteArray, bool>> m_tokens;
     bool m_stop = false;
     std::thread m_thread;
 };

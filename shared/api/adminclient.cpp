@@ -216,11 +216,10 @@ void AdminClient::login(const QString &username, const QString &password, QObjec
             if (m_session.username.isEmpty())
                 m_session.username = username;
             m_expiredSignalled = false;
-            if (m_session.isAdmin()) {
-                m_liveWanted = true;
-                m_liveDelayMs = 500;
-                openLive();
-            }
+            // Both roles: staff read orders, and the feed sends them only order events.
+            m_liveWanted = true;
+            m_liveDelayMs = 500;
+            openLive();
             // Listeners (roles of the views) first, then the caller that shows them.
             emit loggedIn(m_session);
             if (onOk)
@@ -331,6 +330,17 @@ void AdminClient::renotifyOrder(const QString &orderId, const QString &reason, Q
 }
 
 // ---- Venues ----
+
+void AdminClient::dashboard(QObject *context, Ok<DashboardSummary> onOk, Fail onFail)
+{
+    get(
+        QStringLiteral("/admin/v1/dashboard"), {}, context,
+        [onOk = std::move(onOk)](const QJsonObject &o) {
+            if (onOk)
+                onOk(DashboardSummary::fromJson(o));
+        },
+        std::move(onFail));
+}
 
 void AdminClient::venueBoard(const QString &date, QObject *context, Ok<VenueBoard> onOk,
                              Fail onFail)

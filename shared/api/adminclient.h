@@ -24,7 +24,8 @@ namespace pomelo::api {
 ///
 /// Connection health: any transport error marks the server unreachable (serverReachableChanged),
 /// then /healthz is probed with a growing delay until it answers; the live feed reconnects by
-/// itself (also after the server restarted) while logged in as an admin. A 401 on any request
+/// itself (also after the server restarted) while logged in (staff get the order events, admins
+/// also the `stats`). A 401 on any request
 /// means the session is gone: sessionExpired() is emitted once.
 class AdminClient : public QObject
 {
@@ -47,8 +48,8 @@ public:
     bool isServerReachable() const { return m_reachable; }
     bool isLiveConnected() const { return m_liveConnected; }
 
-    /// Logs in; on success the session is kept, loggedIn() is emitted and (for admins) the live
-    /// feed is opened.
+    /// Logs in; on success the session is kept, the live feed is opened and loggedIn() is
+    /// emitted.
     void login(const QString &username, const QString &password, QObject *context,
                Ok<LoginResult> onOk, Fail onFail = {});
     /// Ends the session on the server (best effort) and closes the live feed.
@@ -68,6 +69,9 @@ public:
     /// The number of notifications queued again.
     void renotifyOrder(const QString &orderId, const QString &reason, QObject *context,
                        Ok<int> onOk, Fail onFail = {});
+
+    /// Today's order counts and paid amount; the infrastructure numbers too for admins.
+    void dashboard(QObject *context, Ok<DashboardSummary> onOk, Fail onFail = {});
 
     /// @p date YYYY-MM-DD; empty: the server's today.
     void venueBoard(const QString &date, QObject *context, Ok<VenueBoard> onOk, Fail onFail = {});

@@ -205,6 +205,34 @@ LiveOrderEvent LiveOrderEvent::fromJson(const QJsonObject &o)
     return e;
 }
 
+DashboardSummary DashboardSummary::fromJson(const QJsonObject &o)
+{
+    DashboardSummary d;
+    d.date = str(o, "date");
+    const QJsonObject orders = o.value(QStringLiteral("orders")).toObject();
+    for (auto it = orders.constBegin(); it != orders.constEnd(); ++it)
+        d.orders.insert(it.key(), it.value().toInteger());
+    d.ordersTotal = integer(o, "ordersTotal");
+    d.paidAmount = integer(o, "paidAmount");
+    if (!o.contains(QStringLiteral("stream")))
+        return d;
+    d.hasInfrastructure = true;
+    const QJsonObject stream = o.value(QStringLiteral("stream")).toObject();
+    d.streamLength = integer(stream, "length");
+    d.streamLag = integer(stream, "lag", -1);
+    d.streamPending = integer(stream, "pending");
+    d.deadLetterLength = integer(stream, "deadLetterLength");
+    const QJsonObject queues = o.value(QStringLiteral("queues")).toObject();
+    for (auto it = queues.constBegin(); it != queues.constEnd(); ++it) {
+        d.queuedScheduled += integer(it.value().toObject(), "scheduled");
+        d.queuedProcessing += integer(it.value().toObject(), "processing");
+    }
+    const QJsonObject notifications = o.value(QStringLiteral("notifications")).toObject();
+    d.notificationsPending = integer(notifications, "PENDING");
+    d.notificationsFailed = integer(notifications, "FAILED");
+    return d;
+}
+
 LiveStats LiveStats::fromJson(const QJsonObject &o)
 {
     const QJsonObject queues = o.value(QStringLiteral("queues")).toObject();

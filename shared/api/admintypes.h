@@ -5,6 +5,7 @@
 // the server sent them (RFC 3339 with the server's offset) and parsed on demand.
 
 #include <QDateTime>
+#include <QHash>
 #include <QJsonObject>
 #include <QList>
 #include <QString>
@@ -260,6 +261,28 @@ struct AuditEntry
     QJsonObject details;
 
     static AuditEntry fromJson(const QJsonObject &o);
+};
+
+/// `GET /admin/v1/dashboard`: today (the server's zone) at a glance. The infrastructure part is
+/// there for admins only (`hasInfrastructure`).
+struct DashboardSummary
+{
+    QString date; ///< YYYY-MM-DD, the server's today
+    QHash<QString, qint64> orders; ///< order status → orders created today
+    qint64 ordersTotal = 0;
+    qint64 paidAmount = 0; ///< cents, of today's orders that were paid
+
+    bool hasInfrastructure = false;
+    qint64 streamLength = 0;
+    qint64 streamLag = -1; ///< the largest lag of a group; -1: Redis could not tell
+    qint64 streamPending = 0;
+    qint64 deadLetterLength = 0;
+    qint64 queuedScheduled = 0; ///< over every delayed queue
+    qint64 queuedProcessing = 0;
+    qint64 notificationsPending = 0;
+    qint64 notificationsFailed = 0;
+
+    static DashboardSummary fromJson(const QJsonObject &o);
 };
 
 /// One `order-event` of the live feed.

@@ -325,16 +325,22 @@ Page<PayOrder> OrderRepository::list(const OrderFilter &filter,
         query.where(QStringLiteral("created_at < ?"), {QVariant::fromValue(*filter.createdBefore)});
     const QString search = filter.search.trimmed();
     if (!search.isEmpty()) {
-        QString pattern = search;
-        pattern.replace(u'!', QLatin1String("!!"));
-        pattern.replace(u'%', QLatin1String("!%"));
-        pattern.replace(u'_', QLatin1String("!_"));
-        pattern += u'%';
+        QString escaped = search;
+        escaped.replace(u'!', QLatin1String("!!"));
+        escaped.replace(u'%', QLatin1String("!%"));
+        escaped.replace(u'_', QLatin1String("!_"));
+        const QString prefix = escaped + u'%';
+        const QString substring = u'%' + escaped + u'%';
+        // The subject is folded by the database's own LOWER() on both sides, so the two sides
+        // always agree (SQLite folds ASCII only, PostgreSQL every letter).
+        const QString subject = QStringLiteral("LOWER(subject) LIKE LOWER(?) ESCAPE '!'");
         if (const auto id = snowflakeFromString(search))
-            query.where(QStringLiteral("(id = ? OR out_trade_no LIKE ? ESCAPE '!')"),
-                        {QVariant::fromValue(*id), pattern});
+            query.where(QStringLiteral("(id = ? OR out_trade_no LIKE ? ESCAPE '!' OR ") + subject
+                            + u')',
+                        {QVariant::fromValue(*id), prefix, substring});
         else
-            query.where(QStringLiteral("out_trade_no LIKE ? ESCAPE '!'"), {pattern});
+            query.where(QStringLiteral("(out_trade_no LIKE ? ESCAPE '!' OR ") + subject + u')',
+                        {prefix, substring});
     }
     return query.page<PayOrder>(
         m_db.threadConnection(), after, limit, [](Statement &st) { return readOrders(st); },

@@ -100,7 +100,9 @@ struct OrderFilter
     QString channel;
     std::optional<qint64> createdFrom; ///< inclusive, Unix ms
     std::optional<qint64> createdBefore; ///< exclusive, Unix ms
-    /// An order id (exact) or an outTradeNo prefix (case-sensitive on both databases).
+    /// An order id (exact), an outTradeNo prefix (case-sensitive on both databases), or a part
+    /// of the subject (case-insensitive: ASCII letters on SQLite, every letter on PostgreSQL).
+    /// `%` and `_` are literal characters.
     QString search;
 };
 

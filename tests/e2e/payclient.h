@@ -107,6 +107,16 @@ public:
                                                  {QStringLiteral("reason"), reason}},
                                                 m_app)));
     }
+    /// A new INIT order; its id, or "" (and a warning) when it was refused.
+    QString createOrder(const QString &outTradeNo, qint64 amount) const
+    {
+        const HttpResult r = create(orderFields(outTradeNo, amount));
+        if (r.status != 201)
+            qWarning("order not created: %d %s", r.status, r.body.constData());
+        return r.json()[QStringLiteral("orderId")].toString();
+    }
+    /// Cashier (e-card) and the sandbox's simulated payment; true when both were accepted.
+    bool payWithEcard(const QString &orderId, qint64 amount) const;
     /// A created, cashiered and paid (e-card sandbox) order of @p amount.
     QString paidOrder(const QString &outTradeNo, qint64 amount = 1500) const;
     const AppCredentials &app() const { return m_app; }
@@ -124,16 +134,23 @@ inline HttpResult simulatePay(ServerProcess &server, const QString &prepayId,
         compact({{QStringLiteral("prepayId"), prepayId}, {QStringLiteral("result"), result}}));
 }
 
+inline bool PayApi::payWithEcard(const QString &orderId, qint64 amount) const
+{
+    const HttpResult r = cashier(orderId, amount, QStringLiteral("ECARD"));
+    if (r.status != 200) {
+        qWarning("cashier: %d %s", r.status, r.body.constData());
+        return false;
+    }
+    return simulatePay(m_server,
+                       r.json()[QStringLiteral("payParams")][QStringLiteral("prepayId")].toString())
+               .status
+        == 200;
+}
+
 inline QString PayApi::paidOrder(const QString &outTradeNo, qint64 amount) const
 {
-    const QString orderId =
-        create(orderFields(outTradeNo, amount)).json()[QStringLiteral("orderId")].toString();
-    const HttpResult r = cashier(orderId, amount, QStringLiteral("ECARD"));
-    if (r.status != 200
-        || simulatePay(m_server,
-                       r.json()[QStringLiteral("payParams")][QStringLiteral("prepayId")].toString())
-                .status
-            != 200)
+    const QString orderId = createOrder(outTradeNo, amount);
+    if (orderId.isEmpty() || !payWithEcard(orderId, amount))
         return {};
     return waitUntil([&] { return status(orderId) == QLatin1String("PAID"); }, 15000) ? orderId
                                                                                       : QString();

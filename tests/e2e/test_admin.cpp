@@ -177,6 +177,8 @@ private slots:
     void queuesFireAndCancel();
     void liveFeed_data() { backends(); }
     void liveFeed();
+    void dashboard_data() { backends(); }
+    void dashboard();
     void userCommands();
 
 private:
@@ -382,6 +384,7 @@ void TestAdmin::rolesOnEveryRoute()
         {"GET", QStringLiteral("/admin/v1/me"), true},
         {"POST", QStringLiteral("/admin/v1/logout"), true},
         {"GET", QStringLiteral("/admin/v1/orders"), true},
+        {"GET", QStringLiteral("/admin/v1/dashboard"), true},
         {"GET", order, true},
         {"POST", order + QStringLiteral("/close"), false},
         {"POST", order + QStringLiteral("/verify"), false},
@@ -422,6 +425,17 @@ void TestAdmin::rolesOnEveryRoute()
                         "Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"
                         "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n");
     QVERIFY2(refused.startsWith("HTTP/1.1 401"), refused.constData());
+    // Both roles get the live feed (staff without the admin-only stats: see liveFeed).
+    for (const AdminClient *who : {&staff, &admin}) {
+        const QByteArray upgraded =
+            rawHttpExchange(server->port(),
+                            "GET /admin/v1/live HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\n"
+                            "Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"
+                            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nAuthorization: Bearer "
+                                + who->token() + "\r\n\r\n",
+                            2000); // the socket stays open: read what came within 2 s
+        QVERIFY2(upgraded.startsWith("HTTP/1.1 101"), upgraded.constData());
+    }
 }
 
 void TestAdmin::orderActions()
@@ -442,6 +456,17 @@ void TestAdmin::orderActions()
     QCOMPARE(r.json()[QStringLiteral("items")].toArray().size(), 1);
     QCOMPARE(r.json()[QStringLiteral("items")][0][QStringLiteral("orderId")].toString(), orderId);
     QCOMPARE(staff.get(QStringLiteral("/admin/v1/orders?status=PAID&q=adm-close"))
+                 .json()[QStringLiteral("items")]
+                 .toArray()
+                 .size(),
+             0);
+    // q also finds a part of the subject ("Water top-up"), case-insensitively; `_` is no
+    // wildcard.
+    r = staff.get(QStringLiteral("/admin/v1/orders?q=TOP-UP"));
+    QCOMPARE(r.status, 200);
+    QCOMPARE(r.json()[QStringLiteral("items")].toArray().size(), 1);
+    QCOMPARE(r.json()[QStringLiteral("items")][0][QStringLiteral("orderId")].toString(), orderId);
+    QCOMPARE(staff.get(QStringLiteral("/admin/v1/orders?q=top_up"))
                  .json()[QStringLiteral("items")]
                  .toArray()
                  .size(),
@@ -829,9 +854,9 @@ void TestAdmin::liveFeed()
     const AdminClient admin = AdminClient::as(*server, QStringLiteral("admin"), AdminPassword);
     const QString base = QStringLiteral("ws://127.0.0.1:%1/admin/v1/live").arg(server->port());
 
-    // Refused: no token, a staff token.
-    const QStringList refusedUrls {
-        base, base + QStringLiteral("?token=") + QString::fromLatin1(staff.token())};
+    // Refused: no token, a forged token.
+    const QStringList refusedUrls {base,
+                                   base + QStringLiteral("?token=forged-token-forged-token-00001")};
     for (const QString &url : refusedUrls) {
         QWebSocket refused;
         bool connected = false;
@@ -844,6 +869,18 @@ void TestAdmin::liveFeed()
         QTRY_VERIFY_WITH_TIMEOUT(failed || connected, 10000);
         QVERIFY2(!connected, qPrintable(url));
     }
+
+    // Staff read orders: they get the order events, not the admin-only stats.
+    QWebSocket staffSocket;
+    QList<QJsonObject> staffMessages;
+    connect(&staffSocket, &QWebSocket::textMessageReceived, this, [&](const QString &text) {
+        staffMessages.append(QJsonDocument::fromJson(text.toUtf8()).object());
+    });
+    staffSocket.open(QUrl(base + QStringLiteral("?token=") + QString::fromLatin1(staff.token())));
+    QTRY_COMPARE_WITH_TIMEOUT(staffSocket.state(), QAbstractSocket::ConnectedState, 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(!staffMessages.isEmpty(), 10000);
+    QCOMPARE(staffMessages.first()[QStringLiteral("type")].toString(), QStringLiteral("hello"));
+    QCOMPARE(staffMessages.first()[QStringLiteral("role")].toString(), QStringLiteral("staff"));
 
     QWebSocket socket;
     QList<QJsonObject> messages;
@@ -858,8 +895,8 @@ void TestAdmin::liveFeed()
     Merchant merchant;
     const QString orderId = createOrder(*server, QStringLiteral("adm-live-1"), merchant.url());
     QVERIFY(!orderId.isEmpty());
-    const auto sawEvent = [&](const QString &status) {
-        for (const QJsonObject &m : std::as_const(messages)) {
+    const auto sawEventIn = [&](const QList<QJsonObject> &received, const QString &status) {
+        for (const QJsonObject &m : received) {
             if (m[QStringLiteral("type")].toString() == QLatin1String("order-event")
                 && m[QStringLiteral("orderId")].toString() == orderId
                 && m[QStringLiteral("status")].toString() == status)
@@ -867,7 +904,11 @@ void TestAdmin::liveFeed()
         }
         return false;
     };
+    const auto sawEvent = [&](const QString &status) {
+        return sawEventIn(messages, status);
+    };
     QTRY_VERIFY_WITH_TIMEOUT(sawEvent(QStringLiteral("INIT")), 15000);
+    QTRY_VERIFY_WITH_TIMEOUT(sawEventIn(staffMessages, QStringLiteral("INIT")), 15000);
     QCOMPARE(admin
                  .post(QStringLiteral("/admin/v1/orders/%1/close").arg(orderId),
                        withReason(QStringLiteral("live")))
@@ -883,10 +924,78 @@ void TestAdmin::liveFeed()
                     && m[QStringLiteral("notifications")][QStringLiteral("DELIVERED")].toInt() >= 1;
             }),
         15000);
+    QVERIFY(sawEventIn(staffMessages, QStringLiteral("CLOSED")));
+    // Stats went to the admin socket (on connecting and since); never to the staff one.
+    for (const QJsonObject &m : std::as_const(staffMessages))
+        QVERIFY(m[QStringLiteral("type")].toString() != QLatin1String("stats"));
 
     // The session ends (logout): the feed closes.
     QCOMPARE(admin.post(QStringLiteral("/admin/v1/logout")).status, 204);
     QTRY_COMPARE_WITH_TIMEOUT(socket.state(), QAbstractSocket::UnconnectedState, 15000);
+}
+
+void TestAdmin::dashboard()
+{
+    QFETCH(QString, backend);
+    auto server = start(backend);
+    QVERIFY(server);
+    const AdminClient staff = AdminClient::as(*server, QStringLiteral("staff1"), StaffPassword);
+    const AdminClient admin = AdminClient::as(*server, QStringLiteral("admin"), AdminPassword);
+    const auto summary = [](const AdminClient &who) {
+        const HttpResult r = who.get(QStringLiteral("/admin/v1/dashboard"));
+        if (r.status != 200)
+            qWarning("dashboard: %d %s", r.status, r.body.constData());
+        return r.json().object();
+    };
+    const auto count = [](const QJsonObject &d, const char *status) {
+        return d[QStringLiteral("orders")][QLatin1String(status)].toInteger(-1);
+    };
+
+    QJsonObject d = summary(admin);
+    const QString today = QDateTime::currentDateTime()
+                              .toTimeZone(QTimeZone(daytimeZone().toLatin1()))
+                              .date()
+                              .toString(Qt::ISODate);
+    QCOMPARE(d[QStringLiteral("date")].toString(), today); // the server's zone
+    QCOMPARE(d[QStringLiteral("orders")].toObject().size(), 7); // every status, also when 0
+    QCOMPARE(count(d, "INIT"), 0);
+    QCOMPARE(d[QStringLiteral("ordersTotal")].toInteger(-1), 0);
+    QCOMPARE(d[QStringLiteral("paidAmount")].toInteger(-1), 0);
+
+    const PayApi pay(*server, demoApp(server->dataDir(), QStringLiteral("utility-topup")));
+    QCOMPARE(pay.create(pay.orderFields(QStringLiteral("DASH-OPEN"), 700)).status, 201);
+    QVERIFY(!pay.paidOrder(QStringLiteral("DASH-PAID"), 2345).isEmpty());
+
+    d = summary(admin);
+    QCOMPARE(count(d, "INIT"), 1);
+    QCOMPARE(count(d, "PAID"), 1);
+    QCOMPARE(count(d, "CLOSED"), 0);
+    QCOMPARE(d[QStringLiteral("ordersTotal")].toInteger(-1), 2);
+    QVERIFY(d[QStringLiteral("paidAmount")].isDouble()); // integer cents
+    QCOMPARE(d[QStringLiteral("paidAmount")].toInteger(-1), 2345);
+    // Admins also get what /streams, /queues and /notifications tell.
+    const QJsonObject queues = d[QStringLiteral("queues")].toObject();
+    QVERIFY(queues[QStringLiteral("order-timeout")][QStringLiteral("scheduled")].toInteger(-1)
+            >= 1); // DASH-OPEN's timeout
+    QVERIFY(queues.contains(QStringLiteral("booking-expiry")));
+    const QJsonObject notifications = d[QStringLiteral("notifications")].toObject();
+    for (const char *state : {"PENDING", "DELIVERED", "FAILED"})
+        QVERIFY2(notifications[QLatin1String(state)].isDouble(), state);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        summary(admin)[QStringLiteral("stream")][QStringLiteral("length")].toInteger(-1)
+            >= 4, // INIT, INIT, PAYING, PAID
+        15000);
+    const QJsonValue stream = summary(admin)[QStringLiteral("stream")];
+    QVERIFY(stream[QStringLiteral("lag")].isDouble() || stream[QStringLiteral("lag")].isNull());
+    QVERIFY(stream[QStringLiteral("pending")].isDouble());
+    QCOMPARE(stream[QStringLiteral("deadLetterLength")].toInteger(-1), 0);
+
+    // Staff: the same order numbers, none of the infrastructure.
+    const QJsonObject s = summary(staff);
+    QCOMPARE(s.value(QStringLiteral("orders")), d.value(QStringLiteral("orders")));
+    QCOMPARE(s[QStringLiteral("paidAmount")].toInteger(-1), 2345);
+    for (const char *key : {"stream", "queues", "notifications"})
+        QVERIFY2(!s.contains(QLatin1String(key)), key);
 }
 
 void TestAdmin::userCommands()

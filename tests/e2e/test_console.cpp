@@ -1,9 +1,9 @@
-// pomelo-console against a real pomelo-server (offscreen platform): log in, the orders model fills
-// and follows the live feed through a real payment, the venue board shows a booking of the
-// mini-program, an intervention from the console reaches the server and its audit log, the main
-// window's views fill, and the console reconnects by itself when the server restarts.
+// pomelo-console against a real pomelo-server (offscreen platform) on SQLite and PostgreSQL: log
+// in, the orders model fills and follows the live feed through a real payment, the venue board
+// shows a booking of the mini-program, an intervention from the console reaches the server and its
+// audit log, the main window's views fill, a staff account follows the live feed too, and the
+// console reconnects by itself when the server restarts.
 #include "api/adminclient.h"
-#include "bookingclient.h"
 #include "dashboardview.h"
 #include "domain/signing.h"
 #include "format.h"
@@ -11,15 +11,19 @@
 #include "opsmodels.h"
 #include "ordersmodel.h"
 #include "ordersview.h"
+#include "payclient.h"
 #include "tableview.h"
 #include "venueboardmodel.h"
 #include "venueboardview.h"
 
 #include <QApplication>
 #include <QFile>
+#include <QProcess>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTableView>
+
+#include <map>
 
 using namespace pomelo;
 using namespace pomelo::test;
@@ -27,102 +31,7 @@ using namespace pomelo::test;
 namespace {
 
 const QString AdminPassword = QStringLiteral("console-admin-pass-1");
-
-QByteArray compact(const QJsonObject &o)
-{
-    return QJsonDocument(o).toJson(QJsonDocument::Compact);
-}
-
-struct App
-{
-    QString appId;
-    QByteArray secret;
-};
-
-App demoApp(const QString &dataDir, const QString &appId)
-{
-    QFile f(dataDir + QStringLiteral("/apps.json"));
-    if (!f.open(QIODevice::ReadOnly))
-        return {};
-    const QJsonDocument doc = QJsonDocument::fromJson(f.readAll());
-    const QJsonArray apps =
-        doc.isArray() ? doc.array() : doc.object().value(QStringLiteral("apps")).toArray();
-    for (const QJsonValue &v : apps) {
-        if (v[QStringLiteral("appId")].toString() == appId)
-            return {appId, v[QStringLiteral("secret")].toString().toUtf8()};
-    }
-    return {};
-}
-
-/// The pay API as a third-party app speaks it (signed requests).
-class PayApi
-{
-public:
-    PayApi(ServerProcess &server, App app)
-        : m_server(server)
-        , m_app(std::move(app))
-    { }
-
-    QJsonObject sign(QJsonObject fields) const
-    {
-        fields.insert(QStringLiteral("appId"), m_app.appId);
-        fields.insert(QStringLiteral("nonce"), signing::generateNonce());
-        fields.insert(QStringLiteral("timestamp"), QDateTime::currentSecsSinceEpoch());
-        return signing::withSignature(fields, m_app.secret);
-    }
-    /// A new INIT order; its id or "".
-    QString create(const QString &outTradeNo, qint64 amount) const
-    {
-        const HttpResult r = m_server.post(
-            QStringLiteral("/pay/v1/orders"),
-            compact(sign(
-                {{QStringLiteral("outTradeNo"), outTradeNo},
-                 {QStringLiteral("amount"), amount},
-                 {QStringLiteral("subject"), QStringLiteral("电费充值")},
-                 {QStringLiteral("openId"), QStringLiteral("o-console")},
-                 {QStringLiteral("studentId"), QStringLiteral("S20240099")},
-                 {QStringLiteral("notifyUrl"),
-                  QStringLiteral("http://127.0.0.1:%1/api/v1/pay-notify").arg(m_server.port())}})));
-        if (r.status != 201)
-            qWarning("order not created: %d %s", r.status, r.body.constData());
-        return r.json()[QStringLiteral("orderId")].toString();
-    }
-    /// Cashier (e-card) and the sandbox's simulated payment; true when both were accepted.
-    bool pay(const QString &orderId, qint64 amount) const
-    {
-        QJsonObject body =
-            sign({{QStringLiteral("orderId"), orderId}, {QStringLiteral("amount"), amount}});
-        body.insert(QStringLiteral("channel"), QStringLiteral("ECARD"));
-        const HttpResult r = m_server.post(QStringLiteral("/pay/v1/cashier"), compact(body));
-        if (r.status != 200) {
-            qWarning("cashier: %d %s", r.status, r.body.constData());
-            return false;
-        }
-        const QString prepayId =
-            r.json()[QStringLiteral("payParams")][QStringLiteral("prepayId")].toString();
-        return m_server
-                   .post(QStringLiteral("/sandbox/ecard/simulate/pay"),
-                         compact({{QStringLiteral("prepayId"), prepayId},
-                                  {QStringLiteral("result"), QStringLiteral("SUCCESS")}}))
-                   .status
-            == 200;
-    }
-    QString status(const QString &orderId) const
-    {
-        const QJsonObject s = sign({});
-        return m_server
-            .get(QStringLiteral("/pay/v1/orders/%1?appId=%2&nonce=%3&timestamp=%4&sign=%5")
-                     .arg(orderId, m_app.appId, s[QStringLiteral("nonce")].toString())
-                     .arg(s[QStringLiteral("timestamp")].toInteger())
-                     .arg(s[QStringLiteral("sign")].toString()))
-            .json()[QStringLiteral("status")]
-            .toString();
-    }
-
-private:
-    ServerProcess &m_server;
-    App m_app;
-};
+const QString StaffPassword = QStringLiteral("console-staff-pass-1");
 
 QString statusInModel(const console::OrdersModel &model, const QString &orderId)
 {
@@ -138,42 +47,83 @@ class TestConsole : public QObject
 
 private slots:
     void initTestCase();
+    void init();
     void cleanupTestCase();
+    void login_data() { backends(); }
     void login();
+    void ordersModelFillsAndFollowsThePayment_data() { backends(); }
     void ordersModelFillsAndFollowsThePayment();
+    void venueBoardShowsBooking_data() { backends(); }
     void venueBoardShowsBooking();
+    void closeOrderFromConsoleIsAudited_data() { backends(); }
     void closeOrderFromConsoleIsAudited();
+    void mainWindowViewsFill_data() { backends(); }
     void mainWindowViewsFill();
+    void operationsModelsFill_data() { backends(); }
     void operationsModelsFill();
+    void staffFollowsTheLiveFeed_data() { backends(); }
+    void staffFollowsTheLiveFeed();
+    // SQLite only: it restarts the server on the same data dir and port, which the PostgreSQL
+    // row would only repeat (the client side is the same).
     void reconnectsAfterServerRestart();
 
 private:
+    static void backends()
+    {
+        addBackendColumn();
+        QTest::newRow("sqlite") << QStringLiteral("sqlite");
+        QTest::newRow("postgres") << QStringLiteral("postgres");
+    }
     /// A client logged in as admin, with its live feed connected.
     std::unique_ptr<api::AdminClient> adminClient(bool waitForLive = true);
 
-    std::unique_ptr<ServerProcess> m_server;
-    std::unique_ptr<PayApi> m_pay;
+    /// One server per backend, started when a test first needs it and kept for the following
+    /// tests: they build on each other's orders (the dashboard counts the payment of an earlier
+    /// test), and one start per backend keeps the test short.
+    struct Backend
+    {
+        std::unique_ptr<ServerProcess> server;
+        std::unique_ptr<PayApi> pay;
+        quint16 port = 0;
+    };
+    std::map<QString, Backend> m_backends;
+    // Those of the current test's backend (set by init()).
+    ServerProcess *m_server = nullptr;
+    PayApi *m_pay = nullptr;
     quint16 m_port = 0;
 };
 
 void TestConsole::initTestCase()
 {
     QStandardPaths::setTestModeEnabled(true); // QSettings of the console go to a test location
-    m_port = freeLoopbackPort();
-    m_server = BookingHarness::startServer(
-        QStringLiteral("sqlite"),
-        {QStringLiteral("--listen"), QStringLiteral("127.0.0.1:%1").arg(m_port)},
-        {QStringLiteral("POMELO_ADMIN_INITIAL_PASSWORD=") + AdminPassword});
-    QVERIFY(m_server);
-    QCOMPARE(m_server->port(), m_port);
-    m_pay = std::make_unique<PayApi>(*m_server,
-                                     demoApp(m_server->dataDir(), QStringLiteral("utility-topup")));
+}
+
+void TestConsole::init()
+{
+    // The data rows are named after their backend; a test without rows runs on SQLite.
+    const char *tag = QTest::currentDataTag();
+    const QString backend = tag ? QString::fromLatin1(tag) : QStringLiteral("sqlite");
+    Backend &b = m_backends[backend];
+    if (!b.server) {
+        b.port = freeLoopbackPort();
+        b.server = BookingHarness::startServer(
+            backend, {QStringLiteral("--listen"), QStringLiteral("127.0.0.1:%1").arg(b.port)},
+            {QStringLiteral("POMELO_ADMIN_INITIAL_PASSWORD=") + AdminPassword});
+        QVERIFY(b.server);
+        QCOMPARE(b.server->port(), b.port);
+        b.pay = std::make_unique<PayApi>(
+            *b.server, demoApp(b.server->dataDir(), QStringLiteral("utility-topup")));
+    }
+    m_server = b.server.get();
+    m_pay = b.pay.get();
+    m_port = b.port;
 }
 
 void TestConsole::cleanupTestCase()
 {
-    m_pay.reset();
-    m_server.reset();
+    m_server = nullptr;
+    m_pay = nullptr;
+    m_backends.clear();
 }
 
 std::unique_ptr<api::AdminClient> TestConsole::adminClient(bool waitForLive)
@@ -219,7 +169,7 @@ void TestConsole::login()
 
 void TestConsole::ordersModelFillsAndFollowsThePayment()
 {
-    const QString before = m_pay->create(QStringLiteral("console-before-1"), 1234);
+    const QString before = m_pay->createOrder(QStringLiteral("console-before-1"), 1234);
     QVERIFY(!before.isEmpty());
     auto client = adminClient();
     QVERIFY(client);
@@ -232,20 +182,20 @@ void TestConsole::ordersModelFillsAndFollowsThePayment()
     QVERIFY(row >= 0);
     QCOMPARE(model.rowAt(row).amount, 1234);
     QCOMPARE(model.rowAt(row).status, QStringLiteral("INIT"));
-    QCOMPARE(model.rowAt(row).subject, QStringLiteral("电费充值"));
+    QCOMPARE(model.rowAt(row).subject, QStringLiteral("Water top-up"));
     QCOMPARE(model.index(row, console::OrdersModel::Amount).data().toString(),
              QStringLiteral("¥12.34"));
     QCOMPARE(model.index(row, console::OrdersModel::Amount).data(console::SortRole).toLongLong(),
              1234);
 
     // A new order appears by itself (live feed), then follows its payment to PAID.
-    const QString live = m_pay->create(QStringLiteral("console-live-1"), 2500);
+    const QString live = m_pay->createOrder(QStringLiteral("console-live-1"), 2500);
     QVERIFY(!live.isEmpty());
     QTRY_COMPARE_WITH_TIMEOUT(statusInModel(model, live), QStringLiteral("INIT"), 15000);
     // The row is completed from the order's detail (the event has no subject).
-    QTRY_COMPARE_WITH_TIMEOUT(model.rowAt(model.rowOfKey(live)).subject, QStringLiteral("电费充值"),
-                              15000);
-    QVERIFY(m_pay->pay(live, 2500));
+    QTRY_COMPARE_WITH_TIMEOUT(model.rowAt(model.rowOfKey(live)).subject,
+                              QStringLiteral("Water top-up"), 15000);
+    QVERIFY(m_pay->payWithEcard(live, 2500));
     QTRY_COMPARE_WITH_TIMEOUT(statusInModel(model, live), QStringLiteral("PAID"), 15000);
     QCOMPARE(m_pay->status(live), QStringLiteral("PAID"));
     QCOMPARE(model.rowAt(model.rowOfKey(live)).amount, 2500);
@@ -314,7 +264,7 @@ void TestConsole::venueBoardShowsBooking()
 
 void TestConsole::closeOrderFromConsoleIsAudited()
 {
-    const QString orderId = m_pay->create(QStringLiteral("console-close-1"), 990);
+    const QString orderId = m_pay->createOrder(QStringLiteral("console-close-1"), 990);
     QVERIFY(!orderId.isEmpty());
     auto client = adminClient();
     QVERIFY(client);
@@ -355,7 +305,7 @@ void TestConsole::closeOrderFromConsoleIsAudited()
 
 void TestConsole::mainWindowViewsFill()
 {
-    const QString orderId = m_pay->create(QStringLiteral("console-window-1"), 4200);
+    const QString orderId = m_pay->createOrder(QStringLiteral("console-window-1"), 4200);
     QVERIFY(!orderId.isEmpty());
     auto client = adminClient();
     QVERIFY(client);
@@ -381,9 +331,9 @@ void TestConsole::mainWindowViewsFill()
 void TestConsole::operationsModelsFill()
 {
     // An unpaid order is in the timeout queue; paid ones went through the stream's groups.
-    const QString orderId = m_pay->create(QStringLiteral("console-ops-1"), 300);
+    const QString orderId = m_pay->createOrder(QStringLiteral("console-ops-1"), 300);
     QVERIFY(!orderId.isEmpty());
-    QVERIFY(m_pay->pay(orderId, 300));
+    QVERIFY(m_pay->payWithEcard(orderId, 300));
     auto client = adminClient(false);
     QVERIFY(client);
 
@@ -417,6 +367,54 @@ void TestConsole::operationsModelsFill()
     QVERIFY(notifications.rowCount() > 0);
 }
 
+void TestConsole::staffFollowsTheLiveFeed()
+{
+    // A staff account (the `user add` command on the running server's storage).
+    const QStringList args = m_server->process().arguments();
+    QProcess add;
+    add.start(ServerProcess::binary(),
+              {QStringLiteral("user"), QStringLiteral("add"), QStringLiteral("--username"),
+               QStringLiteral("staff1"), QStringLiteral("--role"), QStringLiteral("staff"),
+               QStringLiteral("--password"), StaffPassword, QStringLiteral("--data-dir"),
+               m_server->dataDir(), QStringLiteral("--database"),
+               BookingHarness::databaseUrl(args, m_server->dataDir())});
+    QVERIFY(add.waitForFinished(60000));
+    QVERIFY2(add.exitCode() == 0, add.readAllStandardOutput().constData());
+
+    api::AdminClient client;
+    client.setBaseUrl(m_server->url(QString()));
+    std::optional<api::LoginResult> session;
+    client.login(QStringLiteral("staff1"), StaffPassword, this,
+                 [&session](const api::LoginResult &r) { session = r; });
+    QTRY_VERIFY_WITH_TIMEOUT(session.has_value(), 15000);
+    QVERIFY(!session->isAdmin());
+    // Staff use the live feed, not polling.
+    QTRY_VERIFY_WITH_TIMEOUT(client.isLiveConnected(), 15000);
+    QSignalSpy stats(&client, &api::AdminClient::liveStats);
+
+    console::MainWindow window(&client);
+    window.show();
+    QVERIFY(window.showView(QStringLiteral("orders")));
+    QVERIFY(!window.banner()->isVisible());
+    console::OrdersModel *model = window.ordersView()->model();
+    QSignalSpy refreshed(model, &console::OrdersModel::refreshed);
+    QTRY_VERIFY_WITH_TIMEOUT(refreshed.size() >= 1, 15000);
+    const int refreshes = static_cast<int>(refreshed.size());
+    const QString orderId = m_pay->createOrder(QStringLiteral("console-staff-1"), 800);
+    QVERIFY(!orderId.isEmpty());
+    QTRY_COMPARE_WITH_TIMEOUT(statusInModel(*model, orderId), QStringLiteral("INIT"), 15000);
+    QVERIFY(m_pay->payWithEcard(orderId, 800));
+    QTRY_COMPARE_WITH_TIMEOUT(statusInModel(*model, orderId), QStringLiteral("PAID"), 15000);
+    QCOMPARE(refreshed.size(), refreshes); // the live feed, not a poll
+
+    // The dashboard's order numbers come from /dashboard for staff too.
+    QVERIFY(window.showView(QStringLiteral("dashboard")));
+    QTRY_VERIFY_WITH_TIMEOUT(window.dashboardView()->ordersToday(QStringLiteral("PAID")) > 0,
+                             15000);
+    QVERIFY(window.dashboardView()->paidTodayCents() >= 800);
+    QCOMPARE(stats.size(), 0); // the queue/notification stats are for admins
+}
+
 void TestConsole::reconnectsAfterServerRestart()
 {
     auto client = adminClient();
@@ -438,7 +436,7 @@ void TestConsole::reconnectsAfterServerRestart()
     QTRY_VERIFY(!window.banner()->isVisible());
 
     // And the live feed works again.
-    const QString orderId = m_pay->create(QStringLiteral("console-after-restart"), 100);
+    const QString orderId = m_pay->createOrder(QStringLiteral("console-after-restart"), 100);
     QVERIFY(!orderId.isEmpty());
     QTRY_VERIFY_WITH_TIMEOUT(window.ordersView()->model()->rowOfKey(orderId) >= 0, 15000);
 }

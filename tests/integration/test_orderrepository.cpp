@@ -51,6 +51,8 @@ private slots:
     void keysetPages();
     void filters_data() { backendRows(); }
     void filters();
+    void searchBySubject_data() { backendRows(); }
+    void searchBySubject();
     void sweepsAndCounts_data() { backendRows(); }
     void sweepsAndCounts();
     void outboxSignal_data() { backendRows(); }
@@ -410,6 +412,49 @@ void TestOrderRepository::filters()
     QVERIFY(collect(f).isEmpty());
     f.search = QStringLiteral("' OR 1=1 --");
     QVERIFY(collect(f).isEmpty());
+}
+
+void TestOrderRepository::searchBySubject()
+{
+    auto db = database();
+    OrderRepository repo(*db);
+    const QStringList subjects {
+        QStringLiteral("Water Top-Up 50%"), QStringLiteral("Court_3 booking"),
+        QStringLiteral("Court X3 booking"), QStringLiteral("羽毛球场 2 号")};
+    QList<qint64> ids;
+    for (int i = 0; i < subjects.size(); ++i) {
+        PayOrder o = sampleOrder(nextId(), AppId, QStringLiteral("subj-%1").arg(i),
+                                 1700000000000 + i * 1000);
+        o.subject = subjects.at(i);
+        addOrder(*db, o);
+        ids.prepend(o.id); // the list is newest first
+    }
+    const auto search = [&](const QString &text) {
+        OrderFilter f;
+        f.search = text;
+        QList<qint64> found;
+        const QList<PayOrder> items = repo.list(f, std::nullopt, 50).items;
+        for (const PayOrder &o : items)
+            found.append(o.id);
+        return found;
+    };
+    const qint64 water = ids.at(3);
+    const qint64 court3 = ids.at(2);
+    const qint64 courtX3 = ids.at(1);
+    const qint64 badminton = ids.at(0);
+    QCOMPARE(search(QStringLiteral("top-up")), QList<qint64> {water}); // case-insensitive
+    QCOMPARE(search(QStringLiteral("WATER")), QList<qint64> {water});
+    QCOMPARE(search(QStringLiteral("court")), (QList<qint64> {courtX3, court3}));
+    // % and _ are literal characters, not LIKE wildcards.
+    QCOMPARE(search(QStringLiteral("50%")), QList<qint64> {water});
+    QCOMPARE(search(QStringLiteral("%")), QList<qint64> {water});
+    QCOMPARE(search(QStringLiteral("t_3")), QList<qint64> {court3});
+    QCOMPARE(search(QStringLiteral("!")), QList<qint64> {}); // the escape character itself
+    QCOMPARE(search(QStringLiteral("球场")), QList<qint64> {badminton});
+    QCOMPARE(search(QStringLiteral("subj-")).size(), 4); // the outTradeNo prefix still works
+    QVERIFY(search(QStringLiteral("ubj-")).isEmpty()); // … as a prefix only
+    QCOMPARE(search(snowflakeToString(court3)), QList<qint64> {court3});
+    QVERIFY(search(QStringLiteral("' OR 1=1 --")).isEmpty());
 }
 
 void TestOrderRepository::sweepsAndCounts()

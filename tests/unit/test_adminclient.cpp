@@ -46,6 +46,7 @@ public:
     void close() { m_server.close(); }
 
     QList<Recorded> requests;
+    QList<Recorded> liveRequests;
 
 private:
     void onData(QTcpSocket *s)
@@ -73,8 +74,14 @@ private:
         r.path = target.path(QUrl::FullyEncoded);
         r.query = QUrlQuery(target);
         r.body = buffer.mid(end + 4, length);
-        requests.append(r);
         m_buffers.remove(s);
+        if (r.path == QLatin1String("/admin/v1/live")) {
+            // The live feed's upgrade: left unanswered, so that it neither takes a canned reply
+            // nor fails (a failure would start the health probes).
+            liveRequests.append(r);
+            return;
+        }
+        requests.append(r);
         const auto [status, body] =
             m_replies.isEmpty() ? std::pair<int, QByteArray> {500, "{}"} : m_replies.takeFirst();
         s->write("HTTP/1.1 " + QByteArray::number(status)
@@ -111,10 +118,77 @@ private slots:
     void unauthorizedExpiresTheSession();
     void actionsSendReasonAndAmount();
     void boardAndQueuesParsing();
+    void dashboardParsing();
     void callbackDroppedWhenContextIsGone();
     void unreachableServerIsProbedUntilBack();
     void displayTimeKeepsServerOffset();
 };
+
+void TestAdminClient::dashboardParsing()
+{
+    FakeServer server;
+    server.reply(200, LoginOk);
+    const QJsonObject orders {{QStringLiteral("INIT"), 3}, {QStringLiteral("PAID"), 2}};
+    // A staff answer: no infrastructure part.
+    server.reply(200,
+                 json({{QStringLiteral("date"), QStringLiteral("2025-01-02")},
+                       {QStringLiteral("orders"), orders},
+                       {QStringLiteral("ordersTotal"), 5},
+                       {QStringLiteral("paidAmount"), Q_INT64_C(9007199254740)}}));
+    // An admin answer; an unknown lag is null.
+    server.reply(
+        200,
+        json({{QStringLiteral("date"), QStringLiteral("2025-01-02")},
+              {QStringLiteral("orders"), orders},
+              {QStringLiteral("ordersTotal"), 5},
+              {QStringLiteral("paidAmount"), 1500},
+              {QStringLiteral("stream"),
+               QJsonObject {{QStringLiteral("length"), 40},
+                            {QStringLiteral("lag"), QJsonValue::Null},
+                            {QStringLiteral("pending"), 2},
+                            {QStringLiteral("deadLetterLength"), 1}}},
+              {QStringLiteral("queues"),
+               QJsonObject {{QStringLiteral("order-timeout"),
+                             QJsonObject {{QStringLiteral("scheduled"), 4},
+                                          {QStringLiteral("processing"), 1}}},
+                            {QStringLiteral("booking-expiry"),
+                             QJsonObject {{QStringLiteral("scheduled"), 6},
+                                          {QStringLiteral("processing"), 0}}}}},
+              {QStringLiteral("notifications"),
+               QJsonObject {{QStringLiteral("PENDING"), 7}, {QStringLiteral("FAILED"), 8}}}}));
+    AdminClient client;
+    client.setBaseUrl(server.url());
+    bool in = false;
+    client.login(QStringLiteral("s1"), QStringLiteral("pw"), nullptr,
+                 [&](const LoginResult &) { in = true; });
+    QTRY_VERIFY(in);
+
+    std::optional<DashboardSummary> d;
+    client.dashboard(this, [&](const DashboardSummary &r) { d = r; });
+    QTRY_VERIFY(d.has_value());
+    QCOMPARE(server.requests.last().method, QByteArray("GET"));
+    QCOMPARE(server.requests.last().path, QStringLiteral("/admin/v1/dashboard"));
+    QCOMPARE(d->date, QStringLiteral("2025-01-02"));
+    QCOMPARE(d->orders.value(QStringLiteral("INIT")), 3);
+    QCOMPARE(d->orders.value(QStringLiteral("PAID")), 2);
+    QCOMPARE(d->ordersTotal, 5);
+    QCOMPARE(d->paidAmount, Q_INT64_C(9007199254740)); // cents, no rounding
+    QVERIFY(!d->hasInfrastructure);
+
+    d.reset();
+    client.dashboard(this, [&](const DashboardSummary &r) { d = r; });
+    QTRY_VERIFY(d.has_value());
+    QVERIFY(d->hasInfrastructure);
+    QCOMPARE(d->paidAmount, 1500);
+    QCOMPARE(d->streamLength, 40);
+    QCOMPARE(d->streamLag, -1);
+    QCOMPARE(d->streamPending, 2);
+    QCOMPARE(d->deadLetterLength, 1);
+    QCOMPARE(d->queuedScheduled, 10);
+    QCOMPARE(d->queuedProcessing, 1);
+    QCOMPARE(d->notificationsPending, 7);
+    QCOMPARE(d->notificationsFailed, 8);
+}
 
 void TestAdminClient::loginKeepsTheSession()
 {
@@ -138,8 +212,11 @@ void TestAdminClient::loginKeepsTheSession()
     QCOMPARE(body.value(QStringLiteral("username")).toString(), QStringLiteral("s1"));
     QCOMPARE(body.value(QStringLiteral("password")).toString(), QStringLiteral("pw"));
     QVERIFY(server.requests.first().authorization.isEmpty());
-    // Staff: no live feed is opened.
-    QVERIFY(!client.isLiveConnected());
+    // Staff get the live feed too (order events), with the session's token.
+    QTRY_COMPARE(server.liveRequests.size(), 1);
+    QCOMPARE(server.liveRequests.first().authorization,
+             QByteArray("Bearer tok-123456789012345678901234567890"));
+    QCOMPARE(server.requests.size(), 1);
 }
 
 void TestAdminClient::ordersQueryAndParsing()

@@ -77,6 +77,11 @@ ServerProcess::ServerProcess(QStringList extraArgs, QStringList extraEnv)
               extraEnv)
 { }
 
+ServerProcess::~ServerProcess()
+{
+    m_child.terminate(10000);
+}
+
 bool ServerProcess::start(int timeoutMs)
 {
     if (binary().isEmpty() || !m_child.start())

@@ -38,6 +38,10 @@ class ServerProcess
 {
 public:
     explicit ServerProcess(QStringList extraArgs = {}, QStringList extraEnv = {});
+    /// Stops the server with SIGTERM (SIGKILL after 10 s): a clean stop also stops its embedded
+    /// redis-server, which is detached by design and would outlive a killed server forever once
+    /// the test's data dir is gone.
+    ~ServerProcess();
 
     /// Starts and waits for the listening line; false (with output() explaining) otherwise.
     bool start(int timeoutMs = 15000);

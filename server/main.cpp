@@ -130,9 +130,9 @@ int main(int argc, char *argv[])
         return runAppCommand(config, parser.positionalArguments().mid(1), parser.value(nameOpt),
                              parser.values(notifyHostOpt));
     if (userCommand)
-        return runUserCommand(config, parser.positionalArguments().mid(1),
-                              {parser.value(usernameOpt), parser.value(roleOpt),
-                               parser.value(passwordOpt)});
+        return runUserCommand(
+            config, parser.positionalArguments().mid(1),
+            {parser.value(usernameOpt), parser.value(roleOpt), parser.value(passwordOpt)});
 
     if (parser.isSet(printConfigOpt)) {
         const QMap<QString, QString> values = config.redactedValues();

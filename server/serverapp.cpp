@@ -142,10 +142,9 @@ bool ServerApp::start()
     }
     // ---- end of admin API ----
     if (m_config.hasModule(QStringLiteral("sandbox"))) {
-        m_sandbox = std::make_unique<SandboxModule>(
-            SandboxOptions {m_config.wechatAppId(), m_config.wechatAppSecret(),
-                            EcardSandboxOptions::fromConfig(m_config),
-                            WechatSandboxOptions::fromConfig(m_config)});
+        m_sandbox = std::make_unique<SandboxModule>(SandboxOptions {
+            m_config.wechatAppId(), m_config.wechatAppSecret(),
+            EcardSandboxOptions::fromConfig(m_config), WechatSandboxOptions::fromConfig(m_config)});
         m_sandbox->registerRoutes(router);
     }
 

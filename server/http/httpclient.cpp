@@ -25,9 +25,9 @@ QByteArray HttpClientResponse::header(const QByteArray &name) const
 
 HttpClientResponse HttpClient::send(const HttpClientRequest &request)
 {
-    // QThreadStorage rather than thread_local: Qt deletes it in QThread's own finish step, while the
-    // thread's event data still exists. A thread_local QObject is destroyed after that, which left
-    // the manager's internals behind (LeakSanitizer, intermittently).
+    // QThreadStorage rather than thread_local: Qt deletes it in QThread's own finish step, while
+    // the thread's event data still exists. A thread_local QObject is destroyed after that, which
+    // left the manager's internals behind (LeakSanitizer, intermittently).
     static QThreadStorage<QNetworkAccessManager *> managers;
     if (!managers.hasLocalData()) {
         auto *created = new QNetworkAccessManager;

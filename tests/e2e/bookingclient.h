@@ -31,6 +31,14 @@ inline void addBackendColumn()
     QTest::addColumn<QString>("backend");
 }
 
+/// The backend column and one row per database: every e2e case runs on both.
+inline void addBackendRows()
+{
+    addBackendColumn();
+    QTest::newRow("sqlite") << QStringLiteral("sqlite");
+    QTest::newRow("postgres") << QStringLiteral("postgres");
+}
+
 class BookingHarness
 {
 public:

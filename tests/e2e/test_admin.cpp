@@ -182,12 +182,7 @@ private slots:
     void userCommands();
 
 private:
-    static void backends()
-    {
-        addBackendColumn();
-        QTest::newRow("sqlite") << QStringLiteral("sqlite");
-        QTest::newRow("postgres") << QStringLiteral("postgres");
-    }
+    static void backends() { addBackendRows(); }
     /// A server with the admin password set, a staff user `staff1`, compressed notify schedule
     /// (two attempts), short login blocks, and a zone where it is daytime now.
     static std::unique_ptr<ServerProcess>

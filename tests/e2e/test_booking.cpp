@@ -85,12 +85,7 @@ private slots:
     void redisDownIs5030AndRecovers();
 
 private:
-    static void backends()
-    {
-        addBackendColumn();
-        QTest::newRow("sqlite") << QStringLiteral("sqlite");
-        QTest::newRow("postgres") << QStringLiteral("postgres");
-    }
+    static void backends() { addBackendRows(); }
 };
 
 void TestBooking::happyPath()

@@ -68,12 +68,7 @@ private slots:
     void reconnectsAfterServerRestart();
 
 private:
-    static void backends()
-    {
-        addBackendColumn();
-        QTest::newRow("sqlite") << QStringLiteral("sqlite");
-        QTest::newRow("postgres") << QStringLiteral("postgres");
-    }
+    static void backends() { addBackendRows(); }
     /// A client logged in as admin, with its live feed connected.
     std::unique_ptr<api::AdminClient> adminClient(bool waitForLive = true);
 

@@ -49,12 +49,7 @@ private slots:
     void appCommands();
 
 private:
-    static void backends()
-    {
-        addBackendColumn();
-        QTest::newRow("sqlite") << QStringLiteral("sqlite");
-        QTest::newRow("postgres") << QStringLiteral("postgres");
-    }
+    static void backends() { addBackendRows(); }
 };
 
 void TestPay::bookingFlowEndsPaid()

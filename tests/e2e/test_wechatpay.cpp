@@ -151,12 +151,7 @@ private slots:
     void missingKeysStopTheStart();
 
 private:
-    static void backends()
-    {
-        addBackendColumn();
-        QTest::newRow("sqlite") << QStringLiteral("sqlite");
-        QTest::newRow("postgres") << QStringLiteral("postgres");
-    }
+    static void backends() { addBackendRows(); }
 };
 
 void TestWechatPay::bookingPaidAndRefundedThroughWechat()

@@ -6,7 +6,7 @@ POMELO_PACKAGES=(
     qt6-base-dev qt6-base-dev-tools qt6-httpserver-dev qt6-websockets-dev
     qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools libgl-dev
     libqt6sql6-sqlite libqt6sql6-psql
-    libhiredis-dev libssl-dev prometheus-cpp-dev libbenchmark-dev
+    libhiredis-dev libssl-dev libsodium-dev prometheus-cpp-dev libbenchmark-dev
     redis-server postgresql sqlite3
     wrk xvfb xauth imagemagick fonts-wqy-microhei
 )

@@ -37,16 +37,22 @@ private:
     int m_retryAfter;
 };
 
-/// Console authentication. Passwords are PBKDF2 hashes (crypto::hashPassword); a login gives an
-/// opaque random token of which only the SHA-256 is stored, in Redis
-/// (`pomelo:admin:session:{sha256}` → user id, expiring with the token).
+/// Console authentication. Passwords are Argon2id hashes (crypto::hashPassword); a PBKDF2 hash of
+/// the former format still verifies and is replaced by an Argon2id hash at that user's next
+/// successful login. A login gives an opaque random token of which only the SHA-256 is stored, in
+/// Redis (`pomelo:admin:session:{sha256}` → user id, expiring with the token).
 ///
-/// Throttling: failed logins are counted per username and per peer address in Redis over a
-/// 15-minute window. From the `admin.login_max_failures`-th failure of a user (4× that for an
-/// address) on, logins of that user (address) are refused with 4290 and `Retry-After` for
-/// `admin.login_block_seconds`, doubled with every further failure, at most 15 minutes — even with
-/// the right password. A refused attempt does not extend the block. A success clears the user's
-/// count. Every attempt (success, failure, refusal) is written to the audit log.
+/// Throttling: failed logins are counted per (username, peer address) and per peer address (an
+/// IPv6 peer by its /64) in Redis over a 15-minute window. From the `admin.login_max_failures`-th
+/// failure of a username from one address (4× that for the address, whatever the usernames) on,
+/// logins of that username from that address (from that address) are refused with 4290 and
+/// `Retry-After` for `admin.login_block_seconds`, doubled with every further failure, at most 15
+/// minutes — even with the right password. There is deliberately no block per username alone:
+/// it would let anyone lock the real admin out by guessing from elsewhere. A refused attempt does
+/// not extend the block. Each attempt is charged before its password is checked, by one Lua script
+/// that also checks and sets the blocks, so concurrent attempts cannot get more guesses past the
+/// limit; a success takes its charge back and clears the count of its (username, address). Every
+/// attempt (success, failure, refusal) is written to the audit log.
 class AdminAuth
 {
 public:
@@ -77,9 +83,21 @@ public:
     static constexpr int MaxBlockSeconds = 15 * 60;
 
 private:
+    struct Attempt
+    {
+        QList<QByteArray> keys; ///< failures and blocks of (user, address) and of the address
+        QByteArray userAddressCount; ///< the counts this attempt was charged as
+        QByteArray addressCount;
+    };
     QByteArray sessionKey(const QString &token) const;
-    /// Counts one failure; blocks the user/address when over their limits.
-    void countFailure(const QByteArray &userKey, const QByteArray &addressKey);
+    /// Charges one attempt as a failure, or throws LoginThrottled (audited) while blocked.
+    Attempt beginAttempt(const QByteArray &userKey, const QByteArray &addressKey,
+                         const QString &actor, const QString &peerAddress);
+    /// Takes back the charge of @p attempt (a right password, or an attempt that could not be
+    /// judged); @p success also forgets the earlier failures of its (user, address).
+    void settleAttempt(const Attempt &attempt, bool success);
+    /// Replaces a hash of the former format (or older costs) with a fresh Argon2id one.
+    void rehashIfNeeded(const StaffUser &user, const QString &password);
     void audit(const QString &actor, const QString &action, const QString &peer,
                const QJsonObject &details) const;
 

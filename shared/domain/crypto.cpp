@@ -24,6 +24,7 @@
 #include <openssl/rand.h>
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
+#include <sodium.h>
 
 namespace pomelo::crypto {
 
@@ -625,7 +626,7 @@ std::optional<PasswordHash> parsePasswordHash(const QString &encoded)
 
 } // namespace
 
-QString hashPassword(const QString &password, int iterations)
+QString hashPasswordPbkdf2(const QString &password, int iterations)
 {
     if (iterations < kPasswordMinIterations || iterations > kPasswordMaxIterations)
         fail("password iteration count out of range");
@@ -636,8 +637,84 @@ QString hashPassword(const QString &password, int iterations)
         + base64(salt) + QLatin1Char('$') + base64(hash);
 }
 
+namespace {
+
+const QLatin1String kArgon2idPrefix("$argon2id$");
+static_assert(kArgon2OpsLimit == crypto_pwhash_argon2id_OPSLIMIT_INTERACTIVE);
+static_assert(kArgon2MemLimit == crypto_pwhash_argon2id_MEMLIMIT_INTERACTIVE);
+
+void ensureSodium()
+{
+    // sodium_init() is thread-safe and idempotent; once is enough, and a failure is permanent.
+    static const int rc = sodium_init();
+    if (rc < 0)
+        fail("libsodium initialisation");
+}
+
+/// The costs of a `$argon2id$v=19$m=<KiB>,t=<passes>,p=1$…` string, nullopt when the parameter
+/// part is not in exactly that shape. Read before libsodium sees the string: it would allocate
+/// whatever `m` says.
+std::optional<std::pair<unsigned long long, std::size_t>> argon2Costs(const QString &encoded)
+{
+    const QStringList parts = encoded.split(QLatin1Char('$'));
+    // "", "argon2id", "v=19", "m=…,t=…,p=1", salt, hash
+    if (encoded.size() >= qsizetype(crypto_pwhash_STRBYTES) || parts.size() != 6
+        || !parts[0].isEmpty() || parts[1] != QLatin1String("argon2id")
+        || parts[2] != QLatin1String("v=19") || parts[4].isEmpty() || parts[5].isEmpty())
+        return std::nullopt;
+    const QStringList costs = parts[3].split(QLatin1Char(','));
+    if (costs.size() != 3 || !costs[0].startsWith(QLatin1String("m="))
+        || !costs[1].startsWith(QLatin1String("t=")) || costs[2] != QLatin1String("p=1"))
+        return std::nullopt;
+    const auto number = [](QStringView digits) -> std::optional<unsigned long long> {
+        if (digits.isEmpty() || digits.size() > 10 || digits.front() == u'0')
+            return std::nullopt;
+        unsigned long long value = 0;
+        for (const QChar c : digits) {
+            if (c < u'0' || c > u'9')
+                return std::nullopt;
+            value = value * 10 + (c.unicode() - u'0');
+        }
+        return value;
+    };
+    const auto memKiB = number(QStringView(costs[0]).sliced(2));
+    const auto passes = number(QStringView(costs[1]).sliced(2));
+    if (!memKiB || !passes || *passes > kArgon2MaxOpsLimit || *memKiB > kArgon2MaxMemLimit / 1024)
+        return std::nullopt;
+    return std::make_pair(*passes, std::size_t(*memKiB) * 1024);
+}
+
+bool verifyArgon2id(const QString &password, const QString &encoded)
+{
+    if (!argon2Costs(encoded))
+        return false;
+    ensureSodium();
+    const QByteArray str = encoded.toLatin1();
+    const QByteArray pwd = passwordBytes(password);
+    // Compares the derived hash in constant time (sodium_memcmp); -1 also for a malformed string.
+    return crypto_pwhash_str_verify(str.constData(), pwd.constData(),
+                                    static_cast<unsigned long long>(pwd.size()))
+        == 0;
+}
+
+} // namespace
+
+QString hashPassword(const QString &password)
+{
+    ensureSodium();
+    const QByteArray pwd = passwordBytes(password);
+    char out[crypto_pwhash_STRBYTES];
+    if (crypto_pwhash_str_alg(out, pwd.constData(), static_cast<unsigned long long>(pwd.size()),
+                              kArgon2OpsLimit, kArgon2MemLimit, crypto_pwhash_ALG_ARGON2ID13)
+        != 0)
+        fail("Argon2id (out of memory?)");
+    return QString::fromLatin1(out);
+}
+
 bool verifyPassword(const QString &password, const QString &encoded)
 {
+    if (encoded.startsWith(kArgon2idPrefix))
+        return verifyArgon2id(password, encoded);
     const auto parsed = parsePasswordHash(encoded);
     if (!parsed)
         return false;
@@ -646,10 +723,17 @@ bool verifyPassword(const QString &password, const QString &encoded)
     return constantTimeEquals(candidate, parsed->hash);
 }
 
-bool passwordNeedsRehash(const QString &encoded, int iterations)
+bool passwordNeedsRehash(const QString &encoded)
 {
-    const auto parsed = parsePasswordHash(encoded);
-    return parsed && parsed->iterations < iterations;
+    if (encoded.startsWith(kArgon2idPrefix)) {
+        if (!argon2Costs(encoded))
+            return false;
+        ensureSodium();
+        return crypto_pwhash_str_needs_rehash(encoded.toLatin1().constData(), kArgon2OpsLimit,
+                                              kArgon2MemLimit)
+            == 1;
+    }
+    return parsePasswordHash(encoded).has_value();
 }
 
 } // namespace pomelo::crypto

@@ -3,13 +3,15 @@
 #include <QByteArray>
 #include <QString>
 
+#include <cstddef>
 #include <memory>
 #include <optional>
 
 // OpenSSL's key type, kept out of this header so that callers do not include OpenSSL.
 struct evp_pkey_st;
 
-/// Cryptographic primitives on top of OpenSSL 3 (EVP interfaces only).
+/// Cryptographic primitives on top of OpenSSL 3 (EVP interfaces only), and libsodium for Argon2id
+/// password hashes (OpenSSL 3.0 has no Argon2).
 ///
 /// Failures of OpenSSL itself (out of memory, a broken provider, an empty entropy pool) throw
 /// pomelo::Error with ErrorCode::Internal; invalid *input* (a bad tag, a malformed PEM or password
@@ -124,7 +126,17 @@ std::optional<QByteArray> aes256GcmDecrypt(const QByteArray &key, const QByteArr
                                            const QByteArray &ciphertextAndTag,
                                            const QByteArray &associatedData = {});
 
-// ---- Password hashing (PBKDF2-HMAC-SHA256) ------------------------------------------------------
+// ---- Password hashing (Argon2id; PBKDF2-HMAC-SHA256 still verified) -----------------------------
+
+/// Argon2id costs of new hashes: libsodium's INTERACTIVE limits (2 passes over 64 MiB), some tens
+/// of milliseconds per login on a server core, which keeps a console login quick and an offline
+/// guess expensive in memory.
+inline constexpr unsigned long long kArgon2OpsLimit = 2;
+inline constexpr std::size_t kArgon2MemLimit = std::size_t(64) * 1024 * 1024;
+/// Costs above these in a stored hash are refused (verification false): a forged row must not make
+/// a login take minutes or gigabytes.
+inline constexpr unsigned long long kArgon2MaxOpsLimit = 16;
+inline constexpr std::size_t kArgon2MaxMemLimit = std::size_t(1024) * 1024 * 1024;
 
 inline constexpr int kPasswordMinIterations = 100000;
 inline constexpr int kPasswordDefaultIterations = 120000;
@@ -135,18 +147,28 @@ inline constexpr int kPasswordMaxIterations = 10000000;
 QByteArray pbkdf2Sha256(const QByteArray &password, const QByteArray &salt, int iterations,
                         int keyLength = 32);
 
-/// `pbkdf2-sha256$<iterations>$<salt>$<hash>`, salt 16 random bytes and hash 32 bytes, both in
-/// standard base64 without padding. The password is NFKC-normalised and UTF-8 encoded first, so
-/// the same password typed on different systems verifies. @p iterations outside
-/// [kPasswordMinIterations, kPasswordMaxIterations] throws.
-QString hashPassword(const QString &password, int iterations = kPasswordDefaultIterations);
+/// A new password hash: Argon2id in the PHC string form of libsodium's crypto_pwhash_str
+/// (`$argon2id$v=19$m=65536,t=2,p=1$<salt>$<hash>`, 16-byte random salt, 32-byte hash), with the
+/// costs above. The password is NFKC-normalised and UTF-8 encoded first, so the same password
+/// typed on different systems verifies. Throws Error(Internal) only when libsodium cannot run
+/// (no memory for the 64 MiB, libsodium failed to initialise).
+QString hashPassword(const QString &password);
 
-/// True iff @p encoded is a well-formed hash of hashPassword() and @p password matches it. The hash
-/// comparison is constant-time. Malformed input, an iteration count out of range, a salt shorter
-/// than 16 bytes or a hash that is not 32 bytes: false (never throws for bad input).
+/// The former format, still verified so that existing users can log in (and be rehashed to
+/// Argon2id then): `pbkdf2-sha256$<iterations>$<salt>$<hash>`, salt 16 random bytes and hash 32
+/// bytes, both in standard base64 without padding, same normalisation. Only tests and migrations
+/// write it. @p iterations outside [kPasswordMinIterations, kPasswordMaxIterations] throws.
+QString hashPasswordPbkdf2(const QString &password, int iterations = kPasswordDefaultIterations);
+
+/// True iff @p encoded is a well-formed hash of hashPassword() or hashPasswordPbkdf2() and
+/// @p password matches it. Hash comparisons are constant-time (CRYPTO_memcmp, sodium's
+/// verification). Malformed input, costs out of range (see the limits above), a PBKDF2 salt
+/// shorter than 16 bytes or a hash that is not 32 bytes: false (never throws for bad input).
 bool verifyPassword(const QString &password, const QString &encoded);
 
-/// True if @p encoded is valid but uses fewer iterations than @p iterations: rehash on next login.
-bool passwordNeedsRehash(const QString &encoded, int iterations = kPasswordDefaultIterations);
+/// True if @p encoded is a valid hash that is not an Argon2id hash with today's costs (every
+/// PBKDF2 hash, an Argon2id hash with other limits): store hashPassword() at the next successful
+/// login. False for malformed input (nothing would verify against it anyway).
+bool passwordNeedsRehash(const QString &encoded);
 
 } // namespace pomelo::crypto

@@ -117,6 +117,17 @@ bool StaffUserRepository::setPasswordHash(Transaction &tx, qint64 id, const QStr
     return st.rowsAffected() == 1;
 }
 
+bool StaffUserRepository::replacePasswordHash(Transaction &tx, qint64 id, const QString &expected,
+                                              const QString &hash)
+{
+    Statement st(
+        tx,
+        QStringLiteral(
+            "UPDATE staff_users SET password_hash = ? WHERE id = ? AND password_hash = ?"));
+    st.bind(hash).bind(id).bind(expected).exec();
+    return st.rowsAffected() == 1;
+}
+
 bool StaffUserRepository::setDisabled(Transaction &tx, qint64 id, bool disabled, qint64 now)
 {
     Statement st(

@@ -20,7 +20,8 @@ struct StaffUser
 {
     qint64 id = 0;
     QString username;
-    QString passwordHash; ///< crypto::hashPassword() form; never the password
+    QString
+        passwordHash; ///< crypto::hashPassword() form (or the former PBKDF2); never the password
     StaffRole role = StaffRole::Staff;
     bool disabled = false;
     qint64 createdAt = 0; ///< Unix ms; 0 = now on insert
@@ -46,6 +47,11 @@ public:
     qint64 countAdmins() const;
 
     bool setPasswordHash(Transaction &tx, qint64 id, const QString &hash, qint64 now = 0);
+    /// The same password in a new hash (an upgrade at login): written only while the stored hash
+    /// is still @p expected, so that a password changed meanwhile is never overwritten by the old
+    /// one's. updated_at is left alone: the user did not change. False when nothing was written.
+    bool replacePasswordHash(Transaction &tx, qint64 id, const QString &expected,
+                             const QString &hash);
     bool setDisabled(Transaction &tx, qint64 id, bool disabled, qint64 now = 0);
     bool setRole(Transaction &tx, qint64 id, StaffRole role, qint64 now = 0);
     /// Own short transaction: a login should not wait for anything else.

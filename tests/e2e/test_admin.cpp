@@ -2,17 +2,23 @@
 // SQLite and PostgreSQL: login and its throttling, roles on every route, the order actions and
 // their audit entries, merchant re-sends against a merchant that fails first, the venue board
 // and check-in, the delayed queues, the live WebSocket, and the `user` commands.
+#include "domain/crypto.h"
 #include "domain/signing.h"
 #include "http/httpserver.h"
 #include "payclient.h"
+#include "storage/database.h"
+#include "storage/staffuserrepository.h"
 
 #include <QDateTime>
 #include <QFile>
 #include <QProcess>
 #include <QRegularExpression>
+#include <QTcpSocket>
 #include <QWebSocket>
 
 #include <atomic>
+#include <future>
+#include <vector>
 
 using namespace pomelo;
 using namespace pomelo::test;
@@ -143,6 +149,52 @@ int runCommand(const QStringList &args, QByteArray *out = nullptr)
     return p.exitCode();
 }
 
+/// POST /admin/v1/login from the local address @p from, so that the server sees that peer: any
+/// 127/8 address works without setup, Linux routes all of it to lo. Blocking socket calls only, so
+/// that several threads can log in at once.
+HttpResult loginFrom(quint16 port, const QString &from, const QString &username,
+                     const QString &password)
+{
+    HttpResult result;
+    QTcpSocket socket;
+    if (!socket.bind(QHostAddress(from), 0)) {
+        result.error = QStringLiteral("bind: ") + socket.errorString();
+        return result;
+    }
+    socket.connectToHost(QHostAddress::LocalHost, port);
+    if (!socket.waitForConnected(10000)) {
+        result.error = QStringLiteral("connect: ") + socket.errorString();
+        return result;
+    }
+    const QByteArray body =
+        compact({{QStringLiteral("username"), username}, {QStringLiteral("password"), password}});
+    socket.write("POST /admin/v1/login HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+                 "Content-Type: application/json\r\nContent-Length: "
+                 + QByteArray::number(body.size()) + "\r\n\r\n" + body);
+    QByteArray received;
+    QDeadlineTimer deadline(30000);
+    while (socket.state() == QAbstractSocket::ConnectedState && !deadline.hasExpired()) {
+        socket.waitForReadyRead(int(std::max<qint64>(1, deadline.remainingTime())));
+        received += socket.readAll();
+    }
+    received += socket.readAll();
+    const qsizetype headEnd = received.indexOf("\r\n\r\n");
+    if (!received.startsWith("HTTP/1.1 ") || headEnd < 0) {
+        result.error = QStringLiteral("no answer");
+        return result;
+    }
+    result.status = received.mid(9, 3).toInt();
+    const QList<QByteArray> lines = received.left(headEnd).split('\n');
+    for (qsizetype i = 1; i < lines.size(); ++i) {
+        const qsizetype colon = lines.at(i).indexOf(':');
+        if (colon > 0)
+            result.headers.append(
+                {lines.at(i).left(colon).trimmed(), lines.at(i).mid(colon + 1).trimmed()});
+    }
+    result.body = received.mid(headEnd + 4);
+    return result;
+}
+
 /// `--data-dir D [--database URL]` of a running server (for the `user` commands).
 QStringList storageArgs(ServerProcess &server)
 {
@@ -163,6 +215,11 @@ private slots:
     void initialAdminPasswordPrintedOnce();
     void loginSlowdown_data() { backends(); }
     void loginSlowdown();
+    void loginThrottledPerAddress_data() { backends(); }
+    void loginThrottledPerAddress();
+    void concurrentGuessesStopAtTheLimit();
+    void legacyPasswordHashUpgradedAtLogin_data() { backends(); }
+    void legacyPasswordHashUpgradedAtLogin();
     void rolesOnEveryRoute_data() { backends(); }
     void rolesOnEveryRoute();
     void orderActions_data() { backends(); }
@@ -354,6 +411,135 @@ void TestAdmin::loginSlowdown()
     const AdminClient admin = AdminClient::as(*server, QStringLiteral("admin"), AdminPassword);
     QCOMPARE(auditOf(admin, QStringLiteral("login_failed")).size(), 5);
     QVERIFY(auditOf(admin, QStringLiteral("login_refused")).size() >= 1);
+}
+
+void TestAdmin::loginThrottledPerAddress()
+{
+    QFETCH(QString, backend);
+    // Blocks long enough that "still blocked" below cannot be a block that just ran out.
+    auto server = start(backend, {}, {QStringLiteral("POMELO_ADMIN_LOGIN_BLOCK_SECONDS=120")});
+    QVERIFY(server);
+    const QString attacker = QStringLiteral("127.0.0.2");
+    const QString office = QStringLiteral("127.0.0.3");
+    const QString admin = QStringLiteral("admin");
+
+    // Brute force from one address: wrong passwords until refused.
+    int failures = 0;
+    HttpResult r;
+    for (int i = 0; i < 50; ++i) {
+        r = loginFrom(server->port(), attacker, admin, QStringLiteral("guess-%1").arg(i));
+        if (r.status != 401)
+            break;
+        ++failures;
+    }
+    QVERIFY2(r.status == 429, qPrintable(r.error + QString::fromUtf8(r.body)));
+    QCOMPARE(errorCode(r), 4290);
+    QCOMPARE(failures, 5); // admin.login_max_failures
+    QVERIFY(r.header("Retry-After").toInt() > 60);
+
+    // The real admin, from another address, is not locked out by the attacker's failures.
+    r = loginFrom(server->port(), office, admin, AdminPassword);
+    QVERIFY2(r.status == 200, qPrintable(r.error + QString::fromUtf8(r.body)));
+    QCOMPARE(r.json()[QStringLiteral("role")].toString(), QStringLiteral("admin"));
+    // …and its success does not lift the attacker's block: still refused, right password or not.
+    QCOMPARE(loginFrom(server->port(), attacker, admin, AdminPassword).status, 429);
+    QCOMPARE(loginFrom(server->port(), attacker, admin, QStringLiteral("guess-x")).status, 429);
+
+    // The address as a whole: guessing other usernames from one address ends at 4× the limit.
+    const QString sprayer = QStringLiteral("127.0.0.4");
+    failures = 0;
+    for (int i = 0; i < 50; ++i) {
+        r = loginFrom(server->port(), sprayer, QStringLiteral("user%1").arg(i),
+                      QStringLiteral("password"));
+        if (r.status != 401)
+            break;
+        ++failures;
+    }
+    QCOMPARE(r.status, 429);
+    QCOMPARE(failures, 20);
+    QCOMPARE(loginFrom(server->port(), sprayer, QStringLiteral("staff1"), StaffPassword).status,
+             429);
+    QCOMPARE(loginFrom(server->port(), office, QStringLiteral("staff1"), StaffPassword).status,
+             200);
+
+    // Refusals are audited with the address they came from.
+    const AdminClient auditor = AdminClient::as(*server, admin, AdminPassword);
+    const QJsonArray refused = auditOf(auditor, QStringLiteral("login_refused"));
+    QVERIFY(refused.size() >= 4);
+    for (const QJsonValue &e : refused) {
+        const QString from = e[QStringLiteral("remoteAddress")].toString();
+        QVERIFY2(from == attacker || from == sprayer, qPrintable(from));
+    }
+}
+
+void TestAdmin::concurrentGuessesStopAtTheLimit()
+{
+    // Twenty guesses at once from one address: each is charged before its password is checked
+    // (one Redis script), so exactly admin.login_max_failures of them are judged, whatever the
+    // interleaving. A check-then-count would let every guess that overlaps the others through.
+    auto server = start(QStringLiteral("sqlite"), {},
+                        {QStringLiteral("POMELO_ADMIN_LOGIN_BLOCK_SECONDS=120")});
+    QVERIFY(server);
+    const quint16 port = server->port();
+    std::vector<std::future<HttpResult>> calls;
+    for (int i = 0; i < 20; ++i)
+        calls.push_back(std::async(std::launch::async, [port, i] {
+            return loginFrom(port, QStringLiteral("127.0.0.5"), QStringLiteral("staff1"),
+                             QStringLiteral("guess-%1").arg(i));
+        }));
+    int judged = 0;
+    int refused = 0;
+    for (std::future<HttpResult> &c : calls) {
+        const HttpResult r = c.get();
+        judged += r.status == 401;
+        refused += r.status == 429;
+    }
+    QCOMPARE(judged, 5);
+    QCOMPARE(refused, 15);
+}
+
+void TestAdmin::legacyPasswordHashUpgradedAtLogin()
+{
+    QFETCH(QString, backend);
+    auto server = start(backend);
+    QVERIFY(server);
+    // A user as the former version stored it: a PBKDF2 hash.
+    Database db(BookingHarness::databaseUrl(server->process().arguments(), server->dataDir()));
+    StaffUserRepository users(db);
+    const QString password = QStringLiteral("legacy-pass-42");
+    StaffUser legacy;
+    legacy.username = QStringLiteral("legacy");
+    legacy.role = StaffRole::Staff;
+    legacy.passwordHash = crypto::hashPasswordPbkdf2(password);
+    QVERIFY(db.transact([&](Transaction &tx) { return users.insert(tx, legacy); }));
+    const auto storedHash = [&] {
+        return users.findByUsername(legacy.username)->passwordHash;
+    };
+    QVERIFY(storedHash().startsWith(QLatin1String("pbkdf2-sha256$")));
+
+    // A wrong password changes nothing.
+    QCOMPARE(AdminClient::login(*server, legacy.username, QStringLiteral("nope-nope")).status, 401);
+    QCOMPARE(storedHash(), legacy.passwordHash);
+
+    // The right one logs in, and the stored hash is now Argon2id of the same password.
+    HttpResult r = AdminClient::login(*server, legacy.username, password);
+    QCOMPARE(r.status, 200);
+    const QString upgraded = storedHash();
+    QVERIFY2(upgraded.startsWith(QLatin1String("$argon2id$")), qPrintable(upgraded));
+    QVERIFY(crypto::verifyPassword(password, upgraded));
+    QVERIFY(!crypto::verifyPassword(QStringLiteral("nope-nope"), upgraded));
+
+    // Later logins verify the Argon2id hash and leave it as it is.
+    r = AdminClient::login(*server, legacy.username, password);
+    QCOMPARE(r.status, 200);
+    QCOMPARE(storedHash(), upgraded);
+    const AdminClient session(*server, r.json()[QStringLiteral("token")].toString().toLatin1());
+    QCOMPARE(
+        session.get(QStringLiteral("/admin/v1/me")).json()[QStringLiteral("username")].toString(),
+        legacy.username);
+    // Users created now get Argon2id from the start.
+    QVERIFY(users.findByUsername(QStringLiteral("staff1"))
+                ->passwordHash.startsWith(QLatin1String("$argon2id$")));
 }
 
 void TestAdmin::rolesOnEveryRoute()
@@ -1052,7 +1238,7 @@ void TestAdmin::userCommands()
     QCOMPARE(list.at(0)[QStringLiteral("username")].toString(), QStringLiteral("carol"));
     QCOMPARE(list.at(0)[QStringLiteral("role")].toString(), QStringLiteral("admin"));
     QCOMPARE(list.at(0)[QStringLiteral("disabled")].toBool(), true);
-    QVERIFY(!out.contains("pbkdf2")); // no hashes
+    QVERIFY(!out.contains("pbkdf2") && !out.contains("argon2")); // no hashes
 }
 
 QTEST_GUILESS_MAIN(TestAdmin)

@@ -74,6 +74,21 @@ void TestStaffUserRepository::users()
     const QList<StaffUser> all = repo.list();
     QCOMPARE(all.size(), 2);
     QCOMPARE(all.first().username, QStringLiteral("admin"));
+
+    // An upgrade at login replaces the hash it verified, never one written meanwhile.
+    const qint64 updatedBefore = repo.find(*staffId)->updatedAt;
+    QVERIFY(!db->transact([&](Transaction &tx) {
+        return repo.replacePasswordHash(tx, *staffId, QStringLiteral("h2"), QStringLiteral("h4"));
+    }));
+    QCOMPARE(repo.find(*staffId)->passwordHash, QStringLiteral("h3"));
+    QVERIFY(db->transact([&](Transaction &tx) {
+        return repo.replacePasswordHash(tx, *staffId, QStringLiteral("h3"), QStringLiteral("h4"));
+    }));
+    QCOMPARE(repo.find(*staffId)->passwordHash, QStringLiteral("h4"));
+    QCOMPARE(repo.find(*staffId)->updatedAt, updatedBefore); // the user changed nothing
+    QVERIFY(!db->transact([&](Transaction &tx) {
+        return repo.replacePasswordHash(tx, 999, QStringLiteral("h4"), QStringLiteral("h5"));
+    }));
 }
 
 void TestStaffUserRepository::roleNames()

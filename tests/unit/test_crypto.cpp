@@ -5,6 +5,7 @@
 #include "domain/crypto.h"
 #include "domain/errors.h"
 
+#include <QElapsedTimer>
 #include <QRegularExpression>
 #include <QTest>
 
@@ -277,8 +278,12 @@ private slots:
     void verifyPassword_data();
     void verifyPassword();
     void hashPasswordRoundTrip();
+    void verifyArgon2id_data();
+    void verifyArgon2id();
+    void hashPasswordPbkdf2RoundTrip();
     void hashPasswordRejectsIterations();
     void passwordNeedsRehash();
+    void passwordHashTimes();
 };
 
 // ---- hashes and MACs ----------------------------------------------------------------------------
@@ -883,34 +888,158 @@ void TestCrypto::hashPasswordRoundTrip()
     const QString password = QStringLiteral("s3cret 密码");
     const QString a = hashPassword(password);
     const QString b = hashPassword(password);
-    const QRegularExpression format(
-        QStringLiteral("^pbkdf2-sha256\\$120000\\$[A-Za-z0-9+/]{22}\\$[A-Za-z0-9+/]{43}$"));
+    // libsodium's crypto_pwhash_str form with the INTERACTIVE costs: 16-byte salt, 32-byte hash.
+    const QRegularExpression format(QStringLiteral(
+        "^\\$argon2id\\$v=19\\$m=65536,t=2,p=1\\$[A-Za-z0-9+/]{22}\\$[A-Za-z0-9+/]{43}$"));
     QVERIFY2(format.match(a).hasMatch(), qPrintable(a));
     QVERIFY(a != b); // a fresh salt every time
     QVERIFY(crypto::verifyPassword(password, a));
     QVERIFY(crypto::verifyPassword(password, b));
     QVERIFY(!crypto::verifyPassword(QStringLiteral("s3cret 密碼"), a));
+    QVERIFY(!crypto::verifyPassword(QString(), a));
     QVERIFY(!a.contains(password));
+    // The same normalisation as before: NFD input verifies against an NFC password's hash.
+    const QString cafe = hashPassword(QString::fromUtf8("caf\xc3\xa9"));
+    QVERIFY(crypto::verifyPassword(QString::fromUtf8("cafe\xcc\x81"), cafe));
+    QVERIFY(!crypto::passwordNeedsRehash(a));
+}
 
-    const QString custom = hashPassword(password, 150000);
+void TestCrypto::verifyArgon2id_data()
+{
+    QTest::addColumn<QString>("password");
+    QTest::addColumn<QString>("encoded");
+    QTest::addColumn<bool>("valid");
+
+    // clang-format off
+    /* From the reference implementation (libargon2 1, Debian's libargon2-1), not libsodium:
+         python3 -c 'import ctypes as c; l=c.CDLL("libargon2.so.1"); f=l.argon2id_hash_encoded
+           f.argtypes=[c.c_uint32]*3+[c.c_char_p,c.c_size_t,c.c_char_p,c.c_size_t,c.c_size_t,c.c_char_p,c.c_size_t]
+           o=c.create_string_buffer(256); f(T,M,1,PWD,len(PWD),SALT,16,32,o,256); print(o.value)'
+       1) T=2 M=65536 PWD=b"correct horse battery staple" SALT=bytes(range(16))
+       2) T=3 M=8192  PWD="café".encode() (NFC)          SALT=bytes(range(16, 32)) */
+    // clang-format on
+    const QString horse = QStringLiteral("$argon2id$v=19$m=65536,t=2,p=1$AAECAwQFBgcICQoLDA0ODw$"
+                                         "wFzkxN1+DkXuYBHMWdBoreR98bAfwM+c1GeL32ilt7A");
+    const QString cafe = QStringLiteral("$argon2id$v=19$m=8192,t=3,p=1$EBESExQVFhcYGRobHB0eHw$"
+                                        "3ZkzmQYgo9S1YtRZdsmY9gMUU3o/wQ8kx0o29BVlvmI");
+    const QString horsePassword = QStringLiteral("correct horse battery staple");
+    QTest::newRow("right") << horsePassword << horse << true;
+    QTest::newRow("wrong") << QStringLiteral("correct horse battery stapl") << horse << false;
+    QTest::newRow("empty password") << QString() << horse << false;
+    QTest::newRow("other costs, NFC") << QString::fromUtf8("caf\xc3\xa9") << cafe << true;
+    QTest::newRow("other costs, NFD") << QString::fromUtf8("cafe\xcc\x81") << cafe << true;
+    QTest::newRow("other costs, wrong") << QStringLiteral("cafe") << cafe << false;
+
+    // Malformed or refused encodings: false, never an exception, never a huge allocation.
+    QString flipped = horse;
+    flipped[flipped.size() - 2] = flipped.at(flipped.size() - 2) == u'7' ? u'8' : u'7';
+    QTest::newRow("hash changed") << horsePassword << flipped << false;
+    QString otherSalt = horse;
+    otherSalt.replace(QStringLiteral("AAECAw"), QStringLiteral("AAECAx"));
+    QTest::newRow("salt changed") << horsePassword << otherSalt << false;
+    QTest::newRow("argon2i") << horsePassword
+                             << QString(horse).replace(QStringLiteral("argon2id"),
+                                                       QStringLiteral("argon2i"))
+                             << false;
+    QTest::newRow("costs changed")
+        << horsePassword << QString(horse).replace(QStringLiteral("t=2"), QStringLiteral("t=3"))
+        << false;
+    QTest::newRow("absurd memory")
+        << horsePassword
+        << QString(horse).replace(QStringLiteral("m=65536"), QStringLiteral("m=4194304")) << false;
+    QTest::newRow("absurd passes")
+        << horsePassword << QString(horse).replace(QStringLiteral("t=2"), QStringLiteral("t=1000"))
+        << false;
+    QTest::newRow("two lanes") << horsePassword
+                               << QString(horse).replace(QStringLiteral("p=1"),
+                                                         QStringLiteral("p=2"))
+                               << false;
+    QTest::newRow("leading zero") << horsePassword
+                                  << QString(horse).replace(QStringLiteral("t=2"),
+                                                            QStringLiteral("t=02"))
+                                  << false;
+    QTest::newRow("trailing $") << horsePassword << horse + QLatin1Char('$') << false;
+    QTest::newRow("no hash") << horsePassword
+                             << QStringLiteral(
+                                    "$argon2id$v=19$m=65536,t=2,p=1$AAECAwQFBgcICQoLDA0ODw")
+                             << false;
+    QTest::newRow("prefix only") << horsePassword << QStringLiteral("$argon2id$") << false;
+    QTest::newRow("too long") << horsePassword << horse + QString(200, u'A') << false;
+}
+
+void TestCrypto::verifyArgon2id()
+{
+    QFETCH(QString, password);
+    QFETCH(QString, encoded);
+    QFETCH(bool, valid);
+    QCOMPARE(crypto::verifyPassword(password, encoded), valid);
+}
+
+void TestCrypto::hashPasswordPbkdf2RoundTrip()
+{
+    // The former format, which existing users still have until their next login.
+    const QString password = QStringLiteral("s3cret 密码");
+    const QString a = hashPasswordPbkdf2(password);
+    const QRegularExpression format(
+        QStringLiteral("^pbkdf2-sha256\\$120000\\$[A-Za-z0-9+/]{22}\\$[A-Za-z0-9+/]{43}$"));
+    QVERIFY2(format.match(a).hasMatch(), qPrintable(a));
+    QVERIFY(a != hashPasswordPbkdf2(password));
+    QVERIFY(crypto::verifyPassword(password, a));
+    QVERIFY(!crypto::verifyPassword(QStringLiteral("s3cret 密碼"), a));
+
+    const QString custom = hashPasswordPbkdf2(password, 150000);
     QVERIFY(custom.startsWith(QLatin1String("pbkdf2-sha256$150000$")));
     QVERIFY(crypto::verifyPassword(password, custom));
 }
 
 void TestCrypto::hashPasswordRejectsIterations()
 {
-    QCOMPARE(thrownCode([] { hashPassword(QStringLiteral("x"), 99999); }), ErrorCode::Internal);
-    QCOMPARE(thrownCode([] { hashPassword(QStringLiteral("x"), kPasswordMaxIterations + 1); }),
+    QCOMPARE(thrownCode([] { hashPasswordPbkdf2(QStringLiteral("x"), 99999); }),
              ErrorCode::Internal);
+    QCOMPARE(
+        thrownCode([] { hashPasswordPbkdf2(QStringLiteral("x"), kPasswordMaxIterations + 1); }),
+        ErrorCode::Internal);
 }
 
 void TestCrypto::passwordNeedsRehash()
 {
+    // Every PBKDF2 hash, whatever its count: the next successful login stores Argon2id.
     const QString admin = QStringLiteral(
         "pbkdf2-sha256$100000$8OHSw7Sllod4aVpLPC0eDw$BZ6ViMWtd2rBZofIzTJWdhzpPGKXjfYcRBvGPlx0yds");
     QVERIFY(crypto::passwordNeedsRehash(admin));
-    QVERIFY(!crypto::passwordNeedsRehash(admin, 100000));
+    QVERIFY(crypto::passwordNeedsRehash(hashPasswordPbkdf2(QStringLiteral("x"), 200000)));
+    // Argon2id with today's costs: no; with other costs (the reference vector above): yes.
+    QVERIFY(!crypto::passwordNeedsRehash(hashPassword(QStringLiteral("x"))));
+    QVERIFY(!crypto::passwordNeedsRehash(
+        QStringLiteral("$argon2id$v=19$m=65536,t=2,p=1$AAECAwQFBgcICQoLDA0ODw$"
+                       "wFzkxN1+DkXuYBHMWdBoreR98bAfwM+c1GeL32ilt7A")));
+    QVERIFY(crypto::passwordNeedsRehash(
+        QStringLiteral("$argon2id$v=19$m=8192,t=3,p=1$EBESExQVFhcYGRobHB0eHw$"
+                       "3ZkzmQYgo9S1YtRZdsmY9gMUU3o/wQ8kx0o29BVlvmI")));
+    // Nothing verifies against these, so there is nothing to rehash.
     QVERIFY(!crypto::passwordNeedsRehash(QStringLiteral("garbage")));
+    QVERIFY(
+        !crypto::passwordNeedsRehash(QStringLiteral("$argon2id$v=19$m=4194304,t=2,p=1$AAAA$AAAA")));
+}
+
+void TestCrypto::passwordHashTimes()
+{
+    // Not a benchmark: the numbers go to the log so that a change of costs is seen, and the bounds
+    // only catch a cost that would make every login slow (even under ASan: libsodium itself is not
+    // instrumented).
+    QElapsedTimer t;
+    t.start();
+    const QString argon = hashPassword(QStringLiteral("pw"));
+    const qint64 hashMs = t.restart();
+    QVERIFY(crypto::verifyPassword(QStringLiteral("pw"), argon));
+    const qint64 verifyMs = t.restart();
+    const QString pbkdf2 = hashPasswordPbkdf2(QStringLiteral("pw"));
+    t.restart();
+    QVERIFY(crypto::verifyPassword(QStringLiteral("pw"), pbkdf2));
+    const qint64 pbkdf2Ms = t.elapsed();
+    qInfo("argon2id hash %lld ms, verify %lld ms; pbkdf2 verify %lld ms", hashMs, verifyMs,
+          pbkdf2Ms);
+    QVERIFY2(hashMs < 5000 && verifyMs < 5000, "Argon2id costs far above INTERACTIVE?");
 }
 
 QTEST_GUILESS_MAIN(TestCrypto)

@@ -141,6 +141,13 @@ int main(int argc, char *argv[])
         return 0;
     }
 
+    // Production refuses anything unsafe before it opens a port or touches a database.
+    const QList<ConfigError> unsafe = config.productionProblems();
+    for (const ConfigError &e : unsafe)
+        printErr(QStringLiteral("pomelo-server: refusing to start in production: ") + e.message());
+    if (!unsafe.isEmpty())
+        return kExitConfigError;
+
     ServerApp server(config);
     if (!server.start())
         return 1;

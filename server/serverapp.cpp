@@ -30,6 +30,7 @@
 #include <QFile>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QUrl>
 
 namespace pomelo {
 
@@ -159,6 +160,7 @@ bool ServerApp::start()
     QString host = m_config.listenHost();
     qCInfo(lcApp).noquote() << "pomelo-server" << pomelo::version() << "listening on"
                             << QStringLiteral("http://%1:%2").arg(host).arg(m_port)
+                            << "mode:" << m_config.mode()
                             << "modules:" << m_config.modules().join(u',')
                             << "data dir:" << QDir(dataDir).absolutePath();
     return true;
@@ -203,12 +205,6 @@ bool ServerApp::startRedis()
     return true;
 }
 
-bool ServerApp::isEmbedded() const
-{
-    return RedisUrl::isEmbedded(m_config.redisUrl())
-        || m_config.databaseUrl().startsWith(QLatin1String("sqlite:"));
-}
-
 bool ServerApp::startDatabase()
 {
     try {
@@ -219,12 +215,19 @@ bool ServerApp::startDatabase()
         m_secretBox = std::make_unique<SecretBox>(
             SecretBox::loadOrCreate(m_config.dataDir() + QStringLiteral("/secret.key")));
         const SecretBox &box = *m_secretBox;
-        const QString demoData = m_config.value(QStringLiteral("server.demo_data"));
-        if (demoData == QLatin1String("on")
-            || (demoData == QLatin1String("auto") && isEmbedded())) {
-            const DemoDataResult demo = DemoData::load(
-                *m_db, box, m_config.dataDir(),
-                {m_config.listenHost(), QStringLiteral("127.0.0.1"), QStringLiteral("localhost")});
+        if (m_config.loadsDemoData()) {
+            // Production demo apps may notify their public host only, never loopback.
+            QStringList notifyHosts;
+            if (m_config.isProduction()) {
+                const QString host = QUrl(m_config.publicBaseUrl()).host();
+                const QHostAddress address(host);
+                if (!address.isLoopback() && host != QLatin1String("localhost"))
+                    notifyHosts.append(host);
+            } else {
+                notifyHosts = {m_config.listenHost(), QStringLiteral("127.0.0.1"),
+                               QStringLiteral("localhost")};
+            }
+            const DemoDataResult demo = DemoData::load(*m_db, box, m_config.dataDir(), notifyHosts);
             if (!demo.appsFile.isEmpty())
                 qCInfo(lcApp).noquote()
                     << "demo apps created; their secrets are in" << demo.appsFile;

@@ -47,7 +47,6 @@ private:
     bool startRedis();
     bool startDatabase();
     HttpResponse readiness() const;
-    bool isEmbedded() const;
 
     // Declaration order is teardown order in reverse: modules go before what they use.
     std::unique_ptr<EmbeddedRedis> m_embeddedRedis;

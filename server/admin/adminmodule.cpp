@@ -695,11 +695,11 @@ void AdminModule::registerRoutes(Router &router)
                       QJsonObject channelJson {
                           {QStringLiteral("state"),
                            QString::fromLatin1(states[static_cast<int>(channel.state)])},
-                          {QStringLiteral("tradeNo"), channel.tradeNo},
-                          {QStringLiteral("amount"), channel.amount}};
-                      if (channel.paidAt)
+                          {QStringLiteral("tradeNo"), channel.payment.tradeNo},
+                          {QStringLiteral("amount"), channel.payment.amount}};
+                      if (channel.payment.paidAt)
                           channelJson.insert(QStringLiteral("paidAt"),
-                                             rfc3339(*channel.paidAt, zone));
+                                             rfc3339(*channel.payment.paidAt, zone));
                       details.insert(QStringLiteral("channelState"),
                                      channelJson.value(QStringLiteral("state")));
                       return QJsonObject {{QStringLiteral("order"), adminOrderJson(after, zone)},

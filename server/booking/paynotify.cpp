@@ -44,7 +44,8 @@ PayNotifyOutcome handlePayNotify(const ServerContext &context, const SecretBox &
     const std::optional<App> app = AppRepository(context.db, box).find(appId);
     if (!app)
         throw Error(ErrorCode::Internal, QStringLiteral("pay-notify: booking app missing"));
-    signing::checkSignedRequest(notification, app->secret, QDateTime::currentSecsSinceEpoch());
+    signing::checkSignedRequest(signing::Target::notify(), notification, app->secret,
+                                QDateTime::currentSecsSinceEpoch());
     if (notification.value(QStringLiteral("appId")).toString() != appId)
         throw Error(ErrorCode::InvalidSignature, QStringLiteral("pay-notify: another app"));
     // Every delivery attempt of the notifier is signed afresh, so a nonce seen before is a

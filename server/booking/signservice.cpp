@@ -21,13 +21,13 @@ namespace {
 
 constexpr int kPayCallTimeoutMs = 5000;
 
-/// Signs @p fields as the venue-booking app with a fresh nonce and timestamp.
-QJsonObject signedAsApp(QJsonObject fields, const App &app)
+/// Signs @p fields as the venue-booking app for `POST @p path`, with a fresh nonce and timestamp.
+QJsonObject signedAsApp(const QString &path, QJsonObject fields, const App &app)
 {
     fields.insert(QStringLiteral("appId"), app.appId);
     fields.insert(QStringLiteral("nonce"), signing::generateNonce());
     fields.insert(QStringLiteral("timestamp"), QDateTime::currentSecsSinceEpoch());
-    return signing::withSignature(fields, app.secret);
+    return signing::withSignature(signing::Target::post(path), fields, app.secret);
 }
 
 } // namespace
@@ -36,13 +36,13 @@ SignService::SignService(const ServerContext &context)
     : m_ctx(context)
 { }
 
-QJsonObject SignService::callPayPlatform(const QString &path, const QJsonObject &body,
-                                         const QString &spanName) const
+QJsonObject SignService::callPayPlatform(const QString &path, const QJsonObject &fields,
+                                         const App &app, const QString &spanName) const
 {
     HttpClientRequest request;
     request.method = QByteArrayLiteral("POST");
     request.url = QUrl(m_ctx.config.publicBaseUrl() + path);
-    request.body = QJsonDocument(body).toJson(QJsonDocument::Compact);
+    request.body = QJsonDocument(signedAsApp(path, fields, app)).toJson(QJsonDocument::Compact);
     request.headers.append(
         {QByteArrayLiteral("Content-Type"), QByteArrayLiteral("application/json")});
     request.timeoutMs = kPayCallTimeoutMs;
@@ -113,7 +113,7 @@ Booking SignService::cancelPaid(qint64 userId, qint64 bookingId)
     };
     QString orderStatus;
     try {
-        orderStatus = callPayPlatform(QStringLiteral("/pay/v1/refunds"), signedAsApp(fields, app),
+        orderStatus = callPayPlatform(QStringLiteral("/pay/v1/refunds"), fields, app,
                                       QStringLiteral("pay.refund"))
                           .value(QStringLiteral("orderStatus"))
                           .toString();
@@ -179,9 +179,8 @@ SignResult SignService::sign(qint64 userId, qint64 bookingId)
     if (!user->studentId.isEmpty())
         order.insert(QStringLiteral("studentId"), user->studentId);
 
-    const QJsonObject answer =
-        callPayPlatform(QStringLiteral("/pay/v1/orders"), signedAsApp(order, *app),
-                        QStringLiteral("pay.createOrder"));
+    const QJsonObject answer = callPayPlatform(QStringLiteral("/pay/v1/orders"), order, *app,
+                                               QStringLiteral("pay.createOrder"));
     const std::optional<qint64> orderId =
         snowflakeFromString(answer.value(QStringLiteral("orderId")).toString());
     if (!orderId)
@@ -201,8 +200,10 @@ SignResult SignService::sign(qint64 userId, qint64 bookingId)
     }
     qCInfo(lcBooking).noquote() << "booking" << booking->id << "signed: pay order" << *orderId;
 
+    // Signed for the one route the front end may pass it to; `channel` is added unsigned there.
     const QJsonObject cashier =
-        signedAsApp(QJsonObject {{QStringLiteral("orderId"), snowflakeToString(*orderId)},
+        signedAsApp(QStringLiteral("/pay/v1/cashier"),
+                    QJsonObject {{QStringLiteral("orderId"), snowflakeToString(*orderId)},
                                  {QStringLiteral("amount"), booking->amount}},
                     *app);
     return {*orderId, cashier};

@@ -37,7 +37,8 @@ public:
     static bool markRefunded(const ServerContext &context, qint64 bookingId);
 
 private:
-    QJsonObject callPayPlatform(const QString &path, const QJsonObject &body,
+    /// POSTs @p fields to the pay platform's @p path, signed as @p app for that route.
+    QJsonObject callPayPlatform(const QString &path, const QJsonObject &fields, const App &app,
                                 const QString &spanName) const;
     App bookingApp() const;
 

@@ -9,7 +9,7 @@ namespace pomelo {
 
 namespace {
 
-ChannelTradeStatus fromTrade(const EcardTrade &trade)
+ChannelTradeStatus fromTrade(const EcardTrade &trade, const QString &partnerId)
 {
     ChannelTradeStatus s;
     switch (trade.tradeState) {
@@ -27,11 +27,27 @@ ChannelTradeStatus fromTrade(const EcardTrade &trade)
         s.state = ChannelTradeStatus::State::Failed;
         break;
     }
-    s.tradeNo = trade.tradeNo;
+    ChannelPaymentRecord &p = s.payment;
+    p.channel = QStringLiteral("ECARD");
+    p.tradeNo = trade.tradeNo;
+    p.outTradeNo = trade.outTradeNo;
+    p.amount = trade.amount;
+    // The card center only keeps fen of CNY, and its answers are signed for our partner id
+    // (EcardClient checks partner_id), so these two are what the protocol guarantees.
+    p.currency = QStringLiteral("CNY");
+    p.merchantId = partnerId;
+    p.prepayId = trade.prepayId;
     if (trade.paidTime.isValid())
-        s.paidAt = trade.paidTime.toMSecsSinceEpoch();
-    s.amount = trade.amount;
+        p.paidAt = trade.paidTime.toMSecsSinceEpoch();
     return s;
+}
+
+/// Refusals of the card center that say nothing about the refund: asking again can succeed.
+bool isTransient(const QString &retcode)
+{
+    return retcode == ecard::retcode::signError || retcode == ecard::retcode::timestampExpired
+        || retcode == ecard::retcode::nonceReused || retcode == ecard::retcode::systemError
+        || retcode == ecard::retcode::invalidParameter;
 }
 
 ChannelRefundStatus fromRefund(const EcardRefund &refund)
@@ -94,52 +110,58 @@ ChannelTradeStatus EcardStrategy::query(const PayOrder &order) const
 {
     const std::optional<EcardTrade> trade = client(m_config).query(snowflakeToString(order.id));
     if (!trade)
-        return {ChannelTradeStatus::State::Unknown, {}, {}, 0};
-    return fromTrade(*trade);
+        return {};
+    return fromTrade(*trade, m_config.ecardPartnerId());
 }
 
 ChannelTradeStatus EcardStrategy::close(const PayOrder &order) const
 {
     const EcardClient c = client(m_config);
     try {
-        return fromTrade(c.close(snowflakeToString(order.id)));
+        return fromTrade(c.close(snowflakeToString(order.id)), m_config.ecardPartnerId());
     } catch (const EcardError &e) {
         if (e.retcode() == ecard::retcode::orderNotFound)
-            return {ChannelTradeStatus::State::Unknown, {}, {}, 0};
+            return {};
         if (e.retcode() == ecard::retcode::orderStateInvalid) {
             // Paid (or failed) meanwhile: what it is now decides, not the refusal.
             const std::optional<EcardTrade> trade = c.query(snowflakeToString(order.id));
             if (trade)
-                return fromTrade(*trade);
+                return fromTrade(*trade, m_config.ecardPartnerId());
         }
         throw;
     }
 }
 
-ChannelRefundStatus EcardStrategy::refund(const PayOrder &order, const Refund &refund) const
+ChannelRefundStatus EcardStrategy::refund(const ChannelRefundRequest &r) const
 {
     EcardRefundRequest request;
-    request.outTradeNo = snowflakeToString(order.id);
-    request.outRefundNo = snowflakeToString(refund.id);
-    request.refundAmount = refund.amount;
-    request.reason = refund.reason.left(80);
+    request.outTradeNo = r.outTradeNo;
+    request.outRefundNo = r.outRefundNo;
+    request.refundAmount = r.amount;
+    request.reason = r.reason.left(80);
     try {
         return fromRefund(client(m_config).refund(request));
     } catch (const EcardError &e) {
+        if (isTransient(e.retcode()))
+            throw; // not a verdict on the refund: asked again later
         // Signed business refusal (nothing paid, over-refund, unknown order): it will not happen.
-        qCWarning(lcPay).noquote() << "ecard refused refund" << refund.id << "of order" << order.id
-                                   << ":" << e.retcode() << e.retmsg();
+        qCWarning(lcPay).noquote() << "ecard refused refund" << r.outRefundNo << "of"
+                                   << r.outTradeNo << ":" << e.retcode() << e.retmsg();
         return {ChannelRefundStatus::State::Closed, {}};
     }
 }
 
-ChannelRefundStatus EcardStrategy::queryRefund(const PayOrder &order, const Refund &refund) const
+ChannelRefundStatus EcardStrategy::queryRefund(const QString &outRefundNo) const
 {
-    Q_UNUSED(order);
-    const std::optional<EcardRefund> r = client(m_config).queryRefund(snowflakeToString(refund.id));
+    const std::optional<EcardRefund> r = client(m_config).queryRefund(outRefundNo);
     if (!r)
         return {ChannelRefundStatus::State::Unknown, {}};
     return fromRefund(*r);
+}
+
+MerchantIdentity EcardStrategy::identity() const
+{
+    return {m_config.ecardPartnerId(), {}};
 }
 
 } // namespace pomelo

@@ -19,8 +19,9 @@ public:
     ChannelPayment open(const PayOrder &order) const override;
     ChannelTradeStatus query(const PayOrder &order) const override;
     ChannelTradeStatus close(const PayOrder &order) const override;
-    ChannelRefundStatus refund(const PayOrder &order, const Refund &refund) const override;
-    ChannelRefundStatus queryRefund(const PayOrder &order, const Refund &refund) const override;
+    ChannelRefundStatus refund(const ChannelRefundRequest &request) const override;
+    ChannelRefundStatus queryRefund(const QString &outRefundNo) const override;
+    MerchantIdentity identity() const override;
 
     /// Where the card center sends its pay results.
     QString notifyUrl() const;

@@ -19,14 +19,45 @@ struct ChannelPayment
     QString prepayId; ///< the channel's reference of the order
 };
 
-/// The channel's view of an order (timeout worker, close).
+/// A payment as a channel reports it, in a verified notification or a query's answer. Nothing
+/// becomes PAID before checkPayment() compared it with its order field by field.
+struct ChannelPaymentRecord
+{
+    QString channel; ///< "ECARD", "WECHAT_JSAPI"
+    QString tradeNo; ///< the channel's transaction serial
+    QString outTradeNo; ///< the order the channel names (our order id), as sent
+    qint64 amount = 0; ///< cents the payment is for (WeChat: amount.total)
+    QString currency; ///< "CNY"; empty when the channel did not say
+    QString merchantId; ///< WeChat mchid, e-card partner id
+    QString appId; ///< WeChat appid; empty for the e-card
+    QString prepayId; ///< the channel order it paid, when the channel says
+    std::optional<qint64> paidAt; ///< Unix ms
+};
+
+/// Who this platform is at a channel: what every record of a payment to us must carry.
+struct MerchantIdentity
+{
+    QString merchantId;
+    QString appId; ///< empty: the channel has no app ids
+};
+
+/// The channel's view of an order (timeout worker, close, admin verify).
 struct ChannelTradeStatus
 {
     enum class State { NotPaid, Paid, Closed, Failed, Unknown };
     State state = State::Unknown;
-    QString tradeNo; ///< the channel's transaction serial, once paid
-    std::optional<qint64> paidAt; ///< Unix ms
-    qint64 amount = 0;
+    ChannelPaymentRecord payment; ///< once paid: the payment, as the channel records it
+};
+
+/// A refund as the channel is asked for it: of an order's payment, or of a payment that no order
+/// keeps (a payment exception), always named by the channel's own references.
+struct ChannelRefundRequest
+{
+    QString outTradeNo; ///< the paid order at the channel
+    QString outRefundNo; ///< the idempotency key: asking again never refunds twice
+    qint64 amount = 0; ///< cents to refund
+    qint64 total = 0; ///< cents the payment was for (WeChat checks it)
+    QString reason;
 };
 
 /// The channel's view of a refund.
@@ -58,11 +89,14 @@ public:
     /// Closes an unpaid order at the channel. Returns the channel's status afterwards: Paid when
     /// it turned out to be paid (the caller must then mark it PAID, never CLOSED).
     virtual ChannelTradeStatus close(const PayOrder &order) const = 0;
-    /// Refunds @p refund (its id is the channel's out_refund_no, so asking again is idempotent).
-    /// A business refusal is a Closed state, not an exception; transport failures throw
-    /// Error(ChannelError) and leave the refund for a retry.
-    virtual ChannelRefundStatus refund(const PayOrder &order, const Refund &refund) const = 0;
-    virtual ChannelRefundStatus queryRefund(const PayOrder &order, const Refund &refund) const = 0;
+    /// Asks for a refund (its outRefundNo makes asking again idempotent). A business refusal is a
+    /// Closed state, not an exception; transport failures, and refusals that say nothing about
+    /// the refund (a signature or clock complaint, a 5xx), throw Error(ChannelError) and leave the
+    /// refund for a retry.
+    virtual ChannelRefundStatus refund(const ChannelRefundRequest &request) const = 0;
+    virtual ChannelRefundStatus queryRefund(const QString &outRefundNo) const = 0;
+    /// What every payment to us at this channel must carry.
+    virtual MerchantIdentity identity() const = 0;
 };
 
 /// The strategies by channel name. Filled at start-up, read-only afterwards.

@@ -41,6 +41,12 @@ QJsonObject queryObject(const HttpRequest &r)
     return o;
 }
 
+/// What a signature of @p r must be bound to: its method and path.
+signing::Target targetOf(const HttpRequest &r)
+{
+    return {QString::fromLatin1(r.method), r.path};
+}
+
 } // namespace
 
 PayModule::PayModule(const ServerContext &context, bool runWorkers)
@@ -78,6 +84,18 @@ PayModule::PayModule(const ServerContext &context, bool runWorkers)
         });
     m_timeoutWorker->start();
 
+    // Payment exceptions are refunded on their own, faster beat: money owed to a student waits
+    // at most one period past its back-off.
+    m_exceptionRefunds = std::make_unique<PeriodicTask>(
+        std::chrono::seconds(std::min(60, context.config.refundRetrySeconds())), [this] {
+            try {
+                if (const int n = m_service->refundExceptions())
+                    qCInfo(lcPay) << "asked again for" << n << "payment exception refunds";
+            } catch (const Error &e) {
+                qCWarning(lcPay).noquote() << "payment exception refunds failed:" << e.detail();
+            }
+        });
+
     m_sweep = std::make_unique<PeriodicTask>(std::chrono::minutes(1), [this] {
         try {
             if (const int n = m_service->sweepExpired())
@@ -93,6 +111,7 @@ PayModule::PayModule(const ServerContext &context, bool runWorkers)
 PayModule::~PayModule()
 {
     m_sweep.reset();
+    m_exceptionRefunds.reset();
     if (m_timeoutWorker)
         m_timeoutWorker->stop();
 }
@@ -107,7 +126,7 @@ void PayModule::registerRoutes(Router &router)
             const QJsonObject body = parseJsonObject(r);
             CreateOrderInput in;
             in.amount = amountFromJsonBody(r.body);
-            const App app = m_service->verifySigned(body);
+            const App app = m_service->verifySigned(targetOf(r), body);
             const JsonFields f {body, ErrorCode::InvalidOrderField};
             in.appId = app.appId;
             in.outTradeNo = f.string(QStringLiteral("outTradeNo"), 32);
@@ -124,7 +143,7 @@ void PayModule::registerRoutes(Router &router)
 
     router.add("GET", QStringLiteral("/pay/v1/orders/{orderId}"), HandlerMode::Blocking,
                [this, zone](const HttpRequest &r) {
-                   const App app = m_service->verifySigned(queryObject(r));
+                   const App app = m_service->verifySigned(targetOf(r), queryObject(r));
                    const qint64 id = orderIdOf(r.pathParams.value(QStringLiteral("orderId")));
                    return HttpResponse::json(200, orderJson(m_service->order(app.appId, id), zone));
                });
@@ -132,7 +151,7 @@ void PayModule::registerRoutes(Router &router)
     router.add("POST", QStringLiteral("/pay/v1/orders/{orderId}/close"), HandlerMode::Blocking,
                [this, zone](const HttpRequest &r) {
                    const QJsonObject body = parseJsonObject(r);
-                   const App app = m_service->verifySigned(body);
+                   const App app = m_service->verifySigned(targetOf(r), body);
                    const qint64 id = orderIdOf(r.pathParams.value(QStringLiteral("orderId")));
                    return HttpResponse::json(
                        200, orderJson(m_service->close(app.appId, id, r.traceparent), zone));
@@ -143,7 +162,7 @@ void PayModule::registerRoutes(Router &router)
                    const QJsonObject body = parseJsonObject(r);
                    RefundInput in;
                    in.amount = amountFromJsonBody(r.body);
-                   const App app = m_service->verifySigned(body);
+                   const App app = m_service->verifySigned(targetOf(r), body);
                    in.appId = app.appId;
                    const JsonFields f {body, ErrorCode::InvalidOrderField};
                    in.orderId = orderIdOf(JsonFields {body, ErrorCode::OrderNotFound}.string(
@@ -162,7 +181,7 @@ void PayModule::registerRoutes(Router &router)
             const QJsonObject body = parseJsonObject(r);
             CashierInput in;
             in.amount = amountFromJsonBody(r.body);
-            const App app = m_service->verifySigned(body, {QStringLiteral("channel")});
+            const App app = m_service->verifySigned(targetOf(r), body, {QStringLiteral("channel")});
             in.appId = app.appId;
             const JsonFields f {body, ErrorCode::OrderNotFound};
             in.orderId = orderIdOf(f.string(QStringLiteral("orderId"), 32));
@@ -185,33 +204,44 @@ void PayModule::registerRoutes(Router &router)
                    [this](const HttpRequest &r) { return handleWechatNotification(r); });
     }
 
-    router.add("POST", QStringLiteral("/pay/v1/notify/ecard"), HandlerMode::Blocking,
-               [this](const HttpRequest &r) {
-                   const EcardClient client(EcardClientOptions::fromConfig(m_ctx.config));
-                   const std::optional<EcardNotification> n = client.verifyNotification(r.body);
-                   if (!n) {
-                       const QJsonObject refusal {
-                           {QStringLiteral("retcode"), QString(ecard::retcode::signError)},
-                           {QStringLiteral("retmsg"), QStringLiteral("verification failed")}};
-                       return HttpResponse::json(400, refusal);
-                   }
-                   ChannelResult result;
-                   result.channel = QStringLiteral("ECARD");
-                   result.notifyId = n->notifyId;
-                   result.orderId = snowflakeFromString(n->outTradeNo).value_or(0);
-                   result.success = n->tradeState == ecard::TradeState::Success;
-                   result.amount = n->amount;
-                   result.tradeNo = n->tradeNo;
-                   if (n->paidTime.isValid())
-                       result.paidAt = n->paidTime.toMSecsSinceEpoch();
-                   QJsonObject payload = QJsonDocument::fromJson(r.body).object();
-                   payload.remove(QStringLiteral("sign"));
-                   result.payload = QJsonDocument(payload).toJson(QJsonDocument::Compact);
-                   result.traceparent = r.traceparent;
-                   m_service->applyChannelResult(result);
-                   HttpResponse ack = HttpResponse::json(200, EcardClient::notificationAck());
-                   return ack;
-               });
+    // A callback route exists only for a channel this instance offers: no other door to PAID.
+    if (m_ctx.config.payChannels().contains(QStringLiteral("ECARD"))) {
+        router.add("POST", QStringLiteral("/pay/v1/notify/ecard"), HandlerMode::Blocking,
+                   [this](const HttpRequest &r) { return handleEcardNotification(r); });
+    }
+}
+
+HttpResponse PayModule::handleEcardNotification(const HttpRequest &r)
+{
+    const EcardClient client(EcardClientOptions::fromConfig(m_ctx.config));
+    const std::optional<EcardNotification> n = client.verifyNotification(r.body);
+    if (!n) {
+        const QJsonObject refusal {
+            {QStringLiteral("retcode"), QString(ecard::retcode::signError)},
+            {QStringLiteral("retmsg"), QStringLiteral("verification failed")}};
+        return HttpResponse::json(400, refusal);
+    }
+    ChannelResult result;
+    result.notifyId = n->notifyId;
+    result.success = n->tradeState == ecard::TradeState::Success;
+    ChannelPaymentRecord &p = result.payment;
+    p.channel = QStringLiteral("ECARD");
+    p.tradeNo = n->tradeNo;
+    p.outTradeNo = n->outTradeNo;
+    p.amount = n->amount;
+    // The card center keeps fen of CNY only, and verifyNotification() checked its partner_id.
+    p.currency = QStringLiteral("CNY");
+    p.merchantId = m_ctx.config.ecardPartnerId();
+    p.prepayId = n->prepayId;
+    if (n->paidTime.isValid())
+        p.paidAt = n->paidTime.toMSecsSinceEpoch();
+    QJsonObject payload = QJsonDocument::fromJson(r.body).object();
+    payload.remove(QStringLiteral("sign"));
+    result.payload = QJsonDocument(payload).toJson(QJsonDocument::Compact);
+    result.traceparent = r.traceparent;
+    m_service->applyChannelResult(result);
+    HttpResponse ack = HttpResponse::json(200, EcardClient::notificationAck());
+    return ack;
 }
 
 HttpResponse PayModule::handleWechatNotification(const HttpRequest &r)
@@ -230,14 +260,9 @@ HttpResponse PayModule::handleWechatNotification(const HttpRequest &r)
         if (n->transaction) {
             const WechatTransaction &t = *n->transaction;
             ChannelResult result;
-            result.channel = m_wechat->channel();
             result.notifyId = n->id;
-            result.orderId = snowflakeFromString(t.outTradeNo).value_or(0);
             result.success = t.tradeState == wechat::TradeState::Success;
-            result.amount = t.total;
-            result.tradeNo = t.transactionId;
-            if (t.successTime.isValid())
-                result.paidAt = t.successTime.toMSecsSinceEpoch();
+            result.payment = wechatPaymentRecord(t);
             // The decrypted transaction is what is kept (the ciphertext is of no use to admins),
             // without the payer's openid.
             QJsonObject plain = wechat::transactionToJson(t);

@@ -32,6 +32,7 @@ public:
 private:
     /// POST /pay/v1/notify/wechat: TRANSACTION.SUCCESS and REFUND.* (verified, decrypted).
     HttpResponse handleWechatNotification(const HttpRequest &request);
+    HttpResponse handleEcardNotification(const HttpRequest &request);
 
     const ServerContext &m_ctx;
     SecretBox m_box;
@@ -40,6 +41,7 @@ private:
     std::unique_ptr<PayService> m_service;
     std::unique_ptr<DelayedQueueWorker> m_timeoutWorker;
     std::unique_ptr<PeriodicTask> m_sweep;
+    std::unique_ptr<PeriodicTask> m_exceptionRefunds;
     const WechatStrategy *m_wechat = nullptr; ///< owned by m_strategies; nullptr when not enabled
 };
 

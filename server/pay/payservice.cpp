@@ -5,6 +5,7 @@
 #include "domain/signing.h"
 #include "domain/snowflake.h"
 #include "http/jsonbody.h"
+#include "paymentcheck.h"
 #include "redis/delayedqueue.h"
 #include "redis/redislock.h"
 #include "redis/replayguard.h"
@@ -71,51 +72,6 @@ std::optional<TransitionResult> transitionOrder(Transaction &tx, Database &db,
         qCInfo(lcPay).noquote() << "order" << order.id << statusName(order.status) << "->"
                                 << statusName(to);
     return result;
-}
-
-/// A channel says the order was paid; @p order was read in @p tx with a row lock. Returns the
-/// outcome recorded with the callback.
-QString applyPaid(Transaction &tx, Database &db, PayOrder order, const QString &tradeNo,
-                  std::optional<qint64> paidAt, const QString &traceparent)
-{
-    switch (order.status) {
-    case OrderStatus::Init: {
-        // The channel order is opened before INIT -> PAYING commits; a payment in between still
-        // takes the legal path.
-        const auto r = transitionOrder(tx, db, order, OrderStatus::Paying, {}, traceparent);
-        if (!r)
-            throw Error(ErrorCode::Internal, QStringLiteral("order moved under its row lock"));
-        order.version = r->newVersion;
-        order.status = OrderStatus::Paying;
-        [[fallthrough]];
-    }
-    case OrderStatus::Paying: {
-        OrderChanges changes;
-        changes.channelTradeNo = tradeNo;
-        changes.paidAt = paidAt.value_or(currentMs());
-        if (!transitionOrder(tx, db, order, OrderStatus::Paid, changes, traceparent))
-            throw Error(ErrorCode::Internal, QStringLiteral("order moved under its row lock"));
-        return QStringLiteral("APPLIED");
-    }
-    case OrderStatus::Paid:
-    case OrderStatus::Refunding:
-    case OrderStatus::Refunded:
-        return QStringLiteral("ALREADY_PAID");
-    case OrderStatus::Closed:
-    case OrderStatus::Failed: {
-        // The money was taken for an order the merchant was told is over: never drop it.
-        OrderChanges changes;
-        changes.needsRefund = true;
-        changes.channelTradeNo = tradeNo;
-        if (!order.needsRefund && !OrderRepository(db).update(tx, order.id, order.version, changes))
-            throw Error(ErrorCode::Internal, QStringLiteral("order moved under its row lock"));
-        qCWarning(lcPay).noquote()
-            << "late payment success for" << statusName(order.status) << "order" << order.id
-            << "channel trade" << tradeNo << ": flagged for refund";
-        return QStringLiteral("LATE_SUCCESS_REFUND");
-    }
-    }
-    return QStringLiteral("IGNORED");
 }
 
 bool sameOrder(const PayOrder &o, const CreateOrderInput &in)
@@ -213,15 +169,17 @@ PayService::PayService(const ServerContext &context, const SecretBox &box,
     , m_box(box)
     , m_strategies(strategies)
     , m_timeoutQueue(timeoutQueue)
+    , m_exceptions(context, strategies)
 { }
 
-App PayService::verifySigned(const QJsonObject &request, const QStringList &unsignedKeys)
+App PayService::verifySigned(const signing::Target &target, const QJsonObject &request,
+                             const QStringList &unsignedKeys)
 {
     const signing::SignedRequest envelope = signing::parseSignedRequest(request);
     const std::optional<App> app = AppRepository(m_ctx.db, m_box).find(envelope.appId);
     if (!app || !app->active)
         throw Error(ErrorCode::UnknownApp, QStringLiteral("unknown or inactive app"));
-    signing::checkSignedRequest(request, app->secret, currentMs() / 1000, unsignedKeys);
+    signing::checkSignedRequest(target, request, app->secret, currentMs() / 1000, unsignedKeys);
     if (!ReplayGuard(m_ctx.redis, m_ctx.keys)
              .claimNonce(envelope.appId, envelope.nonce, kNonceTtlSeconds))
         throw Error(ErrorCode::RequestExpiredOrReplayed, QStringLiteral("nonce reused"));
@@ -365,15 +323,72 @@ PayOrder PayService::close(const QString &appId, qint64 orderId, const QString &
     return after;
 }
 
-void PayService::markPaid(const PayOrder &order, const ChannelTradeStatus &status,
+PayService::PaymentOutcome PayService::applyPayment(Transaction &tx,
+                                                    const std::optional<PayOrder> &order,
+                                                    const ChannelPaymentRecord &payment,
+                                                    const QString &traceparent)
+{
+    const PaymentStrategy *strategy = m_strategies.find(payment.channel);
+    const MerchantIdentity us = strategy ? strategy->identity() : MerchantIdentity {};
+    if (const std::optional<PaymentMismatch> m = checkPayment(order, payment, us)) {
+        PaymentException e;
+        e.id = m_ctx.ids.next();
+        e.channel = payment.channel;
+        e.channelTradeNo = payment.tradeNo;
+        e.outTradeNo = payment.outTradeNo;
+        if (order) {
+            e.orderId = order->id;
+            e.orderAmount = order->amount;
+        }
+        e.paidAmount = payment.amount;
+        e.currency = payment.currency;
+        e.reason = m->reason;
+        e.detail = m->detail;
+        const QString outcome =
+            QStringLiteral("EXCEPTION_") + paymentExceptionReasonName(m->reason);
+        // Recorded once per channel payment, however often (and by whichever road) it comes.
+        if (!PaymentExceptionRepository(m_ctx.db).record(tx, e))
+            return {outcome, std::nullopt};
+        return {outcome, e};
+    }
+    PayOrder o = *order;
+    if (o.status != OrderStatus::Init && o.status != OrderStatus::Paying)
+        return {QStringLiteral("ALREADY_PAID"), std::nullopt};
+    if (o.status == OrderStatus::Init) {
+        // The channel order is opened before INIT -> PAYING commits; a payment in between still
+        // takes the legal path.
+        const auto r = transitionOrder(tx, m_ctx.db, o, OrderStatus::Paying, {}, traceparent);
+        if (!r)
+            throw Error(ErrorCode::Internal, QStringLiteral("order moved under its row lock"));
+        o.version = r->newVersion;
+        o.status = OrderStatus::Paying;
+    }
+    OrderChanges changes;
+    changes.channelTradeNo = payment.tradeNo;
+    changes.paidAt = payment.paidAt.value_or(currentMs());
+    if (!transitionOrder(tx, m_ctx.db, o, OrderStatus::Paid, changes, traceparent))
+        throw Error(ErrorCode::Internal, QStringLiteral("order moved under its row lock"));
+    return {QStringLiteral("APPLIED"), std::nullopt};
+}
+
+bool PayService::markPaid(const PayOrder &order, const ChannelTradeStatus &status,
                           const QString &traceparent)
 {
-    m_ctx.db.transact([&](Transaction &tx) {
-        const std::optional<PayOrder> o =
-            OrderRepository(m_ctx.db).find(tx, order.id, RowLock::ForUpdate);
-        if (o)
-            applyPaid(tx, m_ctx.db, *o, status.tradeNo, status.paidAt, traceparent);
-    });
+    bool paid = false;
+    const std::optional<PaymentException> recorded =
+        m_ctx.db.transact([&](Transaction &tx) -> std::optional<PaymentException> {
+            const std::optional<PayOrder> o =
+                OrderRepository(m_ctx.db).find(tx, order.id, RowLock::ForUpdate);
+            if (!o)
+                return std::nullopt;
+            PaymentOutcome r = applyPayment(tx, o, status.payment, traceparent);
+            paid =
+                r.outcome == QLatin1String("APPLIED") || r.outcome == QLatin1String("ALREADY_PAID");
+            return r.exception;
+        });
+    if (recorded)
+        m_exceptions.recorded(*recorded);
+    return paid;
 }
 
 PayOrder PayService::finishUnpaid(const PayOrder &order, const QString &traceparent)
@@ -384,10 +399,10 @@ PayOrder PayService::finishUnpaid(const PayOrder &order, const QString &tracepar
         ChannelTradeStatus status = strategy->query(order);
         if (status.state == ChannelTradeStatus::State::NotPaid)
             status = strategy->close(order);
-        if (status.state == ChannelTradeStatus::State::Paid) {
-            markPaid(order, status, traceparent);
+        // Paid, but not exactly this order's payment: the payment is an exception (refunded)
+        // and the order closes unpaid; the channel keeps it paid, so it is closed here only.
+        if (status.state == ChannelTradeStatus::State::Paid && markPaid(order, status, traceparent))
             return *OrderRepository(m_ctx.db).find(order.id);
-        }
         if (status.state == ChannelTradeStatus::State::Failed
             && order.status == OrderStatus::Paying)
             to = OrderStatus::Failed;
@@ -409,51 +424,51 @@ PayOrder PayService::finishUnpaid(const PayOrder &order, const QString &tracepar
 
 void PayService::applyChannelResult(const ChannelResult &result)
 {
-    bool lateSuccess = false;
-    m_ctx.db.transact([&](Transaction &tx) {
-        CallbackRepository callbacks(m_ctx.db);
-        ChannelCallback cb;
-        cb.channel = result.channel;
-        cb.notifyId = result.notifyId;
-        if (result.orderId)
-            cb.orderId = result.orderId;
-        cb.eventType =
-            result.success ? QStringLiteral("PAY_SUCCESS") : QStringLiteral("PAY_FAILED");
-        cb.payload = result.payload;
-        cb.outcome = QStringLiteral("RECEIVED");
-        if (!callbacks.record(tx, cb)) {
-            qCInfo(lcPay).noquote()
-                << result.channel << "callback" << result.notifyId << "repeated: ignored";
-            return;
-        }
-        const std::optional<PayOrder> o = result.orderId
-            ? OrderRepository(m_ctx.db).find(tx, result.orderId, RowLock::ForUpdate)
-            : std::nullopt;
-        QString outcome;
-        if (!o) {
-            outcome = QStringLiteral("UNKNOWN_ORDER");
-            qCWarning(lcPay).noquote()
-                << result.channel << "callback" << result.notifyId << "for an unknown order";
-        } else if (result.success) {
-            if (result.amount != o->amount)
-                qCWarning(lcPay).noquote() << "order" << o->id << "paid" << result.amount
-                                           << "but its amount is" << o->amount;
-            outcome =
-                applyPaid(tx, m_ctx.db, *o, result.tradeNo, result.paidAt, result.traceparent);
-            lateSuccess = outcome == QLatin1String("LATE_SUCCESS_REFUND");
-        } else if (o->status == OrderStatus::Paying) {
-            if (!transitionOrder(tx, m_ctx.db, *o, OrderStatus::Failed, {}, result.traceparent))
-                throw Error(ErrorCode::Internal, QStringLiteral("order moved under its row lock"));
-            outcome = QStringLiteral("APPLIED");
-        } else {
-            outcome = QStringLiteral("IGNORED");
-        }
-        callbacks.setOutcome(tx, cb.id, outcome);
-    });
+    const ChannelPaymentRecord &payment = result.payment;
+    const qint64 orderId = snowflakeFromString(payment.outTradeNo).value_or(0);
+    const std::optional<PaymentException> recorded =
+        m_ctx.db.transact([&](Transaction &tx) -> std::optional<PaymentException> {
+            CallbackRepository callbacks(m_ctx.db);
+            ChannelCallback cb;
+            cb.channel = payment.channel;
+            cb.notifyId = result.notifyId;
+            if (orderId)
+                cb.orderId = orderId;
+            cb.eventType =
+                result.success ? QStringLiteral("PAY_SUCCESS") : QStringLiteral("PAY_FAILED");
+            cb.payload = result.payload;
+            cb.outcome = QStringLiteral("RECEIVED");
+            if (!callbacks.record(tx, cb)) {
+                qCInfo(lcPay).noquote()
+                    << payment.channel << "callback" << result.notifyId << "repeated: ignored";
+                return std::nullopt;
+            }
+            const std::optional<PayOrder> o = orderId
+                ? OrderRepository(m_ctx.db).find(tx, orderId, RowLock::ForUpdate)
+                : std::nullopt;
+            PaymentOutcome r;
+            if (result.success) {
+                r = applyPayment(tx, o, payment, result.traceparent);
+            } else if (o && o->status == OrderStatus::Paying) {
+                if (!transitionOrder(tx, m_ctx.db, *o, OrderStatus::Failed, {}, result.traceparent))
+                    throw Error(ErrorCode::Internal,
+                                QStringLiteral("order moved under its row lock"));
+                r.outcome = QStringLiteral("APPLIED");
+            } else {
+                r.outcome = o ? QStringLiteral("IGNORED") : QStringLiteral("UNKNOWN_ORDER");
+            }
+            callbacks.setOutcome(tx, cb.id, r.outcome);
+            return r.exception;
+        });
     // After the commit: the refund goes out to the channel, which must not happen in a
     // transaction that could still roll back.
-    if (lateSuccess)
-        autoRefund(result.orderId, result.traceparent);
+    if (recorded)
+        m_exceptions.recorded(*recorded);
+}
+
+int PayService::refundExceptions(int limit)
+{
+    return m_exceptions.refundDue(limit);
 }
 
 bool PayService::handleTimeout(qint64 orderId)
@@ -493,11 +508,18 @@ int PayService::sweepExpired(int limit)
 
 namespace {
 
-/// A PAID order, or one whose payment arrived after it was closed.
+/// A refund of (part of) an order's payment, as the channel is asked for it: its out_refund_no is
+/// the refund id, so asking again never refunds twice.
+ChannelRefundRequest refundRequest(const PayOrder &o, const Refund &r)
+{
+    return {snowflakeToString(o.id), snowflakeToString(r.id), r.amount, o.amount, r.reason};
+}
+
+/// Only a PAID order is refunded as an order: money that came for a CLOSED or FAILED order is a
+/// payment exception with a refund of its own, so such an order never goes back to PAID.
 bool refundable(const PayOrder &o)
 {
-    return o.status == OrderStatus::Paid
-        || ((o.status == OrderStatus::Closed || o.status == OrderStatus::Failed) && o.needsRefund);
+    return o.status == OrderStatus::Paid;
 }
 
 RefundStatus refundStatusOf(ChannelRefundStatus::State state)
@@ -649,7 +671,7 @@ void PayService::settleRefund(const Refund &refund, const QString &traceparent)
     }
     ChannelRefundStatus status;
     try {
-        status = strategy->refund(*o, refund);
+        status = strategy->refund(refundRequest(*o, refund));
     } catch (const Error &e) {
         // Asked again by the sweep: out_refund_no makes the repeat safe.
         qCWarning(lcPay).noquote()
@@ -684,27 +706,37 @@ void PayService::applyRefundResult(const QString &channel, const QString &notify
     });
 }
 
-void PayService::autoRefund(qint64 orderId, const QString &traceparent)
+void PayService::convertFlaggedOrder(qint64 orderId)
 {
-    const std::optional<PayOrder> o = OrderRepository(m_ctx.db).find(orderId);
-    if (!o || !o->needsRefund || !refundable(*o))
-        return;
-    RefundInput in;
-    in.appId = o->appId;
-    in.orderId = o->id;
-    in.outRefundNo = QStringLiteral("auto-") + snowflakeToString(o->id);
-    in.amount = o->amount;
-    in.reason = QStringLiteral("paid after the order was closed");
-    in.initiator = QStringLiteral("SYSTEM");
-    in.traceparent = traceparent;
-    try {
-        const RefundResult r = refund(in);
-        qCInfo(lcPay).noquote() << "order" << o->id << "paid after it was closed: refund"
-                                << r.refund.id << refundStatusName(r.refund.status);
-    } catch (const Error &e) {
-        qCWarning(lcPay).noquote()
-            << "order" << o->id << "automatic refund failed, retried by the sweep:" << e.detail();
-    }
+    const std::optional<PaymentException> recorded =
+        m_ctx.db.transact([&](Transaction &tx) -> std::optional<PaymentException> {
+            OrderRepository orders(m_ctx.db);
+            const std::optional<PayOrder> o = orders.find(tx, orderId, RowLock::ForUpdate);
+            if (!o || !o->needsRefund)
+                return std::nullopt;
+            OrderChanges changes;
+            changes.needsRefund = false;
+            if (!orders.update(tx, o->id, o->version, changes))
+                throw Error(ErrorCode::Internal, QStringLiteral("order moved under its row lock"));
+            if (o->channelTradeNo.isEmpty() || o->channel.isEmpty())
+                return std::nullopt;
+            PaymentException e;
+            e.id = m_ctx.ids.next();
+            e.channel = o->channel;
+            e.channelTradeNo = o->channelTradeNo;
+            e.outTradeNo = snowflakeToString(o->id);
+            e.orderId = o->id;
+            e.orderAmount = o->amount;
+            e.paidAmount = o->amount;
+            e.currency = QStringLiteral("CNY");
+            e.reason = PaymentExceptionReason::Late;
+            e.detail = QStringLiteral("paid after the order was ") + statusName(o->status);
+            if (!PaymentExceptionRepository(m_ctx.db).record(tx, e))
+                return std::nullopt;
+            return e;
+        });
+    if (recorded)
+        m_exceptions.recorded(*recorded);
 }
 
 int PayService::sweepRefunds(int limit)
@@ -718,9 +750,9 @@ int PayService::sweepRefunds(int limit)
         if (!o || !strategy)
             continue;
         try {
-            ChannelRefundStatus status = strategy->queryRefund(*o, r);
+            ChannelRefundStatus status = strategy->queryRefund(snowflakeToString(r.id));
             if (status.state == ChannelRefundStatus::State::Unknown)
-                status = strategy->refund(*o, r); // it never arrived: ask again (idempotent)
+                status = strategy->refund(refundRequest(*o, r)); // never arrived: ask again
             m_ctx.db.transact(
                 [&](Transaction &tx) { applyRefundStatus(tx, m_ctx.db, r.id, status, {}); });
             ++n;
@@ -728,12 +760,11 @@ int PayService::sweepRefunds(int limit)
             qCWarning(lcPay).noquote() << "sweep: refund" << r.id << "still open:" << e.detail();
         }
     }
+    // Orders flagged before payment exceptions existed: their late money becomes one.
     const QList<PayOrder> flagged = OrderRepository(m_ctx.db).needingRefund(limit);
     for (const PayOrder &o : flagged) {
-        if (o.status == OrderStatus::Closed || o.status == OrderStatus::Failed) {
-            autoRefund(o.id, {});
-            ++n;
-        }
+        convertFlaggedOrder(o.id);
+        ++n;
     }
     return n;
 }
@@ -755,13 +786,9 @@ std::pair<PayOrder, ChannelTradeStatus> PayService::verifyWithChannel(qint64 ord
         const LockGuard guard = holdPayingLock(orderId);
         status = strategy->query(*o);
         if (status.state == ChannelTradeStatus::State::Paid)
-            markPaid(*o, status, traceparent);
+            markPaid(*o, status, traceparent); // or a payment exception, refunded
     }
     o = OrderRepository(m_ctx.db).find(orderId);
-    if (o->needsRefund && refundable(*o)) {
-        autoRefund(orderId, traceparent);
-        o = OrderRepository(m_ctx.db).find(orderId);
-    }
     span.setAttribute(QStringLiteral("order.status"), statusName(o->status));
     return {*o, status};
 }

@@ -9,6 +9,21 @@
 
 namespace pomelo {
 
+ChannelPaymentRecord wechatPaymentRecord(const WechatTransaction &t)
+{
+    ChannelPaymentRecord p;
+    p.channel = QStringLiteral("WECHAT_JSAPI");
+    p.tradeNo = t.transactionId;
+    p.outTradeNo = t.outTradeNo;
+    p.amount = t.total;
+    p.currency = t.currency;
+    p.merchantId = t.mchId;
+    p.appId = t.appId;
+    if (t.successTime.isValid())
+        p.paidAt = t.successTime.toMSecsSinceEpoch();
+    return p;
+}
+
 namespace {
 
 ChannelTradeStatus fromTransaction(const WechatTransaction &t)
@@ -32,10 +47,7 @@ ChannelTradeStatus fromTransaction(const WechatTransaction &t)
         s.state = ChannelTradeStatus::State::Failed;
         break;
     }
-    s.tradeNo = t.transactionId;
-    if (t.successTime.isValid())
-        s.paidAt = t.successTime.toMSecsSinceEpoch();
-    s.amount = t.total;
+    s.payment = wechatPaymentRecord(t);
     return s;
 }
 
@@ -108,7 +120,7 @@ ChannelTradeStatus WechatStrategy::query(const PayOrder &order) const
 {
     const std::optional<WechatTransaction> t = client().query(snowflakeToString(order.id));
     if (!t)
-        return {ChannelTradeStatus::State::Unknown, {}, {}, 0};
+        return {};
     return fromTransaction(*t);
 }
 
@@ -120,45 +132,52 @@ ChannelTradeStatus WechatStrategy::close(const PayOrder &order) const
         c.close(outTradeNo);
     } catch (const WechatError &e) {
         if (e.wechatCode() == QLatin1String("ORDER_NOT_EXIST"))
-            return {ChannelTradeStatus::State::Unknown, {}, {}, 0};
+            return {};
         if (e.wechatCode() != QLatin1String("ORDERPAID"))
             throw;
         // Paid meanwhile: what it is now decides, not the refusal.
     }
     const std::optional<WechatTransaction> t = c.query(outTradeNo);
     if (!t)
-        return {ChannelTradeStatus::State::Unknown, {}, {}, 0};
+        return {};
     return fromTransaction(*t);
 }
 
-ChannelRefundStatus WechatStrategy::refund(const PayOrder &order, const Refund &refund) const
+ChannelRefundStatus WechatStrategy::refund(const ChannelRefundRequest &r) const
 {
     WechatRefundRequest request;
-    request.outTradeNo = snowflakeToString(order.id);
-    request.outRefundNo = snowflakeToString(refund.id);
-    request.refund = refund.amount;
-    request.total = order.amount;
-    request.reason = refund.reason.left(80);
+    request.outTradeNo = r.outTradeNo;
+    request.outRefundNo = r.outRefundNo;
+    request.refund = r.amount;
+    request.total = r.total;
+    request.reason = r.reason.left(80);
     request.notifyUrl = QUrl(notifyUrl());
     try {
         return channelRefundStatus(client().refund(request));
     } catch (const WechatError &e) {
-        if (e.httpStatus() >= 500 || e.httpStatus() == 429)
-            throw; // not a verdict: asked again by the sweep
+        // 401: our signature or clock was refused, nothing was decided about the refund.
+        if (e.httpStatus() >= 500 || e.httpStatus() == 429 || e.httpStatus() == 401
+            || e.wechatCode() == QLatin1String("SYSTEM_ERROR")
+            || e.wechatCode() == QLatin1String("FREQUENCY_LIMITED"))
+            throw; // not a verdict: asked again later
         // A signed business refusal (over-refund, order not paid …): it will not happen.
-        qCWarning(lcPay).noquote() << "WeChat refused refund" << refund.id << "of order" << order.id
-                                   << ":" << e.wechatCode() << e.message();
+        qCWarning(lcPay).noquote() << "WeChat refused refund" << r.outRefundNo << "of"
+                                   << r.outTradeNo << ":" << e.wechatCode() << e.message();
         return {ChannelRefundStatus::State::Closed, {}};
     }
 }
 
-ChannelRefundStatus WechatStrategy::queryRefund(const PayOrder &order, const Refund &refund) const
+ChannelRefundStatus WechatStrategy::queryRefund(const QString &outRefundNo) const
 {
-    Q_UNUSED(order);
-    const std::optional<WechatRefund> r = client().queryRefund(snowflakeToString(refund.id));
+    const std::optional<WechatRefund> r = client().queryRefund(outRefundNo);
     if (!r)
         return {ChannelRefundStatus::State::Unknown, {}};
     return channelRefundStatus(*r);
+}
+
+MerchantIdentity WechatStrategy::identity() const
+{
+    return {m_options->mchId, m_options->appId};
 }
 
 } // namespace pomelo

@@ -11,10 +11,13 @@ struct WechatClientOptions;
 class WechatClient;
 namespace wechat {
 struct Refund;
-}
+struct Transaction;
+} // namespace wechat
 
 /// The platform's view of a WeChat refund (answer, query or REFUND.* notification).
 ChannelRefundStatus channelRefundStatus(const wechat::Refund &refund);
+/// A transaction (query answer or TRANSACTION.* notification) as the payment record to check.
+ChannelPaymentRecord wechatPaymentRecord(const wechat::Transaction &transaction);
 
 /// WeChat Pay APIv3, JSAPI (mini-program), through WechatClient (docs/wechat-pay.md). The
 /// channel's out_trade_no is the pay order id, its out_refund_no the refund id. The keys are
@@ -30,8 +33,9 @@ public:
     ChannelPayment open(const PayOrder &order) const override;
     ChannelTradeStatus query(const PayOrder &order) const override;
     ChannelTradeStatus close(const PayOrder &order) const override;
-    ChannelRefundStatus refund(const PayOrder &order, const Refund &refund) const override;
-    ChannelRefundStatus queryRefund(const PayOrder &order, const Refund &refund) const override;
+    ChannelRefundStatus refund(const ChannelRefundRequest &request) const override;
+    ChannelRefundStatus queryRefund(const QString &outRefundNo) const override;
+    MerchantIdentity identity() const override;
 
     /// Where WeChat sends TRANSACTION.* and REFUND.* notifications.
     QString notifyUrl() const;

@@ -1124,8 +1124,8 @@ QList<qint64> EcardSandboxOptions::defaultNotifyScheduleMs()
 EcardSandboxOptions EcardSandboxOptions::fromConfig(const Config &config)
 {
     EcardSandboxOptions o;
-    o.partnerId = config.ecardPartnerId();
-    o.partnerKey = config.ecardPartnerKey().toUtf8();
+    o.partnerId = config.sandboxEcardPartnerId();
+    o.partnerKey = config.sandboxEcardPartnerKey().toUtf8();
     o.stateDir = QDir(config.dataDir()).filePath(QStringLiteral("sandbox"));
     o.publicBaseUrl = config.publicBaseUrl();
     return o;

@@ -179,7 +179,7 @@ void MerchantNotifier::attempt(const MerchantNotification &n)
             body.insert(QStringLiteral("paidAt"), rfc3339(*paidAt, m_options.zone));
         if (const auto updatedAt = ms("updatedAt", order->updatedAt))
             body.insert(QStringLiteral("updatedAt"), rfc3339(*updatedAt, m_options.zone));
-        body = signing::withSignature(body, app->secret);
+        body = signing::withSignature(signing::Target::notify(), body, app->secret);
 
         HttpClientRequest request;
         request.method = QByteArrayLiteral("POST");

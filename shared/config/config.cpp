@@ -21,6 +21,13 @@ const QString kModules[] = {QStringLiteral("booking"), QStringLiteral("pay"),
 // A validator returns an empty string when the value is acceptable, else what is wrong with it.
 using Validator = std::function<QString(const QString &)>;
 
+// Built-in values that only the sandboxes know: production refuses them (productionProblems()).
+constexpr char kSandboxEcardPartnerId[] = "pomelo-sandbox-partner";
+constexpr char kSandboxEcardPartnerKey[] = "sandbox-ecard-partner-key";
+constexpr char kSandboxWechatAppId[] = "wxd0c0ffee5a4db0x1";
+constexpr char kSandboxWechatAppSecret[] = "sandbox-mini-program-secret";
+constexpr char kSandboxWechatMchId[] = "1900000109";
+
 QString checkHostPort(const QString &v)
 {
     const qsizetype colon = v.lastIndexOf(u':');
@@ -155,9 +162,14 @@ const QList<KeyDef> &keyDefs()
                   [](const QString &v) {
                       return v.isEmpty() ? QStringLiteral("empty") : QString();
                   }});
+        d.append({{str("server.mode"), str("auto"), str("auto, development or production"),
+                   str("development (sandboxes, demo data) or production (refuses sandboxes and "
+                       "sandbox credentials); auto: development only with embedded Redis and "
+                       "SQLite")},
+                  oneOf({str("auto"), str("development"), str("production")})});
         d.append({{str("server.modules"), str("booking,pay,sandbox,workers,admin"),
                    str("comma-separated subset of booking,pay,sandbox,workers,admin"),
-                   str("what this instance runs")},
+                   str("what this instance runs (production default: without sandbox)")},
                   checkModules});
         d.append({{str("server.public_base_url"), QString(), str("http(s)://host[:port] or empty"),
                    str("base of callback and notify URLs (default: from server.listen)")},
@@ -189,6 +201,10 @@ const QList<KeyDef> &keyDefs()
         d.append({{str("pay.order_timeout_seconds"), str("900"), str("integer 1..86400"),
                    str("delay before an unpaid order is closed")},
                   intRange(1, 86400)});
+        d.append({{str("pay.refund_retry_seconds"), str("30"), str("integer 1..3600"),
+                   str("first delay before a payment exception's refund is asked again (doubles, "
+                       "at most an hour)")},
+                  intRange(1, 3600)});
         d.append(
             {{str("pay.channels"), str("ECARD,WECHAT_JSAPI"),
               str("comma-separated of ECARD, WECHAT_JSAPI"),
@@ -237,13 +253,13 @@ const QList<KeyDef> &keyDefs()
                       return QTimeZone(v.toUtf8()).isValid() ? QString()
                                                              : QStringLiteral("unknown time zone");
                   }});
-        d.append({{str("wechat.app_id"), str("wxd0c0ffee5a4db0x1"), str("the mini-program's AppID"),
+        d.append({{str("wechat.app_id"), str(kSandboxWechatAppId), str("the mini-program's AppID"),
                    str("mini-program AppID used for jscode2session and JSAPI payments")},
                   [](const QString &v) {
                       return v.isEmpty() ? QStringLiteral("empty") : QString();
                   }});
         d.append(
-            {{str("wechat.app_secret"), str("sandbox-mini-program-secret"),
+            {{str("wechat.app_secret"), str(kSandboxWechatAppSecret),
               str("the mini-program's AppSecret"),
               str("AppSecret for jscode2session (the default only works with the sandbox)"), true},
              [](const QString &v) {
@@ -251,7 +267,7 @@ const QList<KeyDef> &keyDefs()
              }});
         // WeChat Pay APIv3 merchant credentials. Key files empty with the sandbox module on: the
         // sandbox's generated keys in <data_dir>/sandbox/wechat/ are used (WechatClientOptions).
-        d.append({{str("wechat.mch_id"), str("1900000109"), str("the merchant id (digits)"),
+        d.append({{str("wechat.mch_id"), str(kSandboxWechatMchId), str("the merchant id (digits)"),
                    str("WeChat Pay merchant id (商户号); the default is the sandbox's")},
                   [](const QString &v) {
                       return QRegularExpression(QStringLiteral("^[0-9]{1,32}$")).match(v).hasMatch()
@@ -302,14 +318,26 @@ const QList<KeyDef> &keyDefs()
                           : QStringLiteral("not PUB_KEY_ID_… nor hexadecimal");
                   }});
         d.append(
-            {{str("ecard.partner_id"), str("pomelo-sandbox-partner"),
+            {{str("ecard.partner_id"), str(kSandboxEcardPartnerId),
               str("the partner id issued by the card center"), str("campus e-card partner id")},
              [](const QString &v) {
                  return v.isEmpty() ? QStringLiteral("empty") : QString();
              }});
-        d.append({{str("ecard.partner_key"), str("sandbox-ecard-partner-key"),
+        d.append({{str("ecard.partner_key"), str(kSandboxEcardPartnerKey),
                    str("the partner signing key"),
                    str("campus e-card HMAC key (the default only works with the sandbox)"), true},
+                  [](const QString &v) {
+                      return v.size() < 8 ? QStringLiteral("shorter than 8 characters") : QString();
+                  }});
+        d.append(
+            {{str("sandbox.ecard_partner_id"), str(kSandboxEcardPartnerId), str("a partner id"),
+              str("the partner the e-card sandbox (card center) expects")},
+             [](const QString &v) {
+                 return v.isEmpty() ? QStringLiteral("empty") : QString();
+             }});
+        d.append({{str("sandbox.ecard_partner_key"), str(kSandboxEcardPartnerKey),
+                   str("at least 8 characters"),
+                   str("the key the e-card sandbox signs and verifies with"), true},
                   [](const QString &v) {
                       return v.size() < 8 ? QStringLiteral("shorter than 8 characters") : QString();
                   }});
@@ -410,10 +438,27 @@ void Config::set(const QString &name, const QString &value)
         throw ConfigError(name, text);
     }
     m_values.insert(name, value);
+    if (!m_explicit.contains(name))
+        m_explicit.append(name);
 }
 
 void Config::resolveDerived()
 {
+    QString mode = m_values.value(QStringLiteral("server.mode"));
+    if (mode == QLatin1String("auto")) {
+        const bool embedded =
+            m_values.value(QStringLiteral("redis.url")) == QLatin1String("embedded")
+            && m_values.value(QStringLiteral("database.url")).startsWith(QLatin1String("sqlite:"));
+        mode = embedded ? QStringLiteral("development") : QStringLiteral("production");
+        m_values.insert(QStringLiteral("server.mode"), mode);
+    }
+    // Production runs no sandbox unless told to (and then refuses to start: productionProblems()).
+    if (mode == QLatin1String("production")
+        && !m_explicit.contains(QStringLiteral("server.modules"))) {
+        QStringList modules = m_values.value(QStringLiteral("server.modules")).split(u',');
+        modules.removeAll(QStringLiteral("sandbox"));
+        m_values.insert(QStringLiteral("server.modules"), modules.join(u','));
+    }
     QString db = m_values.value(QStringLiteral("database.url"));
     db.replace(QStringLiteral("{data_dir}"), m_values.value(QStringLiteral("server.data_dir")));
     m_values.insert(QStringLiteral("database.url"), db);
@@ -423,9 +468,11 @@ Config Config::load(const QString &iniPath, const QStringList &environment,
                     const QMap<QString, QString> &overrides)
 {
     Config config;
-    // Re-seed the templated default so a data_dir from any layer reaches it.
+    // Re-seed the templated default so a data_dir from any layer reaches it, and the mode so
+    // that it is derived from the loaded Redis and database URLs.
     config.m_values.insert(QStringLiteral("database.url"),
                            QStringLiteral("sqlite:{data_dir}/pomelo.db"));
+    config.m_values.insert(QStringLiteral("server.mode"), QStringLiteral("auto"));
 
     if (!iniPath.isEmpty()) {
         if (!QFileInfo(iniPath).isReadable())
@@ -545,6 +592,11 @@ int Config::orderTimeoutSeconds() const
 {
     return value(QStringLiteral("pay.order_timeout_seconds")).toInt();
 }
+
+int Config::refundRetrySeconds() const
+{
+    return value(QStringLiteral("pay.refund_retry_seconds")).toInt();
+}
 QStringList Config::payChannels() const
 {
     QStringList channels;
@@ -628,6 +680,85 @@ QString Config::ecardPartnerId() const
 QString Config::ecardPartnerKey() const
 {
     return value(QStringLiteral("ecard.partner_key"));
+}
+
+QString Config::sandboxEcardPartnerId() const
+{
+    return value(QStringLiteral("sandbox.ecard_partner_id"));
+}
+
+QString Config::sandboxEcardPartnerKey() const
+{
+    return value(QStringLiteral("sandbox.ecard_partner_key"));
+}
+
+bool Config::isProduction() const
+{
+    return value(QStringLiteral("server.mode")) == QLatin1String("production");
+}
+
+bool Config::loadsDemoData() const
+{
+    const QString v = value(QStringLiteral("server.demo_data"));
+    return v == QLatin1String("on") || (v == QLatin1String("auto") && !isProduction());
+}
+
+QList<ConfigError> Config::productionProblems() const
+{
+    QList<ConfigError> problems;
+    if (!isProduction())
+        return problems;
+    const auto refuse = [&](const char *key, const QString &problem) {
+        problems.append(ConfigError(QLatin1String(key), problem));
+    };
+    const auto isDefault = [&](const char *key) {
+        const KeyDef *def = findKey(QLatin1String(key));
+        return def && value(QLatin1String(key)) == def->key.defaultValue;
+    };
+    const QString sandboxValue =
+        QStringLiteral("is the built-in sandbox value; production needs the real one");
+    if (hasModule(QStringLiteral("sandbox")))
+        refuse("server.modules", QStringLiteral("the sandbox module is not allowed in production"));
+    const QStringList channels = payChannels();
+    const bool pay = hasModule(QStringLiteral("pay")) || hasModule(QStringLiteral("workers"));
+    if (pay && channels.contains(QStringLiteral("ECARD"))) {
+        if (ecardBaseUrl().isEmpty())
+            refuse("channels.ecard_base_url",
+                   QStringLiteral("empty (the local sandbox); production needs the card center's "
+                                  "URL"));
+        for (const char *key : {"ecard.partner_id", "ecard.partner_key"}) {
+            if (isDefault(key))
+                refuse(key, sandboxValue);
+        }
+    }
+    if (pay && channels.contains(QStringLiteral("WECHAT_JSAPI"))) {
+        if (wechatBaseUrl().isEmpty())
+            refuse("channels.wechat_base_url",
+                   QStringLiteral("empty (the local sandbox); production needs WeChat Pay's URL"));
+        if (isDefault("wechat.mch_id"))
+            refuse("wechat.mch_id", sandboxValue);
+        for (const char *key : {"wechat.merchant_key_file", "wechat.merchant_serial",
+                                "wechat.apiv3_key", "wechat.platform_public_key_file"}) {
+            const QString v = value(QLatin1String(key));
+            if (v.isEmpty())
+                refuse(key,
+                       QStringLiteral("not set; production never uses the keys the sandbox "
+                                      "generates"));
+            else if (QString(v).replace(u'\\', u'/').contains(QLatin1String("/sandbox/wechat/")))
+                refuse(key, QStringLiteral("a key generated by the sandbox"));
+        }
+    }
+    if (hasModule(QStringLiteral("booking"))
+        || (pay && channels.contains(QStringLiteral("WECHAT_JSAPI")))) {
+        for (const char *key : {"wechat.app_id", "wechat.app_secret"}) {
+            if (isDefault(key))
+                refuse(key, sandboxValue);
+        }
+    }
+    const QString password = adminInitialPassword();
+    if (hasModule(QStringLiteral("admin")) && !password.isEmpty() && password.size() < 12)
+        refuse("admin.initial_password", QStringLiteral("shorter than 12 characters (production)"));
+    return problems;
 }
 QString Config::adminInitialPassword() const
 {

@@ -66,6 +66,7 @@ public:
     QString redisKeyPrefix() const;
     QString databaseUrl() const;
     int orderTimeoutSeconds() const;
+    int refundRetrySeconds() const;
     QStringList payChannels() const;
     int bookingExpirySeconds() const;
     int refundCutoffMinutes() const;
@@ -85,6 +86,10 @@ public:
     QString wechatPlatformKeyId() const;
     QString ecardPartnerId() const;
     QString ecardPartnerKey() const;
+    /// The partner the e-card sandbox (card center) expects and signs with: its own keys,
+    /// never `ecard.*`, so that a production server never holds a key the sandbox knows.
+    QString sandboxEcardPartnerId() const;
+    QString sandboxEcardPartnerKey() const;
     QString adminInitialPassword() const;
     QString logFormat() const;
     QString logFile() const;
@@ -100,11 +105,31 @@ public:
     /// name → value for display (`--print-config`), secrets masked.
     QMap<QString, QString> redactedValues() const;
 
+    /// `server.mode` as resolved: an explicit value, otherwise development only with embedded
+    /// Redis and SQLite (the two-command experience), production for anything else.
+    bool isProduction() const;
+    QString mode() const
+    {
+        return isProduction() ? QStringLiteral("production") : QStringLiteral("development");
+    }
+
+    /// What production refuses at start, one ConfigError per key (empty in development, and when
+    /// nothing unsafe is configured): the sandbox module, an empty base URL of a configured
+    /// channel, a credential that is the built-in sandbox value (e-card partner, WeChat merchant
+    /// and mini-program values, keys the sandbox would generate), an initial admin password
+    /// shorter than 12 characters.
+    QList<ConfigError> productionProblems() const;
+
+    /// Demo venues and apps go into an empty database: `server.demo_data` on, or auto in
+    /// development.
+    bool loadsDemoData() const;
+
 private:
     void set(const QString &name, const QString &value);
     void resolveDerived();
 
     QMap<QString, QString> m_values;
+    QStringList m_explicit; ///< keys set by a layer above the defaults
 };
 
 } // namespace pomelo

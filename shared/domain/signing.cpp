@@ -60,7 +60,8 @@ QByteArray valueText(const QJsonValue &value)
     return {};
 }
 
-QByteArray canonicalBytes(const QJsonObject &object, const QStringList &unsignedKeys)
+QByteArray canonicalBytes(const Target &target, const QJsonObject &object,
+                          const QStringList &unsignedKeys)
 {
     QList<std::pair<QByteArray, QByteArray>> fields;
     fields.reserve(object.size());
@@ -77,21 +78,26 @@ QByteArray canonicalBytes(const QJsonObject &object, const QStringList &unsigned
     // characters above U+FFFF against U+E000..U+FFFF), and QByteArray compares bytes unsigned.
     std::sort(fields.begin(), fields.end(),
               [](const auto &a, const auto &b) { return a.first < b.first; });
-    QByteArray out;
+    QByteArray out = target.method.toUtf8();
+    out += '\n';
+    out += target.path.toUtf8();
+    out += '\n';
+    bool first = true;
     for (const auto &[key, text] : std::as_const(fields)) {
-        if (!out.isEmpty())
+        if (!first)
             out += '&';
+        first = false;
         out += key;
         out += '=';
-        out += text;
+        out += percentEncode(text);
     }
     return out;
 }
 
-QByteArray signatureHex(const QJsonObject &object, const QByteArray &secret,
+QByteArray signatureHex(const Target &target, const QJsonObject &object, const QByteArray &secret,
                         const QStringList &unsignedKeys)
 {
-    return crypto::hmacSha256(secret, canonicalBytes(object, unsignedKeys)).toHex();
+    return crypto::hmacSha256(secret, canonicalBytes(target, object, unsignedKeys)).toHex();
 }
 
 bool isLowerHex64(const QString &text)
@@ -141,26 +147,49 @@ qint64 parseTimestamp(const QJsonValue &value)
 
 } // namespace
 
-QString canonicalString(const QJsonObject &object, const QStringList &unsignedKeys)
+QByteArray percentEncode(const QByteArray &bytes)
 {
-    return QString::fromUtf8(canonicalBytes(object, unsignedKeys));
+    static constexpr char kHex[] = "0123456789ABCDEF";
+    QByteArray out;
+    out.reserve(bytes.size());
+    for (const char c : bytes) {
+        const auto u = static_cast<unsigned char>(c);
+        const bool unreserved = (u >= 'A' && u <= 'Z') || (u >= 'a' && u <= 'z')
+            || (u >= '0' && u <= '9') || u == '-' || u == '.' || u == '_' || u == '~';
+        if (unreserved) {
+            out += c;
+        } else {
+            out += '%';
+            out += kHex[u >> 4];
+            out += kHex[u & 0x0f];
+        }
+    }
+    return out;
 }
 
-QString sign(const QJsonObject &object, const QByteArray &secret, const QStringList &unsignedKeys)
+QString canonicalString(const Target &target, const QJsonObject &object,
+                        const QStringList &unsignedKeys)
+{
+    return QString::fromUtf8(canonicalBytes(target, object, unsignedKeys));
+}
+
+QString sign(const Target &target, const QJsonObject &object, const QByteArray &secret,
+             const QStringList &unsignedKeys)
 {
     if (secret.isEmpty())
         throw Error(ErrorCode::Internal, QStringLiteral("signing: empty app secret"));
-    return QString::fromLatin1(signatureHex(object, secret, unsignedKeys));
+    return QString::fromLatin1(signatureHex(target, object, secret, unsignedKeys));
 }
 
-QJsonObject withSignature(QJsonObject object, const QByteArray &secret,
+QJsonObject withSignature(const Target &target, QJsonObject object, const QByteArray &secret,
                           const QStringList &unsignedKeys)
 {
-    object.insert(kSignKey, sign(object, secret, unsignedKeys));
+    object.insert(kSignKey, sign(target, object, secret, unsignedKeys));
     return object;
 }
 
-bool verify(const QJsonObject &object, const QByteArray &secret, const QStringList &unsignedKeys)
+bool verify(const Target &target, const QJsonObject &object, const QByteArray &secret,
+            const QStringList &unsignedKeys)
 {
     const QJsonValue given = object.value(kSignKey);
     if (!given.isString() || secret.isEmpty())
@@ -169,7 +198,8 @@ bool verify(const QJsonObject &object, const QByteArray &secret, const QStringLi
     // The format check depends only on the request, never on the secret: no timing leak.
     if (!isLowerHex64(text))
         return false;
-    return crypto::constantTimeEquals(signatureHex(object, secret, unsignedKeys), text.toLatin1());
+    return crypto::constantTimeEquals(signatureHex(target, object, secret, unsignedKeys),
+                                      text.toLatin1());
 }
 
 QString generateNonce()
@@ -217,12 +247,12 @@ SignedRequest parseSignedRequest(const QJsonObject &object)
     return request;
 }
 
-SignedRequest checkSignedRequest(const QJsonObject &object, const QByteArray &secret,
-                                 qint64 nowSeconds, const QStringList &unsignedKeys,
-                                 int windowSeconds)
+SignedRequest checkSignedRequest(const Target &target, const QJsonObject &object,
+                                 const QByteArray &secret, qint64 nowSeconds,
+                                 const QStringList &unsignedKeys, int windowSeconds)
 {
     SignedRequest request = parseSignedRequest(object);
-    if (!verify(object, secret, unsignedKeys))
+    if (!verify(target, object, secret, unsignedKeys))
         throw Error(ErrorCode::InvalidSignature,
                     QStringLiteral("signature mismatch for appId ") + forLog(request.appId));
     if (!isTimestampFresh(request.timestamp, nowSeconds, windowSeconds))

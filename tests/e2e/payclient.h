@@ -4,6 +4,8 @@
 
 #include "bookingclient.h"
 #include "domain/signing.h"
+#include "storage/database.h"
+#include "storage/paymentexceptionrepository.h"
 
 #include <QDateTime>
 #include <QFile>
@@ -37,15 +39,16 @@ inline QByteArray compact(const QJsonObject &o)
     return QJsonDocument(o).toJson(QJsonDocument::Compact);
 }
 
-inline QJsonObject signedBody(QJsonObject fields, const AppCredentials &app,
-                              const QStringList &unsignedKeys = {})
+/// @p fields signed as @p app for the request @p target (method and path).
+inline QJsonObject signedBody(const signing::Target &target, QJsonObject fields,
+                              const AppCredentials &app, const QStringList &unsignedKeys = {})
 {
     fields.insert(QStringLiteral("appId"), app.appId);
     if (!fields.contains(QStringLiteral("nonce")))
         fields.insert(QStringLiteral("nonce"), signing::generateNonce());
     if (!fields.contains(QStringLiteral("timestamp")))
         fields.insert(QStringLiteral("timestamp"), QDateTime::currentSecsSinceEpoch());
-    return signing::withSignature(fields, app.secret, unsignedKeys);
+    return signing::withSignature(target, fields, app.secret, unsignedKeys);
 }
 
 class PayApi
@@ -70,11 +73,13 @@ public:
     }
     HttpResult create(const QJsonObject &fields) const
     {
-        return m_server.post(QStringLiteral("/pay/v1/orders"), compact(signedBody(fields, m_app)));
+        const QString path = QStringLiteral("/pay/v1/orders");
+        return m_server.post(path, compact(signedBody(signing::Target::post(path), fields, m_app)));
     }
     HttpResult get(const QString &orderId) const
     {
-        const QJsonObject s = signedBody({}, m_app);
+        const QJsonObject s = signedBody(
+            signing::Target::get(QStringLiteral("/pay/v1/orders/") + orderId), {}, m_app);
         return m_server.get(
             QStringLiteral("/pay/v1/orders/%1?appId=%2&nonce=%3&timestamp=%4&sign=%5")
                 .arg(orderId, m_app.appId, s[QStringLiteral("nonce")].toString())
@@ -88,24 +93,27 @@ public:
     HttpResult cashier(const QString &orderId, qint64 amount, const QString &channel) const
     {
         QJsonObject body = signedBody(
+            signing::Target::post(QStringLiteral("/pay/v1/cashier")),
             {{QStringLiteral("orderId"), orderId}, {QStringLiteral("amount"), amount}}, m_app);
         body.insert(QStringLiteral("channel"), channel);
         return m_server.post(QStringLiteral("/pay/v1/cashier"), compact(body));
     }
     HttpResult close(const QString &orderId) const
     {
-        return m_server.post(QStringLiteral("/pay/v1/orders/%1/close").arg(orderId),
-                             compact(signedBody({}, m_app)));
+        const QString path = QStringLiteral("/pay/v1/orders/%1/close").arg(orderId);
+        return m_server.post(path, compact(signedBody(signing::Target::post(path), {}, m_app)));
     }
     HttpResult refund(const QString &orderId, const QString &outRefundNo, qint64 amount,
                       const QString &reason = QStringLiteral("customer asked")) const
     {
-        return m_server.post(QStringLiteral("/pay/v1/refunds"),
-                             compact(signedBody({{QStringLiteral("orderId"), orderId},
-                                                 {QStringLiteral("outRefundNo"), outRefundNo},
-                                                 {QStringLiteral("amount"), amount},
-                                                 {QStringLiteral("reason"), reason}},
-                                                m_app)));
+        return m_server.post(
+            QStringLiteral("/pay/v1/refunds"),
+            compact(signedBody(signing::Target::post(QStringLiteral("/pay/v1/refunds")),
+                               {{QStringLiteral("orderId"), orderId},
+                                {QStringLiteral("outRefundNo"), outRefundNo},
+                                {QStringLiteral("amount"), amount},
+                                {QStringLiteral("reason"), reason}},
+                               m_app)));
     }
     /// A new INIT order; its id, or "" (and a warning) when it was refused.
     QString createOrder(const QString &outTradeNo, qint64 amount) const
@@ -154,6 +162,32 @@ inline QString PayApi::paidOrder(const QString &outTradeNo, qint64 amount) const
         return {};
     return waitUntil([&] { return status(orderId) == QLatin1String("PAID"); }, 15000) ? orderId
                                                                                       : QString();
+}
+
+/// The server's database, opened beside it (SQLite in its data dir, or its --database).
+inline QString serverDatabaseUrl(ServerProcess &server)
+{
+    return BookingHarness::databaseUrl(server.process().arguments(), server.dataDir());
+}
+
+/// The payment exceptions recorded for @p orderId once one of them is in @p state (waits up to
+/// @p timeoutMs); empty when none got there.
+inline QList<PaymentException> exceptionsOnceIn(ServerProcess &server, qint64 orderId,
+                                                PaymentExceptionState state, int timeoutMs = 20000)
+{
+    Database db(serverDatabaseUrl(server));
+    QList<PaymentException> found;
+    waitUntil(
+        [&] {
+            found = PaymentExceptionRepository(db).ofOrder(orderId);
+            return std::any_of(found.cbegin(), found.cend(),
+                               [&](const PaymentException &e) { return e.state == state; });
+        },
+        timeoutMs);
+    return std::any_of(found.cbegin(), found.cend(),
+                       [&](const PaymentException &e) { return e.state == state; })
+        ? found
+        : QList<PaymentException> {};
 }
 
 } // namespace pomelo::test

@@ -281,7 +281,9 @@ private:
                             {QStringLiteral("nonce"), signing::generateNonce()},
                             {QStringLiteral("timestamp"), QDateTime::currentSecsSinceEpoch()}};
         const HttpResult r = server.post(QStringLiteral("/pay/v1/orders"),
-                                         compact(signing::withSignature(fields, app.secret)));
+                                         compact(signing::withSignature(
+                                             signing::Target::post(QStringLiteral("/pay/v1/orders")),
+                                             fields, app.secret)));
         if (r.status != 201)
             qWarning("order not created: %d %s", r.status, r.body.constData());
         return r.json()[QStringLiteral("orderId")].toString();

@@ -418,9 +418,15 @@ void TestWechatPay::lateSuccessOnClosedOrderIsRefunded()
                               {QStringLiteral("result"), QStringLiteral("SUCCESS")},
                               {QStringLiteral("late"), true}}));
     QCOMPARE(r.status, 200);
-    QTRY_COMPARE_WITH_TIMEOUT(pay.status(orderId), QStringLiteral("REFUNDED"), 15000);
-    QCOMPARE(pay.get(orderId).json()[QStringLiteral("refundedAmount")].toInteger(), 1800);
-    QVERIFY(server->output().contains("flagged for refund"));
+    // A LATE payment exception, refunded in full through WeChat; the order stays CLOSED.
+    const QList<PaymentException> found =
+        exceptionsOnceIn(*server, orderId.toLongLong(), PaymentExceptionState::Refunded);
+    QCOMPARE(found.size(), 1);
+    QCOMPARE(found.first().reason, PaymentExceptionReason::Late);
+    QCOMPARE(found.first().paidAmount, qint64(1800));
+    QVERIFY(!found.first().channelRefundNo.isEmpty());
+    QCOMPARE(pay.status(orderId), QStringLiteral("CLOSED"));
+    QVERIFY(!pay.get(orderId).json().object().contains(QStringLiteral("refundedAmount")));
 }
 
 void TestWechatPay::timeoutAsksWechatFirst()

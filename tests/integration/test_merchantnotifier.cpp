@@ -129,7 +129,7 @@ void TestMerchantNotifier::initTestCase()
                                std::lock_guard lock(m_merchant.mutex);
                                ++m_merchant.hits;
                                const QJsonObject body = QJsonDocument::fromJson(r.body).object();
-                               if (!signing::verify(body, Secret))
+                               if (!signing::verify(signing::Target::notify(), body, Secret))
                                    ++m_merchant.badSignatures;
                                if (m_merchant.failuresLeft > 0) {
                                    --m_merchant.failuresLeft;
@@ -229,7 +229,7 @@ void TestMerchantNotifier::deliveredAfterRetries()
     // Tampering is detected by the receiver.
     QJsonObject tampered = body;
     tampered.insert(QStringLiteral("amount"), 1);
-    QVERIFY(!signing::verify(tampered, Secret));
+    QVERIFY(!signing::verify(signing::Target::notify(), tampered, Secret));
 
     const QList<NotificationAttempt> attempts = NotificationRepository(*m_db).attempts(id);
     QCOMPARE(attempts.size(), 4);
@@ -389,20 +389,23 @@ void TestMerchantNotifier::payNotifyRefusesBadSignature()
             return int(e.code());
         }
     };
-    QCOMPARE(codeOf(signing::withSignature(n, "another secret")), int(ErrorCode::InvalidSignature));
-    QJsonObject forged = signing::withSignature(n, Secret);
+    QCOMPARE(codeOf(signing::withSignature(signing::Target::notify(), n, "another secret")),
+             int(ErrorCode::InvalidSignature));
+    QJsonObject forged = signing::withSignature(signing::Target::notify(), n, Secret);
     forged.insert(QStringLiteral("status"), QStringLiteral("CLOSED"));
     QCOMPARE(codeOf(forged), int(ErrorCode::InvalidSignature));
     QCOMPARE(codeOf(n), int(ErrorCode::InvalidSignature)); // unsigned
     QCOMPARE(BookingRepository(*m_db).find(bookingId)->status, BookingStatus::PendingPayment);
     QJsonObject wrongAmount = n;
     wrongAmount.insert(QStringLiteral("amount"), 1);
-    QCOMPARE(codeOf(signing::withSignature(wrongAmount, Secret)), int(ErrorCode::InvalidAmount));
+    QCOMPARE(codeOf(signing::withSignature(signing::Target::notify(), wrongAmount, Secret)),
+             int(ErrorCode::InvalidAmount));
     // Its nonce is spent: the same nonce again is a replay, whatever the body.
-    QCOMPARE(codeOf(signing::withSignature(n, Secret)), int(ErrorCode::RequestExpiredOrReplayed));
+    QCOMPARE(codeOf(signing::withSignature(signing::Target::notify(), n, Secret)),
+             int(ErrorCode::RequestExpiredOrReplayed));
     QCOMPARE(BookingRepository(*m_db).find(bookingId)->status, BookingStatus::PendingPayment);
     n.insert(QStringLiteral("nonce"), signing::generateNonce());
-    const QJsonObject genuine = signing::withSignature(n, Secret);
+    const QJsonObject genuine = signing::withSignature(signing::Target::notify(), n, Secret);
     QCOMPARE(codeOf(genuine), 0);
     QCOMPARE(BookingRepository(*m_db).find(bookingId)->status, BookingStatus::Paid);
     QCOMPARE(codeOf(genuine), int(ErrorCode::RequestExpiredOrReplayed)); // replayed

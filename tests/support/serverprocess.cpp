@@ -6,6 +6,8 @@
 #include <QTcpSocket>
 #include <QTimer>
 
+#include <algorithm>
+
 namespace pomelo::test {
 
 QByteArray HttpResult::header(const QByteArray &name) const
@@ -69,12 +71,28 @@ QString ServerProcess::binary()
     return qEnvironmentVariable("POMELO_SERVER_BIN");
 }
 
+namespace {
+
+/// Tests run the sandbox and demo data on PostgreSQL too: development unless a test says
+/// otherwise with POMELO_SERVER_MODE (the environment wins over a config file).
+QStringList withMode(QStringList env)
+{
+    const bool set = std::any_of(env.cbegin(), env.cend(), [](const QString &kv) {
+        return kv.startsWith(QLatin1String("POMELO_SERVER_MODE="));
+    });
+    if (!set)
+        env.prepend(QStringLiteral("POMELO_SERVER_MODE=development"));
+    return env;
+}
+
+} // namespace
+
 ServerProcess::ServerProcess(QStringList extraArgs, QStringList extraEnv)
     : m_child(binary(),
               QStringList {QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0"),
                            QStringLiteral("--data-dir"), m_dataDir.path()}
                   + extraArgs,
-              extraEnv)
+              withMode(std::move(extraEnv)))
 { }
 
 ServerProcess::~ServerProcess()

@@ -14,6 +14,7 @@ namespace {
 
 const QByteArray kSecret("s3cr3t-app-secret-0123456789abcdef");
 const QStringList kCashierUnsigned {QStringLiteral("channel")};
+const signing::Target kCashier = signing::Target::post(QStringLiteral("/pay/v1/cashier"));
 
 /// A cashier request as the front end posts it to /pay/v1/cashier.
 QJsonObject cashierRequest()
@@ -26,7 +27,7 @@ QJsonObject cashierRequest()
         {QStringLiteral("timestamp"), 1700000000},
         {QStringLiteral("channel"), QStringLiteral("WECHAT_JSAPI")},
     };
-    return signing::withSignature(request, kSecret, kCashierUnsigned);
+    return signing::withSignature(kCashier, request, kSecret, kCashierUnsigned);
 }
 
 // WeChat Pay APIv3 signs "METHOD\nURL\nTIMESTAMP\nNONCE\nBODY\n".
@@ -47,7 +48,7 @@ void BM_CanonicalString(benchmark::State &state)
 {
     const QJsonObject request = cashierRequest();
     for (auto _ : state)
-        benchmark::DoNotOptimize(signing::canonicalString(request, kCashierUnsigned));
+        benchmark::DoNotOptimize(signing::canonicalString(kCashier, request, kCashierUnsigned));
     state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_CanonicalString);
@@ -56,7 +57,7 @@ void BM_SignCashier(benchmark::State &state)
 {
     const QJsonObject request = cashierRequest();
     for (auto _ : state)
-        benchmark::DoNotOptimize(signing::sign(request, kSecret, kCashierUnsigned));
+        benchmark::DoNotOptimize(signing::sign(kCashier, request, kSecret, kCashierUnsigned));
     state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_SignCashier);
@@ -64,10 +65,10 @@ BENCHMARK(BM_SignCashier);
 void BM_VerifyCashier(benchmark::State &state)
 {
     const QJsonObject request = cashierRequest();
-    if (!signing::verify(request, kSecret, kCashierUnsigned))
+    if (!signing::verify(kCashier, request, kSecret, kCashierUnsigned))
         state.SkipWithError("the request does not verify");
     for (auto _ : state)
-        benchmark::DoNotOptimize(signing::verify(request, kSecret, kCashierUnsigned));
+        benchmark::DoNotOptimize(signing::verify(kCashier, request, kSecret, kCashierUnsigned));
     state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_VerifyCashier);

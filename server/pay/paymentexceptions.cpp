@@ -1,0 +1,182 @@
+#include "paymentexceptions.h"
+
+#include "domain/errors.h"
+#include "domain/snowflake.h"
+#include "storage/auditrepository.h"
+#include "telemetry/logging.h"
+#include "telemetry/metrics.h"
+
+#include <QDateTime>
+#include <QJsonDocument>
+#include <QJsonObject>
+
+#include <algorithm>
+
+namespace pomelo {
+
+namespace {
+
+constexpr qint64 kMaxRetryDelayMs = 3600 * 1000;
+
+qint64 currentMs()
+{
+    return QDateTime::currentMSecsSinceEpoch();
+}
+
+prometheus::Counter &exceptionCounter(PaymentExceptionReason reason)
+{
+    return Metrics::instance()
+        .counterFamily("pomelo_payment_exceptions_total",
+                       "Payments no order keeps (refunded), by reason")
+        .Add({{"reason", paymentExceptionReasonName(reason).toStdString()}});
+}
+
+prometheus::Counter &refundCounter(const std::string &result)
+{
+    return Metrics::instance()
+        .counterFamily("pomelo_payment_exception_refunds_total",
+                       "Refund attempts of payment exceptions, by result")
+        .Add({{"result", result}});
+}
+
+} // namespace
+
+PaymentExceptions::PaymentExceptions(const ServerContext &context,
+                                     const PaymentStrategyRegistry &strategies)
+    : m_ctx(context)
+    , m_strategies(strategies)
+{
+    // Every reason shows in /metrics from the start, at 0: an alert can rate() it at once.
+    for (const auto reason :
+         {PaymentExceptionReason::AmountMismatch, PaymentExceptionReason::Currency,
+          PaymentExceptionReason::Channel, PaymentExceptionReason::Merchant,
+          PaymentExceptionReason::UnknownOrder, PaymentExceptionReason::Late,
+          PaymentExceptionReason::Duplicate})
+        exceptionCounter(reason);
+}
+
+qint64 PaymentExceptions::retryDelayMs(int baseSeconds, int attempts)
+{
+    const qint64 base = qint64(std::max(1, baseSeconds)) * 1000;
+    const int shift = std::clamp(attempts, 0, 20);
+    return std::min(kMaxRetryDelayMs, base << shift);
+}
+
+void PaymentExceptions::recorded(const PaymentException &e)
+{
+    exceptionCounter(e.reason).Increment();
+    qCCritical(lcPay).noquote() << "payment exception" << e.id
+                                << paymentExceptionReasonName(e.reason) << e.channel << "trade"
+                                << e.channelTradeNo << "order" << e.outTradeNo << "paid"
+                                << e.paidAmount << "fen:" << e.detail << "- refunding";
+    attemptRefund(e);
+}
+
+int PaymentExceptions::refundDue(int limit)
+{
+    const QList<PaymentException> due =
+        PaymentExceptionRepository(m_ctx.db).due(currentMs(), limit);
+    for (const PaymentException &e : due)
+        attemptRefund(e);
+    return int(due.size());
+}
+
+void PaymentExceptions::attemptRefund(const PaymentException &e)
+{
+    PaymentExceptionRepository repo(m_ctx.db);
+    const auto retry = [&](const QString &error, const QString &refundNo = {}) {
+        const qint64 next =
+            currentMs() + retryDelayMs(m_ctx.config.refundRetrySeconds(), e.refundAttempts);
+        m_ctx.db.transact(
+            [&](Transaction &tx) { repo.retryLater(tx, e.id, e.version, next, error, refundNo); });
+        refundCounter("retry").Increment();
+        qCWarning(lcPay).noquote()
+            << "payment exception" << e.id << "refund not settled yet (" << error
+            << "), asked again in" << (next - currentMs()) / 1000 << "s";
+    };
+    const PaymentStrategy *strategy = m_strategies.find(e.channel);
+    if (!strategy) {
+        retry(QStringLiteral("channel %1 is not offered by this instance").arg(e.channel));
+        return;
+    }
+    ChannelRefundRequest request;
+    request.outTradeNo = e.outTradeNo;
+    request.outRefundNo = snowflakeToString(e.id);
+    request.amount = e.paidAmount;
+    request.total = e.paidAmount;
+    request.reason =
+        QStringLiteral("payment not accepted: ") + paymentExceptionReasonName(e.reason).toLower();
+    ChannelRefundStatus status;
+    try {
+        // A refund asked before may have arrived: ask about it first, so that a repeat is only
+        // sent for one the channel never heard of.
+        if (e.refundAttempts > 0)
+            status = strategy->queryRefund(request.outRefundNo);
+        if (e.refundAttempts == 0 || status.state == ChannelRefundStatus::State::Unknown)
+            status = strategy->refund(request);
+    } catch (const Error &err) {
+        retry(err.detail());
+        return;
+    }
+    switch (status.state) {
+    case ChannelRefundStatus::State::Processing:
+    case ChannelRefundStatus::State::Unknown:
+        retry(QStringLiteral("refund processing at the channel"), status.refundNo);
+        return;
+    case ChannelRefundStatus::State::Success:
+        m_ctx.db.transact([&](Transaction &tx) {
+            repo.settle(tx, e.id, e.version, PaymentExceptionState::Refunded, status.refundNo);
+        });
+        refundCounter("refunded").Increment();
+        qCInfo(lcPay).noquote() << "payment exception" << e.id << "refunded:" << e.paidAmount
+                                << "fen back through" << e.channel;
+        return;
+    case ChannelRefundStatus::State::Closed:
+    case ChannelRefundStatus::State::Abnormal:
+        m_ctx.db.transact([&](Transaction &tx) {
+            repo.settle(tx, e.id, e.version, PaymentExceptionState::RefundFailed, status.refundNo,
+                        QStringLiteral("the channel refused the refund"));
+        });
+        refundCounter("refused").Increment();
+        qCCritical(lcPay).noquote()
+            << "payment exception" << e.id << "refund REFUSED by" << e.channel
+            << ": an admin must settle" << e.paidAmount << "fen by hand";
+        return;
+    }
+}
+
+std::optional<PaymentException> PaymentExceptions::resolve(qint64 id, const QString &actor,
+                                                           const QString &reason,
+                                                           const QString &remoteAddress)
+{
+    PaymentExceptionRepository repo(m_ctx.db);
+    return m_ctx.db.transact([&](Transaction &tx) -> std::optional<PaymentException> {
+        const std::optional<PaymentException> e = repo.find(tx, id, RowLock::ForUpdate);
+        if (!e)
+            return std::nullopt;
+        if (e->state == PaymentExceptionState::Refunding
+            || e->state == PaymentExceptionState::Resolved)
+            throw Error(ErrorCode::DuplicatePayment,
+                        QStringLiteral("payment exception is ")
+                            + paymentExceptionStateName(e->state));
+        if (!repo.resolve(tx, id, e->version, actor, reason))
+            throw Error(ErrorCode::DuplicatePayment, QStringLiteral("changed meanwhile"));
+        AuditEntry entry;
+        entry.actor = actor;
+        entry.action = QStringLiteral("payment_exception.resolve");
+        entry.target = QStringLiteral("payment_exception:") + snowflakeToString(id);
+        entry.reason = reason;
+        entry.remoteAddress = remoteAddress;
+        entry.details =
+            QJsonDocument(QJsonObject {
+                              {QStringLiteral("state"), paymentExceptionStateName(e->state)},
+                              {QStringLiteral("paidAmount"), e->paidAmount},
+                              {QStringLiteral("channel"), e->channel},
+                          })
+                .toJson(QJsonDocument::Compact);
+        AuditRepository(m_ctx.db).append(tx, entry);
+        return repo.find(tx, id);
+    });
+}
+
+} // namespace pomelo

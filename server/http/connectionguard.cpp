@@ -129,6 +129,7 @@ HttpFramer::Verdict HttpFramer::feed(QByteArrayView data)
             const qsizetype consumed = end + 4 - before;
             m_line.truncate(end + 4);
             data = data.sliced(consumed);
+            ++m_headsCompleted;
             finishHead();
             break;
         }
@@ -199,11 +200,12 @@ HttpFramer::Verdict HttpFramer::feed(QByteArrayView data)
 
 void GuardedTcpServer::releaseForUpgrade(QTcpSocket *socket)
 {
-    // Stopped and cut off rather than deleted: the guard's own slots still hold its pointer.
-    if (auto *idle = socket->findChild<QTimer *>(QStringLiteral("pomelo.idle"),
-                                                 Qt::FindDirectChildrenOnly)) {
-        idle->disconnect();
-        idle->stop();
+    // Stopped and cut off rather than deleted: the guard's own slots still hold their pointers.
+    for (const QString &name : {QStringLiteral("pomelo.idle"), QStringLiteral("pomelo.head")}) {
+        if (auto *timer = socket->findChild<QTimer *>(name, Qt::FindDirectChildrenOnly)) {
+            timer->disconnect();
+            timer->stop();
+        }
     }
 }
 
@@ -212,6 +214,18 @@ GuardedTcpServer::GuardedTcpServer(Limits limits, QObject *parent)
     , m_limits(limits)
 { }
 
+QString GuardedTcpServer::addressKey(const QHostAddress &address)
+{
+    bool isV4 = false;
+    const quint32 v4 = address.toIPv4Address(&isV4);
+    return isV4 ? QHostAddress(v4).toString() : address.toString();
+}
+
+int GuardedTcpServer::openConnections(const QHostAddress &address) const
+{
+    return m_openPerAddress.value(addressKey(address));
+}
+
 void GuardedTcpServer::incomingConnection(qintptr socketDescriptor)
 {
     auto *socket = new QTcpSocket(this);
@@ -219,11 +233,35 @@ void GuardedTcpServer::incomingConnection(qintptr socketDescriptor)
         delete socket;
         return;
     }
+    const QString peer = addressKey(socket->peerAddress());
+    int &ofPeer = m_openPerAddress[peer];
+    if (ofPeer >= m_limits.maxConnectionsPerAddress) {
+        // No answer: writing one costs a flooder nothing and us a buffer. Logged once per episode
+        // (until the address is under its cap again), not once per connection of a flood.
+        if (!m_capLogged.contains(peer)) {
+            m_capLogged.insert(peer);
+            qCWarning(lcHttp).noquote() << "closing new connections from" << peer
+                                        << "at once:" << ofPeer << "open, the per-address limit";
+        }
+        socket->abort();
+        delete socket;
+        return;
+    }
+    ++ofPeer;
     ++m_open;
     // Counted down by a child, not by the socket's own destroyed(): QtHttpServer disconnects every
     // signal of a socket it hands to its WebSocket server, and the count would leak.
     auto *counter = new QObject(socket);
-    connect(counter, &QObject::destroyed, this, [this] { --m_open; });
+    connect(counter, &QObject::destroyed, this, [this, peer] {
+        --m_open;
+        const auto it = m_openPerAddress.find(peer);
+        if (it == m_openPerAddress.end())
+            return;
+        if (--*it < m_limits.maxConnectionsPerAddress)
+            m_capLogged.remove(peer);
+        if (*it <= 0)
+            m_openPerAddress.erase(it);
+    });
 
     const auto reject = [this, socket](HttpFramer::Verdict verdict) {
         if (socket->property(RejectedProperty).toBool())
@@ -259,16 +297,38 @@ void GuardedTcpServer::incomingConnection(qintptr socketDescriptor)
     idle->start();
     connect(socket, &QTcpSocket::bytesWritten, idle, qOverload<>(&QTimer::start));
 
+    // Every byte restarts the idle timer, so a head trickled slowly enough never trips it: this
+    // one runs from a head's first byte to its end, whatever arrives in between.
+    auto *head = new QTimer(socket);
+    head->setObjectName(QStringLiteral("pomelo.head"));
+    head->setSingleShot(true);
+    head->setInterval(m_limits.headTimeoutMs);
+    connect(head, &QTimer::timeout, socket,
+            [socket, ms = m_limits.headTimeoutMs] {
+                qCInfo(lcHttp).noquote()
+                    << "closing connection from" << socket->peerAddress().toString()
+                    << QStringLiteral("(request head not complete within %1 ms)").arg(ms);
+                socket->abort();
+            });
+
     // Connected before QtHttpServer connects its own slot (it does so when it takes the pending
     // connection), so this runs first on every read and sees the bytes QtHttpServer will read.
-    connect(socket, &QTcpSocket::readyRead, this, [socket, framer, idle, reject] {
+    connect(socket, &QTcpSocket::readyRead, this, [socket, framer, idle, head, reject] {
         idle->start();
         if (socket->property(RejectedProperty).toBool())
             return; // lingeringClose() drains it
         const QByteArray fresh = socket->peek(socket->bytesAvailable());
+        const quint64 headsBefore = framer->headsCompleted();
         const HttpFramer::Verdict v = framer->feed(fresh);
-        if (v != HttpFramer::Verdict::Ok)
+        if (v != HttpFramer::Verdict::Ok) {
+            head->stop(); // the refusal must not be cut off by it
             reject(v);
+            return;
+        }
+        if (!framer->inHead())
+            head->stop();
+        else if (!head->isActive() || framer->headsCompleted() != headsBefore)
+            head->start(); // a new head began (after a whole request, in this very read or not)
     });
     addPendingConnection(socket);
 }

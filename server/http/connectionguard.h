@@ -1,6 +1,9 @@
 #pragma once
 
 #include <QByteArray>
+#include <QHash>
+#include <QHostAddress>
+#include <QSet>
 #include <QTcpServer>
 
 #include <functional>
@@ -22,6 +25,11 @@ public:
     /// Feeds bytes as they arrive; once not Ok it stays so.
     Verdict feed(QByteArrayView data);
     Verdict verdict() const { return m_verdict; }
+    /// True between the first byte of a request head and its blank line (what the head deadline
+    /// of GuardedTcpServer times); blank lines before a request line do not count.
+    bool inHead() const { return m_state == State::Head && !m_line.isEmpty(); }
+    /// Request heads seen complete so far: a change tells that a new head may have begun.
+    quint64 headsCompleted() const { return m_headsCompleted; }
 
 private:
     enum class State { Head, Body, ChunkSize, ChunkData, ChunkDataEnd, Trailer };
@@ -39,13 +47,21 @@ private:
     qint64 m_remaining = 0; ///< bytes left of the body or of the current chunk
     qint64 m_bodyBytes = 0; ///< body bytes of the current request so far (chunked)
     int m_crlfLeft = 0; ///< CRLF bytes after chunk data still to skip
+    quint64 m_headsCompleted = 0;
     Verdict m_verdict = Verdict::Ok;
 };
 
 /// The QTcpServer that pomelo's HttpServer binds. Every accepted socket gets, before QtHttpServer
 /// sees a byte of it: a read-buffer cap (so memory per connection is bounded whatever QtHttpServer
 /// does), an HttpFramer that answers 413 (code 4130) as soon as a head announces or a chunked body
-/// reaches more than the body limit, an idle timeout, and a cap on open connections.
+/// reaches more than the body limit, an idle timeout, a deadline for each request head, and caps
+/// on open connections, in all and per peer address.
+///
+/// The idle timeout alone does not stop a client that trickles a head a byte at a time (every byte
+/// restarts it), and the total cap alone lets one such client hold every slot: the head deadline
+/// cuts a head that is not complete in time whatever its pace, and the per-address cap closes a
+/// new connection at once when its address already holds its share, so that the others still get
+/// slots.
 class GuardedTcpServer : public QTcpServer
 {
     Q_OBJECT
@@ -56,7 +72,13 @@ public:
         qint64 maxBodyBytes = 64 * 1024;
         qint64 maxHeadBytes = 16 * 1024;
         int idleTimeoutMs = 30000;
+        /// From the first byte of a request head (each one on a keep-alive connection) to its blank
+        /// line; then the connection is closed. Bodies are not timed by it.
+        int headTimeoutMs = 10000;
         int maxConnections = 1024;
+        /// Open connections of one peer address (IPv4-mapped IPv6 counted as the IPv4 address);
+        /// beyond it a new connection is closed at once, without an answer.
+        int maxConnectionsPerAddress = 64;
     };
 
     /// @p reject writes the refusal for a socket (status 413/431/400/503 and the envelope).
@@ -65,22 +87,29 @@ public:
     explicit GuardedTcpServer(Limits limits, QObject *parent = nullptr);
     void setRejectWriter(RejectWriter writer) { m_reject = std::move(writer); }
     int openConnections() const { return m_open; }
+    /// Open connections of @p address (as the cap counts them).
+    int openConnections(const QHostAddress &address) const;
 
     /// Set on a socket whose request was refused: the HTTP server must not answer it again.
     static constexpr const char *RejectedProperty = "pomelo.rejected";
 
-    /// The socket leaves HTTP for a WebSocket (accepted upgrade): its idle timeout is removed
-    /// (QtHttpServer disconnects every signal of the socket, so nothing would restart it; the
-    /// WebSocket's owner keeps it alive or closes it). Size limits no longer apply to its frames.
+    /// The socket leaves HTTP for a WebSocket (accepted upgrade): its idle and head timers are
+    /// removed (QtHttpServer disconnects every signal of the socket, so nothing would restart it;
+    /// the WebSocket's owner keeps it alive or closes it). Size limits no longer apply to its
+    /// frames.
     static void releaseForUpgrade(QTcpSocket *socket);
 
 protected:
     void incomingConnection(qintptr socketDescriptor) override;
 
 private:
+    static QString addressKey(const QHostAddress &address);
+
     Limits m_limits;
     RejectWriter m_reject;
     int m_open = 0;
+    QHash<QString, int> m_openPerAddress; ///< only addresses with open connections
+    QSet<QString> m_capLogged; ///< addresses at their cap whose refusals were logged
 };
 
 } // namespace pomelo

@@ -4,9 +4,15 @@
 #include "http/httpserver.h"
 #include "serverprocess.h"
 
+#include <QElapsedTimer>
 #include <QJsonObject>
 #include <QTcpSocket>
 #include <QTest>
+#include <QTimer>
+
+#include <algorithm>
+#include <memory>
+#include <vector>
 
 using namespace pomelo;
 using namespace pomelo::test;
@@ -44,6 +50,10 @@ private slots:
     void bodyAtTheLimitIsServed();
     void idleConnectionIsClosed();
     void connectionCap();
+    void trickledHeadIsCut();
+    void headDeadlineForEachRequest();
+    void perAddressCap();
+    void slowClientCannotTakeEverySlot();
 };
 
 void TestConnectionGuard::framer_data()
@@ -130,9 +140,24 @@ struct Fixture
                                 return HttpResponse::json(
                                     200, "{\"len\":" + QByteArray::number(r.body.size()) + "}");
                             });
+        server.router().add("GET", QStringLiteral("/ping"), HandlerMode::Inline,
+                            [](const HttpRequest &) { return HttpResponse::text(200, "pong"); });
         port = server.listenGuarded(QHostAddress::LocalHost, 0, limits);
     }
+    GuardedTcpServer &tcp() { return *qobject_cast<GuardedTcpServer *>(server.servers().first()); }
 };
+
+/// A client socket connecting from @p from (any 127/8 address: Linux routes all of it to lo).
+std::unique_ptr<QTcpSocket> connectFrom(const QString &from, quint16 port)
+{
+    auto socket = std::make_unique<QTcpSocket>();
+    if (!socket->bind(QHostAddress(from), 0))
+        return nullptr;
+    socket->connectToHost(QHostAddress::LocalHost, port);
+    return socket;
+}
+
+const QByteArray Ping = "GET /ping HTTP/1.1\r\nHost: a\r\n\r\n";
 
 } // namespace
 
@@ -223,6 +248,167 @@ void TestConnectionGuard::connectionCap()
     const HttpResult r =
         httpRequest("POST", QUrl(QStringLiteral("http://127.0.0.1:%1/echo").arg(f.port)), "x");
     QCOMPARE(r.status, 200);
+}
+
+void TestConnectionGuard::trickledHeadIsCut()
+{
+    // A head sent a byte every 20 ms: the idle timer (a minute here) restarts on every byte and
+    // would never fire; the head deadline cuts it whatever the pace.
+    GuardedTcpServer::Limits limits;
+    limits.idleTimeoutMs = 60000;
+    limits.headTimeoutMs = 300;
+    Fixture f(limits);
+    QTcpSocket s;
+    s.connectToHost(QHostAddress::LocalHost, f.port);
+    QVERIFY(waitUntil([&] { return s.state() == QAbstractSocket::ConnectedState; }));
+    QElapsedTimer clock;
+    clock.start();
+    s.write("GET /ping HTTP/1.1\r\nX-Slow: ");
+    int trickled = 0;
+    QTimer trickle;
+    QObject::connect(&trickle, &QTimer::timeout, &s, [&] {
+        if (s.state() == QAbstractSocket::ConnectedState) {
+            s.write("a");
+            ++trickled;
+        }
+    });
+    trickle.start(20);
+    QVERIFY(waitUntil([&] { return s.state() == QAbstractSocket::UnconnectedState; }, 10000));
+    // Not cut by something else first (Qt's coarse timers may fire up to 5 % early).
+    QVERIFY2(clock.elapsed() >= 270, QByteArray::number(clock.elapsed()).constData());
+    QVERIFY(trickled >= 5); // it was still sending when cut
+    QVERIFY(s.readAll().isEmpty());
+    QCOMPARE(f.handled.load(), 0);
+    QTRY_COMPARE(f.tcp().openConnections(), 0);
+}
+
+void TestConnectionGuard::headDeadlineForEachRequest()
+{
+    GuardedTcpServer::Limits limits;
+    limits.idleTimeoutMs = 60000;
+    limits.headTimeoutMs = 300;
+    Fixture f(limits);
+    QTcpSocket s;
+    s.connectToHost(QHostAddress::LocalHost, f.port);
+    QVERIFY(waitUntil([&] { return s.state() == QAbstractSocket::ConnectedState; }));
+    QByteArray received;
+    const auto answered = [&](int n) {
+        return waitUntil([&] {
+            received += s.readAll();
+            return received.count("HTTP/1.1 200") >= n;
+        });
+    };
+    // Whole heads, pipelined or one after the other: served on the same connection.
+    s.write(Ping + Ping);
+    QVERIFY(answered(2));
+    // Silence between requests is the idle timer's business, not the head deadline's: not an
+    // event to wait for, so this one waits a fixed time, twice the deadline, for nothing to happen.
+    QTest::qWait(2 * limits.headTimeoutMs);
+    QCOMPARE(s.state(), QAbstractSocket::ConnectedState);
+    s.write(Ping);
+    QVERIFY(answered(3));
+    // The next head on this keep-alive connection is timed from its own first byte.
+    s.write("GET /ping HTTP/1.1\r\n");
+    QElapsedTimer clock;
+    clock.start();
+    QTimer trickle;
+    QObject::connect(&trickle, &QTimer::timeout, &s, [&] {
+        if (s.state() == QAbstractSocket::ConnectedState)
+            s.write("X");
+    });
+    trickle.start(20);
+    QVERIFY(waitUntil([&] { return s.state() == QAbstractSocket::UnconnectedState; }, 10000));
+    QVERIFY(clock.elapsed() >= limits.headTimeoutMs * 9 / 10); // coarse timers: 5 % early
+    QCOMPARE(received.count("HTTP/1.1 200"), 3);
+}
+
+void TestConnectionGuard::perAddressCap()
+{
+    GuardedTcpServer::Limits limits;
+    limits.maxConnectionsPerAddress = 3;
+    Fixture f(limits);
+    const QHostAddress greedy(QStringLiteral("127.0.0.2"));
+    std::vector<std::unique_ptr<QTcpSocket>> held;
+    for (int i = 0; i < 3; ++i) {
+        held.push_back(connectFrom(greedy.toString(), f.port));
+        QVERIFY(held.back());
+    }
+    QTRY_COMPARE(f.tcp().openConnections(greedy), 3);
+
+    // One more from that address: closed at once, without an answer.
+    auto extra = connectFrom(greedy.toString(), f.port);
+    QVERIFY(extra);
+    extra->write(Ping);
+    QVERIFY(waitUntil([&] { return extra->state() == QAbstractSocket::UnconnectedState; }));
+    QVERIFY(extra->readAll().isEmpty());
+    QCOMPARE(f.tcp().openConnections(greedy), 3);
+    QCOMPARE(f.handled.load(), 0);
+
+    // Another address is not affected.
+    const HttpResult r =
+        httpRequest("POST", QUrl(QStringLiteral("http://127.0.0.1:%1/echo").arg(f.port)), "x");
+    QCOMPARE(r.status, 200);
+
+    // Once one of the three is gone, the address may connect again.
+    held.front()->abort();
+    QTRY_COMPARE(f.tcp().openConnections(greedy), 2);
+    auto again = connectFrom(greedy.toString(), f.port);
+    QVERIFY(again);
+    again->write(Ping);
+    QByteArray answer;
+    QVERIFY(waitUntil([&] {
+        answer += again->readAll();
+        return answer.contains("pong");
+    }));
+    QVERIFY(answer.startsWith("HTTP/1.1 200"));
+}
+
+void TestConnectionGuard::slowClientCannotTakeEverySlot()
+{
+    // The server has 8 slots. One client opens 8 connections and trickles a head on each: without
+    // the per-address cap it would hold every slot and everyone else would get 503 until its heads
+    // ran out of time.
+    GuardedTcpServer::Limits limits;
+    limits.maxConnections = 8;
+    limits.maxConnectionsPerAddress = 4;
+    limits.idleTimeoutMs = 60000;
+    limits.headTimeoutMs = 3000;
+    Fixture f(limits);
+    const QHostAddress slow(QStringLiteral("127.0.0.2"));
+    std::vector<std::unique_ptr<QTcpSocket>> sockets;
+    for (int i = 0; i < 8; ++i) {
+        sockets.push_back(connectFrom(slow.toString(), f.port));
+        QVERIFY(sockets.back());
+        sockets.back()->write("GET /ping HTTP/1.1\r\nX-Slow: ");
+    }
+    QTimer trickle;
+    QObject::connect(&trickle, &QTimer::timeout, [&] {
+        for (const auto &s : sockets) {
+            if (s->state() == QAbstractSocket::ConnectedState)
+                s->write("a");
+        }
+    });
+    trickle.start(25);
+    const auto connected = [&] {
+        return std::count_if(sockets.cbegin(), sockets.cend(), [](const auto &s) {
+            return s->state() == QAbstractSocket::ConnectedState;
+        });
+    };
+    // Four were closed at once; four hold their slots, trickling.
+    QVERIFY(waitUntil([&] { return connected() == 4 && f.tcp().openConnections(slow) == 4; }));
+
+    // Meanwhile a client from another address is served.
+    const HttpResult r =
+        httpRequest("POST", QUrl(QStringLiteral("http://127.0.0.1:%1/echo").arg(f.port)), "x");
+    QCOMPARE(r.status, 200);
+    QCOMPARE(f.handled.load(), 1);
+    // It was served while the slow client still held its four slots, not after they were cut.
+    QCOMPARE(f.tcp().openConnections(slow), 4);
+
+    // And the slow heads are cut by their deadline although bytes kept coming.
+    QVERIFY(waitUntil([&] { return connected() == 0; }, 10000));
+    QTRY_COMPARE(f.tcp().openConnections(), 0);
+    QCOMPARE(f.handled.load(), 1);
 }
 
 QTEST_GUILESS_MAIN(TestConnectionGuard)

@@ -6,6 +6,7 @@
 #include <QMutexLocker>
 #include <QRegularExpression>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <functional>
@@ -187,6 +188,45 @@ QString redactSecrets(const QString &text)
 
 // --- Formatting -----------------------------------------------------------------------------
 
+namespace {
+
+bool needsEscape(char16_t c)
+{
+    return c < 0x20 || (c >= 0x7f && c <= 0x9f) || c == 0x2028 || c == 0x2029;
+}
+
+} // namespace
+
+QString escapeControlCharacters(const QString &text)
+{
+    if (std::none_of(text.cbegin(), text.cend(), [](QChar c) { return needsEscape(c.unicode()); }))
+        return text;
+    static constexpr char hex[] = "0123456789abcdef";
+    QString out;
+    out.reserve(text.size() + 16);
+    for (const QChar qc : text) {
+        const char16_t c = qc.unicode();
+        if (!needsEscape(c)) {
+            out += qc;
+        } else if (c == u'\n') {
+            out += QLatin1String("\\n");
+        } else if (c == u'\r') {
+            out += QLatin1String("\\r");
+        } else if (c == u'\t') {
+            out += QLatin1String("\\t");
+        } else if (c <= 0x7f) {
+            out += QLatin1String("\\x");
+            out += QLatin1Char(hex[c >> 4]);
+            out += QLatin1Char(hex[c & 0xf]);
+        } else {
+            out += QLatin1String("\\u");
+            for (int shift = 12; shift >= 0; shift -= 4)
+                out += QLatin1Char(hex[(c >> shift) & 0xf]);
+        }
+    }
+    return out;
+}
+
 QLatin1String logLevelName(QtMsgType type)
 {
     switch (type) {
@@ -284,7 +324,9 @@ QByteArray formatLogLine(LogFormat format, QtMsgType type, const char *category,
     } else {
         QByteArray level = QByteArray(logLevelName(type).latin1());
         level = level.leftJustified(7, ' ');
-        line += rfc3339(time) + ' ' + level + ' ' + categoryName + ": " + text.toUtf8();
+        // Escaped after redaction: the redaction patterns stop at line ends, so they must see them.
+        line += rfc3339(time) + ' ' + level + ' ' + categoryName + ": "
+            + escapeControlCharacters(text).toUtf8();
         if (context.isValid()) {
             line += " traceId=" + context.traceId.toHex() + " spanId=" + context.spanId.toHex();
         }

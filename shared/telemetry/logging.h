@@ -48,7 +48,15 @@ void uninstallLogHandler();
 /// Level names used in both formats: debug, info, warning, error, fatal.
 QLatin1String logLevelName(QtMsgType type);
 
-/// One formatted line (with the trailing '\n') as the handler writes it; @p message is redacted.
+/// @p text with every character that could end or fake a line, or drive a terminal, written as an
+/// escape: `\n`, `\r`, `\t`, other C0 controls and DEL as `\xNN`, C1 controls and the Unicode line
+/// and paragraph separators as `\uNNNN`. So a request path or header value in a message cannot
+/// start a forged log line. Backslashes are kept as they are (messages quote JSON and regexes): a
+/// literal `\n` in the input stays on its line like any other text.
+QString escapeControlCharacters(const QString &text);
+
+/// One formatted line (with the trailing '\n') as the handler writes it; @p message is redacted,
+/// and in the text format escaped (escapeControlCharacters; JSON escapes by itself).
 /// @p category null means "default". Time is RFC 3339 with milliseconds and offset.
 QByteArray formatLogLine(LogFormat format, QtMsgType type, const char *category,
                          const QString &message, const QDateTime &time,

@@ -54,6 +54,9 @@ private slots:
     void redactSecrets_data();
     void redactSecrets();
     void formatLogLineEscapesJson();
+    void escapeControlCharacters_data();
+    void escapeControlCharacters();
+    void textLinesCannotBeForged();
     void levelNames_data();
     void levelNames();
     void parseLogFormat_data();
@@ -285,6 +288,68 @@ void TestLogging::formatLogLineEscapesJson()
     const QByteArray text =
         formatLogLine(LogFormat::Text, QtInfoMsg, nullptr, QStringLiteral("hello"), time);
     QCOMPARE(text, QByteArrayLiteral("2024-05-01T12:00:00.123+08:00 info    default: hello\n"));
+}
+
+void TestLogging::escapeControlCharacters_data()
+{
+    QTest::addColumn<QString>("input");
+    QTest::addColumn<QString>("expected");
+    QTest::newRow("plain") << QStringLiteral("GET /api/v1/venues 200")
+                           << QStringLiteral("GET /api/v1/venues 200");
+    QTest::newRow("newline") << QStringLiteral("/a\nb") << QStringLiteral("/a\\nb");
+    QTest::newRow("crlf") << QStringLiteral("/a\r\nb") << QStringLiteral("/a\\r\\nb");
+    QTest::newRow("tab") << QStringLiteral("a\tb") << QStringLiteral("a\\tb");
+    QTest::newRow("nul") << QString::fromLatin1("a\0b", 3) << QStringLiteral("a\\x00b");
+    QTest::newRow("terminal escape")
+        << QStringLiteral("\x1b[31mred") << QStringLiteral("\\x1b[31mred");
+    QTest::newRow("del") << QStringLiteral("a\x7f") << QStringLiteral("a\\x7f");
+    QTest::newRow("C1 next line") << QStringLiteral("a") + QChar(0x85) + QStringLiteral("b")
+                                  << QStringLiteral("a\\u0085b");
+    QTest::newRow("line separator")
+        << QStringLiteral("a") + QChar(0x2028) + QStringLiteral("b") << QStringLiteral("a\\u2028b");
+    QTest::newRow("paragraph separator") << QString(QChar(0x2029)) << QStringLiteral("\\u2029");
+    // Printable text, non-ASCII included, and backslashes are left alone.
+    QTest::newRow("unicode") << QStringLiteral("场馆 é 😀") << QStringLiteral("场馆 é 😀");
+    QTest::newRow("backslash") << QStringLiteral(R"({\"k\":1} \n)")
+                               << QStringLiteral(R"({\"k\":1} \n)");
+}
+
+void TestLogging::escapeControlCharacters()
+{
+    QFETCH(QString, input);
+    QFETCH(QString, expected);
+    QCOMPARE(pomelo::escapeControlCharacters(input), expected);
+}
+
+void TestLogging::textLinesCannotBeForged()
+{
+    // A request path or header value carrying a line end and a fake entry, logged the way the
+    // HTTP layer logs requests: one line in the text log, the fake entry visibly inside it.
+    const QString forged = QStringLiteral("/api/v1/venues\r\n2024-05-01T12:00:00.000+08:00 info    "
+                                          "pomelo.audit: admin granted\x1b[2K");
+    QVERIFY(installLogHandler(LogFormat::Text, m_path));
+    qCInfo(lcHttp).noquote() << "GET" << forged << 404 << "0.12ms";
+    qCWarning(lcHttp).noquote() << "header" << QStringLiteral("X-Trace: a\nb") << "refused";
+    uninstallLogHandler();
+
+    const QList<QByteArray> lines = readLines(m_path);
+    QCOMPARE(lines.size(), 2);
+    QVERIFY2(lines.at(0).endsWith(
+                 "pomelo.http: GET /api/v1/venues\\r\\n2024-05-01T12:00:00.000+08:00 info    "
+                 "pomelo.audit: admin granted\\x1b[2K 404 0.12ms"),
+             lines.at(0).constData());
+    QVERIFY(!lines.at(0).contains('\x1b'));
+    QVERIFY2(lines.at(1).endsWith("pomelo.http: header X-Trace: a\\nb refused"),
+             lines.at(1).constData());
+
+    // Still redacted: escaping comes after redaction, which looks for the line end.
+    const QDateTime time(QDate(2024, 5, 1), QTime(12, 0), QTimeZone(8 * 3600));
+    const QByteArray line =
+        formatLogLine(LogFormat::Text, QtInfoMsg, "pomelo.http",
+                      QStringLiteral("Authorization: Bearer abc.def\nX-Next: 1"), time);
+    QCOMPARE(line.count('\n'), 1);
+    QVERIFY2(line.endsWith("pomelo.http: Authorization: ***\\nX-Next: 1\n"), line.constData());
+    QVERIFY(!line.contains("abc.def"));
 }
 
 void TestLogging::levelNames_data()

@@ -2,6 +2,7 @@
 
 #include "sql_p.h"
 
+#include <algorithm>
 #include <array>
 #include <utility>
 
@@ -217,11 +218,13 @@ QList<std::pair<QString, qint64>> PaymentExceptionRepository::openCounts() const
 {
     Statement st(m_db.threadConnection(),
                  QStringLiteral("SELECT state, COUNT(*) FROM payment_exceptions "
-                                "WHERE state <> 'RESOLVED' GROUP BY state ORDER BY state"));
+                                "WHERE state <> 'RESOLVED' GROUP BY state"));
     st.exec();
     QList<std::pair<QString, qint64>> counts;
     while (st.next())
         counts.append({st.text(0), st.int64(1)});
+    // Sorted here: a PostgreSQL collation may order "REFUND_FAILED" differently from SQLite.
+    std::sort(counts.begin(), counts.end());
     return counts;
 }
 

@@ -3,6 +3,7 @@
 #include "errors.h"
 
 #include <QJsonValue>
+#include <QStringDecoder>
 #include <QVariant>
 
 #include <vector>
@@ -47,9 +48,9 @@ public:
         : m_text(text)
     { }
 
-    QByteArrayList membersNamed(QStringView name)
+    /// Calls @p member(name, token) for every top-level member, in document order.
+    template<typename Member> void scan(Member member)
     {
-        QByteArrayList found;
         if (m_text.startsWith("\xEF\xBB\xBF")) // QJsonDocument accepts a UTF-8 BOM, so do we
             m_pos = 3;
         skipWhitespace();
@@ -66,9 +67,7 @@ public:
                 skipWhitespace();
                 expect(':');
                 skipWhitespace();
-                const QByteArrayView token = skipValue();
-                if (key == name)
-                    found.append(token.toByteArray());
+                member(key, skipValue());
                 skipWhitespace();
                 if (peek() == ',') {
                     ++m_pos;
@@ -81,7 +80,6 @@ public:
         skipWhitespace();
         if (m_pos != m_text.size())
             fail("the end of the document");
-        return found;
     }
 
 private:
@@ -127,9 +125,10 @@ private:
     {
         expect('"');
         QString decoded;
+        bool escaped = false;
         qsizetype runStart = m_pos;
         const auto flushRun = [&] {
-            decoded += QString::fromUtf8(m_text.sliced(runStart, m_pos - runStart));
+            decoded += m_utf8.decode(m_text.sliced(runStart, m_pos - runStart));
         };
         for (;;) {
             if (m_pos >= m_text.size())
@@ -138,6 +137,12 @@ private:
             if (c == '"') {
                 flushRun();
                 ++m_pos;
+                // As QJsonDocument does: it gives a string without escapes to QString::fromUtf8,
+                // which drops one leading U+FEFF, and keeps every U+FEFF of a string with escapes.
+                // Decoding each run with fromUtf8 dropped the one after an escape too, so that
+                // "\u0061<U+FEFF>mount" was read as `amount`, which QJsonDocument does not have.
+                if (!escaped && decoded.startsWith(QChar(0xFEFF)))
+                    decoded.remove(0, 1);
                 return decoded;
             }
             if (static_cast<unsigned char>(c) < 0x20)
@@ -147,6 +152,7 @@ private:
                 continue;
             }
             flushRun();
+            escaped = true;
             ++m_pos;
             if (m_pos >= m_text.size())
                 fail("an escape");
@@ -236,6 +242,9 @@ private:
 
     QByteArrayView m_text;
     qsizetype m_pos = 0;
+    QStringDecoder m_utf8 {QStringDecoder::Utf8,
+                           QStringDecoder::Flag::Stateless
+                               | QStringDecoder::Flag::ConvertInitialBom};
 };
 
 } // namespace
@@ -338,7 +347,19 @@ qint64 amountFromJsonValue(const QJsonValue &value)
 
 QByteArrayList rawJsonMembers(QByteArrayView body, QStringView name)
 {
-    return TopLevelScanner(body).membersNamed(name);
+    QByteArrayList found;
+    TopLevelScanner(body).scan([&](const QString &key, QByteArrayView token) {
+        if (key == name)
+            found.append(token.toByteArray());
+    });
+    return found;
+}
+
+QStringList rawJsonMemberNames(QByteArrayView body)
+{
+    QStringList names;
+    TopLevelScanner(body).scan([&](const QString &key, QByteArrayView) { names.append(key); });
+    return names;
 }
 
 QString formatYuan(qint64 cents)

@@ -3,6 +3,7 @@
 #include <QByteArrayList>
 #include <QByteArrayView>
 #include <QString>
+#include <QStringList>
 #include <QStringView>
 
 class QJsonValue;
@@ -52,6 +53,11 @@ qint64 amountFromJsonValue(const QJsonValue &value);
 /// Strings, objects and arrays are returned with their delimiters. Throws Error(MalformedJson) when
 /// @p body is not a well-formed JSON object.
 QByteArrayList rawJsonMembers(QByteArrayView body, QStringView name);
+
+/// The decoded names of all top-level members of the JSON object @p body, in document order, in
+/// one pass (a duplicated key appears several times). Throws Error(MalformedJson) like
+/// rawJsonMembers().
+QStringList rawJsonMemberNames(QByteArrayView body);
 
 /// Yuan for display with two decimals: 1234 -> "12.34", 5 -> "0.05", 100 -> "1.00", -150 ->
 /// "-1.50".

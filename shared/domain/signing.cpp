@@ -87,7 +87,9 @@ QByteArray canonicalBytes(const Target &target, const QJsonObject &object,
         if (!first)
             out += '&';
         first = false;
-        out += key;
+        // Keys too: a key holding `=` or `&` could otherwise pose as other fields, e.g.
+        // {"a=1&b":"2"} as {"a":"1","b":"2"}, so one signature would cover both.
+        out += percentEncode(key);
         out += '=';
         out += percentEncode(text);
     }

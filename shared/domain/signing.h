@@ -18,7 +18,7 @@
 /// object is good for exactly one route, and a notification never passes as a request (nor the
 /// other way round). FIELDS holds every top-level field except `sign` (and except the caller's
 /// @p unsignedKeys, e.g. `channel` on /cashier) whose value is not empty, as `key=value`, sorted by
-/// the UTF-8 bytes of the key, joined by `&`, each value percent-encoded (below). Values:
+/// the UTF-8 bytes of the key, joined by `&`, each key and value percent-encoded (below). Values:
 ///  - strings as their UTF-8 bytes;
 ///  - numbers as JSON text: an integer-valued number with |n| ≤ 2^53 as a plain integer (`100`,
 ///    never `100.0` or `1e+2`); any other number as Qt's compact JSON writes it (`1.5`, `1e+21`);
@@ -27,9 +27,10 @@
 ///    objects in Qt's order, i.e. sorted by UTF-16 code units, non-ASCII as raw UTF-8).
 /// Empty, hence skipped: null, "", {} and [] (all of them mean "no value", as absent fields do).
 /// A signer must therefore never rely on an empty value being signed.
-/// The value text is then percent-encoded: every byte outside RFC 3986's unreserved set
-/// (`A-Z a-z 0-9 - . _ ~`) as `%XX` with upper-case hex, so that no value can contain `&` or `=`
-/// and pose as another field.
+/// The key and the value text are then percent-encoded: every byte outside RFC 3986's unreserved
+/// set (`A-Z a-z 0-9 - . _ ~`) as `%XX` with upper-case hex, so that no key or value can contain
+/// `&` or `=` and pose as another field (the keys of the Pay API are unreserved characters, hence
+/// written as they are).
 namespace pomelo::signing {
 
 /// What a signature is for: a request (method and path) or a merchant notification.

@@ -97,7 +97,9 @@ std::optional<RedisUrl> RedisUrl::parse(const QString &text, QString *error)
         result.port = static_cast<quint16>(port);
         result.username = url.userName(QUrl::FullyDecoded);
         result.password = url.password(QUrl::FullyDecoded);
-        if (!result.username.isEmpty() && !url.userInfo(QUrl::FullyEncoded).contains(u':'))
+        // `user:@` too: with an empty password the client sends no AUTH at all, and would
+        // silently connect as the default user instead of the one named.
+        if (!result.username.isEmpty() && result.password.isEmpty())
             return fail(error,
                         QStringLiteral("Redis URL names a user without a password; write a "
                                        "password alone as redis://:PASSWORD@host"));

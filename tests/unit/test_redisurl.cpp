@@ -117,6 +117,9 @@ private slots:
                                      << "database";
         QTest::newRow("user without password") << "redis://bob@h"
                                                << "without a password";
+        // Accepted before, and the client then sent no AUTH (found by tests/fuzz/fuzz_redisurl).
+        QTest::newRow("user with an empty password") << "redis://bob:@h"
+                                                     << "without a password";
         QTest::newRow("query on tcp") << "redis://h?db=1"
                                       << "query";
         QTest::newRow("unix two slashes") << "unix://tmp/r.sock"

@@ -235,7 +235,8 @@ void GuardedTcpServer::incomingConnection(qintptr socketDescriptor)
     }
     const QString peer = addressKey(socket->peerAddress());
     int &ofPeer = m_openPerAddress[peer];
-    if (ofPeer >= m_limits.maxConnectionsPerAddress) {
+    const bool capped = m_limits.capLoopbackPeers || !socket->peerAddress().isLoopback();
+    if (capped && ofPeer >= m_limits.maxConnectionsPerAddress) {
         // No answer: writing one costs a flooder nothing and us a buffer. Logged once per episode
         // (until the address is under its cap again), not once per connection of a flood.
         if (!m_capLogged.contains(peer)) {

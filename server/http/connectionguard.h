@@ -79,6 +79,10 @@ public:
         /// Open connections of one peer address (IPv4-mapped IPv6 counted as the IPv4 address);
         /// beyond it a new connection is closed at once, without an answer.
         int maxConnectionsPerAddress = 64;
+        /// Whether loopback peers are capped too. Not by default: the default listen address is
+        /// loopback, so such a peer is normally a reverse proxy on this host that carries every
+        /// client (capping it would cap the whole site); the proxy limits its clients itself.
+        bool capLoopbackPeers = false;
     };
 
     /// @p reject writes the refusal for a socket (status 413/431/400/503 and the envelope).

@@ -53,6 +53,7 @@ private slots:
     void trickledHeadIsCut();
     void headDeadlineForEachRequest();
     void perAddressCap();
+    void loopbackPeersNotCappedByDefault();
     void slowClientCannotTakeEverySlot();
 };
 
@@ -326,6 +327,7 @@ void TestConnectionGuard::perAddressCap()
 {
     GuardedTcpServer::Limits limits;
     limits.maxConnectionsPerAddress = 3;
+    limits.capLoopbackPeers = true; // the test's only addresses are loopback ones
     Fixture f(limits);
     const QHostAddress greedy(QStringLiteral("127.0.0.2"));
     std::vector<std::unique_ptr<QTcpSocket>> held;
@@ -363,6 +365,28 @@ void TestConnectionGuard::perAddressCap()
     QVERIFY(answer.startsWith("HTTP/1.1 200"));
 }
 
+void TestConnectionGuard::loopbackPeersNotCappedByDefault()
+{
+    // A reverse proxy on this host comes from one loopback address with every client behind it.
+    GuardedTcpServer::Limits limits;
+    limits.maxConnectionsPerAddress = 2;
+    Fixture f(limits);
+    std::vector<std::unique_ptr<QTcpSocket>> sockets;
+    for (int i = 0; i < 5; ++i) {
+        sockets.push_back(connectFrom(QStringLiteral("127.0.0.2"), f.port));
+        QVERIFY(sockets.back());
+        sockets.back()->write(Ping);
+    }
+    QTRY_COMPARE(f.tcp().openConnections(QHostAddress(QStringLiteral("127.0.0.2"))), 5);
+    for (const auto &s : sockets) {
+        QByteArray answer;
+        QVERIFY(waitUntil([&] {
+            answer += s->readAll();
+            return answer.contains("pong");
+        }));
+    }
+}
+
 void TestConnectionGuard::slowClientCannotTakeEverySlot()
 {
     // The server has 8 slots. One client opens 8 connections and trickles a head on each: without
@@ -371,6 +395,7 @@ void TestConnectionGuard::slowClientCannotTakeEverySlot()
     GuardedTcpServer::Limits limits;
     limits.maxConnections = 8;
     limits.maxConnectionsPerAddress = 4;
+    limits.capLoopbackPeers = true; // the test's only addresses are loopback ones
     limits.idleTimeoutMs = 60000;
     limits.headTimeoutMs = 3000;
     Fixture f(limits);

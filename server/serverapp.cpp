@@ -77,7 +77,7 @@ bool ServerApp::start()
             << "cannot lease a Snowflake worker id from Redis:" << e.detail();
         return false;
     }
-    m_ids = std::make_unique<SnowflakeGenerator>(m_workerLease->workerId());
+    m_ids = std::make_unique<SnowflakeGenerator>(m_workerLease->lease());
     m_locks = std::make_unique<RedisLockService>(*m_redis, *m_keys);
     m_context = std::make_unique<ServerContext>(ServerContext {
         m_config, *m_redis, *m_keys, *m_locks, *m_db, *m_ids, m_config.timeZone(), *m_secretBox});

@@ -7,7 +7,9 @@
 #include <QtGlobal>
 
 #include <atomic>
+#include <chrono>
 #include <functional>
+#include <memory>
 #include <optional>
 
 namespace pomelo {
@@ -34,6 +36,45 @@ private:
     qint64 m_driftMs;
 };
 
+/// The worker id a SnowflakeGenerator may use and until when: shared between the generator and
+/// whatever holds the id (WorkerIdLease, which leases it from Redis). Thread-safe; all members
+/// may be called from any thread while generators use it.
+///
+/// Ids are unique across instances only while each worker id is used by one of them. A lease held
+/// in Redis guarantees that until its expiry, so a generator issues no id after validUntil unless
+/// the holder renewed it in time, none once it was revoked (another instance holds the id), and
+/// continues only after replace() with an id that is again held: next() throws
+/// Error(DependencyUnavailable) — 5030 — meanwhile.
+class SnowflakeLease
+{
+public:
+    using TimePoint = std::chrono::steady_clock::time_point;
+
+    /// Held until @p validUntil (default: for good, a fixed id without a lease).
+    explicit SnowflakeLease(int workerId, TimePoint validUntil = TimePoint::max());
+
+    /// The same id, still held (a renewal that Redis confirmed): valid until @p validUntil.
+    void renew(TimePoint validUntil);
+    /// Another lease, possibly of another id, held until @p validUntil. Throws Error(Internal) for
+    /// an id outside 0..MaxWorkerId.
+    void replace(int workerId, TimePoint validUntil);
+    /// Lost: no id until replace().
+    void revoke();
+
+    /// The id held now, nullopt while revoked (expiry is not considered).
+    std::optional<int> workerId() const;
+    bool isRevoked() const;
+    TimePoint validUntil() const;
+
+private:
+    friend class SnowflakeGenerator;
+    // generation << 11 | revoked << 10 | worker id: one word, so that a generator sees a change
+    // of lease (even back to the same id) between two reads of it.
+    static constexpr quint64 RevokedBit = quint64(1) << 10;
+    std::atomic<quint64> m_word;
+    std::atomic<qint64> m_validUntilNs; ///< steady_clock, nanoseconds since its epoch
+};
+
 /// 64-bit ids, increasing with time, unique per worker id:
 ///
 ///   bit 63      0 (ids are positive qint64, and JSON strings in the API)
@@ -48,8 +89,10 @@ private:
 ///
 /// A wall clock that steps back by at most MaxBackwardDriftMs is waited out (next() blocks until
 /// it is past the last id's millisecond again); a larger step throws ClockMovedBackwards.
-/// Uniqueness across restarts relies on the worker id lease: two live generators must never share
-/// a worker id.
+/// Uniqueness across instances relies on the worker id lease: two live generators must never share
+/// a worker id. A generator built on a SnowflakeLease stops issuing ids when the lease expires or
+/// is revoked, and takes the lease's new worker id when it is replaced (the first id with the new
+/// id is in a later millisecond than the last one, so ids stay strictly increasing).
 class SnowflakeGenerator
 {
 public:
@@ -66,17 +109,22 @@ public:
     static constexpr qint64 MaxBackwardDriftMs = 5;
     static constexpr qint64 MaxIdsPerSecond = qint64(MaxSequence + 1) * 1000;
 
-    /// Throws Error(Internal) when @p workerId is outside 0..MaxWorkerId. Without @p clock, the
-    /// system wall clock (std::chrono::system_clock, as QDateTime::currentMSecsSinceEpoch).
+    /// A fixed worker id that nothing can revoke (tools, tests). Throws Error(Internal) when
+    /// @p workerId is outside 0..MaxWorkerId. Without @p clock, the system wall clock
+    /// (std::chrono::system_clock, as QDateTime::currentMSecsSinceEpoch).
     explicit SnowflakeGenerator(int workerId, Clock clock = {});
+    /// The worker id of @p lease, for as long as it is held (WorkerIdLease::lease()).
+    explicit SnowflakeGenerator(std::shared_ptr<SnowflakeLease> lease, Clock clock = {});
     SnowflakeGenerator(const SnowflakeGenerator &) = delete;
     SnowflakeGenerator &operator=(const SnowflakeGenerator &) = delete;
 
-    /// The next id. Throws ClockMovedBackwards (see above), or Error(Internal) when the clock is
-    /// before Epoch or after the 41-bit range.
+    /// The next id. Throws ClockMovedBackwards (see above), Error(Internal) when the clock is
+    /// before Epoch or after the 41-bit range, Error(DependencyUnavailable) while the worker id is
+    /// not held (lease expired or revoked).
     qint64 next();
 
-    int workerId() const noexcept { return m_workerId; }
+    /// The worker id of the lease now; -1 while it is revoked.
+    int workerId() const;
 
     /// The parts of @p id. Throws Error(Internal) for a negative value (never an id).
     static SnowflakeParts decode(qint64 id);
@@ -88,9 +136,9 @@ public:
 private:
     qint64 nowSinceEpoch() const;
 
-    const int m_workerId;
+    const std::shared_ptr<SnowflakeLease> m_lease;
     const Clock m_clock;
-    /// (ms since Epoch << SequenceBits) | sequence of the last id issued; -1 before the first.
+    /// The last id issued (its time, worker id and sequence); -1 before the first.
     std::atomic<qint64> m_last {-1};
 };
 

@@ -2,9 +2,13 @@
 
 #include <QDateTime>
 #include <QElapsedTimer>
+#include <QSet>
 #include <QTest>
+#include <QThread>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <deque>
 #include <functional>
 #include <iterator>
@@ -124,6 +128,10 @@ private slots:
     void threadsGetUniqueIncreasingIds();
     void idStrings_data();
     void idStrings();
+    void revokedLeaseStopsIds();
+    void expiredLeaseStopsIds();
+    void newWorkerIdWaitsForTheNextMillisecond();
+    void revokeWhileThreadsIssue();
 };
 
 void TestSnowflake::layout()
@@ -494,6 +502,110 @@ void TestSnowflake::idStrings()
     }
     QCOMPARE(parsed, std::optional<qint64>(id));
     QCOMPARE(snowflakeToString(id), text);
+}
+
+void TestSnowflake::revokedLeaseStopsIds()
+{
+    ScriptedClock clock(T);
+    auto lease = std::make_shared<SnowflakeLease>(Worker);
+    SnowflakeGenerator generator(lease, clock.clock());
+    const qint64 first = generator.next();
+    QCOMPARE(SnowflakeGenerator::decode(first).workerId, Worker);
+
+    lease->revoke();
+    QCOMPARE(generator.workerId(), -1);
+    for (int i = 0; i < 3; ++i) // and it stays so until replaced
+        QCOMPARE(errorOf([&] { generator.next(); })->code(), ErrorCode::DependencyUnavailable);
+
+    clock.queue({T + 5});
+    lease->replace(900, SnowflakeLease::TimePoint::max());
+    QCOMPARE(generator.workerId(), 900);
+    const qint64 second = generator.next();
+    QCOMPARE(SnowflakeGenerator::decode(second), (SnowflakeParts {T + 5, 900, 0}));
+    QVERIFY(second > first);
+    QCOMPARE(errorOf([] { SnowflakeLease(1024); })->code(), ErrorCode::Internal);
+    QCOMPARE(errorOf([&] { lease->replace(-1, SnowflakeLease::TimePoint::max()); })->code(),
+             ErrorCode::Internal);
+}
+
+void TestSnowflake::expiredLeaseStopsIds()
+{
+    // The expiry is checked against the steady clock when the id is taken, whatever the holder's
+    // renewal thread is doing.
+    const auto now = std::chrono::steady_clock::now();
+    auto lease = std::make_shared<SnowflakeLease>(Worker, now + std::chrono::hours(1));
+    SnowflakeGenerator generator(lease);
+    QVERIFY(generator.next() > 0);
+    lease->renew(now - std::chrono::milliseconds(1));
+    QCOMPARE(errorOf([&] { generator.next(); })->code(), ErrorCode::DependencyUnavailable);
+    QCOMPARE(generator.workerId(), Worker); // expired, not revoked: a renewal may still confirm it
+    lease->renew(std::chrono::steady_clock::now() + std::chrono::hours(1));
+    QCOMPARE(SnowflakeGenerator::decode(generator.next()).workerId, Worker);
+}
+
+void TestSnowflake::newWorkerIdWaitsForTheNextMillisecond()
+{
+    // A smaller worker id in the same millisecond would give a smaller id than the last one.
+    ScriptedClock clock(T);
+    auto lease = std::make_shared<SnowflakeLease>(500);
+    SnowflakeGenerator generator(lease, clock.clock());
+    const qint64 last = generator.next();
+    lease->replace(3, SnowflakeLease::TimePoint::max());
+    clock.queueRepeated(T, 5);
+    clock.queue({T + 1});
+    const qint64 next = generator.next();
+    QCOMPARE(SnowflakeGenerator::decode(next), (SnowflakeParts {T + 1, 3, 0}));
+    QVERIFY(next > last);
+    QVERIFY(clock.drained());
+}
+
+void TestSnowflake::revokeWhileThreadsIssue()
+{
+    // Threads issue ids while the lease is revoked and replaced by another id, again and again:
+    // no thread gets an id of a worker id it has seen replaced, and all ids stay unique.
+    auto lease = std::make_shared<SnowflakeLease>(1);
+    SnowflakeGenerator generator(lease);
+    std::atomic<bool> stop {false};
+    std::atomic<int> refused {0};
+    std::vector<std::vector<qint64>> issued(2);
+    std::vector<std::thread> threads;
+    for (std::size_t t = 0; t < issued.size(); ++t) {
+        threads.emplace_back([&, t] {
+            while (!stop.load()) {
+                try {
+                    issued[t].push_back(generator.next());
+                } catch (const Error &e) {
+                    if (e.code() != ErrorCode::DependencyUnavailable)
+                        throw;
+                    ++refused;
+                }
+            }
+        });
+    }
+    // Each round a fresh worker id: an id that a thread gets with an older worker id after one
+    // with a newer would be an id taken under a lease already revoked.
+    for (int round = 2; round < 200; ++round) {
+        lease->revoke();
+        lease->replace(round, SnowflakeLease::TimePoint::max());
+        QThread::yieldCurrentThread();
+    }
+    stop = true;
+    for (std::thread &t : threads)
+        t.join();
+    QSet<qint64> all;
+    int lastWorker = -1;
+    for (const auto &ids : issued) {
+        lastWorker = -1;
+        for (qint64 id : ids) {
+            const int worker = SnowflakeGenerator::decode(id).workerId;
+            // Per thread, worker ids only move forward: never back to a revoked one.
+            QVERIFY2(worker >= lastWorker,
+                     qPrintable(QStringLiteral("%1 after %2").arg(worker).arg(lastWorker)));
+            lastWorker = worker;
+            all.insert(id);
+        }
+    }
+    QCOMPARE(all.size(), qsizetype(issued[0].size() + issued[1].size()));
 }
 
 QTEST_GUILESS_MAIN(TestSnowflake)

@@ -2,7 +2,7 @@
 # Installs the Debian 12 packages Pomelo Pay needs to build, test and run, if any is missing.
 # Sourced by scripts/test and scripts/run.
 POMELO_PACKAGES=(
-    cmake ninja-build g++ pkg-config git openssl
+    cmake ninja-build g++ clang-14 libclang-rt-14-dev pkg-config git openssl
     qt6-base-dev qt6-base-dev-tools qt6-httpserver-dev qt6-websockets-dev
     qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools libgl-dev
     libqt6sql6-sqlite libqt6sql6-psql

@@ -7,6 +7,7 @@
 #include "http/router.h"
 #include "livefeed.h"
 #include "pay/paymodule.h"
+#include "paymentexceptionroutes.h"
 #include "redis/delayedqueue.h"
 #include "redis/redisclient.h"
 #include "redis/rediskeys.h"
@@ -600,6 +601,7 @@ void AdminModule::registerRoutes(Router &router)
               out.insert(QStringLiteral("queues"), queueDepths);
               out.insert(QStringLiteral("notifications"),
                          notificationCountsJson(NotificationRepository(m_ctx.db)));
+              out.insert(QStringLiteral("paymentExceptions"), paymentExceptionCountsJson(m_ctx.db));
               return HttpResponse::json(200, out);
           });
 
@@ -1031,6 +1033,8 @@ void AdminModule::registerRoutes(Router &router)
                     return QJsonObject {{QStringLiteral("count"), count}};
                 });
         });
+
+    registerPaymentExceptionRoutes(router, m_ctx, m_auth, m_pay);
 
     // ---- Audit log ----
     route("GET", "/admin/v1/audit", StaffRole::Admin,

@@ -2,13 +2,16 @@
 
 #include "adminauth.h"
 #include "domain/errors.h"
+#include "domain/snowflake.h"
 #include "http/errorresponse.h"
 #include "http/httpserver.h"
+#include "paymentexceptionroutes.h"
 #include "redis/redisclient.h"
 #include "redis/rediskeys.h"
 #include "redis/redisstream.h"
 #include "storage/database.h"
 #include "storage/notificationrepository.h"
+#include "storage/paymentexceptionrepository.h"
 #include "telemetry/logging.h"
 #include "workers/outboxrelay.h"
 
@@ -29,6 +32,9 @@ constexpr int BlockMs = 1000;
 constexpr int StatsIntervalMs = 2000;
 constexpr int RevocationIntervalMs = 5000;
 constexpr int KeepAliveIntervalMs = 30000;
+/// How many of the newest payment exceptions each look compares: more than are ever recorded in
+/// 2 s, so none is missed, and a recording instance whose clock lags a little is still seen.
+constexpr int ExceptionWindow = 20;
 
 /// The token of a live-feed handshake: `?token=`, `Authorization: Bearer`, or a
 /// `Sec-WebSocket-Protocol` entry `bearer.<token>` (browsers cannot set headers).
@@ -82,6 +88,7 @@ LiveFeed::LiveFeed(const ServerContext &context, const AdminAuth &auth, HttpServ
     : m_ctx(context)
     , m_auth(auth)
     , m_server(server)
+    , m_startedAtMs(QDateTime::currentMSecsSinceEpoch())
 {
     server.addWebSocketPath(
         QString::fromLatin1(Path), [this](const HttpRequest &r) -> std::optional<HttpResponse> {
@@ -252,7 +259,35 @@ QByteArray LiveFeed::statsMessage()
         notifications.insert(notificationStateName(s), counts.value(s));
     return compact({{QStringLiteral("type"), QStringLiteral("stats")},
                     {QStringLiteral("queues"), queueStats},
-                    {QStringLiteral("notifications"), notifications}});
+                    {QStringLiteral("notifications"), notifications},
+                    {QStringLiteral("paymentExceptions"), paymentExceptionCountsJson(m_ctx.db)}});
+}
+
+QList<QByteArray> LiveFeed::newPaymentExceptionMessages()
+{
+    const QList<PaymentException> newest = PaymentExceptionRepository(m_ctx.db)
+                                               .list(std::nullopt, std::nullopt, ExceptionWindow)
+                                               .items;
+    QSet<qint64> ids;
+    QList<QByteArray> messages;
+    // Oldest first, the order in which they were recorded.
+    for (auto it = newest.crbegin(); it != newest.crend(); ++it) {
+        ids.insert(it->id);
+        const bool known =
+            m_seenExceptions ? m_seenExceptions->contains(it->id) : it->createdAt < m_startedAtMs;
+        if (known)
+            continue;
+        QJsonObject o {{QStringLiteral("type"), QStringLiteral("payment-exception")},
+                       {QStringLiteral("id"), snowflakeToString(it->id)},
+                       {QStringLiteral("reason"), paymentExceptionReasonName(it->reason)},
+                       {QStringLiteral("channel"), it->channel},
+                       {QStringLiteral("paidAmount"), it->paidAmount}};
+        if (it->orderId)
+            o.insert(QStringLiteral("orderId"), snowflakeToString(*it->orderId));
+        messages.append(compact(o));
+    }
+    m_seenExceptions = std::move(ids);
+    return messages;
 }
 
 QList<QByteArray> LiveFeed::revokedTokens()
@@ -326,6 +361,10 @@ void LiveFeed::run()
                 if (changed)
                     QMetaObject::invokeMethod(
                         this, [this, stats] { broadcast(stats, true); }, Qt::QueuedConnection);
+                const QList<QByteArray> exceptions = newPaymentExceptionMessages();
+                for (const QByteArray &message : exceptions)
+                    QMetaObject::invokeMethod(
+                        this, [this, message] { broadcast(message, true); }, Qt::QueuedConnection);
             }
             if (Clock::now() >= nextRevocation) {
                 nextRevocation = Clock::now() + std::chrono::milliseconds(RevocationIntervalMs);

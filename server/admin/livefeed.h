@@ -6,11 +6,13 @@
 #include <QHash>
 #include <QObject>
 #include <QPointer>
+#include <QSet>
 
 #include <atomic>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <utility>
 
@@ -30,9 +32,12 @@ class RedisConnection;
 /// - `{"type":"order-event", "streamId", "orderId", "status", "prevStatus", …}` for every entry
 ///   of `pomelo:order-events` (its own XREAD loop: no consumer group, nothing is acked), to
 ///   every socket — staff may read orders;
-/// - `{"type":"stats", "queues": {...}, "notifications": {...}}` when a queue depth or a
-///   notification count changed (looked at every 2 s), and once on connecting — to admin
-///   sockets only (infrastructure data, like /queues and /notifications);
+/// - `{"type":"stats", "queues": {...}, "notifications": {...}, "paymentExceptions": {...}}` when
+///   a queue depth, a notification count or an open payment exception count changed (looked at
+///   every 2 s), and once on connecting — to admin sockets only (infrastructure data, like
+///   /queues and /notifications);
+/// - `{"type":"payment-exception", "id", "reason", "channel", "paidAmount", "orderId"?}` for each
+///   payment exception recorded since the previous look (same 2 s loop), to admin sockets only;
 /// - the socket is closed (1008) when its token expires, its user is disabled, or its user's
 ///   role changed (the console reconnects and gets what the new role may see).
 class LiveFeed : public QObject
@@ -62,6 +67,7 @@ private:
     void closeRevoked(const QList<QByteArray> &tokens);
     void run();
     QByteArray statsMessage();
+    QList<QByteArray> newPaymentExceptionMessages();
     QList<QByteArray> revokedTokens();
     bool sleepFor(int ms);
 
@@ -79,6 +85,11 @@ private:
     QList<std::pair<QByteArray, bool>> m_tokens;
     bool m_stop = false;
     std::thread m_thread;
+    // Feed thread only: the newest payment exceptions at the last look; unset before the first,
+    // which announces those recorded since the feed started (the first look comes up to a
+    // blocking read later, and a payment may come in meanwhile).
+    std::optional<QSet<qint64>> m_seenExceptions;
+    qint64 m_startedAtMs = 0;
 };
 
 } // namespace pomelo

@@ -526,6 +526,43 @@ void AdminClient::audit(const AuditQuery &query, QObject *context, Ok<Page<Audit
         std::move(onFail));
 }
 
+// ---- Payment exceptions ----
+
+void AdminClient::paymentExceptions(const QString &state, const QString &cursor, QObject *context,
+                                    Ok<Page<PaymentExceptionItem>> onOk, Fail onFail)
+{
+    QUrlQuery q;
+    addIfSet(q, QStringLiteral("state"), state);
+    addIfSet(q, QStringLiteral("cursor"), cursor);
+    q.addQueryItem(QStringLiteral("limit"), QStringLiteral("200"));
+    get(
+        QStringLiteral("/admin/v1/payment-exceptions"), q, context,
+        [onOk = std::move(onOk)](const QJsonObject &o) {
+            Page<PaymentExceptionItem> page;
+            const QJsonArray items = o.value(QStringLiteral("items")).toArray();
+            for (const QJsonValue &v : items)
+                page.items.append(PaymentExceptionItem::fromJson(v.toObject()));
+            page.nextCursor = o.value(QStringLiteral("nextCursor")).toString();
+            if (onOk)
+                onOk(page);
+        },
+        std::move(onFail));
+}
+
+void AdminClient::resolvePaymentException(const QString &id, const QString &reason,
+                                          QObject *context, Ok<PaymentExceptionItem> onOk,
+                                          Fail onFail)
+{
+    post(
+        QStringLiteral("/admin/v1/payment-exceptions/%1/resolve").arg(segment(id)),
+        {{QStringLiteral("reason"), reason}}, context,
+        [onOk = std::move(onOk)](const QJsonObject &o) {
+            if (onOk)
+                onOk(PaymentExceptionItem::fromJson(o));
+        },
+        std::move(onFail));
+}
+
 // ---- Live feed ----
 
 void AdminClient::openLive()
@@ -601,6 +638,8 @@ void AdminClient::onLiveMessage(const QString &message)
         emit liveOrderEvent(LiveOrderEvent::fromJson(o));
     else if (type == QLatin1String("stats"))
         emit liveStats(LiveStats::fromJson(o));
+    else if (type == QLatin1String("payment-exception"))
+        emit livePaymentException(LivePaymentException::fromJson(o));
 }
 
 } // namespace pomelo::api

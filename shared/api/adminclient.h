@@ -25,7 +25,7 @@ namespace pomelo::api {
 /// Connection health: any transport error marks the server unreachable (serverReachableChanged),
 /// then /healthz is probed with a growing delay until it answers; the live feed reconnects by
 /// itself (also after the server restarted) while logged in (staff get the order events, admins
-/// also the `stats`). A 401 on any request
+/// also the `stats` and new payment exceptions). A 401 on any request
 /// means the session is gone: sessionExpired() is emitted once.
 class AdminClient : public QObject
 {
@@ -112,6 +112,15 @@ public:
     void audit(const AuditQuery &query, QObject *context, Ok<Page<AuditEntry>> onOk,
                Fail onFail = {});
 
+    /// Payment exceptions in @p state (empty: every state), newest first; @p cursor is the
+    /// previous page's nextCursor (empty: the first page).
+    void paymentExceptions(const QString &state, const QString &cursor, QObject *context,
+                           Ok<Page<PaymentExceptionItem>> onOk, Fail onFail = {});
+    /// Closes the case of a REFUNDED or REFUND_FAILED exception; the callback gets it afterwards
+    /// (RESOLVED, with who and why).
+    void resolvePaymentException(const QString &id, const QString &reason, QObject *context,
+                                 Ok<PaymentExceptionItem> onOk, Fail onFail = {});
+
     /// The live WebSocket's URL for the current base URL (ws:// or wss://).
     QUrl liveUrl() const;
 
@@ -124,6 +133,8 @@ signals:
     void liveConnectedChanged(bool connected);
     void liveOrderEvent(const pomelo::api::LiveOrderEvent &event);
     void liveStats(const pomelo::api::LiveStats &stats);
+    /// A payment exception was just recorded (admins only).
+    void livePaymentException(const pomelo::api::LivePaymentException &exception);
     /// Every failed request (after its own callback), for a status bar.
     void requestFailed(const pomelo::api::ApiError &error);
 

@@ -18,6 +18,15 @@ qint64 integer(const QJsonObject &o, const char *key, qint64 fallback = 0)
     return v.isDouble() ? v.toInteger(fallback) : fallback;
 }
 
+QHash<QString, qint64> counts(const QJsonObject &o, const char *key)
+{
+    QHash<QString, qint64> out;
+    const QJsonObject byName = o.value(QLatin1String(key)).toObject();
+    for (auto it = byName.constBegin(); it != byName.constEnd(); ++it)
+        out.insert(it.key(), it.value().toInteger());
+    return out;
+}
+
 QJsonArray array(const QJsonObject &o, const char *key)
 {
     return o.value(QLatin1String(key)).toArray();
@@ -205,6 +214,39 @@ LiveOrderEvent LiveOrderEvent::fromJson(const QJsonObject &o)
     return e;
 }
 
+bool PaymentExceptionItem::isResolvable() const
+{
+    return state == QLatin1String("REFUNDED") || state == QLatin1String("REFUND_FAILED");
+}
+
+PaymentExceptionItem PaymentExceptionItem::fromJson(const QJsonObject &o)
+{
+    PaymentExceptionItem e;
+    e.id = str(o, "id");
+    e.channel = str(o, "channel");
+    e.channelTradeNo = str(o, "channelTradeNo");
+    e.outTradeNo = str(o, "outTradeNo");
+    e.orderId = str(o, "orderId");
+    e.paidAmount = integer(o, "paidAmount");
+    if (o.value(QStringLiteral("orderAmount")).isDouble())
+        e.orderAmount = integer(o, "orderAmount");
+    e.currency = str(o, "currency");
+    e.reason = str(o, "reason");
+    e.detail = str(o, "detail");
+    e.state = str(o, "state");
+    e.refundAttempts = static_cast<int>(integer(o, "refundAttempts"));
+    e.nextRefundAt = str(o, "nextRefundAt");
+    e.channelRefundNo = str(o, "channelRefundNo");
+    e.lastError = str(o, "lastError");
+    e.resolvedBy = str(o, "resolvedBy");
+    e.resolution = str(o, "resolution");
+    e.createdAt = str(o, "createdAt");
+    e.updatedAt = str(o, "updatedAt");
+    e.refundedAt = str(o, "refundedAt");
+    e.resolvedAt = str(o, "resolvedAt");
+    return e;
+}
+
 DashboardSummary DashboardSummary::fromJson(const QJsonObject &o)
 {
     DashboardSummary d;
@@ -230,6 +272,7 @@ DashboardSummary DashboardSummary::fromJson(const QJsonObject &o)
     const QJsonObject notifications = o.value(QStringLiteral("notifications")).toObject();
     d.notificationsPending = integer(notifications, "PENDING");
     d.notificationsFailed = integer(notifications, "FAILED");
+    d.paymentExceptions = counts(o, "paymentExceptions");
     return d;
 }
 
@@ -244,7 +287,14 @@ LiveStats LiveStats::fromJson(const QJsonObject &o)
         integer(queues.value(QStringLiteral("booking-expiry")).toObject(), "scheduled");
     s.notificationsPending = integer(notifications, "PENDING");
     s.notificationsFailed = integer(notifications, "FAILED");
+    s.paymentExceptions = counts(o, "paymentExceptions");
     return s;
+}
+
+LivePaymentException LivePaymentException::fromJson(const QJsonObject &o)
+{
+    return {str(o, "id"), str(o, "reason"), str(o, "channel"), integer(o, "paidAmount"),
+            str(o, "orderId")};
 }
 
 QList<DelayedQueueInfo> queuesFromJson(const QJsonObject &o)

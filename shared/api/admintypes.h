@@ -263,6 +263,40 @@ struct AuditEntry
     static AuditEntry fromJson(const QJsonObject &o);
 };
 
+/// One payment exception (`/admin/v1/payment-exceptions`, admins): money a channel took that no
+/// order keeps, refunded through the channel by itself; an admin resolves it once the refund
+/// settled (REFUNDED) or the channel refused it (REFUND_FAILED). Optional fields are empty when
+/// the server left them out.
+struct PaymentExceptionItem
+{
+    QString id;
+    QString channel;
+    QString channelTradeNo;
+    QString outTradeNo; ///< what the channel named as our order
+    QString orderId; ///< empty when it names no order of ours
+    qint64 paidAmount = 0; ///< cents, what the channel took
+    std::optional<qint64> orderAmount;
+    QString currency;
+    /// AMOUNT_MISMATCH, CURRENCY, CHANNEL, MERCHANT, UNKNOWN_ORDER, LATE, DUPLICATE
+    QString reason;
+    QString detail;
+    QString state; ///< REFUNDING, REFUNDED, REFUND_FAILED, RESOLVED
+    int refundAttempts = 0;
+    QString nextRefundAt;
+    QString channelRefundNo;
+    QString lastError;
+    QString resolvedBy;
+    QString resolution;
+    QString createdAt;
+    QString updatedAt;
+    QString refundedAt;
+    QString resolvedAt;
+
+    /// The refund settled one way or the other: an admin may close the case.
+    bool isResolvable() const;
+    static PaymentExceptionItem fromJson(const QJsonObject &o);
+};
+
 /// `GET /admin/v1/dashboard`: today (the server's zone) at a glance. The infrastructure part is
 /// there for admins only (`hasInfrastructure`).
 struct DashboardSummary
@@ -281,6 +315,7 @@ struct DashboardSummary
     qint64 queuedProcessing = 0;
     qint64 notificationsPending = 0;
     qint64 notificationsFailed = 0;
+    QHash<QString, qint64> paymentExceptions; ///< open ones by state (REFUNDING, …)
 
     static DashboardSummary fromJson(const QJsonObject &o);
 };
@@ -302,15 +337,29 @@ struct LiveOrderEvent
     static LiveOrderEvent fromJson(const QJsonObject &o);
 };
 
-/// A `stats` message of the live feed: queue depths and notification counts.
+/// A `stats` message of the live feed: queue depths, notification and open payment exception
+/// counts.
 struct LiveStats
 {
     qint64 orderTimeoutScheduled = 0;
     qint64 bookingExpiryScheduled = 0;
     qint64 notificationsPending = 0;
     qint64 notificationsFailed = 0;
+    QHash<QString, qint64> paymentExceptions; ///< open ones by state (REFUNDING, …)
 
     static LiveStats fromJson(const QJsonObject &o);
+};
+
+/// A `payment-exception` message of the live feed (admins): one was just recorded.
+struct LivePaymentException
+{
+    QString id;
+    QString reason;
+    QString channel;
+    qint64 paidAmount = 0;
+    QString orderId; ///< empty when it names no order of ours
+
+    static LivePaymentException fromJson(const QJsonObject &o);
 };
 
 QList<DelayedQueueInfo> queuesFromJson(const QJsonObject &o);

@@ -1,11 +1,12 @@
 // The admin API of the console (API.md "Admin API", server/admin) through a real pomelo-server on
 // SQLite and PostgreSQL: login and its throttling, roles on every route, the order actions and
 // their audit entries, merchant re-sends against a merchant that fails first, the venue board
-// and check-in, the delayed queues, the live WebSocket, and the `user` commands.
+// and check-in, the delayed queues, the live WebSocket, payment exceptions made through the
+// e-card sandbox (list, detail, resolve, audit, live messages), and the `user` commands.
 #include "domain/crypto.h"
 #include "domain/signing.h"
 #include "http/httpserver.h"
-#include "payclient.h"
+#include "paymentexceptionfixture.h"
 #include "storage/database.h"
 #include "storage/staffuserrepository.h"
 
@@ -236,6 +237,8 @@ private slots:
     void liveFeed();
     void dashboard_data() { backends(); }
     void dashboard();
+    void paymentExceptions_data() { backends(); }
+    void paymentExceptions();
     void userCommands();
 
 private:
@@ -584,6 +587,9 @@ void TestAdmin::rolesOnEveryRoute()
         {"POST", QStringLiteral("/admin/v1/notifications/1/resend"), false},
         {"POST", QStringLiteral("/admin/v1/notifications/resend-failed"), false},
         {"GET", QStringLiteral("/admin/v1/audit"), false},
+        {"GET", QStringLiteral("/admin/v1/payment-exceptions"), false},
+        {"GET", QStringLiteral("/admin/v1/payment-exceptions/123456789"), false},
+        {"POST", QStringLiteral("/admin/v1/payment-exceptions/123456789/resolve"), false},
     };
     for (const Row &row : rows) {
         const QByteArray what = row.method + ' ' + row.path.toUtf8();
@@ -1164,6 +1170,11 @@ void TestAdmin::dashboard()
     const QJsonObject notifications = d[QStringLiteral("notifications")].toObject();
     for (const char *state : {"PENDING", "DELIVERED", "FAILED"})
         QVERIFY2(notifications[QLatin1String(state)].isDouble(), state);
+    // Open payment exceptions per state, zeros included (none was made here).
+    const QJsonObject exceptions = d[QStringLiteral("paymentExceptions")].toObject();
+    QCOMPARE(exceptions.size(), 3);
+    for (const char *state : {"REFUNDING", "REFUND_FAILED", "REFUNDED"})
+        QVERIFY2(exceptions[QLatin1String(state)].toInteger(-1) == 0, state);
     QTRY_VERIFY_WITH_TIMEOUT(
         summary(admin)[QStringLiteral("stream")][QStringLiteral("length")].toInteger(-1)
             >= 4, // INIT, INIT, PAYING, PAID
@@ -1177,8 +1188,216 @@ void TestAdmin::dashboard()
     const QJsonObject s = summary(staff);
     QCOMPARE(s.value(QStringLiteral("orders")), d.value(QStringLiteral("orders")));
     QCOMPARE(s[QStringLiteral("paidAmount")].toInteger(-1), 2345);
-    for (const char *key : {"stream", "queues", "notifications"})
+    for (const char *key : {"stream", "queues", "notifications", "paymentExceptions"})
         QVERIFY2(!s.contains(QLatin1String(key)), key);
+}
+
+void TestAdmin::paymentExceptions()
+{
+    QFETCH(QString, backend);
+    auto server = start(backend);
+    QVERIFY(server);
+    const AdminClient staff = AdminClient::as(*server, QStringLiteral("staff1"), StaffPassword);
+    const AdminClient admin = AdminClient::as(*server, QStringLiteral("admin"), AdminPassword);
+
+    // Both roles watch the live feed while the exceptions happen; only admins hear of them.
+    const QString live =
+        QStringLiteral("ws://127.0.0.1:%1/admin/v1/live?token=").arg(server->port());
+    QWebSocket adminSocket;
+    QWebSocket staffSocket;
+    QList<QJsonObject> adminMessages;
+    QList<QJsonObject> staffMessages;
+    connect(&adminSocket, &QWebSocket::textMessageReceived, this, [&](const QString &text) {
+        adminMessages.append(QJsonDocument::fromJson(text.toUtf8()).object());
+    });
+    connect(&staffSocket, &QWebSocket::textMessageReceived, this, [&](const QString &text) {
+        staffMessages.append(QJsonDocument::fromJson(text.toUtf8()).object());
+    });
+    adminSocket.open(QUrl(live + QString::fromLatin1(admin.token())));
+    staffSocket.open(QUrl(live + QString::fromLatin1(staff.token())));
+    const auto messagesOf = [](const QList<QJsonObject> &received, const char *type) {
+        QList<QJsonObject> out;
+        for (const QJsonObject &m : received) {
+            if (m[QStringLiteral("type")].toString() == QLatin1String(type))
+                out.append(m);
+        }
+        return out;
+    };
+    // The first stats: the feed has taken its first look (what was there is no news).
+    QTRY_VERIFY_WITH_TIMEOUT(!messagesOf(adminMessages, "stats").isEmpty(), 15000);
+    QTRY_VERIFY_WITH_TIMEOUT(!messagesOf(staffMessages, "hello").isEmpty(), 15000);
+    QCOMPARE(messagesOf(adminMessages, "stats")
+                 .first()[QStringLiteral("paymentExceptions")][QStringLiteral("REFUNDED")]
+                 .toInteger(-1),
+             0);
+
+    // Two late e-card payments of closed orders: recorded, then refunded by the server itself.
+    const PayApi pay(*server, demoApp(server->dataDir(), QStringLiteral("utility-topup")));
+    const LatePayment first =
+        latePaymentException(*server, pay, QStringLiteral("ADM-LATE-1"), 1500);
+    QVERIFY(!first.exceptionId.isEmpty());
+    const LatePayment second =
+        latePaymentException(*server, pay, QStringLiteral("ADM-LATE-2"), 2300);
+    QVERIFY(!second.exceptionId.isEmpty());
+
+    // Live: one `payment-exception` per case to admins, in the order they were recorded, and
+    // the open counts in `stats`.
+    QTRY_COMPARE_WITH_TIMEOUT(messagesOf(adminMessages, "payment-exception").size(), 2, 15000);
+    const QList<QJsonObject> news = messagesOf(adminMessages, "payment-exception");
+    QCOMPARE(news.at(0)[QStringLiteral("id")].toString(), first.exceptionId);
+    QCOMPARE(news.at(0)[QStringLiteral("orderId")].toString(), first.orderId);
+    QCOMPARE(news.at(0)[QStringLiteral("reason")].toString(), QStringLiteral("LATE"));
+    QCOMPARE(news.at(0)[QStringLiteral("channel")].toString(), QStringLiteral("ECARD"));
+    QCOMPARE(news.at(0)[QStringLiteral("paidAmount")].toInteger(), 1500);
+    QCOMPARE(news.at(1)[QStringLiteral("id")].toString(), second.exceptionId);
+    QCOMPARE(news.at(1)[QStringLiteral("paidAmount")].toInteger(), 2300);
+    const auto lastRefunded = [&] {
+        const QList<QJsonObject> stats = messagesOf(adminMessages, "stats");
+        return stats.last()[QStringLiteral("paymentExceptions")][QStringLiteral("REFUNDED")]
+            .toInteger(-1);
+    };
+    QTRY_COMPARE_WITH_TIMEOUT(lastRefunded(), 2, 15000);
+
+    // The list: admins only, newest first, every field as API.md says.
+    const QString base = QStringLiteral("/admin/v1/payment-exceptions");
+    HttpResult r = staff.get(base);
+    QCOMPARE(r.status, 403);
+    QCOMPARE(errorCode(r), 4030);
+    r = admin.get(base);
+    QCOMPARE(r.status, 200);
+    QJsonArray items = r.json()[QStringLiteral("items")].toArray();
+    QCOMPARE(items.size(), 2);
+    QVERIFY(!r.json().object().contains(QStringLiteral("nextCursor")));
+    QCOMPARE(items.at(0)[QStringLiteral("id")].toString(), second.exceptionId);
+    const QJsonObject item = items.at(1).toObject();
+    QVERIFY(item[QStringLiteral("id")].isString()); // a Snowflake: never a JSON number
+    QCOMPARE(item[QStringLiteral("id")].toString(), first.exceptionId);
+    QVERIFY(item[QStringLiteral("orderId")].isString());
+    QCOMPARE(item[QStringLiteral("orderId")].toString(), first.orderId);
+    QCOMPARE(item[QStringLiteral("reason")].toString(), QStringLiteral("LATE"));
+    QCOMPARE(item[QStringLiteral("channel")].toString(), QStringLiteral("ECARD"));
+    QVERIFY(!item[QStringLiteral("channelTradeNo")].toString().isEmpty());
+    QVERIFY(!item[QStringLiteral("outTradeNo")].toString().isEmpty());
+    QVERIFY(item[QStringLiteral("paidAmount")].isDouble());
+    QCOMPARE(item[QStringLiteral("paidAmount")].toInteger(), 1500);
+    QCOMPARE(item[QStringLiteral("orderAmount")].toInteger(), 1500);
+    QCOMPARE(item[QStringLiteral("currency")].toString(), QStringLiteral("CNY"));
+    QVERIFY(!item[QStringLiteral("detail")].toString().isEmpty());
+    QCOMPARE(item[QStringLiteral("state")].toString(), QStringLiteral("REFUNDED"));
+    QVERIFY(item[QStringLiteral("refundAttempts")].toInt() >= 1);
+    const QRegularExpression rfc3339(QStringLiteral(
+        "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})$"));
+    for (const char *key : {"createdAt", "updatedAt", "refundedAt"})
+        QVERIFY2(rfc3339.match(item[QLatin1String(key)].toString()).hasMatch(), key);
+    // Not refunding any more, not resolved yet: those fields are absent.
+    for (const char *key : {"nextRefundAt", "resolvedBy", "resolution", "resolvedAt"})
+        QVERIFY2(!item.contains(QLatin1String(key)), key);
+
+    // Filters and pages; bad values are refused like the other admin lists do.
+    const auto count = [&](const QString &query) {
+        const HttpResult page = admin.get(base + query);
+        return page.status == 200 ? page.json()[QStringLiteral("items")].toArray().size() : -1;
+    };
+    QCOMPARE(count(QStringLiteral("?state=REFUNDED")), 2);
+    QCOMPARE(count(QStringLiteral("?state=REFUNDING")), 0);
+    QCOMPARE(count(QStringLiteral("?state=RESOLVED")), 0);
+    for (const QString &bad : {QStringLiteral("?state=NOPE"), QStringLiteral("?state=refunded"),
+                               QStringLiteral("?limit=0"), QStringLiteral("?cursor=garbage")}) {
+        r = admin.get(base + bad);
+        QVERIFY2(r.status == 400 && errorCode(r) == 4001, qPrintable(bad));
+    }
+    r = admin.get(base + QStringLiteral("?limit=1"));
+    QCOMPARE(r.json()[QStringLiteral("items")][0][QStringLiteral("id")].toString(),
+             second.exceptionId);
+    const QString cursor = r.json()[QStringLiteral("nextCursor")].toString();
+    QVERIFY(!cursor.isEmpty());
+    r = admin.get(base + QStringLiteral("?limit=1&cursor=")
+                  + QString::fromLatin1(QUrl::toPercentEncoding(cursor)));
+    QCOMPARE(r.status, 200);
+    QCOMPARE(r.json()[QStringLiteral("items")].toArray().size(), 1);
+    QCOMPARE(r.json()[QStringLiteral("items")][0][QStringLiteral("id")].toString(),
+             first.exceptionId);
+
+    // One by id: the same item; unknown and malformed ids are not found.
+    const QString path = base + QLatin1Char('/') + first.exceptionId;
+    QCOMPARE(staff.get(path).status, 403);
+    r = admin.get(path);
+    QCOMPARE(r.status, 200);
+    QCOMPARE(r.json().object(), item);
+    for (const QString &unknown : {QStringLiteral("999999999"), QStringLiteral("abc")}) {
+        r = admin.get(base + QLatin1Char('/') + unknown);
+        QVERIFY2(r.status == 404 && errorCode(r) == 4040, qPrintable(unknown));
+    }
+
+    // Resolve: admins only, with a reason, once.
+    const QString resolve = path + QStringLiteral("/resolve");
+    r = staff.post(resolve, withReason(QStringLiteral("x")));
+    QCOMPARE(r.status, 403);
+    QCOMPARE(errorCode(r), 4030);
+    r = admin.post(resolve);
+    QCOMPARE(r.status, 400);
+    QCOMPARE(errorCode(r), 4001);
+    QCOMPARE(errorCode(admin.post(resolve, withReason(QStringLiteral("   ")))), 4001);
+    QCOMPARE(errorCode(admin.post(resolve, withReason(QString(501, u'x')))), 4001);
+    QCOMPARE(errorCode(admin.request("POST", resolve, "{not json")), 4000);
+    r = admin.post(base + QStringLiteral("/999999999/resolve"), withReason(QStringLiteral("x")));
+    QCOMPARE(r.status, 404);
+    QCOMPARE(errorCode(r), 4040);
+    QCOMPARE(admin.get(path).json()[QStringLiteral("state")].toString(),
+             QStringLiteral("REFUNDED")); // nothing of that changed it
+
+    const QString why = QStringLiteral("退款已到账，与一卡通中心核对 ADM-LATE-1");
+    r = admin.post(resolve, withReason(why));
+    QCOMPARE(r.status, 200);
+    QCOMPARE(r.json()[QStringLiteral("id")].toString(), first.exceptionId);
+    QCOMPARE(r.json()[QStringLiteral("state")].toString(), QStringLiteral("RESOLVED"));
+    QCOMPARE(r.json()[QStringLiteral("resolvedBy")].toString(), QStringLiteral("admin"));
+    QCOMPARE(r.json()[QStringLiteral("resolution")].toString(), why);
+    QVERIFY(rfc3339.match(r.json()[QStringLiteral("resolvedAt")].toString()).hasMatch());
+    QCOMPARE(r.json()[QStringLiteral("paidAmount")].toInteger(), 1500);
+    r = admin.post(resolve, withReason(QStringLiteral("again")));
+    QCOMPARE(r.status, 409);
+    const int conflict = errorCode(r); // the service's state conflict
+    QVERIFY(conflict > 0);
+    QCOMPARE(admin.get(path).json()[QStringLiteral("resolution")].toString(), why);
+    QCOMPARE(count(QStringLiteral("?state=RESOLVED")), 1);
+    QCOMPARE(count(QStringLiteral("?state=REFUNDED")), 1);
+
+    // The audit log: who, why, from where — and the refused second attempt.
+    const QJsonArray audit = auditOf(admin, QStringLiteral("payment_exception.resolve"));
+    QList<QJsonObject> ofFirst;
+    for (const QJsonValue &e : audit) {
+        if (e[QStringLiteral("target")].toString()
+            == QStringLiteral("payment_exception:") + first.exceptionId)
+            ofFirst.append(e.toObject());
+    }
+    QCOMPARE(ofFirst.size(), 2); // newest first: the refusal, then the resolution
+    const QJsonObject done = ofFirst.at(1);
+    QCOMPARE(done[QStringLiteral("actor")].toString(), QStringLiteral("admin"));
+    QCOMPARE(done[QStringLiteral("reason")].toString(), why);
+    QCOMPARE(done[QStringLiteral("remoteAddress")].toString(), QStringLiteral("127.0.0.1"));
+    QCOMPARE(done[QStringLiteral("details")][QStringLiteral("state")].toString(),
+             QStringLiteral("REFUNDED"));
+    QCOMPARE(done[QStringLiteral("details")][QStringLiteral("paidAmount")].toInteger(), 1500);
+    const QJsonObject refused = ofFirst.at(0);
+    QCOMPARE(refused[QStringLiteral("reason")].toString(), QStringLiteral("again"));
+    QCOMPARE(refused[QStringLiteral("details")][QStringLiteral("outcome")].toString(),
+             QStringLiteral("error"));
+    QCOMPARE(refused[QStringLiteral("details")][QStringLiteral("code")].toInt(), conflict);
+
+    // The dashboard counts what is open: the second one still waits for an admin.
+    const QJsonObject open = admin.get(QStringLiteral("/admin/v1/dashboard"))
+                                 .json()[QStringLiteral("paymentExceptions")]
+                                 .toObject();
+    QCOMPARE(open,
+             (QJsonObject {{QStringLiteral("REFUNDING"), 0},
+                           {QStringLiteral("REFUND_FAILED"), 0},
+                           {QStringLiteral("REFUNDED"), 1}}));
+
+    // Live: the resolution shows in the open counts; staff heard nothing of it all.
+    QTRY_COMPARE_WITH_TIMEOUT(lastRefunded(), 1, 15000);
+    QVERIFY(messagesOf(staffMessages, "payment-exception").isEmpty());
+    QVERIFY(messagesOf(staffMessages, "stats").isEmpty());
 }
 
 void TestAdmin::userCommands()

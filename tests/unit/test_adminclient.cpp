@@ -119,6 +119,10 @@ private slots:
     void actionsSendReasonAndAmount();
     void boardAndQueuesParsing();
     void dashboardParsing();
+    void paymentExceptionParsing_data();
+    void paymentExceptionParsing();
+    void paymentExceptionCalls();
+    void livePaymentMessagesParsing();
     void callbackDroppedWhenContextIsGone();
     void unreachableServerIsProbedUntilBack();
     void displayTimeKeepsServerOffset();
@@ -155,7 +159,11 @@ void TestAdminClient::dashboardParsing()
                              QJsonObject {{QStringLiteral("scheduled"), 6},
                                           {QStringLiteral("processing"), 0}}}}},
               {QStringLiteral("notifications"),
-               QJsonObject {{QStringLiteral("PENDING"), 7}, {QStringLiteral("FAILED"), 8}}}}));
+               QJsonObject {{QStringLiteral("PENDING"), 7}, {QStringLiteral("FAILED"), 8}}},
+              {QStringLiteral("paymentExceptions"),
+               QJsonObject {{QStringLiteral("REFUNDING"), 1},
+                            {QStringLiteral("REFUND_FAILED"), 2},
+                            {QStringLiteral("REFUNDED"), 0}}}}));
     AdminClient client;
     client.setBaseUrl(server.url());
     bool in = false;
@@ -188,6 +196,178 @@ void TestAdminClient::dashboardParsing()
     QCOMPARE(d->queuedProcessing, 1);
     QCOMPARE(d->notificationsPending, 7);
     QCOMPARE(d->notificationsFailed, 8);
+    QCOMPARE(d->paymentExceptions.size(), 3);
+    QCOMPARE(d->paymentExceptions.value(QStringLiteral("REFUND_FAILED")), 2);
+    QCOMPARE(d->paymentExceptions.value(QStringLiteral("REFUNDING")), 1);
+}
+
+void TestAdminClient::paymentExceptionParsing_data()
+{
+    QTest::addColumn<QByteArray>("body");
+    QTest::addColumn<QString>("orderId");
+    QTest::addColumn<qint64>("orderAmount"); // -1: absent
+    QTest::addColumn<QString>("state");
+    QTest::addColumn<bool>("resolvable");
+    QTest::addColumn<QString>("resolvedBy");
+    QTest::addColumn<QString>("refundedAt");
+
+    QTest::newRow("late, refunded")
+        << QByteArray(R"({"id":"7212345678901234567","channel":"ECARD","channelTradeNo":"T1",)"
+                      R"("outTradeNo":"7212345678901234000","orderId":"7212345678901234000",)"
+                      R"("paidAmount":9007199254740,"orderAmount":1500,"currency":"CNY",)"
+                      R"("reason":"LATE","detail":"order CLOSED","state":"REFUNDED",)"
+                      R"("refundAttempts":1,"channelRefundNo":"R1",)"
+                      R"("createdAt":"2025-01-02T10:00:00+08:00",)"
+                      R"("updatedAt":"2025-01-02T10:00:01+08:00",)"
+                      R"("refundedAt":"2025-01-02T10:00:01+08:00"})")
+        << QStringLiteral("7212345678901234000") << Q_INT64_C(1500) << QStringLiteral("REFUNDED")
+        << true << QString() << QStringLiteral("2025-01-02T10:00:01+08:00");
+    // A payment naming no order of ours: no orderId, no orderAmount.
+    QTest::newRow("unknown order, refunding")
+        << QByteArray(R"({"id":"8","channel":"WECHAT_JSAPI","outTradeNo":"nope",)"
+                      R"("paidAmount":1,"currency":"CNY","reason":"UNKNOWN_ORDER",)"
+                      R"("state":"REFUNDING","refundAttempts":3,)"
+                      R"("nextRefundAt":"2025-01-02T11:00:00+08:00","lastError":"timeout"})")
+        << QString() << Q_INT64_C(-1) << QStringLiteral("REFUNDING") << false << QString()
+        << QString();
+    QTest::newRow("refund refused")
+        << QByteArray(R"({"id":"9","paidAmount":200,"orderAmount":0,"reason":"DUPLICATE",)"
+                      R"("state":"REFUND_FAILED","lastError":"the channel refused the refund"})")
+        << QString() << Q_INT64_C(0) << QStringLiteral("REFUND_FAILED") << true << QString()
+        << QString();
+    QTest::newRow("resolved") << QByteArray(
+        R"({"id":"10","paidAmount":200,"reason":"AMOUNT_MISMATCH",)"
+        R"("state":"RESOLVED","resolvedBy":"admin","resolution":"settled",)"
+        R"("resolvedAt":"2025-01-03T09:00:00+08:00"})")
+                              << QString() << Q_INT64_C(-1) << QStringLiteral("RESOLVED") << false
+                              << QStringLiteral("admin") << QString();
+}
+
+void TestAdminClient::paymentExceptionParsing()
+{
+    QFETCH(QByteArray, body);
+    QFETCH(QString, orderId);
+    QFETCH(qint64, orderAmount);
+    QFETCH(QString, state);
+    QFETCH(bool, resolvable);
+    QFETCH(QString, resolvedBy);
+    QFETCH(QString, refundedAt);
+    const QJsonObject o = QJsonDocument::fromJson(body).object();
+    QVERIFY(!o.isEmpty());
+    const PaymentExceptionItem e = PaymentExceptionItem::fromJson(o);
+    QCOMPARE(e.id, o.value(QStringLiteral("id")).toString());
+    QCOMPARE(e.orderId, orderId);
+    QCOMPARE(e.orderAmount.has_value(), orderAmount >= 0);
+    if (orderAmount >= 0)
+        QCOMPARE(*e.orderAmount, orderAmount);
+    QCOMPARE(e.paidAmount, o.value(QStringLiteral("paidAmount")).toInteger()); // no rounding
+    QCOMPARE(e.reason, o.value(QStringLiteral("reason")).toString());
+    QCOMPARE(e.state, state);
+    QCOMPARE(e.isResolvable(), resolvable);
+    QCOMPARE(e.resolvedBy, resolvedBy);
+    QCOMPARE(e.refundedAt, refundedAt);
+    QCOMPARE(e.lastError, o.value(QStringLiteral("lastError")).toString());
+    QCOMPARE(e.nextRefundAt, o.value(QStringLiteral("nextRefundAt")).toString());
+    QCOMPARE(e.refundAttempts, o.value(QStringLiteral("refundAttempts")).toInt());
+}
+
+void TestAdminClient::paymentExceptionCalls()
+{
+    FakeServer server;
+    server.reply(200, LoginOk);
+    server.reply(200,
+                 R"({"items":[{"id":"5","state":"REFUND_FAILED","paidAmount":300},)"
+                 R"({"id":"4","state":"REFUND_FAILED","paidAmount":100}],"nextCursor":"c2=="})");
+    server.reply(200, R"({"items":[]})");
+    server.reply(200,
+                 R"({"id":"5","state":"RESOLVED","paidAmount":300,"resolvedBy":"s1",)"
+                 R"("resolution":"核对完毕"})");
+    server.reply(409, R"({"code":4090,"message":"当前状态不允许此操作","traceId":"t9"})");
+    AdminClient client;
+    client.setBaseUrl(server.url());
+    bool in = false;
+    client.login(QStringLiteral("s1"), QStringLiteral("pw"), nullptr,
+                 [&](const LoginResult &) { in = true; });
+    QTRY_VERIFY(in);
+
+    std::optional<Page<PaymentExceptionItem>> page;
+    client.paymentExceptions(QStringLiteral("REFUND_FAILED"), QStringLiteral("c1+/="), this,
+                             [&](const Page<PaymentExceptionItem> &p) { page = p; });
+    QTRY_VERIFY(page.has_value());
+    QCOMPARE(page->items.size(), 2);
+    QCOMPARE(page->items.at(0).id, QStringLiteral("5"));
+    QCOMPARE(page->items.at(1).paidAmount, 100);
+    QCOMPARE(page->nextCursor, QStringLiteral("c2=="));
+    const Recorded &list = server.requests.at(1);
+    QCOMPARE(list.method, QByteArray("GET"));
+    QCOMPARE(list.path, QStringLiteral("/admin/v1/payment-exceptions"));
+    QCOMPARE(list.authorization, QByteArray("Bearer tok-123456789012345678901234567890"));
+    QCOMPARE(list.query.queryItemValue(QStringLiteral("state")), QStringLiteral("REFUND_FAILED"));
+    QCOMPARE(list.query.queryItemValue(QStringLiteral("cursor"), QUrl::FullyDecoded),
+             QStringLiteral("c1+/=")); // a cursor is base64: `+` must not become a space
+    QCOMPARE(list.query.queryItemValue(QStringLiteral("limit")), QStringLiteral("200"));
+
+    // Every state, first page: neither item is sent.
+    page.reset();
+    client.paymentExceptions({}, {}, this, [&](const Page<PaymentExceptionItem> &p) { page = p; });
+    QTRY_VERIFY(page.has_value());
+    QVERIFY(page->items.isEmpty());
+    QVERIFY(page->nextCursor.isEmpty());
+    QVERIFY(!server.requests.at(2).query.hasQueryItem(QStringLiteral("state")));
+    QVERIFY(!server.requests.at(2).query.hasQueryItem(QStringLiteral("cursor")));
+
+    std::optional<PaymentExceptionItem> resolved;
+    client.resolvePaymentException(QStringLiteral("5"), QStringLiteral("核对完毕"), this,
+                                   [&](const PaymentExceptionItem &e) { resolved = e; });
+    QTRY_VERIFY(resolved.has_value());
+    QCOMPARE(resolved->state, QStringLiteral("RESOLVED"));
+    QCOMPARE(resolved->resolution, QStringLiteral("核对完毕"));
+    QVERIFY(!resolved->isResolvable());
+    const Recorded &post = server.requests.at(3);
+    QCOMPARE(post.method, QByteArray("POST"));
+    QCOMPARE(post.path, QStringLiteral("/admin/v1/payment-exceptions/5/resolve"));
+    QCOMPARE(QJsonDocument::fromJson(post.body)[QStringLiteral("reason")].toString(),
+             QStringLiteral("核对完毕"));
+
+    // Resolved already: the envelope's code reaches the caller.
+    std::optional<ApiError> error;
+    client.resolvePaymentException(QStringLiteral("5"), QStringLiteral("again"), this, {},
+                                   [&](const ApiError &e) { error = e; });
+    QTRY_VERIFY(error.has_value());
+    QCOMPARE(error->httpStatus, 409);
+    QCOMPARE(error->code, 4090);
+    QCOMPARE(error->traceId, QStringLiteral("t9"));
+}
+
+void TestAdminClient::livePaymentMessagesParsing()
+{
+    const LivePaymentException e = LivePaymentException::fromJson(
+        QJsonDocument::fromJson(
+            R"({"type":"payment-exception","id":"7212345678901234567","reason":"LATE",)"
+            R"("channel":"ECARD","paidAmount":1500,"orderId":"7212345678901234000"})")
+            .object());
+    QCOMPARE(e.id, QStringLiteral("7212345678901234567"));
+    QCOMPARE(e.reason, QStringLiteral("LATE"));
+    QCOMPARE(e.channel, QStringLiteral("ECARD"));
+    QCOMPARE(e.paidAmount, 1500);
+    QCOMPARE(e.orderId, QStringLiteral("7212345678901234000"));
+    const LivePaymentException unknown = LivePaymentException::fromJson(
+        QJsonDocument::fromJson(R"({"type":"payment-exception","id":"3","paidAmount":1})")
+            .object());
+    QVERIFY(unknown.orderId.isEmpty());
+
+    const LiveStats s = LiveStats::fromJson(
+        QJsonDocument::fromJson(
+            R"({"type":"stats","notifications":{"FAILED":2},)"
+            R"("paymentExceptions":{"REFUNDING":0,"REFUND_FAILED":4,"REFUNDED":1}})")
+            .object());
+    QCOMPARE(s.notificationsFailed, 2);
+    QCOMPARE(s.paymentExceptions.size(), 3);
+    QCOMPARE(s.paymentExceptions.value(QStringLiteral("REFUND_FAILED")), 4);
+    QCOMPARE(s.paymentExceptions.value(QStringLiteral("REFUNDED")), 1);
+    // An older server without the counts: none, rather than made-up zeros.
+    QVERIFY(LiveStats::fromJson(QJsonObject {{QStringLiteral("type"), QStringLiteral("stats")}})
+                .paymentExceptions.isEmpty());
 }
 
 void TestAdminClient::loginKeepsTheSession()

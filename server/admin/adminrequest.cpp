@@ -1,0 +1,61 @@
+#include "adminrequest.h"
+
+#include "domain/errors.h"
+#include "http/jsonbody.h"
+
+namespace pomelo::admin {
+
+QString queryValue(const HttpRequest &r, const QString &key)
+{
+    return r.query.queryItemValue(key, QUrl::FullyDecoded);
+}
+
+int limitParam(const HttpRequest &r, int defaultLimit, int max)
+{
+    if (!r.query.hasQueryItem(QStringLiteral("limit")))
+        return defaultLimit;
+    bool ok = false;
+    const int limit = queryValue(r, QStringLiteral("limit")).toInt(&ok);
+    if (!ok || limit < 1 || limit > max)
+        throw Error(ErrorCode::InvalidParameter, QStringLiteral("limit out of range"));
+    return limit;
+}
+
+std::optional<PageCursor> cursorParam(const HttpRequest &r)
+{
+    if (!r.query.hasQueryItem(QStringLiteral("cursor")))
+        return std::nullopt;
+    const auto cursor = PageCursor::fromToken(queryValue(r, QStringLiteral("cursor")));
+    if (!cursor)
+        throw Error(ErrorCode::InvalidParameter, QStringLiteral("malformed cursor"));
+    return cursor;
+}
+
+QString requiredReason(const QJsonObject &body, const HttpRequest &r)
+{
+    QString reason;
+    if (body.contains(QStringLiteral("reason"))) {
+        const QJsonValue v = body.value(QStringLiteral("reason"));
+        if (!v.isString())
+            throw Error(ErrorCode::InvalidParameter, QStringLiteral("reason is not a string"));
+        reason = v.toString();
+    } else {
+        reason = queryValue(r, QStringLiteral("reason"));
+    }
+    reason = reason.trimmed();
+    if (reason.size() > MaxReasonLength || hasControlCharacters(reason))
+        throw Error(ErrorCode::InvalidParameter, QStringLiteral("reason too long or not text"));
+    if (reason.isEmpty())
+        throw Error(ErrorCode::InvalidParameter, QStringLiteral("a reason is required"));
+    return reason;
+}
+
+QJsonObject pageJson(const QJsonArray &items, const std::optional<PageCursor> &next)
+{
+    QJsonObject out {{QStringLiteral("items"), items}};
+    if (next)
+        out.insert(QStringLiteral("nextCursor"), next->toToken());
+    return out;
+}
+
+} // namespace pomelo::admin

@@ -1,0 +1,176 @@
+#include "paymentexceptionroutes.h"
+
+#include "adminauth.h"
+#include "adminrequest.h"
+#include "domain/errors.h"
+#include "domain/snowflake.h"
+#include "http/jsonbody.h"
+#include "http/router.h"
+#include "pay/paymodule.h"
+#include "storage/auditrepository.h"
+#include "storage/paymentexceptionrepository.h"
+#include "telemetry/logging.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+
+namespace pomelo {
+
+using admin::cursorParam;
+using admin::limitParam;
+using admin::pageJson;
+using admin::queryValue;
+using admin::requiredReason;
+
+namespace {
+
+/// Unknown and malformed ids are both "not found": an id is never a parameter error.
+qint64 exceptionIdParam(const HttpRequest &r)
+{
+    const std::optional<qint64> id = snowflakeFromString(r.pathParams.value(QStringLiteral("id")));
+    if (!id)
+        throw Error(ErrorCode::NotFound, QStringLiteral("malformed payment exception id"));
+    return *id;
+}
+
+std::optional<PaymentExceptionState> stateParam(const HttpRequest &r)
+{
+    if (!r.query.hasQueryItem(QStringLiteral("state")))
+        return std::nullopt;
+    const auto state = paymentExceptionStateFromName(queryValue(r, QStringLiteral("state")));
+    if (!state)
+        throw Error(ErrorCode::InvalidParameter, QStringLiteral("unknown state"));
+    return state;
+}
+
+/// A resolution that did not happen is audited too, like every refused intervention of the admin
+/// module (the service writes the entry of one that did, in its own transaction).
+void auditRefusal(Database &db, const StaffPrincipal &who, const HttpRequest &r, qint64 id,
+                  const QString &reason, const Error &error)
+{
+    AuditEntry entry;
+    entry.actor = who.username;
+    entry.action = QStringLiteral("payment_exception.resolve");
+    entry.target = QStringLiteral("payment_exception:") + snowflakeToString(id);
+    entry.reason = reason;
+    entry.remoteAddress = r.remoteAddress.toString();
+    entry.details = QJsonDocument(QJsonObject {{QStringLiteral("traceId"), r.traceId},
+                                               {QStringLiteral("outcome"), QStringLiteral("error")},
+                                               {QStringLiteral("code"), int(error.code())}})
+                        .toJson(QJsonDocument::Compact);
+    try {
+        AuditRepository(db).append(entry);
+    } catch (const Error &e) {
+        qCCritical(lcApp).noquote() << "audit entry lost:" << entry.action << entry.target << "by"
+                                    << entry.actor << ":" << e.detail();
+    }
+}
+
+void insertTime(QJsonObject &j, const char *key, const std::optional<qint64> &ms,
+                const QTimeZone &zone)
+{
+    if (ms)
+        j.insert(QLatin1String(key), rfc3339(*ms, zone));
+}
+
+void insertText(QJsonObject &j, const char *key, const QString &text)
+{
+    if (!text.isEmpty())
+        j.insert(QLatin1String(key), text);
+}
+
+} // namespace
+
+QJsonObject paymentExceptionJson(const PaymentException &e, const QTimeZone &zone)
+{
+    QJsonObject j {{QStringLiteral("id"), snowflakeToString(e.id)},
+                   {QStringLiteral("channel"), e.channel},
+                   {QStringLiteral("channelTradeNo"), e.channelTradeNo},
+                   {QStringLiteral("outTradeNo"), e.outTradeNo},
+                   {QStringLiteral("paidAmount"), e.paidAmount},
+                   {QStringLiteral("currency"), e.currency},
+                   {QStringLiteral("reason"), paymentExceptionReasonName(e.reason)},
+                   {QStringLiteral("detail"), e.detail},
+                   {QStringLiteral("state"), paymentExceptionStateName(e.state)},
+                   {QStringLiteral("refundAttempts"), e.refundAttempts},
+                   {QStringLiteral("createdAt"), rfc3339(e.createdAt, zone)},
+                   {QStringLiteral("updatedAt"), rfc3339(e.updatedAt, zone)}};
+    if (e.orderId)
+        j.insert(QStringLiteral("orderId"), snowflakeToString(*e.orderId));
+    if (e.orderAmount)
+        j.insert(QStringLiteral("orderAmount"), *e.orderAmount);
+    insertTime(j, "nextRefundAt", e.nextRefundAt, zone);
+    insertText(j, "channelRefundNo", e.channelRefundNo);
+    insertText(j, "lastError", e.lastError);
+    insertText(j, "resolvedBy", e.resolvedBy);
+    insertText(j, "resolution", e.resolution);
+    insertTime(j, "refundedAt", e.refundedAt, zone);
+    insertTime(j, "resolvedAt", e.resolvedAt, zone);
+    return j;
+}
+
+QJsonObject paymentExceptionCountsJson(Database &db)
+{
+    QJsonObject counts;
+    for (const PaymentExceptionState s :
+         {PaymentExceptionState::Refunding, PaymentExceptionState::RefundFailed,
+          PaymentExceptionState::Refunded})
+        counts.insert(paymentExceptionStateName(s), 0);
+    const QList<std::pair<QString, qint64>> open = PaymentExceptionRepository(db).openCounts();
+    for (const auto &[state, count] : open)
+        counts.insert(state, count);
+    return counts;
+}
+
+void registerPaymentExceptionRoutes(Router &router, const ServerContext &context,
+                                    const AdminAuth &auth, PayModule *pay)
+{
+    const ServerContext *ctx = &context;
+    const AdminAuth *guard = &auth;
+    const auto route = [&router, guard](const char *method, const char *path, auto handler) {
+        router.add(method, QString::fromLatin1(path), HandlerMode::Blocking,
+                   [guard, handler](const HttpRequest &r) {
+                       return handler(r, guard->require(r, StaffRole::Admin));
+                   });
+    };
+
+    route("GET", "/admin/v1/payment-exceptions",
+          [ctx](const HttpRequest &r, const StaffPrincipal &) {
+              const Page<PaymentException> page = PaymentExceptionRepository(ctx->db).list(
+                  stateParam(r), cursorParam(r), limitParam(r));
+              QJsonArray items;
+              for (const PaymentException &e : page.items)
+                  items.append(paymentExceptionJson(e, ctx->zone));
+              return HttpResponse::json(200, pageJson(items, page.next));
+          });
+
+    route("GET", "/admin/v1/payment-exceptions/{id}",
+          [ctx](const HttpRequest &r, const StaffPrincipal &) {
+              const std::optional<PaymentException> e =
+                  PaymentExceptionRepository(ctx->db).find(exceptionIdParam(r));
+              if (!e)
+                  throw Error(ErrorCode::NotFound, QStringLiteral("no payment exception"));
+              return HttpResponse::json(200, paymentExceptionJson(*e, ctx->zone));
+          });
+
+    route("POST", "/admin/v1/payment-exceptions/{id}/resolve",
+          [ctx, pay](const HttpRequest &r, const StaffPrincipal &who) {
+              const qint64 id = exceptionIdParam(r);
+              const QString reason = requiredReason(parseJsonObject(r), r);
+              try {
+                  if (!pay)
+                      throw Error(ErrorCode::FeatureDisabled,
+                                  QStringLiteral("pay module not running"));
+                  const std::optional<PaymentException> after = pay->service().exceptions().resolve(
+                      id, who.username, reason, r.remoteAddress.toString());
+                  if (!after)
+                      throw Error(ErrorCode::NotFound, QStringLiteral("no payment exception"));
+                  return HttpResponse::json(200, paymentExceptionJson(*after, ctx->zone));
+              } catch (const Error &e) {
+                  auditRefusal(ctx->db, who, r, id, reason, e);
+                  throw;
+              }
+          });
+}
+
+} // namespace pomelo

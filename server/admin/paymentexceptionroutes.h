@@ -1,0 +1,35 @@
+#pragma once
+
+#include "servercontext.h"
+
+#include <QJsonObject>
+
+namespace pomelo {
+
+class AdminAuth;
+class Database;
+class PayModule;
+class Router;
+struct PaymentException;
+
+/// Payment exceptions in the admin API (API.md "Admin API"), admins only:
+/// - `GET /admin/v1/payment-exceptions?state=&limit=&cursor=` → `{items, nextCursor?}`, newest
+///   first;
+/// - `GET /admin/v1/payment-exceptions/{id}` → the item (4040 when there is none);
+/// - `POST /admin/v1/payment-exceptions/{id}/resolve {reason}` → the item, RESOLVED; 409 (the
+///   service's state conflict) while it is still refunding or once it is resolved. The pay
+///   service writes the audit entry in the same transaction, so a resolution is never kept
+///   without its who and why; a refused one is audited here, with its error code.
+/// @p pay is null when the pay module does not run here: resolving then answers 5010 (the
+/// lists still work, they only read the table).
+void registerPaymentExceptionRoutes(Router &router, const ServerContext &context,
+                                    const AdminAuth &auth, PayModule *pay);
+
+/// `{id, channel, …, createdAt, updatedAt}` of one exception; optional fields only when set.
+QJsonObject paymentExceptionJson(const PaymentException &e, const QTimeZone &zone);
+
+/// How many exceptions wait in each open state: `{REFUNDING, REFUND_FAILED, REFUNDED}`, zeros
+/// included so that a client can show the three without guessing (dashboard, live `stats`).
+QJsonObject paymentExceptionCountsJson(Database &db);
+
+} // namespace pomelo

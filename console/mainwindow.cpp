@@ -4,6 +4,7 @@
 #include "logindialog.h"
 #include "opsviews.h"
 #include "ordersview.h"
+#include "paymentexceptionsview.h"
 #include "venueboardview.h"
 
 #include <QActionGroup>
@@ -22,13 +23,14 @@
 namespace pomelo::console {
 
 namespace {
-constexpr int ViewCount = 8;
+constexpr int ViewCount = 9;
 }
 
 QString MainWindow::viewName(View view)
 {
-    static const char *const names[] = {"dashboard", "orders", "venue-board",   "streams",
-                                        "queues",    "locks",  "notifications", "audit"};
+    static const char *const names[] = {"dashboard",     "orders", "venue-board",
+                                        "streams",       "queues", "locks",
+                                        "notifications", "audit",  "payment-exceptions"};
     return QString::fromLatin1(names[view]);
 }
 
@@ -48,18 +50,22 @@ MainWindow::MainWindow(api::AdminClient *client, QWidget *parent)
     , m_locks(new LocksView(client, this))
     , m_notifications(new NotificationsView(client, this))
     , m_audit(new AuditView(client, this))
+    , m_paymentExceptions(new PaymentExceptionsView(client, this))
 {
     setWindowTitle(tr("Pomelo Pay console"));
-    const QStringList titles = {tr("Dashboard"),     tr("Orders"),         tr("Venue board"),
-                                tr("Event stream"),  tr("Delayed queues"), tr("Locks"),
-                                tr("Notifications"), tr("Audit log")};
+    const QStringList titles = {
+        tr("Dashboard"),     tr("Orders"),         tr("Venue board"),
+        tr("Event stream"),  tr("Delayed queues"), tr("Locks"),
+        tr("Notifications"), tr("Audit log"),      tr("Payment exceptions")};
     const QStyle::StandardPixmap icons[] = {
         QStyle::SP_ComputerIcon,       QStyle::SP_FileDialogDetailedView,
         QStyle::SP_FileDialogListView, QStyle::SP_BrowserReload,
         QStyle::SP_BrowserStop,        QStyle::SP_DialogNoButton,
-        QStyle::SP_MessageBoxWarning,  QStyle::SP_FileDialogContentsView};
-    const QList<QWidget *> views = {m_dashboard, m_orders, m_board,         m_streams,
-                                    m_queues,    m_locks,  m_notifications, m_audit};
+        QStyle::SP_MessageBoxWarning,  QStyle::SP_FileDialogContentsView,
+        QStyle::SP_MessageBoxQuestion};
+    const QList<QWidget *> views = {m_dashboard,     m_orders, m_board,
+                                    m_streams,       m_queues, m_locks,
+                                    m_notifications, m_audit,  m_paymentExceptions};
     for (int i = 0; i < ViewCount; ++i) {
         auto *item = new QListWidgetItem(style()->standardIcon(icons[i]), titles.at(i), m_nav);
         item->setToolTip(tr("%1 (Ctrl+%2)").arg(titles.at(i)).arg(i + 1));
@@ -187,7 +193,7 @@ void MainWindow::setLanguage(const QString &language)
 void MainWindow::applyRole()
 {
     const bool admin = m_client->session().isAdmin();
-    for (const View v : {Streams, Queues, Locks, Notifications, Audit}) {
+    for (const View v : {Streams, Queues, Locks, Notifications, Audit, PaymentExceptions}) {
         m_nav->item(v)->setHidden(!admin);
         if (auto *a = m_nav->item(v)->data(Qt::UserRole).value<QAction *>())
             a->setEnabled(admin);
@@ -276,6 +282,9 @@ void MainWindow::refreshCurrent()
         break;
     case Audit:
         m_audit->refresh();
+        break;
+    case PaymentExceptions:
+        m_paymentExceptions->refresh();
         break;
     }
 }

@@ -15,6 +15,7 @@ class DashboardView;
 class LocksView;
 class NotificationsView;
 class OrdersView;
+class PaymentExceptionsView;
 class QueuesView;
 class StreamsView;
 class VenueBoardView;
@@ -27,12 +28,22 @@ class MainWindow : public QMainWindow
     Q_OBJECT
 
 public:
-    enum View { Dashboard, Orders, VenueBoard, Streams, Queues, Locks, Notifications, Audit };
+    enum View {
+        Dashboard,
+        Orders,
+        VenueBoard,
+        Streams,
+        Queues,
+        Locks,
+        Notifications,
+        Audit,
+        PaymentExceptions
+    };
 
     explicit MainWindow(api::AdminClient *client, QWidget *parent = nullptr);
 
     /// Shows @p view (by name: dashboard, orders, venue-board, streams, queues, locks,
-    /// notifications, audit); false for an unknown name.
+    /// notifications, audit, payment-exceptions); false for an unknown name.
     bool showView(const QString &name);
     void showView(View view);
     View currentView() const;
@@ -40,6 +51,7 @@ public:
     OrdersView *ordersView() const { return m_orders; }
     VenueBoardView *venueBoardView() const { return m_board; }
     DashboardView *dashboardView() const { return m_dashboard; }
+    PaymentExceptionsView *paymentExceptionsView() const { return m_paymentExceptions; }
     QWidget *banner() const;
 
     static QString viewName(View view);
@@ -69,6 +81,7 @@ private:
     LocksView *m_locks;
     NotificationsView *m_notifications;
     AuditView *m_audit;
+    PaymentExceptionsView *m_paymentExceptions;
     bool m_reloginOpen = false;
 };
 

@@ -479,6 +479,10 @@
         <source>○ polling</source>
         <translation>○ polling</translation>
     </message>
+    <message>
+        <source>Payment exceptions</source>
+        <translation>Payment exceptions</translation>
+    </message>
 </context>
 <context>
     <name>pomelo::console::NotificationsModel</name>
@@ -890,6 +894,244 @@
     <message numerus="yes">
         <source>%n notification(s) of order %1 queued again.</source>
         <translation><numerusform>%n notification of order %1 queued again.</numerusform><numerusform>%n notifications of order %1 queued again.</numerusform></translation>
+    </message>
+</context>
+<context>
+    <name>pomelo::console::PaymentExceptionModel</name>
+    <message>
+        <source>Refunding</source>
+        <translation>Refunding</translation>
+    </message>
+    <message>
+        <source>Refunded</source>
+        <translation>Refunded</translation>
+    </message>
+    <message>
+        <source>Refund failed</source>
+        <translation>Refund failed</translation>
+    </message>
+    <message>
+        <source>Resolved</source>
+        <translation>Resolved</translation>
+    </message>
+    <message>
+        <source>Amount differs from the order</source>
+        <translation>Amount differs from the order</translation>
+    </message>
+    <message>
+        <source>Wrong currency</source>
+        <translation>Wrong currency</translation>
+    </message>
+    <message>
+        <source>Wrong channel or channel order</source>
+        <translation>Wrong channel or channel order</translation>
+    </message>
+    <message>
+        <source>Another merchant</source>
+        <translation>Another merchant</translation>
+    </message>
+    <message>
+        <source>Unknown order</source>
+        <translation>Unknown order</translation>
+    </message>
+    <message>
+        <source>Paid after the order closed</source>
+        <translation>Paid after the order closed</translation>
+    </message>
+    <message>
+        <source>Paid twice</source>
+        <translation>Paid twice</translation>
+    </message>
+    <message>
+        <source>Id</source>
+        <translation>Id</translation>
+    </message>
+    <message>
+        <source>Recorded</source>
+        <translation>Recorded</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>Reason</translation>
+    </message>
+    <message>
+        <source>Paid</source>
+        <translation>Paid</translation>
+    </message>
+    <message>
+        <source>Channel</source>
+        <translation>Channel</translation>
+    </message>
+    <message>
+        <source>Order</source>
+        <translation>Order</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>State</translation>
+    </message>
+    <message>
+        <source>Refund attempts</source>
+        <translation>Refund attempts</translation>
+    </message>
+    <message>
+        <source>Updated</source>
+        <translation>Updated</translation>
+    </message>
+</context>
+<context>
+    <name>pomelo::console::PaymentExceptionsView</name>
+    <message>
+        <source>Load &amp;more</source>
+        <translation>Load &amp;more</translation>
+    </message>
+    <message>
+        <source>Mark &amp;resolved…</source>
+        <translation>Mark &amp;resolved…</translation>
+    </message>
+    <message>
+        <source>Open</source>
+        <translation>Open</translation>
+    </message>
+    <message>
+        <source>All</source>
+        <translation>All</translation>
+    </message>
+    <message>
+        <source>Filter loaded rows</source>
+        <translation>Filter loaded rows</translation>
+    </message>
+    <message>
+        <source>Select a payment exception to see what happened.</source>
+        <translation>Select a payment exception to see what happened.</translation>
+    </message>
+    <message>
+        <source>Payments a channel took that no order keeps. Each is refunded through its channel by itself; close the case once the refund settled, or once you settled a refused one by hand.</source>
+        <translation>Payments a channel took that no order keeps. Each is refunded through its channel by itself; close the case once the refund settled, or once you settled a refused one by hand.</translation>
+    </message>
+    <message>
+        <source>State:</source>
+        <translation>State:</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n open, %1 loaded; updated %2</source>
+        <translation><numerusform>%n open, %1 loaded; updated %2</numerusform><numerusform>%n open, %1 loaded; updated %2</numerusform></translation>
+    </message>
+    <message>
+        <source>Payment exception %1</source>
+        <translation>Payment exception %1</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>Reason</translation>
+    </message>
+    <message>
+        <source>What differed</source>
+        <translation>What differed</translation>
+    </message>
+    <message>
+        <source>Paid</source>
+        <translation>Paid</translation>
+    </message>
+    <message>
+        <source>Order amount</source>
+        <translation>Order amount</translation>
+    </message>
+    <message>
+        <source>Order</source>
+        <translation>Order</translation>
+    </message>
+    <message>
+        <source>none of ours</source>
+        <translation>none of ours</translation>
+    </message>
+    <message>
+        <source>Merchant order no.</source>
+        <translation>Merchant order no.</translation>
+    </message>
+    <message>
+        <source>Channel</source>
+        <translation>Channel</translation>
+    </message>
+    <message>
+        <source>Channel trade no.</source>
+        <translation>Channel trade no.</translation>
+    </message>
+    <message>
+        <source>Recorded</source>
+        <translation>Recorded</translation>
+    </message>
+    <message>
+        <source>Refund attempts</source>
+        <translation>Refund attempts</translation>
+    </message>
+    <message>
+        <source>Next attempt</source>
+        <translation>Next attempt</translation>
+    </message>
+    <message>
+        <source>Channel refund no.</source>
+        <translation>Channel refund no.</translation>
+    </message>
+    <message>
+        <source>Refunded</source>
+        <translation>Refunded</translation>
+    </message>
+    <message>
+        <source>Last error</source>
+        <translation>Last error</translation>
+    </message>
+    <message>
+        <source>Resolved</source>
+        <translation>Resolved</translation>
+    </message>
+    <message>
+        <source>Resolved by</source>
+        <translation>Resolved by</translation>
+    </message>
+    <message>
+        <source>Resolution</source>
+        <translation>Resolution</translation>
+    </message>
+    <message>
+        <source>The channel refused the refund: the payer has not got the money back. Settle it by hand, then mark the case resolved.</source>
+        <translation>The channel refused the refund: the payer has not got the money back. Settle it by hand, then mark the case resolved.</translation>
+    </message>
+    <message>
+        <source>The channel refunded %1 to the payer.</source>
+        <translation>The channel refunded %1 to the payer.</translation>
+    </message>
+    <message>
+        <source>The channel refused to refund %1: only close the case once the payer got the money back some other way.</source>
+        <translation>The channel refused to refund %1: only close the case once the payer got the money back some other way.</translation>
+    </message>
+    <message>
+        <source>Mark resolved</source>
+        <translation>Mark resolved</translation>
+    </message>
+    <message>
+        <source>Close payment exception %1 (%2, %3 through %4).</source>
+        <translation>Close payment exception %1 (%2, %3 through %4).</translation>
+    </message>
+    <message>
+        <source>Really mark payment exception %1 of %2 resolved?</source>
+        <translation>Really mark payment exception %1 of %2 resolved?</translation>
+    </message>
+    <message>
+        <source>Payment exception %1 resolved.</source>
+        <translation>Payment exception %1 resolved.</translation>
+    </message>
+    <message>
+        <source>Code %1</source>
+        <translation>Code %1</translation>
+    </message>
+    <message>
+        <source>Trace id: %1</source>
+        <translation>Trace id: %1</translation>
+    </message>
+    <message>
+        <source>Action failed</source>
+        <translation>Action failed</translation>
     </message>
 </context>
 <context>

@@ -479,6 +479,10 @@
         <source>○ polling</source>
         <translation>○ 轮询</translation>
     </message>
+    <message>
+        <source>Payment exceptions</source>
+        <translation>支付异常</translation>
+    </message>
 </context>
 <context>
     <name>pomelo::console::NotificationsModel</name>
@@ -890,6 +894,244 @@
     <message numerus="yes">
         <source>%n notification(s) of order %1 queued again.</source>
         <translation><numerusform>订单 %1 的 %n 条通知已重新排队。</numerusform></translation>
+    </message>
+</context>
+<context>
+    <name>pomelo::console::PaymentExceptionModel</name>
+    <message>
+        <source>Refunding</source>
+        <translation>退款中</translation>
+    </message>
+    <message>
+        <source>Refunded</source>
+        <translation>已退款</translation>
+    </message>
+    <message>
+        <source>Refund failed</source>
+        <translation>退款失败</translation>
+    </message>
+    <message>
+        <source>Resolved</source>
+        <translation>已处理</translation>
+    </message>
+    <message>
+        <source>Amount differs from the order</source>
+        <translation>金额与订单不符</translation>
+    </message>
+    <message>
+        <source>Wrong currency</source>
+        <translation>币种不符</translation>
+    </message>
+    <message>
+        <source>Wrong channel or channel order</source>
+        <translation>渠道或渠道订单不符</translation>
+    </message>
+    <message>
+        <source>Another merchant</source>
+        <translation>非本商户</translation>
+    </message>
+    <message>
+        <source>Unknown order</source>
+        <translation>未知订单</translation>
+    </message>
+    <message>
+        <source>Paid after the order closed</source>
+        <translation>订单关闭后支付</translation>
+    </message>
+    <message>
+        <source>Paid twice</source>
+        <translation>重复支付</translation>
+    </message>
+    <message>
+        <source>Id</source>
+        <translation>编号</translation>
+    </message>
+    <message>
+        <source>Recorded</source>
+        <translation>记录时间</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <source>Paid</source>
+        <translation>支付金额</translation>
+    </message>
+    <message>
+        <source>Channel</source>
+        <translation>渠道</translation>
+    </message>
+    <message>
+        <source>Order</source>
+        <translation>订单</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Refund attempts</source>
+        <translation>退款尝试次数</translation>
+    </message>
+    <message>
+        <source>Updated</source>
+        <translation>更新时间</translation>
+    </message>
+</context>
+<context>
+    <name>pomelo::console::PaymentExceptionsView</name>
+    <message>
+        <source>Load &amp;more</source>
+        <translation>加载更多(&amp;M)</translation>
+    </message>
+    <message>
+        <source>Mark &amp;resolved…</source>
+        <translation>标记为已处理(&amp;R)…</translation>
+    </message>
+    <message>
+        <source>Open</source>
+        <translation>未处理</translation>
+    </message>
+    <message>
+        <source>All</source>
+        <translation>全部</translation>
+    </message>
+    <message>
+        <source>Filter loaded rows</source>
+        <translation>筛选已加载的行</translation>
+    </message>
+    <message>
+        <source>Select a payment exception to see what happened.</source>
+        <translation>选择一条支付异常以查看详情。</translation>
+    </message>
+    <message>
+        <source>Payments a channel took that no order keeps. Each is refunded through its channel by itself; close the case once the refund settled, or once you settled a refused one by hand.</source>
+        <translation>支付渠道已收款、但没有订单可以保留的款项。系统会自动通过原渠道退款；退款完成后，或渠道拒绝退款且已人工处理后，请标记为已处理。</translation>
+    </message>
+    <message>
+        <source>State:</source>
+        <translation>状态：</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n open, %1 loaded; updated %2</source>
+        <translation><numerusform>%n 条未处理，已加载 %1 条；更新于 %2</numerusform></translation>
+    </message>
+    <message>
+        <source>Payment exception %1</source>
+        <translation>支付异常 %1</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <source>What differed</source>
+        <translation>不符之处</translation>
+    </message>
+    <message>
+        <source>Paid</source>
+        <translation>支付金额</translation>
+    </message>
+    <message>
+        <source>Order amount</source>
+        <translation>订单金额</translation>
+    </message>
+    <message>
+        <source>Order</source>
+        <translation>订单</translation>
+    </message>
+    <message>
+        <source>none of ours</source>
+        <translation>非本平台订单</translation>
+    </message>
+    <message>
+        <source>Merchant order no.</source>
+        <translation>商户订单号</translation>
+    </message>
+    <message>
+        <source>Channel</source>
+        <translation>渠道</translation>
+    </message>
+    <message>
+        <source>Channel trade no.</source>
+        <translation>渠道交易号</translation>
+    </message>
+    <message>
+        <source>Recorded</source>
+        <translation>记录时间</translation>
+    </message>
+    <message>
+        <source>Refund attempts</source>
+        <translation>退款尝试次数</translation>
+    </message>
+    <message>
+        <source>Next attempt</source>
+        <translation>下次尝试</translation>
+    </message>
+    <message>
+        <source>Channel refund no.</source>
+        <translation>渠道退款单号</translation>
+    </message>
+    <message>
+        <source>Refunded</source>
+        <translation>退款时间</translation>
+    </message>
+    <message>
+        <source>Last error</source>
+        <translation>最近错误</translation>
+    </message>
+    <message>
+        <source>Resolved</source>
+        <translation>处理时间</translation>
+    </message>
+    <message>
+        <source>Resolved by</source>
+        <translation>处理人</translation>
+    </message>
+    <message>
+        <source>Resolution</source>
+        <translation>处理说明</translation>
+    </message>
+    <message>
+        <source>The channel refused the refund: the payer has not got the money back. Settle it by hand, then mark the case resolved.</source>
+        <translation>渠道拒绝了退款：付款人尚未收回款项。请人工处理后再标记为已处理。</translation>
+    </message>
+    <message>
+        <source>The channel refunded %1 to the payer.</source>
+        <translation>渠道已将 %1 退还给付款人。</translation>
+    </message>
+    <message>
+        <source>The channel refused to refund %1: only close the case once the payer got the money back some other way.</source>
+        <translation>渠道拒绝退还 %1：请确认付款人已通过其他方式收回款项后再结案。</translation>
+    </message>
+    <message>
+        <source>Mark resolved</source>
+        <translation>标记为已处理</translation>
+    </message>
+    <message>
+        <source>Close payment exception %1 (%2, %3 through %4).</source>
+        <translation>结案支付异常 %1（%2，通过%4支付 %3）。</translation>
+    </message>
+    <message>
+        <source>Really mark payment exception %1 of %2 resolved?</source>
+        <translation>确定将金额为 %2 的支付异常 %1 标记为已处理吗？</translation>
+    </message>
+    <message>
+        <source>Payment exception %1 resolved.</source>
+        <translation>支付异常 %1 已处理。</translation>
+    </message>
+    <message>
+        <source>Code %1</source>
+        <translation>错误码 %1</translation>
+    </message>
+    <message>
+        <source>Trace id: %1</source>
+        <translation>追踪 ID：%1</translation>
+    </message>
+    <message>
+        <source>Action failed</source>
+        <translation>操作失败</translation>
     </message>
 </context>
 <context>

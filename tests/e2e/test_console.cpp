@@ -1,8 +1,9 @@
 // pomelo-console against a real pomelo-server (offscreen platform) on SQLite and PostgreSQL: log
 // in, the orders model fills and follows the live feed through a real payment, the venue board
 // shows a booking of the mini-program, an intervention from the console reaches the server and its
-// audit log, the main window's views fill, a staff account follows the live feed too, and the
-// console reconnects by itself when the server restarts.
+// audit log, the main window's views fill, a payment exception (a late e-card payment) shows up
+// live and is resolved through the view's dialogs, a staff account follows the live feed too, and
+// the console reconnects by itself when the server restarts.
 #include "api/adminclient.h"
 #include "dashboardview.h"
 #include "domain/signing.h"
@@ -11,17 +12,28 @@
 #include "opsmodels.h"
 #include "ordersmodel.h"
 #include "ordersview.h"
-#include "payclient.h"
+#include "paymentexceptionfixture.h"
+#include "paymentexceptionmodel.h"
+#include "paymentexceptionsview.h"
+#include "reasondialog.h"
 #include "tableview.h"
 #include "venueboardmodel.h"
 #include "venueboardview.h"
 
+#include <QAction>
 #include <QApplication>
+#include <QDeadlineTimer>
+#include <QDialogButtonBox>
 #include <QFile>
+#include <QMessageBox>
+#include <QPlainTextEdit>
+#include <QPointer>
 #include <QProcess>
+#include <QPushButton>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTableView>
+#include <QTimer>
 
 #include <map>
 
@@ -38,6 +50,64 @@ QString statusInModel(const console::OrdersModel &model, const QString &orderId)
     const int row = model.rowOfKey(orderId);
     return row < 0 ? QString() : model.rowAt(row).status;
 }
+
+/// Answers the modal dialogs of a console action as they open: the reason dialog (types the reason
+/// and presses OK, or Cancel without a reason), then the confirmation (Yes). Clicks are queued: a
+/// dialog's exec() must not run inside this timer's slot, or the timer would not fire again
+/// before it returned. Gives up (rejecting what is open) at its deadline.
+class DialogDriver : public QObject
+{
+public:
+    explicit DialogDriver(QString reason, int timeoutMs = 20000)
+        : m_reason(std::move(reason))
+        , m_deadline(timeoutMs)
+    {
+        connect(&m_timer, &QTimer::timeout, this, &DialogDriver::poll);
+        m_timer.start(10);
+    }
+
+    QStringList confirmations;
+    int reasonDialogs = 0;
+    bool timedOut = false;
+
+private:
+    static void clickLater(QAbstractButton *button)
+    {
+        QMetaObject::invokeMethod(button, &QAbstractButton::click, Qt::QueuedConnection);
+    }
+
+    void poll()
+    {
+        QWidget *modal = QApplication::activeModalWidget();
+        if (m_deadline.hasExpired()) {
+            timedOut = true;
+            if (auto *dialog = qobject_cast<QDialog *>(modal))
+                QMetaObject::invokeMethod(dialog, &QDialog::reject, Qt::QueuedConnection);
+            return;
+        }
+        if (!modal || modal == m_handled)
+            return;
+        m_handled = modal;
+        if (auto *box = qobject_cast<QMessageBox *>(modal)) {
+            confirmations.append(box->text());
+            clickLater(box->button(QMessageBox::Yes));
+        } else if (auto *dialog = qobject_cast<console::ReasonDialog *>(modal)) {
+            ++reasonDialogs;
+            auto *buttons = dialog->findChild<QDialogButtonBox *>();
+            if (m_reason.isEmpty()) {
+                clickLater(buttons->button(QDialogButtonBox::Cancel));
+                return;
+            }
+            dialog->findChild<QPlainTextEdit *>()->setPlainText(m_reason);
+            clickLater(buttons->button(QDialogButtonBox::Ok));
+        }
+    }
+
+    QString m_reason;
+    QDeadlineTimer m_deadline;
+    QTimer m_timer;
+    QPointer<QWidget> m_handled;
+};
 
 } // namespace
 
@@ -59,6 +129,8 @@ private slots:
     void closeOrderFromConsoleIsAudited();
     void mainWindowViewsFill_data() { backends(); }
     void mainWindowViewsFill();
+    void paymentExceptionResolvedFromTheView_data() { backends(); }
+    void paymentExceptionResolvedFromTheView();
     void operationsModelsFill_data() { backends(); }
     void operationsModelsFill();
     void staffFollowsTheLiveFeed_data() { backends(); }
@@ -321,6 +393,95 @@ void TestConsole::mainWindowViewsFill()
                              15000);
     QVERIFY(window.dashboardView()->paidTodayCents() >= 2500); // the order paid above
     QVERIFY(!window.showView(QStringLiteral("no-such-view")));
+}
+
+void TestConsole::paymentExceptionResolvedFromTheView()
+{
+    auto client = adminClient();
+    QVERIFY(client);
+    QSignalSpy live(client.get(), &api::AdminClient::livePaymentException);
+    console::MainWindow window(client.get());
+    window.show();
+    QVERIFY(window.showView(QStringLiteral("payment-exceptions")));
+    QCOMPARE(window.currentView(), console::MainWindow::PaymentExceptions);
+    console::PaymentExceptionsView *view = window.paymentExceptionsView();
+    console::PaymentExceptionModel *model = view->model();
+    QSignalSpy refreshed(model, &console::PaymentExceptionModel::refreshed);
+    QTRY_VERIFY_WITH_TIMEOUT(refreshed.size() >= 1, 15000);
+
+    // A late e-card payment of a closed order: recorded and refunded by the server, announced on
+    // the live feed, and listed by the view without anyone asking.
+    const LatePayment late =
+        latePaymentException(*m_server, *m_pay, QStringLiteral("console-late-1"), 1234);
+    QVERIFY(!late.exceptionId.isEmpty());
+    const auto announced = [&] {
+        for (const QList<QVariant> &args : std::as_const(live)) {
+            if (args.first().value<api::LivePaymentException>().id == late.exceptionId)
+                return true;
+        }
+        return false;
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(announced(), 15000);
+    const auto state = [&] {
+        const int row = model->rowOfKey(late.exceptionId);
+        return row < 0 ? QString() : model->rowAt(row).state;
+    };
+    QTRY_COMPARE_WITH_TIMEOUT(state(), QStringLiteral("REFUNDED"), 20000);
+    const api::PaymentExceptionItem &item = model->rowAt(model->rowOfKey(late.exceptionId));
+    QCOMPARE(item.orderId, late.orderId);
+    QCOMPARE(item.paidAmount, 1234);
+    QCOMPARE(item.reason, QStringLiteral("LATE"));
+    QCOMPARE(model->index(model->rowOfKey(late.exceptionId), console::PaymentExceptionModel::Amount)
+                 .data()
+                 .toString(),
+             QStringLiteral("¥12.34"));
+
+    // Open cases are shown by default; the detail names the case, its amount and its order.
+    QVERIFY(view->selectException(late.exceptionId));
+    QVERIFY(view->detailText().contains(late.exceptionId));
+    QVERIFY(view->detailText().contains(QStringLiteral("¥12.34")));
+    QVERIFY(view->detailText().contains(late.orderId));
+    QVERIFY(view->resolveAction()->isEnabled());
+
+    // Cancelled at the reason: nothing is sent.
+    {
+        DialogDriver cancel {QString()};
+        view->resolveAction()->trigger();
+        QVERIFY(!cancel.timedOut);
+        QCOMPARE(cancel.reasonDialogs, 1);
+        QVERIFY(cancel.confirmations.isEmpty());
+    }
+    Database db(serverDatabaseUrl(*m_server));
+    const qint64 id = late.exceptionId.toLongLong();
+    QCOMPARE(PaymentExceptionRepository(db).find(id)->state, PaymentExceptionState::Refunded);
+
+    // With a reason and the confirmation, which names the case and the amount.
+    const QString reason = QStringLiteral("一卡通中心确认退款到账 console-e2e");
+    {
+        DialogDriver resolve {reason};
+        view->resolveAction()->trigger();
+        QVERIFY(!resolve.timedOut);
+        QCOMPARE(resolve.reasonDialogs, 1);
+        QCOMPARE(resolve.confirmations.size(), 1);
+        QVERIFY2(resolve.confirmations.first().contains(late.exceptionId),
+                 qPrintable(resolve.confirmations.first()));
+        QVERIFY2(resolve.confirmations.first().contains(QStringLiteral("¥12.34")),
+                 qPrintable(resolve.confirmations.first()));
+        QVERIFY(resolve.confirmations.first().contains(reason));
+    }
+    QTRY_COMPARE_WITH_TIMEOUT(state(), QStringLiteral("RESOLVED"), 15000);
+    const std::optional<PaymentException> stored = PaymentExceptionRepository(db).find(id);
+    QVERIFY(stored);
+    QCOMPARE(stored->state, PaymentExceptionState::Resolved);
+    QCOMPARE(stored->resolvedBy, QStringLiteral("admin"));
+    QCOMPARE(stored->resolution, reason);
+
+    // Resolved cases leave the open list and show under their state, no longer resolvable.
+    QVERIFY(!view->selectException(late.exceptionId));
+    QVERIFY(view->setStateFilter(QStringLiteral("RESOLVED")));
+    QVERIFY(view->selectException(late.exceptionId));
+    QVERIFY(view->detailText().contains(reason));
+    QVERIFY(!view->resolveAction()->isEnabled());
 }
 
 void TestConsole::operationsModelsFill()

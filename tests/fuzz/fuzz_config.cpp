@@ -7,7 +7,6 @@
 #include <QDateTime>
 #include <QDir>
 #include <QFile>
-#include <QFileInfo>
 #include <QTemporaryDir>
 
 #include <memory>
@@ -62,10 +61,10 @@ void load(const QString &iniPath, const QStringList &environment)
 extern "C" int LLVMFuzzerInitialize(int *, char ***)
 {
     fuzz::silenceQtMessages();
-    // A file is written per input: in memory where there is a tmpfs.
-    const QString shm = QStringLiteral("/dev/shm");
-    const QString base = QFileInfo(shm).isWritable() ? shm : QDir::tempPath();
-    g_dir = std::make_unique<QTemporaryDir>(base + QStringLiteral("/fuzz_config-XXXXXX"));
+    // In TMPDIR: scripts/fuzz points it into a directory it removes, also after a crash (which
+    // skips the QTemporaryDir's destructor).
+    g_dir =
+        std::make_unique<QTemporaryDir>(QDir::tempPath() + QStringLiteral("/fuzz_config-XXXXXX"));
     FUZZ_CHECK(g_dir->isValid());
     return 0;
 }

@@ -63,6 +63,10 @@ int main(int argc, char *argv[])
         QStringLiteral("notify-host"),
         QStringLiteral("app add: a host allowed in notifyUrl (repeatable)."),
         QStringLiteral("HOST"));
+    const QCommandLineOption internalOpt(
+        QStringLiteral("internal"),
+        QStringLiteral("app add: a campus service on the intranet (notifyUrl may be on private "
+                       "addresses; loopback in development only)."));
     // ---- user command (admin API) ----
     const QCommandLineOption usernameOpt(QStringLiteral("username"),
                                          QStringLiteral("user add: console user name."),
@@ -78,7 +82,7 @@ int main(int argc, char *argv[])
     parser.addOptions({usernameOpt, roleOpt, passwordOpt});
     // ---- end of user command ----
     parser.addOptions({configOpt, listenOpt, dataDirOpt, redisOpt, databaseOpt, modulesOpt,
-                       printConfigOpt, nameOpt, notifyHostOpt});
+                       printConfigOpt, nameOpt, notifyHostOpt, internalOpt});
     parser.addPositionalArgument(QStringLiteral("command"),
                                  QStringLiteral("Optional management command: app, user."),
                                  QStringLiteral("[command]"));
@@ -128,7 +132,7 @@ int main(int argc, char *argv[])
 
     if (appCommand)
         return runAppCommand(config, parser.positionalArguments().mid(1), parser.value(nameOpt),
-                             parser.values(notifyHostOpt));
+                             parser.values(notifyHostOpt), parser.isSet(internalOpt));
     if (userCommand)
         return runUserCommand(
             config, parser.positionalArguments().mid(1),

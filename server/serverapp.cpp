@@ -227,7 +227,9 @@ bool ServerApp::startDatabase()
                 notifyHosts = {m_config.listenHost(), QStringLiteral("127.0.0.1"),
                                QStringLiteral("localhost")};
             }
-            const DemoDataResult demo = DemoData::load(*m_db, box, m_config.dataDir(), notifyHosts);
+            // In development the demo apps are internal: they notify this server on loopback.
+            const DemoDataResult demo = DemoData::load(*m_db, box, m_config.dataDir(), notifyHosts,
+                                                       !m_config.isProduction());
             if (!demo.appsFile.isEmpty())
                 qCInfo(lcApp).noquote()
                     << "demo apps created; their secrets are in" << demo.appsFile;

@@ -504,8 +504,12 @@ void WechatClient::close(const QString &outTradeNo) const
 
 WechatRefund WechatClient::refund(const WechatRefundRequest &request) const
 {
+    // By transaction_id when known: it names one payment, where an out_trade_no that was paid
+    // twice would name the order's first.
     QJsonObject body {
-        {QStringLiteral("out_trade_no"), request.outTradeNo},
+        {request.transactionId.isEmpty() ? QStringLiteral("out_trade_no")
+                                         : QStringLiteral("transaction_id"),
+         request.transactionId.isEmpty() ? request.outTradeNo : request.transactionId},
         {QStringLiteral("out_refund_no"), request.outRefundNo},
         {QStringLiteral("amount"),
          QJsonObject {{QStringLiteral("refund"), request.refund},

@@ -98,6 +98,7 @@ struct WechatRefundRequest
     qint64 total = 0; ///< the order's total, fen (WeChat checks it)
     QString reason; ///< optional, shown to the user
     QUrl notifyUrl; ///< optional: where REFUND.* is POSTed
+    QString transactionId; ///< when set, the payment refunded (then outTradeNo is not sent)
 };
 
 /// A verified, decrypted notification. Exactly one of transaction / refund is set, by eventType.

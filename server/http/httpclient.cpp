@@ -44,7 +44,19 @@ HttpClientResponse HttpClient::send(const HttpClientRequest &request)
     span.setAttribute(QStringLiteral("server.address"), request.url.host());
     span.setAttribute(QStringLiteral("url.path"), request.url.path());
 
-    QNetworkRequest req(request.url);
+    QUrl target = request.url;
+    if (!request.connectTo.isNull())
+        target.setHost(request.connectTo.toString());
+    QNetworkRequest req(target);
+    if (!request.connectTo.isNull()) {
+        const int defaultPort = request.url.scheme() == QLatin1String("https") ? 443 : 80;
+        const int port = request.url.port(defaultPort);
+        QByteArray authority = request.url.host(QUrl::FullyEncoded).toLatin1();
+        if (port != defaultPort)
+            authority += ':' + QByteArray::number(port);
+        req.setRawHeader("Host", authority);
+        req.setPeerVerifyName(request.url.host()); // TLS: SNI and certificate of the real name
+    }
     req.setTransferTimeout(request.timeoutMs);
     req.setRawHeader("traceparent", span.context().toTraceparent());
     bool hasContentType = false;
@@ -61,6 +73,32 @@ HttpClientResponse HttpClient::send(const HttpClientRequest &request)
         nam->sendCustomRequest(req, request.method, request.body));
     QEventLoop loop;
     QObject::connect(reply.get(), &QNetworkReply::finished, &loop, &QEventLoop::quit);
+    // Bounds what Qt buffers for us: it stops reading the socket past this, so the check below
+    // sees the overflow before the memory does.
+    reply->setReadBufferSize(request.maxResponseBytes + 1);
+    bool tooLarge = false;
+    const auto cut = [&](qint64 bytes) {
+        if (bytes > request.maxResponseBytes && !tooLarge) {
+            tooLarge = true;
+            reply->abort();
+        }
+    };
+    QObject::connect(reply.get(), &QNetworkReply::metaDataChanged, reply.get(), [&] {
+        const QVariant length = reply->header(QNetworkRequest::ContentLengthHeader);
+        if (length.isValid())
+            cut(length.toLongLong());
+    });
+    // readyRead, not downloadProgress: Qt emits the latter at most every 300 ms, by which time a
+    // fast sender has pushed tens of megabytes.
+    qint64 received = 0;
+    QByteArray body;
+    QObject::connect(reply.get(), &QNetworkReply::readyRead, reply.get(), [&] {
+        const QByteArray data = reply->readAll();
+        received += data.size();
+        if (received <= request.maxResponseBytes)
+            body += data;
+        cut(received);
+    });
     QTimer guard;
     guard.setSingleShot(true);
     QObject::connect(&guard, &QTimer::timeout, reply.get(), &QNetworkReply::abort);
@@ -71,10 +109,17 @@ HttpClientResponse HttpClient::send(const HttpClientRequest &request)
 
     HttpClientResponse r;
     r.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-    if (reply->isOpen())
-        r.body = reply->readAll();
+    if (reply->isOpen() && !tooLarge)
+        body += reply->readAll();
+    if (!tooLarge)
+        r.body = body;
+    if (tooLarge) {
+        r.status = 0;
+        r.error =
+            QStringLiteral("answer larger than %1 bytes: cut off").arg(request.maxResponseBytes);
+    }
     r.headers = reply->rawHeaderPairs();
-    if (r.status == 0) {
+    if (r.status == 0 && !tooLarge) {
         r.timedOut = reply->error() == QNetworkReply::OperationCanceledError
             || reply->error() == QNetworkReply::TimeoutError;
         r.error = r.timedOut ? QStringLiteral("timeout after %1 ms").arg(request.timeoutMs)

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <QByteArray>
+#include <QHostAddress>
 #include <QList>
 #include <QPair>
 #include <QString>
@@ -28,13 +29,19 @@ struct HttpClientRequest
     QList<QPair<QByteArray, QByteArray>> headers;
     int timeoutMs = 5000;
     QString spanName; ///< defaults to "HTTP <method> <host>"
+    /// When set, the connection goes to this address, not to whatever the URL's host resolves to
+    /// now (the address an SSRF check approved); Host and the TLS peer name stay the URL's.
+    QHostAddress connectTo;
+    /// A longer answer is cut off: status 0 and an error. Merchants and channels answer in a few
+    /// hundred bytes; nobody gets to fill our memory.
+    qint64 maxResponseBytes = 64 * 1024;
 };
 
 /// A blocking HTTP client for worker threads (never the server's thread): each thread keeps its
 /// own QNetworkAccessManager (connection reuse per thread), the call runs a local event loop
 /// bounded by the timeout. Every call is a client span, carries `traceparent`, and is logged
 /// with method, host, path, status and duration — never the query string or the body, which may
-/// hold secrets.
+/// hold secrets. Redirects are never followed (a 3xx is the answer).
 class HttpClient
 {
 public:

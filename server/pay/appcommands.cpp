@@ -34,13 +34,13 @@ int fail(const QString &text)
 } // namespace
 
 int runAppCommand(const Config &config, const QStringList &args, const QString &name,
-                  const QStringList &notifyHosts)
+                  const QStringList &notifyHosts, bool internal)
 {
     const QString sub = args.value(0);
     if (sub != QLatin1String("add") && sub != QLatin1String("list")
         && sub != QLatin1String("rotate-secret"))
-        return fail(QStringLiteral("usage: app add --name NAME --notify-host HOST… | app list | "
-                                   "app rotate-secret ID"));
+        return fail(QStringLiteral("usage: app add --name NAME --notify-host HOST[:PORT]… "
+                                   "[--internal] | app list | app rotate-secret ID"));
     try {
         QDir().mkpath(config.dataDir());
         Database db(config.databaseUrl());
@@ -50,8 +50,9 @@ int runAppCommand(const Config &config, const QStringList &args, const QString &
         AppRepository apps(db, box);
 
         if (sub == QLatin1String("add")) {
-            static const QRegularExpression hostRe(
-                QStringLiteral("^[A-Za-z0-9]([A-Za-z0-9.-]{0,252})$"));
+            static const QRegularExpression hostRe(QStringLiteral(
+                "^[A-Za-z0-9]([A-Za-z0-9.-]{0,252})(:([1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}"
+                "|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?$"));
             if (name.trimmed().isEmpty() || name.size() > 64)
                 return fail(QStringLiteral("--name NAME (1..64 characters) is required"));
             if (notifyHosts.isEmpty())
@@ -65,6 +66,7 @@ int runAppCommand(const Config &config, const QStringList &args, const QString &
             app.name = name.trimmed();
             app.secret = AppRepository::generateSecret();
             app.notifyHosts = notifyHosts;
+            app.internal = internal;
             const bool added = db.transact([&](Transaction &tx) { return apps.insert(tx, app); });
             if (!added)
                 return fail(QStringLiteral("app id collision, try again"));
@@ -82,6 +84,7 @@ int runAppCommand(const Config &config, const QStringList &args, const QString &
                     {QStringLiteral("appId"), a.appId},
                     {QStringLiteral("name"), a.name},
                     {QStringLiteral("notifyHosts"), QJsonArray::fromStringList(a.notifyHosts)},
+                    {QStringLiteral("internal"), a.internal},
                     {QStringLiteral("active"), a.active}});
             out(QJsonDocument(list).toJson(QJsonDocument::Compact));
             return 0;

@@ -108,7 +108,12 @@ ChannelPayment EcardStrategy::open(const PayOrder &order) const
 
 ChannelTradeStatus EcardStrategy::query(const PayOrder &order) const
 {
-    const std::optional<EcardTrade> trade = client(m_config).query(snowflakeToString(order.id));
+    return queryTrade(snowflakeToString(order.id));
+}
+
+ChannelTradeStatus EcardStrategy::queryTrade(const QString &outTradeNo) const
+{
+    const std::optional<EcardTrade> trade = client(m_config).query(outTradeNo);
     if (!trade)
         return {};
     return fromTrade(*trade, m_config.ecardPartnerId());

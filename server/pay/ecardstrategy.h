@@ -18,6 +18,7 @@ public:
     void validate(const PayOrder &order) const override;
     ChannelPayment open(const PayOrder &order) const override;
     ChannelTradeStatus query(const PayOrder &order) const override;
+    ChannelTradeStatus queryTrade(const QString &outTradeNo) const override;
     ChannelTradeStatus close(const PayOrder &order) const override;
     ChannelRefundStatus refund(const ChannelRefundRequest &request) const override;
     ChannelRefundStatus queryRefund(const QString &outRefundNo) const override;

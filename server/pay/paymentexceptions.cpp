@@ -62,6 +62,11 @@ qint64 PaymentExceptions::retryDelayMs(int baseSeconds, int attempts)
     return std::min(kMaxRetryDelayMs, base << shift);
 }
 
+qint64 PaymentExceptions::firstRetryAt() const
+{
+    return currentMs() + retryDelayMs(m_ctx.config.refundRetrySeconds(), 0);
+}
+
 void PaymentExceptions::recorded(const PaymentException &e)
 {
     exceptionCounter(e.reason).Increment();
@@ -87,8 +92,12 @@ void PaymentExceptions::attemptRefund(const PaymentException &e)
     const auto retry = [&](const QString &error, const QString &refundNo = {}) {
         const qint64 next =
             currentMs() + retryDelayMs(m_ctx.config.refundRetrySeconds(), e.refundAttempts);
-        m_ctx.db.transact(
-            [&](Transaction &tx) { repo.retryLater(tx, e.id, e.version, next, error, refundNo); });
+        // Another instance may have made this attempt at the same moment: only the one whose
+        // compare-and-set won counts and logs it.
+        if (!m_ctx.db.transact([&](Transaction &tx) {
+                return repo.retryLater(tx, e.id, e.version, next, error, refundNo);
+            }))
+            return;
         refundCounter("retry").Increment();
         qCWarning(lcPay).noquote()
             << "payment exception" << e.id << "refund not settled yet (" << error
@@ -101,13 +110,36 @@ void PaymentExceptions::attemptRefund(const PaymentException &e)
     }
     ChannelRefundRequest request;
     request.outTradeNo = e.outTradeNo;
+    request.tradeNo = e.channelTradeNo;
     request.outRefundNo = snowflakeToString(e.id);
     request.amount = e.paidAmount;
     request.total = e.paidAmount;
     request.reason =
         QStringLiteral("payment not accepted: ") + paymentExceptionReasonName(e.reason).toLower();
+    const auto refuse = [&](const QString &why) {
+        if (!m_ctx.db.transact([&](Transaction &tx) {
+                return repo.settle(tx, e.id, e.version, PaymentExceptionState::RefundFailed, {},
+                                   why);
+            }))
+            return;
+        refundCounter("refused").Increment();
+        qCCritical(lcPay).noquote()
+            << "payment exception" << e.id << "not refunded automatically:" << why
+            << "- an admin must settle" << e.paidAmount << "fen";
+    };
     ChannelRefundStatus status;
     try {
+        // A channel that refunds by out_trade_no would refund whatever trade it keeps under it:
+        // only when that trade is the exception's own payment may the refund be asked.
+        if (!strategy->refundsByTradeNo() && e.refundAttempts == 0) {
+            const ChannelTradeStatus trade = strategy->queryTrade(e.outTradeNo);
+            if (trade.state != ChannelTradeStatus::State::Paid
+                || trade.payment.tradeNo != e.channelTradeNo) {
+                refuse(QStringLiteral("the channel keeps another payment (or none) under %1")
+                           .arg(e.outTradeNo));
+                return;
+            }
+        }
         // A refund asked before may have arrived: ask about it first, so that a repeat is only
         // sent for one the channel never heard of.
         if (e.refundAttempts > 0)
@@ -124,25 +156,60 @@ void PaymentExceptions::attemptRefund(const PaymentException &e)
         retry(QStringLiteral("refund processing at the channel"), status.refundNo);
         return;
     case ChannelRefundStatus::State::Success:
-        m_ctx.db.transact([&](Transaction &tx) {
-            repo.settle(tx, e.id, e.version, PaymentExceptionState::Refunded, status.refundNo);
-        });
+        if (!m_ctx.db.transact([&](Transaction &tx) {
+                return repo.settle(tx, e.id, e.version, PaymentExceptionState::Refunded,
+                                   status.refundNo);
+            }))
+            return;
         refundCounter("refunded").Increment();
         qCInfo(lcPay).noquote() << "payment exception" << e.id << "refunded:" << e.paidAmount
                                 << "fen back through" << e.channel;
         return;
     case ChannelRefundStatus::State::Closed:
     case ChannelRefundStatus::State::Abnormal:
-        m_ctx.db.transact([&](Transaction &tx) {
-            repo.settle(tx, e.id, e.version, PaymentExceptionState::RefundFailed, status.refundNo,
-                        QStringLiteral("the channel refused the refund"));
-        });
+        if (!m_ctx.db.transact([&](Transaction &tx) {
+                return repo.settle(tx, e.id, e.version, PaymentExceptionState::RefundFailed,
+                                   status.refundNo,
+                                   QStringLiteral("the channel refused the refund"));
+            }))
+            return;
         refundCounter("refused").Increment();
         qCCritical(lcPay).noquote()
             << "payment exception" << e.id << "refund REFUSED by" << e.channel
             << ": an admin must settle" << e.paidAmount << "fen by hand";
         return;
     }
+}
+
+QString PaymentExceptions::applyRefundStatus(Transaction &tx, qint64 id,
+                                             const ChannelRefundStatus &status)
+{
+    PaymentExceptionRepository repo(m_ctx.db);
+    const std::optional<PaymentException> e = repo.find(tx, id, RowLock::ForUpdate);
+    if (!e)
+        return QStringLiteral("UNKNOWN_REFUND");
+    if (e->state != PaymentExceptionState::Refunding)
+        return QStringLiteral("ALREADY_SETTLED");
+    switch (status.state) {
+    case ChannelRefundStatus::State::Success:
+        repo.settle(tx, id, e->version, PaymentExceptionState::Refunded, status.refundNo);
+        qCInfo(lcPay).noquote() << "payment exception" << id
+                                << "refunded (notified):" << e->paidAmount << "fen back through"
+                                << e->channel;
+        return QStringLiteral("APPLIED");
+    case ChannelRefundStatus::State::Closed:
+    case ChannelRefundStatus::State::Abnormal:
+        repo.settle(tx, id, e->version, PaymentExceptionState::RefundFailed, status.refundNo,
+                    QStringLiteral("the channel refused the refund"));
+        qCCritical(lcPay).noquote()
+            << "payment exception" << id << "refund REFUSED by" << e->channel
+            << ": an admin must settle" << e->paidAmount << "fen by hand";
+        return QStringLiteral("APPLIED");
+    case ChannelRefundStatus::State::Processing:
+    case ChannelRefundStatus::State::Unknown:
+        break;
+    }
+    return QStringLiteral("PROCESSING");
 }
 
 std::optional<PaymentException> PaymentExceptions::resolve(qint64 id, const QString &actor,
@@ -156,11 +223,11 @@ std::optional<PaymentException> PaymentExceptions::resolve(qint64 id, const QStr
             return std::nullopt;
         if (e->state == PaymentExceptionState::Refunding
             || e->state == PaymentExceptionState::Resolved)
-            throw Error(ErrorCode::DuplicatePayment,
+            throw Error(ErrorCode::StateConflict,
                         QStringLiteral("payment exception is ")
                             + paymentExceptionStateName(e->state));
         if (!repo.resolve(tx, id, e->version, actor, reason))
-            throw Error(ErrorCode::DuplicatePayment, QStringLiteral("changed meanwhile"));
+            throw Error(ErrorCode::StateConflict, QStringLiteral("changed meanwhile"));
         AuditEntry entry;
         entry.actor = actor;
         entry.action = QStringLiteral("payment_exception.resolve");

@@ -23,14 +23,20 @@ public:
     void recorded(const PaymentException &e);
     /// Refund attempts that are due; returns how many were made.
     int refundDue(int limit = 100);
+    /// A channel's refund notification for exception @p id (its out_refund_no), in @p tx:
+    /// settles it when the refund is final. Returns the outcome recorded with the callback.
+    QString applyRefundStatus(Transaction &tx, qint64 id, const ChannelRefundStatus &status);
     /// REFUNDED or REFUND_FAILED -> RESOLVED, written to the audit log with @p actor and
-    /// @p reason. 2005-style not found is the caller's (nullopt); throws 1006-like conflicts as
-    /// Error(DuplicatePayment) when the exception is still refunding or resolved already.
+    /// @p reason. nullopt when there is no such exception; Error(StateConflict, 4090) while it is
+    /// still refunding or when it is resolved already.
     std::optional<PaymentException> resolve(qint64 id, const QString &actor, const QString &reason,
                                             const QString &remoteAddress);
 
     /// The back-off before attempt @p attempts + 1: base × 2^attempts, at most an hour.
     static qint64 retryDelayMs(int baseSeconds, int attempts);
+    /// When a new exception is first due for the refund loop: recorded() asks at once after the
+    /// commit, the loop only if that attempt never happened (a crash in between).
+    qint64 firstRetryAt() const;
 
 private:
     void attemptRefund(const PaymentException &e);

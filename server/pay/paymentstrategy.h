@@ -54,6 +54,9 @@ struct ChannelTradeStatus
 struct ChannelRefundRequest
 {
     QString outTradeNo; ///< the paid order at the channel
+    /// The channel's transaction to refund, where the channel refunds by it (WeChat): a payment
+    /// exception names its own payment, never the order's first.
+    QString tradeNo;
     QString outRefundNo; ///< the idempotency key: asking again never refunds twice
     qint64 amount = 0; ///< cents to refund
     qint64 total = 0; ///< cents the payment was for (WeChat checks it)
@@ -86,6 +89,12 @@ public:
     /// Creates (idempotently) the channel's order and builds the pay parameters.
     virtual ChannelPayment open(const PayOrder &order) const = 0;
     virtual ChannelTradeStatus query(const PayOrder &order) const = 0;
+    /// The channel's trade under @p outTradeNo (which may name no order of ours).
+    virtual ChannelTradeStatus queryTrade(const QString &outTradeNo) const = 0;
+    /// True when refund() refunds the payment named by ChannelRefundRequest::tradeNo; false when
+    /// the channel refunds by out_trade_no only (then a payment exception is refunded only after
+    /// a query showed that the trade under that out_trade_no is the exception's payment).
+    virtual bool refundsByTradeNo() const { return false; }
     /// Closes an unpaid order at the channel. Returns the channel's status afterwards: Paid when
     /// it turned out to be paid (the caller must then mark it PAID, never CLOSED).
     virtual ChannelTradeStatus close(const PayOrder &order) const = 0;

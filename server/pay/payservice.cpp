@@ -5,6 +5,7 @@
 #include "domain/signing.h"
 #include "domain/snowflake.h"
 #include "http/jsonbody.h"
+#include "http/outboundpolicy.h"
 #include "paymentcheck.h"
 #include "redis/delayedqueue.h"
 #include "redis/redislock.h"
@@ -80,7 +81,7 @@ bool sameOrder(const PayOrder &o, const CreateOrderInput &in)
         && o.studentId == in.studentId && o.notifyUrl == in.notifyUrl;
 }
 
-void checkFields(const App &app, const CreateOrderInput &in)
+void checkFields(const App &app, const CreateOrderInput &in, bool development)
 {
     auto refuse = [](const char *why) {
         throw Error(ErrorCode::InvalidOrderField, QString::fromLatin1(why));
@@ -100,16 +101,19 @@ void checkFields(const App &app, const CreateOrderInput &in)
     if (in.expireSeconds && (*in.expireSeconds < 1 || *in.expireSeconds > 86400))
         refuse("expireSeconds is 1..86400");
     const QUrl url(in.notifyUrl, QUrl::StrictMode);
-    if (in.notifyUrl.size() > 512 || !url.isValid() || url.host().isEmpty()
-        || (url.scheme() != QLatin1String("http") && url.scheme() != QLatin1String("https"))
-        || !url.userInfo().isEmpty() || url.hasFragment())
+    if (in.notifyUrl.size() > 512 || !url.isValid() || url.hasFragment())
         refuse("notifyUrl must be an absolute http(s) URL");
-    const QString host = url.host().toLower();
-    bool allowed = false;
-    for (const QString &h : app.notifyHosts)
-        allowed = allowed || h.toLower() == host;
-    if (!allowed)
-        refuse("notifyUrl host is not among the app's notify hosts");
+    // The merchant's answer comes from wherever notifyUrl points: never inward, unless the app
+    // is an internal campus service (and loopback only in development).
+    const OutboundPolicy policy {app.notifyHosts, app.internal, app.internal && development};
+    if (const QString why = policy.checkUrl(url); !why.isEmpty())
+        throw Error(ErrorCode::InvalidOrderField, QStringLiteral("notifyUrl: ") + why);
+    // A name that does not resolve now may later (delivery checks again, and retries); one that
+    // resolves to forbidden addresses only is refused now.
+    QString why;
+    bool unresolved = false;
+    if (!policy.resolve(url, &why, &unresolved) && !unresolved)
+        throw Error(ErrorCode::InvalidOrderField, QStringLiteral("notifyUrl: ") + why);
 }
 
 } // namespace
@@ -190,7 +194,7 @@ CreateOrderResult PayService::createOrder(const App &app, const CreateOrderInput
 {
     ScopedSpan span(QStringLiteral("pay.createOrder"));
     checkedAmount(in.amount);
-    checkFields(app, in);
+    checkFields(app, in, !m_ctx.config.isProduction());
     OrderRepository orders(m_ctx.db);
     auto existing = [&]() -> std::optional<CreateOrderResult> {
         const std::optional<PayOrder> o = orders.findByOutTradeNo(app.appId, in.outTradeNo);
@@ -344,6 +348,7 @@ PayService::PaymentOutcome PayService::applyPayment(Transaction &tx,
         e.currency = payment.currency;
         e.reason = m->reason;
         e.detail = m->detail;
+        e.nextRefundAt = m_exceptions.firstRetryAt();
         const QString outcome =
             QStringLiteral("EXCEPTION_") + paymentExceptionReasonName(m->reason);
         // Recorded once per channel payment, however often (and by whichever road) it comes.
@@ -512,7 +517,8 @@ namespace {
 /// the refund id, so asking again never refunds twice.
 ChannelRefundRequest refundRequest(const PayOrder &o, const Refund &r)
 {
-    return {snowflakeToString(o.id), snowflakeToString(r.id), r.amount, o.amount, r.reason};
+    return {
+        snowflakeToString(o.id), QString(), snowflakeToString(r.id), r.amount, o.amount, r.reason};
 }
 
 /// Only a PAID order is refunded as an order: money that came for a CLOSED or FAILED order is a
@@ -701,8 +707,10 @@ void PayService::applyRefundResult(const QString &channel, const QString &notify
             qCInfo(lcPay).noquote() << channel << "callback" << notifyId << "repeated: ignored";
             return;
         }
-        callbacks.setOutcome(tx, cb.id,
-                             applyRefundStatus(tx, m_ctx.db, refundId, status, traceparent));
+        // The refund of a payment exception carries the exception's id as out_refund_no.
+        const QString outcome = r ? applyRefundStatus(tx, m_ctx.db, refundId, status, traceparent)
+                                  : m_exceptions.applyRefundStatus(tx, refundId, status);
+        callbacks.setOutcome(tx, cb.id, outcome);
     });
 }
 
@@ -712,14 +720,20 @@ void PayService::convertFlaggedOrder(qint64 orderId)
         m_ctx.db.transact([&](Transaction &tx) -> std::optional<PaymentException> {
             OrderRepository orders(m_ctx.db);
             const std::optional<PayOrder> o = orders.find(tx, orderId, RowLock::ForUpdate);
-            if (!o || !o->needsRefund)
+            // REFUNDING (an older version's refund in flight) settles by its own path.
+            if (!o || !o->needsRefund
+                || (o->status != OrderStatus::Closed && o->status != OrderStatus::Failed))
                 return std::nullopt;
             OrderChanges changes;
             changes.needsRefund = false;
             if (!orders.update(tx, o->id, o->version, changes))
                 throw Error(ErrorCode::Internal, QStringLiteral("order moved under its row lock"));
-            if (o->channelTradeNo.isEmpty() || o->channel.isEmpty())
+            if (o->channelTradeNo.isEmpty() || o->channel.isEmpty()) {
+                qCCritical(lcPay).noquote()
+                    << "order" << o->id << "was flagged for a refund but names no channel payment:"
+                    << "an admin must check it with the channel";
                 return std::nullopt;
+            }
             PaymentException e;
             e.id = m_ctx.ids.next();
             e.channel = o->channel;
@@ -731,6 +745,7 @@ void PayService::convertFlaggedOrder(qint64 orderId)
             e.currency = QStringLiteral("CNY");
             e.reason = PaymentExceptionReason::Late;
             e.detail = QStringLiteral("paid after the order was ") + statusName(o->status);
+            e.nextRefundAt = m_exceptions.firstRetryAt();
             if (!PaymentExceptionRepository(m_ctx.db).record(tx, e))
                 return std::nullopt;
             return e;
@@ -763,8 +778,10 @@ int PayService::sweepRefunds(int limit)
     // Orders flagged before payment exceptions existed: their late money becomes one.
     const QList<PayOrder> flagged = OrderRepository(m_ctx.db).needingRefund(limit);
     for (const PayOrder &o : flagged) {
-        convertFlaggedOrder(o.id);
-        ++n;
+        if (o.status == OrderStatus::Closed || o.status == OrderStatus::Failed) {
+            convertFlaggedOrder(o.id);
+            ++n;
+        }
     }
     return n;
 }

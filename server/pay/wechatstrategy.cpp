@@ -118,7 +118,12 @@ ChannelPayment WechatStrategy::open(const PayOrder &order) const
 
 ChannelTradeStatus WechatStrategy::query(const PayOrder &order) const
 {
-    const std::optional<WechatTransaction> t = client().query(snowflakeToString(order.id));
+    return queryTrade(snowflakeToString(order.id));
+}
+
+ChannelTradeStatus WechatStrategy::queryTrade(const QString &outTradeNo) const
+{
+    const std::optional<WechatTransaction> t = client().query(outTradeNo);
     if (!t)
         return {};
     return fromTransaction(*t);
@@ -147,6 +152,7 @@ ChannelRefundStatus WechatStrategy::refund(const ChannelRefundRequest &r) const
 {
     WechatRefundRequest request;
     request.outTradeNo = r.outTradeNo;
+    request.transactionId = r.tradeNo;
     request.outRefundNo = r.outRefundNo;
     request.refund = r.amount;
     request.total = r.total;

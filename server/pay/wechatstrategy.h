@@ -32,6 +32,8 @@ public:
     void validate(const PayOrder &order) const override;
     ChannelPayment open(const PayOrder &order) const override;
     ChannelTradeStatus query(const PayOrder &order) const override;
+    ChannelTradeStatus queryTrade(const QString &outTradeNo) const override;
+    bool refundsByTradeNo() const override { return true; }
     ChannelTradeStatus close(const PayOrder &order) const override;
     ChannelRefundStatus refund(const ChannelRefundRequest &request) const override;
     ChannelRefundStatus queryRefund(const QString &outRefundNo) const override;

@@ -318,6 +318,9 @@ struct EcardSandbox::State
     QSet<QString> pendingIds;
     QHash<QString, qint64> nonces;
     std::deque<std::pair<qint64, QString>> nonceQueue;
+    /// Retcodes to answer to the next signed requests (simulate/fault; not persisted): the
+    /// card center's signature, clock and system refusals, which say nothing about the request.
+    std::deque<QString> faults;
     quint64 generation = 0;
     bool stopping = false;
 
@@ -353,6 +356,7 @@ struct EcardSandbox::State
     HttpResponse simulatePay(const HttpRequest &request);
     HttpResponse simulateSetBalance(const HttpRequest &request);
     HttpResponse simulateGetBalance(const HttpRequest &request) const;
+    HttpResponse simulateFault(const HttpRequest &request);
     HttpResponse simulateNotifications(const HttpRequest &request) const;
     HttpResponse cashierPage(const HttpRequest &request);
 
@@ -587,6 +591,12 @@ HttpResponse EcardSandbox::State::signedEndpoint(const HttpRequest &request, QLa
     }
     {
         std::lock_guard lock(mutex);
+        if (!faults.empty()) {
+            const QString code = faults.front();
+            faults.pop_front();
+            qCWarning(lcSandbox).noquote() << "ecard sandbox" << path << "simulated fault" << code;
+            return signedAnswer(QLatin1String(code.toLatin1()));
+        }
         if (!claimNonce(message->value(field::nonceStr).toString(), now)) {
             qCWarning(lcSandbox).noquote() << "ecard sandbox" << path << "refused: nonce reused";
             return signedAnswer(retcode::nonceReused);
@@ -858,6 +868,13 @@ HttpResponse EcardSandbox::State::simulatePay(const HttpRequest &request)
     if (!success && result != QLatin1String("FAIL") && result != QLatin1String("PAYERROR"))
         return controlError(400, retcode::invalidParameter,
                             QStringLiteral("result must be SUCCESS or FAIL"));
+    // `amount`: the card center takes, and reports, another amount than the order's (a broken
+    // terminal, a tampered record): the platform must not take it as the order's payment.
+    const QJsonValue amountValue = body->value(QLatin1String("amount"));
+    const qint64 amount = amountValue.isUndefined() ? 0 : amountValue.toInteger(-1);
+    if (amount < 0 || amount > 100000000 || (!amountValue.isUndefined() && amount == 0))
+        return controlError(400, retcode::invalidParameter,
+                            QStringLiteral("amount must be 1..100000000 fen"));
     QJsonObject lookup;
     insertIfNotEmpty(lookup, field::outTradeNo,
                      body->value(QLatin1String("outTradeNo")).toString());
@@ -880,6 +897,8 @@ HttpResponse EcardSandbox::State::simulatePay(const HttpRequest &request)
         // between a terminal's payment and the close). Real systems do this rarely; the platform
         // must then refund, which is what this switch lets a test show.
         const bool late = body->value(QLatin1String("late")).toBool();
+        if (amount && (order->state == TradeState::NotPay || order->state == TradeState::Closed))
+            order->amount = amount;
         if (order->state == TradeState::Closed && late && success) {
             answer = payLocked(*order, success, now);
         } else if (order->state == TradeState::Closed) {
@@ -921,6 +940,22 @@ HttpResponse EcardSandbox::State::simulateSetBalance(const HttpRequest &request)
                                 << formatYuan(*balance);
     return controlAnswer(
         200, {{QStringLiteral("studentNo"), studentNo}, {QStringLiteral("balance"), *balance}});
+}
+
+HttpResponse EcardSandbox::State::simulateFault(const HttpRequest &request)
+{
+    const auto body = jsonObjectBody(request.body);
+    const QString code = body ? body->value(QLatin1String("retcode")).toString() : QString();
+    const int count = body ? body->value(QLatin1String("count")).toInt(1) : 0;
+    if ((code != retcode::signError && code != retcode::timestampExpired
+         && code != retcode::systemError)
+        || count < 1 || count > 100)
+        return controlError(400, retcode::invalidParameter,
+                            QStringLiteral("retcode 1001, 1002 or 9999 and count 1..100 expected"));
+    std::lock_guard lock(mutex);
+    for (int i = 0; i < count; ++i)
+        faults.push_back(code);
+    return controlAnswer(200, {{QStringLiteral("queued"), int(faults.size())}});
 }
 
 HttpResponse EcardSandbox::State::simulateGetBalance(const HttpRequest &request) const
@@ -1210,6 +1245,8 @@ void EcardSandbox::addRoutes(Router &router, State *state, std::shared_ptr<Ecard
                [state, keepAlive](const HttpRequest &r) { return state->simulateSetBalance(r); });
     router.add("GET", prefix + QStringLiteral("/simulate/balance"), HandlerMode::Blocking,
                [state, keepAlive](const HttpRequest &r) { return state->simulateGetBalance(r); });
+    router.add("POST", prefix + QStringLiteral("/simulate/fault"), HandlerMode::Blocking,
+               [state, keepAlive](const HttpRequest &r) { return state->simulateFault(r); });
     router.add(
         "GET", prefix + QStringLiteral("/simulate/notifications"), HandlerMode::Blocking,
         [state, keepAlive](const HttpRequest &r) { return state->simulateNotifications(r); });

@@ -5,6 +5,7 @@
 #include "domain/snowflake.h"
 #include "http/httpclient.h"
 #include "http/httptypes.h"
+#include "http/outboundpolicy.h"
 #include "storage/apprepository.h"
 #include "storage/database.h"
 #include "storage/notificationrepository.h"
@@ -31,17 +32,6 @@ prometheus::Counter &attemptCounter(const std::string &result)
         .counterFamily("pomelo_merchant_notify_attempts_total",
                        "Merchant notification attempts by result")
         .Add({{"result", result}});
-}
-
-bool hostAllowed(const QUrl &url, const QStringList &hosts)
-{
-    if (!url.isValid()
-        || (url.scheme() != QLatin1String("http") && url.scheme() != QLatin1String("https")))
-        return false;
-    const QString host = url.host().toLower();
-    return !host.isEmpty() && std::any_of(hosts.cbegin(), hosts.cend(), [&](const QString &h) {
-        return h.toLower() == host;
-    });
 }
 
 } // namespace
@@ -139,12 +129,22 @@ void MerchantNotifier::attempt(const MerchantNotification &n)
     const std::optional<App> app = AppRepository(m_db, m_box).find(n.appId);
     const std::optional<PayOrder> order = OrderRepository(m_db).find(n.orderId);
     const QUrl url(n.url);
+    const OutboundPolicy policy = app
+        ? OutboundPolicy {app->notifyHosts, app->internal, app->internal && m_options.development}
+        : OutboundPolicy {};
+    QString refusal = app ? policy.checkUrl(url) : QString();
+    std::optional<QHostAddress> address;
+    if (app && refusal.isEmpty())
+        address = policy.resolve(url, &a.error);
     if (!app || !order) {
         a.error = QStringLiteral("unknown app or order");
         giveUp = true;
-    } else if (!hostAllowed(url, app->notifyHosts)) {
-        a.error = QStringLiteral("notifyUrl host not allowed for the app (%1)").arg(url.host());
+    } else if (!refusal.isEmpty()) {
+        a.error = QStringLiteral("notifyUrl not allowed for the app: ") + refusal;
         giveUp = true;
+    } else if (!address) {
+        // Resolves nowhere, or inward only: nothing is sent; the schedule asks DNS again.
+        a.error = QStringLiteral("notifyUrl not sent: ") + a.error;
     } else {
         // The snapshot of the event when there is one: the order may have moved on since.
         QJsonObject snapshot;
@@ -188,6 +188,7 @@ void MerchantNotifier::attempt(const MerchantNotification &n)
         request.headers.append({QByteArrayLiteral("Content-Type"),
                                 QByteArrayLiteral("application/json; charset=utf-8")});
         request.timeoutMs = m_options.timeoutMs;
+        request.connectTo = *address;
         request.spanName = QStringLiteral("merchant notify");
         const HttpClientResponse response = HttpClient::send(request);
         if (response.status)

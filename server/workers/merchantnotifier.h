@@ -26,14 +26,18 @@ struct MerchantNotifierOptions
     /// Longest sleep when nothing is due (a notification enqueued by another instance).
     int maxIdleMs = 5000;
     QTimeZone zone = QTimeZone::systemTimeZone();
+    /// Internal apps may be notified on loopback (development only).
+    bool development = false;
 };
 
 /// DESIGN.md step 10: delivers the merchant notifications (merchant_notifications rows written by
 /// the pay core in the transaction of the status change). On its own thread: claims due rows with
 /// a lease (a crash leaves them due again), POSTs the signed JSON of API.md to the order's
 /// notifyUrl, records every attempt and schedules the next one; the schedule lives in the
-/// database, so it survives restarts. The URL's host must be one of the app's notify hosts, or
-/// the notification fails at once without any request.
+/// database, so it survives restarts. The URL must pass the app's OutboundPolicy (a listed host
+/// and port, never an inward address unless the app is internal), or the notification fails at
+/// once without any request; the address its host resolves to is checked and then connected to,
+/// so a DNS answer that changes in between cannot turn it inward.
 class MerchantNotifier
 {
 public:

@@ -31,6 +31,7 @@ WorkersModule::WorkersModule(const ServerContext &context, const SecretBox &box)
     notify.scheduleSeconds = context.config.notifyScheduleSeconds();
     notify.timeoutMs = context.config.notifyTimeoutMs();
     notify.zone = context.zone;
+    notify.development = !context.config.isProduction();
     m_notifier = std::make_unique<MerchantNotifier>(context.db, box, notify);
     const QByteArray name = consumerName();
     m_statusTracker = std::make_unique<StatusTracker>(context.redis, context.keys, name);

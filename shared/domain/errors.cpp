@@ -55,6 +55,8 @@ const QList<ErrorInfo> &catalog()
          u"Your role does not allow this action"},
         {ErrorCode::NotFound, 404, u"请求的资源不存在", u"Not found"},
         {ErrorCode::MethodNotAllowed, 405, u"不支持的请求方法", u"Method not allowed"},
+        {ErrorCode::StateConflict, 409, u"当前状态不允许此操作",
+         u"This action is not allowed in the current state"},
         {ErrorCode::PayloadTooLarge, 413, u"请求内容过大", u"Request body too large"},
         {ErrorCode::TooManyAttempts, 429, u"登录失败次数过多，请稍后再试",
          u"Too many failed attempts, please try again later"},

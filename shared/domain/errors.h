@@ -33,6 +33,7 @@ enum class ErrorCode : int {
     Forbidden = 4030, ///< admin API: the console user's role does not allow this
     NotFound = 4040,
     MethodNotAllowed = 4050,
+    StateConflict = 4090, ///< admin API: the record is not in a state that allows this action
     PayloadTooLarge = 4130,
     TooManyAttempts = 4290, ///< admin login: too many failures, retry after `Retry-After`
     Internal = 5000,

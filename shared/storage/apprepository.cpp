@@ -33,7 +33,8 @@ QStringList hostsFromJson(const QString &json)
 }
 
 const QString Select = QStringLiteral(
-    "SELECT app_id, name, secret_sealed, notify_hosts, active, created_at, updated_at FROM apps ");
+    "SELECT app_id, name, secret_sealed, notify_hosts, active, created_at, updated_at, internal "
+    "FROM apps ");
 
 } // namespace
 
@@ -44,8 +45,8 @@ bool AppRepository::insert(Transaction &tx, const App &app)
     const qint64 created = app.createdAt ? app.createdAt : nowMs();
     Statement st(tx,
                  QStringLiteral("INSERT INTO apps (app_id, name, secret_sealed, notify_hosts, "
-                                "active, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) "
-                                "ON CONFLICT (app_id) DO NOTHING"));
+                                "active, created_at, updated_at, internal) VALUES (?, ?, ?, ?, ?, "
+                                "?, ?, ?) ON CONFLICT (app_id) DO NOTHING"));
     st.bind(app.appId)
         .bind(app.name)
         .bind(m_box.seal(app.secret, contextOf(app.appId)))
@@ -53,6 +54,7 @@ bool AppRepository::insert(Transaction &tx, const App &app)
         .bind(app.active)
         .bind(created)
         .bind(app.updatedAt ? app.updatedAt : created)
+        .bind(app.internal)
         .exec();
     return st.rowsAffected() == 1;
 }
@@ -76,6 +78,7 @@ std::optional<App> AppRepository::find(const QString &appId) const
     app.active = st.boolean(4);
     app.createdAt = st.int64(5);
     app.updatedAt = st.int64(6);
+    app.internal = st.boolean(7);
     return app;
 }
 
@@ -92,6 +95,7 @@ QList<App> AppRepository::list() const
         app.active = st.boolean(4);
         app.createdAt = st.int64(5);
         app.updatedAt = st.int64(6);
+        app.internal = st.boolean(7);
         apps.append(app);
     }
     return apps;

@@ -19,8 +19,12 @@ struct App
     QString name;
     /// The HMAC-SHA256 key (sealed by a SecretBox in the database). A secret: never log it.
     QByteArray secret;
-    /// Hosts allowed in the notifyUrl of its orders (no open SSRF).
+    /// Hosts allowed in the notifyUrl of its orders (no open SSRF): `host` (ports 80 and 443) or
+    /// `host:port`.
     QStringList notifyHosts;
+    /// A campus service on the intranet: its notifyUrl may resolve to private addresses (and to
+    /// loopback in development). Any other app is notified on public addresses only.
+    bool internal = false;
     bool active = true;
     qint64 createdAt = 0; ///< Unix ms; 0 = now on insert
     qint64 updatedAt = 0;

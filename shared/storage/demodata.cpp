@@ -56,7 +56,7 @@ QList<Venue> DemoData::venues()
 }
 
 DemoDataResult DemoData::load(Database &db, const SecretBox &box, const QString &dataDir,
-                              const QStringList &notifyHosts, qint64 now)
+                              const QStringList &notifyHosts, bool internalApps, qint64 now)
 {
     if (!now)
         now = nowMs();
@@ -84,6 +84,7 @@ DemoDataResult DemoData::load(Database &db, const SecretBox &box, const QString 
                 app.name = name;
                 app.secret = AppRepository::generateSecret();
                 app.notifyHosts = notifyHosts;
+                app.internal = internalApps;
                 app.createdAt = now;
                 apps.insert(tx, app);
                 result.appsAdded.append({id, name, app.secret});

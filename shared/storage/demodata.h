@@ -36,11 +36,13 @@ public:
     static QString utilityTopUpAppId() { return QStringLiteral("utility-topup"); }
 
     /// Idempotent: adds the demo venues when the venues table is empty, and the two demo apps
-    /// (random secrets, notify hosts @p notifyHosts) when the apps table is empty, and then
+    /// (random secrets, notify hosts @p notifyHosts, internal as @p internalApps says) when the
+    /// apps table is empty, and then
     /// writes their secrets to `<dataDir>/apps.json` (mode 0600). Adds nothing to a table that
     /// already holds data. Safe when two instances start at once.
     static DemoDataResult load(Database &db, const SecretBox &box, const QString &dataDir,
-                               const QStringList &notifyHosts, qint64 now = 0);
+                               const QStringList &notifyHosts, bool internalApps = false,
+                               qint64 now = 0);
     /// Badminton courts 1–4, basketball courts 1–2, table tennis tables 1–4, swimming lanes 1–3.
     static QList<Venue> venues();
     static QString appsFileName() { return QStringLiteral("apps.json"); }

@@ -149,7 +149,7 @@ bool PaymentExceptionRepository::record(Transaction &tx, const PaymentException 
         .bind(e.currency)
         .bind(paymentExceptionReasonName(e.reason))
         .bind(e.detail)
-        .bind(created)
+        .bind(e.nextRefundAt.value_or(created))
         .bind(created)
         .bind(created)
         .exec();

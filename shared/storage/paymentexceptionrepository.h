@@ -65,8 +65,8 @@ public:
         : m_db(db)
     { }
 
-    /// Inserts @p e (REFUNDING, due now) unless its payment is recorded already; true when
-    /// inserted. Part of the transaction that looked at the order.
+    /// Inserts @p e (REFUNDING, due at its nextRefundAt, or at once) unless its payment is
+    /// recorded already; true when inserted. Part of the transaction that looked at the order.
     bool record(Transaction &tx, const PaymentException &e);
     std::optional<PaymentException> find(qint64 id) const;
     std::optional<PaymentException> find(Transaction &tx, qint64 id,

@@ -127,13 +127,16 @@ inline const SecretBox &testSecretBox()
     return box;
 }
 
-inline void addApp(Database &db, const QString &appId)
+/// An app notified on 127.0.0.1, internal by default (test merchants listen on loopback, which
+/// only internal apps may be notified on, in development).
+inline void addApp(Database &db, const QString &appId, bool internal = true)
 {
     App app;
     app.appId = appId;
     app.name = appId;
     app.secret = QByteArrayLiteral("secret-of-") + appId.toUtf8();
     app.notifyHosts = {QStringLiteral("127.0.0.1")};
+    app.internal = internal;
     db.transact([&](Transaction &tx) { AppRepository(db, testSecretBox()).insert(tx, app); });
 }
 

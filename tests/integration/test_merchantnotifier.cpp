@@ -55,6 +55,8 @@ private slots:
     void failedAfterLastAttempt();
     void hostNotAllowed_data() { backendRows(); }
     void hostNotAllowed();
+    void neverInwardOutsideDevelopment_data() { backendRows(); }
+    void neverInwardOutsideDevelopment();
     void acknowledgement_data();
     void acknowledgement();
     void payNotifyMovesBookings_data() { backendRows(); }
@@ -81,6 +83,7 @@ private:
         o.scheduleSeconds = schedule;
         o.timeoutMs = 2000;
         o.maxIdleMs = 200;
+        o.development = true; // the test merchant listens on loopback
         return o;
     }
     /// deliverDue() off this thread, which must keep serving the merchant's routes.
@@ -275,6 +278,52 @@ void TestMerchantNotifier::hostNotAllowed()
     const MerchantNotification n = *NotificationRepository(*m_db).find(id);
     QCOMPARE(n.state, NotificationState::Failed);
     QVERIFY2(n.lastError.contains(QLatin1String("not allowed")), qPrintable(n.lastError));
+    std::lock_guard lock(m_merchant.mutex);
+    QCOMPARE(m_merchant.hits, 0);
+}
+
+void TestMerchantNotifier::neverInwardOutsideDevelopment()
+{
+    // The same internal app and URL as the delivered cases, but a production notifier: loopback
+    // is never a target there, so nothing is sent.
+    const qint64 id = notificationFor(++m_nextId, OrderStatus::Paid, url("/merchant/notify"));
+    MerchantNotifierOptions production = options({0, 0});
+    production.development = false;
+    MerchantNotifier notifier(*m_db, testSecretBox(), production);
+    QCOMPARE(deliverOnWorker(notifier), 1);
+    MerchantNotification n = *NotificationRepository(*m_db).find(id);
+    QCOMPARE(n.state, NotificationState::Failed);
+    QVERIFY2(n.lastError.contains(QLatin1String("loopback")), qPrintable(n.lastError));
+    {
+        std::lock_guard lock(m_merchant.mutex);
+        QCOMPARE(m_merchant.hits, 0);
+    }
+    // An app that is not internal may not name loopback nor a port of its own: it fails at once.
+    addApp(*m_db, QStringLiteral("outside-app"), false);
+    PayOrder o = sampleOrder(++m_nextId, QStringLiteral("outside-app"), QStringLiteral("O-1"));
+    o.notifyUrl = url("/merchant/notify");
+    addOrder(*m_db, o);
+    const qint64 outside = m_db->transact([&](Transaction &tx) {
+        OrderTransition t;
+        t.orderId = o.id;
+        t.from = OrderStatus::Init;
+        t.to = OrderStatus::Closed;
+        const TransitionResult r = *OrderRepository(*m_db).transition(tx, t);
+        MerchantNotification mn;
+        mn.orderId = o.id;
+        mn.appId = o.appId;
+        mn.eventId = r.eventId;
+        mn.orderStatus = QStringLiteral("CLOSED");
+        mn.url = o.notifyUrl;
+        NotificationRepository(*m_db).enqueue(tx, mn);
+        return mn.id;
+    });
+    MerchantNotifier dev(*m_db, testSecretBox(), options({0, 0}));
+    QCOMPARE(deliverOnWorker(dev), 1);
+    n = *NotificationRepository(*m_db).find(outside);
+    QCOMPARE(n.state, NotificationState::Failed);
+    QVERIFY2(n.lastError.contains(QLatin1String("not allowed for the app")),
+             qPrintable(n.lastError));
     std::lock_guard lock(m_merchant.mutex);
     QCOMPARE(m_merchant.hits, 0);
 }

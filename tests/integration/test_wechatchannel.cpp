@@ -533,7 +533,8 @@ void TestWechatChannel::refunds()
                                        1000,
                                        3000,
                                        QStringLiteral("场地维护"),
-                                       notifyUrl()};
+                                       notifyUrl(),
+                                       {}};
     const auto r1 = onWorker([&] { return c.refund(partial); });
     QVERIFY2(r1.ok(), qPrintable(r1.detail));
     QCOMPARE(r1.value->status, RefundStatus::Success);
@@ -574,8 +575,14 @@ void TestWechatChannel::refunds()
     QCOMPARE(overOutcome.httpStatus, 400);
     QCOMPARE(overOutcome.wechatCode, QStringLiteral("PARAM_ERROR"));
     over.refund = 2000;
+    // By the payment's transaction_id (how a payment exception names its own payment).
+    over.transactionId = (*q.value)->transactionId;
+    QVERIFY(!over.transactionId.isEmpty());
     const auto rest = onWorker([&] { return c.refund(over); });
-    QVERIFY(rest.ok());
+    QVERIFY2(rest.ok(), qPrintable(rest.detail));
+    QCOMPARE(rest.value->outTradeNo, QStringLiteral("T700001"));
+    QCOMPARE(rest.value->transactionId, over.transactionId);
+    over.transactionId.clear();
     over.outRefundNo = QStringLiteral("R700003");
     over.refund = 1;
     QCOMPARE(onWorker([&] { return c.refund(over); }).wechatCode, QStringLiteral("PARAM_ERROR"));
@@ -591,11 +598,11 @@ void TestWechatChannel::refunds()
     // Unpaid and unknown orders cannot be refunded.
     QVERIFY(onWorker([&] { return c.prepayJsapi(prepayRequest("T700002", 10)); }).ok());
     const WechatRefundRequest unpaid {
-        QStringLiteral("T700002"), QStringLiteral("R700004"), 10, 10, {}, {}};
+        QStringLiteral("T700002"), QStringLiteral("R700004"), 10, 10, {}, {}, {}};
     QCOMPARE(onWorker([&] { return c.refund(unpaid); }).wechatCode,
              QStringLiteral("INVALID_REQUEST"));
     const WechatRefundRequest unknown {
-        QStringLiteral("T799999"), QStringLiteral("R700005"), 10, 10, {}, {}};
+        QStringLiteral("T799999"), QStringLiteral("R700005"), 10, 10, {}, {}, {}};
     const auto unknownOutcome = onWorker([&] { return c.refund(unknown); });
     QCOMPARE(unknownOutcome.httpStatus, 404);
     QCOMPARE(unknownOutcome.wechatCode, QStringLiteral("RESOURCE_NOT_EXISTS"));
@@ -614,14 +621,14 @@ void TestWechatChannel::refundProcessingThenSettled()
         200);
 
     const WechatRefundRequest request {
-        QStringLiteral("T800001"), QStringLiteral("R800001"), 600, 1000, {}, notifyUrl()};
+        QStringLiteral("T800001"), QStringLiteral("R800001"), 600, 1000, {}, notifyUrl(), {}};
     const auto r = onWorker([&] { return c.refund(request); });
     QVERIFY(r.ok());
     QCOMPARE(r.value->status, RefundStatus::Processing);
     QVERIFY(!waitUntil([&] { return m_receiver.hits() > 0; }, 200));
     // While it is processing, its amount is not refundable again.
     WechatRefundRequest second {
-        QStringLiteral("T800001"), QStringLiteral("R800002"), 500, 1000, {}, notifyUrl()};
+        QStringLiteral("T800001"), QStringLiteral("R800002"), 500, 1000, {}, notifyUrl(), {}};
     QCOMPARE(onWorker([&] { return c.refund(second); }).wechatCode, QStringLiteral("PARAM_ERROR"));
 
     QCOMPARE(control("/simulate/refund",

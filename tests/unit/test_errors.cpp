@@ -36,6 +36,7 @@ const QList<ErrorCode> AllCodes = {
     ErrorCode::Forbidden,
     ErrorCode::NotFound,
     ErrorCode::MethodNotAllowed,
+    ErrorCode::StateConflict,
     ErrorCode::PayloadTooLarge,
     ErrorCode::TooManyAttempts,
     ErrorCode::Internal,

@@ -6,6 +6,7 @@
 
 #include <QElapsedTimer>
 #include <QTcpServer>
+#include <QTcpSocket>
 #include <QTest>
 #include <QtConcurrent>
 
@@ -20,6 +21,10 @@ private slots:
     void carriesTraceparentAndBody();
     void timeoutIsBounded();
     void refusedIsAnError();
+    void redirectsAreNotFollowed();
+    void hugeAnswersAreCutOff_data();
+    void hugeAnswersAreCutOff();
+    void connectsToThePinnedAddress();
 
 private:
     // Our own pool (as the server has), destroyed with the test object while the application
@@ -88,6 +93,99 @@ void TestHttpClient::refusedIsAnError()
     QCOMPARE(r.status, 0);
     QVERIFY(!r.timedOut);
     QVERIFY(!r.error.isEmpty());
+}
+
+void TestHttpClient::redirectsAreNotFollowed()
+{
+    HttpServer server({2, 4});
+    int targetHits = 0;
+    server.router().add("POST", QStringLiteral("/notify"), HandlerMode::Inline,
+                        [](const HttpRequest &) {
+                            HttpResponse r = HttpResponse::text(302, "moved");
+                            r.headers.append({QByteArray("Location"), QByteArray("/internal")});
+                            return r;
+                        });
+    server.router().add("POST", QStringLiteral("/internal"), HandlerMode::Inline,
+                        [&](const HttpRequest &) {
+                            ++targetHits;
+                            return HttpResponse::text(200, "SUCCESS");
+                        });
+    const quint16 port = server.listenGuarded(QHostAddress::LocalHost, 0);
+    HttpClientRequest req;
+    req.method = "POST";
+    req.url = QUrl(QStringLiteral("http://127.0.0.1:%1/notify").arg(port));
+    req.body = "{}";
+    const HttpClientResponse r = onWorker(req);
+    QCOMPARE(r.status, 302);
+    QVERIFY(!r.ok());
+    QCOMPARE(targetHits, 0);
+}
+
+void TestHttpClient::hugeAnswersAreCutOff_data()
+{
+    QTest::addColumn<bool>("announced"); // Content-Length, or read until the close
+    QTest::newRow("Content-Length: 100 MB") << true;
+    QTest::newRow("100 MB until the close") << false;
+}
+
+void TestHttpClient::hugeAnswersAreCutOff()
+{
+    QFETCH(bool, announced);
+    constexpr qint64 total = 100LL * 1024 * 1024;
+    const QByteArray chunk(1024 * 1024, 'x');
+    QTcpServer merchant;
+    QVERIFY(merchant.listen(QHostAddress::LocalHost, 0));
+    qint64 sent = 0;
+    connect(&merchant, &QTcpServer::newConnection, this, [&] {
+        QTcpSocket *socket = merchant.nextPendingConnection();
+        const auto more = [socket, &sent, &chunk] {
+            // One chunk at a time, as the client reads: the sender's memory stays small too.
+            if (socket->bytesToWrite() < chunk.size() && sent < total
+                && socket->state() == QAbstractSocket::ConnectedState) {
+                socket->write(chunk);
+                sent += chunk.size();
+            }
+        };
+        connect(socket, &QTcpSocket::readyRead, socket, [socket, announced, more] {
+            socket->readAll();
+            socket->write(announced ? QByteArray("HTTP/1.1 200 OK\r\nContent-Length: ")
+                                  + QByteArray::number(total) + "\r\n\r\n"
+                                    : QByteArray("HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n"));
+            more();
+        });
+        connect(socket, &QTcpSocket::bytesWritten, socket, more);
+        connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
+    });
+    HttpClientRequest req;
+    req.url = QUrl(QStringLiteral("http://127.0.0.1:%1/huge").arg(merchant.serverPort()));
+    req.timeoutMs = 15000;
+    const HttpClientResponse r = onWorker(req);
+    QCOMPARE(r.status, 0);
+    QVERIFY(r.body.isEmpty());
+    QVERIFY2(r.error.contains(QLatin1String("larger than 65536")), qPrintable(r.error));
+    QVERIFY2(sent < 16 * chunk.size(), qPrintable(QString::number(sent))); // stopped early
+}
+
+void TestHttpClient::connectsToThePinnedAddress()
+{
+    // The URL's name does not resolve at all: only the pinned address can be reached, and the
+    // server still sees the name in Host.
+    HttpServer server({2, 4});
+    QByteArray host;
+    server.router().add("GET", QStringLiteral("/in"), HandlerMode::Inline,
+                        [&](const HttpRequest &r) {
+                            host = r.header("Host");
+                            return HttpResponse::text(200, "SUCCESS");
+                        });
+    const quint16 port = server.listenGuarded(QHostAddress::LocalHost, 0);
+    HttpClientRequest req;
+    req.url = QUrl(QStringLiteral("http://merchant.invalid:%1/in").arg(port));
+    req.connectTo = QHostAddress(QHostAddress::LocalHost);
+    const HttpClientResponse r = onWorker(req);
+    QCOMPARE(r.status, 200);
+    QCOMPARE(host, QByteArray("merchant.invalid:") + QByteArray::number(port));
+    req.connectTo = QHostAddress();
+    QCOMPARE(onWorker(req).status, 0); // unpinned, the name leads nowhere
 }
 
 QTEST_GUILESS_MAIN(TestHttpClient)

@@ -134,14 +134,22 @@ bool SignService::markRefunded(const ServerContext &context, qint64 bookingId)
         std::optional<Booking> b = bookings.find(tx, bookingId, RowLock::ForUpdate);
         if (!b || b->status == BookingStatus::Refunded)
             return false;
-        if (b->status == BookingStatus::Paid) { // refunded by an admin: no cancel came first
-            if (!bookings.transition(tx, b->id, b->version, b->status, BookingStatus::Refunding))
+        // REFUNDED overtook a PAID notification still being retried: the order was paid, then
+        // refunded, so the booking takes both steps now, in the order's sequence; the late PAID
+        // then finds it REFUNDED and changes nothing.
+        const auto step = [&](BookingStatus to) {
+            if (!bookings.transition(tx, b->id, b->version, b->status, to))
                 return false;
-            b->status = BookingStatus::Refunding;
+            b->status = to;
             b->version += 1;
-        }
-        if (b->status != BookingStatus::Refunding
-            || !bookings.transition(tx, b->id, b->version, b->status, BookingStatus::Refunded))
+            return true;
+        };
+        if (b->status == BookingStatus::PendingPayment && !step(BookingStatus::Paid))
+            return false;
+        // PAID: refunded by an admin, no cancel came first.
+        if (b->status == BookingStatus::Paid && !step(BookingStatus::Refunding))
+            return false;
+        if (b->status != BookingStatus::Refunding || !step(BookingStatus::Refunded))
             return false;
         qCInfo(lcBooking) << "booking" << bookingId << "refunded: slots freed";
         return true;

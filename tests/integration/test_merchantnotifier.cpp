@@ -63,6 +63,8 @@ private slots:
     void payNotifyMovesBookings();
     void payNotifyRefusesBadSignature_data() { backendRows(); }
     void payNotifyRefusesBadSignature();
+    void payNotifyRefundedOvertakingPaid_data() { backendRows(); }
+    void payNotifyRefundedOvertakingPaid();
 
 private:
     static void backendRows()
@@ -459,6 +461,43 @@ void TestMerchantNotifier::payNotifyRefusesBadSignature()
     QCOMPARE(BookingRepository(*m_db).find(bookingId)->status, BookingStatus::Paid);
     QCOMPARE(codeOf(genuine), int(ErrorCode::RequestExpiredOrReplayed)); // replayed
     QCOMPARE(BookingRepository(*m_db).find(bookingId)->status, BookingStatus::Paid);
+}
+
+void TestMerchantNotifier::payNotifyRefundedOvertakingPaid()
+{
+    // PAID failed at first and is retried; the order is refunded meanwhile and REFUNDED arrives
+    // first. The booking must end REFUNDED with its slot free, whatever order they come in.
+    const qint64 venue = addVenue(*m_db);
+    const qint64 user = addUser(*m_db);
+    const qint64 bookingId = ++m_nextId;
+    m_db->transact([&](Transaction &tx) {
+        BookingRepository(*m_db).insert(
+            tx,
+            sampleBooking(bookingId, user, venue, QStringLiteral("2099-06-02"),
+                          QStringLiteral("10:00"), QStringLiteral("11:00")),
+            {QStringLiteral("10:00")});
+    });
+    const auto notice = [&](const char *status) {
+        return signing::withSignature(
+            signing::Target::notify(),
+            QJsonObject {{QStringLiteral("appId"), AppId},
+                         {QStringLiteral("orderId"), snowflakeToString(bookingId + 1)},
+                         {QStringLiteral("outTradeNo"), snowflakeToString(bookingId)},
+                         {QStringLiteral("status"), QString::fromLatin1(status)},
+                         {QStringLiteral("amount"), 2000},
+                         {QStringLiteral("nonce"), signing::generateNonce()},
+                         {QStringLiteral("timestamp"), QDateTime::currentSecsSinceEpoch()}},
+            Secret);
+    };
+    QCOMPARE(handlePayNotify(*m_context, testSecretBox(), notice("REFUNDED")),
+             PayNotifyOutcome::Applied);
+    BookingRepository bookings(*m_db);
+    QCOMPARE(bookings.find(bookingId)->status, BookingStatus::Refunded);
+    QVERIFY(bookings.activeSlots(venue, QStringLiteral("2099-06-02")).isEmpty());
+    QCOMPARE(handlePayNotify(*m_context, testSecretBox(), notice("PAID")),
+             PayNotifyOutcome::AlreadyDone);
+    QCOMPARE(bookings.find(bookingId)->status, BookingStatus::Refunded);
+    QVERIFY(bookings.activeSlots(venue, QStringLiteral("2099-06-02")).isEmpty());
 }
 
 QTEST_GUILESS_MAIN(TestMerchantNotifier)

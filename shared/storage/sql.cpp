@@ -1,8 +1,10 @@
 #include "sql_p.h"
 
 #include <QDir>
+#include <QElapsedTimer>
 #include <QFileInfo>
 #include <QSqlDriver>
+#include <QThread>
 
 namespace pomelo::storage_detail {
 
@@ -147,7 +149,23 @@ void Connection::configure()
     if (dialect() == Dialect::Sqlite) {
         // busy_timeout first: switching to WAL needs a lock another connection may hold.
         execDirect(QStringLiteral("PRAGMA busy_timeout = %1").arg(m_config->options.busyTimeoutMs));
-        execDirect(QStringLiteral("PRAGMA journal_mode = WAL"));
+        // SQLite does not call the busy handler for a journal-mode change: one that meets another
+        // connection's lock (several instances opening the file at once) fails at once with
+        // "database is locked". Asking again is safe: the mode is WAL in the end either way.
+        QElapsedTimer waited;
+        waited.start();
+        for (;;) {
+            try {
+                execDirect(QStringLiteral("PRAGMA journal_mode = WAL"));
+                break;
+            } catch (const Error &e) {
+                const bool busy = e.detail().contains(QLatin1String("locked"))
+                    || e.detail().contains(QLatin1String("busy"));
+                if (!busy || waited.elapsed() >= m_config->options.busyTimeoutMs)
+                    throw;
+                QThread::msleep(10);
+            }
+        }
         // NORMAL in WAL mode: a crash of the process loses nothing; a power cut may lose the
         // last transactions, never corrupt the file.
         execDirect(QStringLiteral("PRAGMA synchronous = NORMAL"));

@@ -1,5 +1,6 @@
 #include "adminmodule.h"
 
+#include "adminrequest.h"
 #include "domain/snowflake.h"
 #include "http/errorresponse.h"
 #include "http/httpserver.h"
@@ -36,7 +37,7 @@ namespace pomelo {
 
 namespace {
 
-constexpr int MaxReasonLength = 500;
+using admin::MaxReasonLength;
 
 QJsonValue jsonOrText(const QByteArray &bytes)
 {
@@ -72,31 +73,11 @@ qint64 positiveIdParam(const HttpRequest &r, ErrorCode notFound)
     return id;
 }
 
-QString queryValue(const HttpRequest &r, const QString &key)
-{
-    return r.query.queryItemValue(key, QUrl::FullyDecoded);
-}
-
-int limitParam(const HttpRequest &r, int defaultLimit = 50, int max = 200)
-{
-    if (!r.query.hasQueryItem(QStringLiteral("limit")))
-        return defaultLimit;
-    bool ok = false;
-    const int limit = queryValue(r, QStringLiteral("limit")).toInt(&ok);
-    if (!ok || limit < 1 || limit > max)
-        throw Error(ErrorCode::InvalidParameter, QStringLiteral("limit out of range"));
-    return limit;
-}
-
-std::optional<PageCursor> cursorParam(const HttpRequest &r)
-{
-    if (!r.query.hasQueryItem(QStringLiteral("cursor")))
-        return std::nullopt;
-    const auto cursor = PageCursor::fromToken(queryValue(r, QStringLiteral("cursor")));
-    if (!cursor)
-        throw Error(ErrorCode::InvalidParameter, QStringLiteral("malformed cursor"));
-    return cursor;
-}
+// The page parameters are read as in every admin route file.
+using admin::cursorParam;
+using admin::limitParam;
+using admin::pageJson;
+using admin::queryValue;
 
 /// Start of @p date (YYYY-MM-DD) in @p zone, as Unix ms.
 qint64 dayStartMs(const QString &text, const QTimeZone &zone)
@@ -142,14 +123,6 @@ QString requiredReason(const QJsonObject &body, const HttpRequest &r)
 QJsonObject optionalBody(const HttpRequest &r)
 {
     return r.body.trimmed().isEmpty() ? QJsonObject {} : parseJsonObject(r);
-}
-
-QJsonObject pageJson(const QJsonArray &items, const std::optional<PageCursor> &next)
-{
-    QJsonObject out {{QStringLiteral("items"), items}};
-    if (next)
-        out.insert(QStringLiteral("nextCursor"), next->toToken());
-    return out;
 }
 
 QJsonObject adminOrderJson(const PayOrder &o, const QTimeZone &zone)

@@ -11,6 +11,7 @@
 #include "storage/orderrepository.h"
 
 #include <QDateTime>
+#include <QFile>
 #include <QProcess>
 
 #include <map>
@@ -89,6 +90,8 @@ private slots:
     void signedObjectsBindTheirRoute();
     void notifyUrlCannotPointInward_data();
     void notifyUrlCannotPointInward();
+    void productionOpensNoOtherDoor_data() { backends(); }
+    void productionOpensNoOtherDoor();
 
 private:
     static void backends()
@@ -531,6 +534,22 @@ void TestSecurity::notifyUrlCannotPointInward()
     // Nothing was created under that outTradeNo.
     fields.insert(QStringLiteral("notifyUrl"), QStringLiteral("https://shop.example.com/notify"));
     QCOMPARE(pay.create(fields).status, 201);
+}
+
+void TestSecurity::productionOpensNoOtherDoor()
+{
+    QFETCH(QString, backend);
+    Deployment *d = deployment(backend);
+    QVERIFY(d);
+    // Only the configured channel has a callback route, and no sandbox answers in production.
+    for (const char *path :
+         {"/pay/v1/notify/wechat", "/sandbox/ecard/simulate/pay", "/sandbox/wechat/simulate/pay"}) {
+        const HttpResult r = d->server->post(QString::fromLatin1(path), "{}",
+                                             {{"Content-Type", "application/json"}});
+        QVERIFY2(r.status == 404, path);
+    }
+    // The demo apps exist only with server.demo_data=on, never by default in production.
+    QVERIFY(!QFile::exists(d->server->dataDir() + QStringLiteral("/apps.json")));
 }
 
 QTEST_GUILESS_MAIN(TestSecurity)

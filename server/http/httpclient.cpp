@@ -119,6 +119,9 @@ HttpClientResponse HttpClient::send(const HttpClientRequest &request)
             QStringLiteral("answer larger than %1 bytes: cut off").arg(request.maxResponseBytes);
     }
     r.headers = reply->rawHeaderPairs();
+    // The lambdas above capture locals that go before the reply does: nothing the reply may
+    // still emit while it is torn down can reach them.
+    QObject::disconnect(reply.get(), nullptr, nullptr, nullptr);
     if (r.status == 0 && !tooLarge) {
         r.timedOut = reply->error() == QNetworkReply::OperationCanceledError
             || reply->error() == QNetworkReply::TimeoutError;

@@ -63,7 +63,8 @@ struct Notification
 
 Notification transactionSuccess(const SandboxKeys &keys, const QString &id,
                                 const QString &outTradeNo, qint64 total,
-                                qint64 signedAt = QDateTime::currentSecsSinceEpoch())
+                                qint64 signedAt = QDateTime::currentSecsSinceEpoch(),
+                                const std::function<void(wechat::Transaction &)> &change = {})
 {
     wechat::Transaction t;
     t.appId = QStringLiteral("wxd0c0ffee5a4db0x1");
@@ -77,6 +78,8 @@ Notification transactionSuccess(const SandboxKeys &keys, const QString &id,
     t.total = total;
     t.payerTotal = total;
     t.payerOpenId = QStringLiteral("o-tester");
+    if (change)
+        change(t);
     wechat::NotificationEnvelope e;
     e.id = id;
     e.createTime = wechat::formatTime(QDateTime::currentDateTimeUtc());
@@ -149,6 +152,8 @@ private slots:
     void timeoutAsksWechatFirst_data() { backends(); }
     void timeoutAsksWechatFirst();
     void missingKeysStopTheStart();
+    void genuineButMismatchedPaymentsAreExceptions_data();
+    void genuineButMismatchedPaymentsAreExceptions();
 
 private:
     static void backends() { addBackendRows(); }
@@ -480,6 +485,70 @@ void TestWechatPay::missingKeysStopTheStart()
                             {QStringLiteral("POMELO_SERVER_DEMO_DATA=on"),
                              QStringLiteral("POMELO_PAY_CHANNELS=ECARD")});
     QVERIFY2(ecardOnly.start(30000), ecardOnly.output().constData());
+}
+
+void TestWechatPay::genuineButMismatchedPaymentsAreExceptions_data()
+{
+    QTest::addColumn<QString>("backend");
+    QTest::addColumn<QString>("mismatch");
+    for (const char *backend : {"sqlite", "postgres"}) {
+        for (const char *mismatch :
+             {"AMOUNT_MISMATCH", "CURRENCY", "MERCHANT_MCHID", "MERCHANT_APPID"})
+            QTest::addRow("%s: %s", backend, mismatch)
+                << QString::fromLatin1(backend) << QString::fromLatin1(mismatch);
+    }
+}
+
+void TestWechatPay::genuineButMismatchedPaymentsAreExceptions()
+{
+    // Signed with WeChat's own key and encrypted with the merchant's APIv3 key — only the
+    // content differs from the order. Never PAID; a payment exception instead.
+    QFETCH(QString, backend);
+    QFETCH(QString, mismatch);
+    auto server = BookingHarness::startServer(backend);
+    QVERIFY(server);
+    const PayApi pay(*server, demoApp(server->dataDir(), QStringLiteral("utility-topup")));
+    const QString orderId =
+        pay.create(pay.orderFields(QStringLiteral("W-M-") + mismatch.left(8), 5000))
+            .json()[QStringLiteral("orderId")]
+            .toString();
+    QCOMPARE(pay.cashier(orderId, 5000, kWechat).status, 200);
+    const SandboxKeys keys = SandboxKeys::of(*server);
+    QVERIFY(keys.complete());
+    const Notification n =
+        transactionSuccess(keys, QStringLiteral("N-mis-") + mismatch, orderId,
+                           mismatch == QLatin1String("AMOUNT_MISMATCH") ? 1 : 5000,
+                           QDateTime::currentSecsSinceEpoch(), [&](wechat::Transaction &t) {
+                               if (mismatch == QLatin1String("CURRENCY"))
+                                   t.currency = QStringLiteral("USD");
+                               else if (mismatch == QLatin1String("MERCHANT_MCHID"))
+                                   t.mchId = QStringLiteral("1900000999");
+                               else if (mismatch == QLatin1String("MERCHANT_APPID"))
+                                   t.appId = QStringLiteral("wx0000000000000000");
+                           });
+    Database db(serverDatabaseUrl(*server));
+    if (mismatch.startsWith(QLatin1String("MERCHANT"))) {
+        // Another merchant's or app's transaction is not our money, nor ours to refund: the
+        // notification is refused outright (WeChat keeps it for its real owner).
+        QCOMPARE(deliver(*server, n).status, 401);
+        QCOMPARE(pay.status(orderId), QStringLiteral("PAYING"));
+        QVERIFY(PaymentExceptionRepository(db).ofOrder(orderId.toLongLong()).isEmpty());
+        return;
+    }
+    QCOMPARE(deliver(*server, n).status, 204);
+    QList<PaymentException> found;
+    QVERIFY(waitUntil(
+        [&] {
+            found = PaymentExceptionRepository(db).ofOrder(orderId.toLongLong());
+            return !found.isEmpty() && found.first().state != PaymentExceptionState::Refunding;
+        },
+        20000));
+    QCOMPARE(paymentExceptionReasonName(found.first().reason), mismatch);
+    // WeChat never heard of this transaction: the refund by its id is refused, for an admin.
+    QCOMPARE(found.first().state, PaymentExceptionState::RefundFailed);
+    QCOMPARE(pay.status(orderId), QStringLiteral("PAYING"));
+    QCOMPARE(deliver(*server, n).status, 204); // repeated: still one exception
+    QCOMPARE(PaymentExceptionRepository(db).ofOrder(orderId.toLongLong()).size(), 1);
 }
 
 QTEST_GUILESS_MAIN(TestWechatPay)

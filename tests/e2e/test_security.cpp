@@ -82,6 +82,8 @@ private slots:
     void wrongAmountIsRefunded();
     void paymentForUnknownOrderIsRefunded_data() { backends(); }
     void paymentForUnknownOrderIsRefunded();
+    void paymentOfAnotherChannelOrderIsNeverKept_data() { backends(); }
+    void paymentOfAnotherChannelOrderIsNeverKept();
     void secondPaymentIsNeverKept_data() { backends(); }
     void secondPaymentIsNeverKept();
     void lateRefundSurvivesCardCenterRefusals_data() { backends(); }
@@ -344,6 +346,30 @@ void TestSecurity::paymentForUnknownOrderIsRefunded()
     QCOMPARE(balance(*d), before);
     // Recorded as a callback too, for the admins.
     QVERIFY(d->server->output().contains("UNKNOWN_ORDER"));
+}
+
+void TestSecurity::paymentOfAnotherChannelOrderIsNeverKept()
+{
+    QFETCH(QString, backend);
+    Deployment *d = deployment(backend);
+    QVERIFY(d);
+    const auto [orderId, prepayId] = payingOrder(*d, QStringLiteral("C-") + backend, 800);
+    QVERIFY(!orderId.isEmpty());
+    // Genuinely signed, right amount, but for a channel order this order never opened.
+    const HttpResult r =
+        postNotice(*d,
+                   cardCenterNotice(orderId, QStringLiteral("EP-NOT-OURS"), 800,
+                                    QStringLiteral("ET-OTHER"), kPartnerId, d->partnerKey));
+    QCOMPARE(r.status, 200);
+    const QList<PaymentException> found =
+        exceptionsOnceIn(*d->server, orderId.toLongLong(), PaymentExceptionState::RefundFailed);
+    QCOMPARE(found.size(), 1);
+    QCOMPARE(found.first().reason, PaymentExceptionReason::Channel);
+    // The card center keeps no such payment under the order: nothing is refunded blindly.
+    QVERIFY(found.first().lastError.contains(QLatin1String("another payment (or none)")));
+    QCOMPARE(PayApi(*d->server, d->app).status(orderId), QStringLiteral("PAYING"));
+    QCOMPARE(eventStatuses(*d, orderId),
+             (QStringList {QStringLiteral("INIT"), QStringLiteral("PAYING")}));
 }
 
 void TestSecurity::secondPaymentIsNeverKept()

@@ -243,9 +243,8 @@ const QList<KeyDef> &keyDefs()
                       return checkHttpUrl(v, true);
                   }});
         d.append({{str("server.demo_data"), str("auto"), str("auto, on or off"),
-                   str("load demo venues and apps into an empty database (auto: in embedded mode — "
-                       "embedded "
-                       "Redis or SQLite)")},
+                   str("load demo venues and apps into an empty database (auto: in development "
+                       "mode only)")},
                   oneOf({str("auto"), str("on"), str("off")})});
         d.append({{str("server.time_zone"), str("Asia/Shanghai"), str("an IANA time zone name"),
                    str("zone of booking dates and times and of RFC 3339 output")},

@@ -283,10 +283,10 @@ private:
                             {QStringLiteral("notifyUrl"), notifyUrl},
                             {QStringLiteral("nonce"), signing::generateNonce()},
                             {QStringLiteral("timestamp"), QDateTime::currentSecsSinceEpoch()}};
-        const HttpResult r = server.post(QStringLiteral("/pay/v1/orders"),
-                                         compact(signing::withSignature(
-                                             signing::Target::post(QStringLiteral("/pay/v1/orders")),
-                                             fields, app.secret)));
+        const HttpResult r = server.post(
+            QStringLiteral("/pay/v1/orders"),
+            compact(signing::withSignature(signing::Target::post(QStringLiteral("/pay/v1/orders")),
+                                           fields, app.secret)));
         if (r.status != 201)
             qWarning("order not created: %d %s", r.status, r.body.constData());
         return r.json()[QStringLiteral("orderId")].toString();

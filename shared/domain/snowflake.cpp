@@ -237,3 +237,15 @@ std::optional<qint64> snowflakeFromString(QStringView text)
 }
 
 } // namespace pomelo
+
+namespace pomelo {
+
+qint64 snowflakeOr(QStringView text, ErrorCode notFound)
+{
+    const std::optional<qint64> id = snowflakeFromString(text);
+    if (!id)
+        throw Error(notFound, QStringLiteral("malformed id"));
+    return *id;
+}
+
+} // namespace pomelo

@@ -146,5 +146,8 @@ private:
 QString snowflakeToString(qint64 id);
 /// Strict: only the digits of a positive qint64 without sign, spaces or leading zeros.
 std::optional<qint64> snowflakeFromString(QStringView text);
+/// snowflakeFromString(), or Error(@p notFound): a malformed id in a path or a field names no
+/// record, so it is answered like an unknown one (no hint that the format was wrong).
+qint64 snowflakeOr(QStringView text, ErrorCode notFound);
 
 } // namespace pomelo

@@ -51,6 +51,12 @@ MerchantNotifier::MerchantNotifier(Database &db, const SecretBox &box,
     : m_db(db)
     , m_box(box)
     , m_options(std::move(options))
+    , m_worker(
+          QStringLiteral("merchant-notifier"), [this] { return round(); },
+          [this] {
+              m_db.releaseThreadConnection();
+              OPENSSL_thread_stop();
+          })
 { }
 
 MerchantNotifier::~MerchantNotifier()
@@ -60,44 +66,23 @@ MerchantNotifier::~MerchantNotifier()
 
 void MerchantNotifier::start()
 {
-    if (m_thread)
+    if (m_worker.isRunning())
         return;
-    {
-        std::lock_guard lock(m_mutex);
-        m_stop = false;
-        m_wake = true;
-    }
     // The pay core writes notification rows in the transactions that append order events.
     m_connection = QObject::connect(
         &m_db, &Database::outboxAppended, &m_db, [this] { wake(); }, Qt::DirectConnection);
-    m_thread.reset(QThread::create([this] { run(); }));
-    m_thread->setObjectName(QStringLiteral("merchant-notifier"));
-    m_thread->start();
+    m_worker.start();
 }
 
 void MerchantNotifier::stop()
 {
     QObject::disconnect(m_connection);
-    if (!m_thread)
-        return;
-    {
-        std::lock_guard lock(m_mutex);
-        m_stop = true;
-    }
-    m_cv.notify_all();
-    m_thread->wait();
-    m_thread.reset();
-    std::lock_guard lock(m_mutex);
-    m_stop = false; // deliverDue() may still be called on another thread
+    m_worker.stop();
 }
 
 void MerchantNotifier::wake()
 {
-    {
-        std::lock_guard lock(m_mutex);
-        m_wake = true;
-    }
-    m_cv.notify_all();
+    m_worker.wake();
 }
 
 int MerchantNotifier::deliverDue()
@@ -107,11 +92,8 @@ int MerchantNotifier::deliverDue()
     const qint64 leaseMs = qint64(m_options.timeoutMs) + 30000;
     const QList<MerchantNotification> due = repo.claimDue(nowMs(), m_options.batchSize, leaseMs);
     for (const MerchantNotification &n : due) {
-        {
-            std::lock_guard lock(m_mutex);
-            if (m_stop)
-                break; // the rest stay leased and become due again
-        }
+        if (m_worker.stopRequested())
+            break; // the rest stay leased and become due again
         attempt(n);
     }
     return int(due.size());
@@ -226,35 +208,22 @@ void MerchantNotifier::attempt(const MerchantNotification &n)
     }
 }
 
-void MerchantNotifier::run()
+WakeableWorker::Sleep MerchantNotifier::round()
 {
-    for (;;) {
-        {
-            std::lock_guard lock(m_mutex);
-            if (m_stop)
-                break;
-            m_wake = false;
-        }
-        qint64 waitMs = m_options.maxIdleMs;
-        try {
-            if (deliverDue() >= m_options.batchSize)
-                continue;
-            if (const std::optional<qint64> next = NotificationRepository(m_db).nextDueAt())
-                waitMs = std::clamp<qint64>(*next - nowMs(), 0, m_options.maxIdleMs);
-        } catch (const Error &e) {
-            waitMs = 1000;
-            qCWarning(lcNotify).noquote() << "merchant notifier failed, retrying:" << e.detail();
-        } catch (const std::exception &e) {
-            waitMs = 1000;
-            qCCritical(lcNotify) << "merchant notifier: unexpected failure:" << e.what();
-        }
-        if (waitMs <= 0)
-            continue;
-        std::unique_lock lock(m_mutex);
-        m_cv.wait_for(lock, std::chrono::milliseconds(waitMs), [&] { return m_stop || m_wake; });
+    qint64 waitMs = m_options.maxIdleMs;
+    try {
+        if (deliverDue() >= m_options.batchSize)
+            return {std::chrono::milliseconds(0)};
+        if (const std::optional<qint64> next = NotificationRepository(m_db).nextDueAt())
+            waitMs = std::clamp<qint64>(*next - nowMs(), 0, m_options.maxIdleMs);
+    } catch (const Error &e) {
+        waitMs = 1000;
+        qCWarning(lcNotify).noquote() << "merchant notifier failed, retrying:" << e.detail();
+    } catch (const std::exception &e) {
+        waitMs = 1000;
+        qCCritical(lcNotify) << "merchant notifier: unexpected failure:" << e.what();
     }
-    m_db.releaseThreadConnection();
-    OPENSSL_thread_stop();
+    return {std::chrono::milliseconds(waitMs)};
 }
 
 } // namespace pomelo

@@ -1,14 +1,12 @@
 #pragma once
 
+#include "wakeableworker.h"
+
 #include <QList>
 #include <QMetaObject>
-#include <QThread>
 #include <QTimeZone>
 
 #include <atomic>
-#include <condition_variable>
-#include <memory>
-#include <mutex>
 
 namespace pomelo {
 
@@ -59,18 +57,14 @@ public:
     quint64 deliveredCount() const { return m_delivered.load(); }
 
 private:
-    void run();
+    WakeableWorker::Sleep round();
     void attempt(const MerchantNotification &n);
 
     Database &m_db;
     const SecretBox &m_box;
     const MerchantNotifierOptions m_options;
 
-    std::mutex m_mutex;
-    std::condition_variable m_cv;
-    bool m_wake = false;
-    bool m_stop = false;
-    std::unique_ptr<QThread> m_thread;
+    WakeableWorker m_worker;
     QMetaObject::Connection m_connection;
     std::atomic<quint64> m_attempts {0};
     std::atomic<quint64> m_delivered {0};

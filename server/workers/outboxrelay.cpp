@@ -42,6 +42,12 @@ OutboxRelay::OutboxRelay(Database &db, RedisPool &redis, QByteArray stream,
     , m_redis(redis)
     , m_publisher(redis, std::move(stream), options.streamMaxLen, true)
     , m_options(options)
+    , m_worker(
+          QStringLiteral("outbox-relay"), [this] { return round(); },
+          [this] {
+              m_db.releaseThreadConnection();
+              OPENSSL_thread_stop();
+          })
 { }
 
 OutboxRelay::~OutboxRelay()
@@ -51,42 +57,24 @@ OutboxRelay::~OutboxRelay()
 
 void OutboxRelay::start()
 {
-    if (m_thread)
+    if (m_worker.isRunning())
         return;
-    {
-        std::lock_guard lock(m_mutex);
-        m_stop = false;
-        m_wake = true;
-    }
+    m_backoffMs = 0;
     // Direct: the signal comes from the committing thread and only sets a flag under a mutex.
     m_connection = QObject::connect(
         &m_db, &Database::outboxAppended, &m_db, [this] { wake(); }, Qt::DirectConnection);
-    m_thread.reset(QThread::create([this] { run(); }));
-    m_thread->setObjectName(QStringLiteral("outbox-relay"));
-    m_thread->start();
+    m_worker.start();
 }
 
 void OutboxRelay::stop()
 {
     QObject::disconnect(m_connection);
-    if (!m_thread)
-        return;
-    {
-        std::lock_guard lock(m_mutex);
-        m_stop = true;
-    }
-    m_cv.notify_all();
-    m_thread->wait();
-    m_thread.reset();
+    m_worker.stop();
 }
 
 void OutboxRelay::wake()
 {
-    {
-        std::lock_guard lock(m_mutex);
-        m_wake = true;
-    }
-    m_cv.notify_all();
+    m_worker.wake();
 }
 
 StreamFields OutboxRelay::fieldsOf(const OrderEvent &e, const QString &openId) const
@@ -162,45 +150,32 @@ int OutboxRelay::publishOnce()
     return published;
 }
 
-void OutboxRelay::run()
+WakeableWorker::Sleep OutboxRelay::round()
 {
-    int backoffMs = 0;
-    for (;;) {
-        {
-            std::lock_guard lock(m_mutex);
-            if (m_stop)
-                break;
-            m_wake = false;
-        }
-        int waitMs = m_options.pollIntervalMs;
-        try {
-            const int n = publishOnce();
-            if (backoffMs)
-                qCInfo(lcWorkers) << "outbox relay recovered";
-            backoffMs = 0;
-            lagGauge().Set(double(OutboxRepository(m_db).unpublishedCount()));
-            if (n >= m_options.batchSize)
-                continue; // more are waiting
-        } catch (const Error &e) {
-            ++m_failedRounds;
-            backoffMs = backoffMs ? std::min(backoffMs * 2, m_options.backoffMaxMs)
+    int waitMs = m_options.pollIntervalMs;
+    try {
+        const int n = publishOnce();
+        if (m_backoffMs)
+            qCInfo(lcWorkers) << "outbox relay recovered";
+        m_backoffMs = 0;
+        lagGauge().Set(double(OutboxRepository(m_db).unpublishedCount()));
+        if (n >= m_options.batchSize)
+            return {std::chrono::milliseconds(0)}; // more are waiting
+    } catch (const Error &e) {
+        ++m_failedRounds;
+        m_backoffMs = m_backoffMs ? std::min(m_backoffMs * 2, m_options.backoffMaxMs)
                                   : m_options.backoffInitialMs;
-            waitMs = backoffMs;
-            qCWarning(lcWorkers).noquote() << "outbox relay: publishing failed, retrying in"
-                                           << backoffMs << "ms:" << e.detail();
-        } catch (const std::exception &e) {
-            ++m_failedRounds;
-            backoffMs = m_options.backoffMaxMs;
-            waitMs = backoffMs;
-            qCCritical(lcWorkers) << "outbox relay: unexpected failure:" << e.what();
-        }
-        std::unique_lock lock(m_mutex);
-        // A wake-up during a back-off does not cut it short: Redis is still down.
-        m_cv.wait_for(lock, std::chrono::milliseconds(waitMs),
-                      [&] { return m_stop || (m_wake && backoffMs == 0); });
+        waitMs = m_backoffMs;
+        qCWarning(lcWorkers).noquote()
+            << "outbox relay: publishing failed, retrying in" << m_backoffMs << "ms:" << e.detail();
+    } catch (const std::exception &e) {
+        ++m_failedRounds;
+        m_backoffMs = m_options.backoffMaxMs;
+        waitMs = m_backoffMs;
+        qCCritical(lcWorkers) << "outbox relay: unexpected failure:" << e.what();
     }
-    m_db.releaseThreadConnection();
-    OPENSSL_thread_stop();
+    // A wake-up during a back-off does not cut it short: Redis is still down.
+    return {std::chrono::milliseconds(waitMs), m_backoffMs == 0};
 }
 
 } // namespace pomelo

@@ -1,14 +1,11 @@
 #pragma once
 
 #include "redis/redisstream.h"
+#include "wakeableworker.h"
 
 #include <QMetaObject>
-#include <QThread>
 
 #include <atomic>
-#include <condition_variable>
-#include <memory>
-#include <mutex>
 
 namespace pomelo {
 
@@ -67,7 +64,7 @@ public:
     quint64 failedRounds() const { return m_failedRounds.load(); }
 
 private:
-    void run();
+    WakeableWorker::Sleep round();
     StreamFields fieldsOf(const OrderEvent &event, const QString &openId) const;
 
     Database &m_db;
@@ -75,11 +72,9 @@ private:
     StreamPublisher m_publisher;
     const OutboxRelayOptions m_options;
 
-    std::mutex m_mutex;
-    std::condition_variable m_cv;
-    bool m_wake = false;
-    bool m_stop = false;
-    std::unique_ptr<QThread> m_thread;
+    /// The back-off of the failing rounds so far (0: the last round succeeded); worker thread only.
+    int m_backoffMs = 0;
+    WakeableWorker m_worker;
     QMetaObject::Connection m_connection;
     std::atomic<quint64> m_published {0};
     std::atomic<quint64> m_failedRounds {0};

@@ -119,7 +119,7 @@ bool ServerApp::start()
         m_workers = std::make_unique<WorkersModule>(*m_context, m_context->secrets);
         m_workers->start();
     }
-    // ---- Pay platform (issue 6): orders, cashier, channel callbacks, order timeouts ----
+    // ---- Pay platform: orders, cashier, channel callbacks, order timeouts ----
     if (m_config.hasModule(QStringLiteral("pay"))) {
         try {
             m_pay = std::make_unique<PayModule>(*m_context, workers);

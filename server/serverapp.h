@@ -62,7 +62,7 @@ private:
     std::unique_ptr<SandboxModule> m_sandbox;
     std::unique_ptr<BookingModule> m_booking;
     std::unique_ptr<WorkersModule> m_workers;
-    std::unique_ptr<PayModule> m_pay; // pay platform (issue 6)
+    std::unique_ptr<PayModule> m_pay;
     std::unique_ptr<AdminModule> m_admin; // admin API: declared last, it uses pay and workers
     quint16 m_port = 0;
 };

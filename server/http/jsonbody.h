@@ -1,6 +1,7 @@
 #pragma once
 
 #include "domain/errors.h"
+#include "domain/text.h" // hasControlCharacters(), for the handlers that read free text
 #include "httptypes.h"
 
 #include <QJsonObject>
@@ -29,9 +30,5 @@ struct JsonFields
     /// refused.
     qint64 integer(const QString &key, qint64 min, qint64 max) const;
 };
-
-/// True when @p text contains a control character (C0, DEL, C1) or a lone surrogate: such input
-/// is refused in any free-text field.
-bool hasControlCharacters(const QString &text);
 
 } // namespace pomelo

@@ -34,7 +34,8 @@ struct EcardSandboxOptions
     int notifyThreads = 4; ///< sender threads: deliveries in parallel
     int timestampWindowSeconds = 300;
 
-    /// ecard.partner_id / ecard.partner_key, `<server.data_dir>/sandbox`, server.public_base_url.
+    /// sandbox.ecard_partner_id / sandbox.ecard_partner_key (never the server's own ecard.*),
+    /// `<server.data_dir>/sandbox`, server.public_base_url.
     static EcardSandboxOptions fromConfig(const Config &config);
     static QList<qint64> defaultNotifyScheduleMs();
 };

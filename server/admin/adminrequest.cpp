@@ -3,6 +3,11 @@
 #include "domain/errors.h"
 #include "http/jsonbody.h"
 
+#include <QDate>
+#include <QDateTime>
+#include <QRegularExpression>
+#include <QTime>
+
 namespace pomelo::admin {
 
 QString queryValue(const HttpRequest &r, const QString &key)
@@ -48,6 +53,41 @@ QString requiredReason(const QJsonObject &body, const HttpRequest &r)
     if (reason.isEmpty())
         throw Error(ErrorCode::InvalidParameter, QStringLiteral("a reason is required"));
     return reason;
+}
+
+std::optional<QString> optionalReason(const QJsonObject &body, const HttpRequest &r)
+{
+    if (!body.contains(QStringLiteral("reason")) && !r.query.hasQueryItem(QStringLiteral("reason")))
+        return std::nullopt;
+    QString reason;
+    if (body.contains(QStringLiteral("reason"))) {
+        const QJsonValue v = body.value(QStringLiteral("reason"));
+        if (!v.isString())
+            throw Error(ErrorCode::InvalidParameter, QStringLiteral("reason is not a string"));
+        reason = v.toString();
+    } else {
+        reason = queryValue(r, QStringLiteral("reason"));
+    }
+    reason = reason.trimmed();
+    if (reason.size() > MaxReasonLength || hasControlCharacters(reason))
+        throw Error(ErrorCode::InvalidParameter, QStringLiteral("reason too long or not text"));
+    if (reason.isEmpty())
+        return std::nullopt;
+    return reason;
+}
+
+QJsonObject optionalBody(const HttpRequest &r)
+{
+    return r.body.trimmed().isEmpty() ? QJsonObject {} : parseJsonObject(r);
+}
+
+qint64 dayStartMs(const QString &text, const QTimeZone &zone)
+{
+    static const QRegularExpression re(QStringLiteral("^\\d{4}-\\d{2}-\\d{2}$"));
+    const QDate date = QDate::fromString(text, Qt::ISODate);
+    if (!re.match(text).hasMatch() || !date.isValid())
+        throw Error(ErrorCode::InvalidParameter, QStringLiteral("malformed date"));
+    return QDateTime(date, QTime(0, 0), zone).toMSecsSinceEpoch();
 }
 
 QJsonObject pageJson(const QJsonArray &items, const std::optional<PageCursor> &next)

@@ -8,6 +8,7 @@
 
 #include <QJsonArray>
 #include <QJsonObject>
+#include <QTimeZone>
 
 #include <optional>
 
@@ -24,6 +25,13 @@ std::optional<PageCursor> cursorParam(const HttpRequest &r);
 /// The `reason` of an intervention (trimmed): from the JSON body, else the `reason` query item;
 /// 4001 when it is missing, blank, longer than MaxReasonLength or not text.
 QString requiredReason(const QJsonObject &body, const HttpRequest &r);
+/// Like requiredReason(), but nullopt when it is missing or blank (4001 still when too long or
+/// not text).
+std::optional<QString> optionalReason(const QJsonObject &body, const HttpRequest &r);
+/// The JSON body, or an empty object for an empty body (actions whose fields are optional).
+QJsonObject optionalBody(const HttpRequest &r);
+/// Start of @p text (a date, YYYY-MM-DD) in @p zone, as Unix ms; 4001 when it is no date.
+qint64 dayStartMs(const QString &text, const QTimeZone &zone);
 QJsonObject pageJson(const QJsonArray &items, const std::optional<PageCursor> &next);
 
 } // namespace pomelo::admin

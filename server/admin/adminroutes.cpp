@@ -1,0 +1,66 @@
+#include "adminroutes_p.h"
+#include "http/router.h"
+#include "pay/paymodule.h"
+#include "storage/orderrepository.h"
+#include "telemetry/logging.h"
+#include "workers/merchantnotifier.h"
+#include "workers/workersmodule.h"
+
+#include <QJsonDocument>
+
+namespace pomelo::admin {
+
+void AdminRoutes::add(const char *method, const char *path, StaffRole role, Handler handler) const
+{
+    router->add(method, QString::fromLatin1(path), HandlerMode::Blocking,
+                [guard = auth, role, handler = std::move(handler)](const HttpRequest &r) {
+                    return handler(r, guard->require(r, role));
+                });
+}
+
+PayService &AdminRoutes::payService() const
+{
+    if (!pay)
+        throw Error(ErrorCode::FeatureDisabled, QStringLiteral("pay module not running"));
+    return pay->service();
+}
+
+void AdminRoutes::wakeNotifier() const
+{
+    if (workers)
+        workers->notifier().wake();
+}
+
+PayOrder AdminRoutes::findOrder(qint64 id) const
+{
+    const std::optional<PayOrder> order = OrderRepository(ctx->db).find(id);
+    if (!order)
+        throw Error(ErrorCode::OrderNotFound, QStringLiteral("no order %1").arg(id));
+    return *order;
+}
+
+Audited::Audited(Database &db, const StaffPrincipal &who, const HttpRequest &r, QString action,
+                 QString target, QString reason)
+    : m_db(db)
+{
+    m_entry.actor = who.username;
+    m_entry.action = std::move(action);
+    m_entry.target = std::move(target);
+    m_entry.reason = std::move(reason);
+    m_entry.remoteAddress = r.remoteAddress.toString();
+    m_details.insert(QStringLiteral("traceId"), r.traceId);
+}
+
+void Audited::write()
+{
+    m_entry.details = QJsonDocument(m_details).toJson(QJsonDocument::Compact);
+    try {
+        AuditRepository(m_db).append(m_entry);
+    } catch (const Error &e) {
+        // The intervention happened (or failed) either way; the log line keeps the trace.
+        qCCritical(lcApp).noquote() << "audit entry lost:" << m_entry.action << m_entry.target
+                                    << "by" << m_entry.actor << ":" << e.detail();
+    }
+}
+
+} // namespace pomelo::admin

@@ -1,0 +1,54 @@
+#include "sessionroutes.h"
+
+#include "adminroutes_p.h"
+#include "http/errorresponse.h"
+#include "http/jsonbody.h"
+#include "http/router.h"
+
+namespace pomelo::admin {
+
+namespace {
+
+HttpResponse login(AdminAuth &auth, const HttpRequest &r)
+{
+    const QJsonObject body = parseJsonObject(r);
+    const JsonFields f {body, ErrorCode::InvalidParameter};
+    const QString username = f.string(QStringLiteral("username"), 64);
+    const QString password = f.string(QStringLiteral("password"), 256);
+    try {
+        const AdminLoginResult result = auth.login(username, password, r.remoteAddress.toString());
+        return HttpResponse::json(200,
+                                  QJsonObject {{QStringLiteral("token"), result.token},
+                                               {QStringLiteral("role"), staffRoleName(result.role)},
+                                               {QStringLiteral("username"), username},
+                                               {QStringLiteral("expiresIn"), result.expiresIn}});
+    } catch (const LoginThrottled &e) {
+        HttpResponse response = errorResponse(e.code(), r);
+        response.headers.append(
+            {QByteArrayLiteral("Retry-After"), QByteArray::number(e.retryAfterSeconds())});
+        return response;
+    }
+}
+
+} // namespace
+
+void registerSessionRoutes(const AdminRoutes &routes)
+{
+    AdminAuth *auth = routes.auth;
+    routes.router->add("POST", QStringLiteral("/admin/v1/login"), HandlerMode::Blocking,
+                       [auth](const HttpRequest &r) { return login(*auth, r); });
+    routes.add("POST", "/admin/v1/logout", StaffRole::Staff,
+               [auth](const HttpRequest &r, const StaffPrincipal &) {
+                   auth->logout(r);
+                   return HttpResponse::text(204, {});
+               });
+    routes.add("GET", "/admin/v1/me", StaffRole::Staff,
+               [](const HttpRequest &, const StaffPrincipal &w) {
+                   return HttpResponse::json(
+                       200,
+                       QJsonObject {{QStringLiteral("username"), w.username},
+                                    {QStringLiteral("role"), staffRoleName(w.role)}});
+               });
+}
+
+} // namespace pomelo::admin

@@ -20,14 +20,6 @@ namespace pomelo {
 
 namespace {
 
-qint64 orderIdOf(const QString &text)
-{
-    const std::optional<qint64> id = snowflakeFromString(text);
-    if (!id)
-        throw Error(ErrorCode::OrderNotFound, QStringLiteral("malformed order id"));
-    return *id;
-}
-
 /// The query string as the object that was signed (every value a string).
 QJsonObject queryObject(const HttpRequest &r)
 {
@@ -144,7 +136,8 @@ void PayModule::registerRoutes(Router &router)
     router.add("GET", QStringLiteral("/pay/v1/orders/{orderId}"), HandlerMode::Blocking,
                [this, zone](const HttpRequest &r) {
                    const App app = m_service->verifySigned(targetOf(r), queryObject(r));
-                   const qint64 id = orderIdOf(r.pathParams.value(QStringLiteral("orderId")));
+                   const qint64 id = snowflakeOr(r.pathParams.value(QStringLiteral("orderId")),
+                                                 ErrorCode::OrderNotFound);
                    return HttpResponse::json(200, orderJson(m_service->order(app.appId, id), zone));
                });
 
@@ -152,7 +145,8 @@ void PayModule::registerRoutes(Router &router)
                [this, zone](const HttpRequest &r) {
                    const QJsonObject body = parseJsonObject(r);
                    const App app = m_service->verifySigned(targetOf(r), body);
-                   const qint64 id = orderIdOf(r.pathParams.value(QStringLiteral("orderId")));
+                   const qint64 id = snowflakeOr(r.pathParams.value(QStringLiteral("orderId")),
+                                                 ErrorCode::OrderNotFound);
                    return HttpResponse::json(
                        200, orderJson(m_service->close(app.appId, id, r.traceparent), zone));
                });
@@ -165,8 +159,9 @@ void PayModule::registerRoutes(Router &router)
                    const App app = m_service->verifySigned(targetOf(r), body);
                    in.appId = app.appId;
                    const JsonFields f {body, ErrorCode::InvalidOrderField};
-                   in.orderId = orderIdOf(JsonFields {body, ErrorCode::OrderNotFound}.string(
-                       QStringLiteral("orderId"), 32));
+                   in.orderId = snowflakeOr(JsonFields {body, ErrorCode::OrderNotFound}.string(
+                                                QStringLiteral("orderId"), 32),
+                                            ErrorCode::OrderNotFound);
                    in.outRefundNo = f.string(QStringLiteral("outRefundNo"), 64);
                    in.reason = f.optionalString(QStringLiteral("reason"), 80).value_or(QString());
                    in.traceparent = r.traceparent;
@@ -184,7 +179,8 @@ void PayModule::registerRoutes(Router &router)
             const App app = m_service->verifySigned(targetOf(r), body, {QStringLiteral("channel")});
             in.appId = app.appId;
             const JsonFields f {body, ErrorCode::OrderNotFound};
-            in.orderId = orderIdOf(f.string(QStringLiteral("orderId"), 32));
+            in.orderId =
+                snowflakeOr(f.string(QStringLiteral("orderId"), 32), ErrorCode::OrderNotFound);
             in.channel = JsonFields {body, ErrorCode::UnsupportedChannel}.string(
                 QStringLiteral("channel"), 32);
             in.traceparent = r.traceparent;

@@ -36,6 +36,77 @@ int fail(const QString &text)
 const char Usage[] = "usage: user add --username U --role staff|admin [--password P|-] | "
                      "user passwd U [--password P|-] | user disable U | user enable U | user list";
 
+/// `user list`: every user as JSON.
+int listUsers(StaffUserRepository &users, const QTimeZone &zone)
+{
+    QJsonArray list;
+    const QList<StaffUser> all = users.list();
+    for (const StaffUser &u : all) {
+        QJsonObject o {{QStringLiteral("username"), u.username},
+                       {QStringLiteral("role"), staffRoleName(u.role)},
+                       {QStringLiteral("disabled"), u.disabled}};
+        if (u.lastLoginAt)
+            o.insert(
+                QStringLiteral("lastLoginAt"),
+                QDateTime::fromMSecsSinceEpoch(*u.lastLoginAt, zone).toString(Qt::ISODateWithMs));
+        list.append(o);
+    }
+    out(QJsonDocument(list));
+    return 0;
+}
+
+/// `user add`: nullopt once added, else the exit code.
+std::optional<int> addUser(Database &db, StaffUserRepository &users,
+                           const UserCommandOptions &options, const QString &password)
+{
+    static const QRegularExpression nameRe(QStringLiteral("^[A-Za-z0-9._-]{1,64}$"));
+    if (!nameRe.match(options.username).hasMatch())
+        return fail(QStringLiteral("--username U (1..64 of A-Z a-z 0-9 . _ -) is required"));
+    const std::optional<StaffRole> role = staffRoleFromName(options.role);
+    if (!role)
+        return fail(QStringLiteral("--role staff|admin is required"));
+    StaffUser user;
+    user.username = options.username;
+    user.role = *role;
+    user.passwordHash = crypto::hashPassword(password);
+    const std::optional<qint64> id =
+        db.transact([&](Transaction &tx) { return users.insert(tx, user); });
+    if (!id)
+        return fail(QStringLiteral("the username is taken: ") + options.username);
+    return std::nullopt;
+}
+
+/// `user passwd|disable|enable U`: nullopt after a new password, else the exit code.
+std::optional<int> changeUser(Database &db, StaffUserRepository &users, const QString &sub,
+                              const QString &name, const QString &password)
+{
+    if (name.isEmpty())
+        return fail(QString::fromLatin1(Usage));
+    const std::optional<StaffUser> user = users.findByUsername(name);
+    if (!user)
+        return fail(QStringLiteral("no such user: ") + name);
+    db.transact([&](Transaction &tx) {
+        if (sub == QLatin1String("passwd"))
+            users.setPasswordHash(tx, user->id, crypto::hashPassword(password));
+        else
+            users.setDisabled(tx, user->id, sub == QLatin1String("disable"));
+    });
+    if (sub == QLatin1String("passwd"))
+        return std::nullopt;
+    out(QJsonDocument(QJsonObject {{QStringLiteral("username"), name},
+                                   {QStringLiteral("disabled"), sub == QLatin1String("disable")}}));
+    return 0;
+}
+
+/// The password of `--password`: "-" reads a line from stdin; empty when none was given.
+QString passwordOption(const UserCommandOptions &options)
+{
+    if (options.password != QLatin1String("-"))
+        return options.password;
+    QTextStream in(stdin);
+    return in.readLine();
+}
+
 } // namespace
 
 int runUserCommand(const Config &config, const QStringList &args, const UserCommandOptions &options)
@@ -47,11 +118,7 @@ int runUserCommand(const Config &config, const QStringList &args, const UserComm
     if (!subs.contains(sub))
         return fail(QString::fromLatin1(Usage));
 
-    QString password = options.password;
-    if (password == QLatin1String("-")) {
-        QTextStream in(stdin);
-        password = in.readLine();
-    }
+    QString password = passwordOption(options);
     const bool generated = password.isEmpty();
     if (!generated && password.size() < 8)
         return fail(QStringLiteral("the password needs at least 8 characters"));
@@ -63,61 +130,14 @@ int runUserCommand(const Config &config, const QStringList &args, const UserComm
         Database db(config.databaseUrl());
         Migrator(db).migrate();
         StaffUserRepository users(db);
-
-        if (sub == QLatin1String("list")) {
-            QJsonArray list;
-            const QList<StaffUser> all = users.list();
-            for (const StaffUser &u : all) {
-                QJsonObject o {{QStringLiteral("username"), u.username},
-                               {QStringLiteral("role"), staffRoleName(u.role)},
-                               {QStringLiteral("disabled"), u.disabled}};
-                if (u.lastLoginAt)
-                    o.insert(QStringLiteral("lastLoginAt"),
-                             QDateTime::fromMSecsSinceEpoch(*u.lastLoginAt, config.timeZone())
-                                 .toString(Qt::ISODateWithMs));
-                list.append(o);
-            }
-            out(QJsonDocument(list));
-            return 0;
-        }
-
-        if (sub == QLatin1String("add")) {
-            static const QRegularExpression nameRe(QStringLiteral("^[A-Za-z0-9._-]{1,64}$"));
-            if (!nameRe.match(options.username).hasMatch())
-                return fail(
-                    QStringLiteral("--username U (1..64 of A-Z a-z 0-9 . _ -) is required"));
-            const std::optional<StaffRole> role = staffRoleFromName(options.role);
-            if (!role)
-                return fail(QStringLiteral("--role staff|admin is required"));
-            StaffUser user;
-            user.username = options.username;
-            user.role = *role;
-            user.passwordHash = crypto::hashPassword(password);
-            const std::optional<qint64> id =
-                db.transact([&](Transaction &tx) { return users.insert(tx, user); });
-            if (!id)
-                return fail(QStringLiteral("the username is taken: ") + options.username);
-        } else {
-            const QString name = args.value(1);
-            if (name.isEmpty())
-                return fail(QString::fromLatin1(Usage));
-            const std::optional<StaffUser> user = users.findByUsername(name);
-            if (!user)
-                return fail(QStringLiteral("no such user: ") + name);
-            db.transact([&](Transaction &tx) {
-                if (sub == QLatin1String("passwd"))
-                    users.setPasswordHash(tx, user->id, crypto::hashPassword(password));
-                else
-                    users.setDisabled(tx, user->id, sub == QLatin1String("disable"));
-            });
-            if (sub != QLatin1String("passwd")) {
-                out(QJsonDocument(
-                    QJsonObject {{QStringLiteral("username"), name},
-                                 {QStringLiteral("disabled"), sub == QLatin1String("disable")}}));
-                return 0;
-            }
-        }
+        if (sub == QLatin1String("list"))
+            return listUsers(users, config.timeZone());
         const QString name = sub == QLatin1String("add") ? options.username : args.value(1);
+        const std::optional<int> done = sub == QLatin1String("add")
+            ? addUser(db, users, options, password)
+            : changeUser(db, users, sub, name, password);
+        if (done)
+            return *done;
         QJsonObject result {{QStringLiteral("username"), name}};
         if (generated) // the only time it is shown
             result.insert(QStringLiteral("password"), password);

@@ -6,12 +6,14 @@
 #include "http/router.h"
 #include "periodictask.h"
 #include "redis/delayedqueue.h"
+#include "redis/redisclient.h"
 #include "redis/rediskeys.h"
 #include "signservice.h"
 #include "storage/database.h"
 #include "storage/userrepository.h"
 #include "telemetry/logging.h"
 #include "workers/statustracker.h"
+#include "workers/workerkeys.h"
 
 #include <QDateTime>
 #include <QJsonArray>
@@ -50,10 +52,7 @@ QJsonObject userJson(const User &u)
 
 qint64 bookingIdParam(const HttpRequest &r)
 {
-    const std::optional<qint64> id = snowflakeFromString(r.pathParams.value(QStringLiteral("id")));
-    if (!id)
-        throw Error(ErrorCode::BookingNotFound, QStringLiteral("malformed booking id"));
-    return *id;
+    return snowflakeOr(r.pathParams.value(QStringLiteral("id")), ErrorCode::BookingNotFound);
 }
 
 } // namespace
@@ -125,6 +124,27 @@ void BookingModule::registerRoutes(Router &router)
                    if (!user)
                        throw Error(ErrorCode::Unauthorized, QStringLiteral("user gone"));
                    return HttpResponse::json(200, userJson(*user));
+               });
+
+    router.add("GET", QStringLiteral("/api/v1/me/messages"), HandlerMode::Blocking,
+               [this](const HttpRequest &r) {
+                   const qint64 userId = m_auth.authenticate(r);
+                   const std::optional<User> user = UserRepository(m_ctx.db).find(userId);
+                   if (!user)
+                       throw Error(ErrorCode::Unauthorized, QStringLiteral("user gone"));
+                   // The caller's inbox, newest first.
+                   const RedisReply reply =
+                       m_ctx.redis.command({"LRANGE", m_ctx.keys.inbox(user->openId), "0",
+                                            QByteArray::number(workerkeys::InboxCapacity - 1)},
+                                           Idempotent::Yes);
+                   reply.throwIfError("inbox read");
+                   QJsonArray messages;
+                   for (const RedisReply &item : reply.elements())
+                       messages.append(QJsonDocument::fromJson(item.toByteArray()).object());
+                   HttpResponse response = HttpResponse::json(
+                       200, QJsonDocument(messages).toJson(QJsonDocument::Compact));
+                   response.contentType = QByteArrayLiteral("application/json; charset=utf-8");
+                   return response;
                });
 
     router.add("PUT", QStringLiteral("/api/v1/me"), HandlerMode::Blocking,
@@ -252,18 +272,10 @@ void BookingModule::registerRoutes(Router &router)
         });
 
     router.add("POST", QStringLiteral("/api/v1/bookings/{id}/cancel"), HandlerMode::Blocking,
-               [this, zone, signer = std::make_shared<SignService>(m_ctx)](const HttpRequest &r) {
+               [this, zone](const HttpRequest &r) {
                    const qint64 userId = m_auth.authenticate(r);
-                   const qint64 id = bookingIdParam(r);
-                   // Unpaid: cancelled here. Paid: refunded through the pay platform first.
-                   const std::optional<Booking> b = BookingRepository(m_ctx.db).find(id);
-                   const bool paid = b
-                       && (b->status == BookingStatus::Paid
-                           || b->status == BookingStatus::Refunding);
-                   return HttpResponse::json(200,
-                                             bookingJson(paid ? signer->cancelPaid(userId, id)
-                                                              : m_bookings->cancel(userId, id),
-                                                         zone));
+                   return HttpResponse::json(
+                       200, bookingJson(m_bookings->cancel(userId, bookingIdParam(r)), zone));
                });
 }
 

@@ -49,6 +49,7 @@ QString slotState(BookingStatus status)
 BookingService::BookingService(const ServerContext &context, DelayedQueue &expiryQueue)
     : m_ctx(context)
     , m_expiryQueue(expiryQueue)
+    , m_payPlatform(context)
 { }
 
 QList<Venue> BookingService::venues() const
@@ -173,6 +174,15 @@ Page<Booking> BookingService::list(qint64 userId, const std::optional<PageCursor
 
 Booking BookingService::cancel(qint64 userId, qint64 bookingId)
 {
+    // Unpaid: cancelled here. Paid: refunded through the pay platform first.
+    const std::optional<Booking> b = BookingRepository(m_ctx.db).find(bookingId);
+    const bool paid =
+        b && (b->status == BookingStatus::Paid || b->status == BookingStatus::Refunding);
+    return paid ? cancelPaid(userId, bookingId) : cancelUnpaid(userId, bookingId);
+}
+
+Booking BookingService::cancelUnpaid(qint64 userId, qint64 bookingId)
+{
     ScopedSpan span(QStringLiteral("booking.cancel"));
     span.setAttribute(QStringLiteral("booking.id"), QString::number(bookingId));
     Transaction tx(m_ctx.db);
@@ -199,6 +209,134 @@ Booking BookingService::cancel(qint64 userId, qint64 bookingId)
     b->version += 1;
     qCInfo(lcBooking) << "booking" << bookingId << "cancelled by its user";
     return *b;
+}
+
+Booking BookingService::cancelPaid(qint64 userId, qint64 bookingId)
+{
+    BookingRepository bookings(m_ctx.db);
+    std::optional<Booking> b = bookings.find(bookingId);
+    if (!b)
+        throw Error(ErrorCode::BookingNotFound, QStringLiteral("no such booking"));
+    if (b->userId != userId)
+        throw Error(ErrorCode::BookingOfAnotherUser, QStringLiteral("booking of another user"));
+    if ((b->status != BookingStatus::Paid && b->status != BookingStatus::Refunding)
+        || !b->payOrderId)
+        throw Error(ErrorCode::BookingStateConflict,
+                    QStringLiteral("booking is ") + statusName(b->status));
+    if (b->status == BookingStatus::Paid) {
+        const QDateTime start(QDate::fromString(b->date, Qt::ISODate),
+                              QTime::fromString(b->startTime, QStringLiteral("HH:mm")), m_ctx.zone);
+        const qint64 cutoffMs = qint64(m_ctx.config.refundCutoffMinutes()) * 60 * 1000;
+        if (QDateTime::currentMSecsSinceEpoch() + cutoffMs > start.toMSecsSinceEpoch())
+            throw Error(ErrorCode::BookingStateConflict,
+                        QStringLiteral("too late to cancel with a refund"));
+        const bool moved = m_ctx.db.transact([&](Transaction &tx) {
+            return bookings.transition(tx, b->id, b->version, b->status, BookingStatus::Refunding);
+        });
+        if (!moved)
+            throw Error(ErrorCode::BookingStateConflict, QStringLiteral("changed meanwhile"));
+        qCInfo(lcBooking) << "booking" << b->id << "cancelled by its user: refunding";
+    }
+    // REFUNDING already (a retry after an error): the same outRefundNo asks for the same refund;
+    // on an error the booking stays REFUNDING and cancelling again retries.
+    if (m_payPlatform.requestRefund(*b) == QLatin1String("REFUNDED"))
+        markRefunded(b->id);
+    return bookings.find(b->id).value_or(*b);
+}
+
+bool BookingService::markRefunded(qint64 bookingId)
+{
+    BookingRepository bookings(m_ctx.db);
+    return m_ctx.db.transact([&](Transaction &tx) {
+        std::optional<Booking> b = bookings.find(tx, bookingId, RowLock::ForUpdate);
+        if (!b || b->status == BookingStatus::Refunded)
+            return false;
+        // REFUNDED overtook a PAID notification still being retried: the order was paid, then
+        // refunded, so the booking takes both steps now, in the order's sequence; the late PAID
+        // then finds it REFUNDED and changes nothing.
+        const auto step = [&](BookingStatus to) {
+            if (!bookings.transition(tx, b->id, b->version, b->status, to))
+                return false;
+            b->status = to;
+            b->version += 1;
+            return true;
+        };
+        if (b->status == BookingStatus::PendingPayment && !step(BookingStatus::Paid))
+            return false;
+        // PAID: refunded by an admin, no cancel came first.
+        if (b->status == BookingStatus::Paid && !step(BookingStatus::Refunding))
+            return false;
+        if (b->status != BookingStatus::Refunding || !step(BookingStatus::Refunded))
+            return false;
+        qCInfo(lcBooking) << "booking" << bookingId << "refunded: slots freed";
+        return true;
+    });
+}
+
+PayNotifyOutcome BookingService::applyPayResult(qint64 orderId, const QString &outTradeNo,
+                                                const QString &status, qint64 amount)
+{
+    BookingRepository repo(m_ctx.db);
+    std::optional<Booking> booking = repo.findByPayOrder(orderId);
+    if (!booking)
+        booking = repo.find(snowflakeOr(outTradeNo, ErrorCode::BookingNotFound));
+    if (!booking)
+        throw Error(ErrorCode::BookingNotFound,
+                    QStringLiteral("pay-notify: no booking for order %1").arg(orderId));
+    const qint64 bookingId = booking->id;
+
+    BookingStatus target;
+    if (status == QLatin1String("PAID")) {
+        if (amount != booking->amount)
+            throw Error(ErrorCode::InvalidAmount,
+                        QStringLiteral("pay-notify: order %1 paid %2, booking %3 costs %4")
+                            .arg(orderId)
+                            .arg(amount)
+                            .arg(bookingId)
+                            .arg(booking->amount));
+        target = BookingStatus::Paid;
+    } else if (status == QLatin1String("REFUNDED")) {
+        return markRefunded(bookingId) ? PayNotifyOutcome::Applied : PayNotifyOutcome::AlreadyDone;
+    } else if (status == QLatin1String("CLOSED") || status == QLatin1String("FAILED")) {
+        target = BookingStatus::Cancelled;
+    } else {
+        qCInfo(lcBooking).noquote()
+            << "pay-notify: order" << orderId << "status" << status << "not followed by bookings";
+        return PayNotifyOutcome::Ignored;
+    }
+
+    return m_ctx.db.transact([&](Transaction &tx) {
+        const std::optional<Booking> b = repo.find(tx, bookingId, RowLock::ForUpdate);
+        if (!b)
+            throw Error(ErrorCode::BookingNotFound, QStringLiteral("pay-notify: booking gone"));
+        if (b->status == target)
+            return PayNotifyOutcome::AlreadyDone;
+        if (b->status == BookingStatus::PendingPayment) {
+            if (!repo.transition(tx, b->id, b->version, b->status, target))
+                throw Error(ErrorCode::BookingStateConflict,
+                            QStringLiteral("pay-notify: booking changed meanwhile"));
+            qCInfo(lcBooking).noquote()
+                << "booking" << b->id << "->" << statusName(target) << "by pay order" << orderId;
+            return PayNotifyOutcome::Applied;
+        }
+        if (target == BookingStatus::Paid) {
+            if (b->status == BookingStatus::CheckedIn || b->status == BookingStatus::Refunding
+                || b->status == BookingStatus::Refunded)
+                return PayNotifyOutcome::AlreadyDone; // paid earlier, moved on since
+            // Cancelled meanwhile but paid: refuse, so the notification ends FAILED for admins.
+            qCWarning(lcBooking).noquote()
+                << "pay-notify: order" << orderId << "PAID for booking" << b->id << "in state"
+                << statusName(b->status) << "- needs a refund";
+            throw Error(ErrorCode::BookingStateConflict,
+                        QStringLiteral("pay-notify: paid order for a %1 booking")
+                            .arg(statusName(b->status)));
+        }
+        // CLOSED/FAILED for a booking that is paid or beyond: the later state wins.
+        qCWarning(lcBooking).noquote()
+            << "pay-notify: order" << orderId << status << "ignored for booking" << b->id
+            << "in state" << statusName(b->status);
+        return PayNotifyOutcome::Ignored;
+    });
 }
 
 bool BookingService::expire(qint64 bookingId)

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "servercontext.h"
+#include "signservice.h"
 #include "storage/bookingrepository.h"
 #include "storage/pagination.h"
 #include "storage/venuerepository.h"
@@ -8,6 +9,13 @@
 namespace pomelo {
 
 class DelayedQueue;
+
+/// What a merchant notification did to the booking it concerns.
+enum class PayNotifyOutcome {
+    Applied, ///< the booking moved (PAID, or CANCELLED with its slots freed)
+    AlreadyDone, ///< a repeated notification: the booking was there already
+    Ignored, ///< a status the booking does not follow (logged)
+};
 
 struct SlotView
 {
@@ -27,6 +35,10 @@ struct CreateBookingInput
 /// DESIGN.md step 1 and the booking half of API.md. The Redis lock of a range is for efficiency
 /// only; the partial unique index over active slot rows is what makes a double booking
 /// impossible (a lock that expired during a pause cannot cause one).
+///
+/// Every transition of a booking's status is made here: create, cancel (unpaid or with a refund),
+/// expire, the pay platform's verdicts (applyPayResult) and refunds (markRefunded). SignService
+/// only talks to the pay platform.
 class BookingService
 {
 public:
@@ -42,8 +54,27 @@ public:
     /// 1004 unknown, 1005 someone else's.
     Booking get(qint64 userId, qint64 bookingId) const;
     Page<Booking> list(qint64 userId, const std::optional<PageCursor> &after, int limit) const;
-    /// Cancels an unpaid booking (frees its slots); 1006 in any other state.
+    /// The user cancels a booking. Unpaid (and never signed): CANCELLED, slots freed. PAID or
+    /// REFUNDING: cancelled with a full refund (before its start minus
+    /// `booking.refund_cutoff_minutes`): PAID -> REFUNDING, the refund asked of the pay platform,
+    /// REFUNDED (slots freed) when it succeeded at once; otherwise the REFUNDED merchant
+    /// notification finishes it. Cancelling a REFUNDING booking again asks for the same refund
+    /// (same outRefundNo), which is how a failed call is retried.
+    /// Errors: 1004 unknown, 1005 someone else's, 1006 in other states (or too late to refund),
+    /// the pay platform's errors for the refund call.
     Booking cancel(qint64 userId, qint64 bookingId);
+
+    /// REFUNDING (or PAID, for a refund an admin made; or PENDING_PAYMENT when REFUNDED overtook
+    /// PAID) -> REFUNDED, slots freed. Idempotent: false when nothing moved.
+    bool markRefunded(qint64 bookingId);
+
+    /// A verified merchant notification of pay order @p orderId: finds the booking (by pay order,
+    /// else by @p outTradeNo = booking id; 1004), then PAID -> booking PAID (2001 when @p amount is
+    /// not the booking's); REFUNDED -> markRefunded(); CLOSED/FAILED -> CANCELLED with its slots
+    /// freed. Repeated notifications are harmless. A PAID notification for a booking that was
+    /// cancelled meanwhile is refused (1006) so that it stays visible.
+    PayNotifyOutcome applyPayResult(qint64 orderId, const QString &outTradeNo,
+                                    const QString &status, qint64 amount);
 
     /// The booking-expiry delayed queue fired: cancels the booking if it is still unpaid and was
     /// never signed. Idempotent; true when the item is done (also when nothing was left to do).
@@ -59,8 +90,12 @@ public:
     int sweepExpired(int limit = 100);
 
 private:
+    Booking cancelUnpaid(qint64 userId, qint64 bookingId);
+    Booking cancelPaid(qint64 userId, qint64 bookingId);
+
     const ServerContext &m_ctx;
     DelayedQueue &m_expiryQueue;
+    SignService m_payPlatform;
 };
 
 } // namespace pomelo

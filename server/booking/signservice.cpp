@@ -76,84 +76,26 @@ App SignService::bookingApp() const
     return *app;
 }
 
-Booking SignService::cancelPaid(qint64 userId, qint64 bookingId)
+QString SignService::requestRefund(const Booking &booking) const
 {
-    BookingRepository bookings(m_ctx.db);
-    std::optional<Booking> b = bookings.find(bookingId);
-    if (!b)
-        throw Error(ErrorCode::BookingNotFound, QStringLiteral("no such booking"));
-    if (b->userId != userId)
-        throw Error(ErrorCode::BookingOfAnotherUser, QStringLiteral("booking of another user"));
-    if ((b->status != BookingStatus::Paid && b->status != BookingStatus::Refunding)
-        || !b->payOrderId)
-        throw Error(ErrorCode::BookingStateConflict,
-                    QStringLiteral("booking is ") + statusName(b->status));
-    if (b->status == BookingStatus::Paid) {
-        const QDateTime start(QDate::fromString(b->date, Qt::ISODate),
-                              QTime::fromString(b->startTime, QStringLiteral("HH:mm")), m_ctx.zone);
-        const qint64 cutoffMs = qint64(m_ctx.config.refundCutoffMinutes()) * 60 * 1000;
-        if (QDateTime::currentMSecsSinceEpoch() + cutoffMs > start.toMSecsSinceEpoch())
-            throw Error(ErrorCode::BookingStateConflict,
-                        QStringLiteral("too late to cancel with a refund"));
-        const bool moved = m_ctx.db.transact([&](Transaction &tx) {
-            return bookings.transition(tx, b->id, b->version, b->status, BookingStatus::Refunding);
-        });
-        if (!moved)
-            throw Error(ErrorCode::BookingStateConflict, QStringLiteral("changed meanwhile"));
-        qCInfo(lcBooking) << "booking" << b->id << "cancelled by its user: refunding";
-    }
-    // REFUNDING already (a retry after an error): the same outRefundNo asks for the same refund.
     const App app = bookingApp();
     const QJsonObject fields {
-        {QStringLiteral("orderId"), snowflakeToString(*b->payOrderId)},
+        {QStringLiteral("orderId"), snowflakeToString(booking.payOrderId.value_or(0))},
         {QStringLiteral("outRefundNo"),
-         QString(QStringLiteral("cancel-") + snowflakeToString(b->id))},
-        {QStringLiteral("amount"), b->amount},
+         QString(QStringLiteral("cancel-") + snowflakeToString(booking.id))},
+        {QStringLiteral("amount"), booking.amount},
         {QStringLiteral("reason"), QStringLiteral("booking cancelled")},
     };
-    QString orderStatus;
     try {
-        orderStatus = callPayPlatform(QStringLiteral("/pay/v1/refunds"), fields, app,
-                                      QStringLiteral("pay.refund"))
-                          .value(QStringLiteral("orderStatus"))
-                          .toString();
+        return callPayPlatform(QStringLiteral("/pay/v1/refunds"), fields, app,
+                               QStringLiteral("pay.refund"))
+            .value(QStringLiteral("orderStatus"))
+            .toString();
     } catch (const Error &e) {
         if (e.code() != ErrorCode::OrderFinished)
-            throw; // the booking stays REFUNDING: cancelling again retries the same refund
-        orderStatus = QStringLiteral("REFUNDED"); // refunded earlier (2007): finish the booking
+            throw;
+        return QStringLiteral("REFUNDED"); // refunded earlier (2007): finish the booking
     }
-    if (orderStatus == QLatin1String("REFUNDED"))
-        markRefunded(m_ctx, b->id);
-    return bookings.find(b->id).value_or(*b);
-}
-
-bool SignService::markRefunded(const ServerContext &context, qint64 bookingId)
-{
-    BookingRepository bookings(context.db);
-    return context.db.transact([&](Transaction &tx) {
-        std::optional<Booking> b = bookings.find(tx, bookingId, RowLock::ForUpdate);
-        if (!b || b->status == BookingStatus::Refunded)
-            return false;
-        // REFUNDED overtook a PAID notification still being retried: the order was paid, then
-        // refunded, so the booking takes both steps now, in the order's sequence; the late PAID
-        // then finds it REFUNDED and changes nothing.
-        const auto step = [&](BookingStatus to) {
-            if (!bookings.transition(tx, b->id, b->version, b->status, to))
-                return false;
-            b->status = to;
-            b->version += 1;
-            return true;
-        };
-        if (b->status == BookingStatus::PendingPayment && !step(BookingStatus::Paid))
-            return false;
-        // PAID: refunded by an admin, no cancel came first.
-        if (b->status == BookingStatus::Paid && !step(BookingStatus::Refunding))
-            return false;
-        if (b->status != BookingStatus::Refunding || !step(BookingStatus::Refunded))
-            return false;
-        qCInfo(lcBooking) << "booking" << bookingId << "refunded: slots freed";
-        return true;
-    });
 }
 
 SignResult SignService::sign(qint64 userId, qint64 bookingId)

@@ -26,15 +26,12 @@ public:
     /// platform is down or refused unexpectedly; a pay error code it answers is passed on.
     SignResult sign(qint64 userId, qint64 bookingId);
 
-    /// Cancels a PAID booking with a full refund (before its start minus
-    /// `booking.refund_cutoff_minutes`): PAID -> REFUNDING, the refund asked of the pay platform,
-    /// REFUNDED (slots freed) when it succeeded at once; otherwise the REFUNDED merchant
-    /// notification finishes it. Cancelling a REFUNDING booking again asks for the same refund
-    /// (same outRefundNo), which is how a failed call is retried. 1006 in other states.
-    Booking cancelPaid(qint64 userId, qint64 bookingId);
-
-    /// REFUNDING (or PAID, for a refund an admin made) -> REFUNDED, slots freed. Idempotent.
-    static bool markRefunded(const ServerContext &context, qint64 bookingId);
+    /// Asks the pay platform for the full refund of the paid booking @p booking, with
+    /// outRefundNo `cancel-<bookingId>`, so asking again (a retry after an error) asks for the
+    /// same refund. Returns the order status answered; "REFUNDED" also when the order was
+    /// refunded earlier (2007). Other pay errors are thrown (3001, or the platform's code). The
+    /// booking itself is not touched: BookingService owns its transitions.
+    QString requestRefund(const Booking &booking) const;
 
 private:
     /// POSTs @p fields to the pay platform's @p path, signed as @p app for that route.

@@ -57,6 +57,11 @@ QByteArray RedisKeys::nonce(const QString &appId, const QString &nonceValue) con
     return m_prefix + "pomelo:nonce:" + appId.toUtf8() + ':' + nonceValue.toUtf8();
 }
 
+QByteArray RedisKeys::inbox(const QString &openId) const
+{
+    return m_prefix + "pomelo:inbox:" + openId.toUtf8();
+}
+
 QByteArray RedisKeys::lockChannel(const QByteArray &lockKey) const
 {
     const QByteArray name = !m_prefix.isEmpty() && lockKey.startsWith(m_prefix)

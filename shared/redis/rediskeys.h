@@ -42,6 +42,9 @@ public:
     /// `pomelo:nonce:{appId}:{nonce}`: the replay guard's keys (code 2004).
     QByteArray nonce(const QString &appId, const QString &nonce) const;
 
+    /// `pomelo:inbox:{openId}`: list of a user's messages (JSON), newest first, bounded.
+    QByteArray inbox(const QString &openId) const;
+
     /// The channel an unlock of @p lockKey (a full key, prefix included) is published on:
     /// `{prefix}pomelo:lock-channel:{lockKey without prefix}`.
     QByteArray lockChannel(const QByteArray &lockKey) const;

@@ -34,6 +34,7 @@ private slots:
         QCOMPARE(keys.bookingExpiryQueue(), prefix + "pomelo:delay:booking-expiry");
         QCOMPARE(keys.nonce(QStringLiteral("app1"), QStringLiteral("n-1")),
                  prefix + "pomelo:nonce:app1:n-1");
+        QCOMPARE(keys.inbox(QStringLiteral("o-1")), prefix + "pomelo:inbox:o-1");
         QCOMPARE(RedisKeys::statusTrackerGroup(), QByteArray("status-tracker"));
         QCOMPARE(RedisKeys::pushNotifierGroup(), QByteArray("push-notifier"));
         QCOMPARE(RedisKeys::lockFence(keys.payingLock(1)), prefix + "paying:1:fence");

@@ -19,15 +19,6 @@ using pomelo::test::waitUntil;
 
 namespace {
 
-RedisOptions optionsFor(const RedisServer &server)
-{
-    RedisOptions options;
-    options.url = *RedisUrl::parse(server.url());
-    options.connectTimeoutMs = 1000;
-    options.commandTimeoutMs = 2000;
-    return options;
-}
-
 struct Recorder
 {
     void add(const DelayedItem &item)
@@ -59,7 +50,7 @@ private slots:
     void initTestCase()
     {
         QVERIFY(m_server.start());
-        m_pool = std::make_unique<RedisPool>(optionsFor(m_server));
+        m_pool = std::make_unique<RedisPool>(redisOptionsFor(m_server, 2000, 1000));
     }
     void init() { m_pool->command({"FLUSHALL"}); }
     void cleanupTestCase() { m_pool.reset(); }
@@ -278,7 +269,7 @@ private slots:
     {
         RedisServer server({true, QStringLiteral("always"), {}});
         QVERIFY(server.start());
-        RedisPool pool(optionsFor(server));
+        RedisPool pool(redisOptionsFor(server, 2000, 1000));
         DelayedQueue queue(pool, "pomelo:delay:order-timeout");
         QSet<QByteArray> all;
         for (int i = 0; i < 100; ++i) {
@@ -312,7 +303,7 @@ private slots:
     {
         RedisServer server({true, QStringLiteral("always"), {}});
         QVERIFY(server.start());
-        RedisPool pool(optionsFor(server));
+        RedisPool pool(redisOptionsFor(server, 2000, 1000));
         DelayedQueue queue(pool, "q");
         Recorder fired;
         DelayedQueueWorker worker(pool, "q", [&](const DelayedItem &item) {
@@ -360,7 +351,7 @@ private slots:
     {
         RedisServer server;
         QVERIFY(server.start());
-        RedisOptions options = optionsFor(server);
+        RedisOptions options = redisOptionsFor(server, 2000, 1000);
         options.commandTimeoutMs = 300;
         RedisPool pool(options);
         DelayedQueue queue(pool, "q");

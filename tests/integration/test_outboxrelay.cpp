@@ -16,15 +16,6 @@ namespace {
 
 const QString AppId = QStringLiteral("venue-booking");
 
-RedisOptions optionsFor(const RedisServer &server)
-{
-    RedisOptions options;
-    options.url = RedisUrl::tcp(QStringLiteral("127.0.0.1"), server.port());
-    options.connectTimeoutMs = 500;
-    options.commandTimeoutMs = 1000;
-    return options;
-}
-
 /// Moves an order one step, in its own transaction; returns the event id.
 qint64 step(Database &db, qint64 orderId, OrderStatus from, OrderStatus to)
 {
@@ -51,7 +42,7 @@ private slots:
     {
         m_redis = std::make_unique<RedisServer>();
         QVERIFY(m_redis->start());
-        m_pool = std::make_unique<RedisPool>(optionsFor(*m_redis));
+        m_pool = std::make_unique<RedisPool>(redisOptionsFor(*m_redis, 1000, 500));
     }
     void cleanup()
     {

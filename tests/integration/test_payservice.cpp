@@ -88,8 +88,7 @@ void TestPayService::initTestCase()
     QVERIFY2(m_backends.start(), qPrintable(m_backends.errorString()));
     m_redis = std::make_unique<RedisServer>();
     QVERIFY(m_redis->start());
-    RedisOptions ro;
-    ro.url = RedisUrl::tcp(QStringLiteral("127.0.0.1"), m_redis->port());
+    const RedisOptions ro = redisOptionsFor(*m_redis, 2000); // the RedisOptions defaults
     m_redisPool = std::make_unique<RedisPool>(ro);
     m_locks = std::make_unique<RedisLockService>(*m_redisPool, m_keys);
     m_ids = std::make_unique<SnowflakeGenerator>(3);

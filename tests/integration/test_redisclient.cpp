@@ -17,15 +17,6 @@ using pomelo::test::waitUntil;
 
 namespace {
 
-RedisOptions optionsFor(const RedisServer &server, int timeoutMs = 500)
-{
-    RedisOptions options;
-    options.url = *RedisUrl::parse(server.url());
-    options.connectTimeoutMs = timeoutMs;
-    options.commandTimeoutMs = timeoutMs;
-    return options;
-}
-
 QList<QByteArray> args(std::initializer_list<const char *> parts)
 {
     QList<QByteArray> out;
@@ -53,11 +44,11 @@ class TestRedisClient : public QObject
 
 private slots:
     void initTestCase() { QVERIFY2(m_server.start(), m_server.log().constData()); }
-    void init() { RedisConnection(optionsFor(m_server)).command(args({"FLUSHALL"})); }
+    void init() { RedisConnection(redisOptionsFor(m_server, 500)).command(args({"FLUSHALL"})); }
 
     void typedReplies()
     {
-        RedisConnection c(optionsFor(m_server));
+        RedisConnection c(redisOptionsFor(m_server, 500));
         const RedisReply ok = c.command(args({"SET", "k", "v"}));
         QVERIFY(ok.isStatus());
         QCOMPARE(ok.toByteArray(), QByteArray("OK"));
@@ -85,7 +76,7 @@ private slots:
 
     void binarySafe()
     {
-        RedisConnection c(optionsFor(m_server));
+        RedisConnection c(redisOptionsFor(m_server, 500));
         const QByteArray key("k\0\r\n*3", 6);
         const QByteArray value("\0\x01\xff\r\n$-1\r\n", 11);
         c.command({"SET", key, value});
@@ -95,7 +86,7 @@ private slots:
 
     void pipelining()
     {
-        RedisConnection c(optionsFor(m_server));
+        RedisConnection c(redisOptionsFor(m_server, 500));
         QList<QList<QByteArray>> commands;
         for (int i = 0; i < 500; ++i)
             commands.append(args({"INCR", "counter"}));
@@ -112,7 +103,7 @@ private slots:
 
     void evalShaFallsBackOnNoscript()
     {
-        RedisConnection c(optionsFor(m_server));
+        RedisConnection c(redisOptionsFor(m_server, 500));
         const RedisScript script("return {KEYS[1], ARGV[1], redis.call('INCR', KEYS[1])}");
         QCOMPARE(script.sha1().size(), 40);
         c.command(args({"SCRIPT", "FLUSH"}));
@@ -134,7 +125,7 @@ private slots:
                              QStringLiteral("everysec"),
                              {QStringLiteral("--requirepass"), QStringLiteral("s3cret-pw")}});
         QVERIFY(secured.start());
-        RedisOptions options = optionsFor(secured);
+        RedisOptions options = redisOptionsFor(secured, 500);
         options.url.password = QStringLiteral("s3cret-pw");
         options.url.database = 3;
         options.clientName = "pomelo-test";
@@ -146,7 +137,7 @@ private slots:
 
         // An ACL user.
         c.command(args({"ACL", "SETUSER", "alice", "on", ">alice-pw", "~*", "+@all"}));
-        RedisOptions acl = optionsFor(secured);
+        RedisOptions acl = redisOptionsFor(secured, 500);
         QVERIFY(RedisUrl::parse(
             QStringLiteral("redis://alice:alice-pw@127.0.0.1:%1/0").arg(secured.port())));
         acl.url = *RedisUrl::parse(
@@ -155,7 +146,7 @@ private slots:
                  QByteArray("alice"));
 
         // A wrong password is a typed error whose detail does not leak it.
-        RedisOptions wrong = optionsFor(secured);
+        RedisOptions wrong = redisOptionsFor(secured, 500);
         wrong.url.password = QStringLiteral("not-the-pw");
         RedisConnection bad(wrong);
         try {
@@ -187,7 +178,7 @@ private slots:
     {
         RedisServer server;
         QVERIFY(server.start());
-        RedisConnection c(optionsFor(server, 500));
+        RedisConnection c(redisOptionsFor(server, 500));
         c.command(args({"SET", "k", "1"}));
         QCOMPARE(c.connectCount(), 1u);
 
@@ -226,7 +217,7 @@ private slots:
     {
         RedisServer server;
         QVERIFY(server.start());
-        RedisConnection c(optionsFor(server, 300));
+        RedisConnection c(redisOptionsFor(server, 300));
         c.command(args({"PING"}));
         server.pause();
         QElapsedTimer timer;
@@ -253,9 +244,9 @@ private slots:
 
     void closedConnectionIsReplacedBeforeSending()
     {
-        RedisConnection c(optionsFor(m_server));
+        RedisConnection c(redisOptionsFor(m_server, 500));
         const qint64 id = c.command(args({"CLIENT", "ID"})).toInteger();
-        RedisConnection admin(optionsFor(m_server));
+        RedisConnection admin(redisOptionsFor(m_server, 500));
         QCOMPARE(admin.command({"CLIENT", "KILL", "ID", QByteArray::number(id)}).toInteger(), 1);
         // Not idempotent, yet it goes through: the dead connection is noticed before sending.
         QVERIFY(waitUntil([&] {
@@ -276,7 +267,7 @@ private slots:
     void brokenInFlightRetriedOnlyWhenIdempotent()
     {
         QFETCH(bool, idempotent);
-        RedisOptions options = optionsFor(m_server, 5000);
+        RedisOptions options = redisOptionsFor(m_server, 5000);
         RedisConnection c(options);
         c.command(args({"PING"}));
         std::optional<RedisReply> reply;
@@ -289,7 +280,7 @@ private slots:
                 error = e.code();
             }
         });
-        RedisConnection admin(optionsFor(m_server));
+        RedisConnection admin(redisOptionsFor(m_server, 500));
         QVERIFY(waitUntil([&] {
             return admin.command(args({"CLIENT", "LIST"})).toByteArray().contains("cmd=blpop");
         }));
@@ -312,7 +303,7 @@ private slots:
 
     void poolGivesEachThreadItsOwnConnection()
     {
-        RedisPool pool(optionsFor(m_server));
+        RedisPool pool(redisOptionsFor(m_server, 500));
         const qint64 mainId = pool.command(args({"CLIENT", "ID"})).toInteger();
         QCOMPARE(&pool.connection(), &pool.connection());
         QCOMPARE(pool.connectionCount(), 1);
@@ -351,7 +342,7 @@ private slots:
         std::atomic<bool> poolGone {false};
         std::thread worker;
         {
-            RedisPool pool(optionsFor(m_server));
+            RedisPool pool(redisOptionsFor(m_server, 500));
             worker = std::thread([&] {
                 pool.command(args({"PING"}));
                 used = true;
@@ -364,7 +355,7 @@ private slots:
         poolGone = true;
         worker.join();
         // A new pool at possibly the same address gets a fresh connection on this thread.
-        RedisPool again(optionsFor(m_server));
+        RedisPool again(redisOptionsFor(m_server, 500));
         QCOMPARE(again.command(args({"PING"})).toByteArray(), QByteArray("PONG"));
     }
 

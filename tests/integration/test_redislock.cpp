@@ -16,15 +16,6 @@ using pomelo::test::waitUntil;
 
 namespace {
 
-RedisOptions optionsFor(const RedisServer &server)
-{
-    RedisOptions options;
-    options.url = *RedisUrl::parse(server.url());
-    options.connectTimeoutMs = 1000;
-    options.commandTimeoutMs = 1000;
-    return options;
-}
-
 LockServiceOptions serviceOptions(const char *instance, std::chrono::milliseconds lease = 30s)
 {
     LockServiceOptions options;
@@ -52,7 +43,7 @@ private slots:
     void initTestCase()
     {
         QVERIFY(m_server.start());
-        m_pool = std::make_unique<RedisPool>(optionsFor(m_server));
+        m_pool = std::make_unique<RedisPool>(redisOptionsFor(m_server));
     }
     void init() { m_pool->command({"FLUSHALL"}); }
     void cleanupTestCase() { m_pool.reset(); }
@@ -304,7 +295,7 @@ private slots:
         const QByteArray key = keys.payingLock(Q_INT64_C(123456789));
         QCOMPARE(key, QByteArray("pfx:paying:123456789"));
 
-        RedisOptions subscriberOptions = optionsFor(m_server);
+        RedisOptions subscriberOptions = redisOptionsFor(m_server);
         RedisConnection subscriber(subscriberOptions);
         subscriber.send({"SUBSCRIBE", "pfx:pomelo:lock-channel:paying:123456789"});
         QVERIFY(subscriber.readReply(2000).has_value()); // the confirmation
@@ -349,7 +340,7 @@ private slots:
     {
         RedisServer server;
         QVERIFY(server.start());
-        RedisOptions options = optionsFor(server);
+        RedisOptions options = redisOptionsFor(server);
         options.commandTimeoutMs = 300;
         RedisPool pool(options);
         RedisLockService locks(pool, RedisKeys(), serviceOptions("down"));

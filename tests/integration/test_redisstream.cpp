@@ -15,15 +15,6 @@ using pomelo::test::waitUntil;
 
 namespace {
 
-RedisOptions optionsFor(const RedisServer &server)
-{
-    RedisOptions options;
-    options.url = *RedisUrl::parse(server.url());
-    options.connectTimeoutMs = 1000;
-    options.commandTimeoutMs = 1000;
-    return options;
-}
-
 StreamConsumerOptions consumerOptions(const QByteArray &group, const QByteArray &consumer)
 {
     StreamConsumerOptions options;
@@ -76,7 +67,7 @@ private slots:
     void initTestCase()
     {
         QVERIFY(m_server.start());
-        m_pool = std::make_unique<RedisPool>(optionsFor(m_server));
+        m_pool = std::make_unique<RedisPool>(redisOptionsFor(m_server));
     }
     void init() { m_pool->command({"FLUSHALL"}); }
     void cleanupTestCase() { m_pool.reset(); }
@@ -85,7 +76,7 @@ private slots:
     {
         StreamPublisher publisher(*m_pool, "pomelo:order-events");
         Seen seen;
-        StreamConsumer consumer(optionsFor(m_server), consumerOptions("status-tracker", "c1"),
+        StreamConsumer consumer(redisOptionsFor(m_server), consumerOptions("status-tracker", "c1"),
                                 [&](const StreamEntry &e) {
                                     if (e.value("status") != "PAID")
                                         return false;
@@ -112,7 +103,7 @@ private slots:
 
     void groupCreationIsIdempotent()
     {
-        RedisConnection c(optionsFor(m_server));
+        RedisConnection c(redisOptionsFor(m_server));
         StreamConsumer::ensureGroup(c, "s", "g");
         StreamConsumer::ensureGroup(c, "s", "g"); // BUSYGROUP is fine
         QCOMPARE(c.command({"XINFO", "GROUPS", "s"}).size(), 1);
@@ -122,7 +113,7 @@ private slots:
     void entryOfDeadConsumerIsClaimed()
     {
         StreamPublisher publisher(*m_pool, "pomelo:order-events");
-        RedisConnection raw(optionsFor(m_server));
+        RedisConnection raw(redisOptionsFor(m_server));
         StreamConsumer::ensureGroup(raw, "pomelo:order-events", "status-tracker");
         const QByteArray id = publisher.publish(orderEvent(1));
         // A consumer reads the entry and dies before acking.
@@ -131,7 +122,8 @@ private slots:
         QCOMPARE(read.at(0).at(1).at(0).at(0).toByteArray(), id);
 
         Seen seen;
-        StreamConsumer survivor(optionsFor(m_server), consumerOptions("status-tracker", "alive"),
+        StreamConsumer survivor(redisOptionsFor(m_server),
+                                consumerOptions("status-tracker", "alive"),
                                 [&](const StreamEntry &e) {
                                     seen.add(e);
                                     return true;
@@ -153,7 +145,7 @@ private slots:
     {
         StreamPublisher publisher(*m_pool, "pomelo:order-events");
         std::atomic<int> failing {0};
-        StreamConsumer first(optionsFor(m_server), consumerOptions("push-notifier", "first"),
+        StreamConsumer first(redisOptionsFor(m_server), consumerOptions("push-notifier", "first"),
                              [&](const StreamEntry &) {
                                  ++failing;
                                  return false; // crashes mid-way, in effect
@@ -165,7 +157,7 @@ private slots:
         first.stop();
 
         Seen seen;
-        StreamConsumer second(optionsFor(m_server), consumerOptions("push-notifier", "second"),
+        StreamConsumer second(redisOptionsFor(m_server), consumerOptions("push-notifier", "second"),
                               [&](const StreamEntry &e) {
                                   seen.add(e);
                                   return true;
@@ -178,7 +170,7 @@ private slots:
     void ownPendingEntriesDrainedFirstOnStart()
     {
         StreamPublisher publisher(*m_pool, "pomelo:order-events");
-        RedisConnection raw(optionsFor(m_server));
+        RedisConnection raw(redisOptionsFor(m_server));
         StreamConsumer::ensureGroup(raw, "pomelo:order-events", "status-tracker");
         const QByteArray id = publisher.publish(orderEvent(9));
         raw.command({"XREADGROUP", "GROUP", "status-tracker", "restarting", "STREAMS",
@@ -187,7 +179,7 @@ private slots:
         StreamConsumerOptions options = consumerOptions("status-tracker", "restarting");
         options.minIdleMs = 60000;
         Seen seen;
-        StreamConsumer consumer(optionsFor(m_server), options, [&](const StreamEntry &e) {
+        StreamConsumer consumer(redisOptionsFor(m_server), options, [&](const StreamEntry &e) {
             seen.add(e);
             return true;
         });
@@ -203,12 +195,12 @@ private slots:
     {
         StreamPublisher publisher(*m_pool, "pomelo:order-events");
         Seen tracker, notifier;
-        StreamConsumer a(optionsFor(m_server), consumerOptions("status-tracker", "a"),
+        StreamConsumer a(redisOptionsFor(m_server), consumerOptions("status-tracker", "a"),
                          [&](const StreamEntry &e) {
                              tracker.add(e);
                              return true;
                          });
-        StreamConsumer b(optionsFor(m_server), consumerOptions("push-notifier", "b"),
+        StreamConsumer b(redisOptionsFor(m_server), consumerOptions("push-notifier", "b"),
                          [&](const StreamEntry &e) {
                              notifier.add(e);
                              return true;
@@ -232,8 +224,10 @@ private slots:
             seen.add(e);
             return true;
         };
-        StreamConsumer a(optionsFor(m_server), consumerOptions("status-tracker", "a"), handler);
-        StreamConsumer b(optionsFor(m_server), consumerOptions("status-tracker", "b"), handler);
+        StreamConsumer a(redisOptionsFor(m_server), consumerOptions("status-tracker", "a"),
+                         handler);
+        StreamConsumer b(redisOptionsFor(m_server), consumerOptions("status-tracker", "b"),
+                         handler);
         a.start();
         b.start();
         QVERIFY(a.waitReady(5000) && b.waitReady(5000));
@@ -252,7 +246,7 @@ private slots:
         StreamPublisher publisher(*m_pool, "pomelo:order-events");
         std::atomic<int> attempts {0};
         std::atomic<int> observed {0};
-        StreamConsumer consumer(optionsFor(m_server), consumerOptions("push-notifier", "c"),
+        StreamConsumer consumer(redisOptionsFor(m_server), consumerOptions("push-notifier", "c"),
                                 [&](const StreamEntry &e) {
                                     if (e.value("orderId") == "666") {
                                         ++attempts;
@@ -313,11 +307,11 @@ private slots:
     {
         StreamConsumerOptions options = consumerOptions("g", "c");
         options.blockMs = 10000;
-        StreamConsumer consumer(optionsFor(m_server), options,
+        StreamConsumer consumer(redisOptionsFor(m_server), options,
                                 [](const StreamEntry &) { return true; });
         consumer.start();
         QVERIFY(consumer.waitReady(5000));
-        RedisConnection admin(optionsFor(m_server));
+        RedisConnection admin(redisOptionsFor(m_server));
         QVERIFY(waitUntil([&] {
             return admin.command({"CLIENT", "LIST"}).toByteArray().contains("cmd=xreadgroup");
         }));
@@ -332,10 +326,10 @@ private slots:
     {
         RedisServer server({true, QStringLiteral("always"), {}});
         QVERIFY(server.start());
-        RedisPool pool(optionsFor(server));
+        RedisPool pool(redisOptionsFor(server));
         StreamPublisher publisher(pool, "pomelo:order-events");
         Seen seen;
-        StreamConsumer consumer(optionsFor(server), consumerOptions("status-tracker", "c"),
+        StreamConsumer consumer(redisOptionsFor(server), consumerOptions("status-tracker", "c"),
                                 [&](const StreamEntry &e) {
                                     seen.add(e);
                                     return true;

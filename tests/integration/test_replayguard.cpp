@@ -12,18 +12,7 @@ using namespace pomelo;
 using pomelo::test::RedisServer;
 using pomelo::test::waitUntil;
 
-namespace {
-
-RedisOptions optionsFor(const RedisServer &server)
-{
-    RedisOptions options;
-    options.url = *RedisUrl::parse(server.url());
-    options.connectTimeoutMs = 500;
-    options.commandTimeoutMs = 500;
-    return options;
-}
-
-} // namespace
+namespace { } // namespace
 
 class TestReplayGuard : public QObject
 {
@@ -33,7 +22,7 @@ private slots:
     void initTestCase()
     {
         QVERIFY(m_server.start());
-        m_pool = std::make_unique<RedisPool>(optionsFor(m_server));
+        m_pool = std::make_unique<RedisPool>(redisOptionsFor(m_server, 500));
     }
     void init() { m_pool->command({"FLUSHALL"}); }
     void cleanupTestCase() { m_pool.reset(); }
@@ -81,7 +70,7 @@ private slots:
     {
         RedisServer server;
         QVERIFY(server.start());
-        RedisPool pool(optionsFor(server));
+        RedisPool pool(redisOptionsFor(server, 500));
         ReplayGuard guard(pool, RedisKeys());
         QVERIFY(guard.claimNonce(QStringLiteral("a"), QStringLiteral("b"), 60));
         server.stop();

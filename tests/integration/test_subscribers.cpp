@@ -47,8 +47,7 @@ private slots:
     {
         m_redis = std::make_unique<RedisServer>();
         QVERIFY(m_redis->start());
-        RedisOptions o;
-        o.url = RedisUrl::tcp(QStringLiteral("127.0.0.1"), m_redis->port());
+        const RedisOptions o = redisOptionsFor(*m_redis, 2000); // the RedisOptions defaults
         m_pool = std::make_unique<RedisPool>(o);
     }
     void cleanup()

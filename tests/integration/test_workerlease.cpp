@@ -19,10 +19,7 @@ namespace {
 
 RedisOptions optionsFor(const RedisServer &server, int timeoutMs = 1000)
 {
-    RedisOptions options;
-    options.url = *RedisUrl::parse(server.url());
-    options.connectTimeoutMs = timeoutMs;
-    options.commandTimeoutMs = timeoutMs;
+    RedisOptions options = redisOptionsFor(server, timeoutMs);
     options.reconnectBackoffMaxMs = 100;
     return options;
 }

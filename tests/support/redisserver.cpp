@@ -1,5 +1,7 @@
 #include "redisserver.h"
 
+#include "redis/redisclient.h"
+#include "redis/redisurl.h"
 #include "testsupport.h"
 
 #include <QDeadlineTimer>
@@ -157,6 +159,15 @@ QByteArray RedisServer::log()
     if (m_process)
         m_log += m_process->readAll();
     return m_log;
+}
+
+RedisOptions redisOptionsFor(const RedisServer &server, int commandTimeoutMs, int connectTimeoutMs)
+{
+    RedisOptions options;
+    options.url = *RedisUrl::parse(server.url());
+    options.connectTimeoutMs = connectTimeoutMs > 0 ? connectTimeoutMs : commandTimeoutMs;
+    options.commandTimeoutMs = commandTimeoutMs;
+    return options;
 }
 
 } // namespace pomelo::test

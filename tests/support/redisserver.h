@@ -7,6 +7,10 @@
 
 #include <memory>
 
+namespace pomelo {
+struct RedisOptions;
+}
+
 namespace pomelo::test {
 
 /// A private redis-server for one test: loopback only, a free port chosen at the first start and
@@ -59,5 +63,10 @@ private:
     std::unique_ptr<QProcess> m_process;
     QByteArray m_log;
 };
+
+/// RedisOptions for a client of @p server (its url(), database 0): commands bounded by
+/// @p commandTimeoutMs, connects by @p connectTimeoutMs (0: the same bound).
+RedisOptions redisOptionsFor(const RedisServer &server, int commandTimeoutMs = 1000,
+                             int connectTimeoutMs = 0);
 
 } // namespace pomelo::test

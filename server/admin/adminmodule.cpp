@@ -39,7 +39,7 @@ void AdminModule::registerRoutes(Router &router)
     admin::registerVenueRoutes(routes);
     admin::registerOperationsRoutes(routes);
     admin::registerNotificationRoutes(routes);
-    registerPaymentExceptionRoutes(router, m_ctx, m_auth, m_pay);
+    registerPaymentExceptionRoutes(routes);
     admin::registerAuditRoutes(routes);
 }
 

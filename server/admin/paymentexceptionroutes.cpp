@@ -2,6 +2,7 @@
 
 #include "adminauth.h"
 #include "adminrequest.h"
+#include "adminroutes_p.h"
 #include "domain/errors.h"
 #include "domain/snowflake.h"
 #include "http/jsonbody.h"
@@ -27,10 +28,7 @@ namespace {
 /// Unknown and malformed ids are both "not found": an id is never a parameter error.
 qint64 exceptionIdParam(const HttpRequest &r)
 {
-    const std::optional<qint64> id = snowflakeFromString(r.pathParams.value(QStringLiteral("id")));
-    if (!id)
-        throw Error(ErrorCode::NotFound, QStringLiteral("malformed payment exception id"));
-    return *id;
+    return snowflakeOr(r.pathParams.value(QStringLiteral("id")), ErrorCode::NotFound);
 }
 
 std::optional<PaymentExceptionState> stateParam(const HttpRequest &r)
@@ -122,16 +120,12 @@ QJsonObject paymentExceptionCountsJson(Database &db)
     return counts;
 }
 
-void registerPaymentExceptionRoutes(Router &router, const ServerContext &context,
-                                    const AdminAuth &auth, PayModule *pay)
+void registerPaymentExceptionRoutes(const admin::AdminRoutes &routes)
 {
-    const ServerContext *ctx = &context;
-    const AdminAuth *guard = &auth;
-    const auto route = [&router, guard](const char *method, const char *path, auto handler) {
-        router.add(method, QString::fromLatin1(path), HandlerMode::Blocking,
-                   [guard, handler](const HttpRequest &r) {
-                       return handler(r, guard->require(r, StaffRole::Admin));
-                   });
+    const ServerContext *ctx = routes.ctx;
+    PayModule *pay = routes.pay;
+    const auto route = [&routes](const char *method, const char *path, admin::Handler handler) {
+        routes.add(method, path, StaffRole::Admin, std::move(handler));
     };
 
     route("GET", "/admin/v1/payment-exceptions",

@@ -6,11 +6,11 @@
 
 namespace pomelo {
 
-class AdminAuth;
 class Database;
-class PayModule;
-class Router;
 struct PaymentException;
+namespace admin {
+struct AdminRoutes;
+}
 
 /// Payment exceptions in the admin API (API.md "Admin API"), admins only:
 /// - `GET /admin/v1/payment-exceptions?state=&limit=&cursor=` → `{items, nextCursor?}`, newest
@@ -20,10 +20,9 @@ struct PaymentException;
 ///   service's state conflict) while it is still refunding or once it is resolved. The pay
 ///   service writes the audit entry in the same transaction, so a resolution is never kept
 ///   without its who and why; a refused one is audited here, with its error code.
-/// @p pay is null when the pay module does not run here: resolving then answers 5010 (the
-/// lists still work, they only read the table).
-void registerPaymentExceptionRoutes(Router &router, const ServerContext &context,
-                                    const AdminAuth &auth, PayModule *pay);
+/// When the pay module does not run here, resolving answers 5010 (the lists still work, they only
+/// read the table).
+void registerPaymentExceptionRoutes(const admin::AdminRoutes &routes);
 
 /// `{id, channel, …, createdAt, updatedAt}` of one exception; optional fields only when set.
 QJsonObject paymentExceptionJson(const PaymentException &e, const QTimeZone &zone);

@@ -8,8 +8,7 @@
 #include "ecardstrategy.h"
 #include "http/jsonbody.h"
 #include "http/router.h"
-#include "periodictask.h"
-#include "redis/delayedqueue.h"
+#include "queuedtask.h"
 #include "redis/rediskeys.h"
 #include "telemetry/logging.h"
 #include "wechatstrategy.h"
@@ -61,42 +60,29 @@ PayModule::PayModule(const ServerContext &context, bool runWorkers)
     m_service = std::make_unique<PayService>(context, m_box, m_strategies, *m_timeoutQueue);
     if (!runWorkers)
         return;
-    m_timeoutWorker = std::make_unique<DelayedQueueWorker>(
-        context.redis, context.keys.orderTimeoutQueue(), [this](const DelayedItem &item) {
+    m_timeoutWorker = queuedtask::startWorker(
+        context.redis, context.keys.orderTimeoutQueue(), lcPay, "order timeout",
+        [this](const DelayedItem &item) {
             const std::optional<qint64> id = snowflakeFromString(QString::fromLatin1(item.payload));
             if (!id)
                 return true; // not ours to understand: drop rather than retry forever
-            try {
-                return m_service->handleTimeout(*id);
-            } catch (const Error &e) {
-                qCWarning(lcPay).noquote()
-                    << "order timeout" << *id << "failed, retried later:" << e.detail();
-                return false;
-            }
+            return m_service->handleTimeout(*id);
         });
-    m_timeoutWorker->start();
 
     // Payment exceptions are refunded on their own, faster beat: money owed to a student waits
     // at most one period past its back-off.
-    m_exceptionRefunds = std::make_unique<PeriodicTask>(
-        std::chrono::seconds(std::min(60, context.config.refundRetrySeconds())), [this] {
-            try {
-                if (const int n = m_service->refundExceptions())
-                    qCInfo(lcPay) << "asked again for" << n << "payment exception refunds";
-            } catch (const Error &e) {
-                qCWarning(lcPay).noquote() << "payment exception refunds failed:" << e.detail();
-            }
+    m_exceptionRefunds = queuedtask::startSweep(
+        std::chrono::seconds(std::min(60, context.config.refundRetrySeconds())), lcPay,
+        "payment exception refunds", [this] {
+            if (const int n = m_service->refundExceptions())
+                qCInfo(lcPay) << "asked again for" << n << "payment exception refunds";
         });
 
-    m_sweep = std::make_unique<PeriodicTask>(std::chrono::minutes(1), [this] {
-        try {
-            if (const int n = m_service->sweepExpired())
-                qCInfo(lcPay) << "sweep handled" << n << "expired open orders";
-            if (const int n = m_service->sweepRefunds())
-                qCInfo(lcPay) << "sweep handled" << n << "open refunds";
-        } catch (const Error &e) {
-            qCWarning(lcPay).noquote() << "order sweep failed:" << e.detail();
-        }
+    m_sweep = queuedtask::startSweep(std::chrono::minutes(1), lcPay, "order sweep", [this] {
+        if (const int n = m_service->sweepExpired())
+            qCInfo(lcPay) << "sweep handled" << n << "expired open orders";
+        if (const int n = m_service->sweepRefunds())
+            qCInfo(lcPay) << "sweep handled" << n << "open refunds";
     });
 }
 

@@ -20,6 +20,8 @@
 #include <QJsonDocument>
 #include <QRegularExpression>
 
+#include <functional>
+
 namespace pomelo {
 
 namespace {
@@ -53,6 +55,20 @@ QJsonObject userJson(const User &u)
 qint64 bookingIdParam(const HttpRequest &r)
 {
     return snowflakeOr(r.pathParams.value(QStringLiteral("id")), ErrorCode::BookingNotFound);
+}
+
+/// A handler of a signed-in student: gets the caller's user id, already authenticated.
+using StudentHandler = std::function<HttpResponse(qint64 userId, const HttpRequest &)>;
+
+/// Adds a blocking route that only a student with a valid bearer token may call: the token is
+/// checked by AuthService (its Unauthorized errors) before @p handler runs.
+void studentRoute(Router &router, AuthService &auth, const QByteArray &method, const QString &path,
+                  StudentHandler handler)
+{
+    router.add(method, path, HandlerMode::Blocking,
+               [&auth, handler = std::move(handler)](const HttpRequest &r) {
+                   return handler(auth.authenticate(r), r);
+               });
 }
 
 } // namespace
@@ -117,77 +133,72 @@ void BookingModule::registerRoutes(Router &router)
                                     {QStringLiteral("expiresIn"), result.expiresIn}});
                });
 
-    router.add("GET", QStringLiteral("/api/v1/me"), HandlerMode::Blocking,
-               [this](const HttpRequest &r) {
-                   const qint64 userId = m_auth.authenticate(r);
-                   const std::optional<User> user = UserRepository(m_ctx.db).find(userId);
-                   if (!user)
-                       throw Error(ErrorCode::Unauthorized, QStringLiteral("user gone"));
-                   return HttpResponse::json(200, userJson(*user));
-               });
+    studentRoute(router, m_auth, "GET", QStringLiteral("/api/v1/me"),
+                 [this](qint64 userId, const HttpRequest &) {
+                     const std::optional<User> user = UserRepository(m_ctx.db).find(userId);
+                     if (!user)
+                         throw Error(ErrorCode::Unauthorized, QStringLiteral("user gone"));
+                     return HttpResponse::json(200, userJson(*user));
+                 });
 
-    router.add("GET", QStringLiteral("/api/v1/me/messages"), HandlerMode::Blocking,
-               [this](const HttpRequest &r) {
-                   const qint64 userId = m_auth.authenticate(r);
-                   const std::optional<User> user = UserRepository(m_ctx.db).find(userId);
-                   if (!user)
-                       throw Error(ErrorCode::Unauthorized, QStringLiteral("user gone"));
-                   // The caller's inbox, newest first.
-                   const RedisReply reply =
-                       m_ctx.redis.command({"LRANGE", m_ctx.keys.inbox(user->openId), "0",
-                                            QByteArray::number(workerkeys::InboxCapacity - 1)},
-                                           Idempotent::Yes);
-                   reply.throwIfError("inbox read");
-                   QJsonArray messages;
-                   for (const RedisReply &item : reply.elements())
-                       messages.append(QJsonDocument::fromJson(item.toByteArray()).object());
-                   HttpResponse response = HttpResponse::json(
-                       200, QJsonDocument(messages).toJson(QJsonDocument::Compact));
-                   response.contentType = QByteArrayLiteral("application/json; charset=utf-8");
-                   return response;
-               });
+    studentRoute(router, m_auth, "GET", QStringLiteral("/api/v1/me/messages"),
+                 [this](qint64 userId, const HttpRequest &) {
+                     const std::optional<User> user = UserRepository(m_ctx.db).find(userId);
+                     if (!user)
+                         throw Error(ErrorCode::Unauthorized, QStringLiteral("user gone"));
+                     // The caller's inbox, newest first.
+                     const RedisReply reply =
+                         m_ctx.redis.command({"LRANGE", m_ctx.keys.inbox(user->openId), "0",
+                                              QByteArray::number(workerkeys::InboxCapacity - 1)},
+                                             Idempotent::Yes);
+                     reply.throwIfError("inbox read");
+                     QJsonArray messages;
+                     for (const RedisReply &item : reply.elements())
+                         messages.append(QJsonDocument::fromJson(item.toByteArray()).object());
+                     HttpResponse response = HttpResponse::json(
+                         200, QJsonDocument(messages).toJson(QJsonDocument::Compact));
+                     response.contentType = QByteArrayLiteral("application/json; charset=utf-8");
+                     return response;
+                 });
 
-    router.add("PUT", QStringLiteral("/api/v1/me"), HandlerMode::Blocking,
-               [this](const HttpRequest &r) {
-                   const qint64 userId = m_auth.authenticate(r);
-                   const QJsonObject body = parseJsonObject(r);
-                   const JsonFields f {body, ErrorCode::InvalidProfile};
-                   const QString studentId = f.string(QStringLiteral("studentId"), 20);
-                   const QString name = f.string(QStringLiteral("name"), 32);
-                   const QString phone = f.string(QStringLiteral("phone"), 11);
-                   static const QRegularExpression studentRe(QStringLiteral("^[A-Za-z0-9]{4,20}$"));
-                   static const QRegularExpression phoneRe(QStringLiteral("^1[3-9][0-9]{9}$"));
-                   if (!studentRe.match(studentId).hasMatch() || !phoneRe.match(phone).hasMatch()
-                       || name.trimmed() != name)
-                       throw Error(ErrorCode::InvalidProfile, QStringLiteral("profile format"));
-                   UserRepository users(m_ctx.db);
-                   m_ctx.db.transact([&](Transaction &tx) {
-                       users.updateProfile(tx, userId, studentId, name, phone);
-                   });
-                   return HttpResponse::json(200, userJson(*users.find(userId)));
-               });
+    studentRoute(
+        router, m_auth, "PUT", QStringLiteral("/api/v1/me"),
+        [this](qint64 userId, const HttpRequest &r) {
+            const QJsonObject body = parseJsonObject(r);
+            const JsonFields f {body, ErrorCode::InvalidProfile};
+            const QString studentId = f.string(QStringLiteral("studentId"), 20);
+            const QString name = f.string(QStringLiteral("name"), 32);
+            const QString phone = f.string(QStringLiteral("phone"), 11);
+            static const QRegularExpression studentRe(QStringLiteral("^[A-Za-z0-9]{4,20}$"));
+            static const QRegularExpression phoneRe(QStringLiteral("^1[3-9][0-9]{9}$"));
+            if (!studentRe.match(studentId).hasMatch() || !phoneRe.match(phone).hasMatch()
+                || name.trimmed() != name)
+                throw Error(ErrorCode::InvalidProfile, QStringLiteral("profile format"));
+            UserRepository users(m_ctx.db);
+            m_ctx.db.transact(
+                [&](Transaction &tx) { users.updateProfile(tx, userId, studentId, name, phone); });
+            return HttpResponse::json(200, userJson(*users.find(userId)));
+        });
 
-    router.add("GET", QStringLiteral("/api/v1/venues"), HandlerMode::Blocking,
-               [this](const HttpRequest &r) {
-                   m_auth.authenticate(r);
-                   QJsonArray out;
-                   const QList<Venue> venues = m_bookings->venues();
-                   for (const Venue &v : venues) {
-                       out.append(QJsonObject {{QStringLiteral("id"), v.id},
-                                               {QStringLiteral("name"), v.name},
-                                               {QStringLiteral("sport"), v.sport},
-                                               {QStringLiteral("openFrom"), v.openFrom},
-                                               {QStringLiteral("openTo"), v.openTo},
-                                               {QStringLiteral("slotMinutes"), v.slotMinutes},
-                                               {QStringLiteral("pricePerSlot"), v.pricePerSlot}});
-                   }
-                   return HttpResponse::json(200, out);
-               });
+    studentRoute(router, m_auth, "GET", QStringLiteral("/api/v1/venues"),
+                 [this](qint64, const HttpRequest &) {
+                     QJsonArray out;
+                     const QList<Venue> venues = m_bookings->venues();
+                     for (const Venue &v : venues) {
+                         out.append(QJsonObject {{QStringLiteral("id"), v.id},
+                                                 {QStringLiteral("name"), v.name},
+                                                 {QStringLiteral("sport"), v.sport},
+                                                 {QStringLiteral("openFrom"), v.openFrom},
+                                                 {QStringLiteral("openTo"), v.openTo},
+                                                 {QStringLiteral("slotMinutes"), v.slotMinutes},
+                                                 {QStringLiteral("pricePerSlot"), v.pricePerSlot}});
+                     }
+                     return HttpResponse::json(200, out);
+                 });
 
-    router.add(
-        "GET", QStringLiteral("/api/v1/venues/{id}/slots"), HandlerMode::Blocking,
-        [this](const HttpRequest &r) {
-            m_auth.authenticate(r);
+    studentRoute(
+        router, m_auth, "GET", QStringLiteral("/api/v1/venues/{id}/slots"),
+        [this](qint64, const HttpRequest &r) {
             bool ok = false;
             const QString idText = r.pathParams.value(QStringLiteral("id"));
             const qint64 venueId = idText.toLongLong(&ok);
@@ -203,25 +214,23 @@ void BookingModule::registerRoutes(Router &router)
             return HttpResponse::json(200, out);
         });
 
-    router.add("POST", QStringLiteral("/api/v1/bookings"), HandlerMode::Blocking,
-               [this, zone](const HttpRequest &r) {
-                   const qint64 userId = m_auth.authenticate(r);
-                   const QJsonObject body = parseJsonObject(r);
-                   const JsonFields f {body, ErrorCode::InvalidBookingInput};
-                   CreateBookingInput input;
-                   input.venueId =
-                       f.integer(QStringLiteral("venueId"), 1, std::numeric_limits<int>::max());
-                   input.date = f.string(QStringLiteral("date"), 10);
-                   input.startTime = f.string(QStringLiteral("startTime"), 5);
-                   input.endTime = f.string(QStringLiteral("endTime"), 5);
-                   return HttpResponse::json(201,
-                                             bookingJson(m_bookings->create(userId, input), zone));
-               });
+    studentRoute(router, m_auth, "POST", QStringLiteral("/api/v1/bookings"),
+                 [this, zone](qint64 userId, const HttpRequest &r) {
+                     const QJsonObject body = parseJsonObject(r);
+                     const JsonFields f {body, ErrorCode::InvalidBookingInput};
+                     CreateBookingInput input;
+                     input.venueId =
+                         f.integer(QStringLiteral("venueId"), 1, std::numeric_limits<int>::max());
+                     input.date = f.string(QStringLiteral("date"), 10);
+                     input.startTime = f.string(QStringLiteral("startTime"), 5);
+                     input.endTime = f.string(QStringLiteral("endTime"), 5);
+                     return HttpResponse::json(
+                         201, bookingJson(m_bookings->create(userId, input), zone));
+                 });
 
-    router.add(
-        "GET", QStringLiteral("/api/v1/bookings"), HandlerMode::Blocking,
-        [this, zone](const HttpRequest &r) {
-            const qint64 userId = m_auth.authenticate(r);
+    studentRoute(
+        router, m_auth, "GET", QStringLiteral("/api/v1/bookings"),
+        [this, zone](qint64 userId, const HttpRequest &r) {
             int limit = 20;
             if (r.query.hasQueryItem(QStringLiteral("limit"))) {
                 bool ok = false;
@@ -245,25 +254,23 @@ void BookingModule::registerRoutes(Router &router)
             return HttpResponse::json(200, out);
         });
 
-    router.add("GET", QStringLiteral("/api/v1/bookings/{id}"), HandlerMode::Blocking,
-               [this, zone](const HttpRequest &r) {
-                   const qint64 userId = m_auth.authenticate(r);
-                   const Booking booking = m_bookings->get(userId, bookingIdParam(r));
-                   QJsonObject out = bookingJson(booking, zone);
-                   // The pay order's live status as the status tracker last saw it on the event
-                   // stream (a fast read for the front end polling after payment).
-                   if (booking.payOrderId) {
-                       if (const auto tracked =
-                               StatusTracker::read(m_ctx.redis, m_ctx.keys, *booking.payOrderId))
-                           out.insert(QStringLiteral("payStatus"), tracked->status);
-                   }
-                   return HttpResponse::json(200, out);
-               });
+    studentRoute(router, m_auth, "GET", QStringLiteral("/api/v1/bookings/{id}"),
+                 [this, zone](qint64 userId, const HttpRequest &r) {
+                     const Booking booking = m_bookings->get(userId, bookingIdParam(r));
+                     QJsonObject out = bookingJson(booking, zone);
+                     // The pay order's live status as the status tracker last saw it on the event
+                     // stream (a fast read for the front end polling after payment).
+                     if (booking.payOrderId) {
+                         if (const auto tracked =
+                                 StatusTracker::read(m_ctx.redis, m_ctx.keys, *booking.payOrderId))
+                             out.insert(QStringLiteral("payStatus"), tracked->status);
+                     }
+                     return HttpResponse::json(200, out);
+                 });
 
-    router.add(
-        "POST", QStringLiteral("/api/v1/bookings/{id}/sign"), HandlerMode::Blocking,
-        [this, signer = std::make_shared<SignService>(m_ctx)](const HttpRequest &r) {
-            const qint64 userId = m_auth.authenticate(r);
+    studentRoute(
+        router, m_auth, "POST", QStringLiteral("/api/v1/bookings/{id}/sign"),
+        [this, signer = std::make_shared<SignService>(m_ctx)](qint64 userId, const HttpRequest &r) {
             const SignResult result = signer->sign(userId, bookingIdParam(r));
             return HttpResponse::json(
                 200,
@@ -271,12 +278,11 @@ void BookingModule::registerRoutes(Router &router)
                              {QStringLiteral("cashier"), result.cashier}});
         });
 
-    router.add("POST", QStringLiteral("/api/v1/bookings/{id}/cancel"), HandlerMode::Blocking,
-               [this, zone](const HttpRequest &r) {
-                   const qint64 userId = m_auth.authenticate(r);
-                   return HttpResponse::json(
-                       200, bookingJson(m_bookings->cancel(userId, bookingIdParam(r)), zone));
-               });
+    studentRoute(router, m_auth, "POST", QStringLiteral("/api/v1/bookings/{id}/cancel"),
+                 [this, zone](qint64 userId, const HttpRequest &r) {
+                     return HttpResponse::json(
+                         200, bookingJson(m_bookings->cancel(userId, bookingIdParam(r)), zone));
+                 });
 }
 
 } // namespace pomelo

@@ -39,6 +39,17 @@ PayOrder AdminRoutes::findOrder(qint64 id) const
     return *order;
 }
 
+void appendAudit(Database &db, AuditEntry entry, const QJsonObject &details)
+{
+    entry.details = QJsonDocument(details).toJson(QJsonDocument::Compact);
+    try {
+        AuditRepository(db).append(entry);
+    } catch (const Error &e) {
+        qCCritical(lcApp).noquote() << "audit entry lost:" << entry.action << entry.target << "by"
+                                    << entry.actor << ":" << e.detail();
+    }
+}
+
 Audited::Audited(Database &db, const StaffPrincipal &who, const HttpRequest &r, QString action,
                  QString target, QString reason)
     : m_db(db)
@@ -53,14 +64,7 @@ Audited::Audited(Database &db, const StaffPrincipal &who, const HttpRequest &r, 
 
 void Audited::write()
 {
-    m_entry.details = QJsonDocument(m_details).toJson(QJsonDocument::Compact);
-    try {
-        AuditRepository(m_db).append(m_entry);
-    } catch (const Error &e) {
-        // The intervention happened (or failed) either way; the log line keeps the trace.
-        qCCritical(lcApp).noquote() << "audit entry lost:" << m_entry.action << m_entry.target
-                                    << "by" << m_entry.actor << ":" << e.detail();
-    }
+    appendAudit(m_db, m_entry, m_details);
 }
 
 } // namespace pomelo::admin

@@ -44,6 +44,10 @@ struct AdminRoutes
     PayOrder findOrder(qint64 id) const;
 };
 
+/// Appends @p entry with @p details (as compact JSON); when that fails, the log keeps the trace
+/// (the intervention happened, or failed, either way).
+void appendAudit(Database &db, AuditEntry entry, const QJsonObject &details);
+
 /// Who did what, when, why, from where — also when it failed (then with the error code).
 class Audited
 {

@@ -52,16 +52,10 @@ void auditRefusal(Database &db, const StaffPrincipal &who, const HttpRequest &r,
     entry.target = QStringLiteral("payment_exception:") + snowflakeToString(id);
     entry.reason = reason;
     entry.remoteAddress = r.remoteAddress.toString();
-    entry.details = QJsonDocument(QJsonObject {{QStringLiteral("traceId"), r.traceId},
-                                               {QStringLiteral("outcome"), QStringLiteral("error")},
-                                               {QStringLiteral("code"), int(error.code())}})
-                        .toJson(QJsonDocument::Compact);
-    try {
-        AuditRepository(db).append(entry);
-    } catch (const Error &e) {
-        qCCritical(lcApp).noquote() << "audit entry lost:" << entry.action << entry.target << "by"
-                                    << entry.actor << ":" << e.detail();
-    }
+    admin::appendAudit(db, entry,
+                       QJsonObject {{QStringLiteral("traceId"), r.traceId},
+                                    {QStringLiteral("outcome"), QStringLiteral("error")},
+                                    {QStringLiteral("code"), int(error.code())}});
 }
 
 void insertTime(QJsonObject &j, const char *key, const std::optional<qint64> &ms,

@@ -111,7 +111,7 @@ bool ServerApp::start()
     if (m_config.hasModule(QStringLiteral("booking"))) {
         m_booking = std::make_unique<BookingModule>(*m_context, workers);
         m_booking->registerRoutes(router);
-        // The booking app is a merchant of the pay platform: its notifyUrl and the user's inbox.
+        // The booking app is a merchant of the pay platform: its notifyUrl (pay-notify).
         registerPayNotifyRoute(router, *m_context, m_context->secrets);
     }
     if (workers) {

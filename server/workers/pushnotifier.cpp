@@ -103,8 +103,7 @@ bool PushNotifier::handle(const StreamEntry &entry)
              .toString(Qt::ISODate)},
     };
     m_redis
-        .evalSha(pushScript(),
-                 {workerkeys::pushDedupe(m_keys, eventId), workerkeys::inbox(m_keys, openId)},
+        .evalSha(pushScript(), {workerkeys::pushDedupe(m_keys, eventId), m_keys.inbox(openId)},
                  {QJsonDocument(json).toJson(QJsonDocument::Compact),
                   QByteArray::number(DedupeSeconds), QByteArray::number(workerkeys::InboxCapacity)},
                  Idempotent::Yes) // the marker makes a resent script a no-op
@@ -117,8 +116,7 @@ bool PushNotifier::deliver(RedisPool &redis, const RedisKeys &keys, const QStrin
 {
     const RedisReply r = redis.evalSha(
         pushScript(),
-        {keys.key(QByteArrayLiteral("pomelo:push-dedupe:") + dedupeKey),
-         workerkeys::inbox(keys, openId)},
+        {keys.key(QByteArrayLiteral("pomelo:push-dedupe:") + dedupeKey), keys.inbox(openId)},
         {QJsonDocument(message).toJson(QJsonDocument::Compact), QByteArray::number(DedupeSeconds),
          QByteArray::number(workerkeys::InboxCapacity)},
         Idempotent::Yes);
@@ -129,9 +127,9 @@ bool PushNotifier::deliver(RedisPool &redis, const RedisKeys &keys, const QStrin
 QList<QJsonObject> PushNotifier::inbox(RedisPool &redis, const RedisKeys &keys,
                                        const QString &openId)
 {
-    const RedisReply reply = redis.command({"LRANGE", workerkeys::inbox(keys, openId), "0",
-                                            QByteArray::number(workerkeys::InboxCapacity - 1)},
-                                           Idempotent::Yes);
+    const RedisReply reply = redis.command(
+        {"LRANGE", keys.inbox(openId), "0", QByteArray::number(workerkeys::InboxCapacity - 1)},
+        Idempotent::Yes);
     reply.throwIfError("inbox read");
     QList<QJsonObject> messages;
     for (const RedisReply &item : reply.elements())

@@ -14,12 +14,6 @@ inline QByteArray orderStatus(const RedisKeys &keys, qint64 orderId)
     return keys.key(QByteArrayLiteral("pomelo:order-status:") + QByteArray::number(orderId));
 }
 
-/// `pomelo:inbox:{openId}`: list of the user's messages (JSON), newest first, at most 100.
-inline QByteArray inbox(const RedisKeys &keys, const QString &openId)
-{
-    return keys.key(QByteArrayLiteral("pomelo:inbox:") + openId.toUtf8());
-}
-
 /// `pomelo:push-dedupe:{eventId}`: set once per handled event by the push-notifier group.
 inline QByteArray pushDedupe(const RedisKeys &keys, qint64 eventId)
 {

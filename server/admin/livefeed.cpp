@@ -313,6 +313,48 @@ QList<QByteArray> LiveFeed::revokedTokens()
     return revoked;
 }
 
+void LiveFeed::forwardEvents(const QByteArray &stream, QByteArray &lastId)
+{
+    if (lastId.isEmpty()) {
+        // Start at the stream's end: the feed shows what happens from now on.
+        const RedisReply last =
+            m_connection->command({"XREVRANGE", stream, "+", "-", "COUNT", "1"}, Idempotent::Yes);
+        last.throwIfError("XREVRANGE");
+        lastId = last.size() > 0 ? last.at(0).at(0).toByteArray() : QByteArray("0-0");
+    }
+    const RedisReply r = m_connection->command(
+        {"XREAD", "COUNT", "100", "BLOCK", QByteArray::number(BlockMs), "STREAMS", stream, lastId},
+        Idempotent::Yes);
+    r.throwIfError("XREAD");
+    if (!r.isNil()) {
+        const QList<StreamEntry> entries = StreamConsumer::parseEntries(r.at(0).at(1));
+        for (const StreamEntry &e : entries) {
+            lastId = e.id;
+            const QByteArray message = compact(eventJson(e, m_ctx.zone));
+            QMetaObject::invokeMethod(
+                this, [this, message] { broadcast(message, false); }, Qt::QueuedConnection);
+        }
+    }
+}
+
+void LiveFeed::publishStats()
+{
+    const QByteArray stats = statsMessage();
+    bool changed = false;
+    {
+        std::lock_guard lock(m_mutex);
+        changed = stats != m_lastStats;
+        m_lastStats = stats;
+    }
+    if (changed)
+        QMetaObject::invokeMethod(
+            this, [this, stats] { broadcast(stats, true); }, Qt::QueuedConnection);
+    const QList<QByteArray> exceptions = newPaymentExceptionMessages();
+    for (const QByteArray &message : exceptions)
+        QMetaObject::invokeMethod(
+            this, [this, message] { broadcast(message, true); }, Qt::QueuedConnection);
+}
+
 void LiveFeed::run()
 {
     using Clock = std::chrono::steady_clock;
@@ -328,43 +370,10 @@ void LiveFeed::run()
                 break;
         }
         try {
-            if (lastId.isEmpty()) {
-                // Start at the stream's end: the feed shows what happens from now on.
-                const RedisReply last = m_connection->command(
-                    {"XREVRANGE", stream, "+", "-", "COUNT", "1"}, Idempotent::Yes);
-                last.throwIfError("XREVRANGE");
-                lastId = last.size() > 0 ? last.at(0).at(0).toByteArray() : QByteArray("0-0");
-            }
-            const RedisReply r =
-                m_connection->command({"XREAD", "COUNT", "100", "BLOCK",
-                                       QByteArray::number(BlockMs), "STREAMS", stream, lastId},
-                                      Idempotent::Yes);
-            r.throwIfError("XREAD");
-            if (!r.isNil()) {
-                const QList<StreamEntry> entries = StreamConsumer::parseEntries(r.at(0).at(1));
-                for (const StreamEntry &e : entries) {
-                    lastId = e.id;
-                    const QByteArray message = compact(eventJson(e, m_ctx.zone));
-                    QMetaObject::invokeMethod(
-                        this, [this, message] { broadcast(message, false); }, Qt::QueuedConnection);
-                }
-            }
+            forwardEvents(stream, lastId);
             if (Clock::now() >= nextStats) {
                 nextStats = Clock::now() + std::chrono::milliseconds(StatsIntervalMs);
-                const QByteArray stats = statsMessage();
-                bool changed = false;
-                {
-                    std::lock_guard lock(m_mutex);
-                    changed = stats != m_lastStats;
-                    m_lastStats = stats;
-                }
-                if (changed)
-                    QMetaObject::invokeMethod(
-                        this, [this, stats] { broadcast(stats, true); }, Qt::QueuedConnection);
-                const QList<QByteArray> exceptions = newPaymentExceptionMessages();
-                for (const QByteArray &message : exceptions)
-                    QMetaObject::invokeMethod(
-                        this, [this, message] { broadcast(message, true); }, Qt::QueuedConnection);
+                publishStats();
             }
             if (Clock::now() >= nextRevocation) {
                 nextRevocation = Clock::now() + std::chrono::milliseconds(RevocationIntervalMs);

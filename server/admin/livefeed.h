@@ -66,6 +66,11 @@ private:
     void broadcast(const QByteArray &message, bool adminsOnly);
     void closeRevoked(const QList<QByteArray> &tokens);
     void run();
+    /// Broadcasts the stream's entries after @p lastId (the stream's end at first), blocking for
+    /// up to BlockMs while there are none; @p lastId moves past them.
+    void forwardEvents(const QByteArray &stream, QByteArray &lastId);
+    /// Broadcasts the stats when they changed, and the new payment exceptions.
+    void publishStats();
     QByteArray statsMessage();
     QList<QByteArray> newPaymentExceptionMessages();
     QList<QByteArray> revokedTokens();

@@ -5,6 +5,7 @@
 #include "http/jsonbody.h"
 #include "http/router.h"
 #include "periodictask.h"
+#include "queuedtask.h"
 #include "redis/delayedqueue.h"
 #include "redis/redisclient.h"
 #include "redis/rediskeys.h"
@@ -81,31 +82,21 @@ BookingModule::BookingModule(const ServerContext &context, bool runWorkers)
     , m_bookings(std::make_unique<BookingService>(context, *m_expiryQueue))
 {
     if (runWorkers) {
-        m_expiryWorker = std::make_unique<DelayedQueueWorker>(
-            context.redis, context.keys.bookingExpiryQueue(), [this](const DelayedItem &item) {
+        m_expiryWorker = queuedtask::startWorker(
+            context.redis, context.keys.bookingExpiryQueue(), lcBooking, "booking expiry",
+            [this](const DelayedItem &item) {
                 const bool reminder = item.payload.startsWith("remind:");
                 bool ok = false;
                 const qint64 id = (reminder ? item.payload.mid(7) : item.payload).toLongLong(&ok);
                 if (!ok)
                     return true; // not ours to understand: drop rather than retry forever
-                try {
-                    return reminder ? m_bookings->remind(id) : m_bookings->expire(id);
-                } catch (const Error &e) {
-                    qCWarning(lcBooking).noquote()
-                        << "booking expiry" << id << "failed, retried later:" << e.detail();
-                    return false;
-                }
+                return reminder ? m_bookings->remind(id) : m_bookings->expire(id);
             });
-        m_expiryWorker->start();
-
-        m_sweep = std::make_unique<PeriodicTask>(std::chrono::minutes(1), [this] {
-            try {
+        m_sweep =
+            queuedtask::startSweep(std::chrono::minutes(1), lcBooking, "expiry sweep", [this] {
                 if (const int n = m_bookings->sweepExpired())
                     qCInfo(lcBooking) << "sweep cancelled" << n << "overdue bookings";
-            } catch (const Error &e) {
-                qCWarning(lcBooking).noquote() << "expiry sweep failed:" << e.detail();
-            }
-        });
+            });
     }
 }
 

@@ -157,44 +157,48 @@ void LiveFeed::onNewConnection()
             socket->deleteLater();
             continue;
         }
-        const QByteArray tokenBytes = token.toLatin1();
-        const bool admin = who.role >= StaffRole::Admin;
-        connect(socket, &QWebSocket::disconnected, this, [this, socket] {
-            for (qsizetype i = 0; i < m_clients.size(); ++i) {
-                if (m_clients.at(i).socket == socket) {
-                    const std::pair<QByteArray, bool> t {m_clients.at(i).token,
-                                                         m_clients.at(i).admin};
-                    m_clients.removeAt(i);
-                    std::lock_guard lock(m_mutex);
-                    m_tokens.removeOne(t);
-                    break;
-                }
-            }
-            socket->deleteLater();
-        });
-        connect(socket, &QWebSocket::pong, this, [this, socket] {
-            for (Client &c : m_clients) {
-                if (c.socket == socket)
-                    c.lastSeenMs = QDateTime::currentMSecsSinceEpoch();
-            }
-        });
-        m_clients.append({socket, tokenBytes, admin, QDateTime::currentMSecsSinceEpoch()});
-        QByteArray stats;
-        {
-            std::lock_guard lock(m_mutex);
-            m_tokens.append({tokenBytes, admin});
-            if (admin)
-                stats = m_lastStats;
-        }
-        qCInfo(lcHttp).noquote() << "live feed opened by" << who.username << "from"
-                                 << socket->peerAddress().toString();
-        socket->sendTextMessage(
-            QString::fromUtf8(compact({{QStringLiteral("type"), QStringLiteral("hello")},
-                                       {QStringLiteral("username"), who.username},
-                                       {QStringLiteral("role"), staffRoleName(who.role)}})));
-        if (!stats.isEmpty())
-            socket->sendTextMessage(QString::fromUtf8(stats));
+        admit(socket, token, who);
     }
+}
+
+void LiveFeed::admit(QWebSocket *socket, const QString &token, const StaffPrincipal &who)
+{
+    const QByteArray tokenBytes = token.toLatin1();
+    const bool admin = who.role >= StaffRole::Admin;
+    connect(socket, &QWebSocket::disconnected, this, [this, socket] {
+        for (qsizetype i = 0; i < m_clients.size(); ++i) {
+            if (m_clients.at(i).socket == socket) {
+                const std::pair<QByteArray, bool> t {m_clients.at(i).token, m_clients.at(i).admin};
+                m_clients.removeAt(i);
+                std::lock_guard lock(m_mutex);
+                m_tokens.removeOne(t);
+                break;
+            }
+        }
+        socket->deleteLater();
+    });
+    connect(socket, &QWebSocket::pong, this, [this, socket] {
+        for (Client &c : m_clients) {
+            if (c.socket == socket)
+                c.lastSeenMs = QDateTime::currentMSecsSinceEpoch();
+        }
+    });
+    m_clients.append({socket, tokenBytes, admin, QDateTime::currentMSecsSinceEpoch()});
+    QByteArray stats;
+    {
+        std::lock_guard lock(m_mutex);
+        m_tokens.append({tokenBytes, admin});
+        if (admin)
+            stats = m_lastStats;
+    }
+    qCInfo(lcHttp).noquote() << "live feed opened by" << who.username << "from"
+                             << socket->peerAddress().toString();
+    socket->sendTextMessage(
+        QString::fromUtf8(compact({{QStringLiteral("type"), QStringLiteral("hello")},
+                                   {QStringLiteral("username"), who.username},
+                                   {QStringLiteral("role"), staffRoleName(who.role)}})));
+    if (!stats.isEmpty())
+        socket->sendTextMessage(QString::fromUtf8(stats));
 }
 
 void LiveFeed::keepAlive()

@@ -24,6 +24,7 @@ namespace pomelo {
 class AdminAuth;
 class HttpServer;
 class RedisConnection;
+struct StaffPrincipal;
 
 /// `GET /admin/v1/live`: a WebSocket on the server's own port (HttpServer lets the upgrade of
 /// this one path through). The token comes as `?token=`, as `Authorization: Bearer`, or as a
@@ -62,6 +63,8 @@ private:
     };
 
     void onNewConnection();
+    /// Keeps @p socket of @p who (authenticated with @p token) as a client and greets it.
+    void admit(QWebSocket *socket, const QString &token, const StaffPrincipal &who);
     void keepAlive();
     void broadcast(const QByteArray &message, bool adminsOnly);
     void closeRevoked(const QList<QByteArray> &tokens);

@@ -128,65 +128,80 @@ void MerchantNotifier::attempt(const MerchantNotification &n)
         // Resolves nowhere, or inward only: nothing is sent; the schedule asks DNS again.
         a.error = QStringLiteral("notifyUrl not sent: ") + a.error;
     } else {
-        // The snapshot of the event when there is one: the order may have moved on since.
-        QJsonObject snapshot;
-        const QList<OrderEvent> events = OrderRepository(m_db).events(n.orderId);
-        for (const OrderEvent &e : events) {
-            if (e.id == n.eventId) {
-                snapshot = QJsonDocument::fromJson(e.payload).object();
-                break;
-            }
-        }
-        const auto text = [&](const char *key, const QString &fallback) {
-            const QJsonValue v = snapshot.value(QLatin1String(key));
-            return v.isString() ? v.toString() : fallback;
-        };
-        const auto ms = [&](const char *key, std::optional<qint64> fallback) {
-            const QJsonValue v = snapshot.value(QLatin1String(key));
-            return v.isDouble() ? std::optional<qint64>(v.toInteger()) : fallback;
-        };
-        QJsonObject body {
-            {QStringLiteral("appId"), n.appId},
-            {QStringLiteral("orderId"), snowflakeToString(n.orderId)},
-            {QStringLiteral("outTradeNo"), order->outTradeNo},
-            {QStringLiteral("status"), n.orderStatus},
-            {QStringLiteral("amount"), order->amount},
-            {QStringLiteral("subject"), order->subject},
-            {QStringLiteral("channel"), text("channel", order->channel)},
-            {QStringLiteral("channelTradeNo"), text("channelTradeNo", order->channelTradeNo)},
-            {QStringLiteral("nonce"), signing::generateNonce()},
-            {QStringLiteral("timestamp"), QDateTime::currentSecsSinceEpoch()},
-        };
-        if (const auto paidAt = ms("paidAt", order->paidAt))
-            body.insert(QStringLiteral("paidAt"), rfc3339(*paidAt, m_options.zone));
-        if (const auto updatedAt = ms("updatedAt", order->updatedAt))
-            body.insert(QStringLiteral("updatedAt"), rfc3339(*updatedAt, m_options.zone));
-        body = signing::withSignature(signing::Target::notify(), body, app->secret);
-
-        HttpClientRequest request;
-        request.method = QByteArrayLiteral("POST");
-        request.url = url;
-        request.body = QJsonDocument(body).toJson(QJsonDocument::Compact);
-        request.headers.append({QByteArrayLiteral("Content-Type"),
-                                QByteArrayLiteral("application/json; charset=utf-8")});
-        request.timeoutMs = m_options.timeoutMs;
-        request.connectTo = *address;
-        request.spanName = QStringLiteral("merchant notify");
-        const HttpClientResponse response = HttpClient::send(request);
-        if (response.status)
-            a.httpStatus = response.status;
-        a.responseExcerpt = QString::fromUtf8(response.body.left(200));
-        delivered = response.ok() && isMerchantAcknowledgement(response.body);
-        if (!delivered) {
-            a.error = !response.error.isEmpty() ? response.error
-                : response.ok()                 ? QStringLiteral("answer is not SUCCESS")
-                                                : QStringLiteral("HTTP %1").arg(response.status);
-        }
+        delivered = post(url, *address, signedBody(n, *order, *app), a);
     }
     a.durationMs = int(timer.elapsed());
+    record(n, a, delivered, giveUp);
+}
+
+QJsonObject MerchantNotifier::signedBody(const MerchantNotification &n, const PayOrder &order,
+                                         const App &app) const
+{
+    QJsonObject snapshot;
+    const QList<OrderEvent> events = OrderRepository(m_db).events(n.orderId);
+    for (const OrderEvent &e : events) {
+        if (e.id == n.eventId) {
+            snapshot = QJsonDocument::fromJson(e.payload).object();
+            break;
+        }
+    }
+    const auto text = [&](const char *key, const QString &fallback) {
+        const QJsonValue v = snapshot.value(QLatin1String(key));
+        return v.isString() ? v.toString() : fallback;
+    };
+    const auto ms = [&](const char *key, std::optional<qint64> fallback) {
+        const QJsonValue v = snapshot.value(QLatin1String(key));
+        return v.isDouble() ? std::optional<qint64>(v.toInteger()) : fallback;
+    };
+    QJsonObject body {
+        {QStringLiteral("appId"), n.appId},
+        {QStringLiteral("orderId"), snowflakeToString(n.orderId)},
+        {QStringLiteral("outTradeNo"), order.outTradeNo},
+        {QStringLiteral("status"), n.orderStatus},
+        {QStringLiteral("amount"), order.amount},
+        {QStringLiteral("subject"), order.subject},
+        {QStringLiteral("channel"), text("channel", order.channel)},
+        {QStringLiteral("channelTradeNo"), text("channelTradeNo", order.channelTradeNo)},
+        {QStringLiteral("nonce"), signing::generateNonce()},
+        {QStringLiteral("timestamp"), QDateTime::currentSecsSinceEpoch()},
+    };
+    if (const auto paidAt = ms("paidAt", order.paidAt))
+        body.insert(QStringLiteral("paidAt"), rfc3339(*paidAt, m_options.zone));
+    if (const auto updatedAt = ms("updatedAt", order.updatedAt))
+        body.insert(QStringLiteral("updatedAt"), rfc3339(*updatedAt, m_options.zone));
+    return signing::withSignature(signing::Target::notify(), body, app.secret);
+}
+
+bool MerchantNotifier::post(const QUrl &url, const QHostAddress &address, const QJsonObject &body,
+                            NotificationAttempt &a) const
+{
+    HttpClientRequest request;
+    request.method = QByteArrayLiteral("POST");
+    request.url = url;
+    request.body = QJsonDocument(body).toJson(QJsonDocument::Compact);
+    request.headers.append(
+        {QByteArrayLiteral("Content-Type"), QByteArrayLiteral("application/json; charset=utf-8")});
+    request.timeoutMs = m_options.timeoutMs;
+    request.connectTo = address;
+    request.spanName = QStringLiteral("merchant notify");
+    const HttpClientResponse response = HttpClient::send(request);
+    if (response.status)
+        a.httpStatus = response.status;
+    a.responseExcerpt = QString::fromUtf8(response.body.left(200));
+    const bool delivered = response.ok() && isMerchantAcknowledgement(response.body);
+    if (!delivered) {
+        a.error = !response.error.isEmpty() ? response.error
+            : response.ok()                 ? QStringLiteral("answer is not SUCCESS")
+                                            : QStringLiteral("HTTP %1").arg(response.status);
+    }
+    return delivered;
+}
+
+void MerchantNotifier::record(const MerchantNotification &n, NotificationAttempt &a, bool delivered,
+                              bool giveUp)
+{
     a.notificationId = n.id;
     a.attempt = n.attempts + 1;
-
     AttemptOutcome outcome;
     outcome.delivered = delivered;
     if (!delivered && !giveUp && n.attempts < m_options.scheduleSeconds.size())

@@ -1,10 +1,16 @@
 #pragma once
 
+#include "storage/apprepository.h"
+#include "storage/notificationrepository.h"
+#include "storage/orderrepository.h"
 #include "wakeableworker.h"
 
+#include <QHostAddress>
+#include <QJsonObject>
 #include <QList>
 #include <QMetaObject>
 #include <QTimeZone>
+#include <QUrl>
 
 #include <atomic>
 
@@ -59,6 +65,16 @@ public:
 private:
     WakeableWorker::Sleep round();
     void attempt(const MerchantNotification &n);
+    /// The signed JSON of API.md, from the snapshot of the notification's event when there is
+    /// one (the order may have moved on since).
+    QJsonObject signedBody(const MerchantNotification &n, const PayOrder &order,
+                           const App &app) const;
+    /// POSTs @p body to @p url at @p address; true when the merchant acknowledged it. Fills the
+    /// HTTP status, excerpt and error of @p a.
+    bool post(const QUrl &url, const QHostAddress &address, const QJsonObject &body,
+              NotificationAttempt &a) const;
+    /// Writes @p a and schedules the next attempt (or FAILED), counts and logs it.
+    void record(const MerchantNotification &n, NotificationAttempt &a, bool delivered, bool giveUp);
 
     Database &m_db;
     const SecretBox &m_box;

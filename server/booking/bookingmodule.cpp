@@ -109,8 +109,14 @@ BookingModule::~BookingModule()
 
 void BookingModule::registerRoutes(Router &router)
 {
-    const QTimeZone zone = m_ctx.zone;
+    registerProfileRoutes(router);
+    registerVenueRoutes(router);
+    registerBookingRoutes(router);
+}
 
+/// Login, the student's profile and inbox.
+void BookingModule::registerProfileRoutes(Router &router)
+{
     router.add("POST", QStringLiteral("/api/v1/auth/login"), HandlerMode::Blocking,
                [this](const HttpRequest &r) {
                    const QJsonObject body = parseJsonObject(r);
@@ -170,7 +176,11 @@ void BookingModule::registerRoutes(Router &router)
                 [&](Transaction &tx) { users.updateProfile(tx, userId, studentId, name, phone); });
             return HttpResponse::json(200, userJson(*users.find(userId)));
         });
+}
 
+/// The venues and their slots of a day.
+void BookingModule::registerVenueRoutes(Router &router)
+{
     studentRoute(router, m_auth, "GET", QStringLiteral("/api/v1/venues"),
                  [this](qint64, const HttpRequest &) {
                      QJsonArray out;
@@ -204,6 +214,12 @@ void BookingModule::registerRoutes(Router &router)
                                         {QStringLiteral("state"), s.state}});
             return HttpResponse::json(200, out);
         });
+}
+
+/// A student's bookings: create, list, read, sign for payment, cancel.
+void BookingModule::registerBookingRoutes(Router &router)
+{
+    const QTimeZone zone = m_ctx.zone;
 
     studentRoute(router, m_auth, "POST", QStringLiteral("/api/v1/bookings"),
                  [this, zone](qint64 userId, const HttpRequest &r) {

@@ -26,6 +26,10 @@ public:
     AuthService &auth() { return m_auth; }
 
 private:
+    void registerProfileRoutes(Router &router);
+    void registerVenueRoutes(Router &router);
+    void registerBookingRoutes(Router &router);
+
     const ServerContext &m_ctx;
     AuthService m_auth;
     std::unique_ptr<DelayedQueue> m_expiryQueue;

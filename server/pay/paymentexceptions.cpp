@@ -86,28 +86,10 @@ int PaymentExceptions::refundDue(int limit)
     return int(due.size());
 }
 
-void PaymentExceptions::attemptRefund(const PaymentException &e)
+namespace {
+
+ChannelRefundRequest refundRequestOf(const PaymentException &e)
 {
-    PaymentExceptionRepository repo(m_ctx.db);
-    const auto retry = [&](const QString &error, const QString &refundNo = {}) {
-        const qint64 next =
-            currentMs() + retryDelayMs(m_ctx.config.refundRetrySeconds(), e.refundAttempts);
-        // Another instance may have made this attempt at the same moment: only the one whose
-        // compare-and-set won counts and logs it.
-        if (!m_ctx.db.transact([&](Transaction &tx) {
-                return repo.retryLater(tx, e.id, e.version, next, error, refundNo);
-            }))
-            return;
-        refundCounter("retry").Increment();
-        qCWarning(lcPay).noquote()
-            << "payment exception" << e.id << "refund not settled yet (" << error
-            << "), asked again in" << (next - currentMs()) / 1000 << "s";
-    };
-    const PaymentStrategy *strategy = m_strategies.find(e.channel);
-    if (!strategy) {
-        retry(QStringLiteral("channel %1 is not offered by this instance").arg(e.channel));
-        return;
-    }
     ChannelRefundRequest request;
     request.outTradeNo = e.outTradeNo;
     request.tradeNo = e.channelTradeNo;
@@ -116,69 +98,108 @@ void PaymentExceptions::attemptRefund(const PaymentException &e)
     request.total = e.paidAmount;
     request.reason =
         QStringLiteral("payment not accepted: ") + paymentExceptionReasonName(e.reason).toLower();
-    const auto refuse = [&](const QString &why) {
-        if (!m_ctx.db.transact([&](Transaction &tx) {
-                return repo.settle(tx, e.id, e.version, PaymentExceptionState::RefundFailed, {},
-                                   why);
-            }))
-            return;
-        refundCounter("refused").Increment();
-        qCCritical(lcPay).noquote()
-            << "payment exception" << e.id << "not refunded automatically:" << why
-            << "- an admin must settle" << e.paidAmount << "fen";
-    };
-    ChannelRefundStatus status;
-    try {
-        // A channel that refunds by out_trade_no would refund whatever trade it keeps under it:
-        // only when that trade is the exception's own payment may the refund be asked.
-        if (!strategy->refundsByTradeNo() && e.refundAttempts == 0) {
-            const ChannelTradeStatus trade = strategy->queryTrade(e.outTradeNo);
-            if (trade.state != ChannelTradeStatus::State::Paid
-                || trade.payment.tradeNo != e.channelTradeNo) {
-                refuse(QStringLiteral("the channel keeps another payment (or none) under %1")
-                           .arg(e.outTradeNo));
-                return;
-            }
+    return request;
+}
+
+/// Asks @p channel for the refund of @p e (throws Error when the channel did not answer a
+/// verdict). Empty @p refusal unless the refund must not be asked at all.
+ChannelRefundStatus askChannel(const PaymentStrategy &channel, const PaymentException &e,
+                               QString *refusal)
+{
+    const ChannelRefundRequest request = refundRequestOf(e);
+    // A channel that refunds by out_trade_no would refund whatever trade it keeps under it: only
+    // when that trade is the exception's own payment may the refund be asked.
+    if (!channel.refundsByTradeNo() && e.refundAttempts == 0) {
+        const ChannelTradeStatus trade = channel.queryTrade(e.outTradeNo);
+        if (trade.state != ChannelTradeStatus::State::Paid
+            || trade.payment.tradeNo != e.channelTradeNo) {
+            *refusal = QStringLiteral("the channel keeps another payment (or none) under %1")
+                           .arg(e.outTradeNo);
+            return {};
         }
-        // A refund asked before may have arrived: ask about it first, so that a repeat is only
-        // sent for one the channel never heard of.
-        if (e.refundAttempts > 0)
-            status = strategy->queryRefund(request.outRefundNo);
-        if (e.refundAttempts == 0 || status.state == ChannelRefundStatus::State::Unknown)
-            status = strategy->refund(request);
+    }
+    // A refund asked before may have arrived: ask about it first, so that a repeat is only sent
+    // for one the channel never heard of.
+    ChannelRefundStatus status;
+    if (e.refundAttempts > 0)
+        status = channel.queryRefund(request.outRefundNo);
+    if (e.refundAttempts == 0 || status.state == ChannelRefundStatus::State::Unknown)
+        status = channel.refund(request);
+    return status;
+}
+
+} // namespace
+
+void PaymentExceptions::attemptRefund(const PaymentException &e)
+{
+    const PaymentStrategy *strategy = m_strategies.find(e.channel);
+    if (!strategy) {
+        retryLater(e, QStringLiteral("channel %1 is not offered by this instance").arg(e.channel));
+        return;
+    }
+    ChannelRefundStatus status;
+    QString refusal;
+    try {
+        status = askChannel(*strategy, e, &refusal);
     } catch (const Error &err) {
-        retry(err.detail());
+        retryLater(e, err.detail());
+        return;
+    }
+    if (!refusal.isEmpty()) {
+        settle(e, PaymentExceptionState::RefundFailed, {}, refusal);
         return;
     }
     switch (status.state) {
     case ChannelRefundStatus::State::Processing:
     case ChannelRefundStatus::State::Unknown:
-        retry(QStringLiteral("refund processing at the channel"), status.refundNo);
+        retryLater(e, QStringLiteral("refund processing at the channel"), status.refundNo);
         return;
     case ChannelRefundStatus::State::Success:
-        if (!m_ctx.db.transact([&](Transaction &tx) {
-                return repo.settle(tx, e.id, e.version, PaymentExceptionState::Refunded,
-                                   status.refundNo);
-            }))
-            return;
+        settle(e, PaymentExceptionState::Refunded, status.refundNo, {});
+        return;
+    case ChannelRefundStatus::State::Closed:
+    case ChannelRefundStatus::State::Abnormal:
+        settle(e, PaymentExceptionState::RefundFailed, status.refundNo,
+               QStringLiteral("the channel refused the refund"));
+        return;
+    }
+}
+
+void PaymentExceptions::retryLater(const PaymentException &e, const QString &error,
+                                   const QString &refundNo)
+{
+    const qint64 next =
+        currentMs() + retryDelayMs(m_ctx.config.refundRetrySeconds(), e.refundAttempts);
+    // Another instance may have made this attempt at the same moment: only the one whose
+    // compare-and-set won counts and logs it.
+    if (!m_ctx.db.transact([&](Transaction &tx) {
+            return PaymentExceptionRepository(m_ctx.db).retryLater(tx, e.id, e.version, next, error,
+                                                                   refundNo);
+        }))
+        return;
+    refundCounter("retry").Increment();
+    qCWarning(lcPay).noquote() << "payment exception" << e.id << "refund not settled yet (" << error
+                               << "), asked again in" << (next - currentMs()) / 1000 << "s";
+}
+
+void PaymentExceptions::settle(const PaymentException &e, PaymentExceptionState to,
+                               const QString &refundNo, const QString &why)
+{
+    if (!m_ctx.db.transact([&](Transaction &tx) {
+            return PaymentExceptionRepository(m_ctx.db).settle(tx, e.id, e.version, to, refundNo,
+                                                               why);
+        }))
+        return; // settled by another instance meanwhile
+    if (to == PaymentExceptionState::Refunded) {
         refundCounter("refunded").Increment();
         qCInfo(lcPay).noquote() << "payment exception" << e.id << "refunded:" << e.paidAmount
                                 << "fen back through" << e.channel;
         return;
-    case ChannelRefundStatus::State::Closed:
-    case ChannelRefundStatus::State::Abnormal:
-        if (!m_ctx.db.transact([&](Transaction &tx) {
-                return repo.settle(tx, e.id, e.version, PaymentExceptionState::RefundFailed,
-                                   status.refundNo,
-                                   QStringLiteral("the channel refused the refund"));
-            }))
-            return;
-        refundCounter("refused").Increment();
-        qCCritical(lcPay).noquote()
-            << "payment exception" << e.id << "refund REFUSED by" << e.channel
-            << ": an admin must settle" << e.paidAmount << "fen by hand";
-        return;
     }
+    refundCounter("refused").Increment();
+    qCCritical(lcPay).noquote() << "payment exception" << e.id
+                                << "not refunded automatically:" << why << "- an admin must settle"
+                                << e.paidAmount << "fen";
 }
 
 QString PaymentExceptions::applyRefundStatus(Transaction &tx, qint64 id,

@@ -40,6 +40,11 @@ public:
 
 private:
     void attemptRefund(const PaymentException &e);
+    /// Counts the attempt and makes it due again after the back-off (compare-and-set).
+    void retryLater(const PaymentException &e, const QString &error, const QString &refundNo = {});
+    /// REFUNDING -> @p to (REFUNDED, or REFUND_FAILED with @p why), counted and logged once.
+    void settle(const PaymentException &e, PaymentExceptionState to, const QString &refundNo,
+                const QString &why);
 
     const ServerContext &m_ctx;
     const PaymentStrategyRegistry &m_strategies;

@@ -36,25 +36,6 @@ std::optional<PageCursor> cursorParam(const HttpRequest &r)
     return cursor;
 }
 
-QString requiredReason(const QJsonObject &body, const HttpRequest &r)
-{
-    QString reason;
-    if (body.contains(QStringLiteral("reason"))) {
-        const QJsonValue v = body.value(QStringLiteral("reason"));
-        if (!v.isString())
-            throw Error(ErrorCode::InvalidParameter, QStringLiteral("reason is not a string"));
-        reason = v.toString();
-    } else {
-        reason = queryValue(r, QStringLiteral("reason"));
-    }
-    reason = reason.trimmed();
-    if (reason.size() > MaxReasonLength || hasControlCharacters(reason))
-        throw Error(ErrorCode::InvalidParameter, QStringLiteral("reason too long or not text"));
-    if (reason.isEmpty())
-        throw Error(ErrorCode::InvalidParameter, QStringLiteral("a reason is required"));
-    return reason;
-}
-
 std::optional<QString> optionalReason(const QJsonObject &body, const HttpRequest &r)
 {
     if (!body.contains(QStringLiteral("reason")) && !r.query.hasQueryItem(QStringLiteral("reason")))
@@ -74,6 +55,14 @@ std::optional<QString> optionalReason(const QJsonObject &body, const HttpRequest
     if (reason.isEmpty())
         return std::nullopt;
     return reason;
+}
+
+QString requiredReason(const QJsonObject &body, const HttpRequest &r)
+{
+    const std::optional<QString> reason = optionalReason(body, r);
+    if (!reason)
+        throw Error(ErrorCode::InvalidParameter, QStringLiteral("a reason is required"));
+    return *reason;
 }
 
 QJsonObject optionalBody(const HttpRequest &r)

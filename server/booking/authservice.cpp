@@ -2,7 +2,7 @@
 
 #include "domain/crypto.h"
 #include "domain/errors.h"
-#include "http/httpclient.h"
+#include "net/httpclient.h"
 #include "redis/redisclient.h"
 #include "redis/rediskeys.h"
 #include "storage/userrepository.h"

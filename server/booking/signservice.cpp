@@ -3,7 +3,7 @@
 #include "domain/errors.h"
 #include "domain/signing.h"
 #include "domain/snowflake.h"
-#include "http/httpclient.h"
+#include "net/httpclient.h"
 #include "storage/apprepository.h"
 #include "storage/bookingrepository.h"
 #include "storage/demodata.h"

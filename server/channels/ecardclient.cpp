@@ -1,7 +1,7 @@
 #include "channels/ecardclient.h"
 
 #include "config/config.h"
-#include "http/httpclient.h"
+#include "net/httpclient.h"
 #include "telemetry/logging.h"
 
 #include <QDeadlineTimer>

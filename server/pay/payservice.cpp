@@ -5,7 +5,7 @@
 #include "domain/signing.h"
 #include "domain/snowflake.h"
 #include "http/jsonbody.h"
-#include "http/outboundpolicy.h"
+#include "net/outboundpolicy.h"
 #include "paymentcheck.h"
 #include "redis/delayedqueue.h"
 #include "redis/redislock.h"

@@ -4,7 +4,7 @@
 #include "config/config.h"
 #include "domain/crypto.h"
 #include "domain/money.h"
-#include "http/httpclient.h"
+#include "net/httpclient.h"
 #include "http/router.h"
 #include "telemetry/logging.h"
 

@@ -5,7 +5,7 @@
 #include "domain/crypto.h"
 #include "domain/errors.h"
 #include "domain/money.h"
-#include "http/httpclient.h"
+#include "net/httpclient.h"
 #include "http/router.h"
 #include "telemetry/logging.h"
 

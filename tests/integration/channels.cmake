@@ -1,5 +1,5 @@
 # Payment channels (server/channels) against their simulators (server/sandbox), in process.
-pomelo_test(test_ecardchannel pomelo_channels pomelo_sandbox)
+pomelo_test(test_ecardchannel pomelo_channels pomelo_sandbox pomelo_net)
 pomelo_test(test_wechatchannel pomelo_channels pomelo_sandbox)
 # The pay platform's service in process, against the e-card sandbox, Redis and both databases.
-pomelo_test(test_payservice pomelo_pay pomelo_sandbox)
+pomelo_test(test_payservice pomelo_pay pomelo_sandbox pomelo_net)

@@ -3,7 +3,7 @@
 // to PAID and its money checks, payment exceptions recorded once, refund arithmetic.
 #include "channels/ecardclient.h"
 #include "domain/snowflake.h"
-#include "http/httpclient.h"
+#include "net/httpclient.h"
 #include "http/httpserver.h"
 #include "pay/ecardstrategy.h"
 #include "pay/payservice.h"

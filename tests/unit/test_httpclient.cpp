@@ -1,5 +1,5 @@
 // The blocking client as worker threads use it, against real sockets.
-#include "http/httpclient.h"
+#include "net/httpclient.h"
 #include "http/httpserver.h"
 #include "telemetry/trace.h"
 #include "testsupport.h"

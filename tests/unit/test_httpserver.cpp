@@ -1,7 +1,7 @@
 // The HTTP layer in process, on a real socket: blocking handlers on the pool, the bounded queue,
 // typed errors mapped in one place, and clients that leave before their answer.
 #include "domain/errors.h"
-#include "http/httpclient.h"
+#include "net/httpclient.h"
 #include "http/httpserver.h"
 #include "serverprocess.h"
 

@@ -1,6 +1,6 @@
 // Tests server/http/outboundpolicy.*: which addresses a merchant notification may reach, and the
 // static URL rules (listed host and port, IP literals, schemes) — a row per SSRF target.
-#include "http/outboundpolicy.h"
+#include "net/outboundpolicy.h"
 
 #include <QTest>
 

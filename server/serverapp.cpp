@@ -2,7 +2,6 @@
 
 #include "admin/adminmodule.h"
 #include "booking/bookingmodule.h"
-#include "booking/paynotify.h"
 #include "domain/errors.h"
 #include "domain/snowflake.h"
 #include "http/httpserver.h"
@@ -34,6 +33,31 @@
 
 namespace pomelo {
 
+namespace {
+
+/// Builds the modules that server.modules names, remembering which one is being worked on for
+/// the error message.
+struct ModuleList
+{
+    std::vector<std::unique_ptr<Module>> &modules;
+    const Config &config;
+    QString current;
+
+    /// The new module, or nullptr when server.modules leaves it out.
+    template<typename M, typename... Args> M *add(const char *name, Args &&...args)
+    {
+        current = QString::fromLatin1(name);
+        if (!config.hasModule(current))
+            return nullptr;
+        auto module = std::make_unique<M>(std::forward<Args>(args)...);
+        M *raw = module.get();
+        modules.push_back(std::move(module));
+        return raw;
+    }
+};
+
+} // namespace
+
 ServerApp::ServerApp(Config config, QObject *parent)
     : QObject(parent)
     , m_config(std::move(config))
@@ -56,7 +80,36 @@ bool ServerApp::start()
         return false;
     }
     QFile::setPermissions(dataDir, QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner);
+    startTelemetry();
+    if (!startRedis() || !startDatabase() || !startContext())
+        return false;
 
+    HttpServer::Options options;
+    options.workerThreads = m_config.workerThreads();
+    options.maxQueued = m_config.maxQueuedRequests();
+    m_http = std::make_unique<HttpServer>(options);
+    registerCoreRoutes(m_http->router());
+    if (!startModules())
+        return false;
+
+    m_port = m_http->listenGuarded(m_config.listenAddress(), m_config.listenPort());
+    if (m_port == 0) {
+        qCCritical(lcApp).noquote()
+            << "cannot listen on" << m_config.value(QStringLiteral("server.listen")) << ":"
+            << m_http->listenError();
+        return false;
+    }
+    m_config.setListenPort(m_port);
+    qCInfo(lcApp).noquote() << "pomelo-server" << pomelo::version() << "listening on"
+                            << QStringLiteral("http://%1:%2").arg(m_config.listenHost()).arg(m_port)
+                            << "mode:" << m_config.mode()
+                            << "modules:" << m_config.modules().join(u',')
+                            << "data dir:" << QDir(dataDir).absolutePath();
+    return true;
+}
+
+void ServerApp::startTelemetry()
+{
     Tracer &tracer = Tracer::instance();
     tracer.configure(QStringLiteral("pomelo-server"), pomelo::version());
     if (!m_config.otlpEndpoint().isEmpty()) {
@@ -67,9 +120,10 @@ bool ServerApp::start()
     }
     if (!m_config.traceFile().isEmpty())
         tracer.addExporter(std::make_shared<JsonLinesFileExporter>(m_config.traceFile()));
+}
 
-    if (!startRedis() || !startDatabase())
-        return false;
+bool ServerApp::startContext()
+{
     try {
         m_workerLease = std::make_unique<WorkerIdLease>(m_redis->options(), *m_keys);
     } catch (const Error &e) {
@@ -81,18 +135,16 @@ bool ServerApp::start()
     m_locks = std::make_unique<RedisLockService>(*m_redis, *m_keys);
     m_context = std::make_unique<ServerContext>(ServerContext {
         m_config, *m_redis, *m_keys, *m_locks, *m_db, *m_ids, m_config.timeZone(), *m_secretBox});
+    return true;
+}
 
-    HttpServer::Options options;
-    options.workerThreads = m_config.workerThreads();
-    options.maxQueued = m_config.maxQueuedRequests();
-    m_http = std::make_unique<HttpServer>(options);
+void ServerApp::registerCoreRoutes(Router &router)
+{
     Metrics &metrics = Metrics::instance();
     m_http->setRequestObserver(
         [&metrics](const QByteArray &method, const QString &route, int status, double seconds) {
             metrics.observeHttpRequest(QString::fromLatin1(method), route, status, seconds);
         });
-
-    Router &router = m_http->router();
     router.add("GET", QStringLiteral("/healthz"), HandlerMode::Inline, [](const HttpRequest &) {
         // Liveness only: no dependency is consulted, so a slow Redis never gets the process killed.
         const QJsonObject body {{QStringLiteral("status"), QStringLiteral("ok")},
@@ -103,66 +155,37 @@ bool ServerApp::start()
         "GET", QStringLiteral("/metrics"), HandlerMode::Inline, [&metrics](const HttpRequest &) {
             return HttpResponse::text(200, metrics.serialize(), QByteArray(Metrics::ContentType));
         });
-
     router.add("GET", QStringLiteral("/readyz"), HandlerMode::Blocking,
                [this](const HttpRequest &) { return readiness(); });
+}
 
+bool ServerApp::startModules()
+{
+    const ServerContext &ctx = *m_context;
+    // Delayed-queue consumers and sweeps run in the module that owns their state, and only where
+    // the `workers` module runs.
     const bool workers = m_config.hasModule(QStringLiteral("workers"));
-    if (m_config.hasModule(QStringLiteral("booking"))) {
-        m_booking = std::make_unique<BookingModule>(*m_context, workers);
-        m_booking->registerRoutes(router);
-        // The booking app is a merchant of the pay platform: its notifyUrl (pay-notify).
-        registerPayNotifyRoute(router, *m_context, m_context->secrets);
-    }
-    if (workers) {
-        // Outbox relay, merchant notifier and the two stream subscribers (DESIGN.md 5, 10, 11).
-        m_workers = std::make_unique<WorkersModule>(*m_context, m_context->secrets);
-        m_workers->start();
-    }
-    // ---- Pay platform: orders, cashier, channel callbacks, order timeouts ----
-    if (m_config.hasModule(QStringLiteral("pay"))) {
-        try {
-            m_pay = std::make_unique<PayModule>(*m_context, workers);
-        } catch (const Error &e) {
-            qCCritical(lcApp).noquote() << "pay module not usable:" << e.detail();
-            return false;
-        }
-        m_pay->registerRoutes(router);
-    }
-    // ---- end of pay platform ----
-    // ---- Admin API (console): /admin/v1 and the live WebSocket; first admin user ----
-    if (m_config.hasModule(QStringLiteral("admin"))) {
-        try {
-            m_admin = std::make_unique<AdminModule>(*m_context, m_pay.get(), m_workers.get());
-        } catch (const Error &e) {
-            qCCritical(lcApp).noquote() << "admin module not usable:" << e.detail();
-            return false;
-        }
-        m_admin->registerRoutes(router);
-        m_admin->attachLiveFeed(*m_http);
-    }
-    // ---- end of admin API ----
-    if (m_config.hasModule(QStringLiteral("sandbox"))) {
-        m_sandbox = std::make_unique<SandboxModule>(SandboxOptions {
-            m_config.wechatAppId(), m_config.wechatAppSecret(),
-            EcardSandboxOptions::fromConfig(m_config), WechatSandboxOptions::fromConfig(m_config)});
-        m_sandbox->registerRoutes(router);
-    }
+    ModuleList list {m_modules, m_config, {}};
+    try {
+        // The modules of server.modules, in dependency order.
+        list.add<SandboxModule>("sandbox", SandboxOptions::fromConfig(m_config));
+        list.add<BookingModule>("booking", ctx, workers);
+        auto *workersModule = list.add<WorkersModule>("workers", ctx, ctx.secrets);
+        auto *pay = list.add<PayModule>("pay", ctx, workers);
+        list.add<AdminModule>("admin", ctx, *m_http, pay, workersModule);
 
-    m_port = m_http->listenGuarded(m_config.listenAddress(), m_config.listenPort());
-    if (m_port == 0) {
-        qCCritical(lcApp).noquote()
-            << "cannot listen on" << m_config.value(QStringLiteral("server.listen")) << ":"
-            << m_http->listenError();
+        for (const std::unique_ptr<Module> &module : m_modules) {
+            list.current = module->name();
+            module->registerRoutes(m_http->router());
+        }
+        for (const std::unique_ptr<Module> &module : m_modules) {
+            list.current = module->name();
+            module->start();
+        }
+    } catch (const Error &e) {
+        qCCritical(lcApp).noquote() << list.current << "module not usable:" << e.detail();
         return false;
     }
-    m_config.setListenPort(m_port);
-    QString host = m_config.listenHost();
-    qCInfo(lcApp).noquote() << "pomelo-server" << pomelo::version() << "listening on"
-                            << QStringLiteral("http://%1:%2").arg(host).arg(m_port)
-                            << "mode:" << m_config.mode()
-                            << "modules:" << m_config.modules().join(u',')
-                            << "data dir:" << QDir(dataDir).absolutePath();
     return true;
 }
 
@@ -275,13 +298,10 @@ void ServerApp::stop()
     if (!m_http)
         return;
     m_http->shutdown();
-    m_admin.reset(); // admin API: before the modules it uses
-    if (m_workers)
-        m_workers->stop();
-    m_workers.reset();
-    m_pay.reset();
-    m_booking.reset();
-    m_sandbox.reset();
+    for (auto it = m_modules.rbegin(); it != m_modules.rend(); ++it)
+        (*it)->stop();
+    while (!m_modules.empty())
+        m_modules.pop_back(); // reverse order: a module goes before the ones it uses
     m_http.reset();
     m_context.reset();
     m_secretBox.reset();

@@ -6,21 +6,19 @@
 #include <QObject>
 
 #include <memory>
+#include <vector>
 
 namespace pomelo {
 
-class AdminModule;
-class BookingModule;
 class Database;
 class EmbeddedRedis;
 class HttpServer;
-class PayModule;
+class Module;
 class RedisKeys;
 class RedisLockService;
 class RedisPool;
-class SandboxModule;
+class Router;
 class SecretBox;
-class WorkersModule;
 class SnowflakeGenerator;
 class WorkerIdLease;
 struct ServerContext;
@@ -44,8 +42,13 @@ public:
 
 private:
     Config m_config;
+    void startTelemetry();
     bool startRedis();
     bool startDatabase();
+    bool startContext();
+    void registerCoreRoutes(Router &router);
+    /// Builds the modules of `server.modules` in dependency order, then routes and starts them.
+    bool startModules();
     HttpResponse readiness() const;
 
     // Declaration order is teardown order in reverse: modules go before what they use.
@@ -59,11 +62,8 @@ private:
     std::unique_ptr<SecretBox> m_secretBox;
     std::unique_ptr<ServerContext> m_context;
     std::unique_ptr<HttpServer> m_http;
-    std::unique_ptr<SandboxModule> m_sandbox;
-    std::unique_ptr<BookingModule> m_booking;
-    std::unique_ptr<WorkersModule> m_workers;
-    std::unique_ptr<PayModule> m_pay;
-    std::unique_ptr<AdminModule> m_admin; // admin API: declared last, it uses pay and workers
+    /// In start order: a module may use the ones before it (admin uses pay and workers).
+    std::vector<std::unique_ptr<Module>> m_modules;
     quint16 m_port = 0;
 };
 

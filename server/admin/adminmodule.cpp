@@ -14,8 +14,10 @@
 
 namespace pomelo {
 
-AdminModule::AdminModule(const ServerContext &context, PayModule *pay, WorkersModule *workers)
+AdminModule::AdminModule(const ServerContext &context, HttpServer &server, PayModule *pay,
+                         WorkersModule *workers)
     : m_ctx(context)
+    , m_server(server)
     , m_pay(pay)
     , m_workers(workers)
     , m_auth(context)
@@ -25,9 +27,9 @@ AdminModule::AdminModule(const ServerContext &context, PayModule *pay, WorkersMo
 
 AdminModule::~AdminModule() = default;
 
-void AdminModule::attachLiveFeed(HttpServer &server)
+void AdminModule::stop()
 {
-    m_live = std::make_unique<LiveFeed>(m_ctx, m_auth, server);
+    m_live.reset();
 }
 
 void AdminModule::registerRoutes(Router &router)
@@ -41,6 +43,7 @@ void AdminModule::registerRoutes(Router &router)
     admin::registerNotificationRoutes(routes);
     registerPaymentExceptionRoutes(routes);
     admin::registerAuditRoutes(routes);
+    m_live = std::make_unique<LiveFeed>(m_ctx, m_auth, m_server);
 }
 
 } // namespace pomelo

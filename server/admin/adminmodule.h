@@ -1,6 +1,7 @@
 #pragma once
 
 #include "adminauth.h"
+#include "module.h"
 #include "servercontext.h"
 
 #include <memory>
@@ -18,21 +19,25 @@ class WorkersModule;
 /// Every intervention goes to the audit log (who, when, what, why, from where), also when it
 /// fails. @p pay and @p workers are the modules of this process, or null when they do not run
 /// here: order actions then answer 5010, and a re-send is picked up by whichever instance runs
-/// the merchant notifier (within its idle poll).
-class AdminModule
+/// the merchant notifier (within its idle poll). The live feed (`GET /admin/v1/live`) is a
+/// WebSocket on @p server's port. The constructor creates the first admin user when there is none.
+class AdminModule : public Module
 {
 public:
-    AdminModule(const ServerContext &context, PayModule *pay, WorkersModule *workers);
-    ~AdminModule();
+    AdminModule(const ServerContext &context, HttpServer &server, PayModule *pay,
+                WorkersModule *workers);
+    ~AdminModule() override;
 
-    void registerRoutes(Router &router);
-    /// The live feed on @p server's port (`GET /admin/v1/live`).
-    void attachLiveFeed(HttpServer &server);
+    QString name() const override { return QStringLiteral("admin"); }
+    void registerRoutes(Router &router) override;
+    /// Closes the live feed's clients and joins its Redis reader.
+    void stop() override;
 
     AdminAuth &auth() { return m_auth; }
 
 private:
     const ServerContext &m_ctx;
+    HttpServer &m_server;
     PayModule *m_pay;
     WorkersModule *m_workers;
     AdminAuth m_auth;

@@ -4,6 +4,7 @@
 #include "domain/snowflake.h"
 #include "http/jsonbody.h"
 #include "http/router.h"
+#include "paynotify.h"
 #include "periodictask.h"
 #include "queuedtask.h"
 #include "redis/delayedqueue.h"
@@ -76,31 +77,39 @@ void studentRoute(Router &router, AuthService &auth, const QByteArray &method, c
 
 BookingModule::BookingModule(const ServerContext &context, bool runWorkers)
     : m_ctx(context)
+    , m_runWorkers(runWorkers)
     , m_auth(context)
     , m_expiryQueue(
           std::make_unique<DelayedQueue>(context.redis, context.keys.bookingExpiryQueue()))
     , m_bookings(std::make_unique<BookingService>(context, *m_expiryQueue))
-{
-    if (runWorkers) {
-        m_expiryWorker = queuedtask::startWorker(
-            context.redis, context.keys.bookingExpiryQueue(), lcBooking, "booking expiry",
-            [this](const DelayedItem &item) {
-                const bool reminder = item.payload.startsWith("remind:");
-                bool ok = false;
-                const qint64 id = (reminder ? item.payload.mid(7) : item.payload).toLongLong(&ok);
-                if (!ok)
-                    return true; // not ours to understand: drop rather than retry forever
-                return reminder ? m_bookings->remind(id) : m_bookings->expire(id);
-            });
-        m_sweep =
-            queuedtask::startSweep(std::chrono::minutes(1), lcBooking, "expiry sweep", [this] {
-                if (const int n = m_bookings->sweepExpired())
-                    qCInfo(lcBooking) << "sweep cancelled" << n << "overdue bookings";
-            });
-    }
-}
+{ }
 
 BookingModule::~BookingModule()
+{
+    stop();
+}
+
+void BookingModule::start()
+{
+    if (!m_runWorkers)
+        return;
+    m_expiryWorker = queuedtask::startWorker(
+        m_ctx.redis, m_ctx.keys.bookingExpiryQueue(), lcBooking, "booking expiry",
+        [this](const DelayedItem &item) {
+            const bool reminder = item.payload.startsWith("remind:");
+            bool ok = false;
+            const qint64 id = (reminder ? item.payload.mid(7) : item.payload).toLongLong(&ok);
+            if (!ok)
+                return true; // not ours to understand: drop rather than retry forever
+            return reminder ? m_bookings->remind(id) : m_bookings->expire(id);
+        });
+    m_sweep = queuedtask::startSweep(std::chrono::minutes(1), lcBooking, "expiry sweep", [this] {
+        if (const int n = m_bookings->sweepExpired())
+            qCInfo(lcBooking) << "sweep cancelled" << n << "overdue bookings";
+    });
+}
+
+void BookingModule::stop()
 {
     m_sweep.reset();
     if (m_expiryWorker)
@@ -112,6 +121,8 @@ void BookingModule::registerRoutes(Router &router)
     registerProfileRoutes(router);
     registerVenueRoutes(router);
     registerBookingRoutes(router);
+    // The booking app is a merchant of the pay platform: its notifyUrl.
+    registerPayNotifyRoute(router, m_ctx, m_ctx.secrets);
 }
 
 /// Login, the student's profile and inbox.

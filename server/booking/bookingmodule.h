@@ -2,6 +2,7 @@
 
 #include "authservice.h"
 #include "bookingservice.h"
+#include "module.h"
 
 #include <memory>
 
@@ -14,14 +15,19 @@ class Router;
 
 /// The mini-program backend (API.md "Booking API", prefix /api/v1): login and profile, venues and
 /// slots, bookings. Handlers translate JSON to the services' structs and back; the services
-/// decide. With @p runWorkers, it also consumes the booking-expiry delayed queue.
-class BookingModule
+/// decide. It also registers the booking app's notifyUrl (`/api/v1/pay-notify`, paynotify.h).
+/// With @p runWorkers, start() consumes the booking-expiry delayed queue and sweeps overdue
+/// bookings.
+class BookingModule : public Module
 {
 public:
     BookingModule(const ServerContext &context, bool runWorkers);
-    ~BookingModule();
+    ~BookingModule() override;
 
-    void registerRoutes(Router &router);
+    QString name() const override { return QStringLiteral("booking"); }
+    void registerRoutes(Router &router) override;
+    void start() override;
+    void stop() override;
     BookingService &bookings() { return *m_bookings; }
     AuthService &auth() { return m_auth; }
 
@@ -31,6 +37,7 @@ private:
     void registerBookingRoutes(Router &router);
 
     const ServerContext &m_ctx;
+    const bool m_runWorkers;
     AuthService m_auth;
     std::unique_ptr<DelayedQueue> m_expiryQueue;
     std::unique_ptr<BookingService> m_bookings;

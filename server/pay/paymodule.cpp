@@ -42,6 +42,7 @@ signing::Target targetOf(const HttpRequest &r)
 
 PayModule::PayModule(const ServerContext &context, bool runWorkers)
     : m_ctx(context)
+    , m_runWorkers(runWorkers)
     , m_box(context.secrets)
     , m_timeoutQueue(
           std::make_unique<DelayedQueue>(context.redis, context.keys.orderTimeoutQueue()))
@@ -58,10 +59,19 @@ PayModule::PayModule(const ServerContext &context, bool runWorkers)
         m_strategies.add(std::move(wechat));
     }
     m_service = std::make_unique<PayService>(context, m_box, m_strategies, *m_timeoutQueue);
-    if (!runWorkers)
+}
+
+PayModule::~PayModule()
+{
+    stop();
+}
+
+void PayModule::start()
+{
+    if (!m_runWorkers)
         return;
     m_timeoutWorker = queuedtask::startWorker(
-        context.redis, context.keys.orderTimeoutQueue(), lcPay, "order timeout",
+        m_ctx.redis, m_ctx.keys.orderTimeoutQueue(), lcPay, "order timeout",
         [this](const DelayedItem &item) {
             const std::optional<qint64> id = snowflakeFromString(QString::fromLatin1(item.payload));
             if (!id)
@@ -72,7 +82,7 @@ PayModule::PayModule(const ServerContext &context, bool runWorkers)
     // Payment exceptions are refunded on their own, faster beat: money owed to a student waits
     // at most one period past its back-off.
     m_exceptionRefunds = queuedtask::startSweep(
-        std::chrono::seconds(std::min(60, context.config.refundRetrySeconds())), lcPay,
+        std::chrono::seconds(std::min(60, m_ctx.config.refundRetrySeconds())), lcPay,
         "payment exception refunds", [this] {
             if (const int n = m_service->refundExceptions())
                 qCInfo(lcPay) << "asked again for" << n << "payment exception refunds";
@@ -86,7 +96,7 @@ PayModule::PayModule(const ServerContext &context, bool runWorkers)
     });
 }
 
-PayModule::~PayModule()
+void PayModule::stop()
 {
     m_sweep.reset();
     m_exceptionRefunds.reset();

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "http/httptypes.h"
+#include "module.h"
 #include "paymentstrategy.h"
 #include "payservice.h"
 #include "storage/secretbox.h"
@@ -16,16 +17,20 @@ class Router;
 class WechatStrategy;
 
 /// The pay platform's API (API.md "Pay API", prefix /pay/v1): orders, cashier, close, and the
-/// channels' callbacks. With @p runWorkers it also consumes the order-timeout delayed queue
-/// (and sweeps expired open orders the queue never got). Owns the strategy registry: further
-/// channels register with strategies().add() before registerRoutes().
-class PayModule
+/// channels' callbacks. With @p runWorkers, start() consumes the order-timeout delayed queue,
+/// sweeps expired open orders the queue never got, and refunds payment exceptions. Owns the
+/// strategy registry: further channels register with strategies().add() before registerRoutes().
+/// The constructor throws Error when a configured channel cannot be used (a missing key).
+class PayModule : public Module
 {
 public:
     PayModule(const ServerContext &context, bool runWorkers);
-    ~PayModule();
+    ~PayModule() override;
 
-    void registerRoutes(Router &router);
+    QString name() const override { return QStringLiteral("pay"); }
+    void registerRoutes(Router &router) override;
+    void start() override;
+    void stop() override;
     PayService &service() { return *m_service; }
     PaymentStrategyRegistry &strategies() { return m_strategies; }
 
@@ -35,6 +40,7 @@ private:
     HttpResponse handleEcardNotification(const HttpRequest &request);
 
     const ServerContext &m_ctx;
+    const bool m_runWorkers;
     SecretBox m_box;
     PaymentStrategyRegistry m_strategies;
     std::unique_ptr<DelayedQueue> m_timeoutQueue;

@@ -1,5 +1,6 @@
 #include "sandboxmodule.h"
 
+#include "config/config.h"
 #include "domain/crypto.h"
 #include "http/router.h"
 
@@ -24,6 +25,12 @@ HttpResponse wechatError(int code, const char *message)
 }
 
 } // namespace
+
+SandboxOptions SandboxOptions::fromConfig(const Config &config)
+{
+    return {config.wechatAppId(), config.wechatAppSecret(), EcardSandboxOptions::fromConfig(config),
+            WechatSandboxOptions::fromConfig(config)};
+}
 
 SandboxModule::SandboxModule(SandboxOptions options)
     : m_options(std::move(options))

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "module.h"
 #include "sandbox/ecardsandbox.h"
 #include "sandbox/wechatsandbox.h"
 
@@ -18,13 +19,17 @@ struct SandboxOptions
     EcardSandboxOptions ecard {}; ///< the campus card center; EcardSandboxOptions::fromConfig()
     /// WeChat Pay APIv3 (WechatSandboxOptions::fromConfig()); not mounted while mchId is empty.
     WechatSandboxOptions wechat {};
+
+    static SandboxOptions fromConfig(const Config &config);
 };
 
-class SandboxModule
+class SandboxModule : public Module
 {
 public:
     explicit SandboxModule(SandboxOptions options);
-    void registerRoutes(Router &router);
+
+    QString name() const override { return QStringLiteral("sandbox"); }
+    void registerRoutes(Router &router) override;
 
 private:
     SandboxOptions m_options;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "module.h"
 #include "servercontext.h"
 
 #include <memory>
@@ -15,17 +16,20 @@ class StatusTracker;
 /// The background workers of DESIGN.md steps 5/7, 10 and 11 (`workers` in server.modules): the
 /// outbox relay, the merchant notifier and the two stream consumer groups. Each runs on its own
 /// thread with its own Redis and database connections; every one is safe on N instances.
-class WorkersModule
+class WorkersModule : public Module
 {
 public:
     WorkersModule(const ServerContext &context, const SecretBox &box);
-    ~WorkersModule();
+    ~WorkersModule() override;
     WorkersModule(const WorkersModule &) = delete;
     WorkersModule &operator=(const WorkersModule &) = delete;
 
-    void start();
+    QString name() const override { return QStringLiteral("workers"); }
+    /// The workers serve no route.
+    void registerRoutes(Router &) override { }
+    void start() override;
     /// Stops every worker and joins its thread (idempotent; the destructor calls it).
-    void stop();
+    void stop() override;
 
     OutboxRelay &relay() { return *m_relay; }
     MerchantNotifier &notifier() { return *m_notifier; }

@@ -106,96 +106,129 @@ HttpFramer::Verdict HttpFramer::finishHead()
 HttpFramer::Verdict HttpFramer::feed(QByteArrayView data)
 {
     while (m_verdict == Verdict::Ok && !data.isEmpty()) {
+        qsizetype used = 0;
         switch (m_state) {
-        case State::Head: {
-            // Look for the end of the head in what we hold plus the new bytes, without copying
-            // more than the head limit.
-            const qsizetype before = m_line.size();
-            const qsizetype take = std::min<qsizetype>(data.size(), m_maxHead + 4 - before);
-            m_line.append(data.first(take));
-            const qsizetype searchFrom = std::max<qsizetype>(0, before - 3);
-            const qsizetype end = m_line.indexOf("\r\n\r\n", searchFrom);
-            if (end < 0) {
-                if (m_line.size() > m_maxHead)
-                    return fail(Verdict::HeadTooLarge);
-                data = data.sliced(take);
-                // Blank lines before a request line are tolerated (RFC 9112 2.2).
-                while (m_line.startsWith("\r\n"))
-                    m_line.remove(0, 2);
-                break;
-            }
-            if (end + 4 > m_maxHead)
-                return fail(Verdict::HeadTooLarge);
-            const qsizetype consumed = end + 4 - before;
-            m_line.truncate(end + 4);
-            data = data.sliced(consumed);
-            ++m_headsCompleted;
-            finishHead();
+        case State::Head:
+            used = takeHead(data);
             break;
-        }
-        case State::Body: {
-            const qint64 n = std::min<qint64>(m_remaining, data.size());
-            m_remaining -= n;
-            data = data.sliced(n);
-            if (m_remaining == 0)
-                m_state = State::Head;
+        case State::Body:
+            used = takeBody(data);
             break;
-        }
         case State::ChunkSize:
-        case State::Trailer: {
-            const qsizetype nl = data.indexOf('\n');
-            const QByteArrayView part = nl < 0 ? data : data.first(nl + 1);
-            m_line.append(part);
-            data = data.sliced(part.size());
-            if (m_line.size() > (m_state == State::Trailer ? m_maxHead : kMaxChunkLine))
-                return fail(m_state == State::Trailer ? Verdict::HeadTooLarge : Verdict::Malformed);
-            if (nl < 0)
-                break;
-            const QByteArray line = m_line.trimmed();
-            m_line.clear();
-            if (m_state == State::Trailer) {
-                if (line.isEmpty())
-                    m_state = State::Head;
-                break;
-            }
-            const qsizetype semi = line.indexOf(';');
-            const QByteArray hex = (semi < 0 ? line : line.left(semi)).trimmed();
-            bool ok = false;
-            const qint64 size = hex.size() <= 15 ? hex.toLongLong(&ok, 16) : -1;
-            if (!ok || size < 0)
-                return fail(Verdict::Malformed);
-            m_bodyBytes += size;
-            if (m_bodyBytes > m_maxBody)
-                return fail(Verdict::BodyTooLarge);
-            if (size == 0) {
-                m_state = State::Trailer;
-            } else {
-                m_remaining = size;
-                m_state = State::ChunkData;
-            }
+        case State::Trailer:
+            used = takeLine(data);
+            break;
+        case State::ChunkData:
+            used = takeChunkData(data);
+            break;
+        case State::ChunkDataEnd:
+            used = takeChunkDataEnd(data);
             break;
         }
-        case State::ChunkData: {
-            const qint64 n = std::min<qint64>(m_remaining, data.size());
-            m_remaining -= n;
-            data = data.sliced(n);
-            if (m_remaining == 0) {
-                m_state = State::ChunkDataEnd;
-                m_crlfLeft = 2;
-            }
-            break;
-        }
-        case State::ChunkDataEnd: {
-            const qint64 n = std::min<qint64>(m_crlfLeft, data.size());
-            m_crlfLeft -= static_cast<int>(n);
-            data = data.sliced(n);
-            if (m_crlfLeft == 0)
-                m_state = State::ChunkSize;
-            break;
-        }
-        }
+        data = data.sliced(used);
     }
     return m_verdict;
+}
+
+qsizetype HttpFramer::takeHead(QByteArrayView data)
+{
+    // Look for the end of the head in what we hold plus the new bytes, without copying more than
+    // the head limit.
+    const qsizetype before = m_line.size();
+    const qsizetype take = std::min<qsizetype>(data.size(), m_maxHead + 4 - before);
+    m_line.append(data.first(take));
+    const qsizetype searchFrom = std::max<qsizetype>(0, before - 3);
+    const qsizetype end = m_line.indexOf("\r\n\r\n", searchFrom);
+    if (end < 0) {
+        if (m_line.size() > m_maxHead) {
+            fail(Verdict::HeadTooLarge);
+            return 0;
+        }
+        // Blank lines before a request line are tolerated (RFC 9112 2.2).
+        while (m_line.startsWith("\r\n"))
+            m_line.remove(0, 2);
+        return take;
+    }
+    if (end + 4 > m_maxHead) {
+        fail(Verdict::HeadTooLarge);
+        return 0;
+    }
+    m_line.truncate(end + 4);
+    ++m_headsCompleted;
+    finishHead();
+    return end + 4 - before;
+}
+
+qsizetype HttpFramer::takeBody(QByteArrayView data)
+{
+    const qint64 n = std::min<qint64>(m_remaining, data.size());
+    m_remaining -= n;
+    if (m_remaining == 0)
+        m_state = State::Head;
+    return n;
+}
+
+/// A chunk-size line or a trailer line, which may arrive over several reads.
+qsizetype HttpFramer::takeLine(QByteArrayView data)
+{
+    const bool trailer = m_state == State::Trailer;
+    const qsizetype nl = data.indexOf('\n');
+    const QByteArrayView part = nl < 0 ? data : data.first(nl + 1);
+    m_line.append(part);
+    if (m_line.size() > (trailer ? m_maxHead : kMaxChunkLine)) {
+        fail(trailer ? Verdict::HeadTooLarge : Verdict::Malformed);
+        return 0;
+    }
+    if (nl < 0)
+        return part.size();
+    const QByteArray line = m_line.trimmed();
+    m_line.clear();
+    if (!trailer)
+        startChunk(line);
+    else if (line.isEmpty())
+        m_state = State::Head;
+    return part.size();
+}
+
+HttpFramer::Verdict HttpFramer::startChunk(const QByteArray &sizeLine)
+{
+    const qsizetype semi = sizeLine.indexOf(';');
+    const QByteArray hex = (semi < 0 ? sizeLine : sizeLine.left(semi)).trimmed();
+    bool ok = false;
+    const qint64 size = hex.size() <= 15 ? hex.toLongLong(&ok, 16) : -1;
+    if (!ok || size < 0)
+        return fail(Verdict::Malformed);
+    // Counted as announced, before the data arrives: the refusal does not wait for it.
+    m_bodyBytes += size;
+    if (m_bodyBytes > m_maxBody)
+        return fail(Verdict::BodyTooLarge);
+    if (size == 0) {
+        m_state = State::Trailer;
+    } else {
+        m_remaining = size;
+        m_state = State::ChunkData;
+    }
+    return Verdict::Ok;
+}
+
+qsizetype HttpFramer::takeChunkData(QByteArrayView data)
+{
+    const qint64 n = std::min<qint64>(m_remaining, data.size());
+    m_remaining -= n;
+    if (m_remaining == 0) {
+        m_state = State::ChunkDataEnd;
+        m_crlfLeft = 2;
+    }
+    return n;
+}
+
+qsizetype HttpFramer::takeChunkDataEnd(QByteArrayView data)
+{
+    const qint64 n = std::min<qint64>(m_crlfLeft, data.size());
+    m_crlfLeft -= static_cast<int>(n);
+    if (m_crlfLeft == 0)
+        m_state = State::ChunkSize;
+    return n;
 }
 
 void GuardedTcpServer::releaseForUpgrade(QTcpSocket *socket)

@@ -33,7 +33,15 @@ public:
 
 private:
     enum class State { Head, Body, ChunkSize, ChunkData, ChunkDataEnd, Trailer };
+    // One per state: each takes what it can use from the front of @p data and returns how many
+    // bytes that was (0 after a refusal: fail() has ended the request stream).
+    qsizetype takeHead(QByteArrayView data);
+    qsizetype takeBody(QByteArrayView data);
+    qsizetype takeLine(QByteArrayView data);
+    qsizetype takeChunkData(QByteArrayView data);
+    qsizetype takeChunkDataEnd(QByteArrayView data);
     Verdict finishHead();
+    Verdict startChunk(const QByteArray &sizeLine);
     Verdict fail(Verdict v)
     {
         m_verdict = v;

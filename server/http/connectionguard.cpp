@@ -61,6 +61,41 @@ void lingeringClose(QTcpSocket *socket)
     QTimer::singleShot(2000, socket, [socket] { socket->abort(); });
 }
 
+/// Restarted by every byte read (watchRequests()) or written: only a silent connection is closed.
+QTimer *startIdleTimer(QTcpSocket *socket, int timeoutMs)
+{
+    auto *idle = new QTimer(socket);
+    idle->setObjectName(QStringLiteral("pomelo.idle"));
+    idle->setSingleShot(true);
+    idle->setInterval(timeoutMs);
+    QObject::connect(idle, &QTimer::timeout, socket, [socket] {
+        qCInfo(lcHttp).noquote() << "closing idle connection from"
+                                 << socket->peerAddress().toString();
+        socket->abort();
+    });
+    idle->start();
+    QObject::connect(socket, &QTcpSocket::bytesWritten, idle, qOverload<>(&QTimer::start));
+    return idle;
+}
+
+/// Every byte restarts the idle timer, so a head trickled slowly enough never trips it: this one
+/// runs from a head's first byte to its end, whatever arrives in between (started by the reader).
+QTimer *createHeadTimer(QTcpSocket *socket, int timeoutMs)
+{
+    auto *head = new QTimer(socket);
+    head->setObjectName(QStringLiteral("pomelo.head"));
+    head->setSingleShot(true);
+    head->setInterval(timeoutMs);
+    QObject::connect(
+        head, &QTimer::timeout, socket, [socket, timeoutMs] {
+            qCInfo(lcHttp).noquote()
+                << "closing connection from" << socket->peerAddress().toString()
+                << QStringLiteral("(request head not complete within %1 ms)").arg(timeoutMs);
+            socket->abort();
+        });
+    return head;
+}
+
 } // namespace
 
 HttpFramer::HttpFramer(qint64 maxHeadBytes, qint64 maxBodyBytes)
@@ -267,21 +302,48 @@ void GuardedTcpServer::incomingConnection(qintptr socketDescriptor)
         return;
     }
     const QString peer = addressKey(socket->peerAddress());
-    int &ofPeer = m_openPerAddress[peer];
-    const bool capped = m_limits.capLoopbackPeers || !socket->peerAddress().isLoopback();
-    if (capped && ofPeer >= m_limits.maxConnectionsPerAddress) {
-        // No answer: writing one costs a flooder nothing and us a buffer. Logged once per episode
-        // (until the address is under its cap again), not once per connection of a flood.
-        if (!m_capLogged.contains(peer)) {
-            m_capLogged.insert(peer);
-            qCWarning(lcHttp).noquote() << "closing new connections from" << peer
-                                        << "at once:" << ofPeer << "open, the per-address limit";
-        }
+    if (peerAtCap(socket, peer)) {
         socket->abort();
         delete socket;
         return;
     }
-    ++ofPeer;
+    countOpen(socket, peer);
+
+    if (m_open > m_limits.maxConnections) {
+        addPendingConnection(socket);
+        refuse(socket,
+               HttpFramer::Verdict::Ok); // Ok here means "overloaded": no request was judged
+        return;
+    }
+
+    // Memory per connection stays bounded even if QtHttpServer buffers whole requests: the socket
+    // stops reading from the kernel once this much is waiting (TCP back-pressure does the rest).
+    socket->setReadBufferSize(m_limits.maxHeadBytes + m_limits.maxBodyBytes + 4096);
+    QTimer *idle = startIdleTimer(socket, m_limits.idleTimeoutMs);
+    QTimer *head = createHeadTimer(socket, m_limits.headTimeoutMs);
+    watchRequests(socket, idle, head);
+    addPendingConnection(socket);
+}
+
+bool GuardedTcpServer::peerAtCap(QTcpSocket *socket, const QString &peer)
+{
+    const int ofPeer = m_openPerAddress[peer];
+    const bool capped = m_limits.capLoopbackPeers || !socket->peerAddress().isLoopback();
+    if (!capped || ofPeer < m_limits.maxConnectionsPerAddress)
+        return false;
+    // No answer: writing one costs a flooder nothing and us a buffer. Logged once per episode
+    // (until the address is under its cap again), not once per connection of a flood.
+    if (!m_capLogged.contains(peer)) {
+        m_capLogged.insert(peer);
+        qCWarning(lcHttp).noquote() << "closing new connections from" << peer
+                                    << "at once:" << ofPeer << "open, the per-address limit";
+    }
+    return true;
+}
+
+void GuardedTcpServer::countOpen(QTcpSocket *socket, const QString &peer)
+{
+    ++m_openPerAddress[peer];
     ++m_open;
     // Counted down by a child, not by the socket's own destroyed(): QtHttpServer disconnects every
     // signal of a socket it hands to its WebSocket server, and the count would leak.
@@ -296,58 +358,26 @@ void GuardedTcpServer::incomingConnection(qintptr socketDescriptor)
         if (*it <= 0)
             m_openPerAddress.erase(it);
     });
+}
 
-    const auto reject = [this, socket](HttpFramer::Verdict verdict) {
-        if (socket->property(RejectedProperty).toBool())
-            return;
-        socket->setProperty(RejectedProperty, true);
-        qCWarning(lcHttp).noquote() << "refusing a request from" << socket->peerAddress().toString()
-                                    << "verdict" << static_cast<int>(verdict);
-        if (m_reject)
-            m_reject(socket, verdict);
-        lingeringClose(socket);
-    };
-
-    if (m_open > m_limits.maxConnections) {
-        addPendingConnection(socket);
-        reject(HttpFramer::Verdict::Ok); // Ok here means "overloaded": no request was judged
+void GuardedTcpServer::refuse(QTcpSocket *socket, HttpFramer::Verdict verdict)
+{
+    if (socket->property(RejectedProperty).toBool())
         return;
-    }
+    socket->setProperty(RejectedProperty, true);
+    qCWarning(lcHttp).noquote() << "refusing a request from" << socket->peerAddress().toString()
+                                << "verdict" << static_cast<int>(verdict);
+    if (m_reject)
+        m_reject(socket, verdict);
+    lingeringClose(socket);
+}
 
-    // Memory per connection stays bounded even if QtHttpServer buffers whole requests: the socket
-    // stops reading from the kernel once this much is waiting (TCP back-pressure does the rest).
-    socket->setReadBufferSize(m_limits.maxHeadBytes + m_limits.maxBodyBytes + 4096);
-
+void GuardedTcpServer::watchRequests(QTcpSocket *socket, QTimer *idle, QTimer *head)
+{
     auto framer = std::make_shared<HttpFramer>(m_limits.maxHeadBytes, m_limits.maxBodyBytes);
-    auto *idle = new QTimer(socket);
-    idle->setObjectName(QStringLiteral("pomelo.idle"));
-    idle->setSingleShot(true);
-    idle->setInterval(m_limits.idleTimeoutMs);
-    connect(idle, &QTimer::timeout, socket, [socket] {
-        qCInfo(lcHttp).noquote() << "closing idle connection from"
-                                 << socket->peerAddress().toString();
-        socket->abort();
-    });
-    idle->start();
-    connect(socket, &QTcpSocket::bytesWritten, idle, qOverload<>(&QTimer::start));
-
-    // Every byte restarts the idle timer, so a head trickled slowly enough never trips it: this
-    // one runs from a head's first byte to its end, whatever arrives in between.
-    auto *head = new QTimer(socket);
-    head->setObjectName(QStringLiteral("pomelo.head"));
-    head->setSingleShot(true);
-    head->setInterval(m_limits.headTimeoutMs);
-    connect(head, &QTimer::timeout, socket,
-            [socket, ms = m_limits.headTimeoutMs] {
-                qCInfo(lcHttp).noquote()
-                    << "closing connection from" << socket->peerAddress().toString()
-                    << QStringLiteral("(request head not complete within %1 ms)").arg(ms);
-                socket->abort();
-            });
-
     // Connected before QtHttpServer connects its own slot (it does so when it takes the pending
     // connection), so this runs first on every read and sees the bytes QtHttpServer will read.
-    connect(socket, &QTcpSocket::readyRead, this, [socket, framer, idle, head, reject] {
+    connect(socket, &QTcpSocket::readyRead, this, [this, socket, framer, idle, head] {
         idle->start();
         if (socket->property(RejectedProperty).toBool())
             return; // lingeringClose() drains it
@@ -356,7 +386,7 @@ void GuardedTcpServer::incomingConnection(qintptr socketDescriptor)
         const HttpFramer::Verdict v = framer->feed(fresh);
         if (v != HttpFramer::Verdict::Ok) {
             head->stop(); // the refusal must not be cut off by it
-            reject(v);
+            refuse(socket, v);
             return;
         }
         if (!framer->inHead())
@@ -364,7 +394,6 @@ void GuardedTcpServer::incomingConnection(qintptr socketDescriptor)
         else if (!head->isActive() || framer->headsCompleted() != headsBefore)
             head->start(); // a new head began (after a whole request, in this very read or not)
     });
-    addPendingConnection(socket);
 }
 
 } // namespace pomelo

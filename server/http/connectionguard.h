@@ -116,6 +116,11 @@ protected:
 
 private:
     static QString addressKey(const QHostAddress &address);
+    /// True (and logged once per episode) when @p socket's address already holds its share.
+    bool peerAtCap(QTcpSocket *socket, const QString &peer);
+    void countOpen(QTcpSocket *socket, const QString &peer);
+    void refuse(QTcpSocket *socket, HttpFramer::Verdict verdict);
+    void watchRequests(QTcpSocket *socket, QTimer *idle, QTimer *head);
 
     Limits m_limits;
     RejectWriter m_reject;

@@ -103,12 +103,12 @@ void TestConnectionGuard::framer_data()
         << chunkedHead + chunk(1000).repeated(66) << Verdict::BodyTooLarge;
     QTest::newRow("bad chunk size") << chunkedHead + "zz\r\n" << Verdict::Malformed;
     QTest::newRow("negative chunk size") << chunkedHead + "-1\r\n" << Verdict::Malformed;
-    QTest::newRow("chunk size of 16 digits")
-        << chunkedHead + "0000000000000001\r\n" << Verdict::Malformed;
+    QTest::newRow("chunk size of 16 digits") << chunkedHead + "0000000000000001\r\n"
+                                             << Verdict::Malformed;
     QTest::newRow("chunk size in spaces")
         << chunkedHead + " 5 \r\nhello\r\n0\r\n\r\n" + get << Verdict::Ok;
-    QTest::newRow("trailer over head limit")
-        << chunkedHead + "0\r\nX: " + QByteArray(kHead, 't') + "\r\n\r\n" << Verdict::HeadTooLarge;
+    QTest::newRow("trailer over head limit") << chunkedHead + "0\r\nX: " + QByteArray(kHead, 't')
+            + "\r\n\r\n" << Verdict::HeadTooLarge;
     QTest::newRow("zero length then get") << post(0) + get << Verdict::Ok;
     QTest::newRow("endless chunk size line")
         << chunkedHead + QByteArray(5000, '1') << Verdict::Malformed;

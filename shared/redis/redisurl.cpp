@@ -60,6 +60,87 @@ QString format(const RedisUrl &url, bool maskPassword)
         + QString::number(url.port) + u'/' + QString::number(url.database);
 }
 
+/// `redis://[user:password@]host[:port][/db]`
+std::optional<RedisUrl> parseTcp(const QUrl &url, QString *error)
+{
+    if (url.host().isEmpty())
+        return fail(error, QStringLiteral("Redis URL without a host"));
+    if (url.hasQuery() || url.hasFragment())
+        return fail(error, QStringLiteral("unexpected query or fragment in a redis:// URL"));
+    const int port = url.port(6379);
+    if (port <= 0 || port > 65535)
+        return fail(error, QStringLiteral("Redis port out of range (1-65535)"));
+    RedisUrl result;
+    result.transport = RedisUrl::Transport::Tcp;
+    result.host = url.host();
+    result.port = static_cast<quint16>(port);
+    result.username = url.userName(QUrl::FullyDecoded);
+    result.password = url.password(QUrl::FullyDecoded);
+    // `user:@` too: with an empty password the client sends no AUTH at all, and would
+    // silently connect as the default user instead of the one named.
+    if (!result.username.isEmpty() && result.password.isEmpty())
+        return fail(error,
+                    QStringLiteral("Redis URL names a user without a password; write a "
+                                   "password alone as redis://:PASSWORD@host"));
+    QString path = url.path();
+    if (path.startsWith(u'/'))
+        path.remove(0, 1);
+    if (path.isEmpty())
+        return result;
+    const auto db = parseDatabase(path);
+    if (!db)
+        return fail(error,
+                    QStringLiteral("Redis database must be a number (redis://host:"
+                                   "port/DB), got '%1'")
+                        .arg(path));
+    result.database = *db;
+    return result;
+}
+
+/// Applies one query item of a unix:// URL to @p url; returns what is wrong with it, or nothing.
+QString applyQueryItem(RedisUrl *url, const QString &key, const QString &value)
+{
+    if (key == QLatin1String("db")) {
+        const auto db = parseDatabase(value);
+        if (!db)
+            return QStringLiteral("Redis database must be a number, got '%1'").arg(value);
+        url->database = *db;
+    } else if (key == QLatin1String("user")) {
+        url->username = value;
+    } else if (key == QLatin1String("password")) {
+        url->password = value;
+    } else {
+        return QStringLiteral("unknown query item '%1' in unix:// URL (db, user, password)")
+            .arg(key);
+    }
+    return {};
+}
+
+/// `unix:///path/to/redis.sock[?db=N][&user=U][&password=P]`
+std::optional<RedisUrl> parseUnix(const QUrl &url, QString *error)
+{
+    if (!url.host().isEmpty() || url.port() != -1)
+        return fail(error,
+                    QStringLiteral("unix:// URL must be unix:///absolute/path (three "
+                                   "slashes)"));
+    if (!url.userInfo().isEmpty())
+        return fail(error,
+                    QStringLiteral("unix:// URL takes the user and password as query "
+                                   "items: unix:///path?user=U&password=P"));
+    RedisUrl result = RedisUrl::unixSocket(url.path(QUrl::FullyDecoded));
+    if (!result.socketPath.startsWith(u'/') || result.socketPath.size() < 2)
+        return fail(error, QStringLiteral("unix:// URL needs an absolute socket path"));
+    const QUrlQuery query(url);
+    for (const auto &[key, value] : query.queryItems(QUrl::FullyDecoded)) {
+        const QString problem = applyQueryItem(&result, key, value);
+        if (!problem.isEmpty())
+            return fail(error, problem);
+    }
+    if (!result.username.isEmpty() && result.password.isEmpty())
+        return fail(error, QStringLiteral("Redis URL names a user without a password"));
+    return result;
+}
+
 } // namespace
 
 std::optional<RedisUrl> RedisUrl::parse(const QString &text, QString *error)
@@ -83,79 +164,10 @@ std::optional<RedisUrl> RedisUrl::parse(const QString &text, QString *error)
                     QStringLiteral("malformed Redis URL (expected redis://[user:password@]"
                                    "host:port/db or unix:///path)"));
 
-    RedisUrl result;
-    if (scheme == QLatin1String("redis")) {
-        if (url.host().isEmpty())
-            return fail(error, QStringLiteral("Redis URL without a host"));
-        if (url.hasQuery() || url.hasFragment())
-            return fail(error, QStringLiteral("unexpected query or fragment in a redis:// URL"));
-        const int port = url.port(6379);
-        if (port <= 0 || port > 65535)
-            return fail(error, QStringLiteral("Redis port out of range (1-65535)"));
-        result.transport = Transport::Tcp;
-        result.host = url.host();
-        result.port = static_cast<quint16>(port);
-        result.username = url.userName(QUrl::FullyDecoded);
-        result.password = url.password(QUrl::FullyDecoded);
-        // `user:@` too: with an empty password the client sends no AUTH at all, and would
-        // silently connect as the default user instead of the one named.
-        if (!result.username.isEmpty() && result.password.isEmpty())
-            return fail(error,
-                        QStringLiteral("Redis URL names a user without a password; write a "
-                                       "password alone as redis://:PASSWORD@host"));
-        QString path = url.path();
-        if (path.startsWith(u'/'))
-            path.remove(0, 1);
-        if (!path.isEmpty()) {
-            const auto db = parseDatabase(path);
-            if (!db)
-                return fail(error,
-                            QStringLiteral("Redis database must be a number (redis://host:"
-                                           "port/DB), got '%1'")
-                                .arg(path));
-            result.database = *db;
-        }
-        return result;
-    }
-    if (scheme == QLatin1String("unix")) {
-        if (!url.host().isEmpty() || url.port() != -1)
-            return fail(error,
-                        QStringLiteral("unix:// URL must be unix:///absolute/path (three "
-                                       "slashes)"));
-        if (!url.userInfo().isEmpty())
-            return fail(error,
-                        QStringLiteral("unix:// URL takes the user and password as query "
-                                       "items: unix:///path?user=U&password=P"));
-        result.transport = Transport::Unix;
-        result.host.clear();
-        result.port = 0;
-        result.socketPath = url.path(QUrl::FullyDecoded);
-        if (!result.socketPath.startsWith(u'/') || result.socketPath.size() < 2)
-            return fail(error, QStringLiteral("unix:// URL needs an absolute socket path"));
-        const QUrlQuery query(url);
-        for (const auto &[key, value] : query.queryItems(QUrl::FullyDecoded)) {
-            if (key == QLatin1String("db")) {
-                const auto db = parseDatabase(value);
-                if (!db)
-                    return fail(
-                        error,
-                        QStringLiteral("Redis database must be a number, got '%1'").arg(value));
-                result.database = *db;
-            } else if (key == QLatin1String("user")) {
-                result.username = value;
-            } else if (key == QLatin1String("password")) {
-                result.password = value;
-            } else {
-                return fail(error,
-                            QStringLiteral("unknown query item '%1' in unix:// URL (db, user, "
-                                           "password)")
-                                .arg(key));
-            }
-        }
-        if (!result.username.isEmpty() && result.password.isEmpty())
-            return fail(error, QStringLiteral("Redis URL names a user without a password"));
-        return result;
-    }
+    if (scheme == QLatin1String("redis"))
+        return parseTcp(url, error);
+    if (scheme == QLatin1String("unix"))
+        return parseUnix(url, error);
     return fail(error,
                 QStringLiteral("unsupported Redis URL scheme '%1' (redis:// or unix://)")
                     .arg(url.scheme()));

@@ -57,6 +57,14 @@ private slots:
             << "unix:///tmp/r.sock?password=only-pw" << true << "" << 0 << "/tmp/r.sock"
             << ""
             << "only-pw" << 0;
+        QTest::newRow("unix db only")
+            << "unix:///tmp/r.sock?db=2" << true << "" << 0 << "/tmp/r.sock"
+            << ""
+            << "" << 2;
+        QTest::newRow("upper-case unix scheme")
+            << "UNIX:///tmp/r.sock" << true << "" << 0 << "/tmp/r.sock"
+            << ""
+            << "" << 0;
     }
     void parsesValidUrls()
     {
@@ -132,6 +140,16 @@ private slots:
                                            << "unknown";
         QTest::newRow("unix userinfo") << "unix://:pw@/r.sock"
                                        << "query items";
+        QTest::newRow("db with a plus sign") << "redis://h/+1"
+                                             << "database";
+        QTest::newRow("fragment on tcp") << "redis://h#x"
+                                         << "fragment";
+        QTest::newRow("unix root only") << "unix:///"
+                                        << "absolute";
+        QTest::newRow("unix negative db") << "unix:///r.sock?db=-1"
+                                          << "number";
+        QTest::newRow("unix user without password") << "unix:///r.sock?user=u"
+                                                    << "without a password";
     }
     void rejectsInvalidUrls()
     {

@@ -333,96 +333,135 @@ QUrl WechatClient::endpoint(const QString &pathAndQuery) const
     return url;
 }
 
+namespace {
+
+/// What is signed: the path and query as they go on the wire.
+QString signedPathAndQuery(const QUrl &url)
+{
+    QString signedUrl = url.path(QUrl::FullyEncoded);
+    if (url.hasQuery())
+        signedUrl += u'?' + url.query(QUrl::FullyEncoded);
+    return signedUrl;
+}
+
+/// Signed afresh for every attempt: the timestamp and nonce are part of the signature.
+HttpClientRequest signedRequest(const WechatClientOptions &o, const QByteArray &method,
+                                const QUrl &url, const QString &signedUrl, const QByteArray &body)
+{
+    const Authorization auth = signRequest(*o.merchantKey, o.mchId, o.merchantSerial, method,
+                                           signedUrl, body, nowSeconds());
+    HttpClientRequest req;
+    req.method = method;
+    req.url = url;
+    req.body = body;
+    req.headers.append({QByteArrayLiteral("Authorization"), authorizationHeader(auth)});
+    req.headers.append({QByteArrayLiteral("Accept"), QByteArrayLiteral("application/json")});
+    req.headers.append({QByteArrayLiteral("User-Agent"), o.userAgent.toUtf8()});
+    if (method != "GET")
+        req.headers.append({QByteArrayLiteral("Content-Type"),
+                            QByteArrayLiteral("application/json; charset=utf-8")});
+    return req;
+}
+
+WechatError refusal(const QString &signedUrl, int status, const QString &code,
+                    const QString &message)
+{
+    return WechatError(
+        status, code, message,
+        QStringLiteral("wechat %1: HTTP %2 %3 %4").arg(signedUrl).arg(status).arg(code, message));
+}
+
+/// What a call that runs out of attempts reports: the last attempt's failure.
+struct LastFailure
+{
+    QString error;
+    std::optional<WechatError> refusal; ///< a signed refusal that came with a 5xx or 429
+};
+
+/// The body of a verified 2xx answer; nothing when the status may be retried (then @p last says
+/// why). Throws Error(ChannelError) for an answer whose signature does not verify, WechatError for
+/// a refusal.
+std::optional<QByteArray> readAnswer(const WechatClientOptions &o, const HttpClientResponse &r,
+                                     const QString &signedUrl, LastFailure *last)
+{
+    const Verdict verdict = verifyAnswer(signatureHeadersFrom(r.headers), r.body, *o.platformKey,
+                                         o.platformSerial, nowSeconds());
+    const QJsonObject json = QJsonDocument::fromJson(r.body).object();
+    const QString code = json.value(QLatin1String("code")).toString();
+    const QString message = json.value(QLatin1String("message")).toString();
+    qCInfo(lcChannels).noquote() << "wechat <-" << signedUrl << "HTTP" << r.status << code
+                                 << "signature:" << verdictName(verdict);
+    if (isRetryable(r.status)) {
+        // A gateway's 502 may come unsigned; either way nothing is read from it.
+        last->error = QStringLiteral("HTTP %1 %2").arg(r.status).arg(code);
+        last->refusal.reset();
+        if (verdict == Verdict::Ok && !code.isEmpty())
+            last->refusal.emplace(refusal(signedUrl, r.status, code, message));
+        return std::nullopt;
+    }
+    if (verdict != Verdict::Ok) {
+        qCWarning(lcChannels).noquote()
+            << "wechat answer rejected" << signedUrl << ":" << verdictName(verdict);
+        throw Error(ErrorCode::ChannelError,
+                    QStringLiteral("wechat %1: answer rejected (HTTP %2, %3)")
+                        .arg(signedUrl)
+                        .arg(r.status)
+                        .arg(verdictName(verdict)));
+    }
+    if (r.status >= 200 && r.status < 300)
+        return r.body;
+    throw refusal(signedUrl, r.status, code, message);
+}
+
+/// Longer after a 429 (WeChat's rate limit) than after a failure; never past the deadline.
+void pauseBeforeRetry(int status, int attempt, const QDeadlineTimer &deadline)
+{
+    const qint64 step = status == 429 ? 300 : 100;
+    const qint64 pause = std::min<qint64>(step * attempt, deadline.remainingTime());
+    if (pause > 0)
+        QThread::msleep(static_cast<unsigned long>(pause));
+}
+
+} // namespace
+
 WechatClient::Answer WechatClient::call(const QByteArray &method, const QString &pathAndQuery,
                                         const QByteArray &body, const QString &what) const
 {
     const WechatClientOptions &o = *m_options;
     const QUrl url = endpoint(pathAndQuery);
-    // What is signed: the path and query as they go on the wire.
-    QString signedUrl = url.path(QUrl::FullyEncoded);
-    if (url.hasQuery())
-        signedUrl += u'?' + url.query(QUrl::FullyEncoded);
+    const QString signedUrl = signedPathAndQuery(url);
+    const QString spanName = QStringLiteral("wechat ") + QString::fromLatin1(method) + u' '
+        + pathAndQuery.left(pathAndQuery.indexOf(u'?'));
     const QDeadlineTimer deadline(std::max(1, o.timeoutMs));
     const int attempts = std::max(1, o.maxAttempts);
-    QString lastError;
-    std::optional<WechatError> lastRefusal;
+    LastFailure last;
     for (int attempt = 1; attempt <= attempts; ++attempt) {
         const qint64 remaining = deadline.remainingTime();
         if (remaining <= 0)
             break;
-        const Authorization auth = signRequest(*o.merchantKey, o.mchId, o.merchantSerial, method,
-                                               signedUrl, body, nowSeconds());
+        HttpClientRequest req = signedRequest(o, method, url, signedUrl, body);
         qCInfo(lcChannels).noquote()
             << "wechat ->" << method << signedUrl << what << "attempt" << attempt;
-
-        HttpClientRequest req;
-        req.method = method;
-        req.url = url;
-        req.body = body;
-        req.headers.append({QByteArrayLiteral("Authorization"), authorizationHeader(auth)});
-        req.headers.append({QByteArrayLiteral("Accept"), QByteArrayLiteral("application/json")});
-        req.headers.append({QByteArrayLiteral("User-Agent"), o.userAgent.toUtf8()});
-        if (method != "GET")
-            req.headers.append({QByteArrayLiteral("Content-Type"),
-                                QByteArrayLiteral("application/json; charset=utf-8")});
         req.timeoutMs = int(remaining);
-        req.spanName = QStringLiteral("wechat ") + QString::fromLatin1(method) + u' '
-            + pathAndQuery.left(pathAndQuery.indexOf(u'?'));
+        req.spanName = spanName;
         const HttpClientResponse r = HttpClient::send(req);
 
         if (r.status == 0) {
-            lastError = r.error;
+            last.error = r.error;
             qCWarning(lcChannels).noquote()
                 << "wechat request failed" << signedUrl << "attempt" << attempt << ":" << r.error;
             if (r.timedOut)
                 break; // the budget is used up
-        } else {
-            const Verdict verdict = verifyAnswer(signatureHeadersFrom(r.headers), r.body,
-                                                 *o.platformKey, o.platformSerial, nowSeconds());
-            const QJsonObject json = QJsonDocument::fromJson(r.body).object();
-            const QString code = json.value(QLatin1String("code")).toString();
-            const QString message = json.value(QLatin1String("message")).toString();
-            qCInfo(lcChannels).noquote() << "wechat <-" << signedUrl << "HTTP" << r.status << code
-                                         << "signature:" << verdictName(verdict);
-            if (isRetryable(r.status)) {
-                // A gateway's 502 may come unsigned; either way nothing is read from it.
-                lastError = QStringLiteral("HTTP %1 %2").arg(r.status).arg(code);
-                lastRefusal.reset();
-                if (verdict == Verdict::Ok && !code.isEmpty())
-                    lastRefusal.emplace(r.status, code, message,
-                                        QStringLiteral("wechat %1: HTTP %2 %3 %4")
-                                            .arg(signedUrl)
-                                            .arg(r.status)
-                                            .arg(code, message));
-            } else if (verdict != Verdict::Ok) {
-                qCWarning(lcChannels).noquote()
-                    << "wechat answer rejected" << signedUrl << ":" << verdictName(verdict);
-                throw Error(ErrorCode::ChannelError,
-                            QStringLiteral("wechat %1: answer rejected (HTTP %2, %3)")
-                                .arg(signedUrl)
-                                .arg(r.status)
-                                .arg(verdictName(verdict)));
-            } else if (r.status >= 200 && r.status < 300) {
-                return {r.status, r.body};
-            } else {
-                throw WechatError(r.status, code, message,
-                                  QStringLiteral("wechat %1: HTTP %2 %3 %4")
-                                      .arg(signedUrl)
-                                      .arg(r.status)
-                                      .arg(code, message));
-            }
+        } else if (const std::optional<QByteArray> answer = readAnswer(o, r, signedUrl, &last)) {
+            return {r.status, *answer};
         }
-        if (attempt < attempts) {
-            const qint64 step = r.status == 429 ? 300 : 100;
-            const qint64 pause = std::min<qint64>(step * attempt, deadline.remainingTime());
-            if (pause > 0)
-                QThread::msleep(static_cast<unsigned long>(pause));
-        }
+        if (attempt < attempts)
+            pauseBeforeRetry(r.status, attempt, deadline);
     }
-    if (lastRefusal)
-        throw *lastRefusal;
+    if (last.refusal)
+        throw *last.refusal;
     throw Error(ErrorCode::ChannelError,
-                QStringLiteral("wechat %1: no answer (%2)").arg(signedUrl, lastError));
+                QStringLiteral("wechat %1: no answer (%2)").arg(signedUrl, last.error));
 }
 
 QString WechatClient::prepayJsapi(const WechatPrepayRequest &request) const

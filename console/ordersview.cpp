@@ -53,6 +53,26 @@ OrdersView::OrdersView(api::AdminClient *client, QWidget *parent)
     , m_detail(new QTextBrowser(this))
     , m_pollTimer(new QTimer(this))
 {
+    // The pieces create their widgets in this order, which is also the tab order.
+    fillFilters();
+    setUpTable();
+    QHBoxLayout *filters = createFilterBar();
+    QHBoxLayout *actionBar = createActionBar();
+    QSplitter *splitter = createDetailSplitter();
+
+    auto *layout = new QVBoxLayout(this);
+    layout->addLayout(filters);
+    layout->addLayout(actionBar);
+    layout->addWidget(splitter, 1);
+    layout->addWidget(m_info);
+
+    connectModel();
+    startPolling();
+    updateActions();
+}
+
+void OrdersView::fillFilters()
+{
     m_status->addItem(tr("All statuses"), QString());
     const QStringList statuses = orderStatuses();
     for (const QString &s : statuses)
@@ -73,6 +93,10 @@ OrdersView::OrdersView(api::AdminClient *client, QWidget *parent)
     m_search->setPlaceholderText(tr("Search order id, merchant order no., subject…"));
     m_search->setClearButtonEnabled(true);
     m_quickFilter->setPlaceholderText(tr("Filter loaded rows (Ctrl+F)"));
+}
+
+void OrdersView::setUpTable()
+{
     m_table->setFilterEdit(m_quickFilter);
     m_table->setStateKey(QStringLiteral("orders"));
     m_table->sortByColumn(OrdersModel::Created, Qt::DescendingOrder);
@@ -82,7 +106,11 @@ OrdersView::OrdersView(api::AdminClient *client, QWidget *parent)
         {OrdersModel::App, 100},   {OrdersModel::OutTradeNo, 160}};
     for (const auto &[column, width] : widths)
         m_table->horizontalHeader()->resizeSection(column, width);
+}
 
+/// The server-side filters: a new query when one is chosen or the search is submitted.
+QHBoxLayout *OrdersView::createFilterBar()
+{
     auto *filters = new QHBoxLayout;
     filters->addWidget(m_status);
     filters->addWidget(m_app);
@@ -93,6 +121,18 @@ OrdersView::OrdersView(api::AdminClient *client, QWidget *parent)
     apply->setDefault(true);
     filters->addWidget(apply);
 
+    connect(apply, &QPushButton::clicked, this, &OrdersView::applyFilters);
+    connect(m_search, &QLineEdit::returnPressed, this, &OrdersView::applyFilters);
+    for (QComboBox *c : {m_status, m_channel, m_period})
+        connect(c, &QComboBox::activated, this, &OrdersView::applyFilters);
+    connect(m_app, &QComboBox::activated, this, &OrdersView::applyFilters);
+    return filters;
+}
+
+/// The interventions, as buttons and as shortcuts and context-menu entries of the table; then the
+/// quick filter and "Load more".
+QHBoxLayout *OrdersView::createActionBar()
+{
     m_closeAction = new QAction(tr("C&lose order…"), this);
     m_refundAction = new QAction(tr("&Refund…"), this);
     m_verifyAction = new QAction(tr("&Verify with channel…"), this);
@@ -118,7 +158,11 @@ OrdersView::OrdersView(api::AdminClient *client, QWidget *parent)
     connect(m_refundAction, &QAction::triggered, this, &OrdersView::refundOrder);
     connect(m_verifyAction, &QAction::triggered, this, &OrdersView::verifyOrder);
     connect(m_renotifyAction, &QAction::triggered, this, &OrdersView::renotifyOrder);
+    return actionBar;
+}
 
+QSplitter *OrdersView::createDetailSplitter()
+{
     m_detail->setOpenLinks(false);
     m_detail->setPlaceholderText(tr("Select an order to see its timeline."));
     auto *splitter = new QSplitter(Qt::Horizontal, this);
@@ -127,18 +171,11 @@ OrdersView::OrdersView(api::AdminClient *client, QWidget *parent)
     splitter->setStretchFactor(0, 3);
     splitter->setStretchFactor(1, 2);
     splitter->setSizes({760, 340});
+    return splitter;
+}
 
-    auto *layout = new QVBoxLayout(this);
-    layout->addLayout(filters);
-    layout->addLayout(actionBar);
-    layout->addWidget(splitter, 1);
-    layout->addWidget(m_info);
-
-    connect(apply, &QPushButton::clicked, this, &OrdersView::applyFilters);
-    connect(m_search, &QLineEdit::returnPressed, this, &OrdersView::applyFilters);
-    for (QComboBox *c : {m_status, m_channel, m_period})
-        connect(c, &QComboBox::activated, this, &OrdersView::applyFilters);
-    connect(m_app, &QComboBox::activated, this, &OrdersView::applyFilters);
+void OrdersView::connectModel()
+{
     connect(m_loadMore, &QPushButton::clicked, m_model, &OrdersModel::loadMore);
     connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
             &OrdersView::showDetail);
@@ -160,6 +197,10 @@ OrdersView::OrdersView(api::AdminClient *client, QWidget *parent)
     connect(m_model, &OrdersModel::failed, this, [this](const api::ApiError &e) {
         m_info->setText(tr("Could not load orders: %1").arg(e.message));
     });
+}
+
+void OrdersView::startPolling()
+{
     // The live feed (both roles) may be reconnecting: poll meanwhile.
     m_pollTimer->setInterval(10000);
     connect(m_pollTimer, &QTimer::timeout, this, [this] {
@@ -167,11 +208,10 @@ OrdersView::OrdersView(api::AdminClient *client, QWidget *parent)
             m_model->refresh();
     });
     m_pollTimer->start();
-    connect(client, &api::AdminClient::liveConnectedChanged, this, [this](bool connected) {
+    connect(m_client, &api::AdminClient::liveConnectedChanged, this, [this](bool connected) {
         if (connected)
             m_model->refresh(); // what happened while the feed was down
     });
-    updateActions();
 }
 
 api::OrderQuery OrdersView::queryFromFilters() const

@@ -6,9 +6,11 @@
 
 class QAction;
 class QComboBox;
+class QHBoxLayout;
 class QLabel;
 class QLineEdit;
 class QPushButton;
+class QSplitter;
 class QTextBrowser;
 class QTimer;
 
@@ -36,6 +38,13 @@ public:
     bool selectOrder(const QString &orderId);
 
 private:
+    void fillFilters();
+    void setUpTable();
+    QHBoxLayout *createFilterBar();
+    QHBoxLayout *createActionBar();
+    QSplitter *createDetailSplitter();
+    void connectModel();
+    void startPolling();
     api::OrderQuery queryFromFilters() const;
     void applyFilters();
     void showDetail();

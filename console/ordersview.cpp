@@ -306,6 +306,12 @@ void OrdersView::showDetail()
 
 void OrdersView::renderDetail(const api::OrderDetail &d)
 {
+    m_detail->setHtml(summaryHtml(d) + timelineHtml(d.events) + historyHtml(d));
+}
+
+/// The heading and the order's fields (and its booking, if any).
+QString OrdersView::summaryHtml(const api::OrderDetail &d)
+{
     const api::AdminOrder &o = d.order;
     QString html;
     html += QStringLiteral("<h3>%1 <span style='color:%2'>%3</span></h3>")
@@ -336,10 +342,14 @@ void OrdersView::renderDetail(const api::OrderDetail &d)
                             .arg(d.booking->id, d.booking->date, d.booking->startTime,
                                  d.booking->endTime, bookingStatusText(d.booking->status))));
     html += QStringLiteral("</table>");
+    return html;
+}
 
-    html += QStringLiteral("<h4>%1</h4><table cellspacing='0' cellpadding='3'>")
-                .arg(esc(tr("Timeline")));
-    for (const api::OrderEvent &e : d.events) {
+QString OrdersView::timelineHtml(const QList<api::OrderEvent> &events)
+{
+    QString html = QStringLiteral("<h4>%1</h4><table cellspacing='0' cellpadding='3'>")
+                       .arg(esc(tr("Timeline")));
+    for (const api::OrderEvent &e : events) {
         const QString change = e.prevStatus.isEmpty()
             ? orderStatusText(e.status)
             : QStringLiteral("%1 → %2").arg(orderStatusText(e.prevStatus),
@@ -351,7 +361,14 @@ void OrdersView::renderDetail(const api::OrderDetail &d)
                      esc(e.traceId.left(12)));
     }
     html += QStringLiteral("</table>");
+    return html;
+}
 
+/// What happened around the order: refunds, merchant notifications, channel callbacks; each list
+/// only when it has entries.
+QString OrdersView::historyHtml(const api::OrderDetail &d)
+{
+    QString html;
     if (!d.refunds.isEmpty()) {
         html += QStringLiteral("<h4>%1</h4><ul>").arg(esc(tr("Refunds")));
         for (const api::Refund &f : d.refunds)
@@ -383,7 +400,7 @@ void OrdersView::renderDetail(const api::OrderDetail &d)
                                           c.eventType, c.outcome)));
         html += QStringLiteral("</ul>");
     }
-    m_detail->setHtml(html);
+    return html;
 }
 
 void OrdersView::actionDone(const api::AdminOrder &order, const QString &message)

@@ -49,6 +49,9 @@ private:
     void applyFilters();
     void showDetail();
     void renderDetail(const api::OrderDetail &detail);
+    static QString summaryHtml(const api::OrderDetail &detail);
+    static QString timelineHtml(const QList<api::OrderEvent> &events);
+    static QString historyHtml(const api::OrderDetail &detail);
     void updateActions();
     const api::AdminOrder *currentOrder() const;
     void closeOrder();

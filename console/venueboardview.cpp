@@ -28,6 +28,23 @@ VenueBoardView::VenueBoardView(api::AdminClient *client, QWidget *parent)
     , m_info(new QLabel(this))
     , m_timer(new QTimer(this))
 {
+    // The pieces create their widgets in this order, which is also the tab order.
+    QHBoxLayout *bar = createDayBar();
+    setUpTable();
+    QSplitter *splitter = createDetailSplitter();
+
+    auto *layout = new QVBoxLayout(this);
+    layout->addLayout(bar);
+    layout->addWidget(splitter, 1);
+    layout->addWidget(m_info);
+
+    connectModel();
+    startRefreshing();
+}
+
+/// Day navigation, then a legend of the slot colours.
+QHBoxLayout *VenueBoardView::createDayBar()
+{
     m_date->setCalendarPopup(true);
     m_date->setDisplayFormat(QStringLiteral("yyyy-MM-dd ddd"));
     auto *previous = new QPushButton(tr("◀ Previous day"), this);
@@ -51,6 +68,17 @@ VenueBoardView::VenueBoardView(api::AdminClient *client, QWidget *parent)
     }
     bar->addStretch(1);
 
+    connect(previous, &QPushButton::clicked, this,
+            [this] { m_date->setDate(m_date->date().addDays(-1)); });
+    connect(next, &QPushButton::clicked, this,
+            [this] { m_date->setDate(m_date->date().addDays(1)); });
+    connect(today, &QPushButton::clicked, this, [this] { m_date->setDate(QDate::currentDate()); });
+    connect(m_date, &QDateEdit::dateChanged, this, &VenueBoardView::refresh);
+    return bar;
+}
+
+void VenueBoardView::setUpTable()
+{
     m_table->setModel(m_model);
     m_table->setSelectionMode(QAbstractItemView::SingleSelection);
     m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
@@ -63,7 +91,11 @@ VenueBoardView::VenueBoardView(api::AdminClient *client, QWidget *parent)
     m_table->setStyleSheet(
         QStringLiteral("QTableView { gridline-color: #d0d0d0; } QTableView::item:selected { "
                        "border: 2px solid #1565c0; color: black; }"));
+}
 
+/// The board, and beside it the selected booking with its check-in button.
+QSplitter *VenueBoardView::createDetailSplitter()
+{
     m_detail->setPlaceholderText(tr("Click a booking to see it."));
     m_checkIn->setEnabled(false);
     m_checkIn->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Return));
@@ -79,18 +111,11 @@ VenueBoardView::VenueBoardView(api::AdminClient *client, QWidget *parent)
     splitter->setStretchFactor(0, 4);
     splitter->setStretchFactor(1, 1);
     splitter->setSizes({900, 260});
+    return splitter;
+}
 
-    auto *layout = new QVBoxLayout(this);
-    layout->addLayout(bar);
-    layout->addWidget(splitter, 1);
-    layout->addWidget(m_info);
-
-    connect(previous, &QPushButton::clicked, this,
-            [this] { m_date->setDate(m_date->date().addDays(-1)); });
-    connect(next, &QPushButton::clicked, this,
-            [this] { m_date->setDate(m_date->date().addDays(1)); });
-    connect(today, &QPushButton::clicked, this, [this] { m_date->setDate(QDate::currentDate()); });
-    connect(m_date, &QDateEdit::dateChanged, this, &VenueBoardView::refresh);
+void VenueBoardView::connectModel()
+{
     connect(m_model, &QAbstractItemModel::modelReset, this, &VenueBoardView::applySpans);
     connect(m_model, &VenueBoardModel::refreshed, this, [this] {
         applySpans();
@@ -111,6 +136,10 @@ VenueBoardView::VenueBoardView(api::AdminClient *client, QWidget *parent)
     connect(m_table->selectionModel(), &QItemSelectionModel::currentChanged, this,
             &VenueBoardView::showSlot);
     connect(m_checkIn, &QPushButton::clicked, this, &VenueBoardView::checkIn);
+}
+
+void VenueBoardView::startRefreshing()
+{
     // Bookings change with payments: follow the live feed (debounced), and poll regardless.
     m_timer->setInterval(15000);
     connect(m_timer, &QTimer::timeout, this, [this] {
@@ -122,7 +151,7 @@ VenueBoardView::VenueBoardView(api::AdminClient *client, QWidget *parent)
     debounce->setSingleShot(true);
     debounce->setInterval(500);
     connect(debounce, &QTimer::timeout, this, &VenueBoardView::refresh);
-    connect(client, &api::AdminClient::liveOrderEvent, debounce, qOverload<>(&QTimer::start));
+    connect(m_client, &api::AdminClient::liveOrderEvent, debounce, qOverload<>(&QTimer::start));
 }
 
 void VenueBoardView::refresh()

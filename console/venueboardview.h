@@ -5,8 +5,10 @@
 #include <QWidget>
 
 class QDateEdit;
+class QHBoxLayout;
 class QLabel;
 class QPushButton;
+class QSplitter;
 class QTableView;
 class QTextBrowser;
 class QTimer;
@@ -31,6 +33,11 @@ public:
     bool selectBooking(const QString &bookingId);
 
 private:
+    QHBoxLayout *createDayBar();
+    void setUpTable();
+    QSplitter *createDetailSplitter();
+    void connectModel();
+    void startRefreshing();
     void applySpans();
     void showSlot();
     void checkIn();

@@ -67,12 +67,30 @@ PaymentExceptionsView::PaymentExceptionsView(api::AdminClient *client, QWidget *
     , m_detail(new QTextBrowser(this))
     , m_resolve(new QAction(tr("Mark &resolved…"), this))
 {
+    // The pieces create their widgets in this order, which is also the tab order.
+    fillStates();
+    setUpTable();
+    QLineEdit *quickFilter = createQuickFilter();
+    QToolButton *resolveButton = createResolveButton();
+    QSplitter *splitter = createDetailSplitter();
+    layOut(quickFilter, resolveButton, splitter);
+
+    connectModel();
+    followLive();
+    showDetail();
+}
+
+void PaymentExceptionsView::fillStates()
+{
     m_state->addItem(tr("Open"), OpenKey);
     for (const char *state : {"REFUND_FAILED", "REFUNDING", "REFUNDED", "RESOLVED"})
         m_state->addItem(paymentExceptionStateText(QLatin1String(state)), QLatin1String(state));
     m_state->addItem(tr("All"), QString());
     m_filter->setStates(statesOf(OpenKey));
+}
 
+void PaymentExceptionsView::setUpTable()
+{
     m_table->setStateKey(QStringLiteral("payment-exceptions"));
     m_table->setSelectionMode(QAbstractItemView::SingleSelection);
     m_table->sortByColumn(PaymentExceptionModel::Id, Qt::DescendingOrder);
@@ -83,10 +101,19 @@ PaymentExceptionsView::PaymentExceptionsView(api::AdminClient *client, QWidget *
         {PaymentExceptionModel::Order, 150}};
     for (const auto &[column, width] : widths)
         m_table->horizontalHeader()->resizeSection(column, width);
+}
+
+QLineEdit *PaymentExceptionsView::createQuickFilter()
+{
     auto *quickFilter = new QLineEdit(this);
     quickFilter->setPlaceholderText(tr("Filter loaded rows"));
     m_table->setFilterEdit(quickFilter);
+    return quickFilter;
+}
 
+/// "Mark resolved…" as a button, and as a shortcut and context-menu entry of the table.
+QToolButton *PaymentExceptionsView::createResolveButton()
+{
     m_resolve->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_R));
     m_resolve->setShortcutContext(Qt::WidgetWithChildrenShortcut);
     addAction(m_resolve);
@@ -95,7 +122,11 @@ PaymentExceptionsView::PaymentExceptionsView(api::AdminClient *client, QWidget *
     resolveButton->setDefaultAction(m_resolve);
     resolveButton->setToolButtonStyle(Qt::ToolButtonTextOnly);
     connect(m_resolve, &QAction::triggered, this, &PaymentExceptionsView::resolveSelected);
+    return resolveButton;
+}
 
+QSplitter *PaymentExceptionsView::createDetailSplitter()
+{
     m_detail->setOpenLinks(false);
     m_detail->setPlaceholderText(tr("Select a payment exception to see what happened."));
     auto *splitter = new QSplitter(Qt::Horizontal, this);
@@ -104,7 +135,12 @@ PaymentExceptionsView::PaymentExceptionsView(api::AdminClient *client, QWidget *
     splitter->setStretchFactor(0, 3);
     splitter->setStretchFactor(1, 2);
     splitter->setSizes({760, 340});
+    return splitter;
+}
 
+void PaymentExceptionsView::layOut(QLineEdit *quickFilter, QToolButton *resolveButton,
+                                   QSplitter *splitter)
+{
     auto *hint = new QLabel(tr("Payments a channel took that no order keeps. Each is refunded "
                                "through its channel by itself; close the case once the refund "
                                "settled, or once you settled a refused one by hand."),
@@ -121,7 +157,10 @@ PaymentExceptionsView::PaymentExceptionsView(api::AdminClient *client, QWidget *
     layout->addLayout(bar);
     layout->addWidget(splitter, 1);
     layout->addWidget(m_status);
+}
 
+void PaymentExceptionsView::connectModel()
+{
     connect(m_state, &QComboBox::activated, this,
             [this] { m_filter->setStates(statesOf(m_state->currentData().toString())); });
     connect(m_more, &QPushButton::clicked, m_model, &PaymentExceptionModel::loadMore);
@@ -140,9 +179,13 @@ PaymentExceptionsView::PaymentExceptionsView(api::AdminClient *client, QWidget *
                               .arg(QTime::currentTime().toString(QStringLiteral("HH:mm:ss"))));
     });
     connect(m_model, &PaymentExceptionModel::failed, this, &PaymentExceptionsView::showError);
+}
+
+void PaymentExceptionsView::followLive()
+{
     // A new case, or a refund that settled (the open counts change): both come live.
-    connect(client, &api::AdminClient::livePaymentException, this, [this] { refresh(); });
-    connect(client, &api::AdminClient::liveStats, this, [this](const api::LiveStats &s) {
+    connect(m_client, &api::AdminClient::livePaymentException, this, [this] { refresh(); });
+    connect(m_client, &api::AdminClient::liveStats, this, [this](const api::LiveStats &s) {
         if (s.paymentExceptions == m_lastCounts)
             return;
         const bool first = m_lastCounts.isEmpty();
@@ -150,7 +193,6 @@ PaymentExceptionsView::PaymentExceptionsView(api::AdminClient *client, QWidget *
         if (!first && isVisible())
             refresh();
     });
-    showDetail();
 }
 
 void PaymentExceptionsView::refresh()

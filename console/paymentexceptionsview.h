@@ -4,8 +4,11 @@
 
 class QAction;
 class QComboBox;
+class QLineEdit;
 class QPushButton;
+class QSplitter;
 class QTextBrowser;
+class QToolButton;
 
 namespace pomelo::console {
 
@@ -36,6 +39,14 @@ public:
     QString detailText() const;
 
 private:
+    void fillStates();
+    void setUpTable();
+    QLineEdit *createQuickFilter();
+    QToolButton *createResolveButton();
+    QSplitter *createDetailSplitter();
+    void layOut(QLineEdit *quickFilter, QToolButton *resolveButton, QSplitter *splitter);
+    void connectModel();
+    void followLive();
     const api::PaymentExceptionItem *currentException() const;
     void showDetail();
     void resolveSelected();

@@ -53,6 +53,18 @@ MainWindow::MainWindow(api::AdminClient *client, QWidget *parent)
     , m_paymentExceptions(new PaymentExceptionsView(client, this))
 {
     setWindowTitle(tr("Pomelo Pay console"));
+    fillNavigation();
+    setCentralWidget(createCentralWidget());
+    statusBar()->addWidget(m_session);
+    statusBar()->addPermanentWidget(m_live);
+    buildMenus();
+    followClient();
+    restoreWindow();
+}
+
+/// One entry per view, in View order (Ctrl+1 … Ctrl+9 follow it).
+void MainWindow::fillNavigation()
+{
     const QStringList titles = {
         tr("Dashboard"),     tr("Orders"),         tr("Venue board"),
         tr("Event stream"),  tr("Delayed queues"), tr("Locks"),
@@ -83,7 +95,11 @@ MainWindow::MainWindow(api::AdminClient *client, QWidget *parent)
             refreshCurrent();
         }
     });
+}
 
+/// The banner over the navigation and the current view.
+QWidget *MainWindow::createCentralWidget()
+{
     m_banner->setVisible(false);
     m_banner->setAlignment(Qt::AlignCenter);
     m_banner->setWordWrap(true);
@@ -98,25 +114,28 @@ MainWindow::MainWindow(api::AdminClient *client, QWidget *parent)
     rowLayout->addWidget(m_nav);
     rowLayout->addWidget(m_stack, 1);
     outer->addWidget(row, 1);
-    setCentralWidget(central);
+    return central;
+}
 
-    statusBar()->addWidget(m_session);
-    statusBar()->addPermanentWidget(m_live);
-    buildMenus();
-
-    connect(client, &api::AdminClient::serverReachableChanged, this, [this](bool reachable) {
+void MainWindow::followClient()
+{
+    connect(m_client, &api::AdminClient::serverReachableChanged, this, [this](bool reachable) {
         updateBanner();
         if (reachable)
             refreshCurrent();
     });
-    connect(client, &api::AdminClient::liveConnectedChanged, this, &MainWindow::updateBanner);
-    connect(client, &api::AdminClient::loggedIn, this, [this] {
+    connect(m_client, &api::AdminClient::liveConnectedChanged, this, &MainWindow::updateBanner);
+    connect(m_client, &api::AdminClient::loggedIn, this, [this] {
         applyRole();
         updateBanner();
         refreshCurrent();
     });
-    connect(client, &api::AdminClient::sessionExpired, this, &MainWindow::relogin);
+    connect(m_client, &api::AdminClient::sessionExpired, this, &MainWindow::relogin);
+}
 
+/// Geometry, window state and the view of the last session.
+void MainWindow::restoreWindow()
+{
     QSettings settings;
     if (!restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray()))
         resize(1280, 800);

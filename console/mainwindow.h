@@ -60,6 +60,10 @@ protected:
     void closeEvent(QCloseEvent *event) override;
 
 private:
+    void fillNavigation();
+    QWidget *createCentralWidget();
+    void followClient();
+    void restoreWindow();
     void buildMenus();
     void applyRole();
     void updateBanner();

@@ -241,12 +241,10 @@ AdminLoginResult AdminAuth::login(const QString &username, const QString &passwo
     return result;
 }
 
-void AdminAuth::logout(const HttpRequest &request)
+void AdminAuth::logout(const QString &token)
 {
-    const QByteArray header = request.header("Authorization");
-    if (header.startsWith("Bearer "))
-        m_ctx.redis.command({"DEL", sessionKey(QString::fromLatin1(header.mid(7)))})
-            .throwIfError("DEL admin session");
+    if (!token.isEmpty())
+        m_ctx.redis.command({"DEL", sessionKey(token)}).throwIfError("DEL admin session");
 }
 
 StaffPrincipal AdminAuth::authenticateToken(const QString &token) const
@@ -267,26 +265,11 @@ StaffPrincipal AdminAuth::authenticateToken(const QString &token) const
     return {user->id, user->username, user->role};
 }
 
-StaffPrincipal AdminAuth::authenticate(const HttpRequest &request) const
-{
-    const QByteArray header = request.header("Authorization");
-    if (!header.startsWith("Bearer "))
-        throw Error(ErrorCode::Unauthorized, QStringLiteral("no bearer token"));
-    return authenticateToken(QString::fromLatin1(header.mid(7)));
-}
-
 void AdminAuth::requireRole(const StaffPrincipal &who, StaffRole role)
 {
     if (who.role < role)
         throw Error(ErrorCode::Forbidden,
                     QStringLiteral("%1 is %2").arg(who.username, staffRoleName(who.role)));
-}
-
-StaffPrincipal AdminAuth::require(const HttpRequest &request, StaffRole role) const
-{
-    const StaffPrincipal who = authenticate(request);
-    requireRole(who, role);
-    return who;
 }
 
 bool AdminAuth::ensureInitialAdmin(const ServerContext &context)

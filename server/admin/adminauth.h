@@ -2,19 +2,11 @@
 
 #include "domain/errors.h"
 #include "http/httptypes.h"
+#include "http/principal.h"
 #include "servercontext.h"
 #include "storage/staffuserrepository.h"
 
 namespace pomelo {
-
-/// A signed-in console user, as of this request (role and enabled state come from the database
-/// on every request, so disabling a user or changing a role takes effect at once).
-struct StaffPrincipal
-{
-    qint64 id = 0;
-    QString username;
-    StaffRole role = StaffRole::Staff;
-};
 
 struct AdminLoginResult
 {
@@ -62,15 +54,14 @@ public:
     /// LoginThrottled (4290) while blocked.
     AdminLoginResult login(const QString &username, const QString &password,
                            const QString &peerAddress);
-    /// Ends the session of @p request's token (no error when it is gone already).
-    void logout(const HttpRequest &request);
+    /// Ends the session of @p token (no error when it is gone already).
+    void logout(const QString &token);
+    /// Ends the session of @p request's bearer token.
+    void logout(const HttpRequest &request) { logout(request.bearerToken()); }
 
-    /// The principal of `Authorization: Bearer <token>`; 4010 otherwise.
-    StaffPrincipal authenticate(const HttpRequest &request) const;
-    /// The principal of a bare token; 4010 for an unknown or expired token or a disabled user.
+    /// The principal of a session token; 4010 for an unknown or expired token or a disabled user.
     StaffPrincipal authenticateToken(const QString &token) const;
-    /// authenticate() and then 4030 unless the user's role is at least @p role.
-    StaffPrincipal require(const HttpRequest &request, StaffRole role) const;
+    /// 4030 unless @p who's role is at least @p role.
     static void requireRole(const StaffPrincipal &who, StaffRole role);
 
     /// First start: when there is no enabled admin and no user named `admin`, creates `admin`

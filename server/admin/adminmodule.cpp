@@ -4,6 +4,7 @@
 #include "auditroutes.h"
 #include "dashboardroutes.h"
 #include "http/httpserver.h"
+#include "http/router.h"
 #include "livefeed.h"
 #include "notificationroutes.h"
 #include "operationsroutes.h"
@@ -34,6 +35,14 @@ void AdminModule::stop()
 
 void AdminModule::registerRoutes(Router &router)
 {
+    // A console session; the admin routes also need the admin role.
+    router.setAuthenticator(
+        Access::Kind::Staff, [this](const Access &access, const HttpRequest &r) -> Principal {
+            const StaffPrincipal who = m_auth.authenticateToken(r.bearerToken());
+            if (access.kind == Access::Kind::Admin)
+                AdminAuth::requireRole(who, StaffRole::Admin);
+            return who;
+        });
     const admin::AdminRoutes routes {&router, &m_ctx, &m_auth, m_pay, m_workers};
     admin::registerSessionRoutes(routes);
     admin::registerOrderRoutes(routes);

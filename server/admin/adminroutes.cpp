@@ -12,10 +12,9 @@ namespace pomelo::admin {
 
 void AdminRoutes::add(const char *method, const char *path, StaffRole role, Handler handler) const
 {
-    router->add(method, QString::fromLatin1(path), HandlerMode::Blocking,
-                [guard = auth, role, handler = std::move(handler)](const HttpRequest &r) {
-                    return handler(r, guard->require(r, role));
-                });
+    router->add(method, QString::fromLatin1(path),
+                role == StaffRole::Admin ? Access::admin() : Access::staff(),
+                Router::as<StaffPrincipal>(std::move(handler)));
 }
 
 PayService &AdminRoutes::payService() const

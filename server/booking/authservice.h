@@ -1,6 +1,5 @@
 #pragma once
 
-#include "http/httptypes.h"
 #include "servercontext.h"
 
 namespace pomelo {
@@ -25,8 +24,8 @@ public:
     /// cannot be reached or answers nonsense, Error(DependencyUnavailable) for Redis/database.
     LoginResult login(const QString &code);
 
-    /// The user id of a `Authorization: Bearer <token>` header; Error(Unauthorized) otherwise.
-    qint64 authenticate(const HttpRequest &request) const;
+    /// The user id of a login's @p token; Error(Unauthorized) for an unknown or expired token.
+    qint64 authenticate(const QString &token) const;
 
     static constexpr int TokenLifetimeSeconds = 7200;
 

@@ -62,15 +62,15 @@ qint64 bookingIdParam(const HttpRequest &r)
 /// A handler of a signed-in student: gets the caller's user id, already authenticated.
 using StudentHandler = std::function<HttpResponse(qint64 userId, const HttpRequest &)>;
 
-/// Adds a blocking route that only a student with a valid bearer token may call: the token is
-/// checked by AuthService (its Unauthorized errors) before @p handler runs.
-void studentRoute(Router &router, AuthService &auth, const QByteArray &method, const QString &path,
+/// Adds a route that only a student with a valid bearer token may call (the router checks it).
+void studentRoute(Router &router, const QByteArray &method, const QString &path,
                   StudentHandler handler)
 {
-    router.add(method, path, HandlerMode::Blocking,
-               [&auth, handler = std::move(handler)](const HttpRequest &r) {
-                   return handler(auth.authenticate(r), r);
-               });
+    router.add(method, path, Access::student(),
+               Router::as<StudentPrincipal>([handler = std::move(handler)](
+                                                const HttpRequest &r, const StudentPrincipal &who) {
+                   return handler(who.userId, r);
+               }));
 }
 
 } // namespace
@@ -118,6 +118,10 @@ void BookingModule::stop()
 
 void BookingModule::registerRoutes(Router &router)
 {
+    router.setAuthenticator(Access::Kind::Student,
+                            [this](const Access &, const HttpRequest &r) -> Principal {
+                                return StudentPrincipal {m_auth.authenticate(r.bearerToken())};
+                            });
     registerProfileRoutes(router);
     registerVenueRoutes(router);
     registerBookingRoutes(router);
@@ -141,7 +145,7 @@ void BookingModule::registerProfileRoutes(Router &router)
                                     {QStringLiteral("expiresIn"), result.expiresIn}});
                });
 
-    studentRoute(router, m_auth, "GET", QStringLiteral("/api/v1/me"),
+    studentRoute(router, "GET", QStringLiteral("/api/v1/me"),
                  [this](qint64 userId, const HttpRequest &) {
                      const std::optional<User> user = UserRepository(m_ctx.db).find(userId);
                      if (!user)
@@ -149,7 +153,7 @@ void BookingModule::registerProfileRoutes(Router &router)
                      return HttpResponse::json(200, userJson(*user));
                  });
 
-    studentRoute(router, m_auth, "GET", QStringLiteral("/api/v1/me/messages"),
+    studentRoute(router, "GET", QStringLiteral("/api/v1/me/messages"),
                  [this](qint64 userId, const HttpRequest &) {
                      const std::optional<User> user = UserRepository(m_ctx.db).find(userId);
                      if (!user)
@@ -170,8 +174,7 @@ void BookingModule::registerProfileRoutes(Router &router)
                  });
 
     studentRoute(
-        router, m_auth, "PUT", QStringLiteral("/api/v1/me"),
-        [this](qint64 userId, const HttpRequest &r) {
+        router, "PUT", QStringLiteral("/api/v1/me"), [this](qint64 userId, const HttpRequest &r) {
             const QJsonObject body = parseJsonObject(r);
             const JsonFields f {body, ErrorCode::InvalidProfile};
             const QString studentId = f.string(QStringLiteral("studentId"), 20);
@@ -192,7 +195,7 @@ void BookingModule::registerProfileRoutes(Router &router)
 /// The venues and their slots of a day.
 void BookingModule::registerVenueRoutes(Router &router)
 {
-    studentRoute(router, m_auth, "GET", QStringLiteral("/api/v1/venues"),
+    studentRoute(router, "GET", QStringLiteral("/api/v1/venues"),
                  [this](qint64, const HttpRequest &) {
                      QJsonArray out;
                      const QList<Venue> venues = m_bookings->venues();
@@ -209,7 +212,7 @@ void BookingModule::registerVenueRoutes(Router &router)
                  });
 
     studentRoute(
-        router, m_auth, "GET", QStringLiteral("/api/v1/venues/{id}/slots"),
+        router, "GET", QStringLiteral("/api/v1/venues/{id}/slots"),
         [this](qint64, const HttpRequest &r) {
             bool ok = false;
             const QString idText = r.pathParams.value(QStringLiteral("id"));
@@ -232,7 +235,7 @@ void BookingModule::registerBookingRoutes(Router &router)
 {
     const QTimeZone zone = m_ctx.zone;
 
-    studentRoute(router, m_auth, "POST", QStringLiteral("/api/v1/bookings"),
+    studentRoute(router, "POST", QStringLiteral("/api/v1/bookings"),
                  [this, zone](qint64 userId, const HttpRequest &r) {
                      const QJsonObject body = parseJsonObject(r);
                      const JsonFields f {body, ErrorCode::InvalidBookingInput};
@@ -247,7 +250,7 @@ void BookingModule::registerBookingRoutes(Router &router)
                  });
 
     studentRoute(
-        router, m_auth, "GET", QStringLiteral("/api/v1/bookings"),
+        router, "GET", QStringLiteral("/api/v1/bookings"),
         [this, zone](qint64 userId, const HttpRequest &r) {
             int limit = 20;
             if (r.query.hasQueryItem(QStringLiteral("limit"))) {
@@ -272,7 +275,7 @@ void BookingModule::registerBookingRoutes(Router &router)
             return HttpResponse::json(200, out);
         });
 
-    studentRoute(router, m_auth, "GET", QStringLiteral("/api/v1/bookings/{id}"),
+    studentRoute(router, "GET", QStringLiteral("/api/v1/bookings/{id}"),
                  [this, zone](qint64 userId, const HttpRequest &r) {
                      const Booking booking = m_bookings->get(userId, bookingIdParam(r));
                      QJsonObject out = bookingJson(booking, zone);
@@ -287,7 +290,7 @@ void BookingModule::registerBookingRoutes(Router &router)
                  });
 
     studentRoute(
-        router, m_auth, "POST", QStringLiteral("/api/v1/bookings/{id}/sign"),
+        router, "POST", QStringLiteral("/api/v1/bookings/{id}/sign"),
         [this, signer = std::make_shared<SignService>(m_ctx)](qint64 userId, const HttpRequest &r) {
             const SignResult result = signer->sign(userId, bookingIdParam(r));
             return HttpResponse::json(
@@ -296,7 +299,7 @@ void BookingModule::registerBookingRoutes(Router &router)
                              {QStringLiteral("cashier"), result.cashier}});
         });
 
-    studentRoute(router, m_auth, "POST", QStringLiteral("/api/v1/bookings/{id}/cancel"),
+    studentRoute(router, "POST", QStringLiteral("/api/v1/bookings/{id}/cancel"),
                  [this, zone](qint64 userId, const HttpRequest &r) {
                      return HttpResponse::json(
                          200, bookingJson(m_bookings->cancel(userId, bookingIdParam(r)), zone));

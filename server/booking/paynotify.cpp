@@ -14,8 +14,8 @@
 
 namespace pomelo {
 
-PayNotifyOutcome handlePayNotify(const ServerContext &context, const SecretBox &box,
-                                 const QJsonObject &notification)
+void verifyPayNotify(const ServerContext &context, const SecretBox &box,
+                     const QJsonObject &notification)
 {
     const QString appId = DemoData::venueBookingAppId();
     const std::optional<App> app = AppRepository(context.db, box).find(appId);
@@ -31,7 +31,10 @@ PayNotifyOutcome handlePayNotify(const ServerContext &context, const SecretBox &
              .claimNonce(appId, notification.value(QStringLiteral("nonce")).toString(), 600))
         throw Error(ErrorCode::RequestExpiredOrReplayed,
                     QStringLiteral("pay-notify: nonce reused"));
+}
 
+PayNotifyOutcome applyPayNotify(const ServerContext &context, const QJsonObject &notification)
+{
     const qint64 orderId = snowflakeOr(notification.value(QStringLiteral("orderId")).toString(),
                                        ErrorCode::BookingNotFound);
     // Applying a verdict never touches the expiry queue; the service only needs one to exist.
@@ -42,15 +45,33 @@ PayNotifyOutcome handlePayNotify(const ServerContext &context, const SecretBox &
                         notification.value(QStringLiteral("amount")).toInteger(-1));
 }
 
+PayNotifyOutcome handlePayNotify(const ServerContext &context, const SecretBox &box,
+                                 const QJsonObject &notification)
+{
+    verifyPayNotify(context, box, notification);
+    return applyPayNotify(context, notification);
+}
+
 void registerPayNotifyRoute(Router &router, const ServerContext &context, const SecretBox &box)
 {
     const ServerContext *ctx = &context;
     const SecretBox *secrets = &box;
-    router.add("POST", QStringLiteral("/api/v1/pay-notify"), HandlerMode::Blocking,
-               [ctx, secrets](const HttpRequest &r) {
-                   handlePayNotify(*ctx, *secrets, parseJsonObject(r));
+    const QString channel = QStringLiteral("POMELO_PAY");
+    // The pay platform is the booking app's payment channel: its notification is signed with the
+    // app's secret.
+    router.setAuthenticator(
+        Access::Kind::Channel,
+        [ctx, secrets, channel](const Access &, const HttpRequest &r) -> Principal {
+            QJsonObject notification = parseJsonObject(r);
+            verifyPayNotify(*ctx, *secrets, notification);
+            return ChannelPrincipal {channel, std::move(notification)};
+        },
+        channel);
+    router.add("POST", QStringLiteral("/api/v1/pay-notify"), Access::channelCallback(channel),
+               Router::as<ChannelPrincipal>([ctx](const HttpRequest &, const ChannelPrincipal &p) {
+                   applyPayNotify(*ctx, std::any_cast<const QJsonObject &>(p.message));
                    return HttpResponse::json(200, QByteArrayLiteral(R"({"code":"SUCCESS"})"));
-               });
+               }));
 }
 
 } // namespace pomelo

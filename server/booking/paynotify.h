@@ -19,6 +19,11 @@ class SecretBox;
 /// refused (1006) so that it stays visible (FAILED) to admins: the money must go back.
 PayNotifyOutcome handlePayNotify(const ServerContext &context, const SecretBox &box,
                                  const QJsonObject &notification);
+/// The checks of handlePayNotify() (2003, 2004): the route's access check.
+void verifyPayNotify(const ServerContext &context, const SecretBox &box,
+                     const QJsonObject &notification);
+/// The verdict of a verified notification, applied to its booking.
+PayNotifyOutcome applyPayNotify(const ServerContext &context, const QJsonObject &notification);
 
 /// POST /api/v1/pay-notify (the booking app's notifyUrl; answers `{"code":"SUCCESS"}`). The
 /// caller's inbox (GET /api/v1/me/messages) is a route of BookingModule.

@@ -119,6 +119,8 @@ HttpResponse runHandler(const HttpHandler &handler, const HttpRequest &request, 
 {
     try {
         return handler(request);
+    } catch (const HttpRefusal &refusal) {
+        return refusal.response();
     } catch (const Error &e) {
         // Domain errors are expected outcomes: the client gets the catalog message, the log the
         // detail.

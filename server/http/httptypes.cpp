@@ -14,6 +14,12 @@ QByteArray HttpRequest::header(const QByteArray &name) const
     return {};
 }
 
+QString HttpRequest::bearerToken() const
+{
+    const QByteArray value = header("Authorization");
+    return value.startsWith("Bearer ") ? QString::fromLatin1(value.mid(7)) : QString();
+}
+
 HttpResponse HttpResponse::json(int status, const QByteArray &compactJson)
 {
     HttpResponse r;

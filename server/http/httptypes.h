@@ -11,6 +11,8 @@
 #include <QTimeZone>
 #include <QUrlQuery>
 
+#include <exception>
+
 namespace pomelo {
 
 /// A request as the HTTP layer hands it to a handler: plain data, copied out of QtHttpServer's
@@ -29,6 +31,8 @@ struct HttpRequest
 
     /// Case-insensitive header lookup; empty when absent.
     QByteArray header(const QByteArray &name) const;
+    /// The token of `Authorization: Bearer <token>`; empty when there is none.
+    QString bearerToken() const;
 };
 
 /// A response built by a handler; the server adds X-Trace-Id, Content-Length and logs it.
@@ -46,6 +50,21 @@ struct HttpResponse
     static HttpResponse
     text(int status, const QByteArray &body,
          const QByteArray &contentType = QByteArrayLiteral("text/plain; charset=utf-8"));
+};
+
+/// Thrown where the answer must be a given response rather than the API's error envelope: a
+/// payment channel expects its own refusal body and status.
+class HttpRefusal : public std::exception
+{
+public:
+    explicit HttpRefusal(HttpResponse response)
+        : m_response(std::move(response))
+    { }
+    const HttpResponse &response() const { return m_response; }
+    const char *what() const noexcept override { return "request refused"; }
+
+private:
+    HttpResponse m_response;
 };
 
 /// An API time (API.md: RFC 3339 with the offset of @p zone, milliseconds): Unix ms → text.

@@ -1,5 +1,7 @@
 #include "router.h"
 
+#include <stdexcept>
+
 namespace pomelo {
 
 namespace {
@@ -25,10 +27,58 @@ bool matchSegments(const QStringList &pattern, const QStringList &path,
 
 } // namespace
 
+QString Access::checkerName() const
+{
+    switch (kind) {
+    case Kind::Public:
+        return QStringLiteral("public");
+    case Kind::Student:
+        return QStringLiteral("student");
+    case Kind::Staff:
+    case Kind::Admin: // one check: the console session, then the role
+        return QStringLiteral("staff");
+    case Kind::SignedApp:
+        return QStringLiteral("app");
+    case Kind::Channel:
+        return QStringLiteral("channel:") + channel;
+    }
+    return {};
+}
+
 void Router::add(const QByteArray &method, const QString &pattern, HandlerMode mode,
                  HttpHandler handler)
 {
-    m_routes.append(Route {method, pattern, mode, std::move(handler), pattern.split(u'/')});
+    m_routes.append(
+        Route {method, pattern, mode, std::move(handler), pattern.split(u'/'), Access::anyone()});
+}
+
+void Router::add(const QByteArray &method, const QString &pattern, const Access &access,
+                 GuardedHandler handler)
+{
+    if (access.kind != Access::Kind::Public && !m_authenticators.contains(access.checkerName()))
+        throw std::logic_error(
+            qPrintable(QStringLiteral("%1 %2: nobody checks access '%3'")
+                           .arg(QString::fromLatin1(method), pattern, access.checkerName())));
+    HttpHandler guarded = [this, access, handler = std::move(handler)](const HttpRequest &r) {
+        return handler(r, authenticate(access, r));
+    };
+    m_routes.append(Route {method, pattern, HandlerMode::Blocking, std::move(guarded),
+                           pattern.split(u'/'), access});
+}
+
+void Router::setAuthenticator(Access::Kind kind, Authenticator authenticator,
+                              const QString &channel)
+{
+    m_authenticators.insert(Access {kind, {}, channel, false}.checkerName(),
+                            std::move(authenticator));
+}
+
+Principal Router::authenticate(const Access &access, const HttpRequest &request) const
+{
+    if (access.kind == Access::Kind::Public)
+        return Anonymous {};
+    // Read-only once the server listens: no lock needed on the worker threads.
+    return m_authenticators.value(access.checkerName())(access, request);
 }
 
 Router::Match Router::match(const QByteArray &method, const QString &path) const

@@ -15,6 +15,8 @@ class DelayedQueueWorker;
 class PeriodicTask;
 class Router;
 class WechatStrategy;
+struct EcardNotification;
+struct WechatNotification;
 
 /// The pay platform's API (API.md "Pay API", prefix /pay/v1): orders, cashier, close, and the
 /// channels' callbacks. With @p runWorkers, start() consumes the order-timeout delayed queue,
@@ -35,9 +37,14 @@ public:
     PaymentStrategyRegistry &strategies() { return m_strategies; }
 
 private:
+    void registerOrderRoutes(Router &router);
+    void registerPaymentRoutes(Router &router);
+    void registerChannelRoutes(Router &router);
     /// POST /pay/v1/notify/wechat: TRANSACTION.SUCCESS and REFUND.* (verified, decrypted).
-    HttpResponse handleWechatNotification(const HttpRequest &request);
-    HttpResponse handleEcardNotification(const HttpRequest &request);
+    HttpResponse handleWechatNotification(const HttpRequest &request,
+                                          const WechatNotification &notification);
+    HttpResponse handleEcardNotification(const HttpRequest &request,
+                                         const EcardNotification &notification);
 
     const ServerContext &m_ctx;
     const bool m_runWorkers;

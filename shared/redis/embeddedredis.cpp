@@ -78,6 +78,26 @@ QString logTail(const QString &path, int lines)
     return all.mid(std::max<qsizetype>(0, all.size() - lines)).join(QStringLiteral(" | "));
 }
 
+/// redis-server with @p confPath, working in @p dir, detached: in its own session (a Ctrl-C reaches
+/// only us, and we stop it in order) and not killed with us, so a crash of ours leaves it for the
+/// next start to reuse. Returns its pid.
+qint64 startDetached(const QString &program, const QString &confPath, const QString &dir)
+{
+    QProcess process;
+    process.setProgram(program);
+    process.setArguments({confPath});
+    process.setWorkingDirectory(dir);
+    process.setStandardInputFile(QProcess::nullDevice());
+    process.setStandardOutputFile(QProcess::nullDevice());
+    process.setStandardErrorFile(QProcess::nullDevice());
+    qint64 pid = 0;
+    if (!process.startDetached(&pid))
+        throw Error(ErrorCode::DependencyUnavailable,
+                    QStringLiteral("embedded redis: cannot run %1: %2")
+                        .arg(program, process.errorString()));
+    return pid;
+}
+
 } // namespace
 
 EmbeddedRedis::EmbeddedRedis(EmbeddedRedisOptions options)
@@ -247,70 +267,18 @@ void EmbeddedRedis::launch(const QString &program)
         m_socketPath = useSocket ? socketPath : QString();
         QFile::remove(pidPath);
         QFile::remove(socketPath);
+        writeConfig(confPath, pidPath, logPath);
 
-        QSaveFile conf(confPath);
-        if (!conf.open(QIODevice::WriteOnly))
-            throw Error(ErrorCode::DependencyUnavailable,
-                        QStringLiteral("embedded redis: cannot write %1").arg(confPath));
-        QStringList lines {
-            QStringLiteral(
-                "# Written by pomelo-server for the embedded Redis; rewritten at start."),
-            QStringLiteral("bind 127.0.0.1"),
-            QStringLiteral("port %1").arg(m_port),
-            QStringLiteral("protected-mode yes"),
-            QStringLiteral("daemonize no"),
-            QStringLiteral("dir ") + quoted(m_dir),
-            QStringLiteral("pidfile ") + quoted(pidPath),
-            QStringLiteral("logfile ") + quoted(logPath),
-            QStringLiteral("appendonly yes"),
-            QStringLiteral("appendfsync everysec"),
-            QStringLiteral("save \"\""),
-            QStringLiteral("requirepass ") + m_password,
-        };
-        if (useSocket) {
-            lines << QStringLiteral("unixsocket ") + quoted(socketPath)
-                  << QStringLiteral("unixsocketperm 700");
-        }
-        conf.write((lines.join(u'\n') + u'\n').toUtf8());
-        if (!conf.commit())
-            throw Error(ErrorCode::DependencyUnavailable,
-                        QStringLiteral("embedded redis: cannot write %1").arg(confPath));
-        QFile::setPermissions(confPath, QFileDevice::ReadOwner | QFileDevice::WriteOwner);
-
-        QProcess process;
-        process.setProgram(program);
-        process.setArguments({confPath});
-        process.setWorkingDirectory(m_dir);
-        process.setStandardInputFile(QProcess::nullDevice());
-        process.setStandardOutputFile(QProcess::nullDevice());
-        process.setStandardErrorFile(QProcess::nullDevice());
-        // Detached: in its own session (a Ctrl-C reaches only us, and we stop it in order) and
-        // not killed with us, so a crash of ours leaves it for the next start to reuse.
-        qint64 pid = 0;
-        if (!process.startDetached(&pid))
-            throw Error(ErrorCode::DependencyUnavailable,
-                        QStringLiteral("embedded redis: cannot run %1: %2")
-                            .arg(program, process.errorString()));
+        const qint64 pid = startDetached(program, confPath, m_dir);
         m_pid = pid;
         m_url = useSocket ? RedisUrl::unixSocket(socketPath)
                           : RedisUrl::tcp(QStringLiteral("127.0.0.1"), m_port);
         m_url.password = m_password;
 
-        QDeadlineTimer deadline(m_options.startTimeoutMs);
         bool exited = false;
-        while (!deadline.hasExpired()) {
-            if (!processAlive(pid)) {
-                exited = true;
-                break;
-            }
-            bool loading = false;
-            // The pidfile appears once it listens: no connection attempts (and logged refusals)
-            // before that.
-            if (QFile::exists(pidPath) && ping(m_url, 1000, &loading)) {
-                writeState();
-                return;
-            }
-            QThread::msleep(20);
+        if (waitForPing(pid, pidPath, &exited)) {
+            writeState();
+            return;
         }
         const QString tail = logTail(logPath, 5);
         if (exited && tail.contains(QLatin1String("Address already in use")) && attempt < 3)
@@ -327,6 +295,59 @@ void EmbeddedRedis::launch(const QString &program)
                       .arg(m_options.startTimeoutMs)
                       .arg(logPath, tail));
     }
+}
+
+/// For the current port, password and socket (m_socketPath empty: TCP only).
+void EmbeddedRedis::writeConfig(const QString &confPath, const QString &pidPath,
+                                const QString &logPath) const
+{
+    QSaveFile conf(confPath);
+    if (!conf.open(QIODevice::WriteOnly))
+        throw Error(ErrorCode::DependencyUnavailable,
+                    QStringLiteral("embedded redis: cannot write %1").arg(confPath));
+    QStringList lines {
+        QStringLiteral("# Written by pomelo-server for the embedded Redis; rewritten at start."),
+        QStringLiteral("bind 127.0.0.1"),
+        QStringLiteral("port %1").arg(m_port),
+        QStringLiteral("protected-mode yes"),
+        QStringLiteral("daemonize no"),
+        QStringLiteral("dir ") + quoted(m_dir),
+        QStringLiteral("pidfile ") + quoted(pidPath),
+        QStringLiteral("logfile ") + quoted(logPath),
+        QStringLiteral("appendonly yes"),
+        QStringLiteral("appendfsync everysec"),
+        QStringLiteral("save \"\""),
+        QStringLiteral("requirepass ") + m_password,
+    };
+    if (!m_socketPath.isEmpty()) {
+        lines << QStringLiteral("unixsocket ") + quoted(m_socketPath)
+              << QStringLiteral("unixsocketperm 700");
+    }
+    conf.write((lines.join(u'\n') + u'\n').toUtf8());
+    if (!conf.commit())
+        throw Error(ErrorCode::DependencyUnavailable,
+                    QStringLiteral("embedded redis: cannot write %1").arg(confPath));
+    QFile::setPermissions(confPath, QFileDevice::ReadOwner | QFileDevice::WriteOwner);
+}
+
+/// True once the server at m_url answers PING; false when it exits first (then @p exited is set)
+/// or does not answer within the start timeout.
+bool EmbeddedRedis::waitForPing(qint64 pid, const QString &pidPath, bool *exited) const
+{
+    QDeadlineTimer deadline(m_options.startTimeoutMs);
+    while (!deadline.hasExpired()) {
+        if (!processAlive(pid)) {
+            *exited = true;
+            return false;
+        }
+        bool loading = false;
+        // The pidfile appears once it listens: no connection attempts (and logged refusals)
+        // before that.
+        if (QFile::exists(pidPath) && ping(m_url, 1000, &loading))
+            return true;
+        QThread::msleep(20);
+    }
+    return false;
 }
 
 void EmbeddedRedis::writeState() const

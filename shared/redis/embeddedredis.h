@@ -64,6 +64,8 @@ public:
 private:
     bool tryReuse();
     void launch(const QString &program);
+    void writeConfig(const QString &confPath, const QString &pidPath, const QString &logPath) const;
+    bool waitForPing(qint64 pid, const QString &pidPath, bool *exited) const;
     bool ping(const RedisUrl &url, int timeoutMs, bool *loading = nullptr) const;
     void writeState() const;
     void killPid(qint64 pid, int graceMs) const;

@@ -151,7 +151,7 @@ LocksModel::LocksModel(AdminClient *client, QObject *parent)
                  }},
                 {tr("Owners"),
                  [](const LockEntry &l) {
-                     return l.owners.join(QStringLiteral(", "));
+                     return l.ownerNames().join(QStringLiteral(", "));
                  }},
                 {tr("Expires in"),
                  [](const LockEntry &l) {

@@ -1,158 +1,477 @@
 #include "admintypes.h"
 
-#include <QJsonArray>
 #include <QJsonDocument>
 
 namespace pomelo::api {
 
+using keys::Key;
+
 namespace {
 
-QString str(const QJsonObject &o, const char *key)
+QString str(const QJsonObject &o, Key key)
 {
-    return o.value(QLatin1String(key)).toString();
+    return o.value(key).toString();
 }
 
-qint64 integer(const QJsonObject &o, const char *key, qint64 fallback = 0)
+qint64 integer(const QJsonObject &o, Key key, qint64 fallback = 0)
 {
-    const QJsonValue v = o.value(QLatin1String(key));
+    const QJsonValue v = o.value(key);
     return v.isDouble() ? v.toInteger(fallback) : fallback;
 }
 
-QHash<QString, qint64> counts(const QJsonObject &o, const char *key)
+int int32(const QJsonObject &o, Key key)
 {
-    QHash<QString, qint64> out;
-    const QJsonObject byName = o.value(QLatin1String(key)).toObject();
+    return static_cast<int>(integer(o, key));
+}
+
+QJsonObject object(const QJsonObject &o, Key key)
+{
+    return o.value(key).toObject();
+}
+
+/// An optional text: the server leaves the key out rather than send "".
+void insertText(QJsonObject &o, Key key, const QString &text)
+{
+    if (!text.isEmpty())
+        o.insert(key, text);
+}
+
+/// What Redis could not tell (-1 here) is null on the wire.
+QJsonValue nullable(qint64 value)
+{
+    return value < 0 ? QJsonValue(QJsonValue::Null) : QJsonValue(value);
+}
+
+QHash<QString, QueueDepth> depthsFromJson(const QJsonValue &v)
+{
+    QHash<QString, QueueDepth> out;
+    const QJsonObject byName = v.toObject();
     for (auto it = byName.constBegin(); it != byName.constEnd(); ++it)
-        out.insert(it.key(), it.value().toInteger());
+        out.insert(it.key(), QueueDepth::fromJson(it.value().toObject()));
     return out;
 }
 
-QJsonArray array(const QJsonObject &o, const char *key)
+QJsonObject depthsToJson(const QHash<QString, QueueDepth> &depths)
 {
-    return o.value(QLatin1String(key)).toArray();
-}
-
-QList<StreamEntry> entriesFromJson(const QJsonArray &a)
-{
-    QList<StreamEntry> out;
-    for (const QJsonValue &v : a) {
-        const QJsonObject e = v.toObject();
-        out.append({str(e, "id"), e.value(QStringLiteral("fields")).toObject()});
-    }
+    QJsonObject out;
+    for (auto it = depths.cbegin(); it != depths.cend(); ++it)
+        out.insert(it.key(), it.value().toJson());
     return out;
 }
 
 } // namespace
 
+QJsonObject ApiError::toJson() const
+{
+    return {{keys::code, code}, {keys::message, message}, {keys::traceId, traceId}};
+}
+
+// ---- Session ----
+
+QJsonObject LoginResult::toJson() const
+{
+    return {{keys::token, token},
+            {keys::role, role},
+            {keys::username, username},
+            {keys::expiresIn, expiresIn}};
+}
+
 LoginResult LoginResult::fromJson(const QJsonObject &o)
 {
-    return {str(o, "token"), str(o, "username"), str(o, "role"),
-            static_cast<int>(integer(o, "expiresIn"))};
+    return {str(o, keys::token), str(o, keys::username), str(o, keys::role),
+            int32(o, keys::expiresIn)};
+}
+
+QJsonObject StaffIdentity::toJson() const
+{
+    return {{keys::username, username}, {keys::role, role}};
+}
+
+StaffIdentity StaffIdentity::fromJson(const QJsonObject &o)
+{
+    return {str(o, keys::username), str(o, keys::role)};
+}
+
+// ---- Orders ----
+
+QJsonObject AdminOrder::toJson() const
+{
+    QJsonObject o {{keys::orderId, orderId},
+                   {keys::appId, appId},
+                   {keys::outTradeNo, outTradeNo},
+                   {keys::amount, amount},
+                   {keys::subject, subject},
+                   {keys::status, status},
+                   {keys::expiresAt, expiresAt},
+                   {keys::createdAt, createdAt},
+                   {keys::updatedAt, updatedAt},
+                   {keys::openId, openId},
+                   {keys::notifyUrl, notifyUrl},
+                   {keys::version, version},
+                   {keys::refundedAmount, refundedAmount}};
+    insertText(o, keys::channel, channel);
+    insertText(o, keys::channelTradeNo, channelTradeNo);
+    insertText(o, keys::studentId, studentId);
+    insertText(o, keys::paidAt, paidAt);
+    insertText(o, keys::closedAt, closedAt);
+    if (needsRefund)
+        o.insert(keys::needsRefund, true);
+    return o;
 }
 
 AdminOrder AdminOrder::fromJson(const QJsonObject &o)
 {
     AdminOrder r;
-    r.orderId = str(o, "orderId");
-    r.appId = str(o, "appId");
-    r.outTradeNo = str(o, "outTradeNo");
-    r.amount = integer(o, "amount");
-    r.refundedAmount = integer(o, "refundedAmount");
-    r.subject = str(o, "subject");
-    r.status = str(o, "status");
-    r.channel = str(o, "channel");
-    r.channelTradeNo = str(o, "channelTradeNo");
-    r.openId = str(o, "openId");
-    r.studentId = str(o, "studentId");
-    r.createdAt = str(o, "createdAt");
-    r.updatedAt = str(o, "updatedAt");
-    r.paidAt = str(o, "paidAt");
-    r.expiresAt = str(o, "expiresAt");
-    r.needsRefund = o.value(QStringLiteral("needsRefund")).toBool();
+    r.orderId = str(o, keys::orderId);
+    r.appId = str(o, keys::appId);
+    r.outTradeNo = str(o, keys::outTradeNo);
+    r.amount = integer(o, keys::amount);
+    r.refundedAmount = integer(o, keys::refundedAmount);
+    r.subject = str(o, keys::subject);
+    r.status = str(o, keys::status);
+    r.channel = str(o, keys::channel);
+    r.channelTradeNo = str(o, keys::channelTradeNo);
+    r.openId = str(o, keys::openId);
+    r.studentId = str(o, keys::studentId);
+    r.createdAt = str(o, keys::createdAt);
+    r.updatedAt = str(o, keys::updatedAt);
+    r.paidAt = str(o, keys::paidAt);
+    r.expiresAt = str(o, keys::expiresAt);
+    r.needsRefund = o.value(keys::needsRefund).toBool();
+    r.closedAt = str(o, keys::closedAt);
+    r.notifyUrl = str(o, keys::notifyUrl);
+    r.version = int32(o, keys::version);
     return r;
+}
+
+QJsonObject OrderEvent::toJson() const
+{
+    QJsonObject o {{keys::id, id},
+                   {keys::status, status},
+                   {keys::at, at},
+                   {keys::traceId, traceId},
+                   {keys::payload, payload}};
+    insertText(o, keys::prevStatus, prevStatus);
+    insertText(o, keys::publishedAt, publishedAt);
+    return o;
+}
+
+OrderEvent OrderEvent::fromJson(const QJsonObject &o)
+{
+    return {str(o, keys::id),         str(o, keys::status),  str(o, keys::prevStatus),
+            str(o, keys::at),         str(o, keys::traceId), o.value(keys::payload),
+            str(o, keys::publishedAt)};
+}
+
+QJsonObject Refund::toJson() const
+{
+    QJsonObject o {{keys::id, id},
+                   {keys::outRefundNo, outRefundNo},
+                   {keys::amount, amount},
+                   {keys::reason, reason},
+                   {keys::status, status},
+                   {keys::channel, channel},
+                   {keys::channelRefundNo, channelRefundNo},
+                   {keys::initiator, initiator},
+                   {keys::createdAt, createdAt}};
+    insertText(o, keys::finishedAt, finishedAt);
+    return o;
+}
+
+Refund Refund::fromJson(const QJsonObject &o)
+{
+    return {str(o, keys::id),         str(o, keys::outRefundNo),
+            integer(o, keys::amount), str(o, keys::reason),
+            str(o, keys::status),     str(o, keys::initiator),
+            str(o, keys::createdAt),  str(o, keys::finishedAt),
+            str(o, keys::channel),    str(o, keys::channelRefundNo)};
+}
+
+QJsonObject ChannelCallback::toJson() const
+{
+    return {{keys::id, id},
+            {keys::channel, channel},
+            {keys::notifyId, notifyId},
+            {keys::eventType, eventType},
+            {keys::outcome, outcome},
+            {keys::receivedAt, receivedAt},
+            {keys::payload, payload}};
+}
+
+ChannelCallback ChannelCallback::fromJson(const QJsonObject &o)
+{
+    return {str(o, keys::id),      str(o, keys::channel),    str(o, keys::eventType),
+            str(o, keys::outcome), str(o, keys::receivedAt), str(o, keys::notifyId),
+            o.value(keys::payload)};
+}
+
+QJsonObject NotificationAttempt::toJson() const
+{
+    QJsonObject o {{keys::attempt, attempt},
+                   {keys::at, at},
+                   {keys::durationMs, durationMs},
+                   {keys::error, error},
+                   {keys::responseExcerpt, responseExcerpt}};
+    if (httpStatus)
+        o.insert(keys::httpStatus, httpStatus);
+    return o;
+}
+
+NotificationAttempt NotificationAttempt::fromJson(const QJsonObject &o)
+{
+    return {int32(o, keys::attempt),    str(o, keys::at),    int32(o, keys::httpStatus),
+            int32(o, keys::durationMs), str(o, keys::error), str(o, keys::responseExcerpt)};
+}
+
+QJsonObject Notification::toJson() const
+{
+    QJsonObject o {{keys::id, id},
+                   {keys::orderId, orderId},
+                   {keys::appId, appId},
+                   {keys::eventId, eventId},
+                   {keys::orderStatus, orderStatus},
+                   {keys::url, url},
+                   {keys::state, state},
+                   {keys::attempts, attempts},
+                   {keys::lastError, lastError},
+                   {keys::createdAt, createdAt},
+                   {keys::updatedAt, updatedAt},
+                   {keys::history, detail::toJsonArray(history)}};
+    insertText(o, keys::nextAttemptAt, nextAttemptAt);
+    if (lastHttpStatus)
+        o.insert(keys::lastHttpStatus, lastHttpStatus);
+    insertText(o, keys::deliveredAt, deliveredAt);
+    return o;
 }
 
 Notification Notification::fromJson(const QJsonObject &o)
 {
     Notification n;
-    n.id = str(o, "id");
-    n.orderId = str(o, "orderId");
-    n.appId = str(o, "appId");
-    n.orderStatus = str(o, "orderStatus");
-    n.url = str(o, "url");
-    n.state = str(o, "state");
-    n.attempts = static_cast<int>(integer(o, "attempts"));
-    n.lastError = str(o, "lastError");
-    n.lastHttpStatus = static_cast<int>(integer(o, "lastHttpStatus"));
-    n.createdAt = str(o, "createdAt");
-    n.updatedAt = str(o, "updatedAt");
-    n.nextAttemptAt = str(o, "nextAttemptAt");
-    const QJsonArray history = array(o, "history");
-    for (const QJsonValue &v : history) {
-        const QJsonObject a = v.toObject();
-        n.history.append({static_cast<int>(integer(a, "attempt")), str(a, "at"),
-                          static_cast<int>(integer(a, "httpStatus")),
-                          static_cast<int>(integer(a, "durationMs")), str(a, "error")});
-    }
+    n.id = str(o, keys::id);
+    n.orderId = str(o, keys::orderId);
+    n.appId = str(o, keys::appId);
+    n.orderStatus = str(o, keys::orderStatus);
+    n.url = str(o, keys::url);
+    n.state = str(o, keys::state);
+    n.attempts = int32(o, keys::attempts);
+    n.lastError = str(o, keys::lastError);
+    n.lastHttpStatus = int32(o, keys::lastHttpStatus);
+    n.createdAt = str(o, keys::createdAt);
+    n.updatedAt = str(o, keys::updatedAt);
+    n.nextAttemptAt = str(o, keys::nextAttemptAt);
+    n.history = detail::listFromJson<NotificationAttempt>(o.value(keys::history));
+    n.eventId = str(o, keys::eventId);
+    n.deliveredAt = str(o, keys::deliveredAt);
     return n;
+}
+
+QJsonObject NotificationList::toJson() const
+{
+    QJsonObject o = page.toJson();
+    o.insert(keys::counts, countsToJson(counts));
+    return o;
+}
+
+NotificationList NotificationList::fromJson(const QJsonObject &o)
+{
+    return {Page<Notification>::fromJson(o), countsFromJson(o.value(keys::counts))};
+}
+
+QJsonObject Booking::toJson() const
+{
+    QJsonObject o {{keys::id, id},
+                   {keys::status, status},
+                   {keys::venueId, venueId},
+                   {keys::userId, userId},
+                   {keys::date, date},
+                   {keys::startTime, startTime},
+                   {keys::endTime, endTime},
+                   {keys::amount, amount},
+                   {keys::createdAt, createdAt},
+                   {keys::updatedAt, updatedAt}};
+    insertText(o, keys::payOrderId, payOrderId);
+    return o;
+}
+
+Booking Booking::fromJson(const QJsonObject &o)
+{
+    return {str(o, keys::id),         str(o, keys::status),     integer(o, keys::venueId),
+            str(o, keys::date),       str(o, keys::startTime),  str(o, keys::endTime),
+            integer(o, keys::amount), str(o, keys::payOrderId), str(o, keys::userId),
+            str(o, keys::createdAt),  str(o, keys::updatedAt)};
+}
+
+QJsonObject OrderDetail::toJson() const
+{
+    QJsonObject o {{keys::order, order.toJson()},
+                   {keys::events, detail::toJsonArray(events)},
+                   {keys::traceId, traceId},
+                   {keys::refunds, detail::toJsonArray(refunds)},
+                   {keys::callbacks, detail::toJsonArray(callbacks)},
+                   {keys::notifications, detail::toJsonArray(notifications)}};
+    if (booking)
+        o.insert(keys::booking, booking->toJson());
+    return o;
 }
 
 OrderDetail OrderDetail::fromJson(const QJsonObject &o)
 {
     OrderDetail d;
-    d.order = AdminOrder::fromJson(o.value(QStringLiteral("order")).toObject());
-    d.traceId = str(o, "traceId");
-    const QJsonArray events = array(o, "events");
-    for (const QJsonValue &v : events) {
-        const QJsonObject e = v.toObject();
-        d.events.append({str(e, "id"), str(e, "status"), str(e, "prevStatus"), str(e, "at"),
-                         str(e, "traceId"), e.value(QStringLiteral("payload")).toObject()});
-    }
-    const QJsonArray refunds = array(o, "refunds");
-    for (const QJsonValue &v : refunds) {
-        const QJsonObject f = v.toObject();
-        d.refunds.append({str(f, "id"), str(f, "outRefundNo"), integer(f, "amount"),
-                          str(f, "reason"), str(f, "status"), str(f, "initiator"),
-                          str(f, "createdAt"), str(f, "finishedAt")});
-    }
-    const QJsonArray callbacks = array(o, "callbacks");
-    for (const QJsonValue &v : callbacks) {
-        const QJsonObject c = v.toObject();
-        d.callbacks.append({str(c, "id"), str(c, "channel"), str(c, "eventType"), str(c, "outcome"),
-                            str(c, "receivedAt")});
-    }
-    const QJsonArray notifications = array(o, "notifications");
-    for (const QJsonValue &v : notifications)
-        d.notifications.append(Notification::fromJson(v.toObject()));
-    if (o.value(QStringLiteral("booking")).isObject()) {
-        const QJsonObject b = o.value(QStringLiteral("booking")).toObject();
-        d.booking = Booking {str(b, "id"),         str(b, "status"),    integer(b, "venueId"),
-                             str(b, "date"),       str(b, "startTime"), str(b, "endTime"),
-                             integer(b, "amount"), str(b, "payOrderId")};
-    }
+    d.order = AdminOrder::fromJson(object(o, keys::order));
+    d.events = detail::listFromJson<OrderEvent>(o.value(keys::events));
+    d.traceId = str(o, keys::traceId);
+    d.refunds = detail::listFromJson<Refund>(o.value(keys::refunds));
+    d.callbacks = detail::listFromJson<ChannelCallback>(o.value(keys::callbacks));
+    d.notifications = detail::listFromJson<Notification>(o.value(keys::notifications));
+    if (o.value(keys::booking).isObject())
+        d.booking = Booking::fromJson(object(o, keys::booking));
     return d;
+}
+
+QJsonObject ChannelTradeState::toJson() const
+{
+    QJsonObject o {{keys::state, state}, {keys::tradeNo, tradeNo}, {keys::amount, amount}};
+    insertText(o, keys::paidAt, paidAt);
+    return o;
+}
+
+ChannelTradeState ChannelTradeState::fromJson(const QJsonObject &o)
+{
+    return {str(o, keys::state), str(o, keys::tradeNo), integer(o, keys::amount),
+            str(o, keys::paidAt)};
+}
+
+QJsonObject VerifyOrderResult::toJson() const
+{
+    return {{keys::order, order.toJson()}, {keys::channel, channel.toJson()}};
+}
+
+VerifyOrderResult VerifyOrderResult::fromJson(const QJsonObject &o)
+{
+    return {AdminOrder::fromJson(object(o, keys::order)),
+            ChannelTradeState::fromJson(object(o, keys::channel))};
+}
+
+QJsonObject RefundOrderResult::toJson() const
+{
+    return {{keys::refund, refund.toJson()}, {keys::order, order.toJson()}};
+}
+
+RefundOrderResult RefundOrderResult::fromJson(const QJsonObject &o)
+{
+    return {Refund::fromJson(object(o, keys::refund)),
+            AdminOrder::fromJson(object(o, keys::order))};
+}
+
+QJsonObject RenotifyResult::toJson() const
+{
+    return {{keys::resent, resent},
+            {keys::notificationIds, QJsonArray::fromStringList(notificationIds)}};
+}
+
+RenotifyResult RenotifyResult::fromJson(const QJsonObject &o)
+{
+    RenotifyResult r;
+    r.resent = int32(o, keys::resent);
+    const QJsonArray ids = o.value(keys::notificationIds).toArray();
+    for (const QJsonValue &id : ids)
+        r.notificationIds.append(id.toString());
+    return r;
+}
+
+// ---- Venue board ----
+
+QJsonObject BoardSlot::toJson() const
+{
+    QJsonObject o {{keys::startTime, startTime}, {keys::endTime, endTime}, {keys::state, state}};
+    insertText(o, keys::bookingId, bookingId);
+    insertText(o, keys::bookingStatus, bookingStatus);
+    if (userId.isEmpty())
+        return o;
+    QJsonObject u {{keys::id, userId}};
+    if (!openId.isEmpty()) {
+        u.insert(keys::openId, openId);
+        u.insert(keys::name, userName);
+        u.insert(keys::studentId, studentId);
+    }
+    o.insert(keys::user, u);
+    return o;
+}
+
+BoardSlot BoardSlot::fromJson(const QJsonObject &o)
+{
+    const QJsonObject u = object(o, keys::user);
+    return {str(o, keys::startTime), str(o, keys::endTime),       str(o, keys::state),
+            str(o, keys::bookingId), str(o, keys::bookingStatus), str(u, keys::name),
+            str(u, keys::studentId), str(u, keys::openId),        str(u, keys::id)};
+}
+
+QJsonObject BoardVenue::toJson() const
+{
+    return {{keys::id, id},
+            {keys::name, name},
+            {keys::sport, sport},
+            {keys::timeSlots, detail::toJsonArray(timeSlots)}};
+}
+
+BoardVenue BoardVenue::fromJson(const QJsonObject &o)
+{
+    return {integer(o, keys::id), str(o, keys::name), str(o, keys::sport),
+            detail::listFromJson<BoardSlot>(o.value(keys::timeSlots))};
+}
+
+QJsonObject VenueBoard::toJson() const
+{
+    return {{keys::date, date}, {keys::venues, detail::toJsonArray(venues)}};
 }
 
 VenueBoard VenueBoard::fromJson(const QJsonObject &o)
 {
-    VenueBoard board;
-    board.date = str(o, "date");
-    const QJsonArray venues = array(o, "venues");
-    for (const QJsonValue &v : venues) {
-        const QJsonObject vo = v.toObject();
-        BoardVenue venue {integer(vo, "id"), str(vo, "name"), str(vo, "sport"), {}};
-        const QJsonArray slotList = array(vo, "slots");
-        for (const QJsonValue &s : slotList) {
-            const QJsonObject so = s.toObject();
-            const QJsonObject user = so.value(QStringLiteral("user")).toObject();
-            venue.timeSlots.append({str(so, "startTime"), str(so, "endTime"), str(so, "state"),
-                                    str(so, "bookingId"), str(so, "bookingStatus"),
-                                    str(user, "name"), str(user, "studentId"),
-                                    str(user, "openId")});
-        }
-        board.venues.append(venue);
-    }
-    return board;
+    return {str(o, keys::date), detail::listFromJson<BoardVenue>(o.value(keys::venues))};
+}
+
+// ---- Stream, queues, locks ----
+
+QJsonObject StreamEntry::toJson() const
+{
+    return {{keys::id, id}, {keys::fields, fields}};
+}
+
+StreamEntry StreamEntry::fromJson(const QJsonObject &o)
+{
+    return {str(o, keys::id), object(o, keys::fields)};
+}
+
+QJsonObject StreamConsumer::toJson() const
+{
+    return {{keys::name, name}, {keys::pending, pending}, {keys::idleMs, idleMs}};
+}
+
+StreamConsumer StreamConsumer::fromJson(const QJsonObject &o)
+{
+    return {str(o, keys::name), integer(o, keys::pending), integer(o, keys::idleMs)};
+}
+
+QJsonObject ConsumerGroup::toJson() const
+{
+    return {{keys::name, name},
+            {keys::consumers, consumers},
+            {keys::pending, pending},
+            {keys::lastDeliveredId, lastDeliveredId},
+            {keys::entriesRead, nullable(entriesRead)},
+            {keys::lag, nullable(lag)},
+            {keys::consumerList, detail::toJsonArray(consumerList)}};
+}
+
+ConsumerGroup ConsumerGroup::fromJson(const QJsonObject &o)
+{
+    return {str(o, keys::name),
+            integer(o, keys::consumers),
+            integer(o, keys::pending),
+            integer(o, keys::lag, -1),
+            str(o, keys::lastDeliveredId),
+            integer(o, keys::entriesRead, -1),
+            detail::listFromJson<StreamConsumer>(o.value(keys::consumerList))};
 }
 
 qint64 StreamInfo::maxLag() const
@@ -166,52 +485,153 @@ qint64 StreamInfo::maxLag() const
     return lag;
 }
 
+QJsonObject StreamInfo::toJson() const
+{
+    QJsonObject o {{keys::stream, stream},
+                   {keys::length, length},
+                   {keys::groups, detail::toJsonArray(groups)},
+                   {keys::entries, detail::toJsonArray(entries)},
+                   {keys::deadLetter,
+                    QJsonObject {{keys::stream, deadLetterStream},
+                                 {keys::length, deadLetterLength},
+                                 {keys::entries, detail::toJsonArray(deadLetters)}}}};
+    insertText(o, keys::lastGeneratedId, lastGeneratedId);
+    return o;
+}
+
 StreamInfo StreamInfo::fromJson(const QJsonObject &o)
 {
     StreamInfo s;
-    s.stream = str(o, "stream");
-    s.length = integer(o, "length");
-    s.lastGeneratedId = str(o, "lastGeneratedId");
-    const QJsonArray groups = array(o, "groups");
-    for (const QJsonValue &v : groups) {
-        const QJsonObject g = v.toObject();
-        s.groups.append({str(g, "name"), integer(g, "consumers"), integer(g, "pending"),
-                         integer(g, "lag", -1), str(g, "lastDeliveredId")});
-    }
-    s.entries = entriesFromJson(array(o, "entries"));
-    const QJsonObject dead = o.value(QStringLiteral("deadLetter")).toObject();
-    s.deadLetterStream = str(dead, "stream");
-    s.deadLetterLength = integer(dead, "length");
-    s.deadLetters = entriesFromJson(array(dead, "entries"));
+    s.stream = str(o, keys::stream);
+    s.length = integer(o, keys::length);
+    s.lastGeneratedId = str(o, keys::lastGeneratedId);
+    s.groups = detail::listFromJson<ConsumerGroup>(o.value(keys::groups));
+    s.entries = detail::listFromJson<StreamEntry>(o.value(keys::entries));
+    const QJsonObject dead = object(o, keys::deadLetter);
+    s.deadLetterStream = str(dead, keys::stream);
+    s.deadLetterLength = integer(dead, keys::length);
+    s.deadLetters = detail::listFromJson<StreamEntry>(dead.value(keys::entries));
     return s;
+}
+
+QJsonObject DelayedItem::toJson() const
+{
+    return {{keys::member, member},
+            {keys::payload, payload},
+            {keys::state, state},
+            {state == itemStates::scheduled ? keys::dueAt : keys::visibleAgainAt, dueAt},
+            {keys::attempts, attempts}};
+}
+
+DelayedItem DelayedItem::fromJson(const QJsonObject &o)
+{
+    const Key due = o.contains(keys::dueAt) ? keys::dueAt : keys::visibleAgainAt;
+    return {{},          str(o, keys::member),    str(o, keys::payload), str(o, keys::state),
+            str(o, due), int32(o, keys::attempts)};
+}
+
+QJsonObject QueueDepth::toJson() const
+{
+    return {{keys::scheduled, scheduled}, {keys::processing, processing}};
+}
+
+QueueDepth QueueDepth::fromJson(const QJsonObject &o)
+{
+    return {integer(o, keys::scheduled), integer(o, keys::processing)};
+}
+
+QJsonObject DelayedQueueInfo::toJson() const
+{
+    return {{keys::name, name},
+            {keys::key, key},
+            {keys::scheduled, scheduled},
+            {keys::processing, processing},
+            {keys::items, detail::toJsonArray(items)}};
+}
+
+DelayedQueueInfo DelayedQueueInfo::fromJson(const QJsonObject &o)
+{
+    DelayedQueueInfo info {str(o, keys::name), str(o, keys::key), integer(o, keys::scheduled),
+                           integer(o, keys::processing),
+                           detail::listFromJson<DelayedItem>(o.value(keys::items))};
+    for (DelayedItem &item : info.items)
+        item.queue = info.name;
+    return info;
+}
+
+QJsonObject LockOwner::toJson() const
+{
+    return {{keys::owner, owner}, {keys::holds, holds}};
+}
+
+LockOwner LockOwner::fromJson(const QJsonObject &o)
+{
+    return {str(o, keys::owner), integer(o, keys::holds)};
+}
+
+QStringList LockEntry::ownerNames() const
+{
+    QStringList names;
+    for (const LockOwner &o : owners)
+        names.append(o.owner);
+    return names;
+}
+
+QJsonObject LockEntry::toJson() const
+{
+    return {{keys::key, key}, {keys::owners, detail::toJsonArray(owners)}, {keys::ttlMs, ttlMs}};
+}
+
+LockEntry LockEntry::fromJson(const QJsonObject &o)
+{
+    return {str(o, keys::key), detail::listFromJson<LockOwner>(o.value(keys::owners)),
+            integer(o, keys::ttlMs)};
+}
+
+QJsonObject queuesToJson(const QList<DelayedQueueInfo> &queues)
+{
+    return {{keys::queues, detail::toJsonArray(queues)}};
+}
+
+QList<DelayedQueueInfo> queuesFromJson(const QJsonObject &o)
+{
+    return detail::listFromJson<DelayedQueueInfo>(o.value(keys::queues));
+}
+
+QJsonObject locksToJson(const QList<LockEntry> &locks)
+{
+    return {{keys::locks, detail::toJsonArray(locks)}};
+}
+
+QList<LockEntry> locksFromJson(const QJsonObject &o)
+{
+    return detail::listFromJson<LockEntry>(o.value(keys::locks));
+}
+
+// ---- Audit, payment exceptions, dashboard ----
+
+QJsonObject AuditEntry::toJson() const
+{
+    return {{keys::id, id},
+            {keys::at, at},
+            {keys::actor, actor},
+            {keys::action, action},
+            {keys::target, target},
+            {keys::reason, reason},
+            {keys::remoteAddress, remoteAddress},
+            {keys::details, details}};
 }
 
 AuditEntry AuditEntry::fromJson(const QJsonObject &o)
 {
-    return {str(o, "id"),
-            str(o, "at"),
-            str(o, "actor"),
-            str(o, "action"),
-            str(o, "target"),
-            str(o, "reason"),
-            str(o, "remoteAddress"),
-            o.value(QStringLiteral("details")).toObject()};
-}
-
-LiveOrderEvent LiveOrderEvent::fromJson(const QJsonObject &o)
-{
-    LiveOrderEvent e;
-    e.streamId = str(o, "streamId");
-    e.eventId = str(o, "eventId");
-    e.orderId = str(o, "orderId");
-    e.appId = str(o, "appId");
-    e.outTradeNo = str(o, "outTradeNo");
-    e.status = str(o, "status");
-    e.prevStatus = str(o, "prevStatus");
-    e.amount = integer(o, "amount");
-    e.at = str(o, "at");
-    e.traceId = str(o, "traceId");
-    return e;
+    return {str(o, keys::id),
+            str(o, keys::at),
+            str(o, keys::actor),
+            str(o, keys::action),
+            str(o, keys::target),
+            str(o, keys::reason),
+            str(o, keys::remoteAddress),
+            object(o, keys::details)};
 }
 
 bool PaymentExceptionItem::isResolvable() const
@@ -219,117 +639,201 @@ bool PaymentExceptionItem::isResolvable() const
     return state == QLatin1String("REFUNDED") || state == QLatin1String("REFUND_FAILED");
 }
 
+QJsonObject PaymentExceptionItem::toJson() const
+{
+    QJsonObject o {{keys::id, id},
+                   {keys::channel, channel},
+                   {keys::channelTradeNo, channelTradeNo},
+                   {keys::outTradeNo, outTradeNo},
+                   {keys::paidAmount, paidAmount},
+                   {keys::currency, currency},
+                   {keys::reason, reason},
+                   {keys::detail, detail},
+                   {keys::state, state},
+                   {keys::refundAttempts, refundAttempts},
+                   {keys::createdAt, createdAt},
+                   {keys::updatedAt, updatedAt}};
+    insertText(o, keys::orderId, orderId);
+    if (orderAmount)
+        o.insert(keys::orderAmount, *orderAmount);
+    insertText(o, keys::nextRefundAt, nextRefundAt);
+    insertText(o, keys::channelRefundNo, channelRefundNo);
+    insertText(o, keys::lastError, lastError);
+    insertText(o, keys::resolvedBy, resolvedBy);
+    insertText(o, keys::resolution, resolution);
+    insertText(o, keys::refundedAt, refundedAt);
+    insertText(o, keys::resolvedAt, resolvedAt);
+    return o;
+}
+
 PaymentExceptionItem PaymentExceptionItem::fromJson(const QJsonObject &o)
 {
     PaymentExceptionItem e;
-    e.id = str(o, "id");
-    e.channel = str(o, "channel");
-    e.channelTradeNo = str(o, "channelTradeNo");
-    e.outTradeNo = str(o, "outTradeNo");
-    e.orderId = str(o, "orderId");
-    e.paidAmount = integer(o, "paidAmount");
-    if (o.value(QStringLiteral("orderAmount")).isDouble())
-        e.orderAmount = integer(o, "orderAmount");
-    e.currency = str(o, "currency");
-    e.reason = str(o, "reason");
-    e.detail = str(o, "detail");
-    e.state = str(o, "state");
-    e.refundAttempts = static_cast<int>(integer(o, "refundAttempts"));
-    e.nextRefundAt = str(o, "nextRefundAt");
-    e.channelRefundNo = str(o, "channelRefundNo");
-    e.lastError = str(o, "lastError");
-    e.resolvedBy = str(o, "resolvedBy");
-    e.resolution = str(o, "resolution");
-    e.createdAt = str(o, "createdAt");
-    e.updatedAt = str(o, "updatedAt");
-    e.refundedAt = str(o, "refundedAt");
-    e.resolvedAt = str(o, "resolvedAt");
+    e.id = str(o, keys::id);
+    e.channel = str(o, keys::channel);
+    e.channelTradeNo = str(o, keys::channelTradeNo);
+    e.outTradeNo = str(o, keys::outTradeNo);
+    e.orderId = str(o, keys::orderId);
+    e.paidAmount = integer(o, keys::paidAmount);
+    if (o.value(keys::orderAmount).isDouble())
+        e.orderAmount = integer(o, keys::orderAmount);
+    e.currency = str(o, keys::currency);
+    e.reason = str(o, keys::reason);
+    e.detail = str(o, keys::detail);
+    e.state = str(o, keys::state);
+    e.refundAttempts = int32(o, keys::refundAttempts);
+    e.nextRefundAt = str(o, keys::nextRefundAt);
+    e.channelRefundNo = str(o, keys::channelRefundNo);
+    e.lastError = str(o, keys::lastError);
+    e.resolvedBy = str(o, keys::resolvedBy);
+    e.resolution = str(o, keys::resolution);
+    e.createdAt = str(o, keys::createdAt);
+    e.updatedAt = str(o, keys::updatedAt);
+    e.refundedAt = str(o, keys::refundedAt);
+    e.resolvedAt = str(o, keys::resolvedAt);
     return e;
+}
+
+QJsonObject DashboardSummary::toJson() const
+{
+    QJsonObject o {{keys::date, date},
+                   {keys::from, from},
+                   {keys::orders, countsToJson(orders)},
+                   {keys::ordersTotal, ordersTotal},
+                   {keys::paidAmount, paidAmount}};
+    if (!hasInfrastructure)
+        return o;
+    o.insert(keys::stream,
+             QJsonObject {{keys::stream, streamName},
+                          {keys::length, streamLength},
+                          {keys::lag, nullable(streamLag)},
+                          {keys::pending, streamPending},
+                          {keys::deadLetterLength, deadLetterLength}});
+    o.insert(keys::queues, depthsToJson(queues));
+    o.insert(keys::notifications, countsToJson(notifications));
+    o.insert(keys::paymentExceptions, countsToJson(paymentExceptions));
+    return o;
 }
 
 DashboardSummary DashboardSummary::fromJson(const QJsonObject &o)
 {
     DashboardSummary d;
-    d.date = str(o, "date");
-    const QJsonObject orders = o.value(QStringLiteral("orders")).toObject();
-    for (auto it = orders.constBegin(); it != orders.constEnd(); ++it)
-        d.orders.insert(it.key(), it.value().toInteger());
-    d.ordersTotal = integer(o, "ordersTotal");
-    d.paidAmount = integer(o, "paidAmount");
-    if (!o.contains(QStringLiteral("stream")))
+    d.date = str(o, keys::date);
+    d.from = str(o, keys::from);
+    d.orders = countsFromJson(o.value(keys::orders));
+    d.ordersTotal = integer(o, keys::ordersTotal);
+    d.paidAmount = integer(o, keys::paidAmount);
+    if (!o.contains(keys::stream))
         return d;
     d.hasInfrastructure = true;
-    const QJsonObject stream = o.value(QStringLiteral("stream")).toObject();
-    d.streamLength = integer(stream, "length");
-    d.streamLag = integer(stream, "lag", -1);
-    d.streamPending = integer(stream, "pending");
-    d.deadLetterLength = integer(stream, "deadLetterLength");
-    const QJsonObject queues = o.value(QStringLiteral("queues")).toObject();
-    for (auto it = queues.constBegin(); it != queues.constEnd(); ++it) {
-        d.queuedScheduled += integer(it.value().toObject(), "scheduled");
-        d.queuedProcessing += integer(it.value().toObject(), "processing");
+    const QJsonObject stream = object(o, keys::stream);
+    d.streamName = str(stream, keys::stream);
+    d.streamLength = integer(stream, keys::length);
+    d.streamLag = integer(stream, keys::lag, -1);
+    d.streamPending = integer(stream, keys::pending);
+    d.deadLetterLength = integer(stream, keys::deadLetterLength);
+    d.queues = depthsFromJson(o.value(keys::queues));
+    for (const QueueDepth &q : std::as_const(d.queues)) {
+        d.queuedScheduled += q.scheduled;
+        d.queuedProcessing += q.processing;
     }
-    const QJsonObject notifications = o.value(QStringLiteral("notifications")).toObject();
-    d.notificationsPending = integer(notifications, "PENDING");
-    d.notificationsFailed = integer(notifications, "FAILED");
-    d.paymentExceptions = counts(o, "paymentExceptions");
+    d.notifications = countsFromJson(o.value(keys::notifications));
+    d.notificationsPending = d.notifications.value(keys::notificationPending);
+    d.notificationsFailed = d.notifications.value(keys::notificationFailed);
+    d.paymentExceptions = countsFromJson(o.value(keys::paymentExceptions));
     return d;
+}
+
+// ---- Live feed ----
+
+QJsonObject LiveOrderEvent::toJson() const
+{
+    QJsonObject o {{keys::type, messageTypes::orderEvent},
+                   {keys::streamId, streamId},
+                   {keys::eventId, eventId},
+                   {keys::orderId, orderId},
+                   {keys::appId, appId},
+                   {keys::outTradeNo, outTradeNo},
+                   {keys::status, status},
+                   {keys::amount, amount},
+                   {keys::at, at},
+                   {keys::traceId, traceId}};
+    insertText(o, keys::prevStatus, prevStatus);
+    insertText(o, keys::openId, openId);
+    return o;
+}
+
+LiveOrderEvent LiveOrderEvent::fromJson(const QJsonObject &o)
+{
+    LiveOrderEvent e;
+    e.streamId = str(o, keys::streamId);
+    e.eventId = str(o, keys::eventId);
+    e.orderId = str(o, keys::orderId);
+    e.appId = str(o, keys::appId);
+    e.outTradeNo = str(o, keys::outTradeNo);
+    e.status = str(o, keys::status);
+    e.prevStatus = str(o, keys::prevStatus);
+    e.amount = integer(o, keys::amount);
+    e.at = str(o, keys::at);
+    e.traceId = str(o, keys::traceId);
+    e.openId = str(o, keys::openId);
+    return e;
+}
+
+QJsonObject LiveStats::toJson() const
+{
+    return {{keys::type, messageTypes::stats},
+            {keys::queues, depthsToJson(queues)},
+            {keys::notifications, countsToJson(notifications)},
+            {keys::paymentExceptions, countsToJson(paymentExceptions)}};
 }
 
 LiveStats LiveStats::fromJson(const QJsonObject &o)
 {
-    const QJsonObject queues = o.value(QStringLiteral("queues")).toObject();
-    const QJsonObject notifications = o.value(QStringLiteral("notifications")).toObject();
     LiveStats s;
-    s.orderTimeoutScheduled =
-        integer(queues.value(QStringLiteral("order-timeout")).toObject(), "scheduled");
-    s.bookingExpiryScheduled =
-        integer(queues.value(QStringLiteral("booking-expiry")).toObject(), "scheduled");
-    s.notificationsPending = integer(notifications, "PENDING");
-    s.notificationsFailed = integer(notifications, "FAILED");
-    s.paymentExceptions = counts(o, "paymentExceptions");
+    s.queues = depthsFromJson(o.value(keys::queues));
+    s.notifications = countsFromJson(o.value(keys::notifications));
+    s.paymentExceptions = countsFromJson(o.value(keys::paymentExceptions));
+    s.orderTimeoutScheduled = s.queues.value(keys::orderTimeoutQueue).scheduled;
+    s.bookingExpiryScheduled = s.queues.value(keys::bookingExpiryQueue).scheduled;
+    s.notificationsPending = s.notifications.value(keys::notificationPending);
+    s.notificationsFailed = s.notifications.value(keys::notificationFailed);
     return s;
+}
+
+QJsonObject LivePaymentException::toJson() const
+{
+    QJsonObject o {{keys::type, messageTypes::paymentException},
+                   {keys::id, id},
+                   {keys::reason, reason},
+                   {keys::channel, channel},
+                   {keys::paidAmount, paidAmount}};
+    insertText(o, keys::orderId, orderId);
+    return o;
 }
 
 LivePaymentException LivePaymentException::fromJson(const QJsonObject &o)
 {
-    return {str(o, "id"), str(o, "reason"), str(o, "channel"), integer(o, "paidAmount"),
-            str(o, "orderId")};
+    return {str(o, keys::id), str(o, keys::reason), str(o, keys::channel),
+            integer(o, keys::paidAmount), str(o, keys::orderId)};
 }
 
-QList<DelayedQueueInfo> queuesFromJson(const QJsonObject &o)
+// ---- Helpers ----
+
+QJsonObject countsToJson(const QHash<QString, qint64> &counts)
 {
-    QList<DelayedQueueInfo> out;
-    const QJsonArray queues = array(o, "queues");
-    for (const QJsonValue &v : queues) {
-        const QJsonObject q = v.toObject();
-        DelayedQueueInfo info {
-            str(q, "name"), str(q, "key"), integer(q, "scheduled"), integer(q, "processing"), {}};
-        const QJsonArray items = array(q, "items");
-        for (const QJsonValue &i : items) {
-            const QJsonObject io = i.toObject();
-            const QString due =
-                io.contains(QStringLiteral("dueAt")) ? str(io, "dueAt") : str(io, "visibleAgainAt");
-            info.items.append({info.name, str(io, "member"), str(io, "payload"), str(io, "state"),
-                               due, static_cast<int>(integer(io, "attempts"))});
-        }
-        out.append(info);
-    }
+    QJsonObject out;
+    for (auto it = counts.cbegin(); it != counts.cend(); ++it)
+        out.insert(it.key(), it.value());
     return out;
 }
 
-QList<LockEntry> locksFromJson(const QJsonObject &o)
+QHash<QString, qint64> countsFromJson(const QJsonValue &o)
 {
-    QList<LockEntry> out;
-    const QJsonArray locks = array(o, "locks");
-    for (const QJsonValue &v : locks) {
-        const QJsonObject l = v.toObject();
-        LockEntry entry {str(l, "key"), {}, integer(l, "ttlMs")};
-        const QJsonArray owners = array(l, "owners");
-        for (const QJsonValue &owner : owners)
-            entry.owners.append(owner.toObject().value(QStringLiteral("owner")).toString());
-        out.append(entry);
-    }
+    QHash<QString, qint64> out;
+    const QJsonObject byName = o.toObject();
+    for (auto it = byName.constBegin(); it != byName.constEnd(); ++it)
+        out.insert(it.key(), it.value().toInteger());
     return out;
 }
 
@@ -342,9 +846,9 @@ ApiError errorFromReply(int httpStatus, const QByteArray &body, const QString &t
         return e;
     }
     const QJsonObject o = QJsonDocument::fromJson(body).object();
-    e.code = static_cast<int>(integer(o, "code"));
-    e.message = str(o, "message");
-    e.traceId = str(o, "traceId");
+    e.code = static_cast<int>(integer(o, keys::code));
+    e.message = str(o, keys::message);
+    e.traceId = str(o, keys::traceId);
     if (e.message.isEmpty())
         e.message =
             transportError.isEmpty() ? QStringLiteral("HTTP %1").arg(httpStatus) : transportError;

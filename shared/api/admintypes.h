@@ -1,12 +1,20 @@
 #pragma once
 
-// Plain structs of the admin API (API.md "Admin API", server/admin) and their JSON mapping.
+// Plain structs of the admin API (API.md "Admin API", server/admin) and their JSON mapping: the
+// server writes each answer with toJson(), the console reads it with fromJson(), both with the
+// keys of adminkeys.h, so that the wire contract is written once.
 // Ids stay strings (Snowflake ids are JSON strings); money is integer cents; times are kept as
 // the server sent them (RFC 3339 with the server's offset) and parsed on demand.
+// Optional fields: an empty text is a key the server leaves out (toJson() leaves it out too);
+// where that is not enough (a number, an object) the field says how.
+
+#include "adminkeys.h"
 
 #include <QDateTime>
 #include <QHash>
+#include <QJsonArray>
 #include <QJsonObject>
+#include <QJsonValue>
 #include <QList>
 #include <QString>
 #include <QStringList>
@@ -14,6 +22,27 @@
 #include <optional>
 
 namespace pomelo::api {
+
+namespace detail {
+
+template<typename T> QJsonArray toJsonArray(const QList<T> &list)
+{
+    QJsonArray out;
+    for (const T &item : list)
+        out.append(item.toJson());
+    return out;
+}
+
+template<typename T> QList<T> listFromJson(const QJsonValue &array)
+{
+    QList<T> out;
+    const QJsonArray items = array.toArray();
+    for (const QJsonValue &v : items)
+        out.append(T::fromJson(v.toObject()));
+    return out;
+}
+
+} // namespace detail
 
 /// What went wrong with one request: a transport error (no HTTP answer: httpStatus 0) or the
 /// server's error envelope `{code, message, traceId}`.
@@ -27,8 +56,12 @@ struct ApiError
     bool isNetworkError() const { return httpStatus == 0; }
     bool isUnauthorized() const { return httpStatus == 401; }
     bool isForbidden() const { return httpStatus == 403; }
+    /// The envelope (httpStatus is the response's status, not part of the body).
+    QJsonObject toJson() const;
+    friend bool operator==(const ApiError &, const ApiError &) = default;
 };
 
+/// `POST /login`.
 struct LoginResult
 {
     QString token;
@@ -37,9 +70,24 @@ struct LoginResult
     int expiresIn = 0;
 
     bool isAdmin() const { return role == QLatin1String("admin"); }
+    QJsonObject toJson() const;
     static LoginResult fromJson(const QJsonObject &o);
+    friend bool operator==(const LoginResult &, const LoginResult &) = default;
 };
 
+/// `GET /me`: who the token belongs to.
+struct StaffIdentity
+{
+    QString username;
+    QString role; ///< "staff" or "admin"
+
+    QJsonObject toJson() const;
+    static StaffIdentity fromJson(const QJsonObject &o);
+    friend bool operator==(const StaffIdentity &, const StaffIdentity &) = default;
+};
+
+/// An order as staff see it. Left out when empty: channel, channelTradeNo, studentId, paidAt,
+/// closedAt; needsRefund only when true.
 struct AdminOrder
 {
     QString orderId;
@@ -58,14 +106,34 @@ struct AdminOrder
     QString paidAt;
     QString expiresAt;
     bool needsRefund = false;
+    QString closedAt;
+    QString notifyUrl;
+    int version = 0; ///< the optimistic lock's counter
 
+    QJsonObject toJson() const;
     static AdminOrder fromJson(const QJsonObject &o);
+    friend bool operator==(const AdminOrder &, const AdminOrder &) = default;
 };
 
+/// `{items, nextCursor?}` of every list.
 template<typename T> struct Page
 {
     QList<T> items;
     QString nextCursor; ///< empty on the last page
+
+    QJsonObject toJson() const
+    {
+        QJsonObject o {{keys::items, detail::toJsonArray(items)}};
+        if (!nextCursor.isEmpty())
+            o.insert(keys::nextCursor, nextCursor);
+        return o;
+    }
+    static Page fromJson(const QJsonObject &o)
+    {
+        return {detail::listFromJson<T>(o.value(keys::items)),
+                o.value(keys::nextCursor).toString()};
+    }
+    friend bool operator==(const Page &, const Page &) = default;
 };
 
 struct OrderQuery
@@ -80,6 +148,7 @@ struct OrderQuery
     int limit = 100;
 };
 
+/// One step of an order's timeline. prevStatus and publishedAt are left out when empty.
 struct OrderEvent
 {
     QString id;
@@ -87,9 +156,16 @@ struct OrderEvent
     QString prevStatus;
     QString at;
     QString traceId;
-    QJsonObject payload;
+    /// What the event recorded: an object, or the stored text when it is no JSON.
+    QJsonValue payload;
+    QString publishedAt; ///< when the outbox relay put it on the stream
+
+    QJsonObject toJson() const;
+    static OrderEvent fromJson(const QJsonObject &o);
+    friend bool operator==(const OrderEvent &, const OrderEvent &) = default;
 };
 
+/// finishedAt is left out while the refund is processing.
 struct Refund
 {
     QString id;
@@ -100,6 +176,12 @@ struct Refund
     QString initiator;
     QString createdAt;
     QString finishedAt;
+    QString channel;
+    QString channelRefundNo;
+
+    QJsonObject toJson() const;
+    static Refund fromJson(const QJsonObject &o);
+    friend bool operator==(const Refund &, const Refund &) = default;
 };
 
 struct ChannelCallback
@@ -109,17 +191,30 @@ struct ChannelCallback
     QString eventType;
     QString outcome;
     QString receivedAt;
+    QString notifyId;
+    QJsonValue payload; ///< the decrypted content: an object, or its text when it is no JSON
+
+    QJsonObject toJson() const;
+    static ChannelCallback fromJson(const QJsonObject &o);
+    friend bool operator==(const ChannelCallback &, const ChannelCallback &) = default;
 };
 
 struct NotificationAttempt
 {
     int attempt = 0;
     QString at;
-    int httpStatus = 0;
+    int httpStatus = 0; ///< 0: no HTTP answer (timeout, refused), left out of the JSON
     int durationMs = 0;
     QString error;
+    QString responseExcerpt;
+
+    QJsonObject toJson() const;
+    static NotificationAttempt fromJson(const QJsonObject &o);
+    friend bool operator==(const NotificationAttempt &, const NotificationAttempt &) = default;
 };
 
+/// A merchant notification. nextAttemptAt is there while PENDING, deliveredAt once DELIVERED;
+/// lastHttpStatus 0 (never answered) is left out.
 struct Notification
 {
     QString id;
@@ -135,10 +230,26 @@ struct Notification
     QString updatedAt;
     QString nextAttemptAt;
     QList<NotificationAttempt> history;
+    QString eventId;
+    QString deliveredAt;
 
+    QJsonObject toJson() const;
     static Notification fromJson(const QJsonObject &o);
+    friend bool operator==(const Notification &, const Notification &) = default;
 };
 
+/// `GET /notifications`: a page with the counts per state (zeros included).
+struct NotificationList
+{
+    Page<Notification> page;
+    QHash<QString, qint64> counts;
+
+    QJsonObject toJson() const;
+    static NotificationList fromJson(const QJsonObject &o);
+    friend bool operator==(const NotificationList &, const NotificationList &) = default;
+};
+
+/// payOrderId is left out until the booking was signed.
 struct Booking
 {
     QString id;
@@ -149,21 +260,81 @@ struct Booking
     QString endTime;
     qint64 amount = 0;
     QString payOrderId;
+    QString userId;
+    QString createdAt;
+    QString updatedAt;
+
+    QJsonObject toJson() const;
+    static Booking fromJson(const QJsonObject &o);
+    friend bool operator==(const Booking &, const Booking &) = default;
 };
 
+/// `GET /orders/{id}`.
 struct OrderDetail
 {
     AdminOrder order;
     QList<OrderEvent> events;
-    QString traceId;
+    QString traceId; ///< of the first event; empty without events
     QList<Refund> refunds;
     QList<ChannelCallback> callbacks;
     QList<Notification> notifications;
-    std::optional<Booking> booking;
+    std::optional<Booking> booking; ///< left out when no booking was paid with this order
 
+    QJsonObject toJson() const;
     static OrderDetail fromJson(const QJsonObject &o);
+    friend bool operator==(const OrderDetail &, const OrderDetail &) = default;
 };
 
+/// What the channel said of an order when it was asked (`verify`). paidAt is left out when the
+/// channel reports no payment.
+struct ChannelTradeState
+{
+    QString state; ///< NOT_PAID, PAID, CLOSED, FAILED, UNKNOWN
+    QString tradeNo;
+    qint64 amount = 0;
+    QString paidAt;
+
+    QJsonObject toJson() const;
+    static ChannelTradeState fromJson(const QJsonObject &o);
+    friend bool operator==(const ChannelTradeState &, const ChannelTradeState &) = default;
+};
+
+/// `POST /orders/{id}/verify`.
+struct VerifyOrderResult
+{
+    AdminOrder order;
+    ChannelTradeState channel;
+
+    QJsonObject toJson() const;
+    static VerifyOrderResult fromJson(const QJsonObject &o);
+    friend bool operator==(const VerifyOrderResult &, const VerifyOrderResult &) = default;
+};
+
+/// `POST /orders/{id}/refund`.
+struct RefundOrderResult
+{
+    Refund refund;
+    AdminOrder order;
+
+    QJsonObject toJson() const;
+    static RefundOrderResult fromJson(const QJsonObject &o);
+    friend bool operator==(const RefundOrderResult &, const RefundOrderResult &) = default;
+};
+
+/// `POST /orders/{id}/renotify`.
+struct RenotifyResult
+{
+    int resent = 0;
+    QStringList notificationIds;
+
+    QJsonObject toJson() const;
+    static RenotifyResult fromJson(const QJsonObject &o);
+    friend bool operator==(const RenotifyResult &, const RenotifyResult &) = default;
+};
+
+/// One slot of the venue board. A held slot has its booking and its user (`user.id`); the
+/// user's openId, name and studentId are there when the user was found (every user has an
+/// openId, so an empty openId means "not found" and leaves the three out).
 struct BoardSlot
 {
     QString startTime; ///< HH:MM
@@ -174,6 +345,11 @@ struct BoardSlot
     QString userName;
     QString studentId;
     QString openId;
+    QString userId; ///< empty for a free slot: no `user` then
+
+    QJsonObject toJson() const;
+    static BoardSlot fromJson(const QJsonObject &o);
+    friend bool operator==(const BoardSlot &, const BoardSlot &) = default;
 };
 
 struct BoardVenue
@@ -181,21 +357,44 @@ struct BoardVenue
     qint64 id = 0;
     QString name;
     QString sport;
-    QList<BoardSlot> timeSlots;
+    QList<BoardSlot> timeSlots; ///< `slots`
+
+    QJsonObject toJson() const;
+    static BoardVenue fromJson(const QJsonObject &o);
+    friend bool operator==(const BoardVenue &, const BoardVenue &) = default;
 };
 
+/// `GET /venues/board`.
 struct VenueBoard
 {
     QString date;
     QList<BoardVenue> venues;
 
+    QJsonObject toJson() const;
     static VenueBoard fromJson(const QJsonObject &o);
+    friend bool operator==(const VenueBoard &, const VenueBoard &) = default;
 };
 
 struct StreamEntry
 {
     QString id;
     QJsonObject fields;
+
+    QJsonObject toJson() const;
+    static StreamEntry fromJson(const QJsonObject &o);
+    friend bool operator==(const StreamEntry &, const StreamEntry &) = default;
+};
+
+/// A consumer of a group (`consumerList`).
+struct StreamConsumer
+{
+    QString name;
+    qint64 pending = 0;
+    qint64 idleMs = 0;
+
+    QJsonObject toJson() const;
+    static StreamConsumer fromJson(const QJsonObject &o);
+    friend bool operator==(const StreamConsumer &, const StreamConsumer &) = default;
 };
 
 struct ConsumerGroup
@@ -203,10 +402,17 @@ struct ConsumerGroup
     QString name;
     qint64 consumers = 0;
     qint64 pending = 0;
-    qint64 lag = -1; ///< -1: Redis could not tell
+    qint64 lag = -1; ///< -1: Redis could not tell (null)
     QString lastDeliveredId;
+    qint64 entriesRead = -1; ///< -1: Redis could not tell (null)
+    QList<StreamConsumer> consumerList {};
+
+    QJsonObject toJson() const;
+    static ConsumerGroup fromJson(const QJsonObject &o);
+    friend bool operator==(const ConsumerGroup &, const ConsumerGroup &) = default;
 };
 
+/// `GET /streams`. lastGeneratedId is left out for a stream never written to.
 struct StreamInfo
 {
     QString stream;
@@ -220,17 +426,35 @@ struct StreamInfo
 
     /// The largest lag of any group (0 without groups, -1 when one is unknown).
     qint64 maxLag() const;
+    QJsonObject toJson() const;
     static StreamInfo fromJson(const QJsonObject &o);
+    friend bool operator==(const StreamInfo &, const StreamInfo &) = default;
 };
 
+/// One item of a delayed queue: `dueAt` while SCHEDULED, `visibleAgainAt` while PROCESSING.
 struct DelayedItem
 {
-    QString queue;
+    QString queue; ///< the queue's name (not part of the item's JSON)
     QString member;
     QString payload;
     QString state; ///< SCHEDULED, PROCESSING
     QString dueAt; ///< or visibleAgainAt while PROCESSING
     int attempts = 0;
+
+    QJsonObject toJson() const;
+    static DelayedItem fromJson(const QJsonObject &o);
+    friend bool operator==(const DelayedItem &, const DelayedItem &) = default;
+};
+
+/// `{scheduled, processing}` of a delayed queue.
+struct QueueDepth
+{
+    qint64 scheduled = 0;
+    qint64 processing = 0;
+
+    QJsonObject toJson() const;
+    static QueueDepth fromJson(const QJsonObject &o);
+    friend bool operator==(const QueueDepth &, const QueueDepth &) = default;
 };
 
 struct DelayedQueueInfo
@@ -240,15 +464,35 @@ struct DelayedQueueInfo
     qint64 scheduled = 0;
     qint64 processing = 0;
     QList<DelayedItem> items;
+
+    QJsonObject toJson() const;
+    static DelayedQueueInfo fromJson(const QJsonObject &o);
+    friend bool operator==(const DelayedQueueInfo &, const DelayedQueueInfo &) = default;
+};
+
+struct LockOwner
+{
+    QString owner;
+    qint64 holds = 0; ///< re-entrant holds
+
+    QJsonObject toJson() const;
+    static LockOwner fromJson(const QJsonObject &o);
+    friend bool operator==(const LockOwner &, const LockOwner &) = default;
 };
 
 struct LockEntry
 {
     QString key;
-    QStringList owners;
+    QList<LockOwner> owners;
     qint64 ttlMs = 0;
+
+    QStringList ownerNames() const;
+    QJsonObject toJson() const;
+    static LockEntry fromJson(const QJsonObject &o);
+    friend bool operator==(const LockEntry &, const LockEntry &) = default;
 };
 
+/// The `details` are always an object: the server writes them from one.
 struct AuditEntry
 {
     QString id;
@@ -260,7 +504,9 @@ struct AuditEntry
     QString remoteAddress;
     QJsonObject details;
 
+    QJsonObject toJson() const;
     static AuditEntry fromJson(const QJsonObject &o);
+    friend bool operator==(const AuditEntry &, const AuditEntry &) = default;
 };
 
 /// One payment exception (`/admin/v1/payment-exceptions`, admins): money a channel took that no
@@ -294,7 +540,9 @@ struct PaymentExceptionItem
 
     /// The refund settled one way or the other: an admin may close the case.
     bool isResolvable() const;
+    QJsonObject toJson() const;
     static PaymentExceptionItem fromJson(const QJsonObject &o);
+    friend bool operator==(const PaymentExceptionItem &, const PaymentExceptionItem &) = default;
 };
 
 /// `GET /admin/v1/dashboard`: today (the server's zone) at a glance. The infrastructure part is
@@ -305,22 +553,31 @@ struct DashboardSummary
     QHash<QString, qint64> orders; ///< order status → orders created today
     qint64 ordersTotal = 0;
     qint64 paidAmount = 0; ///< cents, of today's orders that were paid
+    QString from; ///< RFC 3339: the start of `date`
 
     bool hasInfrastructure = false;
+    QString streamName;
     qint64 streamLength = 0;
-    qint64 streamLag = -1; ///< the largest lag of a group; -1: Redis could not tell
+    qint64 streamLag = -1; ///< the largest lag of a group; -1: Redis could not tell (null)
     qint64 streamPending = 0;
     qint64 deadLetterLength = 0;
+    QHash<QString, QueueDepth> queues; ///< by queue name (order-timeout, booking-expiry)
+    QHash<QString, qint64> notifications; ///< merchant notifications by state, zeros included
+    QHash<QString, qint64> paymentExceptions; ///< open ones by state (REFUNDING, …)
+
+    // Totals fromJson() derives from queues and notifications for the console; toJson() writes
+    // the maps they come from.
     qint64 queuedScheduled = 0; ///< over every delayed queue
     qint64 queuedProcessing = 0;
     qint64 notificationsPending = 0;
     qint64 notificationsFailed = 0;
-    QHash<QString, qint64> paymentExceptions; ///< open ones by state (REFUNDING, …)
 
+    QJsonObject toJson() const;
     static DashboardSummary fromJson(const QJsonObject &o);
+    friend bool operator==(const DashboardSummary &, const DashboardSummary &) = default;
 };
 
-/// One `order-event` of the live feed.
+/// One `order-event` of the live feed. prevStatus and openId are left out when empty.
 struct LiveOrderEvent
 {
     QString streamId;
@@ -333,21 +590,30 @@ struct LiveOrderEvent
     qint64 amount = 0;
     QString at;
     QString traceId;
+    QString openId;
 
+    QJsonObject toJson() const;
     static LiveOrderEvent fromJson(const QJsonObject &o);
+    friend bool operator==(const LiveOrderEvent &, const LiveOrderEvent &) = default;
 };
 
 /// A `stats` message of the live feed: queue depths, notification and open payment exception
 /// counts.
 struct LiveStats
 {
+    QHash<QString, QueueDepth> queues; ///< by queue name (order-timeout, booking-expiry)
+    QHash<QString, qint64> notifications; ///< by state
+    QHash<QString, qint64> paymentExceptions; ///< open ones by state (REFUNDING, …)
+
+    // What fromJson() derives from queues and notifications for the console.
     qint64 orderTimeoutScheduled = 0;
     qint64 bookingExpiryScheduled = 0;
     qint64 notificationsPending = 0;
     qint64 notificationsFailed = 0;
-    QHash<QString, qint64> paymentExceptions; ///< open ones by state (REFUNDING, …)
 
+    QJsonObject toJson() const;
     static LiveStats fromJson(const QJsonObject &o);
+    friend bool operator==(const LiveStats &, const LiveStats &) = default;
 };
 
 /// A `payment-exception` message of the live feed (admins): one was just recorded.
@@ -359,10 +625,20 @@ struct LivePaymentException
     qint64 paidAmount = 0;
     QString orderId; ///< empty when it names no order of ours
 
+    QJsonObject toJson() const;
     static LivePaymentException fromJson(const QJsonObject &o);
+    friend bool operator==(const LivePaymentException &, const LivePaymentException &) = default;
 };
 
+/// `{name: count}` objects (counts per state, per status).
+QJsonObject countsToJson(const QHash<QString, qint64> &counts);
+QHash<QString, qint64> countsFromJson(const QJsonValue &o);
+
+/// `GET /queues`: `{queues: [...]}`.
+QJsonObject queuesToJson(const QList<DelayedQueueInfo> &queues);
 QList<DelayedQueueInfo> queuesFromJson(const QJsonObject &o);
+/// `GET /locks`: `{locks: [...]}`.
+QJsonObject locksToJson(const QList<LockEntry> &locks);
 QList<LockEntry> locksFromJson(const QJsonObject &o);
 ApiError errorFromReply(int httpStatus, const QByteArray &body, const QString &transportError);
 

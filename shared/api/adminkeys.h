@@ -1,0 +1,170 @@
+#pragma once
+
+// The JSON keys of the admin API (API.md "Admin API"), in one place: the server writes them with
+// the DTOs' toJson() and the console reads them with fromJson(), so a key renamed here is renamed
+// on both sides, and a key renamed by hand anywhere else fails test_admintypes.
+
+#include <QLatin1StringView>
+
+namespace pomelo::api::keys {
+
+using Key = QLatin1StringView;
+
+inline constexpr Key action {"action"};
+inline constexpr Key actor {"actor"};
+inline constexpr Key amount {"amount"};
+inline constexpr Key appId {"appId"};
+inline constexpr Key at {"at"};
+inline constexpr Key attempt {"attempt"};
+inline constexpr Key attempts {"attempts"};
+inline constexpr Key booking {"booking"};
+inline constexpr Key bookingId {"bookingId"};
+inline constexpr Key bookingStatus {"bookingStatus"};
+inline constexpr Key callbacks {"callbacks"};
+inline constexpr Key cancelled {"cancelled"};
+inline constexpr Key channel {"channel"};
+inline constexpr Key channelRefundNo {"channelRefundNo"};
+inline constexpr Key channelTradeNo {"channelTradeNo"};
+inline constexpr Key closedAt {"closedAt"};
+inline constexpr Key code {"code"};
+inline constexpr Key consumerList {"consumerList"};
+inline constexpr Key consumers {"consumers"};
+inline constexpr Key count {"count"};
+inline constexpr Key counts {"counts"};
+inline constexpr Key createdAt {"createdAt"};
+inline constexpr Key currency {"currency"};
+inline constexpr Key date {"date"};
+inline constexpr Key deadLetter {"deadLetter"};
+inline constexpr Key deadLetterLength {"deadLetterLength"};
+inline constexpr Key deliveredAt {"deliveredAt"};
+inline constexpr Key detail {"detail"};
+inline constexpr Key details {"details"};
+inline constexpr Key dueAt {"dueAt"};
+inline constexpr Key durationMs {"durationMs"};
+inline constexpr Key endTime {"endTime"};
+inline constexpr Key entries {"entries"};
+inline constexpr Key entriesRead {"entriesRead"};
+inline constexpr Key error {"error"};
+inline constexpr Key eventId {"eventId"};
+inline constexpr Key events {"events"};
+inline constexpr Key eventType {"eventType"};
+inline constexpr Key expiresAt {"expiresAt"};
+inline constexpr Key expiresIn {"expiresIn"};
+inline constexpr Key fields {"fields"};
+inline constexpr Key finishedAt {"finishedAt"};
+inline constexpr Key fired {"fired"};
+inline constexpr Key from {"from"};
+inline constexpr Key groups {"groups"};
+inline constexpr Key history {"history"};
+inline constexpr Key holds {"holds"};
+inline constexpr Key httpStatus {"httpStatus"};
+inline constexpr Key id {"id"};
+inline constexpr Key idleMs {"idleMs"};
+inline constexpr Key initiator {"initiator"};
+inline constexpr Key items {"items"};
+inline constexpr Key key {"key"};
+inline constexpr Key lag {"lag"};
+inline constexpr Key lastDeliveredId {"lastDeliveredId"};
+inline constexpr Key lastError {"lastError"};
+inline constexpr Key lastGeneratedId {"lastGeneratedId"};
+inline constexpr Key lastHttpStatus {"lastHttpStatus"};
+inline constexpr Key length {"length"};
+inline constexpr Key locks {"locks"};
+inline constexpr Key member {"member"};
+inline constexpr Key message {"message"};
+inline constexpr Key name {"name"};
+inline constexpr Key needsRefund {"needsRefund"};
+inline constexpr Key nextAttemptAt {"nextAttemptAt"};
+inline constexpr Key nextCursor {"nextCursor"};
+inline constexpr Key nextRefundAt {"nextRefundAt"};
+inline constexpr Key notificationIds {"notificationIds"};
+inline constexpr Key notifications {"notifications"};
+inline constexpr Key notifyId {"notifyId"};
+inline constexpr Key notifyUrl {"notifyUrl"};
+inline constexpr Key openId {"openId"};
+inline constexpr Key order {"order"};
+inline constexpr Key orderAmount {"orderAmount"};
+inline constexpr Key orderId {"orderId"};
+inline constexpr Key orders {"orders"};
+inline constexpr Key ordersTotal {"ordersTotal"};
+inline constexpr Key orderStatus {"orderStatus"};
+inline constexpr Key outcome {"outcome"};
+inline constexpr Key outRefundNo {"outRefundNo"};
+inline constexpr Key outTradeNo {"outTradeNo"};
+inline constexpr Key owner {"owner"};
+inline constexpr Key owners {"owners"};
+inline constexpr Key paidAmount {"paidAmount"};
+inline constexpr Key paidAt {"paidAt"};
+inline constexpr Key payload {"payload"};
+inline constexpr Key paymentExceptions {"paymentExceptions"};
+inline constexpr Key payOrderId {"payOrderId"};
+inline constexpr Key pending {"pending"};
+inline constexpr Key prevStatus {"prevStatus"};
+inline constexpr Key processing {"processing"};
+inline constexpr Key publishedAt {"publishedAt"};
+inline constexpr Key queues {"queues"};
+inline constexpr Key reason {"reason"};
+inline constexpr Key receivedAt {"receivedAt"};
+inline constexpr Key refund {"refund"};
+inline constexpr Key refundAttempts {"refundAttempts"};
+inline constexpr Key refundedAmount {"refundedAmount"};
+inline constexpr Key refundedAt {"refundedAt"};
+inline constexpr Key refunds {"refunds"};
+inline constexpr Key remoteAddress {"remoteAddress"};
+inline constexpr Key resent {"resent"};
+inline constexpr Key resolution {"resolution"};
+inline constexpr Key resolvedAt {"resolvedAt"};
+inline constexpr Key resolvedBy {"resolvedBy"};
+inline constexpr Key responseExcerpt {"responseExcerpt"};
+inline constexpr Key role {"role"};
+inline constexpr Key scheduled {"scheduled"};
+inline constexpr Key sport {"sport"};
+inline constexpr Key startTime {"startTime"};
+inline constexpr Key state {"state"};
+inline constexpr Key status {"status"};
+inline constexpr Key stream {"stream"};
+inline constexpr Key streamId {"streamId"};
+inline constexpr Key studentId {"studentId"};
+inline constexpr Key subject {"subject"};
+inline constexpr Key target {"target"};
+/// `slots` itself is a Qt keyword (a macro).
+inline constexpr Key timeSlots {"slots"};
+inline constexpr Key token {"token"};
+inline constexpr Key traceId {"traceId"};
+inline constexpr Key tradeNo {"tradeNo"};
+inline constexpr Key ttlMs {"ttlMs"};
+inline constexpr Key type {"type"};
+inline constexpr Key updatedAt {"updatedAt"};
+inline constexpr Key url {"url"};
+inline constexpr Key user {"user"};
+inline constexpr Key userId {"userId"};
+inline constexpr Key username {"username"};
+inline constexpr Key venueId {"venueId"};
+inline constexpr Key venues {"venues"};
+inline constexpr Key version {"version"};
+inline constexpr Key visibleAgainAt {"visibleAgainAt"};
+
+// Names that are keys of a counts or depths object: the console looks these ones up.
+inline constexpr Key orderTimeoutQueue {"order-timeout"};
+inline constexpr Key bookingExpiryQueue {"booking-expiry"};
+inline constexpr Key notificationPending {"PENDING"};
+inline constexpr Key notificationFailed {"FAILED"};
+
+} // namespace pomelo::api::keys
+
+namespace pomelo::api::messageTypes {
+
+/// The `type` of a live feed message.
+inline constexpr QLatin1StringView orderEvent {"order-event"};
+inline constexpr QLatin1StringView stats {"stats"};
+inline constexpr QLatin1StringView paymentException {"payment-exception"};
+
+} // namespace pomelo::api::messageTypes
+
+namespace pomelo::api::itemStates {
+
+/// The `state` of a delayed queue item; it decides between `dueAt` and `visibleAgainAt`.
+inline constexpr QLatin1StringView scheduled {"SCHEDULED"};
+inline constexpr QLatin1StringView processing {"PROCESSING"};
+
+} // namespace pomelo::api::itemStates

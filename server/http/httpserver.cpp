@@ -84,16 +84,6 @@ QByteArray reasonPhrase(int status)
     }
 }
 
-/// What the server needs to finish a request after its handler ran (possibly on another thread).
-struct Exchange
-{
-    HttpRequest request;
-    QString route; ///< matched pattern, or "unmatched" — bounded label cardinality for metrics
-    bool keepAlive = true;
-    Span span;
-    std::chrono::steady_clock::time_point start;
-};
-
 QByteArray serializeResponse(const HttpResponse &response, const QString &traceId, bool keepAlive,
                              bool withBody)
 {
@@ -236,13 +226,53 @@ quint16 HttpServer::listenGuarded(const QHostAddress &address, quint16 port,
     return tcp->serverPort();
 }
 
+/// What the server needs to finish a request after its handler ran (possibly on another thread).
+struct HttpServer::Exchange
+{
+    HttpRequest request;
+    QString route; ///< matched pattern, or "unmatched" — bounded label cardinality for metrics
+    bool keepAlive = true;
+    Span span;
+    std::chrono::steady_clock::time_point start;
+    QPointer<QTcpSocket> socket;
+};
+
 bool HttpServer::handleRequest(const QHttpServerRequest &qreq, QTcpSocket *socket)
 {
     // Already answered (413/431/400) by the connection guard while the bytes arrived.
     if (socket->property(GuardedTcpServer::RejectedProperty).toBool())
         return true;
+    const Router::Match match = m_router.match(methodName(qreq.method()), qreq.url().path());
+    const ExchangePtr ex = beginExchange(qreq, socket, match);
+    const HttpRequest &req = ex->request;
+
+    // A WebSocket upgrade (QtHttpServer only asks us when newWebSocketConnection is connected).
+    if (req.header("Upgrade").compare("websocket", Qt::CaseInsensitive) == 0
+        && req.header("Connection").toLower().contains("upgrade"))
+        return upgradeWebSocket(ex, socket);
+
+    if (!match.route) {
+        if (match.pathKnown) {
+            HttpResponse r = errorResponse(ErrorCode::MethodNotAllowed, req);
+            r.headers.append({QByteArrayLiteral("Allow"), match.allowedMethods.join(", ")});
+            finish(ex, std::move(r));
+        } else {
+            finish(ex, errorResponse(ErrorCode::NotFound, req));
+        }
+        return true;
+    }
+    ex->request.pathParams = match.params;
+    dispatch(ex, *match.route);
+    return true;
+}
+
+HttpServer::ExchangePtr HttpServer::beginExchange(const QHttpServerRequest &qreq,
+                                                  QTcpSocket *socket,
+                                                  const Router::Match &match) const
+{
     auto ex = std::make_shared<Exchange>();
     ex->start = std::chrono::steady_clock::now();
+    ex->socket = socket;
     HttpRequest &req = ex->request;
     req.method = methodName(qreq.method());
     req.path = qreq.url().path();
@@ -250,13 +280,10 @@ bool HttpServer::handleRequest(const QHttpServerRequest &qreq, QTcpSocket *socke
     req.headers = qreq.headers();
     req.body = qreq.body();
     req.remoteAddress = qreq.remoteAddress();
-
-    const QByteArray connection = req.header("Connection").toLower();
-    ex->keepAlive = !connection.contains("close");
+    ex->keepAlive = !req.header("Connection").toLower().contains("close");
 
     // An incoming traceparent continues the caller's trace; a malformed one is ignored (new root).
     const auto parent = SpanContext::fromTraceparent(req.header("traceparent"));
-    const Router::Match match = m_router.match(req.method, req.path);
     ex->route = match.route ? match.route->pattern : QStringLiteral("unmatched");
     ex->span = Span(QString::fromLatin1(req.method) + u' ' + ex->route, SpanKind::Server,
                     parent.value_or(SpanContext {}));
@@ -264,93 +291,82 @@ bool HttpServer::handleRequest(const QHttpServerRequest &qreq, QTcpSocket *socke
     ex->span.setAttribute(QStringLiteral("http.route"), ex->route);
     req.traceId = ex->span.traceId().toString();
     req.traceparent = QString::fromLatin1(ex->span.context().toTraceparent());
+    return ex;
+}
 
-    QPointer<QTcpSocket> sock(socket);
-    auto respond = [this, ex, sock](HttpResponse response) {
-        const double seconds =
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - ex->start).count();
-        ex->span.setAttribute(QStringLiteral("http.status_code"), response.status);
-        if (response.status >= 500)
-            ex->span.setError(QStringLiteral("HTTP ") + QString::number(response.status));
-        // The request's context, so the log line carries its trace and span ids as fields.
+void HttpServer::finish(const ExchangePtr &ex, HttpResponse response)
+{
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - ex->start).count();
+    ex->span.setAttribute(QStringLiteral("http.status_code"), response.status);
+    if (response.status >= 500)
+        ex->span.setError(QStringLiteral("HTTP ") + QString::number(response.status));
+    // The request's context, so the log line carries its trace and span ids as fields.
+    ContextScope scope(ex->span.context());
+    ex->span.end();
+    qCInfo(lcHttp).noquote() << ex->request.method << ex->request.path << response.status
+                             << QString::number(seconds * 1000.0, 'f', 2) + QStringLiteral("ms")
+                             << ex->request.traceId;
+    if (m_observer)
+        m_observer(ex->request.method, ex->route, response.status, seconds);
+    if (!ex->socket)
+        return; // the client went away; the outcome is logged, nothing to write
+    const QByteArray out = serializeResponse(response, ex->request.traceId, ex->keepAlive,
+                                             ex->request.method != "HEAD");
+    ex->socket->write(out);
+    if (!ex->keepAlive)
+        ex->socket->disconnectFromHost();
+}
+
+bool HttpServer::upgradeWebSocket(const ExchangePtr &ex, QTcpSocket *socket)
+{
+    // false makes QtHttpServer close the connection after our refusal.
+    const HttpRequest &req = ex->request;
+    ex->route = m_webSocketPaths.contains(req.path) ? req.path : QStringLiteral("unmatched");
+    const auto verify = m_webSocketPaths.constFind(req.path);
+    std::optional<HttpResponse> refusal;
+    if (verify == m_webSocketPaths.cend()) {
+        refusal = errorResponse(ErrorCode::NotFound, req);
+    } else {
         ContextScope scope(ex->span.context());
-        ex->span.end();
-        qCInfo(lcHttp).noquote() << ex->request.method << ex->request.path << response.status
-                                 << QString::number(seconds * 1000.0, 'f', 2) + QStringLiteral("ms")
-                                 << ex->request.traceId;
-        if (m_observer)
-            m_observer(ex->request.method, ex->route, response.status, seconds);
-        if (!sock)
-            return; // the client went away; the outcome is logged, nothing to write
-        const QByteArray out = serializeResponse(response, ex->request.traceId, ex->keepAlive,
-                                                 ex->request.method != "HEAD");
-        sock->write(out);
-        if (!ex->keepAlive)
-            sock->disconnectFromHost();
-    };
+        try {
+            refusal = (*verify)(req);
+        } catch (const Error &e) {
+            refusal = errorResponse(e.code(), req);
+        }
+    }
+    if (refusal) {
+        ex->keepAlive = false;
+        finish(ex, std::move(*refusal));
+        return false;
+    }
+    GuardedTcpServer::releaseForUpgrade(socket);
+    // The handshake's 101 is written by QWebSocketServer; here only the span, log and metric.
+    ex->span.setAttribute(QStringLiteral("http.status_code"), 101);
+    ContextScope scope(ex->span.context());
+    ex->span.end();
+    qCInfo(lcHttp).noquote() << req.method << req.path << 101 << "websocket" << req.traceId;
+    if (m_observer)
+        m_observer(req.method, ex->route, 101, 0.0);
+    return true;
+}
 
-    // A WebSocket upgrade (QtHttpServer only asks us when newWebSocketConnection is connected):
-    // true hands the socket over to its QWebSocketServer, false makes it close the connection
-    // after our refusal.
-    if (req.header("Upgrade").compare("websocket", Qt::CaseInsensitive) == 0
-        && connection.contains("upgrade")) {
-        ex->route = m_webSocketPaths.contains(req.path) ? req.path : QStringLiteral("unmatched");
-        const auto verify = m_webSocketPaths.constFind(req.path);
-        std::optional<HttpResponse> refusal;
-        if (verify == m_webSocketPaths.cend()) {
-            refusal = errorResponse(ErrorCode::NotFound, req);
-        } else {
-            ContextScope scope(ex->span.context());
-            try {
-                refusal = (*verify)(req);
-            } catch (const Error &e) {
-                refusal = errorResponse(e.code(), req);
-            }
-        }
-        if (refusal) {
-            ex->keepAlive = false;
-            respond(std::move(*refusal));
-            return false;
-        }
-        GuardedTcpServer::releaseForUpgrade(socket);
-        // The handshake's 101 is written by QWebSocketServer; here only the span, log and metric.
-        ex->span.setAttribute(QStringLiteral("http.status_code"), 101);
+void HttpServer::dispatch(const ExchangePtr &ex, const Route &route)
+{
+    if (route.mode == HandlerMode::Inline) {
         ContextScope scope(ex->span.context());
-        ex->span.end();
-        qCInfo(lcHttp).noquote() << req.method << req.path << 101 << "websocket" << req.traceId;
-        if (m_observer)
-            m_observer(req.method, ex->route, 101, 0.0);
-        return true;
+        finish(ex, runHandler(route.handler, ex->request, ex->span));
+        return;
     }
-
-    if (!match.route) {
-        if (match.pathKnown) {
-            HttpResponse r = errorResponse(ErrorCode::MethodNotAllowed, req);
-            r.headers.append({QByteArrayLiteral("Allow"), match.allowedMethods.join(", ")});
-            respond(std::move(r));
-        } else {
-            respond(errorResponse(ErrorCode::NotFound, req));
-        }
-        return true;
-    }
-    req.pathParams = match.params;
-
-    if (match.route->mode == HandlerMode::Inline) {
-        ContextScope scope(ex->span.context());
-        respond(runHandler(match.route->handler, req, ex->span));
-        return true;
-    }
-
     // Bounded: busy workers plus a fixed queue. Beyond that the answer is 503 at once, so a flood
     // cannot grow memory or latency without bound.
-    Lane &lane = laneFor(req.path);
+    Lane &lane = laneFor(ex->request.path);
     if (lane.inFlight.load() >= m_options.workerThreads + m_options.maxQueued) {
-        respond(errorResponse(ErrorCode::DependencyUnavailable, req));
-        return true;
+        finish(ex, errorResponse(ErrorCode::DependencyUnavailable, ex->request));
+        return;
     }
     ++lane.inFlight;
-    const HttpHandler handler = match.route->handler;
-    lane.pool.start([this, &lane, ex, handler, respond]() mutable {
+    lane.pool.start([this, &lane, ex, handler = route.handler]() {
         HttpResponse response;
         {
             ContextScope scope(ex->span.context());
@@ -358,10 +374,9 @@ bool HttpServer::handleRequest(const QHttpServerRequest &qreq, QTcpSocket *socke
         }
         --lane.inFlight;
         QMetaObject::invokeMethod(
-            this, [respond, response]() mutable { respond(std::move(response)); },
+            this, [this, ex, response]() mutable { finish(ex, std::move(response)); },
             Qt::QueuedConnection);
     });
-    return true;
 }
 
 void HttpServer::missingHandler(const QHttpServerRequest &, QTcpSocket *)

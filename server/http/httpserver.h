@@ -66,6 +66,18 @@ protected:
     void missingHandler(const QHttpServerRequest &request, QTcpSocket *socket) override;
 
 private:
+    struct Exchange; ///< a request on its way through, with its span, until it is answered
+    using ExchangePtr = std::shared_ptr<Exchange>;
+
+    ExchangePtr beginExchange(const QHttpServerRequest &request, QTcpSocket *socket,
+                              const Router::Match &match) const;
+    /// Logs, measures and writes @p response (on the server's thread).
+    void finish(const ExchangePtr &ex, HttpResponse response);
+    /// Answers a WebSocket upgrade: true hands the socket to its QWebSocketServer.
+    bool upgradeWebSocket(const ExchangePtr &ex, QTcpSocket *socket);
+    /// Runs the matched route inline or on its lane's pool.
+    void dispatch(const ExchangePtr &ex, const Route &route);
+
     Options m_options;
     Router m_router;
     /// One bounded pool per top-level API (/api, /pay, /sandbox, /admin, …). A handler of one API

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <vector>
 
 namespace pomelo {
 
@@ -56,6 +57,44 @@ inline std::unique_ptr<PeriodicTask> startSweep(std::chrono::milliseconds interv
         }
     });
 }
+
+/// A module's background work: its delayed-queue workers and sweeps, started one by one and
+/// stopped together (the sweeps first, then the workers, each joined), so that a module stops in
+/// one line and nothing it started outlives it.
+class Tasks
+{
+public:
+    Tasks() = default;
+    Tasks(const Tasks &) = delete;
+    Tasks &operator=(const Tasks &) = delete;
+    ~Tasks() { stop(); }
+
+    /// startWorker(), kept until stop().
+    void addWorker(RedisPool &redis, QByteArray queueKey, Category category, const char *what,
+                   std::function<bool(const DelayedItem &)> handle)
+    {
+        m_workers.push_back(
+            startWorker(redis, std::move(queueKey), category, what, std::move(handle)));
+    }
+    /// startSweep(), kept until stop().
+    void addSweep(std::chrono::milliseconds interval, Category category, const char *what,
+                  std::function<void()> sweep)
+    {
+        m_sweeps.push_back(startSweep(interval, category, what, std::move(sweep)));
+    }
+    /// Idempotent.
+    void stop()
+    {
+        m_sweeps.clear();
+        for (const std::unique_ptr<DelayedQueueWorker> &worker : m_workers)
+            worker->stop();
+        m_workers.clear();
+    }
+
+private:
+    std::vector<std::unique_ptr<DelayedQueueWorker>> m_workers;
+    std::vector<std::unique_ptr<PeriodicTask>> m_sweeps;
+};
 
 } // namespace queuedtask
 

@@ -93,17 +93,18 @@ void BookingModule::start()
 {
     if (!m_runWorkers)
         return;
-    m_expiryWorker = queuedtask::startWorker(
-        m_ctx.redis, m_ctx.keys.bookingExpiryQueue(), lcBooking, "booking expiry",
-        [this](const DelayedItem &item) {
-            const bool reminder = item.payload.startsWith("remind:");
-            bool ok = false;
-            const qint64 id = (reminder ? item.payload.mid(7) : item.payload).toLongLong(&ok);
-            if (!ok)
-                return true; // not ours to understand: drop rather than retry forever
-            return reminder ? m_bookings->remind(id) : m_bookings->expire(id);
-        });
-    m_sweep = queuedtask::startSweep(std::chrono::minutes(1), lcBooking, "expiry sweep", [this] {
+    m_tasks.addWorker(m_ctx.redis, m_ctx.keys.bookingExpiryQueue(), lcBooking, "booking expiry",
+                      [this](const DelayedItem &item) {
+                          const bool reminder = item.payload.startsWith("remind:");
+                          bool ok = false;
+                          const qint64 id =
+                              (reminder ? item.payload.mid(7) : item.payload).toLongLong(&ok);
+                          if (!ok)
+                              return true; // not ours to understand: drop rather than retry forever
+                          return reminder ? m_bookings->remind(id) : m_bookings->expire(id);
+                      });
+    // Safety net for expiries that never reached the queue.
+    m_tasks.addSweep(std::chrono::minutes(1), lcBooking, "expiry sweep", [this] {
         if (const int n = m_bookings->sweepExpired())
             qCInfo(lcBooking) << "sweep cancelled" << n << "overdue bookings";
     });
@@ -111,9 +112,7 @@ void BookingModule::start()
 
 void BookingModule::stop()
 {
-    m_sweep.reset();
-    if (m_expiryWorker)
-        m_expiryWorker->stop();
+    m_tasks.stop();
 }
 
 void BookingModule::registerRoutes(Router &router)

@@ -3,14 +3,13 @@
 #include "authservice.h"
 #include "bookingservice.h"
 #include "module.h"
+#include "queuedtask.h"
 
 #include <memory>
 
 namespace pomelo {
 
 class DelayedQueue;
-class DelayedQueueWorker;
-class PeriodicTask;
 class Router;
 
 /// The mini-program backend (API.md "Booking API", prefix /api/v1): login and profile, venues and
@@ -41,9 +40,7 @@ private:
     AuthService m_auth;
     std::unique_ptr<DelayedQueue> m_expiryQueue;
     std::unique_ptr<BookingService> m_bookings;
-    std::unique_ptr<DelayedQueueWorker> m_expiryWorker;
-    // Safety net for expiries that never reached the queue; runs off the server's thread.
-    std::unique_ptr<PeriodicTask> m_sweep;
+    queuedtask::Tasks m_tasks;
 };
 
 } // namespace pomelo

@@ -70,25 +70,24 @@ void PayModule::start()
 {
     if (!m_runWorkers)
         return;
-    m_timeoutWorker = queuedtask::startWorker(
-        m_ctx.redis, m_ctx.keys.orderTimeoutQueue(), lcPay, "order timeout",
-        [this](const DelayedItem &item) {
-            const std::optional<qint64> id = snowflakeFromString(QString::fromLatin1(item.payload));
-            if (!id)
-                return true; // not ours to understand: drop rather than retry forever
-            return m_service->handleTimeout(*id);
-        });
+    m_tasks.addWorker(m_ctx.redis, m_ctx.keys.orderTimeoutQueue(), lcPay, "order timeout",
+                      [this](const DelayedItem &item) {
+                          const std::optional<qint64> id =
+                              snowflakeFromString(QString::fromLatin1(item.payload));
+                          if (!id)
+                              return true; // not ours to understand: drop rather than retry forever
+                          return m_service->handleTimeout(*id);
+                      });
 
     // Payment exceptions are refunded on their own, faster beat: money owed to a student waits
     // at most one period past its back-off.
-    m_exceptionRefunds = queuedtask::startSweep(
-        std::chrono::seconds(std::min(60, m_ctx.config.refundRetrySeconds())), lcPay,
-        "payment exception refunds", [this] {
-            if (const int n = m_service->refundExceptions())
-                qCInfo(lcPay) << "asked again for" << n << "payment exception refunds";
-        });
+    m_tasks.addSweep(std::chrono::seconds(std::min(60, m_ctx.config.refundRetrySeconds())), lcPay,
+                     "payment exception refunds", [this] {
+                         if (const int n = m_service->refundExceptions())
+                             qCInfo(lcPay) << "asked again for" << n << "payment exception refunds";
+                     });
 
-    m_sweep = queuedtask::startSweep(std::chrono::minutes(1), lcPay, "order sweep", [this] {
+    m_tasks.addSweep(std::chrono::minutes(1), lcPay, "order sweep", [this] {
         if (const int n = m_service->sweepExpired())
             qCInfo(lcPay) << "sweep handled" << n << "expired open orders";
         if (const int n = m_service->sweepRefunds())
@@ -98,10 +97,7 @@ void PayModule::start()
 
 void PayModule::stop()
 {
-    m_sweep.reset();
-    m_exceptionRefunds.reset();
-    if (m_timeoutWorker)
-        m_timeoutWorker->stop();
+    m_tasks.stop();
 }
 
 void PayModule::registerRoutes(Router &router)

@@ -4,6 +4,7 @@
 #include "module.h"
 #include "paymentstrategy.h"
 #include "payservice.h"
+#include "queuedtask.h"
 #include "storage/secretbox.h"
 
 #include <memory>
@@ -11,8 +12,6 @@
 namespace pomelo {
 
 class DelayedQueue;
-class DelayedQueueWorker;
-class PeriodicTask;
 class Router;
 class WechatStrategy;
 struct EcardNotification;
@@ -52,9 +51,7 @@ private:
     PaymentStrategyRegistry m_strategies;
     std::unique_ptr<DelayedQueue> m_timeoutQueue;
     std::unique_ptr<PayService> m_service;
-    std::unique_ptr<DelayedQueueWorker> m_timeoutWorker;
-    std::unique_ptr<PeriodicTask> m_sweep;
-    std::unique_ptr<PeriodicTask> m_exceptionRefunds;
+    queuedtask::Tasks m_tasks; ///< order timeouts, the order sweep, exception refunds
     const WechatStrategy *m_wechat = nullptr; ///< owned by m_strategies; nullptr when not enabled
 };
 

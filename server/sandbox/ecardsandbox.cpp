@@ -2,41 +2,37 @@
 
 #include "channels/ecardprotocol.h"
 #include "config/config.h"
-#include "domain/crypto.h"
 #include "domain/money.h"
-#include "net/httpclient.h"
 #include "http/router.h"
+#include "net/httpclient.h"
+#include "sandbox/sandboxcommon.h"
+#include "sandbox/sandboxnotifier.h"
+#include "sandbox/sandboxstore.h"
 #include "telemetry/logging.h"
 
-#include <QDateTime>
 #include <QDir>
-#include <QFile>
 #include <QHash>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QJsonParseError>
 #include <QRegularExpression>
-#include <QSaveFile>
-#include <QSet>
 #include <QUrl>
 
 #include <algorithm>
-#include <chrono>
-#include <condition_variable>
 #include <deque>
-#include <limits>
 #include <mutex>
-#include <thread>
-#include <vector>
 
 namespace pomelo {
 
 namespace {
 
 using namespace ecard;
+using sandbox::controlAnswer;
+using sandbox::jsonObjectBody;
+using sandbox::nowSeconds;
+using Record = SandboxStore::Record;
 
-constexpr int kStateVersion = 1;
+constexpr int kLegacyStateVersion = 1;
 constexpr qint64 kDefaultExpirySeconds = 15 * 60;
 constexpr qint64 kMaxExpirySeconds = 7 * 24 * 3600;
 constexpr qint64 kMaxBalance = 10'000'000'000; // 100 million yuan: far beyond any card
@@ -44,16 +40,6 @@ constexpr qsizetype kMaxSubjectLength = 127;
 constexpr qsizetype kMaxAttachLength = 127;
 constexpr qsizetype kMaxReasonLength = 80;
 constexpr qsizetype kMaxUrlLength = 512;
-
-qint64 nowSeconds()
-{
-    return QDateTime::currentSecsSinceEpoch();
-}
-
-qint64 nowMs()
-{
-    return QDateTime::currentMSecsSinceEpoch();
-}
 
 // Per thread: handlers run on several pool threads at once.
 const QRegularExpression &idPattern()
@@ -103,35 +89,6 @@ struct RefundRecord
     qint64 amount = 0;
     QString reason;
     qint64 time = 0;
-};
-
-enum class NoticeState { Pending, Delivered, Failed };
-
-QString noticeStateName(NoticeState s)
-{
-    switch (s) {
-    case NoticeState::Pending:
-        return QStringLiteral("PENDING");
-    case NoticeState::Delivered:
-        return QStringLiteral("DELIVERED");
-    case NoticeState::Failed:
-        return QStringLiteral("FAILED");
-    }
-    return {};
-}
-
-struct Notice
-{
-    QString notifyId;
-    QString outTradeNo;
-    QString url;
-    QJsonObject payload; ///< business fields; the envelope and sign are added per attempt
-    NoticeState state = NoticeState::Pending;
-    int attempts = 0;
-    qint64 createdMs = 0;
-    qint64 dueMs = 0;
-    QString lastError;
-    bool inFlight = false; ///< not persisted: nothing is in flight after a restart
 };
 
 QString textOf(const QJsonObject &o, QLatin1String key)
@@ -215,33 +172,75 @@ QJsonObject refundToJson(const RefundRecord &r)
     return j;
 }
 
-QJsonObject noticeToJson(const Notice &n)
+std::optional<RefundRecord> refundFromJson(const QJsonObject &j)
 {
-    QJsonObject j {
-        {field::notifyId, n.notifyId},
-        {field::outTradeNo, n.outTradeNo},
-        {QLatin1String("url"), n.url},
-        {QLatin1String("payload"), n.payload},
-        {QLatin1String("state"), noticeStateName(n.state)},
-        {QLatin1String("attempts"), n.attempts},
-        {QLatin1String("created_ms"), n.createdMs},
-        {QLatin1String("due_ms"), n.dueMs},
-    };
-    insertIfNotEmpty(j, QLatin1String("last_error"), n.lastError);
-    return j;
+    RefundRecord r;
+    r.outRefundNo = textOf(j, field::outRefundNo);
+    r.outTradeNo = textOf(j, field::outTradeNo);
+    r.refundId = textOf(j, field::refundId);
+    r.amount = integerOf(j, field::refundAmount);
+    r.reason = textOf(j, field::refundReason);
+    r.time = integerOf(j, field::refundTime);
+    if (r.outRefundNo.isEmpty())
+        return std::nullopt;
+    return r;
+}
+
+// Record kinds in the store; an order's and a refund's value is its JSON above.
+const QString kAccount = QStringLiteral("account"); // {"balance": fen}, by student number
+const QString kOrder = QStringLiteral("order"); // by out_trade_no
+const QString kRefund = QStringLiteral("refund"); // by out_refund_no
+
+/// The notification of the former `ecard.json` in SandboxNotifier's form.
+SandboxNotice legacyNotice(const QJsonObject &j)
+{
+    SandboxNotice n;
+    n.id = textOf(j, field::notifyId);
+    n.url = textOf(j, QLatin1String("url"));
+    n.content = j.value(QLatin1String("payload")).toObject();
+    n.state = sandbox::noticeStateFromName(textOf(j, QLatin1String("state")));
+    n.attempts = j.value(QLatin1String("attempts")).toInt();
+    n.createdMs = integerOf(j, QLatin1String("created_ms"));
+    n.dueMs = integerOf(j, QLatin1String("due_ms"));
+    n.lastError = textOf(j, QLatin1String("last_error"));
+    return n;
+}
+
+/// The records of the former whole-state file `ecard.json` (version 1).
+QList<Record> legacyRecords(const QJsonObject &root)
+{
+    QList<Record> out;
+    const QJsonObject accounts = root.value(QLatin1String("accounts")).toObject();
+    for (auto it = accounts.begin(); it != accounts.end(); ++it)
+        out.append({kAccount, it.key(), {{QStringLiteral("balance"), it.value().toInteger()}}});
+    const QJsonArray orders = root.value(QLatin1String("orders")).toArray();
+    for (const QJsonValue &v : orders)
+        out.append({kOrder, textOf(v.toObject(), field::outTradeNo), v.toObject()});
+    const QJsonArray refunds = root.value(QLatin1String("refunds")).toArray();
+    for (const QJsonValue &v : refunds)
+        out.append({kRefund, textOf(v.toObject(), field::outRefundNo), v.toObject()});
+    const QJsonArray notices = root.value(QLatin1String("notifications")).toArray();
+    for (const QJsonValue &v : notices) {
+        const SandboxNotice n = legacyNotice(v.toObject());
+        out.append({SandboxNotifier::recordKind(), n.id, n.toJson()});
+    }
+    return out;
+}
+
+QString notifyRefusal(const HttpClientResponse &r)
+{
+    if (r.status < 200 || r.status > 299)
+        return QStringLiteral("HTTP %1").arg(r.status);
+    const auto answer = jsonObjectBody(r.body);
+    if (answer && answer->value(field::retcode).toString() == retcode::success)
+        return {};
+    return QStringLiteral("answer without retcode 0000");
 }
 
 /// prefix + Beijing time (yyyyMMddHHmmss) + 8 random digits: the look of card-center serials.
 QString serial(QLatin1String prefix)
 {
-    const QByteArray random = crypto::randomBytes(8);
-    QString digits;
-    for (char c : random)
-        digits += QChar(char16_t(u'0' + static_cast<unsigned char>(c) % 10));
-    return prefix
-        + QDateTime::currentDateTimeUtc().toOffsetFromUtc(8 * 3600).toString(
-            QStringLiteral("yyyyMMddHHmmss"))
-        + digits;
+    return prefix + sandbox::beijingSerialTime() + sandbox::randomDigits(8);
 }
 
 QString requireMatch(const QJsonObject &m, QLatin1String key, const QRegularExpression &pattern)
@@ -278,11 +277,6 @@ qint64 requireInteger(const QJsonObject &m, QLatin1String key, qint64 min, qint6
     return *value;
 }
 
-HttpResponse controlAnswer(int status, const QJsonObject &body)
-{
-    return HttpResponse::json(status, QJsonDocument(body).toJson(QJsonDocument::Compact));
-}
-
 HttpResponse controlError(int status, QLatin1String code, const QString &detail = {})
 {
     QJsonObject body {{QStringLiteral("retcode"), QString(code)},
@@ -291,51 +285,35 @@ HttpResponse controlError(int status, QLatin1String code, const QString &detail 
     return controlAnswer(status, body);
 }
 
-std::optional<QJsonObject> jsonObjectBody(const QByteArray &body)
-{
-    QJsonParseError error;
-    const QJsonDocument doc = QJsonDocument::fromJson(body, &error);
-    if (error.error != QJsonParseError::NoError || !doc.isObject())
-        return std::nullopt;
-    return doc.object();
-}
-
 } // namespace
 
 struct EcardSandbox::State
 {
     EcardSandboxOptions o;
-    QString file;
 
-    mutable std::mutex mutex; // everything below up to `stopping`
-    std::condition_variable wake;
+    mutable std::mutex mutex; // the maps and queues below
     QHash<QString, qint64> accounts;
     QHash<QString, Order> orders;
     QHash<QString, QString> byPrepay;
     QHash<QString, RefundRecord> refunds;
-    QHash<QString, Notice> notices;
-    QStringList noticeOrder;
-    QSet<QString> pendingIds;
     QHash<QString, qint64> nonces;
     std::deque<std::pair<qint64, QString>> nonceQueue;
     /// Retcodes to answer to the next signed requests (simulate/fault; not persisted): the
     /// card center's signature, clock and system refusals, which say nothing about the request.
     std::deque<QString> faults;
-    quint64 generation = 0;
-    bool stopping = false;
 
-    std::mutex saveMutex;
-    quint64 savedGeneration = 0; // under saveMutex
-
-    // std::thread, not a QThreadPool: join() returns only when a thread is completely gone, its
-    // thread-local state (HttpClient's network manager, OpenSSL's DRBG) included, while
-    // QThread::wait() returns before that — which races with whatever the caller does next.
-    std::vector<std::thread> senders;
+    // Every change is staged under `mutex` and flushed before it is answered.
+    SandboxStore store;
+    SandboxNotifier notifier;
 
     explicit State(EcardSandboxOptions options);
+    SandboxNotifierOptions notifierOptions() const;
     void load();
-    QByteArray snapshotLocked() const;
-    void persist();
+    void apply(const QList<Record> &records);
+    void saveAccountLocked(const QString &studentNo);
+    void saveOrderLocked(const Order &order);
+    void saveRefundLocked(const RefundRecord &refund);
+    void persist() { store.flush(); }
 
     QString cashierUrl(const QString &prepayId) const;
     QJsonObject orderAnswer(const Order &order) const;
@@ -360,147 +338,96 @@ struct EcardSandbox::State
     HttpResponse simulateNotifications(const HttpRequest &request) const;
     HttpResponse cashierPage(const HttpRequest &request);
 
-    void enqueueNoticeLocked(const Order &order);
-    void senderLoop();
-    void deliver(const QString &notifyId);
+    QString enqueueNoticeLocked(const Order &order);
+    HttpClientRequest notifyRequest(const SandboxNotice &notice, int attempt) const;
     QList<EcardSandboxNotification> noticesOf(const QString &outTradeNo) const;
 };
 
+namespace {
+
+QString prepareStateDir(const QString &dir)
+{
+    if (!dir.isEmpty() && !QDir().mkpath(dir))
+        qCWarning(lcSandbox).noquote() << "ecard sandbox: cannot create" << dir;
+    return dir;
+}
+
+QString inStateDir(const QString &dir, const char *name)
+{
+    return dir.isEmpty() ? QString() : QDir(dir).filePath(QLatin1String(name));
+}
+
+} // namespace
+
 EcardSandbox::State::State(EcardSandboxOptions options)
     : o(std::move(options))
+    // An unreadable state has always been set aside as ecard.json.corrupt-<seconds>: whoever looks
+    // for it (people, the channel tests) finds the database there too.
+    , store(inStateDir(prepareStateDir(o.stateDir), "ecard.db"),
+            inStateDir(o.stateDir, "ecard.json"))
+    , notifier(notifierOptions(), store)
 {
     if (o.notifyScheduleMs.isEmpty())
         o.notifyScheduleMs = {0};
-    if (!o.stateDir.isEmpty()) {
-        if (!QDir().mkpath(o.stateDir))
-            qCWarning(lcSandbox).noquote() << "ecard sandbox: cannot create" << o.stateDir;
-        file = QDir(o.stateDir).filePath(QStringLiteral("ecard.json"));
-    }
+}
+
+SandboxNotifierOptions EcardSandbox::State::notifierOptions() const
+{
+    SandboxNotifierOptions n;
+    n.name = QStringLiteral("ecard sandbox");
+    n.scheduleMs = o.notifyScheduleMs;
+    n.threads = o.notifyThreads;
+    n.request = [this](const SandboxNotice &notice, int attempt) {
+        return notifyRequest(notice, attempt);
+    };
+    n.refusal = notifyRefusal;
+    return n;
 }
 
 void EcardSandbox::State::load()
 {
-    if (file.isEmpty() || !QFile::exists(file))
-        return;
-    QFile in(file);
-    std::optional<QJsonObject> root;
-    if (in.open(QIODevice::ReadOnly))
-        root = jsonObjectBody(in.readAll());
-    in.close();
-    if (!root || root->value(QLatin1String("version")).toInt() != kStateVersion) {
-        // Keep the evidence, start afresh: a sandbox must come up.
-        const QString aside = file + QStringLiteral(".corrupt-")
-            + QString::number(QDateTime::currentSecsSinceEpoch());
-        QFile::rename(file, aside);
-        qCWarning(lcSandbox).noquote()
-            << "ecard sandbox: unreadable state file moved to" << aside << "- starting empty";
-        return;
-    }
-    const QJsonObject accountsJson = root->value(QLatin1String("accounts")).toObject();
-    for (auto it = accountsJson.begin(); it != accountsJson.end(); ++it)
-        accounts.insert(it.key(), it.value().toInteger());
-    const QJsonArray ordersJson = root->value(QLatin1String("orders")).toArray();
-    for (const QJsonValue &v : ordersJson) {
-        if (auto order = orderFromJson(v.toObject())) {
-            byPrepay.insert(order->prepayId, order->outTradeNo);
-            orders.insert(order->outTradeNo, *order);
-        }
-    }
-    const QJsonArray refundsJson = root->value(QLatin1String("refunds")).toArray();
-    for (const QJsonValue &v : refundsJson) {
-        const QJsonObject j = v.toObject();
-        RefundRecord r;
-        r.outRefundNo = textOf(j, field::outRefundNo);
-        r.outTradeNo = textOf(j, field::outTradeNo);
-        r.refundId = textOf(j, field::refundId);
-        r.amount = integerOf(j, field::refundAmount);
-        r.reason = textOf(j, field::refundReason);
-        r.time = integerOf(j, field::refundTime);
-        if (!r.outRefundNo.isEmpty())
-            refunds.insert(r.outRefundNo, r);
-    }
-    const qint64 now = nowMs();
-    int resumed = 0;
-    const QJsonArray noticesJson = root->value(QLatin1String("notifications")).toArray();
-    for (const QJsonValue &v : noticesJson) {
-        const QJsonObject j = v.toObject();
-        Notice n;
-        n.notifyId = textOf(j, field::notifyId);
-        n.outTradeNo = textOf(j, field::outTradeNo);
-        n.url = textOf(j, QLatin1String("url"));
-        n.payload = j.value(QLatin1String("payload")).toObject();
-        const QString state = textOf(j, QLatin1String("state"));
-        n.state = state == noticeStateName(NoticeState::Delivered) ? NoticeState::Delivered
-            : state == noticeStateName(NoticeState::Failed)        ? NoticeState::Failed
-                                                                   : NoticeState::Pending;
-        n.attempts = j.value(QLatin1String("attempts")).toInt();
-        n.createdMs = integerOf(j, QLatin1String("created_ms"));
-        n.dueMs = integerOf(j, QLatin1String("due_ms"));
-        n.lastError = textOf(j, QLatin1String("last_error"));
-        if (n.notifyId.isEmpty() || notices.contains(n.notifyId))
-            continue;
-        if (n.state == NoticeState::Pending) {
-            // Resume at the stored due time, but no later than the current schedule's delay for the
-            // next attempt: a shortened schedule takes effect for notifications already waiting.
-            const qint64 delay = o.notifyScheduleMs.value(
-                std::min<qsizetype>(n.attempts, o.notifyScheduleMs.size() - 1));
-            n.dueMs = std::min(n.dueMs, now + delay);
-            pendingIds.insert(n.notifyId);
-            ++resumed;
-        }
-        noticeOrder.append(n.notifyId);
-        notices.insert(n.notifyId, n);
-    }
-    qCInfo(lcSandbox).noquote() << "ecard sandbox: loaded" << accounts.size() << "accounts,"
-                                << orders.size() << "orders," << refunds.size() << "refunds,"
-                                << resumed << "pending notifications from" << file;
+    QList<Record> records = store.loaded();
+    records += importLegacyState(store, inStateDir(o.stateDir, "ecard.json"), kLegacyStateVersion,
+                                 legacyRecords);
+    apply(records);
+    const int resumed = notifier.restore(records);
+    if (!records.isEmpty())
+        qCInfo(lcSandbox).noquote() << "ecard sandbox: loaded" << accounts.size() << "accounts,"
+                                    << orders.size() << "orders," << refunds.size() << "refunds,"
+                                    << resumed << "pending notifications from" << store.path();
 }
 
-QByteArray EcardSandbox::State::snapshotLocked() const
+void EcardSandbox::State::apply(const QList<Record> &records)
 {
-    QJsonObject accountsJson;
-    for (auto it = accounts.begin(); it != accounts.end(); ++it)
-        accountsJson.insert(it.key(), it.value());
-    QJsonArray ordersJson;
-    for (const Order &order : orders)
-        ordersJson.append(orderToJson(order));
-    QJsonArray refundsJson;
-    for (const RefundRecord &r : refunds)
-        refundsJson.append(refundToJson(r));
-    QJsonArray noticesJson;
-    for (const QString &id : noticeOrder)
-        noticesJson.append(noticeToJson(notices.value(id)));
-    const QJsonObject root {
-        {QStringLiteral("version"), kStateVersion},     {QStringLiteral("accounts"), accountsJson},
-        {QStringLiteral("orders"), ordersJson},         {QStringLiteral("refunds"), refundsJson},
-        {QStringLiteral("notifications"), noticesJson},
-    };
-    return QJsonDocument(root).toJson(QJsonDocument::Indented);
+    std::lock_guard lock(mutex);
+    for (const Record &r : records) {
+        if (r.kind == kAccount) {
+            accounts.insert(r.key, integerOf(r.value, QLatin1String("balance")));
+        } else if (r.kind == kOrder) {
+            if (auto order = orderFromJson(r.value)) {
+                byPrepay.insert(order->prepayId, order->outTradeNo);
+                orders.insert(order->outTradeNo, *order);
+            }
+        } else if (r.kind == kRefund) {
+            if (auto refund = refundFromJson(r.value))
+                refunds.insert(refund->outRefundNo, *refund);
+        }
+    }
 }
 
-void EcardSandbox::State::persist()
+void EcardSandbox::State::saveAccountLocked(const QString &studentNo)
 {
-    if (file.isEmpty())
-        return;
-    // Group commit: whoever holds saveMutex writes everything changed so far; callers whose change
-    // is already on disk return at once.
-    std::lock_guard saving(saveMutex);
-    QByteArray bytes;
-    quint64 snapshotGeneration = 0;
-    {
-        std::lock_guard lock(mutex);
-        if (generation == savedGeneration)
-            return;
-        snapshotGeneration = generation;
-        bytes = snapshotLocked();
-    }
-    QSaveFile out(file);
-    if (!out.open(QIODevice::WriteOnly) || out.write(bytes) != bytes.size() || !out.commit()) {
-        qCCritical(lcSandbox).noquote()
-            << "ecard sandbox: cannot write" << file << ":" << out.errorString();
-        return;
-    }
-    savedGeneration = snapshotGeneration;
+    store.stage(kAccount, studentNo, {{QStringLiteral("balance"), accounts.value(studentNo)}});
+}
+
+void EcardSandbox::State::saveOrderLocked(const Order &order)
+{
+    store.stage(kOrder, order.outTradeNo, orderToJson(order));
+}
+
+void EcardSandbox::State::saveRefundLocked(const RefundRecord &refund)
+{
+    store.stage(kRefund, refund.outRefundNo, refundToJson(refund));
 }
 
 QString EcardSandbox::State::cashierUrl(const QString &prepayId) const
@@ -528,7 +455,7 @@ void EcardSandbox::State::expireIfDue(Order &order, qint64 now)
     if (order.state == TradeState::NotPay && now >= order.expireTime) {
         order.state = TradeState::Closed;
         order.closeTime = order.expireTime;
-        ++generation;
+        saveOrderLocked(order);
         qCInfo(lcSandbox).noquote() << "ecard sandbox: order" << order.outTradeNo << "expired";
     }
 }
@@ -660,6 +587,7 @@ QJsonObject EcardSandbox::State::opCreate(const QJsonObject &m)
         if (!o.autoOpenAccounts)
             throw Refusal {retcode::studentNotFound, *studentNo};
         accounts.insert(*studentNo, o.openingBalance);
+        saveAccountLocked(*studentNo);
         qCInfo(lcSandbox).noquote() << "ecard sandbox: opened account" << *studentNo << "with"
                                     << formatYuan(o.openingBalance);
     }
@@ -677,7 +605,7 @@ QJsonObject EcardSandbox::State::opCreate(const QJsonObject &m)
     order.expireTime = expireTime.value_or(now + kDefaultExpirySeconds);
     orders.insert(outTradeNo, order);
     byPrepay.insert(order.prepayId, outTradeNo);
-    ++generation;
+    saveOrderLocked(order);
     return orderAnswer(order);
 }
 
@@ -700,7 +628,7 @@ QJsonObject EcardSandbox::State::opClose(const QJsonObject &m)
     case TradeState::PayError:
         order.state = TradeState::Closed;
         order.closeTime = now;
-        ++generation;
+        saveOrderLocked(order);
         break;
     case TradeState::Closed:
         break; // closing twice is not an error: a client may retry a close whose answer it lost
@@ -764,7 +692,9 @@ QJsonObject EcardSandbox::State::opRefund(const QJsonObject &m)
     order.refunded += amount;
     order.state = TradeState::Refund;
     refunds.insert(outRefundNo, r);
-    ++generation;
+    saveAccountLocked(order.studentNo);
+    saveOrderLocked(order);
+    saveRefundLocked(r);
     qCInfo(lcSandbox).noquote() << "ecard sandbox: refunded" << formatYuan(amount) << "of"
                                 << outTradeNo << "to" << order.studentNo;
     return answer(r, order);
@@ -789,16 +719,14 @@ QJsonObject EcardSandbox::State::opRefundQuery(const QJsonObject &m)
     };
 }
 
-void EcardSandbox::State::enqueueNoticeLocked(const Order &order)
+QString EcardSandbox::State::enqueueNoticeLocked(const Order &order)
 {
-    Notice n;
+    QString notifyId;
     do {
-        n.notifyId = serial(QLatin1String("EN"));
-    } while (notices.contains(n.notifyId));
-    n.outTradeNo = order.outTradeNo;
-    n.url = order.notifyUrl;
+        notifyId = serial(QLatin1String("EN"));
+    } while (notifier.contains(notifyId));
     QJsonObject p {
-        {field::notifyId, n.notifyId},         {field::notifyType, QString(kNotifyTypePayResult)},
+        {field::notifyId, notifyId},           {field::notifyType, QString(kNotifyTypePayResult)},
         {field::outTradeNo, order.outTradeNo}, {field::prepayId, order.prepayId},
         {field::studentNo, order.studentNo},   {field::tradeState, tradeStateName(order.state)},
         {field::amount, order.amount},
@@ -808,13 +736,9 @@ void EcardSandbox::State::enqueueNoticeLocked(const Order &order)
     insertIfNotEmpty(p, field::errCode, order.errCode);
     insertIfNotEmpty(p, field::errMsg, order.errMsg);
     insertIfNotEmpty(p, field::attach, order.attach);
-    n.payload = p;
-    n.createdMs = nowMs();
-    n.dueMs = n.createdMs + o.notifyScheduleMs.first();
-    notices.insert(n.notifyId, n);
-    noticeOrder.append(n.notifyId);
-    pendingIds.insert(n.notifyId);
-    ++generation;
+    // The content is the business fields; the envelope and sign are added per attempt.
+    notifier.enqueue(notifyId, order.notifyUrl, p);
+    return notifyId;
 }
 
 QJsonObject EcardSandbox::State::payLocked(Order &order, bool success, qint64 now)
@@ -839,13 +763,15 @@ QJsonObject EcardSandbox::State::payLocked(Order &order, bool success, qint64 no
     }
     if (order.state == TradeState::PayError)
         order.errMsg = retmsgOf(order.errCode);
-    ++generation;
-    enqueueNoticeLocked(order);
+    if (account != accounts.end())
+        saveAccountLocked(order.studentNo);
+    saveOrderLocked(order);
+    const QString notifyId = enqueueNoticeLocked(order);
     QJsonObject answer {
         {QStringLiteral("outTradeNo"), order.outTradeNo},
         {QStringLiteral("prepayId"), order.prepayId},
         {QStringLiteral("tradeState"), tradeStateName(order.state)},
-        {QStringLiteral("notifyId"), noticeOrder.last()},
+        {QStringLiteral("notifyId"), notifyId},
     };
     insertIfNotEmpty(answer, QLatin1String("tradeNo"), order.tradeNo);
     insertIfNotEmpty(answer, QLatin1String("errCode"), order.errCode);
@@ -897,8 +823,10 @@ HttpResponse EcardSandbox::State::simulatePay(const HttpRequest &request)
         // between a terminal's payment and the close). Real systems do this rarely; the platform
         // must then refund, which is what this switch lets a test show.
         const bool late = body->value(QLatin1String("late")).toBool();
-        if (amount && (order->state == TradeState::NotPay || order->state == TradeState::Closed))
+        if (amount && (order->state == TradeState::NotPay || order->state == TradeState::Closed)) {
             order->amount = amount;
+            saveOrderLocked(*order);
+        }
         if (order->state == TradeState::Closed && late && success) {
             answer = payLocked(*order, success, now);
         } else if (order->state == TradeState::Closed) {
@@ -913,7 +841,7 @@ HttpResponse EcardSandbox::State::simulatePay(const HttpRequest &request)
     persist(); // also an expiry noticed on the way
     if (refused)
         return *refused;
-    wake.notify_all();
+    notifier.wake();
     return controlAnswer(200, answer);
 }
 
@@ -933,7 +861,7 @@ HttpResponse EcardSandbox::State::simulateSetBalance(const HttpRequest &request)
     {
         std::lock_guard lock(mutex);
         accounts.insert(studentNo, *balance);
-        ++generation;
+        saveAccountLocked(studentNo);
     }
     persist();
     qCInfo(lcSandbox).noquote() << "ecard sandbox: balance of" << studentNo << "set to"
@@ -972,26 +900,21 @@ HttpResponse EcardSandbox::State::simulateGetBalance(const HttpRequest &request)
 QList<EcardSandboxNotification> EcardSandbox::State::noticesOf(const QString &outTradeNo) const
 {
     QList<EcardSandboxNotification> out;
-    for (const QString &id : noticeOrder) {
-        const auto it = notices.constFind(id);
-        if (it == notices.cend())
+    const QList<SandboxNotice> all = notifier.notices();
+    for (const SandboxNotice &n : all) {
+        const QString trade = n.content.value(field::outTradeNo).toString();
+        if (!outTradeNo.isEmpty() && trade != outTradeNo)
             continue;
-        const Notice &n = it.value();
-        if (!outTradeNo.isEmpty() && n.outTradeNo != outTradeNo)
-            continue;
-        out.append({n.notifyId, n.outTradeNo, n.payload.value(field::tradeState).toString(),
-                    noticeStateName(n.state), n.attempts, n.lastError});
+        out.append({n.id, trade, n.content.value(field::tradeState).toString(),
+                    sandbox::noticeStateName(n.state), n.attempts, n.lastError});
     }
     return out;
 }
 
 HttpResponse EcardSandbox::State::simulateNotifications(const HttpRequest &request) const
 {
-    QList<EcardSandboxNotification> list;
-    {
-        std::lock_guard lock(mutex);
-        list = noticesOf(request.query.queryItemValue(QStringLiteral("outTradeNo")));
-    }
+    const QList<EcardSandboxNotification> list =
+        noticesOf(request.query.queryItemValue(QStringLiteral("outTradeNo")));
     QJsonArray items;
     for (const EcardSandboxNotification &n : std::as_const(list)) {
         QJsonObject item {
@@ -1035,63 +958,14 @@ HttpResponse EcardSandbox::State::cashierPage(const HttpRequest &request)
     return HttpResponse::text(200, html.toUtf8(), QByteArrayLiteral("text/html; charset=utf-8"));
 }
 
-void EcardSandbox::State::senderLoop()
+HttpClientRequest EcardSandbox::State::notifyRequest(const SandboxNotice &notice, int attempt) const
 {
-    // Every sender claims a due notification nobody is delivering yet, or sleeps until the
-    // next one is due (or it is woken: a new notification, a finished attempt, the stop).
-    std::unique_lock lock(mutex);
-    while (!stopping) {
-        const qint64 now = nowMs();
-        qint64 next = std::numeric_limits<qint64>::max();
-        QString claimed;
-        for (const QString &id : std::as_const(pendingIds)) {
-            Notice &n = notices[id];
-            if (n.inFlight)
-                continue;
-            if (n.dueMs <= now) {
-                n.inFlight = true;
-                claimed = id;
-                break;
-            }
-            next = std::min(next, n.dueMs);
-        }
-        if (!claimed.isEmpty()) {
-            lock.unlock();
-            deliver(claimed);
-            lock.lock();
-            continue;
-        }
-        if (next == std::numeric_limits<qint64>::max())
-            wake.wait(lock);
-        else
-            wake.wait_for(lock, std::chrono::milliseconds(next - now));
-    }
-}
-
-void EcardSandbox::State::deliver(const QString &notifyId)
-{
-    QJsonObject payload;
-    QString url;
-    int attempt = 0;
-    {
-        std::lock_guard lock(mutex);
-        auto it = notices.find(notifyId);
-        if (it == notices.end())
-            return;
-        if (stopping) {
-            it->inFlight = false; // resumed by the next start (the state file keeps it pending)
-            return;
-        }
-        payload = it->payload;
-        url = it->url;
-        attempt = it->attempts + 1;
-    }
     // Signed per attempt: a fresh timestamp keeps late retries inside the receiver's window.
     const QJsonObject message =
-        withSignature(stamped(payload, o.partnerId, nowSeconds()), o.partnerKey);
+        withSignature(stamped(notice.content, o.partnerId, nowSeconds()), o.partnerKey);
     HttpClientRequest req;
     req.method = QByteArrayLiteral("POST");
-    req.url = QUrl(url);
+    req.url = QUrl(notice.url);
     req.body = QJsonDocument(message).toJson(QJsonDocument::Compact);
     req.headers.append(
         {QByteArrayLiteral("Content-Type"), QByteArrayLiteral("application/json; charset=utf-8")});
@@ -1099,53 +973,7 @@ void EcardSandbox::State::deliver(const QString &notifyId)
     req.spanName = QStringLiteral("ecard sandbox notify");
     qCInfo(lcSandbox).noquote() << "ecard sandbox notify ->" << req.url.host() + req.url.path()
                                 << "attempt" << attempt << forLog(message);
-    const HttpClientResponse r = HttpClient::send(req);
-
-    bool acked = false;
-    QString error;
-    if (r.status == 0) {
-        error = r.error;
-    } else if (r.status < 200 || r.status > 299) {
-        error = QStringLiteral("HTTP %1").arg(r.status);
-    } else {
-        const auto answer = jsonObjectBody(r.body);
-        acked = answer && answer->value(field::retcode).toString() == retcode::success;
-        if (!acked)
-            error = QStringLiteral("answer without retcode 0000");
-    }
-
-    {
-        std::lock_guard lock(mutex);
-        Notice &n = notices[notifyId];
-        n.inFlight = false;
-        n.attempts = attempt;
-        if (acked) {
-            n.state = NoticeState::Delivered;
-            n.lastError.clear();
-            pendingIds.remove(notifyId);
-        } else {
-            n.lastError = error;
-            if (attempt >= o.notifyScheduleMs.size()) {
-                n.state = NoticeState::Failed;
-                pendingIds.remove(notifyId);
-            } else {
-                n.dueMs = nowMs() + o.notifyScheduleMs.at(attempt);
-            }
-        }
-        ++generation;
-        if (acked)
-            qCInfo(lcSandbox).noquote() << "ecard sandbox notify" << notifyId << "delivered after"
-                                        << attempt << "attempt(s)";
-        else if (n.state == NoticeState::Failed)
-            qCWarning(lcSandbox).noquote() << "ecard sandbox notify" << notifyId << "given up after"
-                                           << attempt << "attempts:" << error;
-        else
-            qCInfo(lcSandbox).noquote()
-                << "ecard sandbox notify" << notifyId << "attempt" << attempt << "failed:" << error
-                << "- next in" << o.notifyScheduleMs.at(attempt) << "ms";
-    }
-    persist();
-    wake.notify_all();
+    return req;
 }
 
 // ---- EcardSandboxOptions ------------------------------------------------------------------------
@@ -1172,25 +1000,13 @@ EcardSandbox::EcardSandbox(EcardSandboxOptions options)
     : d(std::make_unique<State>(std::move(options)))
 {
     d->load();
-    for (int i = 0; i < std::max(1, d->o.notifyThreads); ++i)
-        d->senders.emplace_back([state = d.get()] { state->senderLoop(); });
+    d->notifier.start();
 }
 
 EcardSandbox::~EcardSandbox()
 {
-    {
-        std::lock_guard lock(d->mutex);
-        d->stopping = true;
-    }
-    d->wake.notify_all();
-    for (std::thread &sender : d->senders)
-        sender.join();
-    {
-        // Force a final write: attempts that finished during shutdown are recorded.
-        std::lock_guard lock(d->mutex);
-        ++d->generation;
-    }
-    d->persist();
+    d->notifier.stop();
+    d->persist(); // attempts that ended during the stop
 }
 
 const EcardSandboxOptions &EcardSandbox::options() const
@@ -1200,7 +1016,7 @@ const EcardSandboxOptions &EcardSandbox::options() const
 
 QString EcardSandbox::stateFilePath() const
 {
-    return d->file;
+    return d->store.path();
 }
 
 std::optional<qint64> EcardSandbox::balance(const QString &studentNo) const
@@ -1214,14 +1030,12 @@ std::optional<qint64> EcardSandbox::balance(const QString &studentNo) const
 
 QList<EcardSandboxNotification> EcardSandbox::notifications(const QString &outTradeNo) const
 {
-    std::lock_guard lock(d->mutex);
     return d->noticesOf(outTradeNo);
 }
 
 int EcardSandbox::pendingNotifications() const
 {
-    std::lock_guard lock(d->mutex);
-    return int(d->pendingIds.size());
+    return d->notifier.pendingCount();
 }
 
 void EcardSandbox::addRoutes(Router &router, State *state, std::shared_ptr<EcardSandbox> keepAlive)

@@ -16,8 +16,8 @@ struct EcardSandboxOptions
 {
     QString partnerId; ///< the one partner the simulated card center knows
     QByteArray partnerKey; ///< its HMAC key (secret)
-    /// Where `ecard.json` (accounts, orders, refunds, pending notifications) is kept; empty: in
-    /// memory only.
+    /// Where `ecard.db` (accounts, orders, refunds, notifications: SandboxStore) is kept; empty: in
+    /// memory only. A former `ecard.json` there is imported once (then `ecard.json.imported`).
     QString stateDir;
     /// Base of the `cashier_url` of orders ("http://127.0.0.1:8080"); empty: no cashier URL.
     QString publicBaseUrl;
@@ -57,10 +57,10 @@ struct EcardSandboxNotification
 /// notifications, delivered from its own threads on the retry schedule until acknowledged.
 /// Control routes make the simulated student act (`simulate/pay`, `simulate/balance`).
 ///
-/// Its state is written (QSaveFile, atomically) to `<stateDir>/ecard.json` before a change is
+/// Each change is written (one row per changed record) to `<stateDir>/ecard.db` before it is
 /// answered, and read back on construction: a restart loses no account, order, refund or pending
 /// notification (pending ones resume). The server's thread never blocks on it: route handlers are
-/// Blocking, deliveries run on the sandbox's own threads.
+/// Blocking, deliveries run on the sandbox's own threads (SandboxNotifier).
 class EcardSandbox
 {
 public:
@@ -77,7 +77,7 @@ public:
     static std::shared_ptr<EcardSandbox> mount(Router &router, EcardSandboxOptions options);
 
     const EcardSandboxOptions &options() const;
-    /// `<stateDir>/ecard.json`, or empty when in memory only.
+    /// `<stateDir>/ecard.db`, or empty when in memory only.
     QString stateFilePath() const;
 
     /// The balance (fen) of @p studentNo; nullopt when the account does not exist yet.

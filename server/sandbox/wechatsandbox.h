@@ -17,7 +17,8 @@ struct WechatSandboxOptions
 {
     QString mchId; ///< the one merchant the simulated WeChat Pay knows (wechat.mch_id)
     QString appId; ///< the AppID bound to it (wechat.app_id)
-    /// Where `wechat.json` (orders, refunds, pending notifications) is kept; empty: in memory only.
+    /// Where `wechat.db` (orders, refunds, notifications: SandboxStore) is kept; empty: in memory
+    /// only. A former `wechat.json` there is imported once (then `wechat.json.imported`).
     QString stateDir;
     /// Where the generated keys are (ensureWechatSandboxKeys()); empty: `<stateDir>/wechat`.
     QString keysDir;
@@ -70,8 +71,9 @@ struct WechatSandboxNotification
 /// Control routes make the simulated user act: `simulate/pay`, `simulate/refund`,
 /// `simulate/refund-mode`, `simulate/fault`, `simulate/notifications`.
 ///
-/// State is written atomically to `<stateDir>/wechat.json` before a change is answered and read
-/// back on construction (pending notifications resume). Keys are generated once (0600) in keysDir.
+/// Each change is written (one row per changed record) to `<stateDir>/wechat.db` before it is
+/// answered and read back on construction (pending notifications resume). Keys are generated once
+/// (0600) in keysDir.
 class WechatSandbox
 {
 public:
@@ -89,7 +91,7 @@ public:
     static std::shared_ptr<WechatSandbox> mount(Router &router, WechatSandboxOptions options);
 
     const WechatSandboxOptions &options() const;
-    /// `<stateDir>/wechat.json`, or empty when in memory only.
+    /// `<stateDir>/wechat.db`, or empty when in memory only.
     QString stateFilePath() const;
     const WechatSandboxKeyFiles &keyFiles() const;
     /// Client options that talk to this sandbox at @p baseUrl (…/sandbox/wechat).

@@ -1,6 +1,8 @@
-// Tests server/sandbox/sandboxstore.*: one row per change in the sandboxes' own SQLite file (not
-// the whole state), reopening, concurrent writers, an unreadable file set aside, the import of the
-// former JSON state.
+// Tests server/sandbox/sandboxstore.* and sandboxnotifier.*: one row per change in the sandboxes'
+// own SQLite file (not the whole state), reopening, concurrent writers, an unreadable file set
+// aside, the import of the former JSON state, and the notification scheduler (retries, giving up,
+// resuming) with an in-process fake sender.
+#include "sandbox/sandboxnotifier.h"
 #include "sandbox/sandboxstore.h"
 #include "testsupport.h"
 
@@ -14,6 +16,7 @@
 #include <QTest>
 
 #include <atomic>
+#include <mutex>
 #include <optional>
 #include <thread>
 #include <vector>
@@ -29,6 +32,30 @@ QJsonObject value(int n)
 {
     return {{QStringLiteral("n"), n}};
 }
+
+/// Stands in for the receivers of notifications: answers @p failures times 500, then 200.
+struct FakeReceiver
+{
+    std::mutex mutex;
+    int failuresLeft = 0;
+    QMap<QString, int> hits; // by URL
+
+    HttpClientResponse answer(const HttpClientRequest &request)
+    {
+        std::lock_guard lock(mutex);
+        ++hits[request.url.toString()];
+        HttpClientResponse r;
+        r.status = failuresLeft > 0 ? 500 : 200;
+        if (failuresLeft > 0)
+            --failuresLeft;
+        return r;
+    }
+    int hitsOf(const QString &url)
+    {
+        std::lock_guard lock(mutex);
+        return hits.value(url);
+    }
+};
 
 } // namespace
 
@@ -47,10 +74,16 @@ private slots:
     void inMemoryWithoutPath();
     void legacyStateImportedOnce();
 
+    void notifierRetriesUntilAcknowledged();
+    void notifierGivesUpAfterSchedule();
+    void notifierResumesPendingNotifications();
+
 private:
     QString dbPath() const { return m_dir->filePath(QStringLiteral("sandbox/test.db")); }
     /// Rows of the file, read with a connection of the test's own.
     int rowCount(const QString &kind = {}) const;
+    SandboxNotifierOptions notifierOptions(FakeReceiver &receiver,
+                                           const QList<qint64> &scheduleMs) const;
 
     std::optional<QTemporaryDir> m_dir;
 };
@@ -82,6 +115,29 @@ int TestSandboxStore::rowCount(const QString &kind) const
     }
     QSqlDatabase::removeDatabase(QStringLiteral("test-sandboxstore-reader"));
     return count;
+}
+
+SandboxNotifierOptions TestSandboxStore::notifierOptions(FakeReceiver &receiver,
+                                                         const QList<qint64> &scheduleMs) const
+{
+    SandboxNotifierOptions o;
+    o.name = QStringLiteral("test sandbox");
+    o.scheduleMs = scheduleMs;
+    o.threads = 2;
+    o.request = [](const SandboxNotice &notice, int) {
+        HttpClientRequest r;
+        r.method = QByteArrayLiteral("POST");
+        r.url = QUrl(notice.url);
+        r.body = QJsonDocument(notice.content).toJson(QJsonDocument::Compact);
+        return r;
+    };
+    o.refusal = [](const HttpClientResponse &r) {
+        return r.status == 200 ? QString() : QStringLiteral("HTTP %1").arg(r.status);
+    };
+    o.send = [&receiver](const HttpClientRequest &r) {
+        return receiver.answer(r);
+    };
+    return o;
 }
 
 void TestSandboxStore::oneRowPerChange()
@@ -260,6 +316,91 @@ void TestSandboxStore::legacyStateImportedOnce()
                  .entryList({QStringLiteral("state.json.corrupt-*")})
                  .size(),
              1);
+}
+
+void TestSandboxStore::notifierRetriesUntilAcknowledged()
+{
+    FakeReceiver receiver;
+    receiver.failuresLeft = 2;
+    const QString url = QStringLiteral("http://merchant.test/notify");
+    const QString other = QStringLiteral("http://merchant.test/other");
+    {
+        SandboxStore store(dbPath());
+        SandboxNotifier notifier(notifierOptions(receiver, {0, 20, 20, 20, 20}), store);
+        notifier.start();
+        notifier.enqueue(QStringLiteral("N1"), url, {{QStringLiteral("order"), 1}});
+        QVERIFY(store.flush());
+        notifier.wake();
+        QTRY_COMPARE(notifier.notices().first().state, sandbox::NoticeState::Delivered);
+        const SandboxNotice n = notifier.notices().first();
+        QCOMPARE(n.attempts, 3);
+        QVERIFY(n.lastError.isEmpty());
+        QCOMPARE(notifier.pendingCount(), 0);
+
+        // Delivered means no more attempts: a later notification gets through while the first
+        // stays at three.
+        notifier.enqueue(QStringLiteral("N2"), other, {});
+        QVERIFY(store.flush());
+        notifier.wake();
+        QTRY_COMPARE(receiver.hitsOf(other), 1);
+        QTRY_COMPARE(notifier.pendingCount(), 0);
+        QCOMPARE(receiver.hitsOf(url), 3);
+        QCOMPARE(notifier.notices().size(), 2);
+        QCOMPARE(notifier.notices().first().id, QStringLiteral("N1"));
+    }
+    // Every attempt's outcome is in the store.
+    SandboxStore reopened(dbPath());
+    const QList<Record> records = reopened.loaded();
+    QCOMPARE(records.size(), 2);
+    const auto stored = SandboxNotice::fromJson(records.first().value);
+    QVERIFY(stored.has_value());
+    QCOMPARE(stored->state, sandbox::NoticeState::Delivered);
+    QCOMPARE(stored->attempts, 3);
+    QCOMPARE(stored->content.value(u"order").toInt(), 1);
+}
+
+void TestSandboxStore::notifierGivesUpAfterSchedule()
+{
+    FakeReceiver receiver;
+    receiver.failuresLeft = 100;
+    const QString url = QStringLiteral("http://merchant.test/notify");
+    SandboxStore store(dbPath());
+    SandboxNotifier notifier(notifierOptions(receiver, {0, 5, 5}), store);
+    notifier.start();
+    notifier.enqueue(QStringLiteral("N1"), url, {});
+    QVERIFY(store.flush());
+    notifier.wake();
+    QTRY_COMPARE(notifier.notices().first().state, sandbox::NoticeState::Failed);
+    QCOMPARE(notifier.notices().first().attempts, 3);
+    QCOMPARE(notifier.notices().first().lastError, QStringLiteral("HTTP 500"));
+    QCOMPARE(notifier.pendingCount(), 0);
+    QCOMPARE(receiver.hitsOf(url), 3);
+}
+
+void TestSandboxStore::notifierResumesPendingNotifications()
+{
+    FakeReceiver receiver;
+    const QString url = QStringLiteral("http://merchant.test/notify");
+    {
+        // A first life whose second attempt is ten minutes away when it stops.
+        SandboxStore store(dbPath());
+        SandboxNotifier notifier(notifierOptions(receiver, {0, 600000}), store);
+        receiver.failuresLeft = 1;
+        notifier.start();
+        notifier.enqueue(QStringLiteral("N1"), url, {});
+        QVERIFY(store.flush());
+        notifier.wake();
+        QTRY_COMPARE(notifier.notices().first().attempts, 1);
+        QCOMPARE(notifier.pendingCount(), 1);
+    }
+    SandboxStore store(dbPath());
+    // The schedule is shorter now: it applies to the notification already waiting.
+    SandboxNotifier notifier(notifierOptions(receiver, {0, 20}), store);
+    QCOMPARE(notifier.restore(store.loaded()), 1);
+    notifier.start();
+    QTRY_COMPARE(notifier.notices().first().state, sandbox::NoticeState::Delivered);
+    QCOMPARE(notifier.notices().first().attempts, 2);
+    QCOMPARE(receiver.hitsOf(url), 2);
 }
 
 QTEST_GUILESS_MAIN(TestSandboxStore)

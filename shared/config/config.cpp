@@ -133,244 +133,282 @@ struct KeyDef
     Validator validate;
 };
 
+QString str(const char *s)
+{
+    return QString::fromUtf8(s);
+}
+
+Validator intRange(qint64 min, qint64 max)
+{
+    return [min, max](const QString &v) {
+        return checkInt(v, min, max);
+    };
+}
+
+Validator oneOf(QStringList allowed)
+{
+    return [allowed](const QString &v) {
+        return allowed.contains(v) ? QString() : QStringLiteral("unknown value");
+    };
+}
+
+QString anything(const QString &)
+{
+    return QString();
+}
+
+/// The keys of the server process: listen address, data dir, mode, modules, threads.
+void addServerKeys(QList<KeyDef> &d)
+{
+    d.append({{str("server.listen"), str("127.0.0.1:8080"),
+               str("HOST:PORT (port 0 picks a free one)"), str("address and port to listen on")},
+              checkHostPort});
+    d.append({{str("server.data_dir"), str("./var"), str("a directory path"),
+               str("SQLite file, embedded Redis, generated keys")},
+              [](const QString &v) {
+                  return v.isEmpty() ? QStringLiteral("empty") : QString();
+              }});
+    d.append({{str("server.mode"), str("auto"), str("auto, development or production"),
+               str("development (sandboxes, demo data) or production (refuses sandboxes and "
+                   "sandbox credentials); auto: development only with embedded Redis and "
+                   "SQLite")},
+              oneOf({str("auto"), str("development"), str("production")})});
+    d.append({{str("server.modules"), str("booking,pay,sandbox,workers,admin"),
+               str("comma-separated subset of booking,pay,sandbox,workers,admin"),
+               str("what this instance runs (production default: without sandbox)")},
+              checkModules});
+    d.append({{str("server.public_base_url"), QString(), str("http(s)://host[:port] or empty"),
+               str("base of callback and notify URLs (default: from server.listen)")},
+              [](const QString &v) {
+                  return checkHttpUrl(v, true);
+              }});
+    d.append({{str("server.worker_threads"), str("0"),
+               str("integer 0..256 (0: 2 x CPU cores, at least 4)"),
+               str("threads that run blocking request handlers")},
+              intRange(0, 256)});
+    d.append({{str("server.max_queued_requests"), str("256"), str("integer 1..100000"),
+               str("requests waiting for a worker before the server answers 503")},
+              intRange(1, 100000)});
+    d.append({{str("server.demo_data"), str("auto"), str("auto, on or off"),
+               str("load demo venues and apps into an empty database (auto: in development "
+                   "mode only)")},
+              oneOf({str("auto"), str("on"), str("off")})});
+    d.append({{str("server.time_zone"), str("Asia/Shanghai"), str("an IANA time zone name"),
+               str("zone of booking dates and times and of RFC 3339 output")},
+              [](const QString &v) {
+                  return QTimeZone(v.toUtf8()).isValid() ? QString()
+                                                         : QStringLiteral("unknown time zone");
+              }});
+}
+
+/// The keys of Redis and the database.
+void addStorageKeys(QList<KeyDef> &d)
+{
+    d.append({{str("redis.url"), str("embedded"),
+               str("embedded, redis://[user:pass@]host:port/db or unix:///path"),
+               str("Redis to use"), true},
+              checkRedisUrl});
+    d.append({{str("redis.key_prefix"), QString(), str("characters without spaces"),
+               str("prefix of every Redis key")},
+              [](const QString &v) {
+                  return v.contains(QRegularExpression(QStringLiteral("\\s")))
+                      ? QStringLiteral("contains white space")
+                      : QString();
+              }});
+    d.append(
+        {{str("database.url"), str("sqlite:{data_dir}/pomelo.db"),
+          str("sqlite:PATH or postgres://user:pass@host:port/db"), str("database to use"), true},
+         checkDatabaseUrl});
+}
+
+/// The keys of the payment flow: pay, booking, merchant notifications.
+void addFlowKeys(QList<KeyDef> &d)
+{
+    d.append({{str("pay.order_timeout_seconds"), str("900"), str("integer 1..86400"),
+               str("delay before an unpaid order is closed")},
+              intRange(1, 86400)});
+    d.append({{str("pay.refund_retry_seconds"), str("30"), str("integer 1..3600"),
+               str("first delay before a payment exception's refund is asked again (doubles, "
+                   "at most an hour)")},
+              intRange(1, 3600)});
+    d.append({{str("pay.channels"), str("ECARD,WECHAT_JSAPI"),
+               str("comma-separated of ECARD, WECHAT_JSAPI"),
+               str("payment channels the cashier offers (WeChat needs its keys)")},
+              [](const QString &v) {
+                  const QStringList known {QStringLiteral("ECARD"), QStringLiteral("WECHAT_JSAPI")};
+                  const QStringList items = v.split(u',', Qt::SkipEmptyParts);
+                  for (const QString &c : items) {
+                      if (!known.contains(c.trimmed()))
+                          return QString(QStringLiteral("unknown channel ") + c.trimmed());
+                  }
+                  return QString();
+              }});
+    d.append({{str("booking.expiry_seconds"), str("900"), str("integer 1..86400"),
+               str("delay before an unsigned booking is cancelled")},
+              intRange(1, 86400)});
+    d.append({{str("booking.refund_cutoff_minutes"), str("0"), str("integer 0..10080"),
+               str("a paid booking is refunded when cancelled at least this long before it "
+                   "starts")},
+              intRange(0, 10080)});
+    d.append({{str("notify.schedule_seconds"),
+               str("15,15,30,180,600,1200,1800,1800,1800,3600,10800,10800,10800,21600,21600"),
+               str("comma-separated delays in seconds"), str("merchant notify retries")},
+              checkSchedule});
+    d.append({{str("notify.timeout_ms"), str("5000"), str("integer 100..60000"),
+               str("one merchant delivery attempt")},
+              intRange(100, 60000)});
+}
+
+/// The keys of WeChat (mini-program login and WeChat Pay).
+void addWechatKeys(QList<KeyDef> &d)
+{
+    d.append({{str("channels.wechat_base_url"), QString(),
+               str("http(s) URL or empty (local sandbox)"), str("WeChat Pay API endpoint")},
+              [](const QString &v) {
+                  return checkHttpUrl(v, true);
+              }});
+    d.append({{str("wechat.app_id"), str(kSandboxWechatAppId), str("the mini-program's AppID"),
+               str("mini-program AppID used for jscode2session and JSAPI payments")},
+              [](const QString &v) {
+                  return v.isEmpty() ? QStringLiteral("empty") : QString();
+              }});
+    d.append({{str("wechat.app_secret"), str(kSandboxWechatAppSecret),
+               str("the mini-program's AppSecret"),
+               str("AppSecret for jscode2session (the default only works with the sandbox)"), true},
+              [](const QString &v) {
+                  return v.isEmpty() ? QStringLiteral("empty") : QString();
+              }});
+    // WeChat Pay APIv3 merchant credentials. Key files empty with the sandbox module on: the
+    // sandbox's generated keys in <data_dir>/sandbox/wechat/ are used (WechatClientOptions).
+    d.append({{str("wechat.mch_id"), str(kSandboxWechatMchId), str("the merchant id (digits)"),
+               str("WeChat Pay merchant id (商户号); the default is the sandbox's")},
+              [](const QString &v) {
+                  return QRegularExpression(QStringLiteral("^[0-9]{1,32}$")).match(v).hasMatch()
+                      ? QString()
+                      : QStringLiteral("not 1 to 32 digits");
+              }});
+    d.append({{str("wechat.merchant_key_file"), QString(),
+               str("a PEM file path or empty (sandbox keys)"),
+               str("merchant API private key (apiclient_key.pem)")},
+              anything});
+    d.append({{str("wechat.merchant_serial"), QString(),
+               str("hex certificate serial or empty (sandbox keys)"),
+               str("serial number of the merchant API certificate")},
+              [](const QString &v) {
+                  return v.isEmpty()
+                          || QRegularExpression(QStringLiteral("^[0-9A-Fa-f]{1,64}$"))
+                                 .match(v)
+                                 .hasMatch()
+                      ? QString()
+                      : QStringLiteral("not hexadecimal");
+              }});
+    d.append(
+        {{str("wechat.apiv3_key"), QString(), str("32 ASCII characters or empty (sandbox keys)"),
+          str("APIv3 key that decrypts notifications"), true},
+         [](const QString &v) {
+             const bool ascii = std::all_of(v.begin(), v.end(), [](QChar c) {
+                 return c.unicode() > 0x20 && c.unicode() < 0x7f;
+             });
+             return v.isEmpty() || (v.size() == 32 && ascii)
+                 ? QString()
+                 : QStringLiteral("not 32 printable ASCII characters");
+         }});
+    d.append({{str("wechat.platform_public_key_file"), QString(),
+               str("a PEM file path or empty (sandbox keys)"),
+               str("WeChat Pay public key (pub_key.pem) or platform certificate PEM")},
+              anything});
+    d.append(
+        {{str("wechat.platform_key_id"), QString(),
+          str("PUB_KEY_ID_… or a hex certificate serial, or empty"),
+          str("Wechatpay-Serial expected on answers and notifications")},
+         [](const QString &v) {
+             return v.isEmpty()
+                     || QRegularExpression(
+                            QStringLiteral("^(PUB_KEY_ID_[0-9A-Za-z]{1,64}|[0-9A-Fa-f]{1,64})$"))
+                            .match(v)
+                            .hasMatch()
+                 ? QString()
+                 : QStringLiteral("not PUB_KEY_ID_… nor hexadecimal");
+         }});
+}
+
+/// The keys of the campus card center and of the sandboxes.
+void addEcardKeys(QList<KeyDef> &d)
+{
+    d.append({{str("channels.ecard_base_url"), QString(),
+               str("http(s) URL or empty (local sandbox)"), str("campus e-card endpoint")},
+              [](const QString &v) {
+                  return checkHttpUrl(v, true);
+              }});
+    d.append({{str("ecard.partner_id"), str(kSandboxEcardPartnerId),
+               str("the partner id issued by the card center"), str("campus e-card partner id")},
+              [](const QString &v) {
+                  return v.isEmpty() ? QStringLiteral("empty") : QString();
+              }});
+    d.append(
+        {{str("ecard.partner_key"), str(kSandboxEcardPartnerKey), str("the partner signing key"),
+          str("campus e-card HMAC key (the default only works with the sandbox)"), true},
+         [](const QString &v) {
+             return v.size() < 8 ? QStringLiteral("shorter than 8 characters") : QString();
+         }});
+    d.append({{str("sandbox.ecard_partner_id"), str(kSandboxEcardPartnerId), str("a partner id"),
+               str("the partner the e-card sandbox (card center) expects")},
+              [](const QString &v) {
+                  return v.isEmpty() ? QStringLiteral("empty") : QString();
+              }});
+    d.append({{str("sandbox.ecard_partner_key"), str(kSandboxEcardPartnerKey),
+               str("at least 8 characters"),
+               str("the key the e-card sandbox signs and verifies with"), true},
+              [](const QString &v) {
+                  return v.size() < 8 ? QStringLiteral("shorter than 8 characters") : QString();
+              }});
+}
+
+/// The keys of the console and telemetry.
+void addOperationsKeys(QList<KeyDef> &d)
+{
+    d.append({{str("admin.initial_password"), QString(),
+               str("at least 8 characters, or empty (generated)"),
+               str("password of the first admin user"), true},
+              [](const QString &v) {
+                  return !v.isEmpty() && v.size() < 8 ? QStringLiteral("shorter than 8 characters")
+                                                      : QString();
+              }});
+    // ---- Admin API (server/admin): login throttling; read with Config::value() ----
+    d.append({{str("admin.login_max_failures"), str("5"), str("integer 1..100"),
+               str("failed console logins of one user (4x that of one address) within "
+                   "15 minutes before logins are refused for a while")},
+              intRange(1, 100)});
+    d.append({{str("admin.login_block_seconds"), str("30"), str("integer 1..3600"),
+               str("first refusal period after too many failed logins; doubles with every "
+                   "further failure, at most 15 minutes")},
+              intRange(1, 3600)});
+    // ---- end of admin API ----
+    d.append({{str("log.format"), str("text"), str("text or json"), str("log line format")},
+              oneOf({str("text"), str("json")})});
+    d.append(
+        {{str("log.file"), QString(), str("a file path or empty (stderr)"), str("where logs go")},
+         anything});
+    d.append({{str("telemetry.otlp_endpoint"), QString(), str("http(s) URL or empty (off)"),
+               str("OTLP/HTTP collector base URL; spans go to {endpoint}/v1/traces")},
+              [](const QString &v) {
+                  return checkHttpUrl(v, true);
+              }});
+    d.append({{str("telemetry.trace_file"), QString(), str("a file path or empty (off)"),
+               str("spans as JSON lines")},
+              anything});
+}
+
 const QList<KeyDef> &keyDefs()
 {
     static const QList<KeyDef> defs = [] {
-        auto str = [](const char *s) {
-            return QString::fromUtf8(s);
-        };
-        auto intRange = [](qint64 min, qint64 max) {
-            return [min, max](const QString &v) {
-                return checkInt(v, min, max);
-            };
-        };
-        auto oneOf = [](QStringList allowed) {
-            return [allowed](const QString &v) {
-                return allowed.contains(v) ? QString() : QStringLiteral("unknown value");
-            };
-        };
-        auto anything = [](const QString &) {
-            return QString();
-        };
         QList<KeyDef> d;
-        d.append(
-            {{str("server.listen"), str("127.0.0.1:8080"),
-              str("HOST:PORT (port 0 picks a free one)"), str("address and port to listen on")},
-             checkHostPort});
-        d.append({{str("server.data_dir"), str("./var"), str("a directory path"),
-                   str("SQLite file, embedded Redis, generated keys")},
-                  [](const QString &v) {
-                      return v.isEmpty() ? QStringLiteral("empty") : QString();
-                  }});
-        d.append({{str("server.mode"), str("auto"), str("auto, development or production"),
-                   str("development (sandboxes, demo data) or production (refuses sandboxes and "
-                       "sandbox credentials); auto: development only with embedded Redis and "
-                       "SQLite")},
-                  oneOf({str("auto"), str("development"), str("production")})});
-        d.append({{str("server.modules"), str("booking,pay,sandbox,workers,admin"),
-                   str("comma-separated subset of booking,pay,sandbox,workers,admin"),
-                   str("what this instance runs (production default: without sandbox)")},
-                  checkModules});
-        d.append({{str("server.public_base_url"), QString(), str("http(s)://host[:port] or empty"),
-                   str("base of callback and notify URLs (default: from server.listen)")},
-                  [](const QString &v) {
-                      return checkHttpUrl(v, true);
-                  }});
-        d.append({{str("server.worker_threads"), str("0"),
-                   str("integer 0..256 (0: 2 x CPU cores, at least 4)"),
-                   str("threads that run blocking request handlers")},
-                  intRange(0, 256)});
-        d.append({{str("server.max_queued_requests"), str("256"), str("integer 1..100000"),
-                   str("requests waiting for a worker before the server answers 503")},
-                  intRange(1, 100000)});
-        d.append({{str("redis.url"), str("embedded"),
-                   str("embedded, redis://[user:pass@]host:port/db or unix:///path"),
-                   str("Redis to use"), true},
-                  checkRedisUrl});
-        d.append({{str("redis.key_prefix"), QString(), str("characters without spaces"),
-                   str("prefix of every Redis key")},
-                  [](const QString &v) {
-                      return v.contains(QRegularExpression(QStringLiteral("\\s")))
-                          ? QStringLiteral("contains white space")
-                          : QString();
-                  }});
-        d.append({{str("database.url"), str("sqlite:{data_dir}/pomelo.db"),
-                   str("sqlite:PATH or postgres://user:pass@host:port/db"), str("database to use"),
-                   true},
-                  checkDatabaseUrl});
-        d.append({{str("pay.order_timeout_seconds"), str("900"), str("integer 1..86400"),
-                   str("delay before an unpaid order is closed")},
-                  intRange(1, 86400)});
-        d.append({{str("pay.refund_retry_seconds"), str("30"), str("integer 1..3600"),
-                   str("first delay before a payment exception's refund is asked again (doubles, "
-                       "at most an hour)")},
-                  intRange(1, 3600)});
-        d.append(
-            {{str("pay.channels"), str("ECARD,WECHAT_JSAPI"),
-              str("comma-separated of ECARD, WECHAT_JSAPI"),
-              str("payment channels the cashier offers (WeChat needs its keys)")},
-             [](const QString &v) {
-                 const QStringList known {QStringLiteral("ECARD"), QStringLiteral("WECHAT_JSAPI")};
-                 const QStringList items = v.split(u',', Qt::SkipEmptyParts);
-                 for (const QString &c : items) {
-                     if (!known.contains(c.trimmed()))
-                         return QString(QStringLiteral("unknown channel ") + c.trimmed());
-                 }
-                 return QString();
-             }});
-        d.append({{str("booking.expiry_seconds"), str("900"), str("integer 1..86400"),
-                   str("delay before an unsigned booking is cancelled")},
-                  intRange(1, 86400)});
-        d.append({{str("booking.refund_cutoff_minutes"), str("0"), str("integer 0..10080"),
-                   str("a paid booking is refunded when cancelled at least this long before it "
-                       "starts")},
-                  intRange(0, 10080)});
-        d.append({{str("notify.schedule_seconds"),
-                   str("15,15,30,180,600,1200,1800,1800,1800,3600,10800,10800,10800,21600,21600"),
-                   str("comma-separated delays in seconds"), str("merchant notify retries")},
-                  checkSchedule});
-        d.append({{str("notify.timeout_ms"), str("5000"), str("integer 100..60000"),
-                   str("one merchant delivery attempt")},
-                  intRange(100, 60000)});
-        d.append({{str("channels.wechat_base_url"), QString(),
-                   str("http(s) URL or empty (local sandbox)"), str("WeChat Pay API endpoint")},
-                  [](const QString &v) {
-                      return checkHttpUrl(v, true);
-                  }});
-        d.append({{str("channels.ecard_base_url"), QString(),
-                   str("http(s) URL or empty (local sandbox)"), str("campus e-card endpoint")},
-                  [](const QString &v) {
-                      return checkHttpUrl(v, true);
-                  }});
-        d.append({{str("server.demo_data"), str("auto"), str("auto, on or off"),
-                   str("load demo venues and apps into an empty database (auto: in development "
-                       "mode only)")},
-                  oneOf({str("auto"), str("on"), str("off")})});
-        d.append({{str("server.time_zone"), str("Asia/Shanghai"), str("an IANA time zone name"),
-                   str("zone of booking dates and times and of RFC 3339 output")},
-                  [](const QString &v) {
-                      return QTimeZone(v.toUtf8()).isValid() ? QString()
-                                                             : QStringLiteral("unknown time zone");
-                  }});
-        d.append({{str("wechat.app_id"), str(kSandboxWechatAppId), str("the mini-program's AppID"),
-                   str("mini-program AppID used for jscode2session and JSAPI payments")},
-                  [](const QString &v) {
-                      return v.isEmpty() ? QStringLiteral("empty") : QString();
-                  }});
-        d.append(
-            {{str("wechat.app_secret"), str(kSandboxWechatAppSecret),
-              str("the mini-program's AppSecret"),
-              str("AppSecret for jscode2session (the default only works with the sandbox)"), true},
-             [](const QString &v) {
-                 return v.isEmpty() ? QStringLiteral("empty") : QString();
-             }});
-        // WeChat Pay APIv3 merchant credentials. Key files empty with the sandbox module on: the
-        // sandbox's generated keys in <data_dir>/sandbox/wechat/ are used (WechatClientOptions).
-        d.append({{str("wechat.mch_id"), str(kSandboxWechatMchId), str("the merchant id (digits)"),
-                   str("WeChat Pay merchant id (商户号); the default is the sandbox's")},
-                  [](const QString &v) {
-                      return QRegularExpression(QStringLiteral("^[0-9]{1,32}$")).match(v).hasMatch()
-                          ? QString()
-                          : QStringLiteral("not 1 to 32 digits");
-                  }});
-        d.append({{str("wechat.merchant_key_file"), QString(),
-                   str("a PEM file path or empty (sandbox keys)"),
-                   str("merchant API private key (apiclient_key.pem)")},
-                  anything});
-        d.append({{str("wechat.merchant_serial"), QString(),
-                   str("hex certificate serial or empty (sandbox keys)"),
-                   str("serial number of the merchant API certificate")},
-                  [](const QString &v) {
-                      return v.isEmpty()
-                              || QRegularExpression(QStringLiteral("^[0-9A-Fa-f]{1,64}$"))
-                                     .match(v)
-                                     .hasMatch()
-                          ? QString()
-                          : QStringLiteral("not hexadecimal");
-                  }});
-        d.append({{str("wechat.apiv3_key"), QString(),
-                   str("32 ASCII characters or empty (sandbox keys)"),
-                   str("APIv3 key that decrypts notifications"), true},
-                  [](const QString &v) {
-                      const bool ascii = std::all_of(v.begin(), v.end(), [](QChar c) {
-                          return c.unicode() > 0x20 && c.unicode() < 0x7f;
-                      });
-                      return v.isEmpty() || (v.size() == 32 && ascii)
-                          ? QString()
-                          : QStringLiteral("not 32 printable ASCII characters");
-                  }});
-        d.append({{str("wechat.platform_public_key_file"), QString(),
-                   str("a PEM file path or empty (sandbox keys)"),
-                   str("WeChat Pay public key (pub_key.pem) or platform certificate PEM")},
-                  anything});
-        d.append({{str("wechat.platform_key_id"), QString(),
-                   str("PUB_KEY_ID_… or a hex certificate serial, or empty"),
-                   str("Wechatpay-Serial expected on answers and notifications")},
-                  [](const QString &v) {
-                      return v.isEmpty()
-                              || QRegularExpression(
-                                     QStringLiteral(
-                                         "^(PUB_KEY_ID_[0-9A-Za-z]{1,64}|[0-9A-Fa-f]{1,64})$"))
-                                     .match(v)
-                                     .hasMatch()
-                          ? QString()
-                          : QStringLiteral("not PUB_KEY_ID_… nor hexadecimal");
-                  }});
-        d.append(
-            {{str("ecard.partner_id"), str(kSandboxEcardPartnerId),
-              str("the partner id issued by the card center"), str("campus e-card partner id")},
-             [](const QString &v) {
-                 return v.isEmpty() ? QStringLiteral("empty") : QString();
-             }});
-        d.append({{str("ecard.partner_key"), str(kSandboxEcardPartnerKey),
-                   str("the partner signing key"),
-                   str("campus e-card HMAC key (the default only works with the sandbox)"), true},
-                  [](const QString &v) {
-                      return v.size() < 8 ? QStringLiteral("shorter than 8 characters") : QString();
-                  }});
-        d.append(
-            {{str("sandbox.ecard_partner_id"), str(kSandboxEcardPartnerId), str("a partner id"),
-              str("the partner the e-card sandbox (card center) expects")},
-             [](const QString &v) {
-                 return v.isEmpty() ? QStringLiteral("empty") : QString();
-             }});
-        d.append({{str("sandbox.ecard_partner_key"), str(kSandboxEcardPartnerKey),
-                   str("at least 8 characters"),
-                   str("the key the e-card sandbox signs and verifies with"), true},
-                  [](const QString &v) {
-                      return v.size() < 8 ? QStringLiteral("shorter than 8 characters") : QString();
-                  }});
-        d.append({{str("admin.initial_password"), QString(),
-                   str("at least 8 characters, or empty (generated)"),
-                   str("password of the first admin user"), true},
-                  [](const QString &v) {
-                      return !v.isEmpty() && v.size() < 8
-                          ? QStringLiteral("shorter than 8 characters")
-                          : QString();
-                  }});
-        // ---- Admin API (server/admin): login throttling; read with Config::value() ----
-        d.append({{str("admin.login_max_failures"), str("5"), str("integer 1..100"),
-                   str("failed console logins of one user (4x that of one address) within "
-                       "15 minutes before logins are refused for a while")},
-                  intRange(1, 100)});
-        d.append({{str("admin.login_block_seconds"), str("30"), str("integer 1..3600"),
-                   str("first refusal period after too many failed logins; doubles with every "
-                       "further failure, at most 15 minutes")},
-                  intRange(1, 3600)});
-        // ---- end of admin API ----
-        d.append({{str("log.format"), str("text"), str("text or json"), str("log line format")},
-                  oneOf({str("text"), str("json")})});
-        d.append({{str("log.file"), QString(), str("a file path or empty (stderr)"),
-                   str("where logs go")},
-                  anything});
-        d.append({{str("telemetry.otlp_endpoint"), QString(), str("http(s) URL or empty (off)"),
-                   str("OTLP/HTTP collector base URL; spans go to {endpoint}/v1/traces")},
-                  [](const QString &v) {
-                      return checkHttpUrl(v, true);
-                  }});
-        d.append({{str("telemetry.trace_file"), QString(), str("a file path or empty (off)"),
-                   str("spans as JSON lines")},
-                  anything});
+        addServerKeys(d);
+        addStorageKeys(d);
+        addFlowKeys(d);
+        addWechatKeys(d);
+        addEcardKeys(d);
+        addOperationsKeys(d);
         return d;
     }();
     return defs;

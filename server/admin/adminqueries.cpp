@@ -4,7 +4,6 @@
 #include "adminredis.h"
 #include "domain/statemachine.h"
 #include "http/httptypes.h"
-#include "paymentexceptionroutes.h"
 #include "redis/delayedqueue.h"
 #include "redis/rediskeys.h"
 #include "storage/bookingrepository.h"
@@ -15,68 +14,58 @@
 
 #include <QDate>
 #include <QDateTime>
-#include <QJsonArray>
 #include <QTime>
 
 namespace pomelo {
 
 using namespace admin;
 
-QJsonObject AdminQueries::orderDetail(const PayOrder &order) const
+api::OrderDetail AdminQueries::orderDetail(const PayOrder &order) const
 {
     const QTimeZone &zone = m_ctx.zone;
-    QJsonObject out {{QStringLiteral("order"), adminOrderJson(order, zone)}};
-    QJsonArray events;
-    QString traceId;
+    api::OrderDetail out;
+    out.order = toApi(order, zone);
     const QList<OrderEvent> timeline = OrderRepository(m_ctx.db).events(order.id);
     for (const OrderEvent &e : timeline) {
-        if (traceId.isEmpty())
-            traceId = traceIdOf(e.traceparent);
-        events.append(orderEventJson(e, zone));
+        out.events.append(toApi(e, zone));
+        if (out.traceId.isEmpty())
+            out.traceId = out.events.last().traceId;
     }
-    out.insert(QStringLiteral("events"), events);
-    out.insert(QStringLiteral("traceId"), traceId);
 
-    QJsonArray refunds;
-    const QList<Refund> refundList = RefundRepository(m_ctx.db).ofOrder(order.id);
-    for (const Refund &f : refundList)
-        refunds.append(refundJson(f, zone));
-    out.insert(QStringLiteral("refunds"), refunds);
-
-    QJsonArray callbacks;
-    const QList<ChannelCallback> callbackList = CallbackRepository(m_ctx.db).ofOrder(order.id);
-    for (const ChannelCallback &c : callbackList)
-        callbacks.append(callbackJson(c, zone));
-    out.insert(QStringLiteral("callbacks"), callbacks);
+    const QList<Refund> refunds = RefundRepository(m_ctx.db).ofOrder(order.id);
+    for (const Refund &f : refunds)
+        out.refunds.append(toApi(f, zone));
+    const QList<ChannelCallback> callbacks = CallbackRepository(m_ctx.db).ofOrder(order.id);
+    for (const ChannelCallback &c : callbacks)
+        out.callbacks.append(toApi(c, zone));
 
     NotificationRepository notifications(m_ctx.db);
     NotificationFilter nf;
     nf.orderId = order.id;
-    QJsonArray notes;
     const Page<MerchantNotification> page = notifications.list(nf, std::nullopt, 100);
     for (const MerchantNotification &n : page.items)
-        notes.append(notificationJson(n, notifications.attempts(n.id), zone));
-    out.insert(QStringLiteral("notifications"), notes);
+        out.notifications.append(toApi(n, notifications.attempts(n.id), zone));
 
     if (const std::optional<Booking> b = BookingRepository(m_ctx.db).findByPayOrder(order.id))
-        out.insert(QStringLiteral("booking"), bookingJson(*b, zone));
+        out.booking = toApi(*b, zone);
     return out;
 }
 
-QJsonObject AdminQueries::dashboard(bool infra) const
+api::DashboardSummary AdminQueries::dashboard(bool infra) const
 {
-    QJsonObject out = todaysOrders();
+    api::DashboardSummary out;
+    addTodaysOrders(out);
     if (!infra)
         return out;
-    out.insert(QStringLiteral("stream"), streamSummary());
-    out.insert(QStringLiteral("queues"), queueDepths());
-    out.insert(QStringLiteral("notifications"),
-               notificationCountsJson(NotificationRepository(m_ctx.db)));
-    out.insert(QStringLiteral("paymentExceptions"), paymentExceptionCountsJson(m_ctx.db));
+    out.hasInfrastructure = true;
+    addStreamSummary(out);
+    out.queues = queueDepths();
+    out.notifications = notificationCounts(NotificationRepository(m_ctx.db));
+    out.paymentExceptions = paymentExceptionCounts(m_ctx.db);
     return out;
 }
 
-QJsonObject AdminQueries::todaysOrders() const
+void AdminQueries::addTodaysOrders(api::DashboardSummary &summary) const
 {
     const QTimeZone &zone = m_ctx.zone;
     const QDate today = QDateTime::currentDateTime().toTimeZone(zone).date();
@@ -84,50 +73,37 @@ QJsonObject AdminQueries::todaysOrders() const
     const qint64 before = QDateTime(today.addDays(1), QTime(0, 0), zone).toMSecsSinceEpoch();
     const OrderRepository orders(m_ctx.db);
     const QHash<OrderStatus, qint64> byStatus = orders.countByStatus(from, before);
-    QJsonObject counts;
-    qint64 total = 0;
+    summary.date = today.toString(Qt::ISODate);
+    summary.from = rfc3339(from, zone);
     for (const OrderStatus s : AllOrderStatuses) {
-        counts.insert(statusName(s), byStatus.value(s));
-        total += byStatus.value(s);
+        summary.orders.insert(statusName(s), byStatus.value(s));
+        summary.ordersTotal += byStatus.value(s);
     }
-    return {{QStringLiteral("date"), today.toString(Qt::ISODate)},
-            {QStringLiteral("from"), rfc3339(from, zone)},
-            {QStringLiteral("orders"), counts},
-            {QStringLiteral("ordersTotal"), total},
-            {QStringLiteral("paidAmount"), orders.paidAmount(from, before)}};
+    summary.paidAmount = orders.paidAmount(from, before);
 }
 
-QJsonObject AdminQueries::streamSummary() const
+void AdminQueries::addStreamSummary(api::DashboardSummary &summary) const
 {
     const QByteArray stream = m_ctx.keys.orderEventsStream();
-    const QJsonObject info = streamInfoJson(m_ctx.redis, stream, false);
-    // The worst group; null when Redis cannot tell (entries deleted past a group).
-    QJsonValue lag = 0;
-    qint64 pending = 0;
-    const QJsonArray groups = info.value(QStringLiteral("groups")).toArray();
-    for (const QJsonValue &g : groups) {
-        pending += g[QStringLiteral("pending")].toInteger();
-        const QJsonValue l = g[QStringLiteral("lag")];
-        if (!l.isDouble())
-            lag = QJsonValue::Null;
-        else if (!lag.isNull())
-            lag = std::max(lag.toInteger(), l.toInteger());
-    }
-    return {
-        {QStringLiteral("stream"), QString::fromUtf8(stream)},
-        {QStringLiteral("length"), info[QStringLiteral("length")]},
-        {QStringLiteral("lag"), lag},
-        {QStringLiteral("pending"), pending},
-        {QStringLiteral("deadLetterLength"), streamLength(m_ctx.redis, deadLetterStream(stream))}};
+    const api::StreamInfo info =
+        api::StreamInfo::fromJson(streamInfoJson(m_ctx.redis, stream, false));
+    summary.streamName = QString::fromUtf8(stream);
+    summary.streamLength = info.length;
+    // The worst group; unknown when Redis cannot tell (entries deleted past a group).
+    summary.streamLag = info.maxLag();
+    summary.streamPending = 0;
+    for (const api::ConsumerGroup &g : info.groups)
+        summary.streamPending += g.pending;
+    summary.deadLetterLength = streamLength(m_ctx.redis, deadLetterStream(stream));
 }
 
-QJsonObject AdminQueries::queueDepths() const
+QHash<QString, api::QueueDepth> AdminQueries::queueDepths() const
 {
-    QJsonObject depths;
+    QHash<QString, api::QueueDepth> depths;
     const QList<QueueRef> all = queues(m_ctx.keys);
     for (const QueueRef &q : all) {
         DelayedQueue queue(m_ctx.redis, q.key);
-        depths.insert(q.name, queueDepthJson(queue));
+        depths.insert(q.name, {queue.scheduledCount(), queue.processingCount()});
     }
     return depths;
 }

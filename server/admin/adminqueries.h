@@ -1,8 +1,7 @@
 #pragma once
 
+#include "api/admintypes.h"
 #include "servercontext.h"
-
-#include <QJsonObject>
 
 namespace pomelo {
 
@@ -18,16 +17,16 @@ public:
     { }
 
     /// `{order, events, traceId, refunds, callbacks, notifications, booking?}` of @p order.
-    QJsonObject orderDetail(const PayOrder &order) const;
+    api::OrderDetail orderDetail(const PayOrder &order) const;
     /// Today at a glance: `{date, from, orders, ordersTotal, paidAmount}`, and with @p infra the
     /// infrastructure numbers of /streams, /queues, /notifications and payment exceptions:
     /// `{stream, queues, notifications, paymentExceptions}`.
-    QJsonObject dashboard(bool infra) const;
+    api::DashboardSummary dashboard(bool infra) const;
 
 private:
-    QJsonObject todaysOrders() const;
-    QJsonObject streamSummary() const;
-    QJsonObject queueDepths() const;
+    void addTodaysOrders(api::DashboardSummary &summary) const;
+    void addStreamSummary(api::DashboardSummary &summary) const;
+    QHash<QString, api::QueueDepth> queueDepths() const;
 
     const ServerContext &m_ctx;
 };

@@ -5,8 +5,6 @@
 #include "adminroutes_p.h"
 #include "storage/auditrepository.h"
 
-#include <QJsonArray>
-
 namespace pomelo::admin {
 
 namespace {
@@ -33,10 +31,10 @@ void registerAuditRoutes(const AdminRoutes &routes)
                [ctx](const HttpRequest &r, const StaffPrincipal &) {
                    const Page<AuditEntry> page = AuditRepository(ctx->db).list(
                        auditFilter(r, ctx->zone), cursorParam(r), limitParam(r));
-                   QJsonArray items;
-                   for (const AuditEntry &e : page.items)
-                       items.append(auditJson(e, ctx->zone));
-                   return HttpResponse::json(200, pageJson(items, page.next));
+                   const auto entry = [ctx](const AuditEntry &e) {
+                       return toApi(e, ctx->zone);
+                   };
+                   return HttpResponse::json(200, toApiPage(page, entry).toJson());
                });
 }
 

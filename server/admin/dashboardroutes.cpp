@@ -13,7 +13,7 @@ void registerDashboardRoutes(const AdminRoutes &routes)
     routes.add("GET", "/admin/v1/dashboard", StaffRole::Staff,
                [ctx](const HttpRequest &, const StaffPrincipal &who) {
                    return HttpResponse::json(
-                       200, AdminQueries(*ctx).dashboard(who.role >= StaffRole::Admin));
+                       200, AdminQueries(*ctx).dashboard(who.role >= StaffRole::Admin).toJson());
                });
 }
 

@@ -7,8 +7,6 @@
 #include "http/jsonbody.h"
 #include "storage/notificationrepository.h"
 
-#include <QJsonArray>
-
 namespace pomelo::admin {
 
 namespace {
@@ -46,12 +44,12 @@ HttpResponse listNotifications(const ServerContext &ctx, const HttpRequest &r)
     NotificationRepository notifications(ctx.db);
     const Page<MerchantNotification> page =
         notifications.list(notificationFilter(r), cursorParam(r), limitParam(r));
-    QJsonArray items;
-    for (const MerchantNotification &n : page.items)
-        items.append(notificationJson(n, notifications.attempts(n.id), ctx.zone));
-    QJsonObject out = pageJson(items, page.next);
-    out.insert(QStringLiteral("counts"), notificationCountsJson(notifications));
-    return HttpResponse::json(200, out);
+    const auto withHistory = [&](const MerchantNotification &n) {
+        return toApi(n, notifications.attempts(n.id), ctx.zone);
+    };
+    const api::NotificationList out {toApiPage(page, withHistory),
+                                     notificationCounts(notifications)};
+    return HttpResponse::json(200, out.toJson());
 }
 
 HttpResponse resendOne(const AdminRoutes &a, const HttpRequest &r, const StaffPrincipal &who)
@@ -68,7 +66,7 @@ HttpResponse resendOne(const AdminRoutes &a, const HttpRequest &r, const StaffPr
             ctx.db.transact(
                 [&](Transaction &tx) { return notifications.resend(tx, id, nowMs(), true); });
             a.wakeNotifier();
-            return notificationJson(*notifications.find(id), notifications.attempts(id), ctx.zone);
+            return toApi(*notifications.find(id), notifications.attempts(id), ctx.zone).toJson();
         });
 }
 
@@ -87,7 +85,7 @@ HttpResponse resendFailed(const AdminRoutes &a, const HttpRequest &r, const Staf
             });
             a.wakeNotifier();
             details.insert(QStringLiteral("count"), count);
-            return QJsonObject {{QStringLiteral("count"), count}};
+            return QJsonObject {{api::keys::count, count}};
         });
 }
 

@@ -3,6 +3,7 @@
 #include "adminredis.h"
 #include "adminrequest.h"
 #include "adminroutes_p.h"
+#include "api/admintypes.h"
 #include "http/httptypes.h"
 #include "redis/delayedqueue.h"
 #include "redis/redisclient.h"
@@ -25,52 +26,61 @@ QueueRef queueParam(const HttpRequest &r, const RedisKeys &keys)
     throw Error(ErrorCode::NotFound, QStringLiteral("unknown queue ") + name);
 }
 
+QList<api::StreamEntry> entriesOf(const QJsonArray &entries)
+{
+    QList<api::StreamEntry> out;
+    for (const QJsonValue &e : entries)
+        out.append(api::StreamEntry::fromJson(e.toObject()));
+    return out;
+}
+
 HttpResponse streams(const ServerContext &ctx, const HttpRequest &r)
 {
     const int count = limitParam(r, 20, 200);
     const QByteArray stream = ctx.keys.orderEventsStream();
-    QJsonObject out = streamInfoJson(ctx.redis, stream, true);
-    out.insert(QStringLiteral("entries"), lastEntries(ctx.redis, stream, count));
+    // adminredis reads XINFO into its JSON; the answer's shape is the DTO's.
+    api::StreamInfo info = api::StreamInfo::fromJson(streamInfoJson(ctx.redis, stream, true));
+    info.entries = entriesOf(lastEntries(ctx.redis, stream, count));
     const QByteArray dead = deadLetterStream(stream);
-    out.insert(QStringLiteral("deadLetter"),
-               QJsonObject {{QStringLiteral("stream"), QString::fromUtf8(dead)},
-                            {QStringLiteral("length"), streamLength(ctx.redis, dead)},
-                            {QStringLiteral("entries"), lastEntries(ctx.redis, dead, count)}});
-    return HttpResponse::json(200, out);
+    info.deadLetterStream = QString::fromUtf8(dead);
+    info.deadLetterLength = streamLength(ctx.redis, dead);
+    info.deadLetters = entriesOf(lastEntries(ctx.redis, dead, count));
+    return HttpResponse::json(200, info.toJson());
 }
 
-QJsonObject queueJson(DelayedQueue &queue, const QueueRef &q, int limit, const QTimeZone &zone)
+api::DelayedItem itemOf(const DelayedItemInfo &i, const QString &queue, const QTimeZone &zone)
 {
-    QJsonArray items;
-    const QList<DelayedItemInfo> infos = queue.items(limit);
-    for (const DelayedItemInfo &i : infos) {
-        const bool scheduled = i.state == DelayedItemInfo::State::Scheduled;
-        items.append(
-            QJsonObject {{QStringLiteral("member"), QString::fromUtf8(i.id)},
-                         {QStringLiteral("payload"), QString::fromUtf8(i.payload)},
-                         {QStringLiteral("state"),
-                          scheduled ? QStringLiteral("SCHEDULED") : QStringLiteral("PROCESSING")},
-                         {scheduled ? QStringLiteral("dueAt") : QStringLiteral("visibleAgainAt"),
-                          rfc3339(i.timeMs, zone)},
-                         {QStringLiteral("attempts"), i.attempts}});
-    }
-    QJsonObject j = queueDepthJson(queue);
-    j.insert(QStringLiteral("name"), q.name);
-    j.insert(QStringLiteral("key"), QString::fromUtf8(q.key));
-    j.insert(QStringLiteral("items"), items);
-    return j;
+    const bool scheduled = i.state == DelayedItemInfo::State::Scheduled;
+    return {queue,
+            QString::fromUtf8(i.id),
+            QString::fromUtf8(i.payload),
+            scheduled ? api::itemStates::scheduled : api::itemStates::processing,
+            rfc3339(i.timeMs, zone),
+            static_cast<int>(i.attempts)};
+}
+
+api::DelayedQueueInfo queueOf(DelayedQueue &queue, const QueueRef &q, int limit,
+                              const QTimeZone &zone)
+{
+    api::DelayedQueueInfo info {q.name, QString::fromUtf8(q.key), 0, 0, {}};
+    const QList<DelayedItemInfo> items = queue.items(limit);
+    for (const DelayedItemInfo &i : items)
+        info.items.append(itemOf(i, q.name, zone));
+    info.scheduled = queue.scheduledCount();
+    info.processing = queue.processingCount();
+    return info;
 }
 
 HttpResponse queueList(const ServerContext &ctx, const HttpRequest &r)
 {
     const int limit = limitParam(r, 100, 500);
-    QJsonArray out;
+    QList<api::DelayedQueueInfo> out;
     const QList<QueueRef> all = queues(ctx.keys);
     for (const QueueRef &q : all) {
         DelayedQueue queue(ctx.redis, q.key);
-        out.append(queueJson(queue, q, limit, ctx.zone));
+        out.append(queueOf(queue, q, limit, ctx.zone));
     }
-    return HttpResponse::json(200, QJsonObject {{QStringLiteral("queues"), out}});
+    return HttpResponse::json(200, api::queuesToJson(out));
 }
 
 /// `fire` runs the item now, otherwise it is cancelled; audited either way.
@@ -88,32 +98,29 @@ HttpResponse queueAction(const ServerContext &ctx, const HttpRequest &r, const S
             if (fire) {
                 if (!queue.fireNow(member.toUtf8()))
                     throw Error(ErrorCode::NotFound, QStringLiteral("not scheduled"));
-                return QJsonObject {{QStringLiteral("fired"), true}};
+                return QJsonObject {{api::keys::fired, true}};
             }
             if (!queue.cancel(member.toUtf8()))
                 throw Error(ErrorCode::NotFound, QStringLiteral("not queued"));
-            return QJsonObject {{QStringLiteral("cancelled"), true}};
+            return QJsonObject {{api::keys::cancelled, true}};
         });
 }
 
 HttpResponse locks(const ServerContext &ctx, const HttpRequest &r)
 {
     const int limit = limitParam(r, 200, 1000);
-    QJsonArray out;
+    QList<api::LockEntry> out;
     for (const QByteArray &pattern :
          {QByteArrayLiteral("venue_booking:*"), QByteArrayLiteral("paying:*")}) {
         const QList<LockInfo> held = ctx.locks.heldLocks(ctx.keys.key(pattern), limit);
         for (const LockInfo &l : held) {
-            QJsonArray owners;
+            api::LockEntry entry {QString::fromUtf8(l.key), {}, l.ttlMs};
             for (const auto &[owner, holds] : l.owners)
-                owners.append(QJsonObject {{QStringLiteral("owner"), QString::fromUtf8(owner)},
-                                           {QStringLiteral("holds"), holds}});
-            out.append(QJsonObject {{QStringLiteral("key"), QString::fromUtf8(l.key)},
-                                    {QStringLiteral("owners"), owners},
-                                    {QStringLiteral("ttlMs"), l.ttlMs}});
+                entry.owners.append({QString::fromUtf8(owner), holds});
+            out.append(entry);
         }
     }
-    return HttpResponse::json(200, QJsonObject {{QStringLiteral("locks"), out}});
+    return HttpResponse::json(200, api::locksToJson(out));
 }
 
 } // namespace

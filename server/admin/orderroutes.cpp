@@ -52,10 +52,8 @@ HttpResponse listOrders(const AdminRoutes &a, const HttpRequest &r)
     const QTimeZone &zone = a.ctx->zone;
     const Page<PayOrder> page =
         OrderRepository(a.ctx->db).list(orderFilter(r, zone), cursorParam(r), limitParam(r));
-    QJsonArray items;
-    for (const PayOrder &o : page.items)
-        items.append(adminOrderJson(o, zone));
-    return HttpResponse::json(200, pageJson(items, page.next));
+    return HttpResponse::json(
+        200, toApiPage(page, [&zone](const PayOrder &o) { return toApi(o, zone); }).toJson());
 }
 
 HttpResponse closeOrder(const AdminRoutes &a, const HttpRequest &r, const StaffPrincipal &who)
@@ -69,20 +67,8 @@ HttpResponse closeOrder(const AdminRoutes &a, const HttpRequest &r, const StaffP
             details.insert(QStringLiteral("before"), statusName(before.status));
             const PayOrder after = pay.close(before.appId, id, r.traceparent);
             details.insert(QStringLiteral("after"), statusName(after.status));
-            return adminOrderJson(after, a.ctx->zone);
+            return toApi(after, a.ctx->zone).toJson();
         });
-}
-
-QJsonObject channelStateJson(const ChannelTradeStatus &channel, const QTimeZone &zone)
-{
-    static const char *const states[] = {"NOT_PAID", "PAID", "CLOSED", "FAILED", "UNKNOWN"};
-    QJsonObject j {
-        {QStringLiteral("state"), QString::fromLatin1(states[static_cast<int>(channel.state)])},
-        {QStringLiteral("tradeNo"), channel.payment.tradeNo},
-        {QStringLiteral("amount"), channel.payment.amount}};
-    if (channel.payment.paidAt)
-        j.insert(QStringLiteral("paidAt"), rfc3339(*channel.payment.paidAt, zone));
-    return j;
 }
 
 HttpResponse verifyOrder(const AdminRoutes &a, const HttpRequest &r, const StaffPrincipal &who)
@@ -96,11 +82,10 @@ HttpResponse verifyOrder(const AdminRoutes &a, const HttpRequest &r, const Staff
             details.insert(QStringLiteral("before"), statusName(before.status));
             const auto [after, channel] = pay.verifyWithChannel(id, r.traceparent);
             details.insert(QStringLiteral("after"), statusName(after.status));
-            const QJsonObject channelJson = channelStateJson(channel, a.ctx->zone);
-            details.insert(QStringLiteral("channelState"),
-                           channelJson.value(QStringLiteral("state")));
-            return QJsonObject {{QStringLiteral("order"), adminOrderJson(after, a.ctx->zone)},
-                                {QStringLiteral("channel"), channelJson}};
+            const api::VerifyOrderResult result {toApi(after, a.ctx->zone),
+                                                 toApi(channel, a.ctx->zone)};
+            details.insert(QStringLiteral("channelState"), result.channel.state);
+            return result.toJson();
         });
 }
 
@@ -126,15 +111,15 @@ HttpResponse refundOrder(const AdminRoutes &a, const HttpRequest &r, const Staff
             details.insert(QStringLiteral("amount"), amount);
             details.insert(QStringLiteral("outRefundNo"), input.outRefundNo);
             const RefundResult result = pay.refund(input);
-            return QJsonObject {
-                {QStringLiteral("refund"), refundJson(result.refund, a.ctx->zone)},
-                {QStringLiteral("order"), adminOrderJson(result.order, a.ctx->zone)}};
+            return api::RefundOrderResult {toApi(result.refund, a.ctx->zone),
+                                           toApi(result.order, a.ctx->zone)}
+                .toJson();
         });
 }
 
 /// Every undelivered notification of order @p id; when all were delivered, the latest again (the
 /// merchant says it lost it). The ids of those re-queued.
-QJsonArray resendOfOrder(Database &db, qint64 id)
+QStringList resendOfOrder(Database &db, qint64 id)
 {
     NotificationRepository notifications(db);
     NotificationFilter nf;
@@ -150,9 +135,9 @@ QJsonArray resendOfOrder(Database &db, qint64 id)
     const bool again = ids.isEmpty();
     if (again)
         ids.append(all.first().id); // newest first
-    QJsonArray resent;
+    QStringList resent;
     db.transact([&](Transaction &tx) {
-        resent = {};
+        resent.clear();
         for (const qint64 nid : std::as_const(ids)) {
             if (notifications.resend(tx, nid, nowMs(), again))
                 resent.append(QString::number(nid));
@@ -168,11 +153,10 @@ HttpResponse renotifyOrder(const AdminRoutes &a, const HttpRequest &r, const Sta
     return Audited(a.ctx->db, who, r, QStringLiteral("order.renotify"), orderTarget(id), reason)
         .run([&](QJsonObject &details) {
             a.findOrder(id);
-            const QJsonArray resent = resendOfOrder(a.ctx->db, id);
+            const QStringList resent = resendOfOrder(a.ctx->db, id);
             a.wakeNotifier();
-            details.insert(QStringLiteral("notifications"), resent);
-            return QJsonObject {{QStringLiteral("resent"), resent.size()},
-                                {QStringLiteral("notificationIds"), resent}};
+            details.insert(QStringLiteral("notifications"), QJsonArray::fromStringList(resent));
+            return api::RenotifyResult {static_cast<int>(resent.size()), resent}.toJson();
         });
 }
 
@@ -186,7 +170,7 @@ void registerOrderRoutes(const AdminRoutes &routes)
     a.add("GET", "/admin/v1/orders/{id}", StaffRole::Staff,
           [a](const HttpRequest &r, const StaffPrincipal &) {
               return HttpResponse::json(
-                  200, AdminQueries(*a.ctx).orderDetail(a.findOrder(orderIdParam(r))));
+                  200, AdminQueries(*a.ctx).orderDetail(a.findOrder(orderIdParam(r))).toJson());
           });
     a.add("POST", "/admin/v1/orders/{id}/close", StaffRole::Admin,
           [a](const HttpRequest &r, const StaffPrincipal &who) { return closeOrder(a, r, who); });

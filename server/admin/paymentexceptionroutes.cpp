@@ -1,6 +1,7 @@
 #include "paymentexceptionroutes.h"
 
 #include "adminauth.h"
+#include "adminjson.h"
 #include "adminrequest.h"
 #include "adminroutes_p.h"
 #include "domain/errors.h"
@@ -12,14 +13,12 @@
 #include "storage/paymentexceptionrepository.h"
 #include "telemetry/logging.h"
 
-#include <QJsonArray>
 #include <QJsonDocument>
 
 namespace pomelo {
 
 using admin::cursorParam;
 using admin::limitParam;
-using admin::pageJson;
 using admin::queryValue;
 using admin::requiredReason;
 
@@ -58,60 +57,11 @@ void auditRefusal(Database &db, const StaffPrincipal &who, const HttpRequest &r,
                                     {QStringLiteral("code"), int(error.code())}});
 }
 
-void insertTime(QJsonObject &j, const char *key, const std::optional<qint64> &ms,
-                const QTimeZone &zone)
-{
-    if (ms)
-        j.insert(QLatin1String(key), rfc3339(*ms, zone));
-}
-
-void insertText(QJsonObject &j, const char *key, const QString &text)
-{
-    if (!text.isEmpty())
-        j.insert(QLatin1String(key), text);
-}
-
 } // namespace
-
-QJsonObject paymentExceptionJson(const PaymentException &e, const QTimeZone &zone)
-{
-    QJsonObject j {{QStringLiteral("id"), snowflakeToString(e.id)},
-                   {QStringLiteral("channel"), e.channel},
-                   {QStringLiteral("channelTradeNo"), e.channelTradeNo},
-                   {QStringLiteral("outTradeNo"), e.outTradeNo},
-                   {QStringLiteral("paidAmount"), e.paidAmount},
-                   {QStringLiteral("currency"), e.currency},
-                   {QStringLiteral("reason"), paymentExceptionReasonName(e.reason)},
-                   {QStringLiteral("detail"), e.detail},
-                   {QStringLiteral("state"), paymentExceptionStateName(e.state)},
-                   {QStringLiteral("refundAttempts"), e.refundAttempts},
-                   {QStringLiteral("createdAt"), rfc3339(e.createdAt, zone)},
-                   {QStringLiteral("updatedAt"), rfc3339(e.updatedAt, zone)}};
-    if (e.orderId)
-        j.insert(QStringLiteral("orderId"), snowflakeToString(*e.orderId));
-    if (e.orderAmount)
-        j.insert(QStringLiteral("orderAmount"), *e.orderAmount);
-    insertTime(j, "nextRefundAt", e.nextRefundAt, zone);
-    insertText(j, "channelRefundNo", e.channelRefundNo);
-    insertText(j, "lastError", e.lastError);
-    insertText(j, "resolvedBy", e.resolvedBy);
-    insertText(j, "resolution", e.resolution);
-    insertTime(j, "refundedAt", e.refundedAt, zone);
-    insertTime(j, "resolvedAt", e.resolvedAt, zone);
-    return j;
-}
 
 QJsonObject paymentExceptionCountsJson(Database &db)
 {
-    QJsonObject counts;
-    for (const PaymentExceptionState s :
-         {PaymentExceptionState::Refunding, PaymentExceptionState::RefundFailed,
-          PaymentExceptionState::Refunded})
-        counts.insert(paymentExceptionStateName(s), 0);
-    const QList<std::pair<QString, qint64>> open = PaymentExceptionRepository(db).openCounts();
-    for (const auto &[state, count] : open)
-        counts.insert(state, count);
-    return counts;
+    return api::countsToJson(admin::paymentExceptionCounts(db));
 }
 
 void registerPaymentExceptionRoutes(const admin::AdminRoutes &routes)
@@ -126,10 +76,10 @@ void registerPaymentExceptionRoutes(const admin::AdminRoutes &routes)
           [ctx](const HttpRequest &r, const StaffPrincipal &) {
               const Page<PaymentException> page = PaymentExceptionRepository(ctx->db).list(
                   stateParam(r), cursorParam(r), limitParam(r));
-              QJsonArray items;
-              for (const PaymentException &e : page.items)
-                  items.append(paymentExceptionJson(e, ctx->zone));
-              return HttpResponse::json(200, pageJson(items, page.next));
+              const auto item = [ctx](const PaymentException &e) {
+                  return admin::toApi(e, ctx->zone);
+              };
+              return HttpResponse::json(200, admin::toApiPage(page, item).toJson());
           });
 
     route("GET", "/admin/v1/payment-exceptions/{id}",
@@ -138,7 +88,7 @@ void registerPaymentExceptionRoutes(const admin::AdminRoutes &routes)
                   PaymentExceptionRepository(ctx->db).find(exceptionIdParam(r));
               if (!e)
                   throw Error(ErrorCode::NotFound, QStringLiteral("no payment exception"));
-              return HttpResponse::json(200, paymentExceptionJson(*e, ctx->zone));
+              return HttpResponse::json(200, admin::toApi(*e, ctx->zone).toJson());
           });
 
     route("POST", "/admin/v1/payment-exceptions/{id}/resolve",
@@ -153,7 +103,7 @@ void registerPaymentExceptionRoutes(const admin::AdminRoutes &routes)
                       id, who.username, reason, r.remoteAddress.toString());
                   if (!after)
                       throw Error(ErrorCode::NotFound, QStringLiteral("no payment exception"));
-                  return HttpResponse::json(200, paymentExceptionJson(*after, ctx->zone));
+                  return HttpResponse::json(200, admin::toApi(*after, ctx->zone).toJson());
               } catch (const Error &e) {
                   auditRefusal(ctx->db, who, r, id, reason, e);
                   throw;

@@ -7,7 +7,6 @@
 namespace pomelo {
 
 class Database;
-struct PaymentException;
 namespace admin {
 struct AdminRoutes;
 }
@@ -24,11 +23,9 @@ struct AdminRoutes;
 /// read the table).
 void registerPaymentExceptionRoutes(const admin::AdminRoutes &routes);
 
-/// `{id, channel, …, createdAt, updatedAt}` of one exception; optional fields only when set.
-QJsonObject paymentExceptionJson(const PaymentException &e, const QTimeZone &zone);
-
 /// How many exceptions wait in each open state: `{REFUNDING, REFUND_FAILED, REFUNDED}`, zeros
-/// included so that a client can show the three without guessing (dashboard, live `stats`).
+/// included so that a client can show the three without guessing (the live `stats`; the
+/// dashboard has admin::paymentExceptionCounts()).
 QJsonObject paymentExceptionCountsJson(Database &db);
 
 } // namespace pomelo

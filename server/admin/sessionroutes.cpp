@@ -1,6 +1,7 @@
 #include "sessionroutes.h"
 
 #include "adminroutes_p.h"
+#include "api/admintypes.h"
 #include "http/errorresponse.h"
 #include "http/jsonbody.h"
 #include "http/router.h"
@@ -17,11 +18,9 @@ HttpResponse login(AdminAuth &auth, const HttpRequest &r)
     const QString password = f.string(QStringLiteral("password"), 256);
     try {
         const AdminLoginResult result = auth.login(username, password, r.remoteAddress.toString());
-        return HttpResponse::json(200,
-                                  QJsonObject {{QStringLiteral("token"), result.token},
-                                               {QStringLiteral("role"), staffRoleName(result.role)},
-                                               {QStringLiteral("username"), username},
-                                               {QStringLiteral("expiresIn"), result.expiresIn}});
+        const api::LoginResult answer {result.token, username, staffRoleName(result.role),
+                                       result.expiresIn};
+        return HttpResponse::json(200, answer.toJson());
     } catch (const LoginThrottled &e) {
         HttpResponse response = errorResponse(e.code(), r);
         response.headers.append(
@@ -45,9 +44,7 @@ void registerSessionRoutes(const AdminRoutes &routes)
     routes.add("GET", "/admin/v1/me", StaffRole::Staff,
                [](const HttpRequest &, const StaffPrincipal &w) {
                    return HttpResponse::json(
-                       200,
-                       QJsonObject {{QStringLiteral("username"), w.username},
-                                    {QStringLiteral("role"), staffRoleName(w.role)}});
+                       200, api::StaffIdentity {w.username, staffRoleName(w.role)}.toJson());
                });
 }
 

@@ -10,7 +10,6 @@
 #include "storage/venuerepository.h"
 
 #include <QDateTime>
-#include <QJsonArray>
 #include <QTime>
 
 namespace pomelo::admin {
@@ -18,10 +17,10 @@ namespace pomelo::admin {
 namespace {
 
 /// The venue board of one day: who holds which slot, with the users looked up once each.
-class VenueBoard
+class BoardBuilder
 {
 public:
-    VenueBoard(Database &db, const QString &date)
+    BoardBuilder(Database &db, const QString &date)
         : m_users(db)
     {
         const QList<SlotHolder> holders = BookingRepository(db).activeSlotsOfDay(date);
@@ -29,56 +28,52 @@ public:
             m_held.insert({h.venueId, h.slotStart}, h);
     }
 
-    QJsonObject venueJson(const Venue &v)
+    api::BoardVenue venue(const Venue &v)
     {
-        QJsonArray slotList;
+        api::BoardVenue out {v.id, v.name, v.sport, {}};
         const QTime to = QTime::fromString(v.openTo, QStringLiteral("HH:mm"));
         for (QTime t = QTime::fromString(v.openFrom, QStringLiteral("HH:mm"));
              t.isValid() && t < to && v.slotMinutes > 0;) {
             const QTime end = t.addSecs(v.slotMinutes * 60);
-            slotList.append(slotJson(v.id, t.toString(QStringLiteral("HH:mm")), end));
+            out.timeSlots.append(slotAt(v.id, t.toString(QStringLiteral("HH:mm")), end));
             if (end <= t) // past midnight
                 break;
             t = end;
         }
-        return {{QStringLiteral("id"), v.id},
-                {QStringLiteral("name"), v.name},
-                {QStringLiteral("sport"), v.sport},
-                {QStringLiteral("slots"), slotList}};
+        return out;
     }
 
 private:
-    QJsonObject slotJson(qint64 venueId, const QString &start, const QTime &end)
+    api::BoardSlot slotAt(qint64 venueId, const QString &start, const QTime &end)
     {
-        QJsonObject slot {{QStringLiteral("startTime"), start},
-                          {QStringLiteral("endTime"), end.toString(QStringLiteral("HH:mm"))},
-                          {QStringLiteral("state"), QStringLiteral("FREE")}};
+        api::BoardSlot out;
+        out.startTime = start;
+        out.endTime = end.toString(QStringLiteral("HH:mm"));
+        out.state = QStringLiteral("FREE");
         const auto it = m_held.constFind({venueId, start});
         if (it == m_held.cend())
-            return slot;
-        QString state = QStringLiteral("BOOKED");
+            return out;
+        out.state = QStringLiteral("BOOKED");
         if (it->status == BookingStatus::PendingPayment)
-            state = QStringLiteral("HELD");
+            out.state = QStringLiteral("HELD");
         else if (it->status == BookingStatus::CheckedIn)
-            state = QStringLiteral("CHECKED_IN");
-        slot.insert(QStringLiteral("state"), state);
-        slot.insert(QStringLiteral("bookingId"), snowflakeToString(it->bookingId));
-        slot.insert(QStringLiteral("bookingStatus"), statusName(it->status));
-        slot.insert(QStringLiteral("user"), userJson(it->userId));
-        return slot;
+            out.state = QStringLiteral("CHECKED_IN");
+        out.bookingId = snowflakeToString(it->bookingId);
+        out.bookingStatus = statusName(it->status);
+        out.userId = QString::number(it->userId);
+        if (const std::optional<User> &u = user(it->userId)) {
+            out.openId = u->openId;
+            out.userName = u->name;
+            out.studentId = u->studentId;
+        }
+        return out;
     }
 
-    QJsonObject userJson(qint64 userId)
+    const std::optional<User> &user(qint64 userId)
     {
         if (!m_userCache.contains(userId))
             m_userCache.insert(userId, m_users.find(userId));
-        QJsonObject user {{QStringLiteral("id"), QString::number(userId)}};
-        if (const std::optional<User> &u = m_userCache[userId]) {
-            user.insert(QStringLiteral("openId"), u->openId);
-            user.insert(QStringLiteral("name"), u->name);
-            user.insert(QStringLiteral("studentId"), u->studentId);
-        }
-        return user;
+        return m_userCache[userId];
     }
 
     QHash<QPair<qint64, QString>, SlotHolder> m_held;
@@ -97,13 +92,12 @@ HttpResponse venueBoard(const ServerContext &ctx, const HttpRequest &r)
     if (date.isEmpty())
         date = todayIn(ctx.zone);
     dayStartMs(date, ctx.zone); // validates
-    VenueBoard board(ctx.db, date);
-    QJsonArray venues;
+    BoardBuilder builder(ctx.db, date);
+    api::VenueBoard board {date, {}};
     const QList<Venue> venueList = VenueRepository(ctx.db).list();
     for (const Venue &v : venueList)
-        venues.append(board.venueJson(v));
-    return HttpResponse::json(
-        200, QJsonObject {{QStringLiteral("date"), date}, {QStringLiteral("venues"), venues}});
+        board.venues.append(builder.venue(v));
+    return HttpResponse::json(200, board.toJson());
 }
 
 /// A PAID booking of today becomes CHECKED_IN (4091 otherwise, also when it changed meanwhile).
@@ -136,7 +130,7 @@ HttpResponse checkInRoute(const ServerContext &ctx, const HttpRequest &r, const 
                    QStringLiteral("booking:") + snowflakeToString(id), reason.value_or(QString()))
         .run([&](QJsonObject &) {
             const Booking done = checkIn(ctx, id);
-            return bookingJson(*BookingRepository(ctx.db).find(done.id), ctx.zone);
+            return toApi(*BookingRepository(ctx.db).find(done.id), ctx.zone).toJson();
         });
 }
 

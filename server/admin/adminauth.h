@@ -56,8 +56,6 @@ public:
                            const QString &peerAddress);
     /// Ends the session of @p token (no error when it is gone already).
     void logout(const QString &token);
-    /// Ends the session of @p request's bearer token.
-    void logout(const HttpRequest &request) { logout(request.bearerToken()); }
 
     /// The principal of a session token; 4010 for an unknown or expired token or a disabled user.
     StaffPrincipal authenticateToken(const QString &token) const;

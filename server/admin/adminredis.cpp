@@ -117,10 +117,4 @@ QList<QueueRef> queues(const RedisKeys &keys)
             {QStringLiteral("booking-expiry"), keys.bookingExpiryQueue()}};
 }
 
-QJsonObject queueDepthJson(DelayedQueue &queue)
-{
-    return {{QStringLiteral("scheduled"), queue.scheduledCount()},
-            {QStringLiteral("processing"), queue.processingCount()}};
-}
-
 } // namespace pomelo::admin

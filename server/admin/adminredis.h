@@ -34,8 +34,6 @@ struct QueueRef
 };
 
 QList<QueueRef> queues(const RedisKeys &keys);
-/// `{scheduled, processing}`.
-QJsonObject queueDepthJson(DelayedQueue &queue);
 
 } // namespace admin
 } // namespace pomelo

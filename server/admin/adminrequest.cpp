@@ -79,12 +79,4 @@ qint64 dayStartMs(const QString &text, const QTimeZone &zone)
     return QDateTime(date, QTime(0, 0), zone).toMSecsSinceEpoch();
 }
 
-QJsonObject pageJson(const QJsonArray &items, const std::optional<PageCursor> &next)
-{
-    QJsonObject out {{QStringLiteral("items"), items}};
-    if (next)
-        out.insert(QStringLiteral("nextCursor"), next->toToken());
-    return out;
-}
-
 } // namespace pomelo::admin

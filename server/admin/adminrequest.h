@@ -32,6 +32,5 @@ std::optional<QString> optionalReason(const QJsonObject &body, const HttpRequest
 QJsonObject optionalBody(const HttpRequest &r);
 /// Start of @p text (a date, YYYY-MM-DD) in @p zone, as Unix ms; 4001 when it is no date.
 qint64 dayStartMs(const QString &text, const QTimeZone &zone);
-QJsonObject pageJson(const QJsonArray &items, const std::optional<PageCursor> &next);
 
 } // namespace pomelo::admin

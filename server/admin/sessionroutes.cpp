@@ -38,7 +38,7 @@ void registerSessionRoutes(const AdminRoutes &routes)
                        [auth](const HttpRequest &r) { return login(*auth, r); });
     routes.add("POST", "/admin/v1/logout", StaffRole::Staff,
                [auth](const HttpRequest &r, const StaffPrincipal &) {
-                   auth->logout(r);
+                   auth->logout(r.bearerToken());
                    return HttpResponse::text(204, {});
                });
     routes.add("GET", "/admin/v1/me", StaffRole::Staff,

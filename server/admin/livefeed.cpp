@@ -1,11 +1,12 @@
 #include "livefeed.h"
 
 #include "adminauth.h"
+#include "adminjson.h"
+#include "api/admintypes.h"
 #include "domain/errors.h"
 #include "domain/snowflake.h"
 #include "http/errorresponse.h"
 #include "http/httpserver.h"
-#include "paymentexceptionroutes.h"
 #include "redis/redisclient.h"
 #include "redis/rediskeys.h"
 #include "redis/redisstream.h"
@@ -248,23 +249,15 @@ QByteArray LiveFeed::statsMessage()
         commands.append({"ZCARD", q + ":processing"});
     }
     const QList<RedisReply> replies = m_ctx.redis.pipeline(commands, Idempotent::Yes);
-    QJsonObject queueStats;
+    api::LiveStats stats;
     for (int i = 0; i < 2; ++i) {
-        queueStats.insert(QString::fromLatin1(i == 0 ? "order-timeout" : "booking-expiry"),
-                          QJsonObject {{QStringLiteral("scheduled"),
-                                        replies.at(2 * i).throwIfError("ZCARD").toInteger()},
-                                       {QStringLiteral("processing"),
-                                        replies.at(2 * i + 1).throwIfError("ZCARD").toInteger()}});
+        stats.queues.insert(QString::fromLatin1(i == 0 ? "order-timeout" : "booking-expiry"),
+                            {replies.at(2 * i).throwIfError("ZCARD").toInteger(),
+                             replies.at(2 * i + 1).throwIfError("ZCARD").toInteger()});
     }
-    QJsonObject notifications;
-    const QHash<NotificationState, qint64> counts = NotificationRepository(m_ctx.db).countByState();
-    for (const NotificationState s :
-         {NotificationState::Pending, NotificationState::Delivered, NotificationState::Failed})
-        notifications.insert(notificationStateName(s), counts.value(s));
-    return compact({{QStringLiteral("type"), QStringLiteral("stats")},
-                    {QStringLiteral("queues"), queueStats},
-                    {QStringLiteral("notifications"), notifications},
-                    {QStringLiteral("paymentExceptions"), paymentExceptionCountsJson(m_ctx.db)}});
+    stats.notifications = admin::notificationCounts(NotificationRepository(m_ctx.db));
+    stats.paymentExceptions = admin::paymentExceptionCounts(m_ctx.db);
+    return compact(stats.toJson());
 }
 
 QList<QByteArray> LiveFeed::newPaymentExceptionMessages()
@@ -281,14 +274,10 @@ QList<QByteArray> LiveFeed::newPaymentExceptionMessages()
             m_seenExceptions ? m_seenExceptions->contains(it->id) : it->createdAt < m_startedAtMs;
         if (known)
             continue;
-        QJsonObject o {{QStringLiteral("type"), QStringLiteral("payment-exception")},
-                       {QStringLiteral("id"), snowflakeToString(it->id)},
-                       {QStringLiteral("reason"), paymentExceptionReasonName(it->reason)},
-                       {QStringLiteral("channel"), it->channel},
-                       {QStringLiteral("paidAmount"), it->paidAmount}};
-        if (it->orderId)
-            o.insert(QStringLiteral("orderId"), snowflakeToString(*it->orderId));
-        messages.append(compact(o));
+        const api::LivePaymentException message {
+            snowflakeToString(it->id), paymentExceptionReasonName(it->reason), it->channel,
+            it->paidAmount, it->orderId ? snowflakeToString(*it->orderId) : QString()};
+        messages.append(compact(message.toJson()));
     }
     m_seenExceptions = std::move(ids);
     return messages;

@@ -59,11 +59,6 @@ void auditRefusal(Database &db, const StaffPrincipal &who, const HttpRequest &r,
 
 } // namespace
 
-QJsonObject paymentExceptionCountsJson(Database &db)
-{
-    return api::countsToJson(admin::paymentExceptionCounts(db));
-}
-
 void registerPaymentExceptionRoutes(const admin::AdminRoutes &routes)
 {
     const ServerContext *ctx = routes.ctx;

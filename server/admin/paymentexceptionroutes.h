@@ -23,9 +23,4 @@ struct AdminRoutes;
 /// read the table).
 void registerPaymentExceptionRoutes(const admin::AdminRoutes &routes);
 
-/// How many exceptions wait in each open state: `{REFUNDING, REFUND_FAILED, REFUNDED}`, zeros
-/// included so that a client can show the three without guessing (the live `stats`; the
-/// dashboard has admin::paymentExceptionCounts()).
-QJsonObject paymentExceptionCountsJson(Database &db);
-
 } // namespace pomelo

@@ -19,7 +19,7 @@ namespace pomelo {
 
 namespace {
 
-constexpr int kPayCallTimeoutMs = 5000;
+constexpr int PayCallTimeoutMs = 5000;
 
 /// Signs @p fields as the venue-booking app for `POST @p path`, with a fresh nonce and timestamp.
 QJsonObject signedAsApp(const QString &path, QJsonObject fields, const App &app)
@@ -45,7 +45,7 @@ QJsonObject SignService::callPayPlatform(const QString &path, const QJsonObject 
     request.body = QJsonDocument(signedAsApp(path, fields, app)).toJson(QJsonDocument::Compact);
     request.headers.append(
         {QByteArrayLiteral("Content-Type"), QByteArrayLiteral("application/json")});
-    request.timeoutMs = kPayCallTimeoutMs;
+    request.timeoutMs = PayCallTimeoutMs;
     request.spanName = spanName;
     const HttpClientResponse response = HttpClient::send(request);
     const QJsonObject answer = QJsonDocument::fromJson(response.body).object();

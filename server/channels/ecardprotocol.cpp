@@ -17,12 +17,12 @@ namespace pomelo::ecard {
 namespace {
 
 /// 2^53: beyond it a double no longer holds every integer, so "integer" would be ambiguous.
-constexpr double kMaxExactInteger = 9007199254740992.0;
-constexpr qsizetype kMaxKeyLength = 32;
+constexpr double MaxExactInteger = 9007199254740992.0;
+constexpr qsizetype MaxKeyLength = 32;
 
 bool isValidKey(const QString &key)
 {
-    if (key.isEmpty() || key.size() > kMaxKeyLength)
+    if (key.isEmpty() || key.size() > MaxKeyLength)
         return false;
     return std::all_of(key.begin(), key.end(), [](QChar c) {
         const char16_t u = c.unicode();
@@ -35,7 +35,7 @@ std::optional<qint64> integerValue(const QJsonValue &value)
     if (!value.isDouble())
         return std::nullopt;
     const double d = value.toDouble();
-    if (!(std::abs(d) <= kMaxExactInteger) || std::trunc(d) != d)
+    if (!(std::abs(d) <= MaxExactInteger) || std::trunc(d) != d)
         return std::nullopt;
     // toInteger() is exact for integers Qt parsed from text; the double check above bounds it.
     return value.toInteger(qint64(d));
@@ -273,7 +273,7 @@ QString newNonce()
 
 bool isValidNonce(const QString &nonce)
 {
-    if (nonce.size() < kNonceMinLength || nonce.size() > kNonceMaxLength)
+    if (nonce.size() < NonceMinLength || nonce.size() > NonceMaxLength)
         return false;
     return std::all_of(nonce.begin(), nonce.end(), [](QChar c) {
         const char16_t u = c.unicode();

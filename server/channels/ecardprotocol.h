@@ -22,9 +22,9 @@
 namespace pomelo::ecard {
 
 /// |now − timestamp| allowed for requests, answers and notifications, in seconds.
-inline constexpr int kTimestampWindowSeconds = 300;
-inline constexpr int kNonceMinLength = 16;
-inline constexpr int kNonceMaxLength = 32;
+inline constexpr int TimestampWindowSeconds = 300;
+inline constexpr int NonceMinLength = 16;
+inline constexpr int NonceMaxLength = 32;
 
 // ---- Field names (snake_case, as card-center vendors write them) --------------------------------
 namespace field {
@@ -92,7 +92,7 @@ inline constexpr QLatin1String systemError("9999");
 /// The card center's (Chinese) message of @p code; "未知错误" for a code not in the table.
 QString retmsgOf(const QString &code);
 
-inline constexpr QLatin1String kNotifyTypePayResult("PAY_RESULT");
+inline constexpr QLatin1String NotifyTypePayResult("PAY_RESULT");
 
 enum class TradeState {
     NotPay, ///< created, waiting for the student
@@ -142,7 +142,7 @@ QLatin1String verdictRetcode(Verdict verdict);
 /// @p partnerId, integer `timestamp`, `nonce_str` per isValidNonce(), `sign`, then the signature
 /// with @p key, then |nowSeconds − timestamp| ≤ @p windowSeconds.
 Verdict verify(const QJsonObject &message, const QString &partnerId, const QByteArray &key,
-               qint64 nowSeconds, int windowSeconds = kTimestampWindowSeconds);
+               qint64 nowSeconds, int windowSeconds = TimestampWindowSeconds);
 
 /// @p fields plus the envelope: partner_id, timestamp (@p nowSeconds), a fresh nonce_str. Not yet
 /// signed (withSignature()).

@@ -22,7 +22,7 @@ namespace {
 
 using namespace wechat;
 
-constexpr QFileDevice::Permissions kOwnerOnly = QFileDevice::ReadOwner | QFileDevice::WriteOwner;
+constexpr QFileDevice::Permissions OwnerOnly = QFileDevice::ReadOwner | QFileDevice::WriteOwner;
 
 qint64 nowSeconds()
 {
@@ -98,12 +98,12 @@ void writeOwnerOnly(const QString &path, const QByteArray &bytes)
 {
     QFile f(path);
     // Created 0600 from the first byte: a private key never exists with wider permissions.
-    if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate, kOwnerOnly)
+    if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate, OwnerOnly)
         || f.write(bytes) != bytes.size() || !f.flush())
         internal(QStringLiteral("cannot write ") + path + QStringLiteral(" (") + f.errorString()
                  + u')');
     f.close();
-    f.setPermissions(kOwnerOnly);
+    f.setPermissions(OwnerOnly);
 }
 
 std::mutex &keysMutex()
@@ -163,7 +163,7 @@ WechatSandboxKeyFiles ensureWechatSandboxKeys(const QString &keysDir)
         return files;
     if (!QDir().mkpath(keysDir))
         internal(QStringLiteral("cannot create ") + keysDir);
-    QFile::setPermissions(keysDir, kOwnerOnly | QFileDevice::ExeOwner);
+    QFile::setPermissions(keysDir, OwnerOnly | QFileDevice::ExeOwner);
     QLockFile lock(QDir(keysDir).filePath(QStringLiteral(".keys.lock")));
     if (!lock.tryLock(30000))
         internal(QStringLiteral("cannot lock ") + keysDir);
@@ -184,7 +184,7 @@ WechatSandboxKeyFiles ensureWechatSandboxKeys(const QString &keysDir)
         QString::fromLatin1(serial.toHex().toUpper()));
     const crypto::RsaKeyPairPem platform = crypto::generateRsaKeyPair(2048);
     const QByteArray keyId = QByteArrayLiteral("PUB_KEY_ID_") + randomDigits(32).toLatin1();
-    const QByteArray apiV3Key = randomAlnum(kApiV3KeySize).toLatin1();
+    const QByteArray apiV3Key = randomAlnum(ApiV3KeySize).toLatin1();
 
     // Each file goes to a temporary name first and is renamed into place: a crash leaves either
     // an incomplete set (regenerated next time) or a complete, consistent one.
@@ -285,8 +285,8 @@ void WechatClientOptions::validate() const
         internal(QStringLiteral("no merchant private key"));
     if (merchantSerial.isEmpty())
         internal(QStringLiteral("no merchant certificate serial"));
-    if (apiV3Key.size() != kApiV3KeySize)
-        internal(QStringLiteral("the APIv3 key is not %1 bytes").arg(kApiV3KeySize));
+    if (apiV3Key.size() != ApiV3KeySize)
+        internal(QStringLiteral("the APIv3 key is not %1 bytes").arg(ApiV3KeySize));
     if (!platformKey)
         internal(QStringLiteral("no WeChat Pay platform public key"));
     if (platformSerial.isEmpty())
@@ -475,7 +475,7 @@ QString WechatClient::prepayJsapi(const WechatPrepayRequest &request) const
         {QStringLiteral("notify_url"), request.notifyUrl.toString(QUrl::FullyEncoded)},
         {QStringLiteral("amount"),
          QJsonObject {{QStringLiteral("total"), request.total},
-                      {QStringLiteral("currency"), QString(kCurrency)}}},
+                      {QStringLiteral("currency"), QString(CurrencyCny)}}},
         {QStringLiteral("payer"), QJsonObject {{QStringLiteral("openid"), request.payerOpenId}}},
     };
     if (request.timeExpire.isValid())
@@ -553,7 +553,7 @@ WechatRefund WechatClient::refund(const WechatRefundRequest &request) const
         {QStringLiteral("amount"),
          QJsonObject {{QStringLiteral("refund"), request.refund},
                       {QStringLiteral("total"), request.total},
-                      {QStringLiteral("currency"), QString(kCurrency)}}},
+                      {QStringLiteral("currency"), QString(CurrencyCny)}}},
     };
     if (!request.reason.isEmpty())
         body.insert(QStringLiteral("reason"), request.reason);

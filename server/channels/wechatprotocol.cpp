@@ -14,15 +14,15 @@ namespace pomelo::wechat {
 
 namespace {
 
-constexpr double kMaxExactInteger = 9007199254740992.0;
-constexpr int kBeijingOffsetSeconds = 8 * 3600;
+constexpr double MaxExactInteger = 9007199254740992.0;
+constexpr int BeijingOffsetSeconds = 8 * 3600;
 
 std::optional<qint64> integerValue(const QJsonValue &value)
 {
     if (!value.isDouble())
         return std::nullopt;
     const double d = value.toDouble();
-    if (!(std::abs(d) <= kMaxExactInteger) || std::trunc(d) != d)
+    if (!(std::abs(d) <= MaxExactInteger) || std::trunc(d) != d)
         return std::nullopt;
     return value.toInteger(qint64(d));
 }
@@ -184,7 +184,7 @@ QString formatTime(const QDateTime &time)
 {
     if (!time.isValid())
         return {};
-    return time.toOffsetFromUtc(kBeijingOffsetSeconds).toString(Qt::ISODate);
+    return time.toOffsetFromUtc(BeijingOffsetSeconds).toString(Qt::ISODate);
 }
 
 QDateTime parseTime(const QString &text)
@@ -210,7 +210,7 @@ QString signBase64(const crypto::RsaPrivateKey &key, const QByteArray &message)
 bool verifyBase64(const crypto::RsaPublicKey &key, const QByteArray &message,
                   const QString &signatureBase64)
 {
-    if (signatureBase64.isEmpty() || signatureBase64.startsWith(kSignTestPrefix))
+    if (signatureBase64.isEmpty() || signatureBase64.startsWith(SignTestPrefix))
         return false;
     const auto decoded = QByteArray::fromBase64Encoding(signatureBase64.toLatin1(),
                                                         QByteArray::AbortOnBase64DecodingErrors);
@@ -233,7 +233,7 @@ QByteArray answerMessage(const QString &timestamp, const QString &nonce, const Q
 
 QByteArray authorizationHeader(const Authorization &a)
 {
-    return QString(kAuthScheme + QStringLiteral(" mchid=\"") + a.mchId
+    return QString(AuthScheme + QStringLiteral(" mchid=\"") + a.mchId
                    + QStringLiteral("\",nonce_str=\"") + a.nonce + QStringLiteral("\",timestamp=\"")
                    + a.timestamp + QStringLiteral("\",serial_no=\"") + a.serialNo
                    + QStringLiteral("\",signature=\"") + a.signature + u'"')
@@ -243,7 +243,7 @@ QByteArray authorizationHeader(const Authorization &a)
 std::optional<Authorization> parseAuthorization(const QByteArray &value)
 {
     const QString text = QString::fromUtf8(value).trimmed();
-    const QString scheme = kAuthScheme + u' ';
+    const QString scheme = AuthScheme + u' ';
     if (!text.startsWith(scheme))
         return std::nullopt;
     thread_local const QRegularExpression pair(QStringLiteral("^\\s*([a-z_]+)=\"([^\"]*)\"\\s*$"));
@@ -325,7 +325,7 @@ Verdict verifyRequest(const Authorization &a, const QByteArray &method, const QS
         return Verdict::WrongMerchant;
     if (a.serialNo.compare(expectedSerial, Qt::CaseInsensitive) != 0)
         return Verdict::WrongSerial;
-    if (a.signature.startsWith(kSignTestPrefix))
+    if (a.signature.startsWith(SignTestPrefix))
         return Verdict::SignTest;
     if (!verifyBase64(merchantPublicKey, requestMessage(method, url, a.timestamp, a.nonce, body),
                       a.signature))
@@ -353,7 +353,7 @@ HeaderList toHeaderList(const SignatureHeaders &h)
         {QByteArray(header::nonce.data()), h.nonce.toLatin1()},
         {QByteArray(header::signature.data()), h.signature.toLatin1()},
         {QByteArray(header::serial.data()), h.serial.toLatin1()},
-        {QByteArray(header::signatureType.data()), QByteArray(kAuthScheme.data())},
+        {QByteArray(header::signatureType.data()), QByteArray(AuthScheme.data())},
     };
 }
 
@@ -386,7 +386,7 @@ Verdict verifyAnswer(const SignatureHeaders &h, const QByteArray &body,
         return Verdict::Malformed;
     if (expectedSerial.isEmpty() || h.serial.compare(expectedSerial, Qt::CaseInsensitive) != 0)
         return Verdict::WrongSerial;
-    if (h.signature.startsWith(kSignTestPrefix))
+    if (h.signature.startsWith(SignTestPrefix))
         return Verdict::SignTest;
     if (!verifyBase64(platformKey, answerMessage(h.timestamp, h.nonce, body), h.signature))
         return Verdict::BadSignature;
@@ -420,7 +420,7 @@ EncryptedResource encryptResource(const QByteArray &apiV3Key, const QByteArray &
 std::optional<QByteArray> decryptResource(const QByteArray &apiV3Key,
                                           const EncryptedResource &resource)
 {
-    if (resource.algorithm != kAlgorithm || apiV3Key.size() != kApiV3KeySize
+    if (resource.algorithm != Algorithm || apiV3Key.size() != ApiV3KeySize
         || resource.nonce.isEmpty())
         return std::nullopt;
     const auto decoded = QByteArray::fromBase64Encoding(resource.ciphertext.toLatin1(),
@@ -478,7 +478,7 @@ std::optional<NotificationEnvelope> envelopeFromJson(const QJsonObject &json)
     e.resourceType = in.text("resource_type", true);
     e.summary = in.text("summary", false);
     const QJsonObject resource = in.object("resource", true);
-    if (!in.ok() || e.resourceType != kResourceType)
+    if (!in.ok() || e.resourceType != ResourceType)
         return std::nullopt;
     const auto r = resourceFromJson(resource);
     if (!r)

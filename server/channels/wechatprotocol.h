@@ -25,16 +25,16 @@
 namespace pomelo::wechat {
 
 /// |now − timestamp| allowed for requests, answers and notifications, in seconds.
-inline constexpr int kTimestampWindowSeconds = 300;
-inline constexpr QLatin1String kAuthScheme("WECHATPAY2-SHA256-RSA2048");
+inline constexpr int TimestampWindowSeconds = 300;
+inline constexpr QLatin1String AuthScheme("WECHATPAY2-SHA256-RSA2048");
 /// WeChat probes merchants with signatures that start so; they must never verify.
-inline constexpr QLatin1String kSignTestPrefix("WECHATPAY/SIGNTEST/");
-inline constexpr QLatin1String kAlgorithm("AEAD_AES_256_GCM");
-inline constexpr QLatin1String kResourceType("encrypt-resource");
-inline constexpr QLatin1String kCurrency("CNY");
-inline constexpr QLatin1String kTradeTypeJsapi("JSAPI");
+inline constexpr QLatin1String SignTestPrefix("WECHATPAY/SIGNTEST/");
+inline constexpr QLatin1String Algorithm("AEAD_AES_256_GCM");
+inline constexpr QLatin1String ResourceType("encrypt-resource");
+inline constexpr QLatin1String CurrencyCny("CNY");
+inline constexpr QLatin1String TradeTypeJsapi("JSAPI");
 /// Length of the APIv3 key (ASCII characters = bytes).
-inline constexpr int kApiV3KeySize = 32;
+inline constexpr int ApiV3KeySize = 32;
 
 using HeaderList = QList<QPair<QByteArray, QByteArray>>;
 
@@ -159,7 +159,7 @@ Verdict verifyRequest(const Authorization &authorization, const QByteArray &meth
                       const QString &url, const QByteArray &body,
                       const crypto::RsaPublicKey &merchantPublicKey, const QString &expectedMchId,
                       const QString &expectedSerial, qint64 nowSeconds,
-                      int windowSeconds = kTimestampWindowSeconds);
+                      int windowSeconds = TimestampWindowSeconds);
 
 /// The four Wechatpay-* headers of an answer or a notification.
 struct SignatureHeaders
@@ -184,14 +184,14 @@ QByteArray headerValue(const HeaderList &headers, QLatin1String name);
 /// signature with the platform public key, then |now − timestamp| ≤ window.
 Verdict verifyAnswer(const SignatureHeaders &headers, const QByteArray &body,
                      const crypto::RsaPublicKey &platformKey, const QString &expectedSerial,
-                     qint64 nowSeconds, int windowSeconds = kTimestampWindowSeconds);
+                     qint64 nowSeconds, int windowSeconds = TimestampWindowSeconds);
 
 // ---- AEAD resources -----------------------------------------------------------------------------
 
 /// `resource` of a notification.
 struct EncryptedResource
 {
-    QString algorithm = QString(kAlgorithm);
+    QString algorithm = QString(Algorithm);
     QString ciphertext; ///< Base64 of ciphertext ‖ 16-byte tag
     QString associatedData;
     QString nonce; ///< 12 characters, used as bytes
@@ -213,7 +213,7 @@ struct NotificationEnvelope
     QString id;
     QString createTime; ///< RFC 3339
     QString eventType; ///< event::…
-    QString resourceType = QString(kResourceType);
+    QString resourceType = QString(ResourceType);
     QString summary;
     EncryptedResource resource;
 };
@@ -250,7 +250,7 @@ struct Transaction
     QDateTime successTime; ///< once paid
     qint64 total = 0; ///< fen
     std::optional<qint64> payerTotal; ///< what the user paid, once paid
-    QString currency = QString(kCurrency);
+    QString currency = QString(CurrencyCny);
     QString payerOpenId;
 };
 /// nullopt (and @p error says which field) when a required field is missing or has the wrong type:
@@ -274,7 +274,7 @@ struct Refund
     qint64 total = 0; ///< the order's total
     std::optional<qint64> payerRefund;
     std::optional<qint64> payerTotal;
-    QString currency = QString(kCurrency);
+    QString currency = QString(CurrencyCny);
 };
 /// Reads a refund answer (`status`) or a REFUND.* resource (`refund_status`). Required:
 /// out_refund_no, refund_id, out_trade_no, the status (a known name), amount.refund, amount.total.

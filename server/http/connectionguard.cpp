@@ -12,7 +12,7 @@ namespace pomelo {
 
 namespace {
 
-constexpr qint64 kMaxChunkLine = 1024;
+constexpr qint64 MaxChunkLine = 1024;
 
 /// Value of a header in a raw head ("name: value"), case-insensitive; all values when repeated.
 QList<QByteArray> headerValues(const QByteArray &head, QByteArrayView name)
@@ -210,7 +210,7 @@ qsizetype HttpFramer::takeLine(QByteArrayView data)
     const qsizetype nl = data.indexOf('\n');
     const QByteArrayView part = nl < 0 ? data : data.first(nl + 1);
     m_line.append(part);
-    if (m_line.size() > (trailer ? m_maxHead : kMaxChunkLine)) {
+    if (m_line.size() > (trailer ? m_maxHead : MaxChunkLine)) {
         fail(trailer ? Verdict::HeadTooLarge : Verdict::Malformed);
         return 0;
     }

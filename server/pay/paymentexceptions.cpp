@@ -16,7 +16,7 @@ namespace pomelo {
 
 namespace {
 
-constexpr qint64 kMaxRetryDelayMs = 3600 * 1000;
+constexpr qint64 MaxRetryDelayMs = 3600 * 1000;
 
 qint64 currentMs()
 {
@@ -59,7 +59,7 @@ qint64 PaymentExceptions::retryDelayMs(int baseSeconds, int attempts)
 {
     const qint64 base = qint64(std::max(1, baseSeconds)) * 1000;
     const int shift = std::clamp(attempts, 0, 20);
-    return std::min(kMaxRetryDelayMs, base << shift);
+    return std::min(MaxRetryDelayMs, base << shift);
 }
 
 qint64 PaymentExceptions::firstRetryAt() const

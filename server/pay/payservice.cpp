@@ -28,8 +28,8 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr int kNonceTtlSeconds = 600; // twice the timestamp window
-constexpr auto kPayingLockWait = 5s;
+constexpr int NonceTtlSeconds = 600; // twice the timestamp window
+constexpr auto PayingLockWait = 5s;
 
 qint64 currentMs()
 {
@@ -185,7 +185,7 @@ App PayService::verifySigned(const signing::Target &target, const QJsonObject &r
         throw Error(ErrorCode::UnknownApp, QStringLiteral("unknown or inactive app"));
     signing::checkSignedRequest(target, request, app->secret, currentMs() / 1000, unsignedKeys);
     if (!ReplayGuard(m_ctx.redis, m_ctx.keys)
-             .claimNonce(envelope.appId, envelope.nonce, kNonceTtlSeconds))
+             .claimNonce(envelope.appId, envelope.nonce, NonceTtlSeconds))
         throw Error(ErrorCode::RequestExpiredOrReplayed, QStringLiteral("nonce reused"));
     return *app;
 }
@@ -291,7 +291,7 @@ CashierResult PayService::cashier(const CashierInput &in)
 LockGuard PayService::holdPayingLock(qint64 orderId) const
 {
     LockGuard guard =
-        LockGuard::tryAcquire(m_ctx.locks, m_ctx.keys.payingLock(orderId), kPayingLockWait);
+        LockGuard::tryAcquire(m_ctx.locks, m_ctx.keys.payingLock(orderId), PayingLockWait);
     if (!guard)
         throw Error(ErrorCode::DuplicatePayment, QStringLiteral("paying lock busy"));
     return guard;
@@ -479,7 +479,7 @@ int PayService::refundExceptions(int limit)
 bool PayService::handleTimeout(qint64 orderId)
 {
     LockGuard guard =
-        LockGuard::tryAcquire(m_ctx.locks, m_ctx.keys.payingLock(orderId), kPayingLockWait);
+        LockGuard::tryAcquire(m_ctx.locks, m_ctx.keys.payingLock(orderId), PayingLockWait);
     if (!guard)
         return false; // a cashier or a close holds it: delivered again later
     const std::optional<PayOrder> o = OrderRepository(m_ctx.db).find(orderId);

@@ -32,14 +32,14 @@ using sandbox::jsonObjectBody;
 using sandbox::nowSeconds;
 using Record = SandboxStore::Record;
 
-constexpr int kLegacyStateVersion = 1;
-constexpr qint64 kDefaultExpirySeconds = 15 * 60;
-constexpr qint64 kMaxExpirySeconds = 7 * 24 * 3600;
-constexpr qint64 kMaxBalance = 10'000'000'000; // 100 million yuan: far beyond any card
-constexpr qsizetype kMaxSubjectLength = 127;
-constexpr qsizetype kMaxAttachLength = 127;
-constexpr qsizetype kMaxReasonLength = 80;
-constexpr qsizetype kMaxUrlLength = 512;
+constexpr int LegacyStateVersion = 1;
+constexpr qint64 DefaultExpirySeconds = 15 * 60;
+constexpr qint64 MaxExpirySeconds = 7 * 24 * 3600;
+constexpr qint64 MaxBalance = 10'000'000'000; // 100 million yuan: far beyond any card
+constexpr qsizetype MaxSubjectLength = 127;
+constexpr qsizetype MaxAttachLength = 127;
+constexpr qsizetype MaxReasonTextLength = 80;
+constexpr qsizetype MaxUrlLength = 512;
 
 // Per thread: handlers run on several pool threads at once.
 const QRegularExpression &idPattern()
@@ -187,9 +187,9 @@ std::optional<RefundRecord> refundFromJson(const QJsonObject &j)
 }
 
 // Record kinds in the store; an order's and a refund's value is its JSON above.
-const QString kAccount = QStringLiteral("account"); // {"balance": fen}, by student number
-const QString kOrder = QStringLiteral("order"); // by out_trade_no
-const QString kRefund = QStringLiteral("refund"); // by out_refund_no
+const QString Account = QStringLiteral("account"); // {"balance": fen}, by student number
+const QString OrderKind = QStringLiteral("order"); // by out_trade_no
+const QString RefundKind = QStringLiteral("refund"); // by out_refund_no
 
 /// The notification of the former `ecard.json` in SandboxNotifier's form.
 SandboxNotice legacyNotice(const QJsonObject &j)
@@ -212,13 +212,13 @@ QList<Record> legacyRecords(const QJsonObject &root)
     QList<Record> out;
     const QJsonObject accounts = root.value(QLatin1String("accounts")).toObject();
     for (auto it = accounts.begin(); it != accounts.end(); ++it)
-        out.append({kAccount, it.key(), {{QStringLiteral("balance"), it.value().toInteger()}}});
+        out.append({Account, it.key(), {{QStringLiteral("balance"), it.value().toInteger()}}});
     const QJsonArray orders = root.value(QLatin1String("orders")).toArray();
     for (const QJsonValue &v : orders)
-        out.append({kOrder, textOf(v.toObject(), field::outTradeNo), v.toObject()});
+        out.append({OrderKind, textOf(v.toObject(), field::outTradeNo), v.toObject()});
     const QJsonArray refunds = root.value(QLatin1String("refunds")).toArray();
     for (const QJsonValue &v : refunds)
-        out.append({kRefund, textOf(v.toObject(), field::outRefundNo), v.toObject()});
+        out.append({RefundKind, textOf(v.toObject(), field::outRefundNo), v.toObject()});
     const QJsonArray notices = root.value(QLatin1String("notifications")).toArray();
     for (const QJsonValue &v : notices) {
         const SandboxNotice n = legacyNotice(v.toObject());
@@ -387,7 +387,7 @@ SandboxNotifierOptions EcardSandbox::State::notifierOptions() const
 void EcardSandbox::State::load()
 {
     QList<Record> records = store.loaded();
-    records += importLegacyState(store, inStateDir(o.stateDir, "ecard.json"), kLegacyStateVersion,
+    records += importLegacyState(store, inStateDir(o.stateDir, "ecard.json"), LegacyStateVersion,
                                  legacyRecords);
     apply(records);
     const int resumed = notifier.restore(records);
@@ -401,14 +401,14 @@ void EcardSandbox::State::apply(const QList<Record> &records)
 {
     std::lock_guard lock(mutex);
     for (const Record &r : records) {
-        if (r.kind == kAccount) {
+        if (r.kind == Account) {
             accounts.insert(r.key, integerOf(r.value, QLatin1String("balance")));
-        } else if (r.kind == kOrder) {
+        } else if (r.kind == OrderKind) {
             if (auto order = orderFromJson(r.value)) {
                 byPrepay.insert(order->prepayId, order->outTradeNo);
                 orders.insert(order->outTradeNo, *order);
             }
-        } else if (r.kind == kRefund) {
+        } else if (r.kind == RefundKind) {
             if (auto refund = refundFromJson(r.value))
                 refunds.insert(refund->outRefundNo, *refund);
         }
@@ -417,17 +417,17 @@ void EcardSandbox::State::apply(const QList<Record> &records)
 
 void EcardSandbox::State::saveAccountLocked(const QString &studentNo)
 {
-    store.stage(kAccount, studentNo, {{QStringLiteral("balance"), accounts.value(studentNo)}});
+    store.stage(Account, studentNo, {{QStringLiteral("balance"), accounts.value(studentNo)}});
 }
 
 void EcardSandbox::State::saveOrderLocked(const Order &order)
 {
-    store.stage(kOrder, order.outTradeNo, orderToJson(order));
+    store.stage(OrderKind, order.outTradeNo, orderToJson(order));
 }
 
 void EcardSandbox::State::saveRefundLocked(const RefundRecord &refund)
 {
-    store.stage(kRefund, refund.outRefundNo, refundToJson(refund));
+    store.stage(RefundKind, refund.outRefundNo, refundToJson(refund));
 }
 
 QString EcardSandbox::State::cashierUrl(const QString &prepayId) const
@@ -553,13 +553,13 @@ QJsonObject EcardSandbox::State::opCreate(const QJsonObject &m)
     if (!studentPattern().match(*studentNo).hasMatch())
         throw Refusal {retcode::studentNotFound, *studentNo};
     const qint64 amount = requireInteger(m, field::amount, MinAmount, MaxAmount);
-    const QString subject = requireText(m, field::subject, kMaxSubjectLength);
-    const QString notifyUrl = requireText(m, field::notifyUrl, kMaxUrlLength);
+    const QString subject = requireText(m, field::subject, MaxSubjectLength);
+    const QString notifyUrl = requireText(m, field::notifyUrl, MaxUrlLength);
     const QUrl url(notifyUrl, QUrl::StrictMode);
     if (!url.isValid() || url.host().isEmpty()
         || (url.scheme() != QLatin1String("http") && url.scheme() != QLatin1String("https")))
         throw Refusal {retcode::invalidParameter, QStringLiteral("notify_url")};
-    const QString attach = optionalText(m, field::attach, kMaxAttachLength);
+    const QString attach = optionalText(m, field::attach, MaxAttachLength);
     const QJsonValue expireValue = m.value(field::expireTime);
     std::optional<qint64> expireTime;
     if (!expireValue.isUndefined() && !expireValue.isNull()) {
@@ -581,7 +581,7 @@ QJsonObject EcardSandbox::State::opCreate(const QJsonObject &m)
         expireIfDue(order, now);
         return orderAnswer(order);
     }
-    if (expireTime && (*expireTime <= now || *expireTime > now + kMaxExpirySeconds))
+    if (expireTime && (*expireTime <= now || *expireTime > now + MaxExpirySeconds))
         throw Refusal {retcode::invalidParameter, QStringLiteral("expire_time")};
     if (!accounts.contains(*studentNo)) {
         if (!o.autoOpenAccounts)
@@ -602,7 +602,7 @@ QJsonObject EcardSandbox::State::opCreate(const QJsonObject &m)
     order.notifyUrl = notifyUrl;
     order.attach = attach;
     order.createTime = now;
-    order.expireTime = expireTime.value_or(now + kDefaultExpirySeconds);
+    order.expireTime = expireTime.value_or(now + DefaultExpirySeconds);
     orders.insert(outTradeNo, order);
     byPrepay.insert(order.prepayId, outTradeNo);
     saveOrderLocked(order);
@@ -644,7 +644,7 @@ QJsonObject EcardSandbox::State::opRefund(const QJsonObject &m)
     const QString outTradeNo = requireMatch(m, field::outTradeNo, idPattern());
     const QString outRefundNo = requireMatch(m, field::outRefundNo, idPattern());
     const qint64 amount = requireInteger(m, field::refundAmount, MinAmount, MaxAmount);
-    const QString reason = optionalText(m, field::refundReason, kMaxReasonLength);
+    const QString reason = optionalText(m, field::refundReason, MaxReasonTextLength);
     const qint64 now = nowSeconds();
 
     std::lock_guard lock(mutex);
@@ -726,7 +726,7 @@ QString EcardSandbox::State::enqueueNoticeLocked(const Order &order)
         notifyId = serial(QLatin1String("EN"));
     } while (notifier.contains(notifyId));
     QJsonObject p {
-        {field::notifyId, notifyId},           {field::notifyType, QString(kNotifyTypePayResult)},
+        {field::notifyId, notifyId},           {field::notifyType, QString(NotifyTypePayResult)},
         {field::outTradeNo, order.outTradeNo}, {field::prepayId, order.prepayId},
         {field::studentNo, order.studentNo},   {field::tradeState, tradeStateName(order.state)},
         {field::amount, order.amount},
@@ -855,7 +855,7 @@ HttpResponse EcardSandbox::State::simulateSetBalance(const HttpRequest &request)
     if (!studentPattern().match(studentNo).hasMatch())
         return controlError(400, retcode::studentNotFound,
                             QStringLiteral("studentNo: 4-20 letters or digits"));
-    if (!balance || *balance < 0 || *balance > kMaxBalance)
+    if (!balance || *balance < 0 || *balance > MaxBalance)
         return controlError(400, retcode::invalidParameter,
                             QStringLiteral("balance: integer fen, 0 or more"));
     {

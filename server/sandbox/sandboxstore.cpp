@@ -25,8 +25,8 @@ namespace pomelo {
 
 namespace {
 
-constexpr int kSchemaVersion = 1;
-constexpr int kBusyTimeoutMs = 5000;
+constexpr int SchemaVersion = 1;
+constexpr int BusyTimeoutMs = 5000;
 
 std::atomic<quint64> g_nextConnection {1};
 
@@ -156,7 +156,7 @@ std::optional<OpenFailure> SandboxStore::Private::open(QSqlDatabase &db)
     if (!db.open())
         return failureOf(db.lastError()).value_or(OpenFailure {QStringLiteral("cannot open")});
     // busy_timeout first: switching to WAL needs a lock another store on the file may hold.
-    for (const QString &pragma : {QStringLiteral("PRAGMA busy_timeout = %1").arg(kBusyTimeoutMs),
+    for (const QString &pragma : {QStringLiteral("PRAGMA busy_timeout = %1").arg(BusyTimeoutMs),
                                   QStringLiteral("PRAGMA journal_mode = WAL"),
                                   QStringLiteral("PRAGMA synchronous = NORMAL")}) {
         if (auto failure = exec(db, pragma))
@@ -174,7 +174,7 @@ std::optional<OpenFailure> SandboxStore::Private::prepareSchema(QSqlDatabase &db
         return failure;
     const int found = version.next() ? version.value(0).toInt() : 0;
     version.finish();
-    if (found == kSchemaVersion)
+    if (found == SchemaVersion)
         return std::nullopt;
     if (found != 0)
         return OpenFailure {QStringLiteral("unknown schema version %1").arg(found), true};
@@ -186,7 +186,7 @@ std::optional<OpenFailure> SandboxStore::Private::prepareSchema(QSqlDatabase &db
                                            " value TEXT NOT NULL,"
                                            " PRIMARY KEY (kind, key))")))
         return failure;
-    return exec(db, QStringLiteral("PRAGMA user_version = %1").arg(kSchemaVersion));
+    return exec(db, QStringLiteral("PRAGMA user_version = %1").arg(SchemaVersion));
 }
 
 std::optional<OpenFailure> SandboxStore::Private::load(QSqlDatabase &db)

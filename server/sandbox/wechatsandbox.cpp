@@ -39,8 +39,8 @@ using sandbox::nowSeconds;
 using sandbox::randomDigits;
 using Record = SandboxStore::Record;
 
-constexpr int kLegacyStateVersion = 1;
-constexpr qint64 kMaxExpirySeconds = 7 * 24 * 3600;
+constexpr int LegacyStateVersion = 1;
+constexpr qint64 MaxExpirySeconds = 7 * 24 * 3600;
 
 const QRegularExpression &outTradeNoPattern()
 {
@@ -123,7 +123,7 @@ Transaction transactionOf(const Order &o)
     t.total = o.total;
     t.payerOpenId = o.openId;
     if (!o.transactionId.isEmpty()) {
-        t.tradeType = QString(kTradeTypeJsapi);
+        t.tradeType = QString(TradeTypeJsapi);
         t.bankType = QStringLiteral("OTHERS");
         t.successTime = QDateTime::fromSecsSinceEpoch(o.successTime, Qt::UTC);
         t.payerTotal = o.total;
@@ -248,8 +248,8 @@ std::optional<RefundRecord> refundRecordFromJson(const QJsonObject &j)
 }
 
 // Record kinds in the store; the values are the JSON above.
-const QString kOrder = QStringLiteral("order"); // by out_trade_no
-const QString kRefund = QStringLiteral("refund"); // by out_refund_no
+const QString OrderKind = QStringLiteral("order"); // by out_trade_no
+const QString RefundKind = QStringLiteral("refund"); // by out_refund_no
 
 /// The notification of the former `wechat.json` in SandboxNotifier's form: the content is what
 /// the control routes show and the envelope, encrypted once (every attempt sends the same bytes).
@@ -274,10 +274,10 @@ QList<Record> legacyRecords(const QJsonObject &root)
     QList<Record> out;
     const QJsonArray orders = root.value(QLatin1String("orders")).toArray();
     for (const QJsonValue &v : orders)
-        out.append({kOrder, textOf(v.toObject(), "out_trade_no"), v.toObject()});
+        out.append({OrderKind, textOf(v.toObject(), "out_trade_no"), v.toObject()});
     const QJsonArray refunds = root.value(QLatin1String("refunds")).toArray();
     for (const QJsonValue &v : refunds)
-        out.append({kRefund, textOf(v.toObject(), "out_refund_no"), v.toObject()});
+        out.append({RefundKind, textOf(v.toObject(), "out_refund_no"), v.toObject()});
     const QJsonArray notices = root.value(QLatin1String("notifications")).toArray();
     for (const QJsonValue &v : notices) {
         const SandboxNotice n = legacyNotice(v.toObject());
@@ -340,7 +340,7 @@ qint64 requireAmount(const QJsonObject &amount, const char *key, const QString &
 void checkCurrency(const QJsonObject &amount)
 {
     const QJsonValue c = amount.value(QLatin1String("currency"));
-    if (!c.isUndefined() && c.toString() != kCurrency)
+    if (!c.isUndefined() && c.toString() != CurrencyCny)
         paramError(QStringLiteral("币种只支持CNY"));
 }
 
@@ -385,11 +385,11 @@ struct WechatSandbox::State
     void apply(const QList<Record> &records);
     void saveOrderLocked(const Order &order)
     {
-        store.stage(kOrder, order.outTradeNo, orderToJson(order));
+        store.stage(OrderKind, order.outTradeNo, orderToJson(order));
     }
     void saveRefundLocked(const RefundRecord &r)
     {
-        store.stage(kRefund, r.outRefundNo, refundRecordToJson(r));
+        store.stage(RefundKind, r.outRefundNo, refundRecordToJson(r));
     }
     void persist() { store.flush(); }
 
@@ -468,7 +468,7 @@ void WechatSandbox::State::loadKeys()
     platformKeyId = QString::fromLatin1(read(keys.platformKeyId).trimmed());
     apiV3Key = read(keys.apiV3Key).trimmed();
     if (!merchantPublicKey || !serial || !platformKey || platformKeyId.isEmpty()
-        || apiV3Key.size() != kApiV3KeySize)
+        || apiV3Key.size() != ApiV3KeySize)
         throw Error(ErrorCode::Internal,
                     QStringLiteral("wechat sandbox: unusable key files in ") + o.keysDir
                         + QStringLiteral(" (delete them to regenerate)"));
@@ -478,7 +478,7 @@ void WechatSandbox::State::loadKeys()
 void WechatSandbox::State::load()
 {
     QList<Record> records = store.loaded();
-    records += importLegacyState(store, inStateDir(o.stateDir, "wechat.json"), kLegacyStateVersion,
+    records += importLegacyState(store, inStateDir(o.stateDir, "wechat.json"), LegacyStateVersion,
                                  legacyRecords);
     apply(records);
     const int resumed = notifier.restore(records);
@@ -492,14 +492,14 @@ void WechatSandbox::State::apply(const QList<Record> &records)
 {
     std::lock_guard lock(mutex);
     for (const Record &r : records) {
-        if (r.kind == kOrder) {
+        if (r.kind == OrderKind) {
             if (auto order = orderFromJson(r.value)) {
                 byPrepay.insert(order->prepayId, order->outTradeNo);
                 if (!order->transactionId.isEmpty())
                     byTransaction.insert(order->transactionId, order->outTradeNo);
                 orders.insert(order->outTradeNo, *order);
             }
-        } else if (r.kind == kRefund) {
+        } else if (r.kind == RefundKind) {
             if (auto refund = refundRecordFromJson(r.value))
                 refunds.insert(refund->outRefundNo, *refund);
         }
@@ -651,7 +651,7 @@ Reply WechatSandbox::State::opPrepay(const HttpRequest &request, const Authoriza
             throw Refusal {400, code::orderClosed, QStringLiteral("订单已关闭")};
         return {200, QJsonObject {{QStringLiteral("prepay_id"), order.prepayId}}};
     }
-    if (timeExpire && (*timeExpire <= now || *timeExpire > now + kMaxExpirySeconds))
+    if (timeExpire && (*timeExpire <= now || *timeExpire > now + MaxExpirySeconds))
         paramError(QStringLiteral("time_expire须晚于当前时间且不超过7天"));
     Order order;
     order.request = m;

@@ -14,19 +14,19 @@ namespace pomelo {
 
 namespace {
 
-const QString kModules[] = {QStringLiteral("booking"), QStringLiteral("pay"),
-                            QStringLiteral("sandbox"), QStringLiteral("workers"),
-                            QStringLiteral("admin")};
+const QString KnownModules[] = {QStringLiteral("booking"), QStringLiteral("pay"),
+                                QStringLiteral("sandbox"), QStringLiteral("workers"),
+                                QStringLiteral("admin")};
 
 // A validator returns an empty string when the value is acceptable, else what is wrong with it.
 using Validator = std::function<QString(const QString &)>;
 
 // Built-in values that only the sandboxes know: production refuses them (productionProblems()).
-constexpr char kSandboxEcardPartnerId[] = "pomelo-sandbox-partner";
-constexpr char kSandboxEcardPartnerKey[] = "sandbox-ecard-partner-key";
-constexpr char kSandboxWechatAppId[] = "wxd0c0ffee5a4db0x1";
-constexpr char kSandboxWechatAppSecret[] = "sandbox-mini-program-secret";
-constexpr char kSandboxWechatMchId[] = "1900000109";
+constexpr char SandboxEcardPartnerId[] = "pomelo-sandbox-partner";
+constexpr char SandboxEcardPartnerKey[] = "sandbox-ecard-partner-key";
+constexpr char SandboxWechatAppId[] = "wxd0c0ffee5a4db0x1";
+constexpr char SandboxWechatAppSecret[] = "sandbox-mini-program-secret";
+constexpr char SandboxWechatMchId[] = "1900000109";
 
 QString checkHostPort(const QString &v)
 {
@@ -109,7 +109,8 @@ QString checkModules(const QString &v)
 {
     const QStringList parts = v.split(u',');
     for (const QString &p : parts) {
-        if (std::find(std::begin(kModules), std::end(kModules), p.trimmed()) == std::end(kModules))
+        if (std::find(std::begin(KnownModules), std::end(KnownModules), p.trimmed())
+            == std::end(KnownModules))
             return QStringLiteral("unknown module");
     }
     return {};
@@ -267,12 +268,12 @@ void addWechatKeys(QList<KeyDef> &d)
               [](const QString &v) {
                   return checkHttpUrl(v, true);
               }});
-    d.append({{str("wechat.app_id"), str(kSandboxWechatAppId), str("the mini-program's AppID"),
+    d.append({{str("wechat.app_id"), str(SandboxWechatAppId), str("the mini-program's AppID"),
                str("mini-program AppID used for jscode2session and JSAPI payments")},
               [](const QString &v) {
                   return v.isEmpty() ? QStringLiteral("empty") : QString();
               }});
-    d.append({{str("wechat.app_secret"), str(kSandboxWechatAppSecret),
+    d.append({{str("wechat.app_secret"), str(SandboxWechatAppSecret),
                str("the mini-program's AppSecret"),
                str("AppSecret for jscode2session (the default only works with the sandbox)"), true},
               [](const QString &v) {
@@ -280,7 +281,7 @@ void addWechatKeys(QList<KeyDef> &d)
               }});
     // WeChat Pay APIv3 merchant credentials. Key files empty with the sandbox module on: the
     // sandbox's generated keys in <data_dir>/sandbox/wechat/ are used (WechatClientOptions).
-    d.append({{str("wechat.mch_id"), str(kSandboxWechatMchId), str("the merchant id (digits)"),
+    d.append({{str("wechat.mch_id"), str(SandboxWechatMchId), str("the merchant id (digits)"),
                str("WeChat Pay merchant id (商户号); the default is the sandbox's")},
               [](const QString &v) {
                   return QRegularExpression(QStringLiteral("^[0-9]{1,32}$")).match(v).hasMatch()
@@ -340,23 +341,23 @@ void addEcardKeys(QList<KeyDef> &d)
               [](const QString &v) {
                   return checkHttpUrl(v, true);
               }});
-    d.append({{str("ecard.partner_id"), str(kSandboxEcardPartnerId),
+    d.append({{str("ecard.partner_id"), str(SandboxEcardPartnerId),
                str("the partner id issued by the card center"), str("campus e-card partner id")},
               [](const QString &v) {
                   return v.isEmpty() ? QStringLiteral("empty") : QString();
               }});
     d.append(
-        {{str("ecard.partner_key"), str(kSandboxEcardPartnerKey), str("the partner signing key"),
+        {{str("ecard.partner_key"), str(SandboxEcardPartnerKey), str("the partner signing key"),
           str("campus e-card HMAC key (the default only works with the sandbox)"), true},
          [](const QString &v) {
              return v.size() < 8 ? QStringLiteral("shorter than 8 characters") : QString();
          }});
-    d.append({{str("sandbox.ecard_partner_id"), str(kSandboxEcardPartnerId), str("a partner id"),
+    d.append({{str("sandbox.ecard_partner_id"), str(SandboxEcardPartnerId), str("a partner id"),
                str("the partner the e-card sandbox (card center) expects")},
               [](const QString &v) {
                   return v.isEmpty() ? QStringLiteral("empty") : QString();
               }});
-    d.append({{str("sandbox.ecard_partner_key"), str(kSandboxEcardPartnerKey),
+    d.append({{str("sandbox.ecard_partner_key"), str(SandboxEcardPartnerKey),
                str("at least 8 characters"),
                str("the key the e-card sandbox signs and verifies with"), true},
               [](const QString &v) {

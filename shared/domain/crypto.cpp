@@ -174,7 +174,7 @@ BioPtr memoryBio(const QByteArray &data)
 /// An RSA key of acceptable size, or nullptr (and the key released).
 EVP_PKEY *acceptRsa(EVP_PKEY *key)
 {
-    if (key && EVP_PKEY_is_a(key, "RSA") && EVP_PKEY_get_bits(key) >= kMinRsaBits)
+    if (key && EVP_PKEY_is_a(key, "RSA") && EVP_PKEY_get_bits(key) >= MinRsaBits)
         return key;
     EVP_PKEY_free(key);
     return nullptr;
@@ -378,7 +378,7 @@ QByteArray RsaPublicKey::toPem() const
 
 RsaKeyPairPem generateRsaKeyPair(int bits)
 {
-    if (bits < kMinRsaBits || bits > 16384)
+    if (bits < MinRsaBits || bits > 16384)
         fail("RSA key size out of range");
     const PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, "RSA", nullptr));
     EVP_PKEY *raw = nullptr;
@@ -468,10 +468,10 @@ QByteArray aes256GcmEncrypt(const QByteArray &key, const QByteArray &nonce,
         fail("AES-256-GCM needs a 32-byte key and a 1..128-byte nonce");
     const int plainSize = intSize(plaintext);
     const int aadSize = intSize(associatedData);
-    if (plainSize > INT_MAX - kAesGcmTagSize)
+    if (plainSize > INT_MAX - AesGcmTagSize)
         fail("AES-256-GCM input too large");
     const CipherCtxPtr ctx(EVP_CIPHER_CTX_new());
-    QByteArray out(plainSize + kAesGcmTagSize, Qt::Uninitialized);
+    QByteArray out(plainSize + AesGcmTagSize, Qt::Uninitialized);
     int length = 0;
     int finalLength = 0;
     if (!ctx || !initGcm(ctx.get(), true, key, nonce)
@@ -480,7 +480,7 @@ QByteArray aes256GcmEncrypt(const QByteArray &key, const QByteArray &nonce,
         || (plainSize > 0
             && EVP_EncryptUpdate(ctx.get(), bytes(out), &length, bytes(plaintext), plainSize) != 1)
         || EVP_EncryptFinal_ex(ctx.get(), bytes(out) + plainSize, &finalLength) != 1
-        || EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, kAesGcmTagSize,
+        || EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, AesGcmTagSize,
                                bytes(out) + plainSize)
             != 1)
         fail("AES-256-GCM encrypt");
@@ -491,14 +491,14 @@ std::optional<QByteArray> aes256GcmDecrypt(const QByteArray &key, const QByteArr
                                            const QByteArray &ciphertextAndTag,
                                            const QByteArray &associatedData)
 {
-    if (!validGcmParameters(key, nonce) || ciphertextAndTag.size() < kAesGcmTagSize
+    if (!validGcmParameters(key, nonce) || ciphertextAndTag.size() < AesGcmTagSize
         || ciphertextAndTag.size() > INT_MAX || associatedData.size() > INT_MAX)
         return std::nullopt;
-    const int cipherSize = int(ciphertextAndTag.size()) - kAesGcmTagSize;
+    const int cipherSize = int(ciphertextAndTag.size()) - AesGcmTagSize;
     const int aadSize = int(associatedData.size());
     // The tag is handed to OpenSSL through a non-const pointer; copy it rather than cast away
     // const.
-    QByteArray tag = ciphertextAndTag.right(kAesGcmTagSize);
+    QByteArray tag = ciphertextAndTag.right(AesGcmTagSize);
     const CipherCtxPtr ctx(EVP_CIPHER_CTX_new());
     if (!ctx)
         fail("EVP_CIPHER_CTX_new");
@@ -512,7 +512,7 @@ std::optional<QByteArray> aes256GcmDecrypt(const QByteArray &key, const QByteArr
             || EVP_DecryptUpdate(ctx.get(), bytes(out), &length, bytes(ciphertextAndTag),
                                  cipherSize)
                 == 1)
-        && EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, kAesGcmTagSize, bytes(tag)) == 1
+        && EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, AesGcmTagSize, bytes(tag)) == 1
         && EVP_DecryptFinal_ex(ctx.get(), bytes(out) + cipherSize, &finalLength) == 1;
     ERR_clear_error();
     if (!ok) {
@@ -556,9 +556,9 @@ QByteArray pbkdf2Sha256(const QByteArray &password, const QByteArray &salt, int 
 
 namespace {
 
-const QLatin1String kPasswordScheme("pbkdf2-sha256");
-constexpr int kPasswordSaltSize = 16;
-constexpr int kPasswordHashSize = 32;
+const QLatin1String PasswordScheme("pbkdf2-sha256");
+constexpr int PasswordSaltSize = 16;
+constexpr int PasswordHashSize = 32;
 
 QByteArray passwordBytes(const QString &password)
 {
@@ -600,7 +600,7 @@ std::optional<PasswordHash> parsePasswordHash(const QString &encoded)
     if (encoded.size() > 512)
         return std::nullopt;
     const QStringList parts = encoded.split(QLatin1Char('$'));
-    if (parts.size() != 4 || parts[0] != kPasswordScheme)
+    if (parts.size() != 4 || parts[0] != PasswordScheme)
         return std::nullopt;
     const QString &count = parts[1];
     // Digits only, no sign, no leading zero, no spaces: one hash has exactly one spelling.
@@ -612,12 +612,12 @@ std::optional<PasswordHash> parsePasswordHash(const QString &encoded)
     }
     PasswordHash result;
     result.iterations = count.toInt();
-    if (result.iterations < kPasswordMinIterations || result.iterations > kPasswordMaxIterations)
+    if (result.iterations < PasswordMinIterations || result.iterations > PasswordMaxIterations)
         return std::nullopt;
     auto salt = fromBase64(parts[2]);
     auto hash = fromBase64(parts[3]);
-    if (!salt || salt->size() < kPasswordSaltSize || salt->size() > 64 || !hash
-        || hash->size() != kPasswordHashSize)
+    if (!salt || salt->size() < PasswordSaltSize || salt->size() > 64 || !hash
+        || hash->size() != PasswordHashSize)
         return std::nullopt;
     result.salt = *std::move(salt);
     result.hash = *std::move(hash);
@@ -628,20 +628,20 @@ std::optional<PasswordHash> parsePasswordHash(const QString &encoded)
 
 QString hashPasswordPbkdf2(const QString &password, int iterations)
 {
-    if (iterations < kPasswordMinIterations || iterations > kPasswordMaxIterations)
+    if (iterations < PasswordMinIterations || iterations > PasswordMaxIterations)
         fail("password iteration count out of range");
-    const QByteArray salt = randomBytes(kPasswordSaltSize);
+    const QByteArray salt = randomBytes(PasswordSaltSize);
     const QByteArray hash =
-        pbkdf2Sha256(passwordBytes(password), salt, iterations, kPasswordHashSize);
-    return kPasswordScheme + QLatin1Char('$') + QString::number(iterations) + QLatin1Char('$')
+        pbkdf2Sha256(passwordBytes(password), salt, iterations, PasswordHashSize);
+    return PasswordScheme + QLatin1Char('$') + QString::number(iterations) + QLatin1Char('$')
         + base64(salt) + QLatin1Char('$') + base64(hash);
 }
 
 namespace {
 
-const QLatin1String kArgon2idPrefix("$argon2id$");
-static_assert(kArgon2OpsLimit == crypto_pwhash_argon2id_OPSLIMIT_INTERACTIVE);
-static_assert(kArgon2MemLimit == crypto_pwhash_argon2id_MEMLIMIT_INTERACTIVE);
+const QLatin1String Argon2idPrefix("$argon2id$");
+static_assert(Argon2OpsLimit == crypto_pwhash_argon2id_OPSLIMIT_INTERACTIVE);
+static_assert(Argon2MemLimit == crypto_pwhash_argon2id_MEMLIMIT_INTERACTIVE);
 
 void ensureSodium()
 {
@@ -679,7 +679,7 @@ std::optional<std::pair<unsigned long long, std::size_t>> argon2Costs(const QStr
     };
     const auto memKiB = number(QStringView(costs[0]).sliced(2));
     const auto passes = number(QStringView(costs[1]).sliced(2));
-    if (!memKiB || !passes || *passes > kArgon2MaxOpsLimit || *memKiB > kArgon2MaxMemLimit / 1024)
+    if (!memKiB || !passes || *passes > Argon2MaxOpsLimit || *memKiB > Argon2MaxMemLimit / 1024)
         return std::nullopt;
     return std::make_pair(*passes, std::size_t(*memKiB) * 1024);
 }
@@ -705,7 +705,7 @@ QString hashPassword(const QString &password)
     const QByteArray pwd = passwordBytes(password);
     char out[crypto_pwhash_STRBYTES];
     if (crypto_pwhash_str_alg(out, pwd.constData(), static_cast<unsigned long long>(pwd.size()),
-                              kArgon2OpsLimit, kArgon2MemLimit, crypto_pwhash_ALG_ARGON2ID13)
+                              Argon2OpsLimit, Argon2MemLimit, crypto_pwhash_ALG_ARGON2ID13)
         != 0)
         fail("Argon2id (out of memory?)");
     return QString::fromLatin1(out);
@@ -713,24 +713,24 @@ QString hashPassword(const QString &password)
 
 bool verifyPassword(const QString &password, const QString &encoded)
 {
-    if (encoded.startsWith(kArgon2idPrefix))
+    if (encoded.startsWith(Argon2idPrefix))
         return verifyArgon2id(password, encoded);
     const auto parsed = parsePasswordHash(encoded);
     if (!parsed)
         return false;
     const QByteArray candidate =
-        pbkdf2Sha256(passwordBytes(password), parsed->salt, parsed->iterations, kPasswordHashSize);
+        pbkdf2Sha256(passwordBytes(password), parsed->salt, parsed->iterations, PasswordHashSize);
     return constantTimeEquals(candidate, parsed->hash);
 }
 
 bool passwordNeedsRehash(const QString &encoded)
 {
-    if (encoded.startsWith(kArgon2idPrefix)) {
+    if (encoded.startsWith(Argon2idPrefix)) {
         if (!argon2Costs(encoded))
             return false;
         ensureSodium();
-        return crypto_pwhash_str_needs_rehash(encoded.toLatin1().constData(), kArgon2OpsLimit,
-                                              kArgon2MemLimit)
+        return crypto_pwhash_str_needs_rehash(encoded.toLatin1().constData(), Argon2OpsLimit,
+                                              Argon2MemLimit)
             == 1;
     }
     return parsePasswordHash(encoded).has_value();

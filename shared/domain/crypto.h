@@ -37,7 +37,7 @@ bool constantTimeEquals(const QByteArray &a, const QByteArray &b);
 // ---- RSA-SHA256 (PKCS#1 v1.5, "SHA256withRSA" of WeChat Pay APIv3) ------------------------------
 
 /// Keys below this size are refused when loaded or generated.
-inline constexpr int kMinRsaBits = 2048;
+inline constexpr int MinRsaBits = 2048;
 
 class RsaPublicKey;
 
@@ -52,7 +52,7 @@ class RsaPrivateKey
 {
 public:
     /// Reads a PKCS#8 "PRIVATE KEY" or PKCS#1 "RSA PRIVATE KEY" PEM. nullopt if the PEM is
-    /// malformed, encrypted, not RSA or smaller than kMinRsaBits. Never prompts for a passphrase.
+    /// malformed, encrypted, not RSA or smaller than MinRsaBits. Never prompts for a passphrase.
     static std::optional<RsaPrivateKey> fromPem(const QByteArray &pem);
 
     /// The raw RSASSA-PKCS1-v1_5 SHA-256 signature (bits()/8 bytes; base64 it for WeChat).
@@ -94,7 +94,7 @@ private:
     friend class RsaPrivateKey;
 };
 
-/// A fresh key pair (e = 65537). @p bits below kMinRsaBits or above 16384 throws.
+/// A fresh key pair (e = 65537). @p bits below MinRsaBits or above 16384 throws.
 RsaKeyPairPem generateRsaKeyPair(int bits = 2048);
 
 /// The serial number of an X.509 certificate PEM as upper-case hex of whole bytes, as
@@ -110,7 +110,7 @@ QByteArray selfSignedCertificatePem(const RsaPrivateKey &key, const QString &com
 
 // ---- AES-256-GCM (AEAD_AES_256_GCM of WeChat Pay APIv3 notifications and certificates) ---------
 
-inline constexpr int kAesGcmTagSize = 16;
+inline constexpr int AesGcmTagSize = 16;
 
 /// Encrypts @p plaintext with a 32-byte @p key and a nonce of 1..128 bytes (WeChat uses 12 ASCII
 /// characters), authenticating @p associatedData too. Returns ciphertext || 16-byte tag, which is
@@ -131,17 +131,17 @@ std::optional<QByteArray> aes256GcmDecrypt(const QByteArray &key, const QByteArr
 /// Argon2id costs of new hashes: libsodium's INTERACTIVE limits (2 passes over 64 MiB), some tens
 /// of milliseconds per login on a server core, which keeps a console login quick and an offline
 /// guess expensive in memory.
-inline constexpr unsigned long long kArgon2OpsLimit = 2;
-inline constexpr std::size_t kArgon2MemLimit = std::size_t(64) * 1024 * 1024;
+inline constexpr unsigned long long Argon2OpsLimit = 2;
+inline constexpr std::size_t Argon2MemLimit = std::size_t(64) * 1024 * 1024;
 /// Costs above these in a stored hash are refused (verification false): a forged row must not make
 /// a login take minutes or gigabytes.
-inline constexpr unsigned long long kArgon2MaxOpsLimit = 16;
-inline constexpr std::size_t kArgon2MaxMemLimit = std::size_t(1024) * 1024 * 1024;
+inline constexpr unsigned long long Argon2MaxOpsLimit = 16;
+inline constexpr std::size_t Argon2MaxMemLimit = std::size_t(1024) * 1024 * 1024;
 
-inline constexpr int kPasswordMinIterations = 100000;
-inline constexpr int kPasswordDefaultIterations = 120000;
+inline constexpr int PasswordMinIterations = 100000;
+inline constexpr int PasswordDefaultIterations = 120000;
 /// Larger counts in a stored hash are refused: a forged row must not make a login cost minutes.
-inline constexpr int kPasswordMaxIterations = 10000000;
+inline constexpr int PasswordMaxIterations = 10000000;
 
 /// Raw PBKDF2-HMAC-SHA256 (any iteration count ≥ 1, @p keyLength ≥ 1 bytes).
 QByteArray pbkdf2Sha256(const QByteArray &password, const QByteArray &salt, int iterations,
@@ -157,8 +157,8 @@ QString hashPassword(const QString &password);
 /// The former format, still verified so that existing users can log in (and be rehashed to
 /// Argon2id then): `pbkdf2-sha256$<iterations>$<salt>$<hash>`, salt 16 random bytes and hash 32
 /// bytes, both in standard base64 without padding, same normalisation. Only tests and migrations
-/// write it. @p iterations outside [kPasswordMinIterations, kPasswordMaxIterations] throws.
-QString hashPasswordPbkdf2(const QString &password, int iterations = kPasswordDefaultIterations);
+/// write it. @p iterations outside [PasswordMinIterations, PasswordMaxIterations] throws.
+QString hashPasswordPbkdf2(const QString &password, int iterations = PasswordDefaultIterations);
 
 /// True iff @p encoded is a well-formed hash of hashPassword() or hashPasswordPbkdf2() and
 /// @p password matches it. Hash comparisons are constant-time (CRYPTO_memcmp, sodium's

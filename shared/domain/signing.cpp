@@ -16,15 +16,15 @@ namespace pomelo::signing {
 
 namespace {
 
-const QLatin1String kSignKey("sign");
+const QLatin1String SignKey("sign");
 
 /// 2^53: beyond it a double no longer holds every integer, so "integer-valued" means little.
-constexpr double kMaxExactInteger = 9007199254740992.0;
+constexpr double MaxExactInteger = 9007199254740992.0;
 
 QByteArray numberText(const QJsonValue &value)
 {
     const double d = value.toDouble();
-    if (std::abs(d) <= kMaxExactInteger && std::trunc(d) == d) {
+    if (std::abs(d) <= MaxExactInteger && std::trunc(d) == d) {
         // toInteger() is exact even when Qt stored a parsed integer that a double cannot hold.
         const qint64 exact = value.toInteger(qint64(d));
         return QByteArray::number(double(exact) == d ? exact : qint64(d));
@@ -67,7 +67,7 @@ QByteArray canonicalBytes(const Target &target, const QJsonObject &object,
     fields.reserve(object.size());
     for (auto it = object.begin(); it != object.end(); ++it) {
         const QString key = it.key();
-        if (key == kSignKey || unsignedKeys.contains(key))
+        if (key == SignKey || unsignedKeys.contains(key))
             continue;
         QByteArray text = valueText(it.value());
         if (text.isEmpty())
@@ -134,7 +134,7 @@ qint64 parseTimestamp(const QJsonValue &value)
 {
     if (value.isDouble()) {
         const double d = value.toDouble();
-        if (d >= 0 && d <= kMaxExactInteger && std::trunc(d) == d)
+        if (d >= 0 && d <= MaxExactInteger && std::trunc(d) == d)
             return qint64(d);
     } else if (value.isString()) {
         const QString text = value.toString();
@@ -151,7 +151,7 @@ qint64 parseTimestamp(const QJsonValue &value)
 
 QByteArray percentEncode(const QByteArray &bytes)
 {
-    static constexpr char kHex[] = "0123456789ABCDEF";
+    static constexpr char Hex[] = "0123456789ABCDEF";
     QByteArray out;
     out.reserve(bytes.size());
     for (const char c : bytes) {
@@ -162,8 +162,8 @@ QByteArray percentEncode(const QByteArray &bytes)
             out += c;
         } else {
             out += '%';
-            out += kHex[u >> 4];
-            out += kHex[u & 0x0f];
+            out += Hex[u >> 4];
+            out += Hex[u & 0x0f];
         }
     }
     return out;
@@ -186,14 +186,14 @@ QString sign(const Target &target, const QJsonObject &object, const QByteArray &
 QJsonObject withSignature(const Target &target, QJsonObject object, const QByteArray &secret,
                           const QStringList &unsignedKeys)
 {
-    object.insert(kSignKey, sign(target, object, secret, unsignedKeys));
+    object.insert(SignKey, sign(target, object, secret, unsignedKeys));
     return object;
 }
 
 bool verify(const Target &target, const QJsonObject &object, const QByteArray &secret,
             const QStringList &unsignedKeys)
 {
-    const QJsonValue given = object.value(kSignKey);
+    const QJsonValue given = object.value(SignKey);
     if (!given.isString() || secret.isEmpty())
         return false;
     const QString text = given.toString();
@@ -211,7 +211,7 @@ QString generateNonce()
 
 bool isValidNonce(const QString &nonce)
 {
-    if (nonce.size() < kNonceMinLength || nonce.size() > kNonceMaxLength)
+    if (nonce.size() < NonceMinLength || nonce.size() > NonceMaxLength)
         return false;
     return std::all_of(nonce.begin(), nonce.end(), [](QChar c) {
         const char16_t u = c.unicode();
@@ -242,7 +242,7 @@ SignedRequest parseSignedRequest(const QJsonObject &object)
         invalidField("nonce");
     request.nonce = nonce.toString();
     request.timestamp = parseTimestamp(object.value(QLatin1String("timestamp")));
-    const QJsonValue signature = object.value(kSignKey);
+    const QJsonValue signature = object.value(SignKey);
     if (!signature.isString())
         invalidField("sign");
     request.sign = signature.toString();

@@ -49,9 +49,9 @@ struct Target
 QByteArray percentEncode(const QByteArray &bytes);
 
 /// |now − timestamp| allowed, in seconds (API.md: 300 s; error 2004 beyond).
-inline constexpr int kTimestampWindowSeconds = 300;
-inline constexpr int kNonceMinLength = 16;
-inline constexpr int kNonceMaxLength = 32;
+inline constexpr int TimestampWindowSeconds = 300;
+inline constexpr int NonceMinLength = 16;
+inline constexpr int NonceMaxLength = 32;
 
 QString canonicalString(const Target &target, const QJsonObject &object,
                         const QStringList &unsignedKeys = {});
@@ -78,7 +78,7 @@ bool isValidNonce(const QString &nonce);
 /// |nowSeconds − unixSeconds| ≤ windowSeconds (both directions: clocks of callers drift). Safe for
 /// any qint64 input; a negative window is never fresh.
 bool isTimestampFresh(qint64 unixSeconds, qint64 nowSeconds,
-                      int windowSeconds = kTimestampWindowSeconds);
+                      int windowSeconds = TimestampWindowSeconds);
 
 /// The envelope fields of a signed request.
 struct SignedRequest
@@ -102,6 +102,6 @@ SignedRequest parseSignedRequest(const QJsonObject &object);
 SignedRequest checkSignedRequest(const Target &target, const QJsonObject &object,
                                  const QByteArray &secret, qint64 nowSeconds,
                                  const QStringList &unsignedKeys = {},
-                                 int windowSeconds = kTimestampWindowSeconds);
+                                 int windowSeconds = TimestampWindowSeconds);
 
 } // namespace pomelo::signing

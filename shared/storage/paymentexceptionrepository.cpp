@@ -19,7 +19,7 @@ const QString Select = QStringLiteral(
     "last_error, resolved_by, resolution, version, created_at, updated_at, refunded_at, "
     "resolved_at FROM payment_exceptions ");
 
-constexpr std::array kReasons {
+constexpr std::array Reasons {
     std::pair {PaymentExceptionReason::AmountMismatch, "AMOUNT_MISMATCH"},
     std::pair {PaymentExceptionReason::Currency, "CURRENCY"},
     std::pair {PaymentExceptionReason::Channel, "CHANNEL"},
@@ -29,7 +29,7 @@ constexpr std::array kReasons {
     std::pair {PaymentExceptionReason::Duplicate, "DUPLICATE"},
 };
 
-constexpr std::array kStates {
+constexpr std::array States {
     std::pair {PaymentExceptionState::Refunding, "REFUNDING"},
     std::pair {PaymentExceptionState::Refunded, "REFUNDED"},
     std::pair {PaymentExceptionState::RefundFailed, "REFUND_FAILED"},
@@ -111,22 +111,22 @@ std::optional<PaymentException> findOne(Statement &st)
 
 QString paymentExceptionReasonName(PaymentExceptionReason reason)
 {
-    return nameOf(kReasons, reason);
+    return nameOf(Reasons, reason);
 }
 
 std::optional<PaymentExceptionReason> paymentExceptionReasonFromName(QStringView name)
 {
-    return valueOf(kReasons, name);
+    return valueOf(Reasons, name);
 }
 
 QString paymentExceptionStateName(PaymentExceptionState state)
 {
-    return nameOf(kStates, state);
+    return nameOf(States, state);
 }
 
 std::optional<PaymentExceptionState> paymentExceptionStateFromName(QStringView name)
 {
-    return valueOf(kStates, name);
+    return valueOf(States, name);
 }
 
 bool PaymentExceptionRepository::record(Transaction &tx, const PaymentException &e)

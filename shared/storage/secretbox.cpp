@@ -115,7 +115,7 @@ std::optional<QByteArray> SecretBox::open(const QString &sealed, const QByteArra
         return std::nullopt;
     const auto raw = QByteArray::fromBase64Encoding(sealed.mid(Prefix.size()).toLatin1(),
                                                     QByteArray::AbortOnBase64DecodingErrors);
-    if (!raw || raw.decoded.size() < NonceSize + crypto::kAesGcmTagSize)
+    if (!raw || raw.decoded.size() < NonceSize + crypto::AesGcmTagSize)
         return std::nullopt;
     return crypto::aes256GcmDecrypt(m_key, raw.decoded.left(NonceSize), raw.decoded.mid(NonceSize),
                                     context);

@@ -213,7 +213,7 @@ void TestPay::unpaidBookingIsCancelledWithItsOrder()
 
 void TestPay::initErrorCodes()
 {
-    const signing::Target kOrders = signing::Target::post(QStringLiteral("/pay/v1/orders"));
+    const signing::Target OrdersTarget = signing::Target::post(QStringLiteral("/pay/v1/orders"));
     QFETCH(QString, backend);
     auto server = BookingHarness::startServer(backend);
     QVERIFY(server);
@@ -237,7 +237,7 @@ void TestPay::initErrorCodes()
                                      QByteArray("0"), QByteArray("1e2"), QByteArray("100000001")}) {
         QJsonObject fields = pay.orderFields(QStringLiteral("T-amount"));
         fields.insert(QStringLiteral("amount"), 4242);
-        QByteArray body = compact(signedBody(kOrders, fields, pay.app()));
+        QByteArray body = compact(signedBody(OrdersTarget, fields, pay.app()));
         body.replace(QByteArray("\"amount\":4242"), QByteArray("\"amount\":" + amount));
         r = server->post(QStringLiteral("/pay/v1/orders"), body);
         QCOMPARE(r.status, 400);
@@ -245,27 +245,29 @@ void TestPay::initErrorCodes()
     }
     // 2002: unknown app.
     r = server->post(QStringLiteral("/pay/v1/orders"),
-                     compact(signedBody(kOrders, pay.orderFields(QStringLiteral("T-2")),
+                     compact(signedBody(OrdersTarget, pay.orderFields(QStringLiteral("T-2")),
                                         {QStringLiteral("no-such-app"), "whatever"})));
     QCOMPARE(errorCode(r), 2002);
     // 2003: tampered, wrong secret.
-    QJsonObject tampered = signedBody(kOrders, pay.orderFields(QStringLiteral("T-3")), pay.app());
+    QJsonObject tampered =
+        signedBody(OrdersTarget, pay.orderFields(QStringLiteral("T-3")), pay.app());
     tampered.insert(QStringLiteral("subject"), QStringLiteral("Something else"));
     r = server->post(QStringLiteral("/pay/v1/orders"), compact(tampered));
     QCOMPARE(r.status, 401);
     QCOMPARE(errorCode(r), 2003);
     r = server->post(QStringLiteral("/pay/v1/orders"),
-                     compact(signedBody(kOrders, pay.orderFields(QStringLiteral("T-3")),
+                     compact(signedBody(OrdersTarget, pay.orderFields(QStringLiteral("T-3")),
                                         {pay.app().appId, "not-the-secret"})));
     QCOMPARE(errorCode(r), 2003);
     // 2004: old timestamp, reused nonce.
     QJsonObject old = pay.orderFields(QStringLiteral("T-4"));
     old.insert(QStringLiteral("timestamp"), QDateTime::currentSecsSinceEpoch() - 301);
     r = server->post(QStringLiteral("/pay/v1/orders"),
-                     compact(signedBody(kOrders, old, pay.app())));
+                     compact(signedBody(OrdersTarget, old, pay.app())));
     QCOMPARE(r.status, 401);
     QCOMPARE(errorCode(r), 2004);
-    const QJsonObject once = signedBody(kOrders, pay.orderFields(QStringLiteral("T-5")), pay.app());
+    const QJsonObject once =
+        signedBody(OrdersTarget, pay.orderFields(QStringLiteral("T-5")), pay.app());
     QCOMPARE(server->post(QStringLiteral("/pay/v1/orders"), compact(once)).status, 201);
     QCOMPARE(errorCode(server->post(QStringLiteral("/pay/v1/orders"), compact(once))), 2004);
     // 2010: fields.
@@ -372,7 +374,7 @@ void TestPay::repeatedCallbacksApplyOnce()
     const QJsonObject notice = ecard::withSignature(
         ecard::stamped(
             {{QString(ecard::field::notifyId), QStringLiteral("N-test-1")},
-             {QString(ecard::field::notifyType), QString(ecard::kNotifyTypePayResult)},
+             {QString(ecard::field::notifyType), QString(ecard::NotifyTypePayResult)},
              {QString(ecard::field::outTradeNo), orderId},
              {QString(ecard::field::prepayId),
               r.json()[QStringLiteral("payParams")][QStringLiteral("prepayId")].toString()},

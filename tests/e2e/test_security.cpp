@@ -21,8 +21,8 @@ using namespace pomelo::test;
 
 namespace {
 
-const QString kPartnerId = QStringLiteral("campus-security-test");
-const QString kStudent = QStringLiteral("S20240077");
+const QString PartnerId = QStringLiteral("campus-security-test");
+const QString TestStudent = QStringLiteral("S20240077");
 
 /// One production deployment: its own Redis, its sandbox process, the server, an app.
 struct Deployment
@@ -52,7 +52,7 @@ QStringList serverEnv(const Deployment &d)
     return {QStringLiteral("POMELO_SERVER_MODE=production"),
             QStringLiteral("POMELO_PAY_CHANNELS=ECARD"),
             QStringLiteral("POMELO_CHANNELS_ECARD_BASE_URL=") + d.sandboxUrl({}),
-            QStringLiteral("POMELO_ECARD_PARTNER_ID=") + kPartnerId,
+            QStringLiteral("POMELO_ECARD_PARTNER_ID=") + PartnerId,
             QStringLiteral("POMELO_ECARD_PARTNER_KEY=") + QString::fromLatin1(d.partnerKey),
             QStringLiteral("POMELO_PAY_REFUND_RETRY_SECONDS=1")};
 }
@@ -126,7 +126,7 @@ Deployment *TestSecurity::deployment(const QString &backend)
         return nullptr;
     d->sandbox = std::make_unique<ServerProcess>(
         QStringList {QStringLiteral("--modules"), QStringLiteral("sandbox")},
-        QStringList {QStringLiteral("POMELO_SANDBOX_ECARD_PARTNER_ID=") + kPartnerId,
+        QStringList {QStringLiteral("POMELO_SANDBOX_ECARD_PARTNER_ID=") + PartnerId,
                      QStringLiteral("POMELO_SANDBOX_ECARD_PARTNER_KEY=")
                          + QString::fromLatin1(d->partnerKey)});
     if (!d->sandbox->start(30000)) {
@@ -170,7 +170,7 @@ std::pair<QString, QString> TestSecurity::payingOrder(Deployment &d, const QStri
     const PayApi pay(*d.server, d.app);
     QJsonObject fields = pay.orderFields(outTradeNo, amount);
     fields.insert(QStringLiteral("notifyUrl"), QStringLiteral("https://shop.example.com/notify"));
-    fields.insert(QStringLiteral("studentId"), kStudent);
+    fields.insert(QStringLiteral("studentId"), TestStudent);
     const HttpResult created = pay.create(fields);
     if (created.status != 201) {
         qWarning("create: %d %s", created.status, created.body.constData());
@@ -188,7 +188,8 @@ std::pair<QString, QString> TestSecurity::payingOrder(Deployment &d, const QStri
 
 qint64 TestSecurity::balance(Deployment &d)
 {
-    return d.sandbox->get(QStringLiteral("/sandbox/ecard/simulate/balance?studentNo=") + kStudent)
+    return d.sandbox
+        ->get(QStringLiteral("/sandbox/ecard/simulate/balance?studentNo=") + TestStudent)
         .json()[QStringLiteral("balance")]
         .toInteger(-1);
 }
@@ -202,10 +203,10 @@ QJsonObject TestSecurity::cardCenterNotice(const QString &orderId, const QString
         ecard::stamped(
             {{QString(ecard::field::notifyId),
               QString(QStringLiteral("N-") + QString::fromLatin1(crypto::randomBytes(6).toHex()))},
-             {QString(ecard::field::notifyType), QString(ecard::kNotifyTypePayResult)},
+             {QString(ecard::field::notifyType), QString(ecard::NotifyTypePayResult)},
              {QString(ecard::field::outTradeNo), orderId},
              {QString(ecard::field::prepayId), prepayId},
-             {QString(ecard::field::studentNo), kStudent},
+             {QString(ecard::field::studentNo), TestStudent},
              {QString(ecard::field::tradeState), QStringLiteral("SUCCESS")},
              {QString(ecard::field::amount), amount},
              {QString(ecard::field::tradeNo), tradeNo},
@@ -241,9 +242,9 @@ void TestSecurity::forgedNotificationsAreRefused_data()
             << b << QStringLiteral("pomelo-sandbox-partner")
             << QByteArray("sandbox-ecard-partner-key");
         QTest::addRow("%s: built-in sandbox key, our partner id", backend)
-            << b << kPartnerId << QByteArray("sandbox-ecard-partner-key");
+            << b << PartnerId << QByteArray("sandbox-ecard-partner-key");
         QTest::addRow("%s: a key of the attacker's", backend)
-            << b << kPartnerId << QByteArray("attacker-key-0123456789");
+            << b << PartnerId << QByteArray("attacker-key-0123456789");
     }
 }
 
@@ -310,14 +311,14 @@ void TestSecurity::paymentForUnknownOrderIsRefunded()
     const QString unknown = QStringLiteral("99%1").arg(QDateTime::currentMSecsSinceEpoch());
     EcardPayRequest request;
     request.outTradeNo = unknown;
-    request.studentNo = kStudent;
+    request.studentNo = TestStudent;
     request.amount = 700;
     request.subject = QStringLiteral("not ours");
     request.notifyUrl =
         QUrl(QStringLiteral("http://127.0.0.1:%1/pay/v1/notify/ecard").arg(d->server->port()));
     EcardClientOptions options;
     options.baseUrl = QUrl(d->sandboxUrl({}));
-    options.partnerId = kPartnerId;
+    options.partnerId = PartnerId;
     options.partnerKey = d->partnerKey;
     const EcardTrade trade = EcardClient(options).createPayment(request);
     const qint64 before = balance(*d);
@@ -359,7 +360,7 @@ void TestSecurity::paymentOfAnotherChannelOrderIsNeverKept()
     const HttpResult r =
         postNotice(*d,
                    cardCenterNotice(orderId, QStringLiteral("EP-NOT-OURS"), 800,
-                                    QStringLiteral("ET-OTHER"), kPartnerId, d->partnerKey));
+                                    QStringLiteral("ET-OTHER"), PartnerId, d->partnerKey));
     QCOMPARE(r.status, 200);
     const QList<PaymentException> found =
         exceptionsOnceIn(*d->server, orderId.toLongLong(), PaymentExceptionState::RefundFailed);
@@ -394,8 +395,8 @@ void TestSecurity::secondPaymentIsNeverKept()
     // back — so it waits for an admin instead.
     const HttpResult r =
         postNotice(*d,
-                   cardCenterNotice(orderId, prepayId, 1200, QStringLiteral("ET-SECOND"),
-                                    kPartnerId, d->partnerKey));
+                   cardCenterNotice(orderId, prepayId, 1200, QStringLiteral("ET-SECOND"), PartnerId,
+                                    d->partnerKey));
     QCOMPARE(r.status, 200);
     const QList<PaymentException> found =
         exceptionsOnceIn(*d->server, orderId.toLongLong(), PaymentExceptionState::RefundFailed);

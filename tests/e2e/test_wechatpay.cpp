@@ -21,7 +21,7 @@ using namespace pomelo::test;
 
 namespace {
 
-const QString kWechat = QStringLiteral("WECHAT_JSAPI");
+const QString Wechat = QStringLiteral("WECHAT_JSAPI");
 
 QByteArray readFile(const QString &path)
 {
@@ -71,7 +71,7 @@ Notification transactionSuccess(const SandboxKeys &keys, const QString &id,
     t.mchId = QStringLiteral("1900000109");
     t.outTradeNo = outTradeNo;
     t.transactionId = QStringLiteral("420000000020261127") + id.right(10).rightJustified(10, u'0');
-    t.tradeType = QString(wechat::kTradeTypeJsapi);
+    t.tradeType = QString(wechat::TradeTypeJsapi);
     t.tradeState = wechat::TradeState::Success;
     t.tradeStateDesc = QStringLiteral("支付成功");
     t.successTime = QDateTime::currentDateTimeUtc();
@@ -174,10 +174,10 @@ void TestWechatPay::bookingPaidAndRefundedThroughWechat()
     QCOMPARE(r.status, 200);
     const QString orderId = r.json()[QStringLiteral("payOrderId")].toString();
     QJsonObject cashier = r.json()[QStringLiteral("cashier")].toObject();
-    cashier.insert(QStringLiteral("channel"), kWechat);
+    cashier.insert(QStringLiteral("channel"), Wechat);
     r = server->post(QStringLiteral("/pay/v1/cashier"), compact(cashier));
     QCOMPARE(r.status, 200);
-    QCOMPARE(r.json()[QStringLiteral("channel")].toString(), kWechat);
+    QCOMPARE(r.json()[QStringLiteral("channel")].toString(), Wechat);
 
     // What wx.requestPayment gets, checked as the mini-program (and WeChat) would: every field a
     // string, signType RSA, paySign valid with the merchant's public key.
@@ -197,7 +197,7 @@ void TestWechatPay::bookingPaidAndRefundedThroughWechat()
     const PayApi pay(*server, demoApp(server->dataDir(), QStringLiteral("venue-booking")));
     QTRY_COMPARE_WITH_TIMEOUT(pay.status(orderId), QStringLiteral("PAID"), 15000);
     r = pay.get(orderId);
-    QCOMPARE(r.json()[QStringLiteral("channel")].toString(), kWechat);
+    QCOMPARE(r.json()[QStringLiteral("channel")].toString(), Wechat);
     QVERIFY(r.json()[QStringLiteral("channelTradeNo")].toString().startsWith(u"4200"));
     QTRY_COMPARE_WITH_TIMEOUT(alice.get(QStringLiteral("/api/v1/bookings/") + bookingId)
                                   .json()[QStringLiteral("status")]
@@ -227,7 +227,7 @@ void TestWechatPay::forgedNotificationsChangeNothing()
     const QString orderId = pay.create(pay.orderFields(QStringLiteral("W-F"), 2500))
                                 .json()[QStringLiteral("orderId")]
                                 .toString();
-    QCOMPARE(pay.cashier(orderId, 2500, kWechat).status, 200);
+    QCOMPARE(pay.cashier(orderId, 2500, Wechat).status, 200);
     const SandboxKeys keys = SandboxKeys::of(server);
     QVERIFY(keys.complete());
     const qint64 now = QDateTime::currentSecsSinceEpoch();
@@ -260,7 +260,7 @@ void TestWechatPay::forgedNotificationsChangeNothing()
         {"SIGNTEST probe",
          [](Notification &n) {
              setHeader(n.headers, wechat::header::signature,
-                       QByteArray(wechat::kSignTestPrefix.data()) + "ZXhhbXBsZQ==");
+                       QByteArray(wechat::SignTestPrefix.data()) + "ZXhhbXBsZQ==");
          }},
         {"no signature headers",
          [](Notification &n) {
@@ -331,7 +331,7 @@ void TestWechatPay::refunds()
     const QString orderId = pay.create(pay.orderFields(QStringLiteral("W-R"), 3000))
                                 .json()[QStringLiteral("orderId")]
                                 .toString();
-    HttpResult r = pay.cashier(orderId, 3000, kWechat);
+    HttpResult r = pay.cashier(orderId, 3000, Wechat);
     QCOMPARE(r.status, 200);
     QCOMPARE(
         simulateWechatPay(*server, prepayIdOf(r.json()[QStringLiteral("payParams")].toObject()))
@@ -411,7 +411,7 @@ void TestWechatPay::lateSuccessOnClosedOrderIsRefunded()
     const QString orderId = pay.create(pay.orderFields(QStringLiteral("W-L"), 1800))
                                 .json()[QStringLiteral("orderId")]
                                 .toString();
-    HttpResult r = pay.cashier(orderId, 1800, kWechat);
+    HttpResult r = pay.cashier(orderId, 1800, Wechat);
     QCOMPARE(r.status, 200);
     const QString prepayId = prepayIdOf(r.json()[QStringLiteral("payParams")].toObject());
     QCOMPARE(pay.close(orderId).status, 200); // closed here and at WeChat
@@ -455,7 +455,7 @@ void TestWechatPay::timeoutAsksWechatFirst()
     const QString paid = pay.create(pay.orderFields(QStringLiteral("W-T1"), 1200))
                              .json()[QStringLiteral("orderId")]
                              .toString();
-    HttpResult r = pay.cashier(paid, 1200, kWechat);
+    HttpResult r = pay.cashier(paid, 1200, Wechat);
     QCOMPARE(r.status, 200);
     QCOMPARE(simulateWechatPay(server, prepayIdOf(r.json()[QStringLiteral("payParams")].toObject()))
                  .status,
@@ -463,7 +463,7 @@ void TestWechatPay::timeoutAsksWechatFirst()
     const QString unpaid = pay.create(pay.orderFields(QStringLiteral("W-T2"), 1200))
                                .json()[QStringLiteral("orderId")]
                                .toString();
-    QCOMPARE(pay.cashier(unpaid, 1200, kWechat).status, 200);
+    QCOMPARE(pay.cashier(unpaid, 1200, Wechat).status, 200);
 
     QTRY_COMPARE_WITH_TIMEOUT(pay.status(unpaid), QStringLiteral("CLOSED"), 20000);
     QTRY_COMPARE_WITH_TIMEOUT(pay.status(paid), QStringLiteral("PAID"), 20000);
@@ -512,7 +512,7 @@ void TestWechatPay::genuineButMismatchedPaymentsAreExceptions()
         pay.create(pay.orderFields(QStringLiteral("W-M-") + mismatch.left(8), 5000))
             .json()[QStringLiteral("orderId")]
             .toString();
-    QCOMPARE(pay.cashier(orderId, 5000, kWechat).status, 200);
+    QCOMPARE(pay.cashier(orderId, 5000, Wechat).status, 200);
     const SandboxKeys keys = SandboxKeys::of(*server);
     QVERIFY(keys.complete());
     const Notification n =

@@ -20,21 +20,21 @@ using namespace pomelo::ecard;
 
 namespace {
 
-const QString kPartnerId = QStringLiteral("P1000001");
-const QByteArray kPartnerKey = QByteArrayLiteral("fuzz-partner-key-0123456789abcdef");
-constexpr qint64 kNow = 1714536000;
+const QString PartnerId = QStringLiteral("P1000001");
+const QByteArray PartnerKey = QByteArrayLiteral("fuzz-partner-key-0123456789abcdef");
+constexpr qint64 FixedNow = 1714536000;
 
 std::unique_ptr<EcardClient> g_client;
 
 void checkMessage(const QJsonObject &message)
 {
     const std::optional<QByteArray> canonical = canonicalString(message);
-    verify(message, kPartnerId, kPartnerKey, kNow);
+    verify(message, PartnerId, PartnerKey, FixedNow);
     forLog(message);
     integerField(message, field::amount);
     stringField(message, field::outTradeNo);
     if (!canonical) {
-        FUZZ_CHECK(!verifySignature(message, kPartnerKey));
+        FUZZ_CHECK(!verifySignature(message, PartnerKey));
         return;
     }
     // Percent-encoding leaves no '&' or '=' inside a value: the pairs split back unambiguously.
@@ -42,10 +42,10 @@ void checkMessage(const QJsonObject &message)
         FUZZ_CHECK(canonical->isEmpty() || pair.count('=') == 1);
 
     // Whatever we sign verifies, and only with the same key.
-    const QJsonObject signedMessage = withSignature(message, kPartnerKey);
-    FUZZ_CHECK(verifySignature(signedMessage, kPartnerKey));
-    FUZZ_CHECK(!verifySignature(signedMessage, kPartnerKey + 'x'));
-    const Verdict verdict = verify(signedMessage, kPartnerId, kPartnerKey, kNow);
+    const QJsonObject signedMessage = withSignature(message, PartnerKey);
+    FUZZ_CHECK(verifySignature(signedMessage, PartnerKey));
+    FUZZ_CHECK(!verifySignature(signedMessage, PartnerKey + 'x'));
+    const Verdict verdict = verify(signedMessage, PartnerId, PartnerKey, FixedNow);
     FUZZ_CHECK(verdict != Verdict::BadSignature);
 }
 
@@ -56,8 +56,8 @@ extern "C" int LLVMFuzzerInitialize(int *, char ***)
     fuzz::silenceQtMessages();
     EcardClientOptions options;
     options.baseUrl = QUrl(QStringLiteral("http://127.0.0.1:1/sandbox/ecard"));
-    options.partnerId = kPartnerId;
-    options.partnerKey = kPartnerKey;
+    options.partnerId = PartnerId;
+    options.partnerKey = PartnerKey;
     g_client = std::make_unique<EcardClient>(options);
     return 0;
 }
@@ -77,8 +77,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     // As the card center sends it: partner id, the current time, a nonce, a valid signature.
     if (!canonicalString(message))
         return 0;
-    const QJsonObject sent = withSignature(
-        stamped(message, kPartnerId, QDateTime::currentSecsSinceEpoch()), kPartnerKey);
+    const QJsonObject sent =
+        withSignature(stamped(message, PartnerId, QDateTime::currentSecsSinceEpoch()), PartnerKey);
     const std::optional<EcardNotification> n =
         g_client->verifyNotification(QJsonDocument(sent).toJson(QJsonDocument::Compact));
     if (n) {

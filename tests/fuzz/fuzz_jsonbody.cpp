@@ -14,7 +14,7 @@ using namespace pomelo;
 
 namespace {
 
-constexpr int kMaxKeysRead = 64;
+constexpr int MaxKeysRead = 64;
 
 void readFields(const QJsonObject &object)
 {
@@ -23,7 +23,7 @@ void readFields(const QJsonObject &object)
         FUZZ_CHECK(e.code() == ErrorCode::InvalidParameter);
     };
     int n = 0;
-    for (auto it = object.begin(); it != object.end() && n < kMaxKeysRead; ++it, ++n) {
+    for (auto it = object.begin(); it != object.end() && n < MaxKeysRead; ++it, ++n) {
         const QString key = it.key();
         try {
             const QString s = fields.string(key, 64);

@@ -19,9 +19,9 @@ using namespace pomelo::signing;
 
 namespace {
 
-const QByteArray kSecret = QByteArrayLiteral("fuzz-app-secret-0123456789abcdef");
-const QStringList kUnsigned = {QStringLiteral("channel")};
-constexpr qint64 kNow = 1714536000;
+const QByteArray TestSecret = QByteArrayLiteral("fuzz-app-secret-0123456789abcdef");
+const QStringList UnsignedFields = {QStringLiteral("channel")};
+constexpr qint64 FixedNow = 1714536000;
 
 bool isUnreserved(char c)
 {
@@ -32,7 +32,7 @@ bool isUnreserved(char c)
 // The fields part of the canonical string reads back as one `key=value` pair per signed field.
 void checkCanonical(const Target &target, const QJsonObject &object)
 {
-    const QByteArray canonical = canonicalString(target, object, kUnsigned).toUtf8();
+    const QByteArray canonical = canonicalString(target, object, UnsignedFields).toUtf8();
     const QByteArray prefix = target.method.toUtf8() + '\n' + target.path.toUtf8() + '\n';
     FUZZ_CHECK(canonical.startsWith(prefix));
     const QByteArray fields = canonical.sliced(prefix.size());
@@ -42,7 +42,7 @@ void checkCanonical(const Target &target, const QJsonObject &object)
         const QJsonValue v = it.value();
         const bool empty = v.isNull() || (v.isString() && v.toString().isEmpty())
             || (v.isArray() && v.toArray().isEmpty()) || (v.isObject() && v.toObject().isEmpty());
-        if (!empty && it.key() != QLatin1String("sign") && !kUnsigned.contains(it.key()))
+        if (!empty && it.key() != QLatin1String("sign") && !UnsignedFields.contains(it.key()))
             ++signedFields;
     }
     const QByteArrayList pairs = fields.isEmpty() ? QByteArrayList() : fields.split('&');
@@ -56,19 +56,19 @@ void checkCanonical(const Target &target, const QJsonObject &object)
 
 void checkSigned(const Target &target, const Target &other, const QJsonObject &object)
 {
-    const QJsonObject signedObject = withSignature(target, object, kSecret, kUnsigned);
-    FUZZ_CHECK(verify(target, signedObject, kSecret, kUnsigned));
-    FUZZ_CHECK(!verify(other, signedObject, kSecret, kUnsigned));
-    FUZZ_CHECK(!verify(target, signedObject, kSecret + 'x', kUnsigned));
+    const QJsonObject signedObject = withSignature(target, object, TestSecret, UnsignedFields);
+    FUZZ_CHECK(verify(target, signedObject, TestSecret, UnsignedFields));
+    FUZZ_CHECK(!verify(other, signedObject, TestSecret, UnsignedFields));
+    FUZZ_CHECK(!verify(target, signedObject, TestSecret + 'x', UnsignedFields));
     // An unsigned key may change after signing (the mini-program picks the channel).
     QJsonObject channel = signedObject;
     channel.insert(QStringLiteral("channel"), QStringLiteral("WECHAT_JSAPI"));
-    FUZZ_CHECK(verify(target, channel, kSecret, kUnsigned));
+    FUZZ_CHECK(verify(target, channel, TestSecret, UnsignedFields));
 
     try {
         const SignedRequest envelope = parseSignedRequest(signedObject);
-        const SignedRequest checked =
-            checkSignedRequest(target, signedObject, kSecret, envelope.timestamp, kUnsigned);
+        const SignedRequest checked = checkSignedRequest(target, signedObject, TestSecret,
+                                                         envelope.timestamp, UnsignedFields);
         FUZZ_CHECK(checked.appId == envelope.appId && checked.nonce == envelope.nonce);
     } catch (const Error &e) {
         // Only the envelope can be wrong: the signature is right and the clock is its own.
@@ -112,12 +112,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     for (const Target &target : {cashier, notify}) {
         try {
-            checkSignedRequest(target, object, kSecret, kNow, kUnsigned);
+            checkSignedRequest(target, object, TestSecret, FixedNow, UnsignedFields);
         } catch (const Error &e) {
             FUZZ_CHECK(e.code() == ErrorCode::InvalidSignature
                        || e.code() == ErrorCode::RequestExpiredOrReplayed);
         }
-        verify(target, object, kSecret);
+        verify(target, object, TestSecret);
     }
 
     checkCanonical(cashier, object);

@@ -20,11 +20,11 @@ using namespace pomelo::wechat;
 
 namespace {
 
-// The seeds in corpus/fuzz_wechat are encrypted with this key, and dated around kNow.
-const QByteArray kApiV3Key = QByteArrayLiteral("fuzzApiV3Key0123456789abcdefghij");
-constexpr qint64 kNow = 1714536000; // 2024-05-01T12:00:00+08:00
-const QString kMchId = QStringLiteral("1900000109");
-const QString kSerial = QStringLiteral("PUB_KEY_ID_0114232130452025040100000000000001");
+// The seeds in corpus/fuzz_wechat are encrypted with this key, and dated around FixedNow.
+const QByteArray ApiV3Key = QByteArrayLiteral("fuzzApiV3Key0123456789abcdefghij");
+constexpr qint64 FixedNow = 1714536000; // 2024-05-01T12:00:00+08:00
+const QString MchId = QStringLiteral("1900000109");
+const QString TestSerial = QStringLiteral("PUB_KEY_ID_0114232130452025040100000000000001");
 
 std::optional<crypto::RsaPublicKey> g_platformKey;
 
@@ -58,7 +58,7 @@ void checkRefund(const QJsonObject &json)
     }
     FUZZ_CHECK(r->refund > 0 && r->refund <= r->total);
     for (bool asNotification : {false, true}) {
-        const std::optional<Refund> again = parseRefund(refundToJson(*r, asNotification, kMchId));
+        const std::optional<Refund> again = parseRefund(refundToJson(*r, asNotification, MchId));
         FUZZ_CHECK(again.has_value());
         FUZZ_CHECK(again->outRefundNo == r->outRefundNo && again->status == r->status
                    && again->refund == r->refund && again->total == r->total);
@@ -74,12 +74,12 @@ QJsonObject jsonObject(const QByteArray &bytes)
 
 void checkHeaders(const HeaderList &headers, const QByteArray &body)
 {
-    verifyAnswer(signatureHeadersFrom(headers), body, *g_platformKey, kSerial, kNow);
+    verifyAnswer(signatureHeadersFrom(headers), body, *g_platformKey, TestSerial, FixedNow);
     const QByteArray authorization = headerValue(headers, QLatin1String("Authorization"));
     if (const std::optional<Authorization> a = parseAuthorization(authorization)) {
         FUZZ_CHECK(parseAuthorization(authorizationHeader(*a)).has_value());
         verifyRequest(*a, QByteArrayLiteral("POST"), QString(path::jsapi), body, *g_platformKey,
-                      kMchId, kSerial, kNow);
+                      MchId, TestSerial, FixedNow);
     }
 }
 
@@ -89,7 +89,7 @@ void checkEnvelope(const QJsonObject &json)
     if (!envelope)
         return;
     parseTime(envelope->createTime);
-    const std::optional<QByteArray> plaintext = decryptResource(kApiV3Key, envelope->resource);
+    const std::optional<QByteArray> plaintext = decryptResource(ApiV3Key, envelope->resource);
     if (!plaintext)
         return;
     const QJsonObject resource = jsonObject(*plaintext);
@@ -107,12 +107,12 @@ void checkAeadRoundTrip(const QByteArray &body)
     e.createTime = QStringLiteral("2024-05-01T12:00:00+08:00");
     e.eventType = QString(event::transactionSuccess);
     e.summary = QStringLiteral("支付成功");
-    e.resource = encryptResource(kApiV3Key, body, QStringLiteral("transaction"),
+    e.resource = encryptResource(ApiV3Key, body, QStringLiteral("transaction"),
                                  QStringLiteral("transaction"), QStringLiteral("fuzzNonce123"));
     const QByteArray wire = QJsonDocument(envelopeToJson(e)).toJson(QJsonDocument::Compact);
     const std::optional<NotificationEnvelope> read = envelopeFromJson(jsonObject(wire));
     FUZZ_CHECK(read.has_value());
-    const std::optional<QByteArray> plaintext = decryptResource(kApiV3Key, read->resource);
+    const std::optional<QByteArray> plaintext = decryptResource(ApiV3Key, read->resource);
     FUZZ_CHECK(plaintext.has_value() && *plaintext == body);
 }
 

@@ -34,8 +34,8 @@ using ecard::TradeState;
 
 namespace {
 
-const QString kPartner = QStringLiteral("test-partner");
-const QByteArray kKey = QByteArrayLiteral("test-partner-key-0123456789");
+const QString Partner = QStringLiteral("test-partner");
+const QByteArray TestKey = QByteArrayLiteral("test-partner-key-0123456789");
 
 /// The merchant side of notifications: records every delivery, fails the first `failures`.
 struct Receiver
@@ -134,7 +134,7 @@ private:
     EcardClient client(const QString &prefix = QStringLiteral("/sandbox/ecard"),
                        int timeoutMs = 5000) const
     {
-        return EcardClient({QUrl(base() + prefix), kPartner, kKey, timeoutMs});
+        return EcardClient({QUrl(base() + prefix), Partner, TestKey, timeoutMs});
     }
     EcardPayRequest payRequest(const char *outTradeNo, const char *studentNo, qint64 amount) const;
 
@@ -186,8 +186,8 @@ void TestEcardChannel::start(const std::function<void(EcardSandboxOptions &)> &a
     QVERIFY2(m_port, qPrintable(m_server->listenError()));
 
     EcardSandboxOptions options;
-    options.partnerId = kPartner;
-    options.partnerKey = kKey;
+    options.partnerId = Partner;
+    options.partnerKey = TestKey;
     options.stateDir = m_dir->filePath(QStringLiteral("sandbox"));
     options.publicBaseUrl = base();
     options.notifyScheduleMs = {0, 50, 50, 50, 50};
@@ -198,8 +198,8 @@ void TestEcardChannel::start(const std::function<void(EcardSandboxOptions &)> &a
     m_sandbox->registerRoutes(m_server->router());
 
     EcardSandboxOptions closed;
-    closed.partnerId = kPartner;
-    closed.partnerKey = kKey;
+    closed.partnerId = Partner;
+    closed.partnerKey = TestKey;
     closed.pathPrefix = QStringLiteral("/closed-campus/ecard");
     closed.autoOpenAccounts = false;
     m_closedCampus = std::make_unique<EcardSandbox>(closed);
@@ -636,17 +636,17 @@ void TestEcardChannel::forgedRequests_data()
     QTest::addColumn<bool>("dropAmount");
     QTest::addColumn<QString>("expectedRetcode");
 
-    QTest::newRow("valid") << kKey << kPartner << qint64(0) << false << QStringLiteral("0000");
-    QTest::newRow("wrong key") << QByteArray("forger-key") << kPartner << qint64(0) << false
+    QTest::newRow("valid") << TestKey << Partner << qint64(0) << false << QStringLiteral("0000");
+    QTest::newRow("wrong key") << QByteArray("forger-key") << Partner << qint64(0) << false
                                << QStringLiteral("1001");
-    QTest::newRow("other partner")
-        << kKey << QStringLiteral("other-partner") << qint64(0) << false << QStringLiteral("1001");
+    QTest::newRow("other partner") << TestKey << QStringLiteral("other-partner") << qint64(0)
+                                   << false << QStringLiteral("1001");
     QTest::newRow("stale timestamp")
-        << kKey << kPartner << qint64(-301) << false << QStringLiteral("1002");
+        << TestKey << Partner << qint64(-301) << false << QStringLiteral("1002");
     QTest::newRow("future timestamp")
-        << kKey << kPartner << qint64(400) << false << QStringLiteral("1002");
+        << TestKey << Partner << qint64(400) << false << QStringLiteral("1002");
     QTest::newRow("missing amount")
-        << kKey << kPartner << qint64(0) << true << QStringLiteral("1000");
+        << TestKey << Partner << qint64(0) << true << QStringLiteral("1000");
 }
 
 void TestEcardChannel::forgedRequests()
@@ -672,7 +672,7 @@ void TestEcardChannel::forgedRequests()
     QCOMPARE(answer.value(field::retcode).toString(), expectedRetcode);
     QVERIFY(!answer.value(field::retmsg).toString().isEmpty());
     // Refusals are signed too (with the card center's key for its partner).
-    QCOMPARE(ecard::verify(answer, kPartner, kKey, QDateTime::currentSecsSinceEpoch()),
+    QCOMPARE(ecard::verify(answer, Partner, TestKey, QDateTime::currentSecsSinceEpoch()),
              ecard::Verdict::Ok);
     const bool created = expectedRetcode == QLatin1String("0000");
     QCOMPARE(m_sandbox->balance(QStringLiteral("B21040109")).has_value(), created);
@@ -686,9 +686,9 @@ void TestEcardChannel::forgedRequests()
 void TestEcardChannel::replayedNonceRefused()
 {
     const QJsonObject request =
-        ecard::withSignature(ecard::stamped({{field::outTradeNo, QStringLiteral("T8101")}},
-                                            kPartner, QDateTime::currentSecsSinceEpoch()),
-                             kKey);
+        ecard::withSignature(ecard::stamped({{field::outTradeNo, QStringLiteral("T8101")}}, Partner,
+                                            QDateTime::currentSecsSinceEpoch()),
+                             TestKey);
     QCOMPARE(rawPost(ecard::path::payQuery, request).value(field::retcode).toString(),
              QStringLiteral("2003"));
     QCOMPARE(rawPost(ecard::path::payQuery, request).value(field::retcode).toString(),
@@ -727,11 +727,11 @@ void TestEcardChannel::forgedAnswers()
             if (kind == QLatin1String("other-order"))
                 fields.insert(field::outTradeNo, QStringLiteral("T9002"));
             QJsonObject answer = ecard::stamped(
-                fields, kind == QLatin1String("other-partner") ? QStringLiteral("x") : kPartner,
+                fields, kind == QLatin1String("other-partner") ? QStringLiteral("x") : Partner,
                 kind == QLatin1String("stale") ? now - 1000 : now);
             if (kind != QLatin1String("unsigned"))
                 answer = ecard::withSignature(
-                    answer, kind == QLatin1String("wrong-key") ? QByteArray("forger") : kKey);
+                    answer, kind == QLatin1String("wrong-key") ? QByteArray("forger") : TestKey);
             if (kind == QLatin1String("tampered"))
                 answer.insert(field::amount, 1);
             if (kind == QLatin1String("junk"))
@@ -760,8 +760,8 @@ void TestEcardChannel::queryRetriesAfterServerError()
                                                      {field::outTradeNo, QStringLiteral("T9101")},
                                                      {field::tradeState, QStringLiteral("NOTPAY")},
                                                      {field::amount, 100}},
-                                                    kPartner, QDateTime::currentSecsSinceEpoch()),
-                                     kKey);
+                                                    Partner, QDateTime::currentSecsSinceEpoch()),
+                                     TestKey);
             return HttpResponse::json(200, QJsonDocument(answer).toJson(QJsonDocument::Compact));
         });
     const EcardClient c = client(QStringLiteral("/flaky"));
@@ -815,11 +815,11 @@ void TestEcardChannel::verifyNotification()
     if (kind == QLatin1String("no-notify-id"))
         fields.remove(field::notifyId);
     QJsonObject message = ecard::stamped(
-        fields, kind == QLatin1String("other-partner") ? QStringLiteral("x") : kPartner,
+        fields, kind == QLatin1String("other-partner") ? QStringLiteral("x") : Partner,
         kind == QLatin1String("stale") ? now - 301 : now);
     if (kind != QLatin1String("unsigned"))
         message = ecard::withSignature(
-            message, kind == QLatin1String("wrong-key") ? QByteArray("forger") : kKey);
+            message, kind == QLatin1String("wrong-key") ? QByteArray("forger") : TestKey);
     if (kind == QLatin1String("tampered"))
         message.insert(field::amount, 10000);
     const QByteArray body = kind == QLatin1String("junk")
@@ -954,7 +954,7 @@ void TestEcardChannel::timeoutAgainstSilentServer()
     QTcpServer silent; // accepts, never answers
     QVERIFY(silent.listen(QHostAddress::LocalHost, 0));
     const EcardClient c({QUrl(QStringLiteral("http://127.0.0.1:%1/ecard").arg(silent.serverPort())),
-                         kPartner, kKey, 400});
+                         Partner, TestKey, 400});
     QElapsedTimer t;
     t.start();
     const auto q = onWorker([&] { return c.query(QStringLiteral("T13001")); });
@@ -969,7 +969,7 @@ void TestEcardChannel::timeoutAgainstSilentServer()
 void TestEcardChannel::refusedConnectionIsChannelError()
 {
     const EcardClient c({QUrl(QStringLiteral("http://127.0.0.1:%1/ecard").arg(freeLoopbackPort())),
-                         kPartner, kKey, 1500});
+                         Partner, TestKey, 1500});
     QElapsedTimer t;
     t.start();
     const auto created =

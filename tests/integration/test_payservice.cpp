@@ -3,8 +3,8 @@
 // to PAID and its money checks, payment exceptions recorded once, refund arithmetic.
 #include "channels/ecardclient.h"
 #include "domain/snowflake.h"
-#include "net/httpclient.h"
 #include "http/httpserver.h"
+#include "net/httpclient.h"
 #include "pay/ecardstrategy.h"
 #include "pay/payservice.h"
 #include "redis/delayedqueue.h"
@@ -26,9 +26,9 @@ using namespace pomelo::test;
 namespace {
 
 const QString AppId = QStringLiteral("venue-booking");
-const QString kPartner = QStringLiteral("payservice-test");
-const QByteArray kKey("payservice-test-partner-key");
-const QString kStudent = QStringLiteral("B21040199");
+const QString Partner = QStringLiteral("payservice-test");
+const QByteArray TestKey("payservice-test-partner-key");
+const QString TestStudent = QStringLiteral("B21040199");
 
 } // namespace
 
@@ -98,8 +98,8 @@ void TestPayService::initTestCase()
     QVERIFY2(port, qPrintable(m_server->listenError()));
     m_dir.emplace();
     EcardSandboxOptions options;
-    options.partnerId = kPartner;
-    options.partnerKey = kKey;
+    options.partnerId = Partner;
+    options.partnerKey = TestKey;
     options.notifyScheduleMs = {}; // nobody listens for notifications: the service is asked
     m_sandbox = std::make_unique<EcardSandbox>(options);
     m_sandbox->registerRoutes(m_server->router());
@@ -109,8 +109,8 @@ void TestPayService::initTestCase()
         {}, {},
         {{QStringLiteral("server.public_base_url"), base},
          {QStringLiteral("channels.ecard_base_url"), base + QStringLiteral("/sandbox/ecard")},
-         {QStringLiteral("ecard.partner_id"), kPartner},
-         {QStringLiteral("ecard.partner_key"), QString::fromLatin1(kKey)},
+         {QStringLiteral("ecard.partner_id"), Partner},
+         {QStringLiteral("ecard.partner_key"), QString::fromLatin1(TestKey)},
          {QStringLiteral("pay.channels"), QStringLiteral("ECARD")}});
     m_strategies.add(std::make_unique<EcardStrategy>(m_config));
 }
@@ -150,7 +150,7 @@ qint64 TestPayService::payingOrder(const QString &outTradeNo, qint64 amount)
     in.amount = amount;
     in.subject = QStringLiteral("羽毛球场 1号");
     in.openId = QStringLiteral("o-tester");
-    in.studentId = kStudent;
+    in.studentId = TestStudent;
     in.notifyUrl = QStringLiteral("http://127.0.0.1/api/v1/pay-notify");
     const qint64 id = m_service->createOrder(app, in).order.id;
     CashierInput c;
@@ -172,7 +172,7 @@ ChannelResult TestPayService::exact(qint64 orderId, qint64 amount, const QString
     r.payment.outTradeNo = snowflakeToString(orderId);
     r.payment.amount = amount;
     r.payment.currency = QStringLiteral("CNY");
-    r.payment.merchantId = kPartner;
+    r.payment.merchantId = Partner;
     r.payload = "{}";
     return r;
 }
@@ -260,7 +260,7 @@ void TestPayService::refundArithmetic()
     o = *OrderRepository(*m_db).find(id);
     QCOMPARE(o.status, OrderStatus::Refunded);
     QCOMPARE(o.refundedAmount, 1500);
-    QCOMPARE(m_sandbox->balance(kStudent), std::optional<qint64>(50000));
+    QCOMPARE(m_sandbox->balance(TestStudent), std::optional<qint64>(50000));
     QCOMPARE(refund(QStringLiteral("R-4"), 1), int(ErrorCode::OrderFinished));
 }
 

@@ -35,8 +35,8 @@ using wechat::TradeState;
 
 namespace {
 
-const QString kMchId = QStringLiteral("1900000109");
-const QString kAppId = QStringLiteral("wxd0c0ffee5a4db0x1");
+const QString MchId = QStringLiteral("1900000109");
+const QString TestAppId = QStringLiteral("wxd0c0ffee5a4db0x1");
 
 struct Delivery
 {
@@ -231,8 +231,8 @@ void TestWechatChannel::start(const std::function<void(WechatSandboxOptions &)> 
     m_port = m_server->listenGuarded(QHostAddress::LocalHost, m_port);
     QVERIFY2(m_port, qPrintable(m_server->listenError()));
     WechatSandboxOptions options;
-    options.mchId = kMchId;
-    options.appId = kAppId;
+    options.mchId = MchId;
+    options.appId = TestAppId;
     options.stateDir = m_dir->filePath(QStringLiteral("sandbox"));
     options.notifyScheduleMs = {0, 50, 50, 50, 50};
     options.notifyTimeoutMs = 2000;
@@ -322,7 +322,7 @@ void TestWechatChannel::payFlowWithRetriedNotification()
     QVERIFY(wechat::verifyRequestPaymentParams(*merchantPublic, params));
     QCOMPARE(params.value(QStringLiteral("package")).toString(),
              QStringLiteral("prepay_id=") + prepayId);
-    QCOMPARE(params.value(QStringLiteral("appId")).toString(), kAppId);
+    QCOMPARE(params.value(QStringLiteral("appId")).toString(), TestAppId);
 
     const auto before = onWorker([&] { return c.query(QStringLiteral("T100001")); });
     QVERIFY2(before.ok() && before.value->has_value(), qPrintable(before.detail));
@@ -690,8 +690,8 @@ void TestWechatChannel::badRequestSignatures()
     QFETCH(QString, kind);
     const WechatClientOptions o = clientOptions();
     const QJsonObject body {
-        {QStringLiteral("appid"), kAppId},
-        {QStringLiteral("mchid"), kMchId},
+        {QStringLiteral("appid"), TestAppId},
+        {QStringLiteral("mchid"), MchId},
         {QStringLiteral("description"), QStringLiteral("forged?")},
         {QStringLiteral("out_trade_no"), QStringLiteral("T900001")},
         {QStringLiteral("notify_url"), notifyUrl().toString()},
@@ -707,7 +707,7 @@ void TestWechatChannel::badRequestSignatures()
                                                      : now;
     wechat::Authorization auth = wechat::signRequest(
         kind == QLatin1String("forger") ? *forger : *o.merchantKey,
-        kind == QLatin1String("mchid") ? QStringLiteral("1900000110") : kMchId,
+        kind == QLatin1String("mchid") ? QStringLiteral("1900000110") : MchId,
         kind == QLatin1String("serial") ? QStringLiteral("0123ABCD") : o.merchantSerial, "POST",
         kind == QLatin1String("path") ? QStringLiteral("/v3/pay/transactions/jsapi") : path, bytes,
         at);
@@ -760,8 +760,8 @@ void TestWechatChannel::forgedAnswers()
             "GET", QStringLiteral("/fake/v3/pay/transactions/out-trade-no/{no}"),
             HandlerMode::Inline, [kind, genuine, keyId, forger](const HttpRequest &) {
                 wechat::Transaction t;
-                t.appId = kAppId;
-                t.mchId = kMchId;
+                t.appId = TestAppId;
+                t.mchId = MchId;
                 t.outTradeNo = kind == QLatin1String("other-order") ? QStringLiteral("T2")
                                                                     : QStringLiteral("T910001");
                 t.tradeState = TradeState::NotPay;
@@ -850,8 +850,8 @@ void TestWechatChannel::verifyNotification()
     QFETCH(bool, accepted);
     const WechatClientOptions o = clientOptions();
     wechat::Transaction t;
-    t.appId = kAppId;
-    t.mchId = kind == QLatin1String("mchid") ? QStringLiteral("1900000110") : kMchId;
+    t.appId = TestAppId;
+    t.mchId = kind == QLatin1String("mchid") ? QStringLiteral("1900000110") : MchId;
     t.outTradeNo = QStringLiteral("T930001");
     t.transactionId = QStringLiteral("4200000001");
     t.tradeType = QStringLiteral("JSAPI");

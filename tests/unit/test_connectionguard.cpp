@@ -22,8 +22,8 @@ Q_DECLARE_METATYPE(Verdict)
 
 namespace {
 
-constexpr qint64 kBody = 64 * 1024;
-constexpr qint64 kHead = 16 * 1024;
+constexpr qint64 SampleBody = 64 * 1024;
+constexpr qint64 SampleHead = 16 * 1024;
 
 QByteArray post(qint64 length, const QByteArray &body = {})
 {
@@ -68,11 +68,11 @@ void TestConnectionGuard::framer_data()
     QTest::newRow("leading blank lines") << "\r\n\r\n" + get << Verdict::Ok;
     QTest::newRow("body") << post(5, "hello") << Verdict::Ok;
     QTest::newRow("body then get") << post(5, "hello") + get << Verdict::Ok;
-    QTest::newRow("body at limit") << post(kBody, QByteArray(kBody, 'a')) << Verdict::Ok;
-    QTest::newRow("announced over limit") << post(kBody + 1) << Verdict::BodyTooLarge;
+    QTest::newRow("body at limit") << post(SampleBody, QByteArray(SampleBody, 'a')) << Verdict::Ok;
+    QTest::newRow("announced over limit") << post(SampleBody + 1) << Verdict::BodyTooLarge;
     QTest::newRow("huge announced") << post(300'000'000) << Verdict::BodyTooLarge;
     QTest::newRow("second request over limit")
-        << post(5, "hello") + post(kBody + 1) << Verdict::BodyTooLarge;
+        << post(5, "hello") + post(SampleBody + 1) << Verdict::BodyTooLarge;
     // A body that contains something looking like a head must not be parsed as one.
     QTest::newRow("head-like body")
         << post(60, "GET / HTTP/1.1\r\nContent-Length: 999999999\r\n\r\n" + QByteArray(15, 'z'))
@@ -95,10 +95,10 @@ void TestConnectionGuard::framer_data()
                              << Verdict::Ok;
     QTest::newRow("chunked with extension and trailer")
         << chunkedHead + "5;name=v\r\nhello\r\n0\r\nX-Sum: 1\r\n\r\n" + get << Verdict::Ok;
-    QTest::newRow("chunked at limit") << chunkedHead + chunk(kBody / 2) + chunk(kBody / 2)
+    QTest::newRow("chunked at limit") << chunkedHead + chunk(SampleBody / 2) + chunk(SampleBody / 2)
             + "0\r\n\r\n" << Verdict::Ok;
     QTest::newRow("chunked over limit")
-        << chunkedHead + chunk(kBody / 2) + chunk(kBody / 2 + 1) << Verdict::BodyTooLarge;
+        << chunkedHead + chunk(SampleBody / 2) + chunk(SampleBody / 2 + 1) << Verdict::BodyTooLarge;
     QTest::newRow("chunked many small over limit")
         << chunkedHead + chunk(1000).repeated(66) << Verdict::BodyTooLarge;
     QTest::newRow("bad chunk size") << chunkedHead + "zz\r\n" << Verdict::Malformed;
@@ -107,14 +107,15 @@ void TestConnectionGuard::framer_data()
                                              << Verdict::Malformed;
     QTest::newRow("chunk size in spaces")
         << chunkedHead + " 5 \r\nhello\r\n0\r\n\r\n" + get << Verdict::Ok;
-    QTest::newRow("trailer over head limit") << chunkedHead + "0\r\nX: " + QByteArray(kHead, 't')
-            + "\r\n\r\n" << Verdict::HeadTooLarge;
+    QTest::newRow("trailer over head limit")
+        << chunkedHead + "0\r\nX: " + QByteArray(SampleHead, 't') + "\r\n\r\n"
+        << Verdict::HeadTooLarge;
     QTest::newRow("zero length then get") << post(0) + get << Verdict::Ok;
     QTest::newRow("endless chunk size line")
         << chunkedHead + QByteArray(5000, '1') << Verdict::Malformed;
-    QTest::newRow("head at limit") << "GET / HTTP/1.1\r\nX: " + QByteArray(kHead - 23, 'h')
+    QTest::newRow("head at limit") << "GET / HTTP/1.1\r\nX: " + QByteArray(SampleHead - 23, 'h')
             + "\r\n\r\n" << Verdict::Ok;
-    QTest::newRow("head over limit") << "GET / HTTP/1.1\r\nX: " + QByteArray(kHead, 'h')
+    QTest::newRow("head over limit") << "GET / HTTP/1.1\r\nX: " + QByteArray(SampleHead, 'h')
             + "\r\n\r\n" << Verdict::HeadTooLarge;
     QTest::newRow("endless head") << "GET / HTTP/1.1\r\n" + QByteArray(100000, 'h')
                                   << Verdict::HeadTooLarge;
@@ -126,7 +127,7 @@ void TestConnectionGuard::framer()
     QFETCH(Verdict, expected);
     // Whole, in 7-byte pieces, and byte by byte: the verdict never depends on how TCP split it.
     for (const qsizetype piece : {stream.size(), qsizetype(7), qsizetype(1)}) {
-        HttpFramer framer(kHead, kBody);
+        HttpFramer framer(SampleHead, SampleBody);
         for (qsizetype i = 0; i < stream.size() && framer.verdict() == Verdict::Ok; i += piece)
             framer.feed(QByteArrayView(stream).sliced(i, std::min(piece, stream.size() - i)));
         QCOMPARE(framer.verdict(), expected);
@@ -212,13 +213,13 @@ void TestConnectionGuard::bodyAtTheLimitIsServed()
 {
     Fixture f;
     // Delivered in several TCP reads: the guard must count each byte once.
-    const QByteArray body(kBody, 'b');
+    const QByteArray body(SampleBody, 'b');
     const HttpResult r =
         httpRequest("POST", QUrl(QStringLiteral("http://127.0.0.1:%1/echo").arg(f.port)), body);
     QCOMPARE(r.status, 200);
-    QCOMPARE(r.json().object().value(QStringLiteral("len")).toInt(), kBody);
+    QCOMPARE(r.json().object().value(QStringLiteral("len")).toInt(), SampleBody);
     // Head and body sent at once: the refusal must still reach the client (no reset that loses it).
-    const QByteArray over = rawHttpExchange(f.port, post(kBody + 1, body + 'b'), 5000);
+    const QByteArray over = rawHttpExchange(f.port, post(SampleBody + 1, body + 'b'), 5000);
     QVERIFY2(over.startsWith("HTTP/1.1 413"), over.left(200).constData());
     QCOMPARE(f.handled.load(), 1);
 }

@@ -37,20 +37,20 @@ std::optional<ErrorCode> thrownCode(const std::function<void()> &f)
 
 // clang-format off
 /* A throw-away 2048-bit test key, used nowhere but in this file. Produced by:
-     openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out key.pem   (kPrivateKeyPkcs8)
-     openssl rsa -in key.pem -traditional -out key_pkcs1.pem                     (kPrivateKeyPkcs1)
-     openssl pkey -in key.pem -pubout -out pub.pem                               (kPublicKeySpki)
-     openssl rsa -pubin -in pub.pem -RSAPublicKey_out -out pub_pkcs1.pem         (kPublicKeyPkcs1)
+     openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out key.pem   (PrivateKeyPkcs8)
+     openssl rsa -in key.pem -traditional -out key_pkcs1.pem                     (PrivateKeyPkcs1)
+     openssl pkey -in key.pem -pubout -out pub.pem                               (PublicKeySpki)
+     openssl rsa -pubin -in pub.pem -RSAPublicKey_out -out pub_pkcs1.pem         (PublicKeyPkcs1)
      openssl req -new -x509 -key key.pem -subj "/CN=Pomelo Test Platform" -days 36500 \
-         -set_serial 0x5157F09EFDC096DE15EBE81A47057A7232F1B8E1 -out cert.pem    (kCertificate)
+         -set_serial 0x5157F09EFDC096DE15EBE81A47057A7232F1B8E1 -out cert.pem    (Certificate)
    Keys that must be refused:
-     openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:1024 -out small.pem (kRsa1024PrivateKey)
-     openssl pkey -in small.pem -pubout                                          (kRsa1024PublicKey)
-     openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256              (kEcPrivateKey)
-     openssl pkey -in key.pem -aes256 -passout pass:x                            (kEncryptedPrivateKey)
+     openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:1024 -out small.pem (Rsa1024PrivateKey)
+     openssl pkey -in small.pem -pubout                                          (Rsa1024PublicKey)
+     openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256              (EcPrivateKey)
+     openssl pkey -in key.pem -aes256 -passout pass:x                            (EncryptedPrivateKey)
 */
 // clang-format on
-const char kPrivateKeyPkcs8[] = R"(-----BEGIN PRIVATE KEY-----
+const char PrivateKeyPkcs8[] = R"(-----BEGIN PRIVATE KEY-----
 MIIEvgIBADANBgkqhkiG9w0BAQEFAASCBKgwggSkAgEAAoIBAQDKD+Aice2kuviz
 UX7+n1UqDv+o2U7OsCgODeTCtP86h+9pW0nFHRssGzPe9YY7KlUDTlTnURAOik4N
 eXSf2PkYhF7h3CYdqfgPYsqdUsC34iSVQ/1swhg7AeU/yvmgf4WOEkj37NdfnS5o
@@ -80,7 +80,7 @@ CqEgcnToxWBOuNiEIVDKiiLx
 -----END PRIVATE KEY-----
 )";
 
-const char kPrivateKeyPkcs1[] = R"(-----BEGIN RSA PRIVATE KEY-----
+const char PrivateKeyPkcs1[] = R"(-----BEGIN RSA PRIVATE KEY-----
 MIIEpAIBAAKCAQEAyg/gInHtpLr4s1F+/p9VKg7/qNlOzrAoDg3kwrT/OofvaVtJ
 xR0bLBsz3vWGOypVA05U51EQDopODXl0n9j5GIRe4dwmHan4D2LKnVLAt+IklUP9
 bMIYOwHlP8r5oH+FjhJI9+zXX50uaL1H+myDtZKxFXp6Vutqu4K56xhps1oQq5VB
@@ -109,7 +109,7 @@ Z+XEMdqnpG4R/UDMOCR3QwK8dLImkgqhIHJ06MVgTrjYhCFQyooi8Q==
 -----END RSA PRIVATE KEY-----
 )";
 
-const char kPublicKeySpki[] = R"(-----BEGIN PUBLIC KEY-----
+const char PublicKeySpki[] = R"(-----BEGIN PUBLIC KEY-----
 MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAyg/gInHtpLr4s1F+/p9V
 Kg7/qNlOzrAoDg3kwrT/OofvaVtJxR0bLBsz3vWGOypVA05U51EQDopODXl0n9j5
 GIRe4dwmHan4D2LKnVLAt+IklUP9bMIYOwHlP8r5oH+FjhJI9+zXX50uaL1H+myD
@@ -120,7 +120,7 @@ GQIDAQAB
 -----END PUBLIC KEY-----
 )";
 
-const char kPublicKeyPkcs1[] = R"(-----BEGIN RSA PUBLIC KEY-----
+const char PublicKeyPkcs1[] = R"(-----BEGIN RSA PUBLIC KEY-----
 MIIBCgKCAQEAyg/gInHtpLr4s1F+/p9VKg7/qNlOzrAoDg3kwrT/OofvaVtJxR0b
 LBsz3vWGOypVA05U51EQDopODXl0n9j5GIRe4dwmHan4D2LKnVLAt+IklUP9bMIY
 OwHlP8r5oH+FjhJI9+zXX50uaL1H+myDtZKxFXp6Vutqu4K56xhps1oQq5VB5P7f
@@ -130,7 +130,7 @@ rwOuV97ky91WZvvYh9i7EO/1cXStllJHJNSbb0lpLz4kOU9Q/kZGPg9z0tcVmYwb
 -----END RSA PUBLIC KEY-----
 )";
 
-const char kCertificate[] = R"(-----BEGIN CERTIFICATE-----
+const char Certificate[] = R"(-----BEGIN CERTIFICATE-----
 MIIDITCCAgmgAwIBAgIUUVfwnv3Alt4V6+gaRwV6cjLxuOEwDQYJKoZIhvcNAQEL
 BQAwHzEdMBsGA1UEAwwUUG9tZWxvIFRlc3QgUGxhdGZvcm0wIBcNMjYxMTI3MDg0
 NzU5WhgPMjEyNjExMDMwODQ3NTlaMB8xHTAbBgNVBAMMFFBvbWVsbyBUZXN0IFBs
@@ -151,7 +151,7 @@ DkO1yC+t7O/scEnymhrsoq/8zOZEmTdNLY4VdbPy2kV50GkV8g==
 -----END CERTIFICATE-----
 )";
 
-const char kRsa1024PrivateKey[] = R"(-----BEGIN PRIVATE KEY-----
+const char Rsa1024PrivateKey[] = R"(-----BEGIN PRIVATE KEY-----
 MIICdgIBADANBgkqhkiG9w0BAQEFAASCAmAwggJcAgEAAoGBALpmFxUNx20nXCEQ
 rdfpDdhYEiTsWn+M2BRKJvEnY7foQNXZP8WuA2lrUWxsowhpm8ESZ2NPwPRO7rIm
 eFMcZcK5HYZfPoEAtq0JUa43MbsS9FdEi5SouxmkUH5JXK32RWW6MR+YZ4eyAnSq
@@ -169,7 +169,7 @@ dGZczwQq+KN3UB/aAa2+TUmExxgp9mabN2rrpiLUJqpWmozW1xU99uv7GIlU0/qb
 -----END PRIVATE KEY-----
 )";
 
-const char kRsa1024PublicKey[] = R"(-----BEGIN PUBLIC KEY-----
+const char Rsa1024PublicKey[] = R"(-----BEGIN PUBLIC KEY-----
 MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQC6ZhcVDcdtJ1whEK3X6Q3YWBIk
 7Fp/jNgUSibxJ2O36EDV2T/FrgNpa1FsbKMIaZvBEmdjT8D0Tu6yJnhTHGXCuR2G
 Xz6BALatCVGuNzG7EvRXRIuUqLsZpFB+SVyt9kVlujEfmGeHsgJ0qhGsFdVE4Iol
@@ -177,14 +177,14 @@ ZiHFEzuDLhgy6Go5xQIDAQAB
 -----END PUBLIC KEY-----
 )";
 
-const char kEcPrivateKey[] = R"(-----BEGIN PRIVATE KEY-----
+const char EcPrivateKey[] = R"(-----BEGIN PRIVATE KEY-----
 MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgw49S04ZYKfN3ZwtC
 fbPftdBG5JFV3g+QQWHbLKFx4yShRANCAASNaZ4W2obVZE4+GogCHpD0fhivF3uo
 1B4zXpcVNCnIDHw3Gm04JMIABxohyr3Md5DRTBF67ybLCjHyhF8b9k0p
 -----END PRIVATE KEY-----
 )";
 
-const char kEncryptedPrivateKey[] = R"(-----BEGIN ENCRYPTED PRIVATE KEY-----
+const char EncryptedPrivateKey[] = R"(-----BEGIN ENCRYPTED PRIVATE KEY-----
 MIIFLTBXBgkqhkiG9w0BBQ0wSjApBgkqhkiG9w0BBQwwHAQI+kWVRfgaoM0CAggA
 MAwGCCqGSIb3DQIJBQAwHQYJYIZIAWUDBAEqBBAqVKr/gxEsPoQpKwh+mvMBBIIE
 0GxxlYcsqr7Oq9pGh4srm/Se4/r1WAPYDFTfJddSzf8L+OoUGDTdcZsqk3t/U0ti
@@ -217,11 +217,11 @@ ljxHnF75ShPBmkwjX1yXMBEfpjvlel47LL9JwohqxQcu
 )";
 
 // The WeChat Pay APIv3 signing message of its documentation example (GET /v3/certificates).
-const char kWechatMessage[] =
+const char WechatMessage[] =
     "GET\n/v3/certificates\n1554208460\n593BEC0C930BF1AFEB40B4A08C8FB242\n\n";
 // printf 'GET\n/v3/certificates\n1554208460\n593BEC0C930BF1AFEB40B4A08C8FB242\n\n' > msg.txt
 // openssl dgst -sha256 -sign key.pem msg.txt | base64 -w0   (same output with key_pkcs1.pem)
-const char kWechatSignatureBase64[] =
+const char WechatSignatureBase64[] =
     "f4rrIJ/UtiE7JORDzJrLwU9sTlCn1MpQ2VxQLHO1NvuhX2dndsrxNSdwDTSMZdlHUzGeyfcMou9Hm7mK8eqNOweNgv9y"
     "Tm8BsLMw5Y0ruMpLQ+ocFEZoQyGuinWNOuhYH9aDpYNPTuxNsAjts2AaIstfJ25/jWdpQtwKd2Ra9/ahocwuxPQ9tX74"
     "aJvi2KbX8pJr3fyRWSqKyBNWrwRXiMbzCXGBm7xfvyuP7w3duagh5TWwQm6TzOeRaO9AJjrpBTmA70rlPW3Q88h6N9Pg"
@@ -229,7 +229,7 @@ const char kWechatSignatureBase64[] =
 
 QByteArray wechatSignature()
 {
-    return QByteArray::fromBase64(QByteArray(kWechatSignatureBase64));
+    return QByteArray::fromBase64(QByteArray(WechatSignatureBase64));
 }
 
 } // namespace
@@ -433,10 +433,10 @@ void TestCrypto::randomTokenIsBase64Url()
 void TestCrypto::rsaPrivateKeyFormats_data()
 {
     QTest::addColumn<QByteArray>("pem");
-    QTest::newRow("PKCS#8 PRIVATE KEY") << QByteArray(kPrivateKeyPkcs8);
-    QTest::newRow("PKCS#1 RSA PRIVATE KEY") << QByteArray(kPrivateKeyPkcs1);
+    QTest::newRow("PKCS#8 PRIVATE KEY") << QByteArray(PrivateKeyPkcs8);
+    QTest::newRow("PKCS#1 RSA PRIVATE KEY") << QByteArray(PrivateKeyPkcs1);
     QTest::newRow("text around the block")
-        << (QByteArray("key of the test merchant\n") + kPrivateKeyPkcs8 + "trailing text\n");
+        << (QByteArray("key of the test merchant\n") + PrivateKeyPkcs8 + "trailing text\n");
 }
 
 void TestCrypto::rsaPrivateKeyFormats()
@@ -446,24 +446,24 @@ void TestCrypto::rsaPrivateKeyFormats()
     QVERIFY(key);
     QCOMPARE(key->bits(), 2048);
     // PKCS#1 v1.5 is deterministic: our signature is byte for byte openssl's.
-    const QByteArray signature = key->sign(kWechatMessage);
+    const QByteArray signature = key->sign(WechatMessage);
     QCOMPARE(signature.size(), 256);
-    QCOMPARE(signature.toBase64(), QByteArray(kWechatSignatureBase64));
-    QVERIFY(key->publicKey().verify(kWechatMessage, signature));
+    QCOMPARE(signature.toBase64(), QByteArray(WechatSignatureBase64));
+    QVERIFY(key->publicKey().verify(WechatMessage, signature));
     // Re-export as PKCS#8 and load again: the same key.
     const auto again = RsaPrivateKey::fromPem(key->toPem());
     QVERIFY(again);
     QVERIFY(key->toPem().startsWith("-----BEGIN PRIVATE KEY-----"));
-    QCOMPARE(again->sign(kWechatMessage), signature);
+    QCOMPARE(again->sign(WechatMessage), signature);
 }
 
 void TestCrypto::rsaPublicKeyFormats_data()
 {
     QTest::addColumn<QByteArray>("pem");
     QTest::addColumn<bool>("certificate");
-    QTest::newRow("PUBLIC KEY") << QByteArray(kPublicKeySpki) << false;
-    QTest::newRow("RSA PUBLIC KEY") << QByteArray(kPublicKeyPkcs1) << false;
-    QTest::newRow("CERTIFICATE") << QByteArray(kCertificate) << true;
+    QTest::newRow("PUBLIC KEY") << QByteArray(PublicKeySpki) << false;
+    QTest::newRow("RSA PUBLIC KEY") << QByteArray(PublicKeyPkcs1) << false;
+    QTest::newRow("CERTIFICATE") << QByteArray(Certificate) << true;
 }
 
 void TestCrypto::rsaPublicKeyFormats()
@@ -474,8 +474,8 @@ void TestCrypto::rsaPublicKeyFormats()
         certificate ? RsaPublicKey::fromCertificatePem(pem) : RsaPublicKey::fromPem(pem);
     QVERIFY(key);
     QCOMPARE(key->bits(), 2048);
-    QVERIFY(key->verify(kWechatMessage, wechatSignature()));
-    QCOMPARE(key->toPem(), QByteArray(kPublicKeySpki));
+    QVERIFY(key->verify(WechatMessage, wechatSignature()));
+    QCOMPARE(key->toPem(), QByteArray(PublicKeySpki));
     // The loaders do not accept each other's input.
     if (certificate)
         QVERIFY(!RsaPublicKey::fromPem(pem));
@@ -490,27 +490,27 @@ void TestCrypto::rsaVerifyRejects_data()
     const QByteArray signature = wechatSignature();
     QByteArray flipped = signature;
     flipped[100] = char(flipped[100] ^ 0x01);
-    QByteArray tamperedData(kWechatMessage);
+    QByteArray tamperedData(WechatMessage);
     tamperedData.replace("1554208460", "1554208461");
     QTest::newRow("tampered data") << tamperedData << signature;
-    QTest::newRow("data with extra byte") << QByteArray(kWechatMessage) + ' ' << signature;
-    QTest::newRow("flipped signature bit") << QByteArray(kWechatMessage) << flipped;
-    QTest::newRow("truncated signature") << QByteArray(kWechatMessage) << signature.left(255);
-    QTest::newRow("empty signature") << QByteArray(kWechatMessage) << QByteArray();
+    QTest::newRow("data with extra byte") << QByteArray(WechatMessage) + ' ' << signature;
+    QTest::newRow("flipped signature bit") << QByteArray(WechatMessage) << flipped;
+    QTest::newRow("truncated signature") << QByteArray(WechatMessage) << signature.left(255);
+    QTest::newRow("empty signature") << QByteArray(WechatMessage) << QByteArray();
     QTest::newRow("signature of other data")
-        << QByteArray(kWechatMessage) << RsaPrivateKey::fromPem(kPrivateKeyPkcs8)->sign("other");
-    QTest::newRow("garbage") << QByteArray(kWechatMessage) << QByteArray(256, 'x');
+        << QByteArray(WechatMessage) << RsaPrivateKey::fromPem(PrivateKeyPkcs8)->sign("other");
+    QTest::newRow("garbage") << QByteArray(WechatMessage) << QByteArray(256, 'x');
 }
 
 void TestCrypto::rsaVerifyRejects()
 {
     QFETCH(QByteArray, data);
     QFETCH(QByteArray, signature);
-    const auto key = RsaPublicKey::fromPem(kPublicKeySpki);
+    const auto key = RsaPublicKey::fromPem(PublicKeySpki);
     QVERIFY(key);
     QVERIFY(!key->verify(data, signature));
     // A failure leaves nothing behind: the genuine signature still verifies afterwards.
-    QVERIFY(key->verify(kWechatMessage, wechatSignature()));
+    QVERIFY(key->verify(WechatMessage, wechatSignature()));
 }
 
 void TestCrypto::rsaRefusedKeys_data()
@@ -519,13 +519,13 @@ void TestCrypto::rsaRefusedKeys_data()
     QTest::newRow("empty") << QByteArray();
     QTest::newRow("garbage") << QByteArray(
         "-----BEGIN PRIVATE KEY-----\nnot base64\n-----END PRIVATE KEY-----\n");
-    QTest::newRow("truncated") << QByteArray(kPrivateKeyPkcs8).left(600);
-    QTest::newRow("RSA 1024") << QByteArray(kRsa1024PrivateKey);
-    QTest::newRow("RSA 1024 public") << QByteArray(kRsa1024PublicKey);
-    QTest::newRow("EC P-256") << QByteArray(kEcPrivateKey);
-    QTest::newRow("encrypted, no prompt") << QByteArray(kEncryptedPrivateKey);
-    QTest::newRow("public key") << QByteArray(kPublicKeySpki);
-    QTest::newRow("certificate") << QByteArray(kCertificate);
+    QTest::newRow("truncated") << QByteArray(PrivateKeyPkcs8).left(600);
+    QTest::newRow("RSA 1024") << QByteArray(Rsa1024PrivateKey);
+    QTest::newRow("RSA 1024 public") << QByteArray(Rsa1024PublicKey);
+    QTest::newRow("EC P-256") << QByteArray(EcPrivateKey);
+    QTest::newRow("encrypted, no prompt") << QByteArray(EncryptedPrivateKey);
+    QTest::newRow("public key") << QByteArray(PublicKeySpki);
+    QTest::newRow("certificate") << QByteArray(Certificate);
 }
 
 void TestCrypto::rsaRefusedKeys()
@@ -541,10 +541,10 @@ void TestCrypto::rsaRefusedKeys()
 
 void TestCrypto::rsaPublicKeyOfPrivateKey()
 {
-    const auto key = RsaPrivateKey::fromPem(kPrivateKeyPkcs1);
+    const auto key = RsaPrivateKey::fromPem(PrivateKeyPkcs1);
     QVERIFY(key);
     const RsaPublicKey publicKey = key->publicKey();
-    QCOMPARE(publicKey.toPem(), QByteArray(kPublicKeySpki));
+    QCOMPARE(publicKey.toPem(), QByteArray(PublicKeySpki));
     QVERIFY(!publicKey.toPem().contains("PRIVATE"));
     // Copies share the key and stay usable after the original is gone.
     std::optional<RsaPublicKey> copy;
@@ -552,7 +552,7 @@ void TestCrypto::rsaPublicKeyOfPrivateKey()
         const RsaPublicKey temporary = key->publicKey();
         copy = temporary;
     }
-    QVERIFY(copy->verify(kWechatMessage, wechatSignature()));
+    QVERIFY(copy->verify(WechatMessage, wechatSignature()));
 }
 
 void TestCrypto::rsaGeneratedKeyPair()
@@ -569,7 +569,7 @@ void TestCrypto::rsaGeneratedKeyPair()
     QVERIFY(publicKey->verify("hello", signature));
     QVERIFY(!publicKey->verify("hellO", signature));
     // A fresh pair is not the test key.
-    QVERIFY(!RsaPublicKey::fromPem(kPublicKeySpki)->verify("hello", signature));
+    QVERIFY(!RsaPublicKey::fromPem(PublicKeySpki)->verify("hello", signature));
     QVERIFY(generateRsaKeyPair().publicKeyPem != pair.publicKeyPem);
 }
 
@@ -582,15 +582,15 @@ void TestCrypto::rsaGenerateRefusesSmallKeys()
 void TestCrypto::certificateSerial()
 {
     // openssl x509 -in cert.pem -noout -serial
-    QCOMPARE(certificateSerialHex(kCertificate).value_or(QString()),
+    QCOMPARE(certificateSerialHex(Certificate).value_or(QString()),
              QStringLiteral("5157F09EFDC096DE15EBE81A47057A7232F1B8E1"));
-    QCOMPARE(certificateSerialHex(kPublicKeySpki), std::nullopt);
+    QCOMPARE(certificateSerialHex(PublicKeySpki), std::nullopt);
     QCOMPARE(certificateSerialHex("garbage"), std::nullopt);
 }
 
 void TestCrypto::selfSignedCertificate()
 {
-    const auto key = RsaPrivateKey::fromPem(kPrivateKeyPkcs8);
+    const auto key = RsaPrivateKey::fromPem(PrivateKeyPkcs8);
     QVERIFY(key);
     const QByteArray pem = selfSignedCertificatePem(*key, QStringLiteral("Pomelo Sandbox 平台"),
                                                     QStringLiteral("0a1b2c3d4e5f"), 30);
@@ -603,8 +603,8 @@ void TestCrypto::selfSignedCertificate()
              QStringLiteral("0ABC"));
     const auto publicKey = RsaPublicKey::fromCertificatePem(pem);
     QVERIFY(publicKey);
-    QCOMPARE(publicKey->toPem(), QByteArray(kPublicKeySpki));
-    QVERIFY(publicKey->verify(kWechatMessage, wechatSignature()));
+    QCOMPARE(publicKey->toPem(), QByteArray(PublicKeySpki));
+    QVERIFY(publicKey->verify(WechatMessage, wechatSignature()));
 }
 
 void TestCrypto::selfSignedCertificateRejectsBadSerial_data()
@@ -623,7 +623,7 @@ void TestCrypto::selfSignedCertificateRejectsBadSerial()
 {
     QFETCH(QString, serial);
     QFETCH(int, days);
-    const auto key = RsaPrivateKey::fromPem(kPrivateKeyPkcs8);
+    const auto key = RsaPrivateKey::fromPem(PrivateKeyPkcs8);
     QVERIFY(key);
     QCOMPARE(thrownCode([&] { selfSignedCertificatePem(*key, QStringLiteral("x"), serial, days); }),
              ErrorCode::Internal);
@@ -739,7 +739,7 @@ void TestCrypto::aesGcmRoundTripEmpty()
 {
     const QByteArray key = crypto::randomBytes(32);
     const QByteArray sealed = aes256GcmEncrypt(key, "n", QByteArray(), "aad only");
-    QCOMPARE(sealed.size(), kAesGcmTagSize);
+    QCOMPARE(sealed.size(), AesGcmTagSize);
     QCOMPARE(aes256GcmDecrypt(key, "n", sealed, "aad only"),
              std::optional<QByteArray>(QByteArray()));
     QCOMPARE(aes256GcmDecrypt(key, "n", sealed, "aad 0nly"), std::nullopt);
@@ -996,9 +996,8 @@ void TestCrypto::hashPasswordRejectsIterations()
 {
     QCOMPARE(thrownCode([] { hashPasswordPbkdf2(QStringLiteral("x"), 99999); }),
              ErrorCode::Internal);
-    QCOMPARE(
-        thrownCode([] { hashPasswordPbkdf2(QStringLiteral("x"), kPasswordMaxIterations + 1); }),
-        ErrorCode::Internal);
+    QCOMPARE(thrownCode([] { hashPasswordPbkdf2(QStringLiteral("x"), PasswordMaxIterations + 1); }),
+             ErrorCode::Internal);
 }
 
 void TestCrypto::passwordNeedsRehash()

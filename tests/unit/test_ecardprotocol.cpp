@@ -24,22 +24,22 @@ QJsonObject json(const char *text)
     return doc.object();
 }
 
-const char *const kCreateRequest =
+const char *const CreateRequest =
     R"({"partner_id":"pomelo-sandbox-partner","timestamp":1700000000,)"
     R"("nonce_str":"0123456789abcdef0123456789abcdef","out_trade_no":"1790000000000000001",)"
     R"("student_no":"B21040101","amount":2000,"subject":"Badminton court A 18:00-19:00",)"
     R"("notify_url":"http://127.0.0.1:8080/pay/v1/notify/ecard","expire_time":1700000900})";
-const char *const kChineseRequest =
+const char *const ChineseRequest =
     R"({"partner_id":"p1","timestamp":1700000123,"nonce_str":"ABCDEFGHIJKLMNOP",)"
     R"("subject":"羽毛球&场=A 18:00","attach":"a~b_c.d-e","refund_amount":1,"sign":"ignored"})";
-const char *const kAnswer =
+const char *const SampleAnswer =
     R"({"retcode":"0000","retmsg":"成功","partner_id":"pomelo-sandbox-partner",)"
     R"("timestamp":1700000001,"nonce_str":"ffffffffffffffff","trade_state":"NOTPAY",)"
     R"("err_code":"","attach":null,"amount":-5})";
 
-constexpr qint64 kNow = 1700000000;
-const QByteArray kKey = QByteArrayLiteral("sandbox-ecard-partner-key");
-const QString kPartner = QStringLiteral("pomelo-sandbox-partner");
+constexpr qint64 FixedNow = 1700000000;
+const QByteArray TestKey = QByteArrayLiteral("sandbox-ecard-partner-key");
+const QString Partner = QStringLiteral("pomelo-sandbox-partner");
 
 } // namespace
 
@@ -72,7 +72,7 @@ void TestEcardProtocol::canonicalString_data()
     QTest::addColumn<QByteArray>("expected");
 
     QTest::newRow("create request: sorted, URL percent-encoded")
-        << json(kCreateRequest)
+        << json(CreateRequest)
         << QByteArray(
                "amount=2000&expire_time=1700000900&nonce_str=0123456789abcdef0123456789abcdef"
                "&notify_url=http%3A%2F%2F127.0.0.1%3A8080%2Fpay%2Fv1%2Fnotify%2Fecard"
@@ -82,12 +82,12 @@ void TestEcardProtocol::canonicalString_data()
     // '&' and '=' inside a value are encoded, so they cannot forge a field boundary; the
     // unreserved "-._~" stay; sign is never part of the string.
     QTest::newRow("UTF-8, reserved characters, sign excluded")
-        << json(kChineseRequest)
+        << json(ChineseRequest)
         << QByteArray("attach=a~b_c.d-e&nonce_str=ABCDEFGHIJKLMNOP&partner_id=p1&refund_amount=1"
                       "&subject=%E7%BE%BD%E6%AF%9B%E7%90%83%26%E5%9C%BA%3DA%2018%3A00"
                       "&timestamp=1700000123");
     QTest::newRow("empty string and null skipped, negative integer")
-        << json(kAnswer)
+        << json(SampleAnswer)
         << QByteArray("amount=-5&nonce_str=ffffffffffffffff&partner_id=pomelo-sandbox-partner"
                       "&retcode=0000&retmsg=%E6%88%90%E5%8A%9F&timestamp=1700000001"
                       "&trade_state=NOTPAY");
@@ -125,7 +125,7 @@ void TestEcardProtocol::unsignable()
 {
     QFETCH(QJsonObject, message);
     QVERIFY(!ecard::canonicalString(message).has_value());
-    QVERIFY(!verifySignature(message, kKey));
+    QVERIFY(!verifySignature(message, TestKey));
 }
 
 void TestEcardProtocol::signVectors_data()
@@ -138,13 +138,13 @@ void TestEcardProtocol::signVectors_data()
     //   printf '%s' 'amount=2000&expire_time=…&timestamp=1700000000' |
     //     openssl dgst -sha256 -hmac 'sandbox-ecard-partner-key'
     QTest::newRow("create request")
-        << json(kCreateRequest) << kKey
+        << json(CreateRequest) << TestKey
         << QStringLiteral("284d40166509b9466726d5eab33beb638e3cf25a8fef08d53c8100a0b3fd8004");
     QTest::newRow("UTF-8 subject, key k2")
-        << json(kChineseRequest) << QByteArray("k2")
+        << json(ChineseRequest) << QByteArray("k2")
         << QStringLiteral("8716cf3628f0367c32d797fb9509adb9334a1a5fdd9fbc8616fb5a5da1eb8853");
     QTest::newRow("answer")
-        << json(kAnswer) << kKey
+        << json(SampleAnswer) << TestKey
         << QStringLiteral("2e50fd1e1288e0fa827c8c260a3a191507d275bb2dcfab600d5d58a9e62a58fc");
 }
 
@@ -162,9 +162,9 @@ void TestEcardProtocol::signVectors()
 
 void TestEcardProtocol::signRefusesEmptyKeyAndUnsignable()
 {
-    QVERIFY_THROWS_EXCEPTION(Error, sign(json(kCreateRequest), QByteArray()));
-    QVERIFY_THROWS_EXCEPTION(Error, sign(json(R"({"amount":1.5})"), kKey));
-    QVERIFY(!verifySignature(withSignature(json(kCreateRequest), kKey), QByteArray()));
+    QVERIFY_THROWS_EXCEPTION(Error, sign(json(CreateRequest), QByteArray()));
+    QVERIFY_THROWS_EXCEPTION(Error, sign(json(R"({"amount":1.5})"), TestKey));
+    QVERIFY(!verifySignature(withSignature(json(CreateRequest), TestKey), QByteArray()));
 }
 
 void TestEcardProtocol::verify_data()
@@ -176,53 +176,57 @@ void TestEcardProtocol::verify_data()
     QTest::addColumn<Verdict>("expected");
 
     const QJsonObject none;
-    QTest::newRow("valid") << none << kKey << none << QStringList() << Verdict::Ok;
+    QTest::newRow("valid") << none << TestKey << none << QStringList() << Verdict::Ok;
     QTest::newRow("amount tampered")
-        << none << kKey << json(R"({"amount":1})") << QStringList() << Verdict::BadSignature;
+        << none << TestKey << json(R"({"amount":1})") << QStringList() << Verdict::BadSignature;
     QTest::newRow("out_trade_no tampered")
-        << none << kKey << json(R"({"out_trade_no":"1790000000000000002"})") << QStringList()
+        << none << TestKey << json(R"({"out_trade_no":"1790000000000000002"})") << QStringList()
         << Verdict::BadSignature;
-    QTest::newRow("student_no tampered") << none << kKey << json(R"({"student_no":"B21040102"})")
+    QTest::newRow("student_no tampered") << none << TestKey << json(R"({"student_no":"B21040102"})")
                                          << QStringList() << Verdict::BadSignature;
     QTest::newRow("notify_url tampered")
-        << none << kKey << json(R"({"notify_url":"http://evil.example/n"})") << QStringList()
+        << none << TestKey << json(R"({"notify_url":"http://evil.example/n"})") << QStringList()
         << Verdict::BadSignature;
-    QTest::newRow("field added") << none << kKey << json(R"({"attach":"x"})") << QStringList()
+    QTest::newRow("field added") << none << TestKey << json(R"({"attach":"x"})") << QStringList()
                                  << Verdict::BadSignature;
     QTest::newRow("field removed")
-        << none << kKey << none << QStringList {QStringLiteral("subject")} << Verdict::BadSignature;
+        << none << TestKey << none << QStringList {QStringLiteral("subject")}
+        << Verdict::BadSignature;
     QTest::newRow("wrong key") << none << QByteArray("another-key") << none << QStringList()
                                << Verdict::BadSignature;
     QTest::newRow("sign upper-case")
-        << none << kKey << json(R"({"sign":"UPPER"})") << QStringList() << Verdict::BadSignature;
-    QTest::newRow("sign missing") << none << kKey << none << QStringList {QStringLiteral("sign")}
+        << none << TestKey << json(R"({"sign":"UPPER"})") << QStringList() << Verdict::BadSignature;
+    QTest::newRow("sign missing") << none << TestKey << none << QStringList {QStringLiteral("sign")}
                                   << Verdict::Malformed;
     QTest::newRow("sign not a string")
-        << none << kKey << json(R"({"sign":1})") << QStringList() << Verdict::Malformed;
-    QTest::newRow("stale: 301 s old")
-        << json(R"({"timestamp":1699999699})") << kKey << none << QStringList() << Verdict::Expired;
-    QTest::newRow("stale: 301 s ahead")
-        << json(R"({"timestamp":1700000301})") << kKey << none << QStringList() << Verdict::Expired;
+        << none << TestKey << json(R"({"sign":1})") << QStringList() << Verdict::Malformed;
+    QTest::newRow("stale: 301 s old") << json(R"({"timestamp":1699999699})") << TestKey << none
+                                      << QStringList() << Verdict::Expired;
+    QTest::newRow("stale: 301 s ahead") << json(R"({"timestamp":1700000301})") << TestKey << none
+                                        << QStringList() << Verdict::Expired;
     QTest::newRow("window edge: 300 s old")
-        << json(R"({"timestamp":1699999700})") << kKey << none << QStringList() << Verdict::Ok;
+        << json(R"({"timestamp":1699999700})") << TestKey << none << QStringList() << Verdict::Ok;
     QTest::newRow("window edge: 300 s ahead")
-        << json(R"({"timestamp":1700000300})") << kKey << none << QStringList() << Verdict::Ok;
-    QTest::newRow("timestamp as a string") << json(R"({"timestamp":"1700000000"})") << kKey << none
-                                           << QStringList() << Verdict::Malformed;
+        << json(R"({"timestamp":1700000300})") << TestKey << none << QStringList() << Verdict::Ok;
+    QTest::newRow("timestamp as a string") << json(R"({"timestamp":"1700000000"})") << TestKey
+                                           << none << QStringList() << Verdict::Malformed;
     QTest::newRow("timestamp missing")
-        << none << kKey << none << QStringList {QStringLiteral("timestamp")} << Verdict::Malformed;
-    QTest::newRow("wrong partner (signed)") << json(R"({"partner_id":"other-partner"})") << kKey
+        << none << TestKey << none << QStringList {QStringLiteral("timestamp")}
+        << Verdict::Malformed;
+    QTest::newRow("wrong partner (signed)") << json(R"({"partner_id":"other-partner"})") << TestKey
                                             << none << QStringList() << Verdict::WrongPartner;
     QTest::newRow("partner missing")
-        << none << kKey << none << QStringList {QStringLiteral("partner_id")} << Verdict::Malformed;
+        << none << TestKey << none << QStringList {QStringLiteral("partner_id")}
+        << Verdict::Malformed;
     QTest::newRow("nonce too short")
-        << json(R"({"nonce_str":"abc"})") << kKey << none << QStringList() << Verdict::Malformed;
-    QTest::newRow("nonce with punctuation") << json(R"({"nonce_str":"0123456789abcdef-"})") << kKey
-                                            << none << QStringList() << Verdict::Malformed;
+        << json(R"({"nonce_str":"abc"})") << TestKey << none << QStringList() << Verdict::Malformed;
+    QTest::newRow("nonce with punctuation")
+        << json(R"({"nonce_str":"0123456789abcdef-"})") << TestKey << none << QStringList()
+        << Verdict::Malformed;
     QTest::newRow("nonce too long") << json(R"({"nonce_str":"0123456789abcdef0123456789abcdef0"})")
-                                    << kKey << none << QStringList() << Verdict::Malformed;
+                                    << TestKey << none << QStringList() << Verdict::Malformed;
     QTest::newRow("fractional amount (unsignable)")
-        << none << kKey << json(R"({"amount":20.5})") << QStringList() << Verdict::Malformed;
+        << none << TestKey << json(R"({"amount":20.5})") << QStringList() << Verdict::Malformed;
 }
 
 void TestEcardProtocol::verify()
@@ -233,7 +237,7 @@ void TestEcardProtocol::verify()
     QFETCH(QStringList, removedAfterSigning);
     QFETCH(Verdict, expected);
 
-    QJsonObject message = json(kCreateRequest);
+    QJsonObject message = json(CreateRequest);
     for (auto it = beforeSigning.begin(); it != beforeSigning.end(); ++it)
         message.insert(it.key(), it.value());
     message = withSignature(message, signingKey);
@@ -242,23 +246,25 @@ void TestEcardProtocol::verify()
     for (const QString &key : std::as_const(removedAfterSigning))
         message.remove(key);
 
-    const Verdict verdict = ecard::verify(message, kPartner, kKey, kNow);
+    const Verdict verdict = ecard::verify(message, Partner, TestKey, FixedNow);
     QCOMPARE(verdictName(verdict), verdictName(expected));
 }
 
 void TestEcardProtocol::stampedEnvelopeVerifies()
 {
     const QJsonObject fields {{field::outTradeNo, QStringLiteral("o-1")}, {field::amount, 1}};
-    const QJsonObject a = stamped(fields, kPartner, kNow);
-    const QJsonObject b = stamped(fields, kPartner, kNow);
-    QCOMPARE(a.value(field::partnerId).toString(), kPartner);
-    QCOMPARE(ecard::integerField(a, field::timestamp), std::optional<qint64>(kNow));
+    const QJsonObject a = stamped(fields, Partner, FixedNow);
+    const QJsonObject b = stamped(fields, Partner, FixedNow);
+    QCOMPARE(a.value(field::partnerId).toString(), Partner);
+    QCOMPARE(ecard::integerField(a, field::timestamp), std::optional<qint64>(FixedNow));
     QVERIFY(isValidNonce(a.value(field::nonceStr).toString()));
     QVERIFY(a.value(field::nonceStr) != b.value(field::nonceStr)); // fresh every time
-    QCOMPARE(ecard::verify(withSignature(a, kKey), kPartner, kKey, kNow), Verdict::Ok);
+    QCOMPARE(ecard::verify(withSignature(a, TestKey), Partner, TestKey, FixedNow), Verdict::Ok);
     // Signed a moment ago, checked later: the window, not the signature, decides.
-    QCOMPARE(ecard::verify(withSignature(a, kKey), kPartner, kKey, kNow + 301), Verdict::Expired);
-    QCOMPARE(ecard::verify(withSignature(a, kKey), kPartner, kKey, kNow, -1), Verdict::Expired);
+    QCOMPARE(ecard::verify(withSignature(a, TestKey), Partner, TestKey, FixedNow + 301),
+             Verdict::Expired);
+    QCOMPARE(ecard::verify(withSignature(a, TestKey), Partner, TestKey, FixedNow, -1),
+             Verdict::Expired);
 }
 
 void TestEcardProtocol::verdictRetcodes()
@@ -336,7 +342,7 @@ void TestEcardProtocol::integerField()
 
 void TestEcardProtocol::forLogDropsSign()
 {
-    const QByteArray line = forLog(withSignature(json(kCreateRequest), kKey));
+    const QByteArray line = forLog(withSignature(json(CreateRequest), TestKey));
     QVERIFY(!line.contains("\"sign\""));
     QVERIFY(!line.contains("284d4016"));
     QVERIFY(line.contains("\"out_trade_no\":\"1790000000000000001\""));

@@ -10,7 +10,7 @@ Q_DECLARE_METATYPE(std::optional<PaymentExceptionReason>)
 
 namespace {
 
-const MerchantIdentity kWechatUs {QStringLiteral("1900000109"), QStringLiteral("wx0123456789")};
+const MerchantIdentity WechatUs {QStringLiteral("1900000109"), QStringLiteral("wx0123456789")};
 
 PayOrder order(OrderStatus status = OrderStatus::Paying)
 {
@@ -35,8 +35,8 @@ ChannelPaymentRecord payment()
     p.outTradeNo = QStringLiteral("1790000000000000001");
     p.amount = 5000;
     p.currency = QStringLiteral("CNY");
-    p.merchantId = kWechatUs.merchantId;
-    p.appId = kWechatUs.appId;
+    p.merchantId = WechatUs.merchantId;
+    p.appId = WechatUs.appId;
     return p;
 }
 
@@ -131,7 +131,7 @@ void TestPaymentCheck::checkPayment()
     QFETCH(PayOrder, order);
     QFETCH(ChannelPaymentRecord, paid);
     QFETCH(std::optional<PaymentExceptionReason>, expected);
-    const std::optional<PaymentMismatch> m = pomelo::checkPayment(order, paid, kWechatUs);
+    const std::optional<PaymentMismatch> m = pomelo::checkPayment(order, paid, WechatUs);
     QCOMPARE(m.has_value(), expected.has_value());
     if (m) {
         QCOMPARE(paymentExceptionReasonName(m->reason), paymentExceptionReasonName(*expected));
@@ -141,7 +141,7 @@ void TestPaymentCheck::checkPayment()
 
 void TestPaymentCheck::unknownOrder()
 {
-    const auto m = pomelo::checkPayment(std::nullopt, payment(), kWechatUs);
+    const auto m = pomelo::checkPayment(std::nullopt, payment(), WechatUs);
     QVERIFY(m);
     QCOMPARE(m->reason, PaymentExceptionReason::UnknownOrder);
     QVERIFY(m->detail.contains(QLatin1String("1790000000000000001")));

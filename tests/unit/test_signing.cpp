@@ -29,23 +29,23 @@ QJsonObject json(const char *text)
     return document.object();
 }
 
-const QByteArray kSecret("s3cr3t-app-secret-0123456789abcdef");
-constexpr qint64 kNow = 1700000000;
+const QByteArray TestSecret("s3cr3t-app-secret-0123456789abcdef");
+constexpr qint64 FixedNow = 1700000000;
 
 // A cashier request as the booking module signs it; the front end adds `channel` (unsigned).
-const char kCashier[] =
+const char CashierRoute[] =
     R"({"appId":"app_demo","orderId":"1790000000000000001","amount":100,)"
     R"("nonce":"a1b2c3d4e5f6a7b8c9d0e1f2","timestamp":1700000000,)"
     R"("channel":"WECHAT_JSAPI",)"
     R"("sign":"30ca3b5a2a5c8a4ba2d587b46ee256b743a725aa1ef46e79b0af22d94eff92aa"})";
-const QStringList kCashierUnsigned {QStringLiteral("channel")};
+const QStringList CashierUnsigned {QStringLiteral("channel")};
 /// The route the cashier object is signed for.
-const Target kCashierTarget = Target::post(QStringLiteral("/pay/v1/cashier"));
-const QString kCashierPrefix = QStringLiteral("POST\n/pay/v1/cashier\n");
+const Target CashierTarget = Target::post(QStringLiteral("/pay/v1/cashier"));
+const QString CashierPrefix = QStringLiteral("POST\n/pay/v1/cashier\n");
 
 QJsonObject cashier()
 {
-    return json(kCashier);
+    return json(CashierRoute);
 }
 
 std::optional<Error> thrown(const std::function<void()> &f)
@@ -96,7 +96,7 @@ void TestSigning::canonicalString_data()
 
     const QStringList none;
     QTest::newRow("cashier, sign and channel left out")
-        << QByteArray(kCashier) << kCashierUnsigned
+        << QByteArray(CashierRoute) << CashierUnsigned
         << QStringLiteral("amount=100&appId=app_demo&nonce=a1b2c3d4e5f6a7b8c9d0e1f2"
                           "&orderId=1790000000000000001&timestamp=1700000000");
     QTest::newRow("channel is signed unless excluded")
@@ -173,8 +173,8 @@ void TestSigning::canonicalString()
     QFETCH(QByteArray, input);
     QFETCH(QStringList, unsignedKeys);
     QFETCH(QString, expected);
-    QCOMPARE(signing::canonicalString(kCashierTarget, json(input.constData()), unsignedKeys),
-             kCashierPrefix + expected);
+    QCOMPARE(signing::canonicalString(CashierTarget, json(input.constData()), unsignedKeys),
+             CashierPrefix + expected);
 }
 
 void TestSigning::signVectors_data()
@@ -194,17 +194,17 @@ void TestSigning::signVectors_data()
         QStringLiteral("30ca3b5a2a5c8a4ba2d587b46ee256b743a725aa1ef46e79b0af22d94eff92aa");
     const QString post = QStringLiteral("POST");
     const QString cashierPath = QStringLiteral("/pay/v1/cashier");
-    QTest::newRow("cashier") << QByteArray(kCashier) << post << cashierPath << kCashierUnsigned
-                             << kSecret << cashierSign;
+    QTest::newRow("cashier") << QByteArray(CashierRoute) << post << cashierPath << CashierUnsigned
+                             << TestSecret << cashierSign;
     QTest::newRow("cashier, amount written 100.0")
         << QByteArray(R"({"appId":"app_demo","orderId":"1790000000000000001","amount":100.0,)"
                       R"("nonce":"a1b2c3d4e5f6a7b8c9d0e1f2","timestamp":1700000000})")
-        << post << cashierPath << QStringList() << kSecret << cashierSign;
+        << post << cashierPath << QStringList() << TestSecret << cashierSign;
     QTest::newRow("cashier, empty extras")
         << QByteArray(
                R"({"appId":"app_demo","orderId":"1790000000000000001","amount":100,"memo":"",)"
                R"("nonce":"a1b2c3d4e5f6a7b8c9d0e1f2","timestamp":1700000000,"x":null,"y":[]})")
-        << post << cashierPath << QStringList() << kSecret << cashierSign;
+        << post << cashierPath << QStringList() << TestSecret << cashierSign;
 
     // clang-format off
     /* printf 'POST\n/pay/v1/orders\nappId=app_demo&extra=%%7B%%22a%%22%%3A%%22x%%22%%2C%%22b%%22%%3A%%5B1%%2C2.5%%2Cnull%%5D%%7D&flag=true&nonce=a1b2c3d4e5f6a7b8c9d0e1f2&subject=%%E7%%BE%%BD%%E6%%AF%%9B%%E7%%90%%83%%E5%%9C%%BA%%201%%E5%%8F%%B7&timestamp=1700000000' \
@@ -215,7 +215,7 @@ void TestSigning::signVectors_data()
                R"({"appId":"app_demo","subject":"羽毛球场 1号","extra":{"b":[1,2.5,null],"a":"x"},)"
                R"("flag":true,"nonce":"a1b2c3d4e5f6a7b8c9d0e1f2","timestamp":1700000000,)"
                R"("note":"","memo":null})")
-        << post << QStringLiteral("/pay/v1/orders") << QStringList() << kSecret
+        << post << QStringLiteral("/pay/v1/orders") << QStringList() << TestSecret
         << QStringLiteral("d949760bbfcf007f4ce12e2ffe949b30b7bd70d889f128d23a51e507b24bbf4f");
 
     // clang-format off
@@ -288,10 +288,10 @@ void TestSigning::signatureBindsItsTarget()
     QFETCH(QString, method);
     QFETCH(QString, path);
     const QJsonObject good = cashier();
-    QVERIFY(signing::verify(kCashierTarget, good, kSecret, kCashierUnsigned));
-    QVERIFY(!signing::verify(Target {method, path}, good, kSecret, kCashierUnsigned));
+    QVERIFY(signing::verify(CashierTarget, good, TestSecret, CashierUnsigned));
+    QVERIFY(!signing::verify(Target {method, path}, good, TestSecret, CashierUnsigned));
     const auto error = thrown([&] {
-        signing::checkSignedRequest({method, path}, good, kSecret, kNow, kCashierUnsigned);
+        signing::checkSignedRequest({method, path}, good, TestSecret, FixedNow, CashierUnsigned);
     });
     QVERIFY(error);
     QCOMPARE(error->code(), ErrorCode::InvalidSignature);
@@ -303,21 +303,21 @@ void TestSigning::notificationNeverPassesAsRequest()
                               {QStringLiteral("orderId"), QStringLiteral("1790000000000000001")},
                               {QStringLiteral("status"), QStringLiteral("PAID")},
                               {QStringLiteral("nonce"), QStringLiteral("a1b2c3d4e5f6a7b8c9d0e1f2")},
-                              {QStringLiteral("timestamp"), kNow}};
-    const QJsonObject notification = signing::withSignature(Target::notify(), fields, kSecret);
-    QVERIFY(signing::verify(Target::notify(), notification, kSecret));
+                              {QStringLiteral("timestamp"), FixedNow}};
+    const QJsonObject notification = signing::withSignature(Target::notify(), fields, TestSecret);
+    QVERIFY(signing::verify(Target::notify(), notification, TestSecret));
     for (const QString &path : {QStringLiteral("/api/v1/pay-notify"), QString()}) {
-        QVERIFY(!signing::verify(Target::post(path), notification, kSecret));
-        QVERIFY(!signing::verify(Target::get(path), notification, kSecret));
+        QVERIFY(!signing::verify(Target::post(path), notification, TestSecret));
+        QVERIFY(!signing::verify(Target::get(path), notification, TestSecret));
     }
-    const QJsonObject request =
-        signing::withSignature(Target::post(QStringLiteral("/api/v1/pay-notify")), fields, kSecret);
-    QVERIFY(!signing::verify(Target::notify(), request, kSecret));
+    const QJsonObject request = signing::withSignature(
+        Target::post(QStringLiteral("/api/v1/pay-notify")), fields, TestSecret);
+    QVERIFY(!signing::verify(Target::notify(), request, TestSecret));
 }
 
 void TestSigning::signEmptySecretThrows()
 {
-    const auto error = thrown([] { sign(kCashierTarget, cashier(), QByteArray()); });
+    const auto error = thrown([] { sign(CashierTarget, cashier(), QByteArray()); });
     QVERIFY(error);
     QCOMPARE(error->code(), ErrorCode::Internal);
 }
@@ -327,11 +327,11 @@ void TestSigning::withSignature()
     QJsonObject object = cashier();
     object.insert(QStringLiteral("sign"), QStringLiteral("stale"));
     const QJsonObject signedObject =
-        signing::withSignature(kCashierTarget, object, kSecret, kCashierUnsigned);
+        signing::withSignature(CashierTarget, object, TestSecret, CashierUnsigned);
     QCOMPARE(signedObject.value(QStringLiteral("sign")).toString(),
              cashier().value(QStringLiteral("sign")).toString());
     QCOMPARE(signedObject.size(), object.size());
-    QVERIFY(signing::verify(kCashierTarget, signedObject, kSecret, kCashierUnsigned));
+    QVERIFY(signing::verify(CashierTarget, signedObject, TestSecret, CashierUnsigned));
 }
 
 void TestSigning::verify_data()
@@ -354,54 +354,56 @@ void TestSigning::verify_data()
         return o;
     };
 
-    QTest::newRow("valid") << good << kSecret << kCashierUnsigned << true;
+    QTest::newRow("valid") << good << TestSecret << CashierUnsigned << true;
     QTest::newRow("other channel, still valid")
-        << with("channel", QStringLiteral("ECARD")) << kSecret << kCashierUnsigned << true;
+        << with("channel", QStringLiteral("ECARD")) << TestSecret << CashierUnsigned << true;
     QTest::newRow("empty extra fields do not count")
-        << with("memo", QString()) << kSecret << kCashierUnsigned << true;
-    QTest::newRow("channel signed when not excluded") << good << kSecret << QStringList() << false;
-    QTest::newRow("tampered amount") << with("amount", 1) << kSecret << kCashierUnsigned << false;
-    QTest::newRow("amount as a string") << with("amount", QStringLiteral("100")) << kSecret
-                                        << kCashierUnsigned << true; // same canonical text
+        << with("memo", QString()) << TestSecret << CashierUnsigned << true;
+    QTest::newRow("channel signed when not excluded")
+        << good << TestSecret << QStringList() << false;
+    QTest::newRow("tampered amount") << with("amount", 1) << TestSecret << CashierUnsigned << false;
+    QTest::newRow("amount as a string") << with("amount", QStringLiteral("100")) << TestSecret
+                                        << CashierUnsigned << true; // same canonical text
     QTest::newRow("tampered orderId") << with("orderId", QStringLiteral("1790000000000000002"))
-                                      << kSecret << kCashierUnsigned << false;
+                                      << TestSecret << CashierUnsigned << false;
     QTest::newRow("tampered nonce") << with("nonce", QStringLiteral("a1b2c3d4e5f6a7b8c9d0e1f3"))
-                                    << kSecret << kCashierUnsigned << false;
+                                    << TestSecret << CashierUnsigned << false;
     QTest::newRow("tampered timestamp")
-        << with("timestamp", 1700000001) << kSecret << kCashierUnsigned << false;
-    QTest::newRow("added field") << with("studentId", QStringLiteral("2021001")) << kSecret
-                                 << kCashierUnsigned << false;
-    QTest::newRow("removed field") << without("orderId") << kSecret << kCashierUnsigned << false;
+        << with("timestamp", 1700000001) << TestSecret << CashierUnsigned << false;
+    QTest::newRow("added field") << with("studentId", QStringLiteral("2021001")) << TestSecret
+                                 << CashierUnsigned << false;
+    QTest::newRow("removed field") << without("orderId") << TestSecret << CashierUnsigned << false;
     QTest::newRow("wrong secret") << good << QByteArray("s3cr3t-app-secret-0123456789abcdeF")
-                                  << kCashierUnsigned << false;
-    QTest::newRow("empty secret") << good << QByteArray() << kCashierUnsigned << false;
+                                  << CashierUnsigned << false;
+    QTest::newRow("empty secret") << good << QByteArray() << CashierUnsigned << false;
     QTest::newRow("upper-case hex")
-        << with("sign", goodSign.toUpper()) << kSecret << kCashierUnsigned << false;
-    QTest::newRow("63 chars") << with("sign", goodSign.left(63)) << kSecret << kCashierUnsigned
+        << with("sign", goodSign.toUpper()) << TestSecret << CashierUnsigned << false;
+    QTest::newRow("63 chars") << with("sign", goodSign.left(63)) << TestSecret << CashierUnsigned
                               << false;
-    QTest::newRow("65 chars") << with("sign", QString(goodSign + QLatin1Char('0'))) << kSecret
-                              << kCashierUnsigned << false;
-    QTest::newRow("short sign") << with("sign", QStringLiteral("30ca3b5a")) << kSecret
-                                << kCashierUnsigned << false;
-    QTest::newRow("empty sign") << with("sign", QString()) << kSecret << kCashierUnsigned << false;
+    QTest::newRow("65 chars") << with("sign", QString(goodSign + QLatin1Char('0'))) << TestSecret
+                              << CashierUnsigned << false;
+    QTest::newRow("short sign") << with("sign", QStringLiteral("30ca3b5a")) << TestSecret
+                                << CashierUnsigned << false;
+    QTest::newRow("empty sign") << with("sign", QString()) << TestSecret << CashierUnsigned
+                                << false;
     QTest::newRow("whitespace around sign")
-        << with("sign", QString(QLatin1Char(' ') + goodSign.left(63))) << kSecret
-        << kCashierUnsigned << false;
+        << with("sign", QString(QLatin1Char(' ') + goodSign.left(63))) << TestSecret
+        << CashierUnsigned << false;
     QTest::newRow("non-hex char") << with("sign", QString(goodSign.left(63) + QLatin1Char('g')))
-                                  << kSecret << kCashierUnsigned << false;
+                                  << TestSecret << CashierUnsigned << false;
     QTest::newRow("last char differs") << with(
         "sign",
         QString(goodSign.left(63) + QLatin1Char(goodSign.endsWith(QLatin1Char('a')) ? 'b' : 'a')))
-                                       << kSecret << kCashierUnsigned << false;
+                                       << TestSecret << CashierUnsigned << false;
     QTest::newRow("base64 of the MAC")
         << with("sign", QString::fromLatin1(QByteArray::fromHex(goodSign.toLatin1()).toBase64()))
-        << kSecret << kCashierUnsigned << false;
-    QTest::newRow("number sign") << with("sign", 12345) << kSecret << kCashierUnsigned << false;
-    QTest::newRow("array sign") << with("sign", QJsonArray {goodSign}) << kSecret
-                                << kCashierUnsigned << false;
-    QTest::newRow("null sign") << with("sign", QJsonValue()) << kSecret << kCashierUnsigned
+        << TestSecret << CashierUnsigned << false;
+    QTest::newRow("number sign") << with("sign", 12345) << TestSecret << CashierUnsigned << false;
+    QTest::newRow("array sign") << with("sign", QJsonArray {goodSign}) << TestSecret
+                                << CashierUnsigned << false;
+    QTest::newRow("null sign") << with("sign", QJsonValue()) << TestSecret << CashierUnsigned
                                << false;
-    QTest::newRow("missing sign") << without("sign") << kSecret << kCashierUnsigned << false;
+    QTest::newRow("missing sign") << without("sign") << TestSecret << CashierUnsigned << false;
 }
 
 void TestSigning::verify()
@@ -410,7 +412,7 @@ void TestSigning::verify()
     QFETCH(QByteArray, secret);
     QFETCH(QStringList, unsignedKeys);
     QFETCH(bool, valid);
-    QCOMPARE(signing::verify(kCashierTarget, object, secret, unsignedKeys), valid);
+    QCOMPARE(signing::verify(CashierTarget, object, secret, unsignedKeys), valid);
 }
 
 void TestSigning::generateNonce()
@@ -459,16 +461,16 @@ void TestSigning::isTimestampFresh_data()
     QTest::addColumn<bool>("fresh");
     constexpr qint64 min = std::numeric_limits<qint64>::min();
     constexpr qint64 max = std::numeric_limits<qint64>::max();
-    QTest::newRow("now") << kNow << kNow << 300 << true;
-    QTest::newRow("-300") << kNow - 300 << kNow << 300 << true;
-    QTest::newRow("+300") << kNow + 300 << kNow << 300 << true;
-    QTest::newRow("-301") << kNow - 301 << kNow << 300 << false;
-    QTest::newRow("+301") << kNow + 301 << kNow << 300 << false;
-    QTest::newRow("milliseconds by mistake") << kNow * 1000 << kNow << 300 << false;
-    QTest::newRow("zero") << qint64(0) << kNow << 300 << false;
-    QTest::newRow("window 0, equal") << kNow << kNow << 0 << true;
-    QTest::newRow("window 0, +1") << kNow + 1 << kNow << 0 << false;
-    QTest::newRow("negative window") << kNow << kNow << -1 << false;
+    QTest::newRow("now") << FixedNow << FixedNow << 300 << true;
+    QTest::newRow("-300") << FixedNow - 300 << FixedNow << 300 << true;
+    QTest::newRow("+300") << FixedNow + 300 << FixedNow << 300 << true;
+    QTest::newRow("-301") << FixedNow - 301 << FixedNow << 300 << false;
+    QTest::newRow("+301") << FixedNow + 301 << FixedNow << 300 << false;
+    QTest::newRow("milliseconds by mistake") << FixedNow * 1000 << FixedNow << 300 << false;
+    QTest::newRow("zero") << qint64(0) << FixedNow << 300 << false;
+    QTest::newRow("window 0, equal") << FixedNow << FixedNow << 0 << true;
+    QTest::newRow("window 0, +1") << FixedNow + 1 << FixedNow << 0 << false;
+    QTest::newRow("negative window") << FixedNow << FixedNow << -1 << false;
     QTest::newRow("min vs max") << min << max << 300 << false;
     QTest::newRow("max vs min") << max << min << 300 << false;
     QTest::newRow("min vs min") << min << min << 300 << true;
@@ -527,7 +529,7 @@ void TestSigning::parseSignedRequestRejects()
     QVERIFY(parseError);
     QCOMPARE(parseError->code(), ErrorCode::InvalidSignature);
     const auto checkError = thrown([&] {
-        signing::checkSignedRequest(kCashierTarget, object, kSecret, kNow, kCashierUnsigned);
+        signing::checkSignedRequest(CashierTarget, object, TestSecret, FixedNow, CashierUnsigned);
     });
     QVERIFY(checkError);
     QCOMPARE(checkError->code(), ErrorCode::InvalidSignature);
@@ -541,12 +543,13 @@ void TestSigning::parseSignedRequestAcceptsStringTimestamp()
     const SignedRequest request = parseSignedRequest(object);
     QCOMPARE(request.appId, QStringLiteral("app_demo"));
     QCOMPARE(request.nonce, QStringLiteral("a1b2c3d4e5f6a7b8c9d0e1f2"));
-    QCOMPARE(request.timestamp, kNow);
+    QCOMPARE(request.timestamp, FixedNow);
     QCOMPARE(request.sign, cashier().value(QStringLiteral("sign")).toString());
     // The canonical text is the same, so the signature still holds.
-    QCOMPARE(signing::checkSignedRequest(kCashierTarget, object, kSecret, kNow, kCashierUnsigned)
-                 .timestamp,
-             kNow);
+    QCOMPARE(
+        signing::checkSignedRequest(CashierTarget, object, TestSecret, FixedNow, CashierUnsigned)
+            .timestamp,
+        FixedNow);
 }
 
 void TestSigning::checkSignedRequest_data()
@@ -562,24 +565,24 @@ void TestSigning::checkSignedRequest_data()
     const auto resigned = [&](qint64 timestamp) {
         QJsonObject o = good;
         o.insert(QStringLiteral("timestamp"), timestamp);
-        return signing::withSignature(kCashierTarget, o, kSecret, kCashierUnsigned);
+        return signing::withSignature(CashierTarget, o, TestSecret, CashierUnsigned);
     };
     const int invalid = int(ErrorCode::InvalidSignature);
     const int expired = int(ErrorCode::RequestExpiredOrReplayed);
 
-    QTest::newRow("valid") << good << kSecret << kNow << 0;
-    QTest::newRow("now - 300") << good << kSecret << kNow + 300 << 0;
-    QTest::newRow("now + 300") << good << kSecret << kNow - 300 << 0;
-    QTest::newRow("now - 301") << good << kSecret << kNow + 301 << expired;
-    QTest::newRow("now + 301") << good << kSecret << kNow - 301 << expired;
-    QTest::newRow("replayed next day") << good << kSecret << kNow + 86400 << expired;
+    QTest::newRow("valid") << good << TestSecret << FixedNow << 0;
+    QTest::newRow("now - 300") << good << TestSecret << FixedNow + 300 << 0;
+    QTest::newRow("now + 300") << good << TestSecret << FixedNow - 300 << 0;
+    QTest::newRow("now - 301") << good << TestSecret << FixedNow + 301 << expired;
+    QTest::newRow("now + 301") << good << TestSecret << FixedNow - 301 << expired;
+    QTest::newRow("replayed next day") << good << TestSecret << FixedNow + 86400 << expired;
     QTest::newRow("re-signed with a fresh timestamp")
-        << resigned(kNow + 86400) << kSecret << kNow + 86400 << 0;
-    QTest::newRow("tampered") << tampered << kSecret << kNow << invalid;
-    QTest::newRow("wrong secret") << good << QByteArray("other") << kNow << invalid;
-    QTest::newRow("empty secret") << good << QByteArray() << kNow << invalid;
+        << resigned(FixedNow + 86400) << TestSecret << FixedNow + 86400 << 0;
+    QTest::newRow("tampered") << tampered << TestSecret << FixedNow << invalid;
+    QTest::newRow("wrong secret") << good << QByteArray("other") << FixedNow << invalid;
+    QTest::newRow("empty secret") << good << QByteArray() << FixedNow << invalid;
     // The signature is checked before the clock: a forgery learns nothing about the window.
-    QTest::newRow("tampered and stale") << tampered << kSecret << kNow + 1000 << invalid;
+    QTest::newRow("tampered and stale") << tampered << TestSecret << FixedNow + 1000 << invalid;
 }
 
 void TestSigning::checkSignedRequest()
@@ -590,8 +593,7 @@ void TestSigning::checkSignedRequest()
     QFETCH(int, expectedCode);
     std::optional<SignedRequest> request;
     const auto error = thrown([&] {
-        request =
-            signing::checkSignedRequest(kCashierTarget, object, secret, now, kCashierUnsigned);
+        request = signing::checkSignedRequest(CashierTarget, object, secret, now, CashierUnsigned);
     });
     if (expectedCode == 0) {
         QVERIFY2(!error, error ? qPrintable(error->detail()) : "");
@@ -608,7 +610,7 @@ void TestSigning::checkSignedRequest()
     if (!secret.isEmpty())
         QVERIFY(!error->detail().contains(QString::fromUtf8(secret)));
     QVERIFY(!error->detail().contains(object.value(QStringLiteral("sign")).toString()));
-    QVERIFY(!QString::fromUtf8(error->what()).contains(QString::fromUtf8(kSecret)));
+    QVERIFY(!QString::fromUtf8(error->what()).contains(QString::fromUtf8(TestSecret)));
 }
 
 QTEST_GUILESS_MAIN(TestSigning)

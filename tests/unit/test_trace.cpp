@@ -12,8 +12,8 @@ using namespace pomelo;
 
 namespace {
 
-const QByteArray kTraceHex = QByteArrayLiteral("4bf92f3577b34da6a3ce929d0e0e4736");
-const QByteArray kSpanHex = QByteArrayLiteral("00f067aa0ba902b7");
+const QByteArray TraceHex = QByteArrayLiteral("4bf92f3577b34da6a3ce929d0e0e4736");
+const QByteArray SpanHex = QByteArrayLiteral("00f067aa0ba902b7");
 
 bool isLowerHex(const QByteArray &s, qsizetype length)
 {
@@ -104,14 +104,14 @@ void TestTrace::spanIdsAreRandomNonZeroLowerHex()
 
 void TestTrace::idsRoundTripThroughHex()
 {
-    const std::optional<TraceId> traceId = TraceId::fromHex(kTraceHex);
+    const std::optional<TraceId> traceId = TraceId::fromHex(TraceHex);
     QVERIFY(traceId);
-    QCOMPARE(traceId->toHex(), kTraceHex);
+    QCOMPARE(traceId->toHex(), TraceHex);
     QCOMPARE(traceId->bytes()[0], quint8(0x4b));
     QCOMPARE(traceId->bytes()[15], quint8(0x36));
-    const std::optional<SpanId> spanId = SpanId::fromHex(kSpanHex);
+    const std::optional<SpanId> spanId = SpanId::fromHex(SpanHex);
     QVERIFY(spanId);
-    QCOMPARE(spanId->toHex(), kSpanHex);
+    QCOMPARE(spanId->toHex(), SpanHex);
     const TraceId random = TraceId::random();
     QCOMPARE(TraceId::fromHex(random.toHex()), std::optional<TraceId>(random));
 }
@@ -120,12 +120,12 @@ void TestTrace::idsRejectBadHex_data()
 {
     QTest::addColumn<QByteArray>("hex");
     QTest::addColumn<bool>("isTrace");
-    QTest::newRow("trace upper case") << kTraceHex.toUpper() << true;
+    QTest::newRow("trace upper case") << TraceHex.toUpper() << true;
     QTest::newRow("trace all zero") << QByteArray(32, '0') << true;
-    QTest::newRow("trace too short") << kTraceHex.left(31) << true;
-    QTest::newRow("trace too long") << QByteArray(kTraceHex + '0') << true;
-    QTest::newRow("trace non-hex") << QByteArray(kTraceHex.left(31) + 'g') << true;
-    QTest::newRow("span upper case") << kSpanHex.toUpper() << false;
+    QTest::newRow("trace too short") << TraceHex.left(31) << true;
+    QTest::newRow("trace too long") << QByteArray(TraceHex + '0') << true;
+    QTest::newRow("trace non-hex") << QByteArray(TraceHex.left(31) + 'g') << true;
+    QTest::newRow("span upper case") << SpanHex.toUpper() << false;
     QTest::newRow("span all zero") << QByteArray(16, '0') << false;
     QTest::newRow("span empty") << QByteArray() << false;
 }
@@ -146,7 +146,7 @@ void TestTrace::parseTraceparent_data()
     QTest::addColumn<bool>("valid");
     QTest::addColumn<int>("flags");
 
-    const QByteArray ids = kTraceHex + '-' + kSpanHex;
+    const QByteArray ids = TraceHex + '-' + SpanHex;
     // Valid (W3C Trace Context examples and rules).
     QTest::newRow("spec example sampled") << QByteArray("00-" + ids + "-01") << true << 1;
     QTest::newRow("spec example not sampled") << QByteArray("00-" + ids + "-00") << true << 0;
@@ -171,27 +171,27 @@ void TestTrace::parseTraceparent_data()
     QTest::newRow("future version, no dash after flags")
         << QByteArray("01-" + ids + "-01x") << false << 0;
     QTest::newRow("trace id upper case")
-        << QByteArray("00-" + kTraceHex.toUpper() + '-' + kSpanHex + "-01") << false << 0;
+        << QByteArray("00-" + TraceHex.toUpper() + '-' + SpanHex + "-01") << false << 0;
     QTest::newRow("parent id upper case")
-        << QByteArray("00-" + kTraceHex + '-' + kSpanHex.toUpper() + "-01") << false << 0;
+        << QByteArray("00-" + TraceHex + '-' + SpanHex.toUpper() + "-01") << false << 0;
     QTest::newRow("trace id all zero")
-        << QByteArray("00-" + QByteArray(32, '0') + '-' + kSpanHex + "-01") << false << 0;
+        << QByteArray("00-" + QByteArray(32, '0') + '-' + SpanHex + "-01") << false << 0;
     QTest::newRow("parent id all zero")
-        << QByteArray("00-" + kTraceHex + '-' + QByteArray(16, '0') + "-01") << false << 0;
+        << QByteArray("00-" + TraceHex + '-' + QByteArray(16, '0') + "-01") << false << 0;
     QTest::newRow("trace id too short")
-        << QByteArray("00-" + kTraceHex.left(31) + '-' + kSpanHex + "-01") << false << 0;
+        << QByteArray("00-" + TraceHex.left(31) + '-' + SpanHex + "-01") << false << 0;
     QTest::newRow("trace id too long")
-        << QByteArray("00-" + kTraceHex + "0-" + kSpanHex + "-01") << false << 0;
+        << QByteArray("00-" + TraceHex + "0-" + SpanHex + "-01") << false << 0;
     QTest::newRow("parent id too short")
-        << QByteArray("00-" + kTraceHex + '-' + kSpanHex.left(15) + "-01") << false << 0;
+        << QByteArray("00-" + TraceHex + '-' + SpanHex.left(15) + "-01") << false << 0;
     QTest::newRow("trace id non-hex")
-        << QByteArray("00-" + kTraceHex.left(31) + "z-" + kSpanHex + "-01") << false << 0;
+        << QByteArray("00-" + TraceHex.left(31) + "z-" + SpanHex + "-01") << false << 0;
     QTest::newRow("flags non-hex") << QByteArray("00-" + ids + "-0g") << false << 0;
     QTest::newRow("flags upper case") << QByteArray("00-" + ids + "-0A") << false << 0;
     QTest::newRow("flags one digit") << QByteArray("00-" + ids + "-1") << false << 0;
     QTest::newRow("wrong separator") << QByteArray("00_" + ids + "-01") << false << 0;
     QTest::newRow("missing separator")
-        << QByteArray("00-" + kTraceHex + kSpanHex + "-01-") << false << 0;
+        << QByteArray("00-" + TraceHex + SpanHex + "-01-") << false << 0;
     QTest::newRow("inner whitespace") << QByteArray("00- " + ids + "-01") << false << 0;
 }
 
@@ -205,8 +205,8 @@ void TestTrace::parseTraceparent()
     QCOMPARE(context.has_value(), valid);
     if (!valid)
         return;
-    QCOMPARE(context->traceId.toHex(), kTraceHex);
-    QCOMPARE(context->spanId.toHex(), kSpanHex);
+    QCOMPARE(context->traceId.toHex(), TraceHex);
+    QCOMPARE(context->spanId.toHex(), SpanHex);
     QCOMPARE(int(context->flags), flags);
     QCOMPARE(context->isSampled(), (flags & 1) != 0);
     QVERIFY(context->isValid());
@@ -214,10 +214,10 @@ void TestTrace::parseTraceparent()
 
 void TestTrace::formatTraceparent()
 {
-    SpanContext context {*TraceId::fromHex(kTraceHex), *SpanId::fromHex(kSpanHex), 0x01};
-    QCOMPARE(context.toTraceparent(), QByteArray("00-" + kTraceHex + '-' + kSpanHex + "-01"));
+    SpanContext context {*TraceId::fromHex(TraceHex), *SpanId::fromHex(SpanHex), 0x01};
+    QCOMPARE(context.toTraceparent(), QByteArray("00-" + TraceHex + '-' + SpanHex + "-01"));
     context.flags = 0;
-    QCOMPARE(context.toTraceparent(), QByteArray("00-" + kTraceHex + '-' + kSpanHex + "-00"));
+    QCOMPARE(context.toTraceparent(), QByteArray("00-" + TraceHex + '-' + SpanHex + "-00"));
     QVERIFY(SpanContext().toTraceparent().isEmpty());
 }
 
@@ -272,29 +272,29 @@ void TestTrace::childInheritsTraceIdAndSetsParent()
 void TestTrace::remoteParentFromTraceparent()
 {
     const std::optional<SpanContext> remote =
-        SpanContext::fromTraceparent(QByteArray("00-" + kTraceHex + '-' + kSpanHex + "-01"));
+        SpanContext::fromTraceparent(QByteArray("00-" + TraceHex + '-' + SpanHex + "-01"));
     QVERIFY(remote);
     {
         Span server(QStringLiteral("POST /pay/v1/orders"), SpanKind::Server, *remote);
-        QCOMPARE(server.traceId().toHex(), kTraceHex);
+        QCOMPARE(server.traceId().toHex(), TraceHex);
         QVERIFY(server.spanId() != remote->spanId);
         // What goes out on a downstream call carries our span id.
         QCOMPARE(server.context().toTraceparent(),
-                 QByteArray("00-" + kTraceHex + '-' + server.spanId().toHex() + "-01"));
+                 QByteArray("00-" + TraceHex + '-' + server.spanId().toHex() + "-01"));
     }
     QCOMPARE(m_exporter->count(), 1);
-    QCOMPARE(m_exporter->spans().constFirst().parentSpanId.toHex(), kSpanHex);
+    QCOMPARE(m_exporter->spans().constFirst().parentSpanId.toHex(), SpanHex);
 }
 
 void TestTrace::unsampledParentIsNotRecorded()
 {
     const std::optional<SpanContext> remote =
-        SpanContext::fromTraceparent(QByteArray("00-" + kTraceHex + '-' + kSpanHex + "-00"));
+        SpanContext::fromTraceparent(QByteArray("00-" + TraceHex + '-' + SpanHex + "-00"));
     QVERIFY(remote);
     {
         Span span(QStringLiteral("unsampled"), SpanKind::Server, *remote);
         QVERIFY(!span.isRecording());
-        QCOMPARE(span.traceId().toHex(), kTraceHex); // still usable for logs and X-Trace-Id
+        QCOMPARE(span.traceId().toHex(), TraceHex); // still usable for logs and X-Trace-Id
         QVERIFY(!span.context().isSampled());
         Span child(QStringLiteral("child"), SpanKind::Internal, span.context());
         QVERIFY(!child.isRecording());

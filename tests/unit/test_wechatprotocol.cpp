@@ -19,11 +19,11 @@ Q_DECLARE_METATYPE(pomelo::wechat::Verdict)
 
 namespace {
 
-constexpr qint64 kNow = 1700000000;
-const QString kMchId = QStringLiteral("1900000109");
-const QString kSerial = QStringLiteral("5157F09EFDC096DE15EBE81A47057A7232F1B8E1");
-const QString kKeyId = QStringLiteral("PUB_KEY_ID_0119000001092024061200123456000001");
-const QByteArray kApiV3Key = QByteArrayLiteral("0123456789abcdefghijABCDEFGHIJ-_");
+constexpr qint64 FixedNow = 1700000000;
+const QString MchId = QStringLiteral("1900000109");
+const QString TestSerial = QStringLiteral("5157F09EFDC096DE15EBE81A47057A7232F1B8E1");
+const QString KeyId = QStringLiteral("PUB_KEY_ID_0119000001092024061200123456000001");
+const QByteArray ApiV3Key = QByteArrayLiteral("0123456789abcdefghijABCDEFGHIJ-_");
 
 struct Keys
 {
@@ -83,8 +83,9 @@ void TestWechatProtocol::initTestCase()
 
 void TestWechatProtocol::authorizationHeader()
 {
-    const Authorization a {kMchId, QStringLiteral("593BEC0C930BF1AFEB40B4A08C8FB242"),
-                           QStringLiteral("1554208460"), kSerial, QStringLiteral("uOVRnA4q+a/b==")};
+    const Authorization a {MchId, QStringLiteral("593BEC0C930BF1AFEB40B4A08C8FB242"),
+                           QStringLiteral("1554208460"), TestSerial,
+                           QStringLiteral("uOVRnA4q+a/b==")};
     QCOMPARE(wechat::authorizationHeader(a),
              QByteArrayLiteral("WECHATPAY2-SHA256-RSA2048 mchid=\"1900000109\","
                                "nonce_str=\"593BEC0C930BF1AFEB40B4A08C8FB242\","
@@ -188,19 +189,19 @@ void TestWechatProtocol::verifyRequest()
     const Keys &k = keys();
     const QString url = QStringLiteral("/v3/pay/transactions/jsapi");
     const QByteArray body = QByteArrayLiteral("{\"appid\":\"wx1\",\"amount\":{\"total\":100}}");
-    qint64 signedAt = kNow;
+    qint64 signedAt = FixedNow;
     if (kind == QLatin1String("old"))
-        signedAt = kNow - 301;
+        signedAt = FixedNow - 301;
     else if (kind == QLatin1String("ahead"))
-        signedAt = kNow + 301;
+        signedAt = FixedNow + 301;
     else if (kind == QLatin1String("edge"))
-        signedAt = kNow - 299;
+        signedAt = FixedNow - 299;
     Authorization a =
         signRequest(kind == QLatin1String("forger") ? *k.forger : *k.merchant,
-                    kind == QLatin1String("mchid") ? QStringLiteral("1900000110") : kMchId,
+                    kind == QLatin1String("mchid") ? QStringLiteral("1900000110") : MchId,
                     kind == QLatin1String("serial")             ? QStringLiteral("ABCDEF")
-                        : kind == QLatin1String("lower-serial") ? kSerial.toLower()
-                                                                : kSerial,
+                        : kind == QLatin1String("lower-serial") ? TestSerial.toLower()
+                                                                : TestSerial,
                     "POST", url, body, signedAt);
     QCOMPARE(a.timestamp, QString::number(signedAt));
     QCOMPARE(a.nonce.size(), 32);
@@ -212,7 +213,7 @@ void TestWechatProtocol::verifyRequest()
         a, kind == QLatin1String("method") ? QByteArrayLiteral("PUT") : QByteArrayLiteral("POST"),
         kind == QLatin1String("url") ? url + QStringLiteral("?x=1") : url,
         kind == QLatin1String("body") ? QByteArray(body).replace("100", "1") : body,
-        k.merchant->publicKey(), kMchId, kSerial, kNow);
+        k.merchant->publicKey(), MchId, TestSerial, FixedNow);
     QCOMPARE(v, expected);
 }
 
@@ -241,12 +242,12 @@ void TestWechatProtocol::verifyAnswer()
     const QByteArray body = kind == QLatin1String("empty")
         ? QByteArray()
         : QByteArrayLiteral("{\"prepay_id\":\"wx1\"}");
-    const qint64 at = kind == QLatin1String("old") ? kNow - 301
-        : kind == QLatin1String("ahead")           ? kNow + 301
-                                                   : kNow;
+    const qint64 at = kind == QLatin1String("old") ? FixedNow - 301
+        : kind == QLatin1String("ahead")           ? FixedNow + 301
+                                                   : FixedNow;
     SignatureHeaders h = signAnswer(
         kind == QLatin1String("forger") ? *k.forger : *k.platform,
-        kind == QLatin1String("serial") ? QStringLiteral("PUB_KEY_ID_X") : kKeyId, body, at);
+        kind == QLatin1String("serial") ? QStringLiteral("PUB_KEY_ID_X") : KeyId, body, at);
     if (kind == QLatin1String("no-nonce"))
         h.nonce.clear();
     if (kind == QLatin1String("no-serial"))
@@ -264,7 +265,8 @@ void TestWechatProtocol::verifyAnswer()
     QCOMPARE(headerValue(list, header::signatureType),
              QByteArrayLiteral("WECHATPAY2-SHA256-RSA2048"));
     const QByteArray received = kind == QLatin1String("body") ? body + ' ' : body;
-    QCOMPARE(wechat::verifyAnswer(read, received, k.platform->publicKey(), kKeyId, kNow), expected);
+    QCOMPARE(wechat::verifyAnswer(read, received, k.platform->publicKey(), KeyId, FixedNow),
+             expected);
 }
 
 void TestWechatProtocol::aead_data()
@@ -288,13 +290,13 @@ void TestWechatProtocol::aead()
     QFETCH(bool, decrypts);
     const QByteArray plaintext =
         QByteArrayLiteral("{\"out_trade_no\":\"T1\",\"trade_state\":\"SUCCESS\"}");
-    EncryptedResource r = encryptResource(kApiV3Key, plaintext, QStringLiteral("transaction"),
+    EncryptedResource r = encryptResource(ApiV3Key, plaintext, QStringLiteral("transaction"),
                                           QStringLiteral("transaction"));
     QCOMPARE(r.nonce.size(), 12);
     QCOMPARE(r.algorithm, QStringLiteral("AEAD_AES_256_GCM"));
     QByteArray raw = QByteArray::fromBase64(r.ciphertext.toLatin1());
     QCOMPARE(raw.size(), plaintext.size() + 16); // ciphertext ‖ 16-byte tag
-    QByteArray key = kApiV3Key;
+    QByteArray key = ApiV3Key;
     if (kind == QLatin1String("tag"))
         raw[raw.size() - 1] = char(raw.at(raw.size() - 1) ^ 0x01);
     if (kind == QLatin1String("ciphertext"))
@@ -325,7 +327,7 @@ void TestWechatProtocol::envelopeRoundTrip()
     e.createTime = QStringLiteral("2015-05-20T13:29:35+08:00");
     e.eventType = QString(event::transactionSuccess);
     e.summary = QStringLiteral("支付成功");
-    e.resource = encryptResource(kApiV3Key, "{}", QStringLiteral("transaction"),
+    e.resource = encryptResource(ApiV3Key, "{}", QStringLiteral("transaction"),
                                  QStringLiteral("transaction"), QStringLiteral("fdasflkja484"));
     const QJsonObject j = envelopeToJson(e);
     QCOMPARE(j.value(QStringLiteral("resource_type")).toString(),
@@ -334,7 +336,7 @@ void TestWechatProtocol::envelopeRoundTrip()
     QVERIFY(back.has_value());
     QCOMPARE(back->id, e.id);
     QCOMPARE(back->resource.nonce, QStringLiteral("fdasflkja484"));
-    QCOMPARE(decryptResource(kApiV3Key, back->resource), std::optional<QByteArray>("{}"));
+    QCOMPARE(decryptResource(ApiV3Key, back->resource), std::optional<QByteArray>("{}"));
 
     QJsonObject bad = j;
     bad.insert(QStringLiteral("resource_type"), QStringLiteral("plain"));
@@ -352,7 +354,7 @@ void TestWechatProtocol::paySign()
     const Keys &k = keys();
     const QJsonObject p =
         requestPaymentParams(*k.merchant, QStringLiteral("wxd678efh567hg6787"),
-                             QStringLiteral("wx201410272009395522657a690389285100"), kNow,
+                             QStringLiteral("wx201410272009395522657a690389285100"), FixedNow,
                              QStringLiteral("5K8264ILTKCH16CQ2502SI8ZNMTM67VS"));
     QCOMPARE(p.value(QStringLiteral("appId")).toString(), QStringLiteral("wxd678efh567hg6787"));
     QCOMPARE(p.value(QStringLiteral("timeStamp")).toString(), QStringLiteral("1700000000"));
@@ -502,7 +504,7 @@ void TestWechatProtocol::parseRefund()
         return;
     QCOMPARE(r->outRefundNo, QStringLiteral("R1"));
     for (bool asNotification : {false, true}) {
-        const auto again = wechat::parseRefund(refundToJson(*r, asNotification, kMchId));
+        const auto again = wechat::parseRefund(refundToJson(*r, asNotification, MchId));
         QVERIFY(again.has_value());
         QCOMPARE(again->status, r->status);
         QCOMPARE(again->refund, r->refund);

@@ -12,9 +12,9 @@ using namespace pomelo;
 
 namespace {
 
-const QByteArray kSecret("s3cr3t-app-secret-0123456789abcdef");
-const QStringList kCashierUnsigned {QStringLiteral("channel")};
-const signing::Target kCashier = signing::Target::post(QStringLiteral("/pay/v1/cashier"));
+const QByteArray TestSecret("s3cr3t-app-secret-0123456789abcdef");
+const QStringList CashierUnsigned {QStringLiteral("channel")};
+const signing::Target CashierRoute = signing::Target::post(QStringLiteral("/pay/v1/cashier"));
 
 /// A cashier request as the front end posts it to /pay/v1/cashier.
 QJsonObject cashierRequest()
@@ -27,11 +27,11 @@ QJsonObject cashierRequest()
         {QStringLiteral("timestamp"), 1700000000},
         {QStringLiteral("channel"), QStringLiteral("WECHAT_JSAPI")},
     };
-    return signing::withSignature(kCashier, request, kSecret, kCashierUnsigned);
+    return signing::withSignature(CashierRoute, request, TestSecret, CashierUnsigned);
 }
 
 // WeChat Pay APIv3 signs "METHOD\nURL\nTIMESTAMP\nNONCE\nBODY\n".
-const QByteArray kWechatMessage(
+const QByteArray WechatMessage(
     "POST\n/v3/pay/transactions/jsapi\n1700000000\n593BEC0C930BF1AFEB40B4A08C8FB242\n"
     "{\"appid\":\"wxd678efh567hg6787\",\"mchid\":\"1230000109\",\"description\":\"venue\","
     "\"out_trade_no\":\"1790000000000000001\",\"notify_url\":\"https://pay.example.edu/notify\","
@@ -48,7 +48,7 @@ void BM_CanonicalString(benchmark::State &state)
 {
     const QJsonObject request = cashierRequest();
     for (auto _ : state)
-        benchmark::DoNotOptimize(signing::canonicalString(kCashier, request, kCashierUnsigned));
+        benchmark::DoNotOptimize(signing::canonicalString(CashierRoute, request, CashierUnsigned));
     state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_CanonicalString);
@@ -57,7 +57,7 @@ void BM_SignCashier(benchmark::State &state)
 {
     const QJsonObject request = cashierRequest();
     for (auto _ : state)
-        benchmark::DoNotOptimize(signing::sign(kCashier, request, kSecret, kCashierUnsigned));
+        benchmark::DoNotOptimize(signing::sign(CashierRoute, request, TestSecret, CashierUnsigned));
     state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_SignCashier);
@@ -65,10 +65,11 @@ BENCHMARK(BM_SignCashier);
 void BM_VerifyCashier(benchmark::State &state)
 {
     const QJsonObject request = cashierRequest();
-    if (!signing::verify(kCashier, request, kSecret, kCashierUnsigned))
+    if (!signing::verify(CashierRoute, request, TestSecret, CashierUnsigned))
         state.SkipWithError("the request does not verify");
     for (auto _ : state)
-        benchmark::DoNotOptimize(signing::verify(kCashier, request, kSecret, kCashierUnsigned));
+        benchmark::DoNotOptimize(
+            signing::verify(CashierRoute, request, TestSecret, CashierUnsigned));
     state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_VerifyCashier);
@@ -77,7 +78,7 @@ void BM_HmacSha256(benchmark::State &state)
 {
     const QByteArray data(state.range(0), 'x');
     for (auto _ : state)
-        benchmark::DoNotOptimize(crypto::hmacSha256(kSecret, data));
+        benchmark::DoNotOptimize(crypto::hmacSha256(TestSecret, data));
     state.SetItemsProcessed(state.iterations());
     state.SetBytesProcessed(state.iterations() * state.range(0));
 }
@@ -87,7 +88,7 @@ void BM_RsaSign2048(benchmark::State &state)
 {
     const crypto::RsaPrivateKey &key = rsaKey();
     for (auto _ : state)
-        benchmark::DoNotOptimize(key.sign(kWechatMessage));
+        benchmark::DoNotOptimize(key.sign(WechatMessage));
     state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_RsaSign2048);
@@ -95,11 +96,11 @@ BENCHMARK(BM_RsaSign2048);
 void BM_RsaVerify2048(benchmark::State &state)
 {
     const crypto::RsaPublicKey key = rsaKey().publicKey();
-    const QByteArray signature = rsaKey().sign(kWechatMessage);
-    if (!key.verify(kWechatMessage, signature))
+    const QByteArray signature = rsaKey().sign(WechatMessage);
+    if (!key.verify(WechatMessage, signature))
         state.SkipWithError("the signature does not verify");
     for (auto _ : state)
-        benchmark::DoNotOptimize(key.verify(kWechatMessage, signature));
+        benchmark::DoNotOptimize(key.verify(WechatMessage, signature));
     state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_RsaVerify2048);

@@ -24,10 +24,10 @@
 namespace pomelo {
 namespace {
 
-constexpr int kSlotsPerDay = 28; // 08:00–22:00 on a 30-minute grid
-constexpr int kDays = 7; // tomorrow .. +6
-constexpr int kPaidTimeoutMs = 30000;
-constexpr int kMaxErrorsKept = 3;
+constexpr int SlotsPerDay = 28; // 08:00–22:00 on a 30-minute grid
+constexpr int Days = 7; // tomorrow .. +6
+constexpr int PaidTimeoutMs = 30000;
+constexpr int MaxErrorsKept = 3;
 
 struct Options
 {
@@ -52,7 +52,7 @@ struct Results
     void fail(const QString &what)
     {
         ++failed;
-        if (errors.size() < kMaxErrorsKept)
+        if (errors.size() < MaxErrorsKept)
             errors << what;
     }
 };
@@ -168,8 +168,8 @@ private:
         const QDate day = QDateTime::currentDateTimeUtc()
                               .toTimeZone(QTimeZone(QByteArrayLiteral("Asia/Shanghai")))
                               .date()
-                              .addDays(1 + k / kSlotsPerDay);
-        const QTime from = QTime(8, 0).addSecs((k % kSlotsPerDay) * 30 * 60);
+                              .addDays(1 + k / SlotsPerDay);
+        const QTime from = QTime(8, 0).addSecs((k % SlotsPerDay) * 30 * 60);
         return {
             {QStringLiteral("venueId"), m_options.firstVenue + global % venues},
             {QStringLiteral("date"), day.toString(Qt::ISODate)},
@@ -246,7 +246,7 @@ private:
                 }
                 if (state != QLatin1String("PENDING_PAYMENT"))
                     return failFlow(describe("booking status", status, body));
-                if ((m_clock.nsecsElapsed() - m_flowStart) / 1000000 > kPaidTimeoutMs)
+                if ((m_clock.nsecsElapsed() - m_flowStart) / 1000000 > PaidTimeoutMs)
                     return failFlow(describe("not PAID in time", status, body));
                 QTimer::singleShot(m_options.pollMs, [this, bookingId] { pollPaid(bookingId); });
             });
@@ -382,8 +382,7 @@ int main(int argc, char *argv[])
                "[--channel ECARD|WECHAT_JSAPI]\n";
         return 2;
     }
-    const qint64 capacity =
-        qint64(options.lastVenue - options.firstVenue + 1) * kSlotsPerDay * kDays;
+    const qint64 capacity = qint64(options.lastVenue - options.firstVenue + 1) * SlotsPerDay * Days;
     if (qint64(options.users) * options.flowsPerUser > capacity) {
         err << "not enough slots: " << capacity << " for " << options.users * options.flowsPerUser
             << " flows\n";

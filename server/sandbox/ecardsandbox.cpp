@@ -28,6 +28,7 @@ namespace {
 
 using namespace ecard;
 using sandbox::controlAnswer;
+using sandbox::inStateDir;
 using sandbox::jsonObjectBody;
 using sandbox::nowSeconds;
 using Record = SandboxStore::Record;
@@ -188,8 +189,8 @@ std::optional<RefundRecord> refundFromJson(const QJsonObject &j)
 
 // Record kinds in the store; an order's and a refund's value is its JSON above.
 const QString Account = QStringLiteral("account"); // {"balance": fen}, by student number
-const QString OrderKind = QStringLiteral("order"); // by out_trade_no
-const QString RefundKind = QStringLiteral("refund"); // by out_refund_no
+const QString OrderKind = orderRecordKind();
+const QString RefundKind = refundRecordKind();
 
 /// The notification of the former `ecard.json` in SandboxNotifier's form.
 SandboxNotice legacyNotice(const QJsonObject &j)
@@ -213,18 +214,7 @@ QList<Record> legacyRecords(const QJsonObject &root)
     const QJsonObject accounts = root.value(QLatin1String("accounts")).toObject();
     for (auto it = accounts.begin(); it != accounts.end(); ++it)
         out.append({Account, it.key(), {{QStringLiteral("balance"), it.value().toInteger()}}});
-    const QJsonArray orders = root.value(QLatin1String("orders")).toArray();
-    for (const QJsonValue &v : orders)
-        out.append({OrderKind, textOf(v.toObject(), field::outTradeNo), v.toObject()});
-    const QJsonArray refunds = root.value(QLatin1String("refunds")).toArray();
-    for (const QJsonValue &v : refunds)
-        out.append({RefundKind, textOf(v.toObject(), field::outRefundNo), v.toObject()});
-    const QJsonArray notices = root.value(QLatin1String("notifications")).toArray();
-    for (const QJsonValue &v : notices) {
-        const SandboxNotice n = legacyNotice(v.toObject());
-        out.append({SandboxNotifier::recordKind(), n.id, n.toJson()});
-    }
-    return out;
+    return out + legacyTradeRecords(root, field::outTradeNo, field::outRefundNo, legacyNotice);
 }
 
 QString notifyRefusal(const HttpClientResponse &r)
@@ -350,11 +340,6 @@ QString prepareStateDir(const QString &dir)
     if (!dir.isEmpty() && !QDir().mkpath(dir))
         qCWarning(lcSandbox).noquote() << "ecard sandbox: cannot create" << dir;
     return dir;
-}
-
-QString inStateDir(const QString &dir, const char *name)
-{
-    return dir.isEmpty() ? QString() : QDir(dir).filePath(QLatin1String(name));
 }
 
 } // namespace

@@ -3,6 +3,7 @@
 #include "domain/crypto.h"
 
 #include <QDateTime>
+#include <QDir>
 #include <QJsonDocument>
 #include <QJsonParseError>
 
@@ -68,6 +69,11 @@ NoticeState noticeStateFromName(const QString &name)
     if (name == noticeStateName(NoticeState::Failed))
         return NoticeState::Failed;
     return NoticeState::Pending;
+}
+
+QString inStateDir(const QString &dir, const char *name)
+{
+    return dir.isEmpty() ? QString() : QDir(dir).filePath(QLatin1String(name));
 }
 
 } // namespace pomelo::sandbox

@@ -24,6 +24,8 @@ HttpResponse controlAnswer(int status, const QJsonObject &body);
 QString beijingSerialTime();
 /// @p count random decimal digits.
 QString randomDigits(int count);
+/// @p name in the sandbox's state directory @p dir; empty when the sandbox keeps no state.
+QString inStateDir(const QString &dir, const char *name);
 
 /// Delivery state of a notification, as the control routes show it.
 enum class NoticeState { Pending, Delivered, Failed };

@@ -3,6 +3,7 @@
 #include "telemetry/logging.h"
 
 #include <QHash>
+#include <QJsonArray>
 #include <QSet>
 #include <QStringList>
 
@@ -256,6 +257,25 @@ int SandboxNotifier::pendingCount() const
 {
     std::lock_guard lock(d->mutex);
     return int(d->pending.size());
+}
+
+QList<SandboxStore::Record>
+legacyTradeRecords(const QJsonObject &root, QLatin1String orderKey, QLatin1String refundKey,
+                   const std::function<SandboxNotice(const QJsonObject &)> &notice)
+{
+    QList<SandboxStore::Record> out;
+    const QJsonArray orders = root.value(QLatin1String("orders")).toArray();
+    for (const QJsonValue &v : orders)
+        out.append({orderRecordKind(), v.toObject().value(orderKey).toString(), v.toObject()});
+    const QJsonArray refunds = root.value(QLatin1String("refunds")).toArray();
+    for (const QJsonValue &v : refunds)
+        out.append({refundRecordKind(), v.toObject().value(refundKey).toString(), v.toObject()});
+    const QJsonArray notices = root.value(QLatin1String("notifications")).toArray();
+    for (const QJsonValue &v : notices) {
+        const SandboxNotice n = notice(v.toObject());
+        out.append({SandboxNotifier::recordKind(), n.id, n.toJson()});
+    }
+    return out;
 }
 
 } // namespace pomelo

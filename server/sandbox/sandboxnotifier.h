@@ -92,4 +92,21 @@ private:
     std::unique_ptr<Private> d;
 };
 
+/// Store record kinds of the sandboxes' trades.
+inline QString orderRecordKind()
+{
+    return QStringLiteral("order");
+} ///< by out_trade_no
+inline QString refundRecordKind()
+{
+    return QStringLiteral("refund");
+} ///< by out_refund_no
+
+/// The orders, refunds and notifications of a sandbox's former whole-state JSON file as store
+/// records: orders keyed by their @p orderKey, refunds by their @p refundKey, each notification as
+/// @p notice reads it.
+QList<SandboxStore::Record>
+legacyTradeRecords(const QJsonObject &root, QLatin1String orderKey, QLatin1String refundKey,
+                   const std::function<SandboxNotice(const QJsonObject &)> &notice);
+
 } // namespace pomelo

@@ -34,6 +34,7 @@ namespace {
 using namespace wechat;
 using sandbox::beijingSerialTime;
 using sandbox::controlAnswer;
+using sandbox::inStateDir;
 using sandbox::jsonObjectBody;
 using sandbox::nowSeconds;
 using sandbox::randomDigits;
@@ -248,8 +249,8 @@ std::optional<RefundRecord> refundRecordFromJson(const QJsonObject &j)
 }
 
 // Record kinds in the store; the values are the JSON above.
-const QString OrderKind = QStringLiteral("order"); // by out_trade_no
-const QString RefundKind = QStringLiteral("refund"); // by out_refund_no
+const QString OrderKind = orderRecordKind();
+const QString RefundKind = refundRecordKind();
 
 /// The notification of the former `wechat.json` in SandboxNotifier's form: the content is what
 /// the control routes show and the envelope, encrypted once (every attempt sends the same bytes).
@@ -271,29 +272,13 @@ SandboxNotice legacyNotice(const QJsonObject &j)
 /// The records of the former whole-state file `wechat.json` (version 1).
 QList<Record> legacyRecords(const QJsonObject &root)
 {
-    QList<Record> out;
-    const QJsonArray orders = root.value(QLatin1String("orders")).toArray();
-    for (const QJsonValue &v : orders)
-        out.append({OrderKind, textOf(v.toObject(), "out_trade_no"), v.toObject()});
-    const QJsonArray refunds = root.value(QLatin1String("refunds")).toArray();
-    for (const QJsonValue &v : refunds)
-        out.append({RefundKind, textOf(v.toObject(), "out_refund_no"), v.toObject()});
-    const QJsonArray notices = root.value(QLatin1String("notifications")).toArray();
-    for (const QJsonValue &v : notices) {
-        const SandboxNotice n = legacyNotice(v.toObject());
-        out.append({SandboxNotifier::recordKind(), n.id, n.toJson()});
-    }
-    return out;
+    return legacyTradeRecords(root, QLatin1String("out_trade_no"), QLatin1String("out_refund_no"),
+                              legacyNotice);
 }
 
 QString notifyRefusal(const HttpClientResponse &r)
 {
     return r.status == 200 || r.status == 204 ? QString() : QStringLiteral("HTTP %1").arg(r.status);
-}
-
-QString inStateDir(const QString &dir, const char *name)
-{
-    return dir.isEmpty() ? QString() : QDir(dir).filePath(QLatin1String(name));
 }
 
 HttpResponse controlError(int status, const QString &code, const QString &message)

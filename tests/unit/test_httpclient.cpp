@@ -1,6 +1,6 @@
 // The blocking client as worker threads use it, against real sockets.
-#include "net/httpclient.h"
 #include "http/httpserver.h"
+#include "net/httpclient.h"
 #include "telemetry/trace.h"
 #include "testsupport.h"
 

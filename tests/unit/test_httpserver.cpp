@@ -1,8 +1,8 @@
 // The HTTP layer in process, on a real socket: blocking handlers on the pool, the bounded queue,
 // typed errors mapped in one place, and clients that leave before their answer.
 #include "domain/errors.h"
-#include "net/httpclient.h"
 #include "http/httpserver.h"
+#include "net/httpclient.h"
 #include "serverprocess.h"
 
 #include <QJsonObject>

@@ -242,9 +242,10 @@ bool HttpServer::handleRequest(const QHttpServerRequest &qreq, QTcpSocket *socke
     // Already answered (413/431/400) by the connection guard while the bytes arrived.
     if (socket->property(GuardedTcpServer::RejectedProperty).toBool())
         return true;
-    const Router::Match match = m_router.match(methodName(qreq.method()), qreq.url().path());
-    const ExchangePtr ex = beginExchange(qreq, socket, match);
+    const ExchangePtr ex = beginExchange(qreq, socket);
     const HttpRequest &req = ex->request;
+    const Router::Match match = m_router.match(req.method, req.path);
+    startSpan(*ex, match);
 
     // A WebSocket upgrade (QtHttpServer only asks us when newWebSocketConnection is connected).
     if (req.header("Upgrade").compare("websocket", Qt::CaseInsensitive) == 0
@@ -267,8 +268,7 @@ bool HttpServer::handleRequest(const QHttpServerRequest &qreq, QTcpSocket *socke
 }
 
 HttpServer::ExchangePtr HttpServer::beginExchange(const QHttpServerRequest &qreq,
-                                                  QTcpSocket *socket,
-                                                  const Router::Match &match) const
+                                                  QTcpSocket *socket) const
 {
     auto ex = std::make_shared<Exchange>();
     ex->start = std::chrono::steady_clock::now();
@@ -281,17 +281,21 @@ HttpServer::ExchangePtr HttpServer::beginExchange(const QHttpServerRequest &qreq
     req.body = qreq.body();
     req.remoteAddress = qreq.remoteAddress();
     ex->keepAlive = !req.header("Connection").toLower().contains("close");
+    return ex;
+}
 
+void HttpServer::startSpan(Exchange &ex, const Router::Match &match) const
+{
+    HttpRequest &req = ex.request;
     // An incoming traceparent continues the caller's trace; a malformed one is ignored (new root).
     const auto parent = SpanContext::fromTraceparent(req.header("traceparent"));
-    ex->route = match.route ? match.route->pattern : QStringLiteral("unmatched");
-    ex->span = Span(QString::fromLatin1(req.method) + u' ' + ex->route, SpanKind::Server,
-                    parent.value_or(SpanContext {}));
-    ex->span.setAttribute(QStringLiteral("http.method"), QString::fromLatin1(req.method));
-    ex->span.setAttribute(QStringLiteral("http.route"), ex->route);
-    req.traceId = ex->span.traceId().toString();
-    req.traceparent = QString::fromLatin1(ex->span.context().toTraceparent());
-    return ex;
+    ex.route = match.route ? match.route->pattern : QStringLiteral("unmatched");
+    ex.span = Span(QString::fromLatin1(req.method) + u' ' + ex.route, SpanKind::Server,
+                   parent.value_or(SpanContext {}));
+    ex.span.setAttribute(QStringLiteral("http.method"), QString::fromLatin1(req.method));
+    ex.span.setAttribute(QStringLiteral("http.route"), ex.route);
+    req.traceId = ex.span.traceId().toString();
+    req.traceparent = QString::fromLatin1(ex.span.context().toTraceparent());
 }
 
 void HttpServer::finish(const ExchangePtr &ex, HttpResponse response)

@@ -69,8 +69,10 @@ private:
     struct Exchange; ///< a request on its way through, with its span, until it is answered
     using ExchangePtr = std::shared_ptr<Exchange>;
 
-    ExchangePtr beginExchange(const QHttpServerRequest &request, QTcpSocket *socket,
-                              const Router::Match &match) const;
+    /// The request copied out of QtHttpServer's, with its socket and start time.
+    ExchangePtr beginExchange(const QHttpServerRequest &request, QTcpSocket *socket) const;
+    /// The server span of the matched route, continuing a valid incoming traceparent.
+    void startSpan(Exchange &ex, const Router::Match &match) const;
     /// Logs, measures and writes @p response (on the server's thread).
     void finish(const ExchangePtr &ex, HttpResponse response);
     /// Answers a WebSocket upgrade: true hands the socket to its QWebSocketServer.

@@ -55,12 +55,20 @@ void Router::add(const QByteArray &method, const QString &pattern, HandlerMode m
 void Router::add(const QByteArray &method, const QString &pattern, const Access &access,
                  GuardedHandler handler)
 {
-    if (access.kind != Access::Kind::Public && !m_authenticators.contains(access.checkerName()))
-        throw std::logic_error(
-            qPrintable(QStringLiteral("%1 %2: nobody checks access '%3'")
-                           .arg(QString::fromLatin1(method), pattern, access.checkerName())));
-    HttpHandler guarded = [this, access, handler = std::move(handler)](const HttpRequest &r) {
-        return handler(r, authenticate(access, r));
+    // The check is resolved now, once: a request pays for the check itself, not for finding it.
+    Authenticator check = [](const Access &, const HttpRequest &) -> Principal {
+        return Anonymous {};
+    };
+    if (access.kind != Access::Kind::Public) {
+        check = m_authenticators.value(access.checkerName());
+        if (!check)
+            throw std::logic_error(
+                qPrintable(QStringLiteral("%1 %2: nobody checks access '%3'")
+                               .arg(QString::fromLatin1(method), pattern, access.checkerName())));
+    }
+    HttpHandler guarded = [access, check = std::move(check),
+                           handler = std::move(handler)](const HttpRequest &r) {
+        return handler(r, check(access, r));
     };
     m_routes.append(Route {method, pattern, HandlerMode::Blocking, std::move(guarded),
                            pattern.split(u'/'), access});
@@ -71,14 +79,6 @@ void Router::setAuthenticator(Access::Kind kind, Authenticator authenticator,
 {
     m_authenticators.insert(Access {kind, {}, channel, false}.checkerName(),
                             std::move(authenticator));
-}
-
-Principal Router::authenticate(const Access &access, const HttpRequest &request) const
-{
-    if (access.kind == Access::Kind::Public)
-        return Anonymous {};
-    // Read-only once the server listens: no lock needed on the worker threads.
-    return m_authenticators.value(access.checkerName())(access, request);
 }
 
 Router::Match Router::match(const QByteArray &method, const QString &path) const

@@ -72,10 +72,9 @@ public:
     const QList<Route> &routes() const { return m_routes; }
 
 private:
-    Principal authenticate(const Access &access, const HttpRequest &request) const;
-
     QList<Route> m_routes;
-    QHash<QString, Authenticator> m_authenticators; ///< by Access::checkerName()
+    /// By Access::checkerName(); a route takes a copy of its check when it is added.
+    QHash<QString, Authenticator> m_authenticators;
 };
 
 } // namespace pomelo

@@ -189,8 +189,6 @@ std::optional<RefundRecord> refundFromJson(const QJsonObject &j)
 
 // Record kinds in the store; an order's and a refund's value is its JSON above.
 const QString Account = QStringLiteral("account"); // {"balance": fen}, by student number
-const QString OrderKind = orderRecordKind();
-const QString RefundKind = refundRecordKind();
 
 /// The notification of the former `ecard.json` in SandboxNotifier's form.
 SandboxNotice legacyNotice(const QJsonObject &j)
@@ -388,12 +386,12 @@ void EcardSandbox::State::apply(const QList<Record> &records)
     for (const Record &r : records) {
         if (r.kind == Account) {
             accounts.insert(r.key, integerOf(r.value, QLatin1String("balance")));
-        } else if (r.kind == OrderKind) {
+        } else if (r.kind == orderRecordKind()) {
             if (auto order = orderFromJson(r.value)) {
                 byPrepay.insert(order->prepayId, order->outTradeNo);
                 orders.insert(order->outTradeNo, *order);
             }
-        } else if (r.kind == RefundKind) {
+        } else if (r.kind == refundRecordKind()) {
             if (auto refund = refundFromJson(r.value))
                 refunds.insert(refund->outRefundNo, *refund);
         }
@@ -407,12 +405,12 @@ void EcardSandbox::State::saveAccountLocked(const QString &studentNo)
 
 void EcardSandbox::State::saveOrderLocked(const Order &order)
 {
-    store.stage(OrderKind, order.outTradeNo, orderToJson(order));
+    store.stage(orderRecordKind(), order.outTradeNo, orderToJson(order));
 }
 
 void EcardSandbox::State::saveRefundLocked(const RefundRecord &refund)
 {
-    store.stage(RefundKind, refund.outRefundNo, refundToJson(refund));
+    store.stage(refundRecordKind(), refund.outRefundNo, refundToJson(refund));
 }
 
 QString EcardSandbox::State::cashierUrl(const QString &prepayId) const

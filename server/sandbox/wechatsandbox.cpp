@@ -249,8 +249,6 @@ std::optional<RefundRecord> refundRecordFromJson(const QJsonObject &j)
 }
 
 // Record kinds in the store; the values are the JSON above.
-const QString OrderKind = orderRecordKind();
-const QString RefundKind = refundRecordKind();
 
 /// The notification of the former `wechat.json` in SandboxNotifier's form: the content is what
 /// the control routes show and the envelope, encrypted once (every attempt sends the same bytes).
@@ -370,11 +368,11 @@ struct WechatSandbox::State
     void apply(const QList<Record> &records);
     void saveOrderLocked(const Order &order)
     {
-        store.stage(OrderKind, order.outTradeNo, orderToJson(order));
+        store.stage(orderRecordKind(), order.outTradeNo, orderToJson(order));
     }
     void saveRefundLocked(const RefundRecord &r)
     {
-        store.stage(RefundKind, r.outRefundNo, refundRecordToJson(r));
+        store.stage(refundRecordKind(), r.outRefundNo, refundRecordToJson(r));
     }
     void persist() { store.flush(); }
 
@@ -477,14 +475,14 @@ void WechatSandbox::State::apply(const QList<Record> &records)
 {
     std::lock_guard lock(mutex);
     for (const Record &r : records) {
-        if (r.kind == OrderKind) {
+        if (r.kind == orderRecordKind()) {
             if (auto order = orderFromJson(r.value)) {
                 byPrepay.insert(order->prepayId, order->outTradeNo);
                 if (!order->transactionId.isEmpty())
                     byTransaction.insert(order->transactionId, order->outTradeNo);
                 orders.insert(order->outTradeNo, *order);
             }
-        } else if (r.kind == RefundKind) {
+        } else if (r.kind == refundRecordKind()) {
             if (auto refund = refundRecordFromJson(r.value))
                 refunds.insert(refund->outRefundNo, *refund);
         }

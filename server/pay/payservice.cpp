@@ -235,6 +235,10 @@ CreateOrderResult PayService::createOrder(const App &app, const CreateOrderInput
     }
     span.setAttribute(QStringLiteral("order.id"), snowflakeToString(order.id));
     span.setAttribute(QStringLiteral("order.status"), statusName(order.status));
+    // Scheduled now, after the commit, not only at the cashier: an order the student never takes
+    // to the cashier would otherwise wait for the one-minute sweep, its booking's slot held
+    // meanwhile. The cashier schedules the same item again (same id, same due time).
+    scheduleTimeout(order);
     qCInfo(lcPay).noquote() << "order" << order.id << "created for" << app.appId << in.outTradeNo
                             << "amount" << order.amount;
     return {orders.find(order.id).value_or(order), true};

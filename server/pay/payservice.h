@@ -134,7 +134,8 @@ public:
     void applyChannelResult(const ChannelResult &result);
     /// Step 8, the delayed queue fired: true when the item is done (nothing left to do counts).
     bool handleTimeout(qint64 orderId);
-    /// Timeouts whose queue item never made it (Redis failed after the cashier's commit).
+    /// Timeouts whose queue item never made it (Redis failed after the order's or the cashier's
+    /// commit): the safety net, every minute.
     int sweepExpired(int limit = 100);
 
     /// Refund attempts of payment exceptions that are due (their own periodic task).

@@ -47,6 +47,8 @@ private slots:
     void mismatchIsAnExceptionOnce();
     void refundArithmetic_data() { backendRows(); }
     void refundArithmetic();
+    void orderNeverCashieredClosesAtItsTimeout_data() { backendRows(); }
+    void orderNeverCashieredClosesAtItsTimeout();
 
 private:
     static void backendRows()
@@ -75,6 +77,7 @@ private:
     std::unique_ptr<HttpServer> m_server;
     std::optional<QTemporaryDir> m_dir;
     std::unique_ptr<EcardSandbox> m_sandbox;
+    QMap<QString, QString> m_settings;
     Config m_config;
     std::unique_ptr<Database> m_db;
     std::unique_ptr<ServerContext> m_context;
@@ -105,13 +108,13 @@ void TestPayService::initTestCase()
     m_sandbox->registerRoutes(m_server->router());
 
     const QString base = QStringLiteral("http://127.0.0.1:%1").arg(port);
-    m_config = Config::load(
-        {}, {},
-        {{QStringLiteral("server.public_base_url"), base},
-         {QStringLiteral("channels.ecard_base_url"), base + QStringLiteral("/sandbox/ecard")},
-         {QStringLiteral("ecard.partner_id"), Partner},
-         {QStringLiteral("ecard.partner_key"), QString::fromLatin1(TestKey)},
-         {QStringLiteral("pay.channels"), QStringLiteral("ECARD")}});
+    m_settings = {
+        {QStringLiteral("server.public_base_url"), base},
+        {QStringLiteral("channels.ecard_base_url"), base + QStringLiteral("/sandbox/ecard")},
+        {QStringLiteral("ecard.partner_id"), Partner},
+        {QStringLiteral("ecard.partner_key"), QString::fromLatin1(TestKey)},
+        {QStringLiteral("pay.channels"), QStringLiteral("ECARD")}};
+    m_config = Config::load({}, {}, m_settings);
     m_strategies.add(std::make_unique<EcardStrategy>(m_config));
 }
 
@@ -262,6 +265,59 @@ void TestPayService::refundArithmetic()
     QCOMPARE(o.refundedAmount, 1500);
     QCOMPARE(m_sandbox->balance(TestStudent), std::optional<qint64>(50000));
     QCOMPARE(refund(QStringLiteral("R-4"), 1), int(ErrorCode::OrderFinished));
+}
+
+void TestPayService::orderNeverCashieredClosesAtItsTimeout()
+{
+    // An order the student never takes to the cashier: its timeout is scheduled when it is
+    // created, so it closes when it expires, not at the next one-minute sweep (none runs here).
+    QMap<QString, QString> settings = m_settings;
+    settings.insert(QStringLiteral("pay.order_timeout_seconds"), QStringLiteral("2"));
+    const Config config = Config::load({}, {}, settings);
+    const ServerContext context {
+        config,         *m_redisPool, m_keys, *m_locks, *m_db, *m_ids, QTimeZone::systemTimeZone(),
+        testSecretBox()};
+    PayService service(context, testSecretBox(), m_strategies, *m_queue);
+
+    const App app = *AppRepository(*m_db, testSecretBox()).find(AppId);
+    CreateOrderInput in;
+    in.appId = AppId;
+    in.outTradeNo = QStringLiteral("T-never");
+    in.amount = 1500;
+    in.subject = QStringLiteral("羽毛球场 2号");
+    in.openId = QStringLiteral("o-tester");
+    in.studentId = TestStudent;
+    in.notifyUrl = QStringLiteral("http://127.0.0.1/api/v1/pay-notify");
+    const PayOrder created = service.createOrder(app, in).order;
+    QCOMPARE(created.status, OrderStatus::Init);
+    QCOMPARE(created.expiresAt - created.createdAt, 2000);
+    const QByteArray item = snowflakeToString(created.id).toLatin1();
+    // In the queue, due at the order's expiry (Redis' clock: within a second of ours).
+    const qint64 due =
+        m_redisPool->command({"ZSCORE", m_keys.orderTimeoutQueue(), item}).toInteger();
+    QVERIFY2(std::abs(due - created.expiresAt) < 1000,
+             qPrintable(QStringLiteral("%1 vs %2").arg(due).arg(created.expiresAt)));
+
+    DelayedQueueWorker worker(*m_redisPool, m_keys.orderTimeoutQueue(), [&](const DelayedItem &i) {
+        return service.handleTimeout(*snowflakeFromString(QString::fromLatin1(i.payload)));
+    });
+    worker.start();
+    QTRY_VERIFY_WITH_TIMEOUT(OrderRepository(*m_db).find(created.id)->status == OrderStatus::Closed,
+                             10000);
+    worker.stop();
+    const PayOrder closed = *OrderRepository(*m_db).find(created.id);
+    QVERIFY(closed.closedAt.has_value());
+    // At its expiry (not before, and not a sweep period later).
+    QVERIFY2(*closed.closedAt >= created.expiresAt - 1000
+                 && *closed.closedAt < created.expiresAt + 5000,
+             qPrintable(QString::number(*closed.closedAt - created.expiresAt)));
+    QVERIFY(!m_queue->cancel(item)); // done: neither scheduled nor in processing
+
+    // Idempotent: the sweep (or a second delivery) finds nothing left to do.
+    QVERIFY(service.handleTimeout(created.id));
+    QCOMPARE(service.sweepExpired(), 0);
+    QCOMPARE(OrderRepository(*m_db).find(created.id)->version, closed.version);
+    QCOMPARE(OrderRepository(*m_db).events(created.id).size(), 2); // INIT, CLOSED
 }
 
 QTEST_GUILESS_MAIN(TestPayService)

@@ -218,6 +218,8 @@ std::optional<LockGrant> RedisLockService::tryLock(const QByteArray &key, millis
             LockGrant grant {key, owner, reply.at(1).toInteger(), reply.at(2).toInteger()};
             std::lock_guard lock(m_heldMutex);
             Held &held = m_held[{key, owner}];
+            if (grant.holdCount == 1)
+                held.grant = ++m_grants;
             held.count = grant.holdCount;
             held.leaseMs = leaseMs;
             held.watchdog = held.watchdog || watchdog;
@@ -251,11 +253,22 @@ UnlockResult RedisLockService::unlockAs(const QByteArray &key, const QByteArray 
     const std::pair<QByteArray, QByteArray> id {key, owner};
     qint64 leaseMs = m_options.watchdogLease.count();
     {
+        // Marked as being released before the script is sent: a renewal that runs in Redis after
+        // it and finds the lock gone must not take our own release for a loss (see renewAll()).
         std::lock_guard lock(m_heldMutex);
         const auto it = m_held.find(id);
-        if (it != m_held.end())
+        if (it != m_held.end()) {
             leaseMs = it->second.leaseMs;
+            ++it->second.releasing;
+        }
     }
+    // Undoes the mark of an entry that survives the release (a re-entrant hold, or a failure).
+    const auto unmark = [this, &id] {
+        const auto it = m_held.find(id);
+        if (it != m_held.end() && it->second.releasing > 0)
+            --it->second.releasing;
+        return it;
+    };
     RedisReply reply;
     try {
         reply = m_pool.evalSha(unlockScript, {key, RedisKeys::lockWaiters(key)},
@@ -265,15 +278,16 @@ UnlockResult RedisLockService::unlockAs(const QByteArray &key, const QByteArray 
         // Whatever Redis did, this hold is over for us: stop renewing it so that, at worst, the
         // lock expires with its lease.
         std::lock_guard lock(m_heldMutex);
-        const auto it = m_held.find(id);
+        const auto it = unmark();
         if (it != m_held.end() && --it->second.count <= 0)
             m_held.erase(it);
         throw;
     }
+    hook(LockHookPoint::UnlockAfterEval, key);
     const qint64 left = reply.toInteger();
     std::lock_guard lock(m_heldMutex);
     if (left > 0) {
-        const auto it = m_held.find(id);
+        const auto it = unmark();
         if (it != m_held.end())
             it->second.count = left;
         return UnlockResult::StillHeld;
@@ -374,29 +388,53 @@ void RedisLockService::watchdogLoop()
     }
 }
 
+// A renewal is sent for the locks held when the round began, without holding m_heldMutex across
+// the round trip. Its owner may release the lock meanwhile. The release script deletes the hash,
+// a renewal evaluated after it finds the owner gone, and the watchdog may read that reply before
+// the releasing thread has read its own and removed the entry from m_held: the watchdog used to
+// take the entry still there for a lock that expired, drop it and warn "lock … was lost" (seen
+// once in ~52k bookings with 200 ms holds and a 30 s lease: the release had to land inside the
+// renewal's round trip). Worse, when the same owner took the lock again before the watchdog read
+// the reply, it dropped the new hold, whose lease then ran out unrenewed. So a "not held" reply
+// counts as a loss only for the very grant it was sent for (Held::grant) and only when no release
+// of that owner is in flight (Held::releasing, set before the release script is sent): otherwise
+// the release, or the new grant, settles the entry.
 void RedisLockService::renewAll()
 {
-    std::vector<std::pair<QByteArray, QByteArray>> renew;
+    struct Renewal
+    {
+        std::pair<QByteArray, QByteArray> id;
+        quint64 grant;
+    };
+    std::vector<Renewal> renew;
     {
         std::lock_guard lock(m_heldMutex);
         for (const auto &[id, held] : m_held) {
             if (held.watchdog)
-                renew.push_back(id);
+                renew.push_back({id, held.grant});
         }
     }
     const QByteArray lease = QByteArray::number(m_options.watchdogLease.count());
-    for (const auto &id : renew) {
+    for (const Renewal &r : renew) {
+        const auto &[key, owner] = r.id;
         try {
+            hook(LockHookPoint::RenewBeforeEval, key);
             const RedisReply reply =
-                m_pool.evalSha(renewScript, {id.first}, {lease, id.second}, Idempotent::Yes);
+                m_pool.evalSha(renewScript, {key}, {lease, owner}, Idempotent::Yes);
             reply.throwIfError("lock renew");
+            hook(LockHookPoint::RenewAfterEval, key);
             if (reply.toInteger() == 0) {
                 std::lock_guard lock(m_heldMutex);
-                if (m_held.erase(id) > 0)
+                const auto it = m_held.find(r.id);
+                if (it != m_held.end() && it->second.grant == r.grant
+                    && it->second.releasing == 0) {
+                    m_held.erase(it);
                     qCWarning(lcRedis).noquote()
-                        << "lock" << QString::fromUtf8(id.first) << "was lost by"
-                        << QString::fromUtf8(id.second) << "(expired or force-unlocked)";
+                        << "lock" << QString::fromUtf8(key) << "was lost by"
+                        << QString::fromUtf8(owner) << "(expired or force-unlocked)";
+                }
             }
+            hook(LockHookPoint::RenewDone, key);
         } catch (const Error &e) {
             qCWarning(lcRedis).noquote() << "lock watchdog:" << e.detail();
             return; // same outage for the others; the next tick tries again

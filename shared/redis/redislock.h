@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -19,6 +20,15 @@ namespace pomelo {
 
 class RedisSubscriber;
 
+/// Points in the lock service where LockServiceOptions::testHook is called, so that a test can
+/// order a renewal and a release the way a loaded machine sometimes does.
+enum class LockHookPoint {
+    RenewBeforeEval, ///< watchdog thread: the renewal of this lock is about to be sent
+    RenewAfterEval, ///< watchdog thread: its reply came, not yet acted on
+    RenewDone, ///< watchdog thread: its reply was acted on
+    UnlockAfterEval, ///< releasing thread: the release script ran, not yet recorded
+};
+
 struct LockServiceOptions
 {
     /// First half of every owner id (`instanceId:threadSerial`). Empty: a random UUID, so two
@@ -27,6 +37,8 @@ struct LockServiceOptions
     /// Lease of locks taken without an explicit lease; the watchdog renews them every lease/3
     /// while their owner holds them (Redisson's lockWatchdogTimeout).
     std::chrono::milliseconds watchdogLease {30000};
+    /// Tests only: called at each LockHookPoint with the lock's key. Empty in production.
+    std::function<void(LockHookPoint, const QByteArray &key)> testHook;
 };
 
 /// One grant of a lock.
@@ -119,6 +131,11 @@ private:
         qint64 count = 0;
         qint64 leaseMs = 0;
         bool watchdog = false;
+        /// Which first grant this is (a new one after a release and a new acquisition by the
+        /// same owner): a renewal sent for an earlier grant says nothing about this one.
+        quint64 grant = 0;
+        /// Releases of this owner in flight (sent, reply not yet recorded).
+        int releasing = 0;
     };
     struct Waiters
     {
@@ -133,6 +150,11 @@ private:
     void onSubscribed();
     void watchdogLoop();
     void renewAll();
+    void hook(LockHookPoint point, const QByteArray &key) const
+    {
+        if (m_options.testHook)
+            m_options.testHook(point, key);
+    }
 
     RedisPool &m_pool;
     const RedisKeys m_keys;
@@ -141,6 +163,7 @@ private:
 
     mutable std::mutex m_heldMutex;
     std::map<std::pair<QByteArray, QByteArray>, Held> m_held; // (key, owner)
+    quint64 m_grants = 0; // serial of the last first grant; guarded by m_heldMutex
 
     mutable std::mutex m_waitMutex;
     std::map<QByteArray, Waiters> m_waiters;

@@ -7,6 +7,8 @@
 #include <QTest>
 
 #include <atomic>
+#include <condition_variable>
+#include <mutex>
 #include <thread>
 
 using namespace pomelo;
@@ -23,6 +25,56 @@ LockServiceOptions serviceOptions(const char *instance, std::chrono::millisecond
     options.watchdogLease = lease;
     return options;
 }
+
+// A one-shot signal between threads; wait() gives up after @p timeoutMs so that a broken
+// ordering fails the test instead of hanging it.
+class Gate
+{
+public:
+    void open()
+    {
+        {
+            std::lock_guard lock(m_mutex);
+            m_open = true;
+        }
+        m_cv.notify_all();
+    }
+    bool wait(int timeoutMs = 5000)
+    {
+        std::unique_lock lock(m_mutex);
+        return m_cv.wait_for(lock, std::chrono::milliseconds(timeoutMs), [this] { return m_open; });
+    }
+    bool isOpen()
+    {
+        std::lock_guard lock(m_mutex);
+        return m_open;
+    }
+
+private:
+    std::mutex m_mutex;
+    std::condition_variable m_cv;
+    bool m_open = false;
+};
+
+// Counts the "lock … was lost" warnings logged while it exists (on any thread).
+class LostLockWarnings
+{
+public:
+    LostLockWarnings() { s_previous = qInstallMessageHandler(&LostLockWarnings::handle); }
+    ~LostLockWarnings() { qInstallMessageHandler(s_previous); }
+    int count() const { return s_count.load(); }
+
+private:
+    static void handle(QtMsgType type, const QMessageLogContext &context, const QString &message)
+    {
+        if (type == QtWarningMsg && message.contains(QLatin1String("was lost by")))
+            ++s_count;
+        if (s_previous)
+            s_previous(type, context, message);
+    }
+    static inline QtMessageHandler s_previous = nullptr;
+    static inline std::atomic<int> s_count {0};
+};
 
 // Runs @p f on a thread of its own (a different lock owner) and returns its result.
 template<typename F> auto onOtherThread(F f)
@@ -203,6 +255,96 @@ private slots:
         QVERIFY(waitUntil([&] { return worker.watchdogCount() == 0; }, 3000));
         QVERIFY(!worker.inspect(key));
         QCOMPARE(worker.unlock(key), UnlockResult::NotHeld);
+    }
+
+    void renewalAfterOwnReleaseIsNotALoss()
+    {
+        // The race behind a rare "lock … was lost" warning: the watchdog sends a renewal, the
+        // owner's release runs in Redis before it (the renewal finds the lock gone), and the
+        // watchdog reads its reply before the owner has recorded its release. Ordered here by
+        // the hooks: renewal sent → release runs → renewal's reply acted on → release recorded.
+        const QByteArray key = "released-under-renewal";
+        std::atomic<bool> armed {false};
+        Gate renewReady, released, renewDone;
+        LockServiceOptions options = serviceOptions("race", 300ms);
+        options.testHook = [&](LockHookPoint point, const QByteArray &k) {
+            if (k != key || !armed)
+                return;
+            if (point == LockHookPoint::RenewBeforeEval && !renewReady.isOpen()) {
+                renewReady.open();
+                released.wait(); // our release runs in Redis first
+            } else if (point == LockHookPoint::RenewDone && renewReady.isOpen()) {
+                renewDone.open();
+            } else if (point == LockHookPoint::UnlockAfterEval) {
+                released.open();
+                renewDone.wait(); // the watchdog acts on "not held" before we record the release
+            }
+        };
+        LostLockWarnings warnings;
+        const int before = warnings.count();
+        RedisLockService locks(*m_pool, RedisKeys(), options);
+        QVERIFY(locks.tryLock(key, 0ms));
+        armed = true;
+        QVERIFY(renewReady.wait());
+        QCOMPARE(locks.unlock(key), UnlockResult::Released);
+        QVERIFY(renewDone.isOpen());
+        QCOMPARE(warnings.count() - before, 0);
+        QCOMPARE(locks.watchdogCount(), 0);
+        QVERIFY(!locks.inspect(key));
+    }
+
+    void renewalOfAnEarlierGrantKeepsTheNewOne()
+    {
+        // The same race when the owner takes the lock again before the watchdog reads the
+        // renewal's "not held": the reply is about the released grant, not the new one, which
+        // must stay renewed. Ordered: renewal sent after the release → new grant → reply acted on.
+        const QByteArray key = "taken-again-under-renewal";
+        std::atomic<bool> armed {false};
+        std::atomic<int> renewals {0};
+        Gate renewReady, released, renewEvaluated, reacquired, renewDone;
+        LockServiceOptions options = serviceOptions("again", 300ms);
+        options.testHook = [&](LockHookPoint point, const QByteArray &k) {
+            if (k != key || !armed)
+                return;
+            if (point == LockHookPoint::RenewBeforeEval && !renewReady.isOpen()) {
+                renewReady.open();
+                released.wait();
+            } else if (point == LockHookPoint::RenewAfterEval && !renewEvaluated.isOpen()) {
+                renewEvaluated.open();
+                reacquired.wait();
+            } else if (point == LockHookPoint::RenewDone) {
+                renewDone.open();
+                ++renewals;
+            }
+        };
+        LostLockWarnings warnings;
+        const int before = warnings.count();
+        RedisLockService locks(*m_pool, RedisKeys(), options);
+        const auto first = locks.tryLock(key, 0ms);
+        QVERIFY(first);
+        armed = true;
+        QVERIFY(renewReady.wait());
+        QCOMPARE(locks.unlock(key), UnlockResult::Released);
+        released.open();
+        QVERIFY(renewEvaluated.wait()); // it found the lock gone
+        const auto second = locks.tryLock(key, 0ms);
+        QVERIFY(second);
+        QVERIFY(second->fencingToken > first->fencingToken);
+        reacquired.open();
+        QVERIFY(renewDone.wait());
+        QCOMPARE(warnings.count() - before, 0);
+        QCOMPARE(locks.watchdogCount(), 1);
+        // Still renewed: three more rounds, each finding it held, over more than a lease.
+        const int seen = renewals.load();
+        QElapsedTimer timer;
+        timer.start();
+        QVERIFY(
+            waitUntil([&] { return renewals.load() >= seen + 4 && timer.elapsed() > 400; }, 5000));
+        const auto info = locks.inspect(key);
+        QVERIFY(info);
+        QCOMPARE(info->owners.value(0).first, second->ownerId);
+        QCOMPARE(locks.unlock(key), UnlockResult::Released);
+        QCOMPARE(warnings.count() - before, 0);
     }
 
     void waiterWakesOnRelease()

@@ -7,6 +7,7 @@
 #include <QHash>
 
 #include <algorithm>
+#include <limits>
 
 namespace pomelo {
 
@@ -78,6 +79,34 @@ prometheus::Counter &streamCounter(const char *name, const char *help, const QBy
         .Add({{"stream", stream.toStdString()}, {"group", group.toStdString()}});
 }
 
+// KEYS: stream, our heartbeat key. ARGV: group, our consumer name, idle ms, heartbeat key prefix,
+// heartbeat ms. Marks us alive, then removes the group's consumers that are idle longer than that,
+// have no pending entries and no heartbeat, but us; returns their names.
+//
+// The heartbeat is needed because Redis 7.0 (Debian 12's) does not count a blocking read that
+// found nothing as activity: XINFO's `idle` of a live consumer of a quiet stream grows without
+// bound. One script, so that no consumer can read an entry between the look at its pending count
+// and its removal (DELCONSUMER drops the pending entries of the consumer it removes: they would
+// never be delivered again).
+const RedisScript removeDeadConsumersScript(QByteArrayLiteral(R"lua(
+redis.call('set', KEYS[2], '1', 'PX', ARGV[5])
+local removed = {}
+local minIdle = tonumber(ARGV[3])
+for _, c in ipairs(redis.call('xinfo', 'consumers', KEYS[1], ARGV[1])) do
+  local info = {}
+  for i = 1, #c, 2 do
+    info[c[i]] = c[i + 1]
+  end
+  local name = info['name']
+  if name ~= ARGV[2] and info['pending'] == 0 and info['idle'] > minIdle
+      and redis.call('exists', ARGV[4] .. name) == 0 then
+    redis.call('xgroup', 'delconsumer', KEYS[1], ARGV[1], name)
+    removed[#removed + 1] = name
+  end
+end
+return removed
+)lua"));
+
 RedisOptions consumerConnectionOptions(RedisOptions options, int blockMs)
 {
     // The socket timeout must outlast the BLOCK time, or every idle read would "time out".
@@ -95,6 +124,9 @@ StreamConsumer::StreamConsumer(RedisOptions redis, StreamConsumerOptions options
     if (m_options.deadLetterStream.isEmpty())
         m_options.deadLetterStream = m_options.stream + ":dead";
     m_options.batchSize = std::max(m_options.batchSize, 1);
+    if (m_options.deadConsumerIdleMs <= 0)
+        m_options.deadConsumerIdleMs = int(std::min<qint64>(
+            qint64(m_options.minIdleMs) * DeadConsumerIdleFactor, std::numeric_limits<int>::max()));
 }
 
 StreamConsumer::~StreamConsumer()
@@ -252,8 +284,42 @@ void StreamConsumer::claimIdle()
             process(std::move(entries), true);
         }
         if (cursor == "0-0" || cursor.isEmpty())
-            return;
+            break;
     }
+    // After the claim: a dead consumer's entries idle long enough are ours now, so it is empty.
+    removeDeadConsumers();
+}
+
+void StreamConsumer::removeDeadConsumers()
+{
+    if (m_stop)
+        return;
+    // Refreshed at every claim round, which comes at least every claimIntervalMs + blockMs.
+    const qint64 heartbeatMs = std::max<qint64>(
+        m_options.deadConsumerIdleMs, 3 * (qint64(m_options.claimIntervalMs) + m_options.blockMs));
+    const QByteArray prefix = m_options.stream + ":alive:" + m_options.group + ':';
+    const RedisReply reply = m_connection.evalSha(
+        removeDeadConsumersScript, {m_options.stream, prefix + m_options.consumer},
+        {m_options.group, m_options.consumer, QByteArray::number(m_options.deadConsumerIdleMs),
+         prefix, QByteArray::number(heartbeatMs)},
+        Idempotent::Yes);
+    reply.throwIfError("remove dead consumers");
+    const auto &removed = reply.elements();
+    if (removed.isEmpty())
+        return;
+    m_removedConsumers += static_cast<quint64>(removed.size());
+    streamCounter(
+        "pomelo_stream_consumers_removed_total",
+        "Idle consumers without pending entries removed from a group (XGROUP DELCONSUMER)",
+        m_options.stream, m_options.group)
+        .Increment(static_cast<double>(removed.size()));
+    QStringList names;
+    for (const RedisReply &name : removed)
+        names << QString::fromUtf8(name.toByteArray());
+    qCInfo(lcRedis).noquote() << "stream" << QString::fromUtf8(m_options.stream) << "group"
+                              << QString::fromUtf8(m_options.group)
+                              << ": removed consumers idle for over" << m_options.deadConsumerIdleMs
+                              << "ms with nothing pending:" << names.join(QStringLiteral(", "));
 }
 
 void StreamConsumer::readNew()

@@ -51,6 +51,10 @@ private:
     const bool m_approximate;
 };
 
+/// Default of StreamConsumerOptions::deadConsumerIdleMs, in units of minIdleMs: a consumer that
+/// has not read for ten claim periods is gone, not slow.
+constexpr int DeadConsumerIdleFactor = 10;
+
 struct StreamConsumerOptions
 {
     QByteArray stream;
@@ -68,6 +72,12 @@ struct StreamConsumerOptions
     /// ... and how long an entry must have been idle to be claimed (XAUTOCLAIM min-idle-time).
     /// It is also the retry delay of an entry whose handler failed.
     int minIdleMs = 60000;
+    /// A consumer of the group idle longer than this (XINFO CONSUMERS `idle`) with no pending
+    /// entries and no heartbeat is removed from the group (XGROUP DELCONSUMER), at each claim
+    /// round: the consumers of dead instances. Each consumer sets its heartbeat key
+    /// (`{stream}:alive:{group}:{consumer}`, expiring after at least this long) at its own claim
+    /// rounds. <= 0: DeadConsumerIdleFactor × minIdleMs.
+    int deadConsumerIdleMs = 0;
     /// An entry delivered more often than this goes to the dead-letter stream (and is acked).
     int maxDeliveries = 10;
     /// Default: `{stream}:dead`.
@@ -81,7 +91,9 @@ struct StreamConsumerOptions
 /// returns true (at-least-once: handlers must be idempotent); every claimIntervalMs it claims
 /// entries idle longer than minIdleMs from any consumer (XAUTOCLAIM); an entry delivered more than
 /// maxDeliveries times is copied to the dead-letter stream with `dead-origin-id`, `dead-group`,
-/// `dead-consumer` and `dead-deliveries` fields, acked, logged and counted.
+/// `dead-consumer` and `dead-deliveries` fields, acked, logged and counted. After claiming, it
+/// removes the group's consumers idle longer than deadConsumerIdleMs that have no pending entries
+/// and no heartbeat (never itself, never one with pending entries: those are claimed first).
 class StreamConsumer
 {
 public:
@@ -110,6 +122,8 @@ public:
     quint64 failedCount() const { return m_failed.load(); }
     quint64 claimedCount() const { return m_claimed.load(); }
     quint64 deadLetterCount() const { return m_deadLettered.load(); }
+    /// Consumers of the group this one removed as dead.
+    quint64 removedConsumerCount() const { return m_removedConsumers.load(); }
 
     /// XGROUP CREATE … MKSTREAM, treating BUSYGROUP (exists already) as success.
     static void ensureGroup(RedisConnection &connection, const QByteArray &stream,
@@ -121,6 +135,7 @@ private:
     void run();
     void drainOwnPending();
     void claimIdle();
+    void removeDeadConsumers();
     void readNew();
     void process(QList<StreamEntry> entries, bool checkDeliveries);
     void deadLetter(const StreamEntry &entry);
@@ -143,6 +158,7 @@ private:
     std::atomic<quint64> m_failed {0};
     std::atomic<quint64> m_claimed {0};
     std::atomic<quint64> m_deadLettered {0};
+    std::atomic<quint64> m_removedConsumers {0};
 };
 
 } // namespace pomelo

@@ -141,6 +141,70 @@ private slots:
         }));
     }
 
+    void deadConsumersWithoutPendingEntriesAreRemoved()
+    {
+        const QByteArray stream = "pomelo:order-events";
+        const QByteArray group = "status-tracker";
+        StreamPublisher publisher(*m_pool, stream);
+        RedisConnection raw(redisOptionsFor(m_server));
+        StreamConsumer::ensureGroup(raw, stream, group);
+        const QByteArray id = publisher.publish(orderEvent(1));
+        // Two dead instances: one died holding an entry, the other with nothing pending (it
+        // touched the group after the first, so it is the less idle of the two).
+        raw.command({"XREADGROUP", "GROUP", group, "dead-with-entry", "COUNT", "10", "STREAMS",
+                     stream, ">"});
+        QCOMPARE(raw.command({"XGROUP", "CREATECONSUMER", stream, group, "dead-empty"}).toInteger(),
+                 1);
+
+        // Live consumers that do not claim yet (minIdle 60 s) but remove consumers idle > 1 s.
+        Seen seen;
+        const auto handler = [&](const StreamEntry &e) {
+            seen.add(e);
+            return true;
+        };
+        auto options = [](const QByteArray &name, int minIdleMs) {
+            StreamConsumerOptions o = consumerOptions("status-tracker", name);
+            o.minIdleMs = minIdleMs;
+            o.deadConsumerIdleMs = 1000;
+            return o;
+        };
+        StreamConsumer keeper(redisOptionsFor(m_server), options("keeper", 60000), handler);
+        StreamConsumer live(redisOptionsFor(m_server), options("live", 60000), handler);
+        keeper.start();
+        live.start();
+        QVERIFY(keeper.waitReady(5000) && live.waitReady(5000));
+
+        QVERIFY(waitUntil([&] { return !consumers(stream, group).contains("dead-empty"); }, 5000));
+        // In the round that removed it, the one with an entry was idle longer: it is kept only
+        // for its pending entry, which is still there.
+        auto now = consumers(stream, group);
+        QCOMPARE(now.value("dead-with-entry"), 1);
+        QVERIFY(now.contains("keeper") && now.contains("live"));
+        QCOMPARE(keeper.removedConsumerCount() + live.removedConsumerCount(), 1u);
+        QCOMPARE(seen.size(), 0);
+
+        // A consumer that claims: the entry moves to it, and then the dead consumer goes too.
+        StreamConsumer claimer(redisOptionsFor(m_server), options("claimer", 200), handler);
+        claimer.start();
+        QVERIFY(
+            waitUntil([&] { return !consumers(stream, group).contains("dead-with-entry"); }, 5000));
+        QVERIFY(waitUntil([&] { return seen.size() == 1; }));
+        QCOMPARE(seen.idList().first(), id); // claimed and handled, not dropped with its consumer
+        QCOMPARE(claimer.claimedCount(), 1u);
+        QVERIFY(waitUntil([&] {
+            return raw.command({"XPENDING", stream, group}).at(0).toInteger() == 0;
+        }));
+        // The live ones were never removed, even once Redis 7.0 counts them idle (a blocking
+        // read that finds nothing is no activity to it): their heartbeats keep them.
+        QVERIFY(
+            waitUntil([&] { return consumers(stream, group, "idle").value("live") > 1500; }, 5000));
+        now = consumers(stream, group);
+        QVERIFY(now.contains("keeper") && now.contains("live") && now.contains("claimer"));
+        QCOMPARE(keeper.removedConsumerCount() + live.removedConsumerCount()
+                     + claimer.removedConsumerCount(),
+                 2u);
+    }
+
     void consumerStoppedBeforeAckLosesNothing()
     {
         StreamPublisher publisher(*m_pool, "pomelo:order-events");
@@ -354,6 +418,26 @@ private slots:
     }
 
 private:
+    // The group's consumers: name → pending count (or the XINFO CONSUMERS field @p field).
+    QHash<QByteArray, qint64> consumers(const QByteArray &stream, const QByteArray &group,
+                                        const QByteArray &field = "pending")
+    {
+        QHash<QByteArray, qint64> out;
+        const RedisReply reply = m_pool->command({"XINFO", "CONSUMERS", stream, group});
+        for (const RedisReply &c : reply.elements()) {
+            QByteArray name;
+            qint64 pending = -1;
+            for (qsizetype i = 0; i + 1 < c.size(); i += 2) {
+                if (c.at(i).toByteArray() == "name")
+                    name = c.at(i + 1).toByteArray();
+                else if (c.at(i).toByteArray() == field)
+                    pending = c.at(i + 1).toInteger();
+            }
+            out.insert(name, pending);
+        }
+        return out;
+    }
+
     RedisServer m_server;
     std::unique_ptr<RedisPool> m_pool;
 };

@@ -95,6 +95,13 @@ StreamConsumer::StreamConsumer(RedisOptions redis, StreamConsumerOptions options
     if (m_options.deadLetterStream.isEmpty())
         m_options.deadLetterStream = m_options.stream + ":dead";
     m_options.batchSize = std::max(m_options.batchSize, 1);
+    // Both counters of the group show in /metrics at 0 from the start (the alerts increase() them).
+    streamCounter("pomelo_stream_claimed_total",
+                  "Stream entries claimed from idle consumers (XAUTOCLAIM)", m_options.stream,
+                  m_options.group);
+    streamCounter("pomelo_stream_dead_letters_total",
+                  "Stream entries moved to the dead-letter stream after too many deliveries",
+                  m_options.stream, m_options.group);
 }
 
 StreamConsumer::~StreamConsumer()

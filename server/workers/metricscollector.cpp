@@ -108,6 +108,8 @@ MetricsCollector::MetricsCollector(Database &db, RedisPool &redis, const RedisKe
     refundsProcessing();
     refundsOldest();
     outboxOldest();
+    m_thread.setMaxThreadCount(1);
+    m_thread.setExpiryTimeout(-1);
     m_timer.setInterval(m_options.interval);
     QObject::connect(&m_timer, &QTimer::timeout, [this] { tick(); });
 }
@@ -127,13 +129,14 @@ void MetricsCollector::stop()
 {
     m_timer.stop();
     m_run.waitForFinished();
+    m_thread.waitForDone();
 }
 
 void MetricsCollector::tick()
 {
     if (m_run.isRunning())
         return;
-    m_run = QtConcurrent::run([this] { collect(); });
+    m_run = QtConcurrent::run(&m_thread, [this] { collect(); });
 }
 
 void MetricsCollector::collect()

@@ -3,6 +3,7 @@
 #include <QByteArray>
 #include <QFuture>
 #include <QList>
+#include <QThreadPool>
 #include <QTimer>
 
 #include <chrono>
@@ -26,9 +27,10 @@ struct MetricsCollectorOptions
 /// `pomelo_database_up`), overdue delayed-queue items per queue, open payment exceptions per
 /// state, merchant notifications given up, refunds in flight and the age of the oldest, the age of
 /// the oldest unpublished outbox event. Every instance runs one: the up gauges are the instance's
-/// own view; the others are the shared state, read with a few indexed counts every interval on the
-/// global thread pool (never on the server's thread, never two rounds at once). A reading that
-/// fails leaves the gauges of that source as they were and marks the source down.
+/// own view; the others are the shared state, read with a few indexed counts every interval on a
+/// thread of its own (never on the server's thread, never two rounds at once, and a hanging
+/// dependency does not hold a thread of the global pool the sweeps run on). A reading that fails
+/// leaves the gauges of that source as they were and marks the source down.
 class MetricsCollector
 {
 public:
@@ -64,6 +66,9 @@ private:
     MetricsCollectorOptions m_options;
     QList<Queue> m_queues;
     QTimer m_timer;
+    /// One thread that never expires: it keeps its Redis and database connections between rounds
+    /// and ends (closing them) when the collector is destroyed, before the Database.
+    QThreadPool m_thread;
     QFuture<void> m_run;
 };
 

@@ -55,6 +55,8 @@ private slots:
     void databaseCounts();
     void redisDownKeepsDatabase_data() { backendRows(); }
     void redisDownKeepsDatabase();
+    void databaseDownKeepsRedis();
+    void startCollectsInTheBackground();
 
 private:
     static void backendRows()
@@ -258,6 +260,39 @@ void TestMetricsCollector::redisDownKeepsDatabase()
     QCOMPARE(gauge("pomelo_delayed_queue_overdue", {{"queue", "booking-expiry"}}), 1.0);
     QVERIFY(m_redis->start());
     QTRY_VERIFY_WITH_TIMEOUT((collector.collect(), gauge("pomelo_redis_up") == 1.0), 10000);
+}
+
+void TestMetricsCollector::databaseDownKeepsRedis()
+{
+    const QString url = m_backends.freshUrl(QStringLiteral("postgres"));
+    QVERIFY(!url.isEmpty());
+    auto db = std::make_unique<Database>(url);
+    Migrator(*db).migrate();
+    MetricsCollector collector(*db, *m_pool, m_keys);
+    collector.collect();
+    QCOMPARE(gauge("pomelo_database_up"), 1.0);
+    PgServer &pg = m_backends.postgres();
+    QVERIFY2(pg.stop(), qPrintable(pg.errorString()));
+    collector.collect();
+    QCOMPARE(gauge("pomelo_database_up"), 0.0);
+    QCOMPARE(gauge("pomelo_redis_up"), 1.0);
+    QVERIFY2(pg.start(), qPrintable(pg.errorString()));
+    // The next round reconnects by itself.
+    QTRY_VERIFY_WITH_TIMEOUT((collector.collect(), gauge("pomelo_database_up") == 1.0), 10000);
+}
+
+void TestMetricsCollector::startCollectsInTheBackground()
+{
+    auto db = migratedDatabase(m_backends, QStringLiteral("sqlite"));
+    MetricsCollectorOptions options;
+    options.interval = std::chrono::milliseconds(50);
+    MetricsCollector collector(*db, *m_pool, m_keys, options);
+    QCOMPARE(gauge("pomelo_redis_up"), 0.0);
+    collector.start(); // a first round at once, then every interval
+    QTRY_COMPARE(gauge("pomelo_redis_up"), 1.0);
+    m_pool->command({"ZADD", m_keys.orderTimeoutQueue(), "1", "ancient"});
+    QTRY_COMPARE(gauge("pomelo_delayed_queue_overdue", {{"queue", "order-timeout"}}), 1.0);
+    collector.stop(); // waits for a running round
 }
 
 QTEST_GUILESS_MAIN(TestMetricsCollector)

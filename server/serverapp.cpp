@@ -23,6 +23,7 @@
 #include "telemetry/metrics.h"
 #include "telemetry/trace.h"
 #include "version.h"
+#include "workers/metricscollector.h"
 #include "workers/workersmodule.h"
 
 #include <QDir>
@@ -83,6 +84,9 @@ bool ServerApp::start()
     startTelemetry();
     if (!startRedis() || !startDatabase() || !startContext())
         return false;
+    // The gauges of resources/monitoring's alerts (Redis/database up, queues, exceptions, …).
+    m_metricsCollector = std::make_unique<MetricsCollector>(*m_db, *m_redis, *m_keys);
+    m_metricsCollector->start();
 
     HttpServer::Options options;
     options.workerThreads = m_config.workerThreads();
@@ -303,6 +307,7 @@ void ServerApp::stop()
     while (!m_modules.empty())
         m_modules.pop_back(); // reverse order: a module goes before the ones it uses
     m_http.reset();
+    m_metricsCollector.reset();
     m_context.reset();
     m_secretBox.reset();
     m_locks.reset();

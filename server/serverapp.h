@@ -13,6 +13,7 @@ namespace pomelo {
 class Database;
 class EmbeddedRedis;
 class HttpServer;
+class MetricsCollector;
 class Module;
 class RedisKeys;
 class RedisLockService;
@@ -61,6 +62,7 @@ private:
     std::unique_ptr<RedisLockService> m_locks;
     std::unique_ptr<SecretBox> m_secretBox;
     std::unique_ptr<ServerContext> m_context;
+    std::unique_ptr<MetricsCollector> m_metricsCollector;
     std::unique_ptr<HttpServer> m_http;
     /// In start order: a module may use the ones before it (admin uses pay and workers).
     std::vector<std::unique_ptr<Module>> m_modules;

@@ -57,7 +57,11 @@ MerchantNotifier::MerchantNotifier(Database &db, const SecretBox &box,
               m_db.releaseThreadConnection();
               OPENSSL_thread_stop();
           })
-{ }
+{
+    // Every result shows in /metrics at 0 from the start: the alert rules rate() them.
+    for (const char *result : {"delivered", "retry", "failed"})
+        attemptCounter(result);
+}
 
 MerchantNotifier::~MerchantNotifier()
 {

@@ -48,7 +48,10 @@ OutboxRelay::OutboxRelay(Database &db, RedisPool &redis, QByteArray stream,
               m_db.releaseThreadConnection();
               OPENSSL_thread_stop();
           })
-{ }
+{
+    publishedCounter(); // in /metrics at 0 from the start
+    lagGauge();
+}
 
 OutboxRelay::~OutboxRelay()
 {

@@ -127,6 +127,13 @@ StreamConsumer::StreamConsumer(RedisOptions redis, StreamConsumerOptions options
     if (m_options.deadConsumerIdleMs <= 0)
         m_options.deadConsumerIdleMs = int(std::min<qint64>(
             qint64(m_options.minIdleMs) * DeadConsumerIdleFactor, std::numeric_limits<int>::max()));
+    // Both counters of the group show in /metrics at 0 from the start (the alerts increase() them).
+    streamCounter("pomelo_stream_claimed_total",
+                  "Stream entries claimed from idle consumers (XAUTOCLAIM)", m_options.stream,
+                  m_options.group);
+    streamCounter("pomelo_stream_dead_letters_total",
+                  "Stream entries moved to the dead-letter stream after too many deliveries",
+                  m_options.stream, m_options.group);
 }
 
 StreamConsumer::~StreamConsumer()

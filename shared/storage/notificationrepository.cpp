@@ -264,4 +264,12 @@ QHash<NotificationState, qint64> NotificationRepository::countByState() const
     return counts;
 }
 
+qint64 NotificationRepository::countInState(NotificationState state) const
+{
+    Statement st(m_db.threadConnection(),
+                 QStringLiteral("SELECT COUNT(*) FROM merchant_notifications WHERE state = ?"));
+    st.bind(notificationStateName(state)).exec();
+    return st.next() ? st.int64(0) : 0;
+}
+
 } // namespace pomelo

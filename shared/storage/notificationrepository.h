@@ -100,6 +100,8 @@ public:
                                     const std::optional<PageCursor> &after, int limit) const;
     QList<NotificationAttempt> attempts(qint64 notificationId) const;
     QHash<NotificationState, qint64> countByState() const;
+    /// How many are in @p state (an indexed count, for the metrics collector).
+    qint64 countInState(NotificationState state) const;
 
 private:
     Database &m_db;

@@ -72,6 +72,18 @@ qint64 OutboxRepository::unpublishedCount() const
     return st.next() ? st.int64(0) : 0;
 }
 
+std::optional<qint64> OutboxRepository::oldestUnpublishedAt() const
+{
+    // The smallest unpublished id comes from the partial index; its row gives the time.
+    Statement st(m_db.threadConnection(),
+                 QStringLiteral("SELECT created_at FROM order_events WHERE id = (SELECT MIN(id) "
+                                "FROM order_events WHERE published_at IS NULL)"));
+    st.exec();
+    if (!st.next() || st.isNull(0))
+        return std::nullopt;
+    return st.int64(0);
+}
+
 QList<OrderEvent> OutboxRepository::after(qint64 afterId, int limit) const
 {
     Statement st(m_db.threadConnection(),

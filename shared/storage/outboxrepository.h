@@ -36,6 +36,9 @@ public:
     /// Sets published_at of @p ids that are still unpublished; returns how many changed.
     int markPublished(Transaction &tx, const QList<qint64> &ids, qint64 now = 0);
     qint64 unpublishedCount() const;
+    /// When the oldest unpublished event was committed (Unix ms), if any: how far the relay is
+    /// behind, for the metrics collector.
+    std::optional<qint64> oldestUnpublishedAt() const;
     /// Events with an id above @p afterId, oldest first (the console's event stream).
     QList<OrderEvent> after(qint64 afterId, int limit) const;
 

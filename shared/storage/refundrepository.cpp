@@ -186,6 +186,17 @@ bool RefundRepository::setChannelRefundNo(Transaction &tx, qint64 id, int expect
     return st.rowsAffected() == 1;
 }
 
+std::pair<qint64, std::optional<qint64>> RefundRepository::processingSummary() const
+{
+    Statement st(m_db.threadConnection(),
+                 QStringLiteral("SELECT COUNT(*), MIN(created_at) FROM refunds "
+                                "WHERE status = 'PROCESSING'"));
+    st.exec();
+    if (!st.next())
+        return {0, std::nullopt};
+    return {st.int64(0), st.optionalInt64(1)};
+}
+
 QList<Refund> RefundRepository::processing(qint64 updatedBefore, int limit) const
 {
     Statement st(m_db.threadConnection(),

@@ -7,6 +7,7 @@
 #include <QString>
 
 #include <optional>
+#include <utility>
 
 namespace pomelo {
 
@@ -62,6 +63,9 @@ public:
     /// Records the channel's refund number while PROCESSING (compare-and-set, bumps version).
     bool setChannelRefundNo(Transaction &tx, qint64 id, int expectedVersion, const QString &channel,
                             const QString &channelRefundNo, qint64 now = 0);
+    /// How many refunds are PROCESSING and when the oldest of them was created (Unix ms; none
+    /// when there is none): the metrics collector's reading of refunds stuck in flight.
+    std::pair<qint64, std::optional<qint64>> processingSummary() const;
     /// PROCESSING refunds not updated since @p updatedBefore (to query the channel).
     QList<Refund> processing(qint64 updatedBefore, int limit) const;
     /// Newest first, keyset pagination on (created_at, id).

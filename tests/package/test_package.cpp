@@ -13,6 +13,7 @@
 #include <QProcess>
 #include <QRegularExpression>
 #include <QSet>
+#include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -82,6 +83,7 @@ private slots:
     void controlDeclaresConffileUserAndDependencies();
     void configDocumentsEveryKey();
     void consoleCarriesItsTranslations();
+    void nginxAcceptsTheSampleSite();
     void installedServerStartsWithInstalledConfig();
 
 private:
@@ -326,6 +328,53 @@ void TestPackage::consoleCarriesItsTranslations()
     const Run help = run(rootPath(QStringLiteral("/usr/bin/pomelo-console")),
                          {QStringLiteral("--help")}, {QStringLiteral("QT_QPA_PLATFORM=offscreen")});
     QVERIFY2(help.exitCode == 0 && help.output.contains("--lang"), help.output.constData());
+}
+
+void TestPackage::nginxAcceptsTheSampleSite()
+{
+    // Debian's nginx (the e2e test of several instances installs it); $POMELO_NGINX may name
+    // another binary.
+    QString nginx = qEnvironmentVariable("POMELO_NGINX");
+    if (nginx.isEmpty())
+        nginx = QStandardPaths::findExecutable(
+            QStringLiteral("nginx"), {QStringLiteral("/usr/sbin"), QStringLiteral("/usr/bin")});
+    if (nginx.isEmpty())
+        QSKIP("nginx is not installed: the sample site was not checked with nginx -t");
+
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    // The site as installed, inside a minimal nginx.conf; only its certificate paths (the
+    // snakeoil pair of Debian's ssl-cert) point at a pair made here.
+    const QString cert = dir.filePath(QStringLiteral("cert.pem"));
+    const QString key = dir.filePath(QStringLiteral("key.pem"));
+    const Run openssl = run(
+        QStringLiteral("openssl"),
+        {QStringLiteral("req"), QStringLiteral("-x509"), QStringLiteral("-newkey"),
+         QStringLiteral("ec"), QStringLiteral("-pkeyopt"),
+         QStringLiteral("ec_paramgen_curve:prime256v1"), QStringLiteral("-nodes"),
+         QStringLiteral("-subj"), QStringLiteral("/CN=pay.example.edu.cn"), QStringLiteral("-days"),
+         QStringLiteral("1"), QStringLiteral("-keyout"), key, QStringLiteral("-out"), cert});
+    QVERIFY2(openssl.exitCode == 0, openssl.output.constData());
+    QByteArray site =
+        readFile(rootPath(QStringLiteral("/usr/share/doc/pomelo-pay/examples/pomelo-pay.conf")));
+    QVERIFY(site.contains("client_max_body_size 64k;"));
+    QVERIFY(site.contains("proxy_set_header Upgrade $http_upgrade;"));
+    site.replace("/etc/ssl/certs/ssl-cert-snakeoil.pem", cert.toUtf8());
+    site.replace("/etc/ssl/private/ssl-cert-snakeoil.key", key.toUtf8());
+    QFile siteFile(dir.filePath(QStringLiteral("pomelo-pay.conf")));
+    QVERIFY(siteFile.open(QIODevice::WriteOnly));
+    siteFile.write(site);
+    siteFile.close();
+    QFile conf(dir.filePath(QStringLiteral("nginx.conf")));
+    QVERIFY(conf.open(QIODevice::WriteOnly));
+    conf.write(QByteArray("pid nginx.pid;\nerror_log stderr;\nevents {}\nhttp {\n    include ")
+               + siteFile.fileName().toUtf8() + ";\n}\n");
+    conf.close();
+    const Run test = run(nginx,
+                         {QStringLiteral("-t"), QStringLiteral("-q"), QStringLiteral("-p"),
+                          dir.path(), QStringLiteral("-e"), QStringLiteral("stderr"),
+                          QStringLiteral("-c"), conf.fileName()});
+    QVERIFY2(test.exitCode == 0, test.output.constData());
 }
 
 void TestPackage::installedServerStartsWithInstalledConfig()

@@ -9,6 +9,7 @@ POMELO_PACKAGES=(
     libhiredis-dev libssl-dev libsodium-dev prometheus-cpp-dev libbenchmark-dev
     redis-server postgresql sqlite3 nginx prometheus
     wrk xvfb xauth imagemagick fonts-wqy-microhei
+    lintian systemd dpkg-dev
 )
 
 pomelo_install_deps() {

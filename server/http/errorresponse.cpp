@@ -21,7 +21,8 @@ HttpResponse errorResponse(ErrorCode code, const HttpRequest &request)
     HttpResponse r =
         HttpResponse::json(info.httpStatus, QJsonDocument(body).toJson(QJsonDocument::Compact));
     r.contentType = QByteArrayLiteral("application/json; charset=utf-8");
-    if (code == ErrorCode::VenueSlotBusy || code == ErrorCode::DependencyUnavailable)
+    if (code == ErrorCode::VenueSlotBusy || code == ErrorCode::DependencyUnavailable
+        || code == ErrorCode::WechatLoginRateLimited || code == ErrorCode::WechatBusy)
         r.headers.append({QByteArrayLiteral("Retry-After"), QByteArrayLiteral("1")});
     return r;
 }

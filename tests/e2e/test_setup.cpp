@@ -6,6 +6,7 @@
 #include "redisserver.h"
 #include "storage/apprepository.h"
 #include "storage/database.h"
+#include "storage/orderrepository.h"
 #include "storage/secretbox.h"
 #include "storage/staffuserrepository.h"
 
@@ -59,6 +60,7 @@ private slots:
     void loginMapsWechatErrors();
     void loginUsesTheApiHostNotThePayHost();
     void signDuringPayRedisOutageIs5030();
+    void bookingSignsAsTheConfiguredApp();
     void cleanupTestCase() { m_devServer.reset(); }
 
 private:
@@ -284,6 +286,53 @@ void TestSetup::signDuringPayRedisOutageIs5030()
     QVERIFY(waitUntil([&] { return student.post(signPath, {}).status == 200; }, 20000, 200));
     QCOMPARE(student.post(signPath, {}).json()[QStringLiteral("payOrderId")],
              signedOk.json()[QStringLiteral("payOrderId")]);
+}
+
+void TestSetup::bookingSignsAsTheConfiguredApp()
+{
+    // Demo data creates the booking app under booking.app_id, and the booking module signs (and
+    // verifies its pay-notify) as that app: the whole e-card flow to PAID.
+    ServerProcess server({}, {QStringLiteral("POMELO_BOOKING_APP_ID=campus-venues")});
+    QVERIFY2(server.start(30000), server.output().constData());
+    MiniProgramUser student(server, QStringLiteral("appid"));
+    QVERIFY(student.loggedIn());
+    QCOMPARE(student
+                 .put(QStringLiteral("/api/v1/me"),
+                      R"({"studentId":"S20261010","name":"Li","phone":"13800138000"})")
+                 .status,
+             200);
+    const HttpResult booked =
+        student.book(1, tomorrow(), QStringLiteral("09:00"), QStringLiteral("10:00"));
+    QCOMPARE(booked.status, 201);
+    const QString id = booked.json()[QStringLiteral("id")].toString();
+    const HttpResult signedBooking =
+        student.post(QStringLiteral("/api/v1/bookings/%1/sign").arg(id), {});
+    QVERIFY2(signedBooking.status == 200, signedBooking.body.constData());
+    QJsonObject cashier = signedBooking.json()[QStringLiteral("cashier")].toObject();
+    QCOMPARE(cashier[QStringLiteral("appId")].toString(), QStringLiteral("campus-venues"));
+    const qint64 orderId =
+        signedBooking.json()[QStringLiteral("payOrderId")].toString().toLongLong();
+    Database db(QStringLiteral("sqlite:") + server.dataDir() + QStringLiteral("/pomelo.db"));
+    QCOMPARE(OrderRepository(db).find(orderId)->appId, QStringLiteral("campus-venues"));
+
+    cashier.insert(QStringLiteral("channel"), QStringLiteral("ECARD"));
+    const HttpResult paying = server.post(QStringLiteral("/pay/v1/cashier"),
+                                          QJsonDocument(cashier).toJson(QJsonDocument::Compact));
+    QVERIFY2(paying.status == 200, paying.body.constData());
+    const QString prepayId =
+        paying.json()[QStringLiteral("payParams")][QStringLiteral("prepayId")].toString();
+    QCOMPARE(
+        server
+            .post(QStringLiteral("/sandbox/ecard/simulate/pay"),
+                  QJsonDocument(QJsonObject {{QStringLiteral("prepayId"), prepayId},
+                                             {QStringLiteral("result"), QStringLiteral("SUCCESS")}})
+                      .toJson(QJsonDocument::Compact))
+            .status,
+        200);
+    QTRY_COMPARE_WITH_TIMEOUT(student.get(QStringLiteral("/api/v1/bookings/") + id)
+                                  .json()[QStringLiteral("status")]
+                                  .toString(),
+                              QStringLiteral("PAID"), 20000);
 }
 
 QTEST_GUILESS_MAIN(TestSetup)

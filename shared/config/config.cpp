@@ -688,8 +688,8 @@ QString Config::wechatBaseUrl() const
 QString Config::wechatApiBaseUrl() const
 {
     const QString v = value(QStringLiteral("wechat.api_base_url"));
-    // The real WeChat is never reachable from a development setup: its default there is the
-    // local sandbox, when this instance runs it (an explicit value always wins).
+    // Development with the sandbox module logs students in at the local sandbox unless a value
+    // is set (as before this key existed); production and explicit values use the key.
     if (!isProduction() && hasModule(QStringLiteral("sandbox"))
         && !m_explicit.contains(QStringLiteral("wechat.api_base_url")))
         return publicBaseUrl() + QStringLiteral("/sandbox/wechat");

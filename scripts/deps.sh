@@ -7,7 +7,7 @@ POMELO_PACKAGES=(
     qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools libgl-dev
     libqt6sql6-sqlite libqt6sql6-psql
     libhiredis-dev libssl-dev libsodium-dev prometheus-cpp-dev libbenchmark-dev
-    redis-server postgresql sqlite3 nginx prometheus
+    redis-server postgresql sqlite3 nginx prometheus iproute2
     wrk xvfb xauth imagemagick fonts-wqy-microhei
     lintian systemd dpkg-dev
 )

@@ -2,6 +2,7 @@
 
 #include "admin/usercommands.h"
 #include "config/config.h"
+#include "initcommand.h"
 #include "pay/appcommands.h"
 
 #include <cstdio>
@@ -47,14 +48,16 @@ CommandLine::CommandLine()
                         "user add/passwd: the password, or - to read it from stdin (default: "
                         "generated and printed once).",
                         "PASSWORD"))
+    , m_showSecret(option("show-secret", "init: print the booking app's secret."))
 {
     m_parser.setApplicationDescription(QStringLiteral(
         "Pomelo Pay server: venue booking, pay platform, channel sandbox, workers and admin API.\n"
         "Every option can also be set in the INI file (--config) or as POMELO_<SECTION>_<KEY>."));
     m_parser.addOptions({m_username, m_role, m_password, m_config, m_listen, m_dataDir, m_redis,
-                         m_database, m_modules, m_printConfig, m_name, m_notifyHost, m_internal});
+                         m_database, m_modules, m_printConfig, m_name, m_notifyHost, m_internal,
+                         m_showSecret});
     m_parser.addPositionalArgument(QStringLiteral("command"),
-                                   QStringLiteral("Optional management command: app, user."),
+                                   QStringLiteral("Optional management command: init, app, user."),
                                    QStringLiteral("[command]"));
 }
 
@@ -73,7 +76,8 @@ std::optional<int> CommandLine::parse(const QStringList &arguments)
         return 0;
     }
     const QString command = m_parser.positionalArguments().value(0);
-    if (!command.isEmpty() && command != QLatin1String("app") && command != QLatin1String("user")) {
+    if (!command.isEmpty() && command != QLatin1String("app") && command != QLatin1String("user")
+        && command != QLatin1String("init")) {
         printErr(QStringLiteral("unknown command: ") + command
                  + QStringLiteral("\nSee pomelo-server --help."));
         return ExitConfigError;
@@ -122,6 +126,8 @@ bool CommandLine::hasCommand() const
 int CommandLine::runCommand(const Config &config) const
 {
     const QStringList positional = m_parser.positionalArguments();
+    if (positional.value(0) == QLatin1String("init"))
+        return runInitCommand(config, m_parser.isSet(m_showSecret));
     if (positional.value(0) == QLatin1String("app"))
         return runAppCommand(config, positional.mid(1), m_parser.value(m_name),
                              m_parser.values(m_notifyHost), m_parser.isSet(m_internal));

@@ -12,7 +12,7 @@ namespace pomelo {
 class Config;
 
 /// pomelo-server's command line: the options, the flags that override configuration keys, and
-/// the management commands (`app`, `user`) that run instead of the server.
+/// the management commands (`init`, `app`, `user`) that run instead of the server.
 class CommandLine
 {
 public:
@@ -51,6 +51,7 @@ private:
     QCommandLineOption m_username;
     QCommandLineOption m_role;
     QCommandLineOption m_password;
+    QCommandLineOption m_showSecret;
 };
 
 } // namespace pomelo

@@ -61,7 +61,7 @@ int main(int argc, char *argv[])
 
     ServerApp server(config);
     if (!server.start())
-        return 1;
+        return server.failureExitCode();
     SignalWatcher watcher;
     QObject::connect(&watcher, &SignalWatcher::terminationRequested, &app, [&](int sig) {
         qInfo("signal %d received, shutting down", sig);

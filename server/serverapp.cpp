@@ -18,6 +18,7 @@
 #include "storage/demodata.h"
 #include "storage/migrations.h"
 #include "storage/secretbox.h"
+#include "storage/secretcheck.h"
 #include "telemetry/exporters.h"
 #include "telemetry/logging.h"
 #include "telemetry/metrics.h"
@@ -28,6 +29,7 @@
 
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QUrl>
@@ -242,6 +244,8 @@ bool ServerApp::startDatabase()
         m_secretBox = std::make_unique<SecretBox>(
             SecretBox::loadOrCreate(m_config.dataDir() + QStringLiteral("/secret.key")));
         const SecretBox &box = *m_secretBox;
+        if (!checkSecretKey())
+            return false;
         if (m_config.loadsDemoData()) {
             // Production demo apps may notify their public host only, never loopback.
             QStringList notifyHosts;
@@ -255,8 +259,9 @@ bool ServerApp::startDatabase()
                                QStringLiteral("localhost")};
             }
             // In development the demo apps are internal: they notify this server on loopback.
-            const DemoDataResult demo = DemoData::load(*m_db, box, m_config.dataDir(), notifyHosts,
-                                                       !m_config.isProduction());
+            const DemoDataResult demo =
+                DemoData::load(*m_db, box, m_config.dataDir(), notifyHosts,
+                               !m_config.isProduction(), 0, m_config.bookingAppId());
             if (!demo.appsFile.isEmpty())
                 qCInfo(lcApp).noquote()
                     << "demo apps created; their secrets are in" << demo.appsFile;
@@ -271,6 +276,26 @@ bool ServerApp::startDatabase()
     }
     qCInfo(lcApp).noquote() << "database" << m_db->displayUrl();
     return true;
+}
+
+bool ServerApp::checkSecretKey()
+{
+    const QString keyFile =
+        QFileInfo(m_config.dataDir() + QStringLiteral("/secret.key")).absoluteFilePath();
+    const SecretCheck::Result result = SecretCheck::verify(*m_db, *m_secretBox);
+    if (result == SecretCheck::Result::Created)
+        qCInfo(lcApp).noquote() << "secret key check stored: every instance of this database "
+                                   "needs the same"
+                                << keyFile;
+    if (result != SecretCheck::Result::Mismatch)
+        return true;
+    // Starting would answer /readyz and then fail every sign: refuse, naming the file.
+    qCCritical(lcApp).noquote()
+        << "the secret key" << keyFile << "does not open the secrets sealed in the database"
+        << m_db->displayUrl()
+        << "- copy the secret.key of the instances that share this database into the data dir";
+    m_failureExitCode = SecretKeyMismatchExitCode;
+    return false;
 }
 
 HttpResponse ServerApp::readiness() const

@@ -40,6 +40,12 @@ public:
     void stop();
 
     quint16 port() const { return m_port; }
+    /// The process exit code after start() failed: 1, or SecretKeyMismatchExitCode.
+    int failureExitCode() const { return m_failureExitCode; }
+
+    /// The data dir's secret.key does not open the database's sealed secrets (like a
+    /// configuration error: the operator must fix the deployment).
+    static constexpr int SecretKeyMismatchExitCode = 2;
 
 private:
     Config m_config;
@@ -51,6 +57,8 @@ private:
     /// Builds the modules of `server.modules` in dependency order, then routes and starts them.
     bool startModules();
     HttpResponse readiness() const;
+    /// SecretCheck at start: false (logged, naming the key file) when the key does not match.
+    bool checkSecretKey();
 
     // Declaration order is teardown order in reverse: modules go before what they use.
     std::unique_ptr<EmbeddedRedis> m_embeddedRedis;
@@ -67,6 +75,7 @@ private:
     /// In start order: a module may use the ones before it (admin uses pay and workers).
     std::vector<std::unique_ptr<Module>> m_modules;
     quint16 m_port = 0;
+    int m_failureExitCode = 1;
 };
 
 } // namespace pomelo

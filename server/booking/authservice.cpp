@@ -28,10 +28,8 @@ QByteArray AuthService::sessionKey(const QString &token) const
 
 QString AuthService::exchangeCode(const QString &code) const
 {
-    QString base = m_ctx.config.wechatBaseUrl();
-    if (base.isEmpty())
-        base = m_ctx.config.publicBaseUrl() + QStringLiteral("/sandbox/wechat");
-    QUrl url(base + QStringLiteral("/sns/jscode2session"));
+    // WeChat's API host (api.weixin.qq.com), not the pay host of channels.wechat_base_url.
+    QUrl url(m_ctx.config.wechatApiBaseUrl() + QStringLiteral("/sns/jscode2session"));
     QUrlQuery query;
     query.addQueryItem(QStringLiteral("appid"), m_ctx.config.wechatAppId());
     query.addQueryItem(QStringLiteral("secret"), m_ctx.config.wechatAppSecret());
@@ -50,19 +48,32 @@ QString AuthService::exchangeCode(const QString &code) const
                         + (response.status ? QString::number(response.status) : response.error));
     const QJsonObject o = QJsonDocument::fromJson(response.body).object();
     const int errcode = o.value(QStringLiteral("errcode")).toInt();
-    if (errcode != 0) {
-        // 40029 invalid code, 40163 code used, 45011 rate limit…: the user must log in again.
-        // 40013/40125 mean our own AppID/AppSecret are wrong: that is our fault, not the user's.
-        if (errcode == 40013 || errcode == 40125 || errcode == -1)
-            throw Error(ErrorCode::ChannelError,
-                        QStringLiteral("jscode2session errcode %1").arg(errcode));
-        throw Error(ErrorCode::Unauthorized,
+    if (errcode != 0)
+        throw Error(loginErrorCode(errcode),
                     QStringLiteral("jscode2session errcode %1").arg(errcode));
-    }
     const QString openId = o.value(QStringLiteral("openid")).toString();
     if (openId.isEmpty() || openId.size() > 64)
         throw Error(ErrorCode::ChannelError, QStringLiteral("jscode2session: no openid"));
     return openId;
+}
+
+ErrorCode AuthService::loginErrorCode(int errcode)
+{
+    switch (errcode) {
+    case 40029: // invalid code
+    case 40163: // code already used
+        return ErrorCode::WechatLoginCodeInvalid; // the mini-program calls wx.login() again
+    case 45011: // minute quota of this AppID reached
+        return ErrorCode::WechatLoginRateLimited;
+    case -1: // system busy
+        return ErrorCode::WechatBusy;
+    case 40013: // invalid AppID
+    case 40125: // invalid AppSecret
+        // Our own configuration is wrong: that is our fault, not the user's.
+        return ErrorCode::ChannelError;
+    default:
+        return ErrorCode::Unauthorized;
+    }
 }
 
 LoginResult AuthService::login(const QString &code)

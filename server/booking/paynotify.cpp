@@ -8,7 +8,6 @@
 #include "redis/delayedqueue.h"
 #include "redis/replayguard.h"
 #include "storage/apprepository.h"
-#include "storage/demodata.h"
 
 #include <QDateTime>
 
@@ -17,7 +16,7 @@ namespace pomelo {
 void verifyPayNotify(const ServerContext &context, const SecretBox &box,
                      const QJsonObject &notification)
 {
-    const QString appId = DemoData::venueBookingAppId();
+    const QString appId = context.config.bookingAppId();
     const std::optional<App> app = AppRepository(context.db, box).find(appId);
     if (!app)
         throw Error(ErrorCode::Internal, QStringLiteral("pay-notify: booking app missing"));

@@ -6,7 +6,6 @@
 #include "net/httpclient.h"
 #include "storage/apprepository.h"
 #include "storage/bookingrepository.h"
-#include "storage/demodata.h"
 #include "storage/secretbox.h"
 #include "storage/userrepository.h"
 #include "storage/venuerepository.h"
@@ -21,7 +20,8 @@ namespace {
 
 constexpr int PayCallTimeoutMs = 5000;
 
-/// Signs @p fields as the venue-booking app for `POST @p path`, with a fresh nonce and timestamp.
+/// Signs @p fields as the booking app (`booking.app_id`) for `POST @p path`, with a fresh nonce and
+/// timestamp.
 QJsonObject signedAsApp(const QString &path, QJsonObject fields, const App &app)
 {
     fields.insert(QStringLiteral("appId"), app.appId);
@@ -50,6 +50,12 @@ QJsonObject SignService::callPayPlatform(const QString &path, const QJsonObject 
     const HttpClientResponse response = HttpClient::send(request);
     const QJsonObject answer = QJsonDocument::fromJson(response.body).object();
     if (!response.ok()) {
+        if (response.status == 503 || answer.value(QStringLiteral("code")).toInt() == 5030) {
+            // The pay platform is up but its Redis or database is not: the student retries
+            // later (5030), this is no channel's fault (3001).
+            throw Error(ErrorCode::DependencyUnavailable,
+                        QStringLiteral("pay platform unavailable: HTTP %1").arg(response.status));
+        }
         if (response.status >= 400 && response.status < 500) {
             // The pay platform's own verdict (e.g. 2009): pass it on. Only its own codes (2xxx)
             // are a verdict; anything else (404 of a server without the pay module, a proxy's
@@ -68,11 +74,13 @@ QJsonObject SignService::callPayPlatform(const QString &path, const QJsonObject 
 
 App SignService::bookingApp() const
 {
-    const std::optional<App> app =
-        AppRepository(m_ctx.db, m_ctx.secrets).find(DemoData::venueBookingAppId());
+    const QString appId = m_ctx.config.bookingAppId();
+    const std::optional<App> app = AppRepository(m_ctx.db, m_ctx.secrets).find(appId);
     if (!app)
         throw Error(ErrorCode::ChannelError,
-                    QStringLiteral("the venue-booking app is not registered"));
+                    QStringLiteral("the booking app %1 (booking.app_id) is not registered; run "
+                                   "pomelo-server init")
+                        .arg(appId));
     return *app;
 }
 

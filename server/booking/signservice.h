@@ -16,14 +16,15 @@ struct SignResult
 };
 
 /// DESIGN.md step 2: the booking backend asks the pay platform for an order over HTTP, as any
-/// third-party app does, signed with the secret of the `venue-booking` app.
+/// third-party app does, signed with the secret of the app `booking.app_id` (`venue-booking`).
 class SignService
 {
 public:
     explicit SignService(const ServerContext &context);
 
     /// Errors: 1004 unknown booking, 1005 someone else's, 1006 not PENDING_PAYMENT, 3001 the pay
-    /// platform is down or refused unexpectedly; a pay error code it answers is passed on.
+    /// platform is down or refused unexpectedly, 5030 it answered 503 (its Redis or database is
+    /// down); a pay error code it answers is passed on.
     SignResult sign(qint64 userId, qint64 bookingId);
 
     /// Asks the pay platform for the full refund of the paid booking @p booking, with

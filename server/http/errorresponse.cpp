@@ -21,7 +21,10 @@ HttpResponse errorResponse(ErrorCode code, const HttpRequest &request)
     HttpResponse r =
         HttpResponse::json(info.httpStatus, QJsonDocument(body).toJson(QJsonDocument::Compact));
     r.contentType = QByteArrayLiteral("application/json; charset=utf-8");
-    if (code == ErrorCode::VenueSlotBusy || code == ErrorCode::DependencyUnavailable)
+    if (code == ErrorCode::WechatLoginRateLimited) // WeChat's login quota is per minute
+        r.headers.append({QByteArrayLiteral("Retry-After"), QByteArrayLiteral("60")});
+    else if (code == ErrorCode::VenueSlotBusy || code == ErrorCode::DependencyUnavailable
+             || code == ErrorCode::WechatBusy)
         r.headers.append({QByteArrayLiteral("Retry-After"), QByteArrayLiteral("1")});
     return r;
 }

@@ -43,8 +43,9 @@ void SandboxModule::registerRoutes(Router &router)
         WechatSandbox::mount(router, m_options.wechat); // owned by its routes
     // GET /sns/jscode2session?appid=&secret=&js_code=&grant_type=authorization_code, as
     // api.weixin.qq.com. The sandbox's user model: code "u-NAME" logs in the student whose openid
-    // is "o-NAME"; any other code is rejected as WeChat rejects a bad code (40029). Codes are
-    // reusable here (WeChat's are single-use) so a developer can log in again by hand.
+    // is "o-NAME"; `err-40029`, `err-40163`, `err-45011` and `err-busy` (-1) answer those errors;
+    // any other code is rejected as WeChat rejects a bad code (40029). Codes are reusable here
+    // (WeChat's are single-use) so a developer can log in again by hand.
     router.add(
         "GET", QStringLiteral("/sandbox/wechat/sns/jscode2session"), HandlerMode::Inline,
         [this](const HttpRequest &r) {
@@ -58,6 +59,16 @@ void SandboxModule::registerRoutes(Router &router)
                 return wechatError(40013, "invalid appid");
             if (!crypto::constantTimeEquals(secret.toUtf8(), m_options.wechatAppSecret.toUtf8()))
                 return wechatError(40125, "invalid appsecret");
+            // Codes that make the sandbox answer as WeChat does when it refuses, so the login's
+            // mapping of each answer is tested through real sockets.
+            if (code == QLatin1String("err-40029"))
+                return wechatError(40029, "invalid code");
+            if (code == QLatin1String("err-40163"))
+                return wechatError(40163, "code been used");
+            if (code == QLatin1String("err-45011"))
+                return wechatError(45011, "api minute-quota reach limit");
+            if (code == QLatin1String("err-busy"))
+                return wechatError(-1, "system error");
             static const QRegularExpression userCode(QStringLiteral("^u-([A-Za-z0-9_-]{1,32})$"));
             const QRegularExpressionMatch m = userCode.match(code);
             if (!m.hasMatch())

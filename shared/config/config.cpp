@@ -247,6 +247,14 @@ void addFlowKeys(QList<KeyDef> &d)
     d.append({{str("booking.expiry_seconds"), str("900"), str("integer 1..86400"),
                str("delay before an unsigned booking is cancelled")},
               intRange(1, 86400)});
+    d.append(
+        {{str("booking.app_id"), str("venue-booking"), str("an app id of 1..64 of A-Z a-z 0-9 _ -"),
+          str("the pay app the booking module signs as (`pomelo-server init` creates it)")},
+         [](const QString &v) {
+             return QRegularExpression(QStringLiteral("^[A-Za-z0-9_-]{1,64}$")).match(v).hasMatch()
+                 ? QString()
+                 : QStringLiteral("not 1 to 64 of A-Z a-z 0-9 _ -");
+         }});
     d.append({{str("booking.refund_cutoff_minutes"), str("0"), str("integer 0..10080"),
                str("a paid booking is refunded when cancelled at least this long before it "
                    "starts")},
@@ -278,6 +286,12 @@ void addWechatKeys(QList<KeyDef> &d)
                str("AppSecret for jscode2session (the default only works with the sandbox)"), true},
               [](const QString &v) {
                   return v.isEmpty() ? QStringLiteral("empty") : QString();
+              }});
+    d.append({{str("wechat.api_base_url"), str("https://api.weixin.qq.com"),
+               str("http(s) URL (development with the sandbox module: the local sandbox)"),
+               str("WeChat API endpoint of jscode2session (student login), not the pay host")},
+              [](const QString &v) {
+                  return checkHttpUrl(v, false);
               }});
     // WeChat Pay APIv3 merchant credentials. Key files empty with the sandbox module on: the
     // sandbox's generated keys in <data_dir>/sandbox/wechat/ are used (WechatClientOptions).
@@ -671,6 +685,20 @@ QString Config::wechatBaseUrl() const
 {
     return value(QStringLiteral("channels.wechat_base_url"));
 }
+QString Config::wechatApiBaseUrl() const
+{
+    const QString v = value(QStringLiteral("wechat.api_base_url"));
+    // Development with the sandbox module logs students in at the local sandbox unless a value
+    // is set (as before this key existed); production and explicit values use the key.
+    if (!isProduction() && hasModule(QStringLiteral("sandbox"))
+        && !m_explicit.contains(QStringLiteral("wechat.api_base_url")))
+        return publicBaseUrl() + QStringLiteral("/sandbox/wechat");
+    return v.endsWith(u'/') ? v.chopped(1) : v;
+}
+QString Config::bookingAppId() const
+{
+    return value(QStringLiteral("booking.app_id"));
+}
 QString Config::ecardBaseUrl() const
 {
     return value(QStringLiteral("channels.ecard_base_url"));
@@ -793,6 +821,10 @@ QList<ConfigError> Config::productionProblems() const
                 refuse(key, sandboxValue);
         }
     }
+    if (value(QStringLiteral("server.public_base_url")).isEmpty())
+        refuse("server.public_base_url",
+               QStringLiteral("not set; production needs the load balancer's URL (callbacks and "
+                              "notifications must reach every instance)"));
     const QString password = adminInitialPassword();
     if (hasModule(QStringLiteral("admin")) && !password.isEmpty() && password.size() < 12)
         refuse("admin.initial_password", QStringLiteral("shorter than 12 characters (production)"));

@@ -74,6 +74,11 @@ public:
     int notifyTimeoutMs() const;
     QString wechatBaseUrl() const;
     QString ecardBaseUrl() const;
+    /// `wechat.api_base_url` without a trailing slash; in development with the sandbox module
+    /// and no explicit value, the local sandbox (`<public_base_url>/sandbox/wechat`).
+    QString wechatApiBaseUrl() const;
+    /// `booking.app_id`: the pay app the booking module signs as.
+    QString bookingAppId() const;
     QTimeZone timeZone() const;
     QString wechatAppId() const;
     QString wechatAppSecret() const;

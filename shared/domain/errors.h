@@ -16,6 +16,9 @@ enum class ErrorCode : int {
     BookingOfAnotherUser = 1005,
     BookingStateConflict = 1006,
     InvalidProfile = 1007,
+    WechatLoginCodeInvalid = 1010, ///< jscode2session 40029/40163: wx.login() again
+    WechatLoginRateLimited = 1011, ///< jscode2session 45011: retry after `Retry-After`
+    WechatBusy = 1012, ///< jscode2session -1: WeChat is busy, retry
     InvalidAmount = 2001,
     UnknownApp = 2002,
     InvalidSignature = 2003,

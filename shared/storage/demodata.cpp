@@ -55,8 +55,25 @@ QList<Venue> DemoData::venues()
     return list;
 }
 
+std::optional<DemoApp> DemoData::addBookingApp(Transaction &tx, AppRepository &apps,
+                                               const QString &appId, const QStringList &notifyHosts,
+                                               bool internal, qint64 now)
+{
+    App app;
+    app.appId = appId;
+    app.name = QStringLiteral("场馆预约");
+    app.secret = AppRepository::generateSecret();
+    app.notifyHosts = notifyHosts;
+    app.internal = internal;
+    app.createdAt = now ? now : nowMs();
+    if (!apps.insert(tx, app))
+        return std::nullopt;
+    return DemoApp {app.appId, app.name, app.secret};
+}
+
 DemoDataResult DemoData::load(Database &db, const SecretBox &box, const QString &dataDir,
-                              const QStringList &notifyHosts, bool internalApps, qint64 now)
+                              const QStringList &notifyHosts, bool internalApps, qint64 now,
+                              const QString &bookingAppId)
 {
     if (!now)
         now = nowMs();
@@ -74,21 +91,18 @@ DemoDataResult DemoData::load(Database &db, const SecretBox &box, const QString 
         }
         if (countOf(tx, QStringLiteral("apps")) == 0) {
             AppRepository apps(db, box);
-            const QList<std::pair<QString, QString>> demo = {
-                {venueBookingAppId(), QStringLiteral("场馆预约")},
-                {utilityTopUpAppId(), QStringLiteral("水电充值")},
-            };
-            for (const auto &[id, name] : demo) {
-                App app;
-                app.appId = id;
-                app.name = name;
-                app.secret = AppRepository::generateSecret();
-                app.notifyHosts = notifyHosts;
-                app.internal = internalApps;
-                app.createdAt = now;
-                apps.insert(tx, app);
-                result.appsAdded.append({id, name, app.secret});
-            }
+            if (const std::optional<DemoApp> booking =
+                    addBookingApp(tx, apps, bookingAppId, notifyHosts, internalApps, now))
+                result.appsAdded.append(*booking);
+            App app;
+            app.appId = utilityTopUpAppId();
+            app.name = QStringLiteral("水电充值");
+            app.secret = AppRepository::generateSecret();
+            app.notifyHosts = notifyHosts;
+            app.internal = internalApps;
+            app.createdAt = now;
+            if (apps.insert(tx, app))
+                result.appsAdded.append({app.appId, app.name, app.secret});
         }
         tx.commit();
     }

@@ -31,6 +31,8 @@ struct Deployment
     std::unique_ptr<ServerProcess> sandbox;
     std::unique_ptr<ServerProcess> server;
     QByteArray partnerKey = crypto::randomBytes(24).toHex();
+    /// Production needs server.public_base_url: the server listens on a port chosen for it.
+    quint16 port = freeLoopbackPort();
     AppCredentials app;
     QString log;
 
@@ -42,14 +44,16 @@ struct Deployment
 
 QStringList serverArgs(const Deployment &d, const QStringList &dbArgs)
 {
-    return QStringList {QStringLiteral("--redis"), d.redis.url(), QStringLiteral("--modules"),
-                        QStringLiteral("pay,workers,admin")}
+    return QStringList {QStringLiteral("--redis"),   d.redis.url(),
+                        QStringLiteral("--modules"), QStringLiteral("pay,workers,admin"),
+                        QStringLiteral("--listen"),  QStringLiteral("127.0.0.1:%1").arg(d.port)}
     + dbArgs;
 }
 
 QStringList serverEnv(const Deployment &d)
 {
     return {QStringLiteral("POMELO_SERVER_MODE=production"),
+            QStringLiteral("POMELO_SERVER_PUBLIC_BASE_URL=http://127.0.0.1:%1").arg(d.port),
             QStringLiteral("POMELO_PAY_CHANNELS=ECARD"),
             QStringLiteral("POMELO_CHANNELS_ECARD_BASE_URL=") + d.sandboxUrl({}),
             QStringLiteral("POMELO_ECARD_PARTNER_ID=") + PartnerId,

@@ -471,6 +471,8 @@ void TestServer::productionRefusesUnsafeSettings_data()
     QTest::newRow("mini-program sandbox secret")
         << env({"POMELO_WECHAT_APP_SECRET=sandbox-mini-program-secret"})
         << QByteArray("wechat.app_secret");
+    QTest::newRow("public base URL not set")
+        << env({"POMELO_SERVER_PUBLIC_BASE_URL"}) << QByteArray("server.public_base_url");
     QTest::newRow("admin password of 11") << env({"POMELO_ADMIN_INITIAL_PASSWORD=short-pass1"})
                                           << QByteArray("admin.initial_password");
 }
@@ -487,6 +489,8 @@ void TestServer::productionRefusesUnsafeSettings()
         {QStringLiteral("POMELO_DATABASE_URL"), QStringLiteral("postgres://p@127.0.0.1:1/x")},
         {QStringLiteral("POMELO_REDIS_URL"), QStringLiteral("redis://127.0.0.1:1/0")},
         {QStringLiteral("POMELO_SERVER_DATA_DIR"), dataDir.path()},
+        {QStringLiteral("POMELO_SERVER_PUBLIC_BASE_URL"),
+         QStringLiteral("https://pay.example.edu.cn")},
         {QStringLiteral("POMELO_PAY_CHANNELS"), QStringLiteral("ECARD")},
         {QStringLiteral("POMELO_CHANNELS_ECARD_BASE_URL"),
          QStringLiteral("https://card.example.edu.cn/pay")},

@@ -3,8 +3,11 @@
 #include <QTemporaryFile>
 #include <QTest>
 
+#include <algorithm>
+
 using pomelo::Config;
 using pomelo::ConfigError;
+using Overrides = QMap<QString, QString>;
 
 class TestConfig : public QObject
 {
@@ -24,6 +27,9 @@ private slots:
     void secretsNeverInErrors();
     void redactedValuesMaskPasswords();
     void publicBaseUrlFromListen();
+    void wechatApiBaseUrl_data();
+    void wechatApiBaseUrl();
+    void productionNeedsPublicBaseUrl();
 };
 
 void TestConfig::defaultsAreApiMd()
@@ -135,6 +141,10 @@ void TestConfig::invalidValues_data()
     row("telemetry.otlp_endpoint", "collector:4318");
     row("server.time_zone", "Mars/Olympus_Mons");
     row("wechat.app_id", "");
+    row("wechat.api_base_url", "");
+    row("wechat.api_base_url", "api.weixin.qq.com");
+    row("booking.app_id", "venue booking");
+    row("booking.app_id", "");
 }
 
 void TestConfig::invalidValues()
@@ -171,6 +181,8 @@ void TestConfig::validValues_data()
     row("notify.schedule_seconds", "1");
     row("log.format", "json");
     row("admin.initial_password", "");
+    row("booking.app_id", "campus-venues_2");
+    row("wechat.api_base_url", "http://127.0.0.1:9000/sandbox/wechat");
 }
 
 void TestConfig::validValues()
@@ -247,6 +259,53 @@ void TestConfig::publicBaseUrlFromListen()
                  {{QStringLiteral("server.public_base_url"), QStringLiteral("https://pay.edu/")}})
                  .publicBaseUrl(),
              QStringLiteral("https://pay.edu"));
+}
+
+void TestConfig::wechatApiBaseUrl_data()
+{
+    QTest::addColumn<Overrides>("values");
+    QTest::addColumn<QString>("expected");
+    const QString listen = QStringLiteral("server.listen");
+    const QString mode = QStringLiteral("server.mode");
+    const QString modules = QStringLiteral("server.modules");
+    const QString api = QStringLiteral("wechat.api_base_url");
+    QTest::newRow("development: the local sandbox")
+        << Overrides {{listen, QStringLiteral("127.0.0.1:9000")}}
+        << QStringLiteral("http://127.0.0.1:9000/sandbox/wechat");
+    QTest::newRow("development without the sandbox: WeChat")
+        << Overrides {{modules, QStringLiteral("booking")}}
+        << QStringLiteral("https://api.weixin.qq.com");
+    QTest::newRow("production: WeChat") << Overrides {{mode, QStringLiteral("production")}}
+                                        << QStringLiteral("https://api.weixin.qq.com");
+    QTest::newRow("explicit wins, trailing slash dropped")
+        << Overrides {{api, QStringLiteral("http://127.0.0.1:7000/sandbox/wechat/")}}
+        << QStringLiteral("http://127.0.0.1:7000/sandbox/wechat");
+}
+
+void TestConfig::wechatApiBaseUrl()
+{
+    QFETCH(Overrides, values);
+    QFETCH(QString, expected);
+    const Config c = Config::load({}, {}, values);
+    QCOMPARE(c.wechatApiBaseUrl(), expected);
+    QCOMPARE(c.bookingAppId(), QStringLiteral("venue-booking"));
+}
+
+void TestConfig::productionNeedsPublicBaseUrl()
+{
+    const auto mentions = [](const Config &c) {
+        const QList<ConfigError> problems = c.productionProblems();
+        return std::any_of(problems.cbegin(), problems.cend(), [](const ConfigError &e) {
+            return e.key() == QLatin1String("server.public_base_url");
+        });
+    };
+    const QString mode = QStringLiteral("server.mode");
+    QVERIFY(mentions(Config::load({}, {}, {{mode, QStringLiteral("production")}})));
+    QVERIFY(!mentions(Config::load({}, {},
+                                   {{mode, QStringLiteral("production")},
+                                    {QStringLiteral("server.public_base_url"),
+                                     QStringLiteral("https://pay.example.edu.cn")}})));
+    QVERIFY(!mentions(Config::load({}, {}, {{mode, QStringLiteral("development")}})));
 }
 
 QTEST_GUILESS_MAIN(TestConfig)

@@ -19,6 +19,9 @@ const QList<ErrorCode> AllCodes = {
     ErrorCode::BookingOfAnotherUser,
     ErrorCode::BookingStateConflict,
     ErrorCode::InvalidProfile,
+    ErrorCode::WechatLoginCodeInvalid,
+    ErrorCode::WechatLoginRateLimited,
+    ErrorCode::WechatBusy,
     ErrorCode::InvalidAmount,
     ErrorCode::UnknownApp,
     ErrorCode::InvalidSignature,
@@ -103,11 +106,11 @@ void TestErrors::httpStatus_data()
     QTest::addColumn<int>("status");
     // API.md, "Error codes", plus the generic codes of "Common rules".
     const int table[][2] = {
-        {1001, 429}, {1002, 409}, {1003, 400}, {1004, 404}, {1005, 403}, {1006, 409},
-        {1007, 400}, {2001, 400}, {2002, 400}, {2003, 401}, {2004, 401}, {2005, 404},
-        {2006, 409}, {2007, 409}, {2008, 400}, {2009, 409}, {2010, 400}, {3001, 502},
-        {4000, 400}, {4010, 401}, {4040, 404}, {4050, 405}, {4130, 413}, {5000, 500},
-        {5030, 503}, {4001, 400}, {4030, 403}, {4290, 429}, {5010, 501},
+        {1001, 429}, {1002, 409}, {1003, 400}, {1004, 404}, {1005, 403}, {1006, 409}, {1007, 400},
+        {2001, 400}, {2002, 400}, {2003, 401}, {2004, 401}, {2005, 404}, {2006, 409}, {2007, 409},
+        {2008, 400}, {2009, 409}, {2010, 400}, {3001, 502}, {4000, 400}, {4010, 401}, {4040, 404},
+        {4050, 405}, {4130, 413}, {5000, 500}, {5030, 503}, {4001, 400}, {4030, 403}, {4290, 429},
+        {5010, 501}, {1010, 401}, {1011, 429}, {1012, 503},
     };
     for (const auto &row : table)
         QTest::addRow("%d", row[0]) << row[0] << row[1];

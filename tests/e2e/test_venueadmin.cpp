@@ -400,6 +400,23 @@ void TestVenueAdmin::venuesAndRoles()
         200);
     QCOMPARE(staff.get(closures).json()[QStringLiteral("closures")].toArray().size(), 0);
 
+    // Without a session every route answers 401.
+    const QList<QPair<QByteArray, QString>> routes {
+        {"GET", venues},
+        {"POST", venues},
+        {"PUT", venues + QStringLiteral("/%1").arg(id)},
+        {"GET", closures},
+        {"POST", closures},
+        {"GET", closures + QStringLiteral("/1")},
+        {"DELETE", closures + QStringLiteral("/1")},
+        {"POST", closures + QStringLiteral("/1/confirm")},
+    };
+    for (const auto &[method, path] : routes) {
+        r = httpRequest(method, server->url(path), "{}");
+        const QByteArray what = method + ' ' + path.toUtf8();
+        QVERIFY2(r.status == 401 && errorCode(r) == 4010, what.constData());
+    }
+
     // Every change is in the audit log with who and why.
     const QJsonArray updates =
         admin.get(QStringLiteral("/admin/v1/audit?action=venue.update&limit=50"))

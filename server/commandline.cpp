@@ -1,6 +1,7 @@
 #include "commandline.h"
 
 #include "admin/usercommands.h"
+#include "admin/venuecommands.h"
 #include "config/config.h"
 #include "initcommand.h"
 #include "pay/appcommands.h"
@@ -56,9 +57,11 @@ CommandLine::CommandLine()
     m_parser.addOptions({m_username, m_role, m_password, m_config, m_listen, m_dataDir, m_redis,
                          m_database, m_modules, m_printConfig, m_name, m_notifyHost, m_internal,
                          m_showSecret});
-    m_parser.addPositionalArgument(QStringLiteral("command"),
-                                   QStringLiteral("Optional management command: init, app, user."),
-                                   QStringLiteral("[command]"));
+    m_parser.addOptions(venueCommandOptions());
+    m_parser.addPositionalArgument(
+        QStringLiteral("command"),
+        QStringLiteral("Optional management command: init, app, user, venue."),
+        QStringLiteral("[command]"));
 }
 
 std::optional<int> CommandLine::parse(const QStringList &arguments)
@@ -77,7 +80,7 @@ std::optional<int> CommandLine::parse(const QStringList &arguments)
     }
     const QString command = m_parser.positionalArguments().value(0);
     if (!command.isEmpty() && command != QLatin1String("app") && command != QLatin1String("user")
-        && command != QLatin1String("init")) {
+        && command != QLatin1String("init") && command != QLatin1String("venue")) {
         printErr(QStringLiteral("unknown command: ") + command
                  + QStringLiteral("\nSee pomelo-server --help."));
         return ExitConfigError;
@@ -131,6 +134,8 @@ int CommandLine::runCommand(const Config &config) const
     if (positional.value(0) == QLatin1String("app"))
         return runAppCommand(config, positional.mid(1), m_parser.value(m_name),
                              m_parser.values(m_notifyHost), m_parser.isSet(m_internal));
+    if (positional.value(0) == QLatin1String("venue"))
+        return runVenueCommand(config, positional.mid(1), m_parser);
     return runUserCommand(
         config, positional.mid(1),
         {m_parser.value(m_username), m_parser.value(m_role), m_parser.value(m_password)});

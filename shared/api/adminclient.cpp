@@ -356,6 +356,111 @@ void AdminClient::venueBoard(const QString &date, QObject *context, Ok<VenueBoar
         std::move(onFail));
 }
 
+void AdminClient::venues(QObject *context, Ok<QList<AdminVenue>> onOk, Fail onFail)
+{
+    get(
+        QStringLiteral("/admin/v1/venues"), {}, context,
+        [onOk = std::move(onOk)](const QJsonObject &o) {
+            if (onOk)
+                onOk(detail::listFromJson<AdminVenue>(o.value(keys::venues)));
+        },
+        std::move(onFail));
+}
+
+void AdminClient::createVenue(const VenueInput &input, QObject *context, Ok<AdminVenue> onOk,
+                              Fail onFail)
+{
+    VenueInput body = input;
+    body.active.reset();
+    post(
+        QStringLiteral("/admin/v1/venues"), body.toJson(), context,
+        [onOk = std::move(onOk)](const QJsonObject &o) {
+            if (onOk)
+                onOk(AdminVenue::fromJson(o));
+        },
+        std::move(onFail));
+}
+
+void AdminClient::updateVenue(qint64 venueId, const VenueInput &input, QObject *context,
+                              Ok<AdminVenue> onOk, Fail onFail)
+{
+    const QJsonObject body = input.toJson();
+    send(
+        "PUT", QStringLiteral("/admin/v1/venues/%1").arg(venueId), {}, &body, context,
+        [onOk = std::move(onOk)](const QJsonObject &o) {
+            if (onOk)
+                onOk(AdminVenue::fromJson(o));
+        },
+        std::move(onFail));
+}
+
+void AdminClient::closures(qint64 venueId, bool includePast, QObject *context,
+                           Ok<QList<VenueClosure>> onOk, Fail onFail)
+{
+    QUrlQuery q;
+    if (includePast)
+        q.addQueryItem(QStringLiteral("past"), QStringLiteral("true"));
+    get(
+        QStringLiteral("/admin/v1/venues/%1/closures").arg(venueId), q, context,
+        [onOk = std::move(onOk)](const QJsonObject &o) {
+            if (onOk)
+                onOk(detail::listFromJson<VenueClosure>(o.value(keys::closures)));
+        },
+        std::move(onFail));
+}
+
+void AdminClient::closure(qint64 venueId, qint64 closureId, QObject *context,
+                          Ok<ClosureDetail> onOk, Fail onFail)
+{
+    get(
+        QStringLiteral("/admin/v1/venues/%1/closures/%2").arg(venueId).arg(closureId), {}, context,
+        [onOk = std::move(onOk)](const QJsonObject &o) {
+            if (onOk)
+                onOk(ClosureDetail::fromJson(o));
+        },
+        std::move(onFail));
+}
+
+void AdminClient::createClosure(qint64 venueId, const ClosureInput &input, QObject *context,
+                                Ok<ClosureDetail> onOk, Fail onFail)
+{
+    post(
+        QStringLiteral("/admin/v1/venues/%1/closures").arg(venueId), input.toJson(), context,
+        [onOk = std::move(onOk)](const QJsonObject &o) {
+            if (onOk)
+                onOk(ClosureDetail::fromJson(o));
+        },
+        std::move(onFail));
+}
+
+void AdminClient::deleteClosure(qint64 venueId, qint64 closureId, const QString &reason,
+                                QObject *context, Ok<bool> onOk, Fail onFail)
+{
+    QUrlQuery q;
+    addIfSet(q, QStringLiteral("reason"), reason);
+    send(
+        "DELETE", QStringLiteral("/admin/v1/venues/%1/closures/%2").arg(venueId).arg(closureId), q,
+        nullptr, context,
+        [onOk = std::move(onOk)](const QJsonObject &) {
+            if (onOk)
+                onOk(true);
+        },
+        std::move(onFail));
+}
+
+void AdminClient::confirmClosure(qint64 venueId, qint64 closureId, const QString &reason,
+                                 QObject *context, Ok<ClosureConfirmResult> onOk, Fail onFail)
+{
+    post(
+        QStringLiteral("/admin/v1/venues/%1/closures/%2/confirm").arg(venueId).arg(closureId),
+        QJsonObject {{keys::reason, reason}}, context,
+        [onOk = std::move(onOk)](const QJsonObject &o) {
+            if (onOk)
+                onOk(ClosureConfirmResult::fromJson(o));
+        },
+        std::move(onFail));
+}
+
 void AdminClient::checkIn(const QString &bookingId, QObject *context, Ok<Booking> onOk, Fail onFail)
 {
     post(
@@ -640,6 +745,8 @@ void AdminClient::onLiveMessage(const QString &message)
         emit liveStats(LiveStats::fromJson(o));
     else if (type == QLatin1String("payment-exception"))
         emit livePaymentException(LivePaymentException::fromJson(o));
+    else if (type == messageTypes::venueEvent)
+        emit liveVenueEvent(LiveVenueEvent::fromJson(o));
 }
 
 } // namespace pomelo::api

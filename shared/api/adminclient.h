@@ -77,6 +77,31 @@ public:
     void venueBoard(const QString &date, QObject *context, Ok<VenueBoard> onOk, Fail onFail = {});
     void checkIn(const QString &bookingId, QObject *context, Ok<Booking> onOk, Fail onFail = {});
 
+    /// Every venue, inactive ones too (staff and admins).
+    void venues(QObject *context, Ok<QList<AdminVenue>> onOk, Fail onFail = {});
+    /// 201 with the new venue (its id). `input.active` is ignored: a new venue is active.
+    void createVenue(const VenueInput &input, QObject *context, Ok<AdminVenue> onOk,
+                     Fail onFail = {});
+    /// Every field, `active` included (unset: stays as it is). A change of the slot grid (hours,
+    /// slot length) is refused with 4090 while the venue has active bookings it would move.
+    void updateVenue(qint64 venueId, const VenueInput &input, QObject *context, Ok<AdminVenue> onOk,
+                     Fail onFail = {});
+    /// The closures of a venue that have not ended yet, or all with @p includePast.
+    void closures(qint64 venueId, bool includePast, QObject *context, Ok<QList<VenueClosure>> onOk,
+                  Fail onFail = {});
+    /// One closure with the bookings it covers now.
+    void closure(qint64 venueId, qint64 closureId, QObject *context, Ok<ClosureDetail> onOk,
+                 Fail onFail = {});
+    /// 201: the closure (PENDING_CONFIRMATION) and the bookings it covers, untouched yet.
+    void createClosure(qint64 venueId, const ClosureInput &input, QObject *context,
+                       Ok<ClosureDetail> onOk, Fail onFail = {});
+    /// Removes a closure: its times are bookable again (refunds already made stay made).
+    void deleteClosure(qint64 venueId, qint64 closureId, const QString &reason, QObject *context,
+                       Ok<bool> onOk, Fail onFail = {});
+    /// Admins: cancels the covered bookings, refunding the paid ones, and tells each student.
+    void confirmClosure(qint64 venueId, qint64 closureId, const QString &reason, QObject *context,
+                        Ok<ClosureConfirmResult> onOk, Fail onFail = {});
+
     void streams(QObject *context, Ok<StreamInfo> onOk, Fail onFail = {});
     void queues(QObject *context, Ok<QList<DelayedQueueInfo>> onOk, Fail onFail = {});
     void fireQueueItem(const QString &queue, const QString &member, const QString &reason,
@@ -135,6 +160,8 @@ signals:
     void liveStats(const pomelo::api::LiveStats &stats);
     /// A payment exception was just recorded (admins only).
     void livePaymentException(const pomelo::api::LivePaymentException &exception);
+    /// A venue or one of its closures was changed (by anyone): refresh what shows it.
+    void liveVenueEvent(const pomelo::api::LiveVenueEvent &event);
     /// Every failed request (after its own callback), for a status bar.
     void requestFailed(const pomelo::api::ApiError &error);
 

@@ -818,6 +818,205 @@ LivePaymentException LivePaymentException::fromJson(const QJsonObject &o)
             integer(o, keys::paidAmount), str(o, keys::orderId)};
 }
 
+// ---- Venues and closures ----
+
+namespace {
+
+QJsonArray daysToJson(const QList<int> &days)
+{
+    QJsonArray out;
+    for (const int d : days)
+        out.append(d);
+    return out;
+}
+
+QList<int> daysFromJson(const QJsonValue &v)
+{
+    QList<int> out;
+    const QJsonArray items = v.toArray();
+    for (const QJsonValue &d : items)
+        out.append(d.toInt());
+    return out;
+}
+
+} // namespace
+
+QJsonObject AdminVenue::toJson() const
+{
+    QJsonObject o {{keys::id, id},
+                   {keys::name, name},
+                   {keys::sport, sport},
+                   {keys::openFrom, openFrom},
+                   {keys::openTo, openTo},
+                   {keys::slotMinutes, slotMinutes},
+                   {keys::pricePerSlot, pricePerSlot},
+                   {keys::active, active}};
+    insertText(o, keys::createdAt, createdAt);
+    return o;
+}
+
+AdminVenue AdminVenue::fromJson(const QJsonObject &o)
+{
+    return {integer(o, keys::id),
+            str(o, keys::name),
+            str(o, keys::sport),
+            str(o, keys::openFrom),
+            str(o, keys::openTo),
+            int32(o, keys::slotMinutes),
+            integer(o, keys::pricePerSlot),
+            o.value(keys::active).toBool(true),
+            str(o, keys::createdAt)};
+}
+
+QJsonObject VenueInput::toJson() const
+{
+    QJsonObject o {{keys::name, name},
+                   {keys::sport, sport},
+                   {keys::openFrom, openFrom},
+                   {keys::openTo, openTo},
+                   {keys::slotMinutes, slotMinutes},
+                   {keys::pricePerSlot, pricePerSlot}};
+    if (active)
+        o.insert(keys::active, *active);
+    insertText(o, keys::reason, reason);
+    return o;
+}
+
+VenueInput VenueInput::fromJson(const QJsonObject &o)
+{
+    VenueInput in {
+        str(o, keys::name),   str(o, keys::sport),         str(o, keys::openFrom),
+        str(o, keys::openTo), int32(o, keys::slotMinutes), integer(o, keys::pricePerSlot),
+        std::nullopt,         str(o, keys::reason)};
+    if (o.value(keys::active).isBool())
+        in.active = o.value(keys::active).toBool();
+    return in;
+}
+
+QJsonObject ClosureInput::toJson() const
+{
+    QJsonObject o {{keys::from, from}, {keys::to, to}, {keys::reason, reason}};
+    if (!days.isEmpty())
+        o.insert(keys::days, daysToJson(days));
+    insertText(o, keys::dailyFrom, dailyFrom);
+    insertText(o, keys::dailyTo, dailyTo);
+    return o;
+}
+
+ClosureInput ClosureInput::fromJson(const QJsonObject &o)
+{
+    return {str(o, keys::from),      str(o, keys::to),      daysFromJson(o.value(keys::days)),
+            str(o, keys::dailyFrom), str(o, keys::dailyTo), str(o, keys::reason)};
+}
+
+QJsonObject VenueClosure::toJson() const
+{
+    QJsonObject o {{keys::id, id}, {keys::venueId, venueId}, {keys::from, from},
+                   {keys::to, to}, {keys::reason, reason},   {keys::state, state}};
+    if (!days.isEmpty())
+        o.insert(keys::days, daysToJson(days));
+    insertText(o, keys::dailyFrom, dailyFrom);
+    insertText(o, keys::dailyTo, dailyTo);
+    insertText(o, keys::createdBy, createdBy);
+    insertText(o, keys::createdAt, createdAt);
+    insertText(o, keys::confirmedBy, confirmedBy);
+    insertText(o, keys::confirmedAt, confirmedAt);
+    insertText(o, keys::confirmReason, confirmReason);
+    return o;
+}
+
+VenueClosure VenueClosure::fromJson(const QJsonObject &o)
+{
+    return {integer(o, keys::id),
+            integer(o, keys::venueId),
+            str(o, keys::from),
+            str(o, keys::to),
+            daysFromJson(o.value(keys::days)),
+            str(o, keys::dailyFrom),
+            str(o, keys::dailyTo),
+            str(o, keys::reason),
+            str(o, keys::state),
+            str(o, keys::createdBy),
+            str(o, keys::createdAt),
+            str(o, keys::confirmedBy),
+            str(o, keys::confirmedAt),
+            str(o, keys::confirmReason)};
+}
+
+QJsonObject AffectedBooking::toJson() const
+{
+    QJsonObject o {{keys::bookingId, bookingId}, {keys::userId, userId},   {keys::date, date},
+                   {keys::startTime, startTime}, {keys::endTime, endTime}, {keys::status, status},
+                   {keys::amount, amount}};
+    insertText(o, keys::openId, openId);
+    return o;
+}
+
+AffectedBooking AffectedBooking::fromJson(const QJsonObject &o)
+{
+    return {str(o, keys::bookingId), str(o, keys::userId),    str(o, keys::openId),
+            str(o, keys::date),      str(o, keys::startTime), str(o, keys::endTime),
+            str(o, keys::status),    integer(o, keys::amount)};
+}
+
+QJsonObject ClosureDetail::toJson() const
+{
+    return {{keys::id, closure.id},
+            {keys::closure, closure.toJson()},
+            {keys::affectedBookings, bookings.size()},
+            {keys::bookings, detail::toJsonArray(bookings)}};
+}
+
+ClosureDetail ClosureDetail::fromJson(const QJsonObject &o)
+{
+    return {VenueClosure::fromJson(object(o, keys::closure)),
+            detail::listFromJson<AffectedBooking>(o.value(keys::bookings))};
+}
+
+QJsonObject ClosureOutcome::toJson() const
+{
+    QJsonObject o {{keys::bookingId, bookingId}, {keys::outcome, outcome}};
+    insertText(o, keys::status, status);
+    if (code != 0)
+        o.insert(keys::code, code);
+    return o;
+}
+
+ClosureOutcome ClosureOutcome::fromJson(const QJsonObject &o)
+{
+    return {str(o, keys::bookingId), str(o, keys::outcome), str(o, keys::status),
+            int32(o, keys::code)};
+}
+
+QJsonObject ClosureConfirmResult::toJson() const
+{
+    return {{keys::closure, closure.toJson()}, {keys::results, detail::toJsonArray(results)}};
+}
+
+ClosureConfirmResult ClosureConfirmResult::fromJson(const QJsonObject &o)
+{
+    return {VenueClosure::fromJson(object(o, keys::closure)),
+            detail::listFromJson<ClosureOutcome>(o.value(keys::results))};
+}
+
+QJsonObject LiveVenueEvent::toJson() const
+{
+    QJsonObject o {{keys::type, messageTypes::venueEvent},
+                   {keys::action, action},
+                   {keys::venueId, venueId},
+                   {keys::actor, actor},
+                   {keys::at, at}};
+    if (closureId != 0)
+        o.insert(keys::closureId, closureId);
+    return o;
+}
+
+LiveVenueEvent LiveVenueEvent::fromJson(const QJsonObject &o)
+{
+    return {str(o, keys::action), integer(o, keys::venueId), integer(o, keys::closureId),
+            str(o, keys::actor), str(o, keys::at)};
+}
+
 // ---- Helpers ----
 
 QJsonObject countsToJson(const QHash<QString, qint64> &counts)

@@ -375,6 +375,162 @@ struct VenueBoard
     friend bool operator==(const VenueBoard &, const VenueBoard &) = default;
 };
 
+// ---- Venues and closures (`/admin/v1/venues`, staff and admins; confirming refunds: admins) ----
+
+/// A venue as staff manage it: an item of `GET /venues` (`{venues: [...]}`) and the answer of
+/// `POST /venues` (201) and `PUT /venues/{id}`.
+struct AdminVenue
+{
+    qint64 id = 0;
+    QString name;
+    QString sport; ///< badminton, basketball, table_tennis, swimming, …
+    QString openFrom; ///< HH:MM
+    QString openTo; ///< HH:MM, after openFrom, or 24:00
+    int slotMinutes = 60; ///< a multiple of 5
+    qint64 pricePerSlot = 0; ///< cents
+    bool active = true;
+    QString createdAt; ///< RFC 3339
+
+    QJsonObject toJson() const;
+    static AdminVenue fromJson(const QJsonObject &o);
+    friend bool operator==(const AdminVenue &, const AdminVenue &) = default;
+};
+
+/// The body of `POST /venues` and `PUT /venues/{id}`. `active` is sent with PUT only (a new venue
+/// is active); `reason` goes to the audit log (optional).
+struct VenueInput
+{
+    QString name;
+    QString sport;
+    QString openFrom;
+    QString openTo;
+    int slotMinutes = 60;
+    qint64 pricePerSlot = 0;
+    std::optional<bool> active;
+    QString reason;
+
+    QJsonObject toJson() const;
+    static VenueInput fromJson(const QJsonObject &o);
+    friend bool operator==(const VenueInput &, const VenueInput &) = default;
+};
+
+/// The body of `POST /venues/{id}/closures`: closed from `from` to `to` (RFC 3339 instants, `to`
+/// exclusive). With `days` (ISO weekdays 1 = Monday … 7 = Sunday) and/or `dailyFrom`–`dailyTo`
+/// (HH:MM, `dailyTo` may be 24:00), only at those times of those days within that span (e.g. every
+/// Wednesday 14:00–16:00 for a term). `reason` is required (the students read it).
+struct ClosureInput
+{
+    QString from;
+    QString to;
+    QList<int> days; ///< empty: every day
+    QString dailyFrom; ///< empty: the whole day
+    QString dailyTo;
+    QString reason;
+
+    QJsonObject toJson() const;
+    static ClosureInput fromJson(const QJsonObject &o);
+    friend bool operator==(const ClosureInput &, const ClosureInput &) = default;
+};
+
+/// A closure of a venue. `state`: PENDING_CONFIRMATION (it refuses new bookings; the bookings it
+/// covers are untouched) until an admin confirms it, then CONFIRMED (the bookings it covered were
+/// cancelled, or refunded when paid). Confirmation fields are empty before.
+struct VenueClosure
+{
+    qint64 id = 0;
+    qint64 venueId = 0;
+    QString from;
+    QString to;
+    QList<int> days;
+    QString dailyFrom;
+    QString dailyTo;
+    QString reason;
+    QString state;
+    QString createdBy;
+    QString createdAt;
+    QString confirmedBy;
+    QString confirmedAt;
+    QString confirmReason;
+
+    QJsonObject toJson() const;
+    static VenueClosure fromJson(const QJsonObject &o);
+    friend bool operator==(const VenueClosure &, const VenueClosure &) = default;
+};
+
+/// A booking that a closure covers (still active: pending payment, paid, being refunded or
+/// checked in).
+struct AffectedBooking
+{
+    QString bookingId;
+    QString userId;
+    QString openId;
+    QString date;
+    QString startTime;
+    QString endTime;
+    QString status;
+    qint64 amount = 0;
+
+    QJsonObject toJson() const;
+    static AffectedBooking fromJson(const QJsonObject &o);
+    friend bool operator==(const AffectedBooking &, const AffectedBooking &) = default;
+};
+
+/// `POST /venues/{id}/closures` (201) and `GET /venues/{id}/closures/{closureId}`:
+/// `{id, closure, affectedBookings: <count>, bookings: [...]}`.
+struct ClosureDetail
+{
+    VenueClosure closure;
+    QList<AffectedBooking> bookings;
+
+    QJsonObject toJson() const;
+    static ClosureDetail fromJson(const QJsonObject &o);
+    friend bool operator==(const ClosureDetail &, const ClosureDetail &) = default;
+};
+
+/// What confirming a closure did to one booking. `outcome`: CANCELLED (unpaid), REFUNDED,
+/// REFUNDING (asked; the pay platform's notification finishes it), AWAITING_PAYMENT (signed and
+/// not paid yet: its pay order's timeout cancels it, or confirming again refunds it once paid),
+/// UNCHANGED (checked in or finished meanwhile), FAILED (`code`: the error; confirm again to
+/// retry).
+struct ClosureOutcome
+{
+    QString bookingId;
+    QString outcome;
+    QString status; ///< the booking's status afterwards
+    int code = 0; ///< FAILED only
+
+    QJsonObject toJson() const;
+    static ClosureOutcome fromJson(const QJsonObject &o);
+    friend bool operator==(const ClosureOutcome &, const ClosureOutcome &) = default;
+};
+
+/// `POST /venues/{id}/closures/{closureId}/confirm {reason}` (admins): `{closure, results}`.
+/// Confirming again retries what is not finished and is otherwise harmless.
+struct ClosureConfirmResult
+{
+    VenueClosure closure;
+    QList<ClosureOutcome> results;
+
+    QJsonObject toJson() const;
+    static ClosureConfirmResult fromJson(const QJsonObject &o);
+    friend bool operator==(const ClosureConfirmResult &, const ClosureConfirmResult &) = default;
+};
+
+/// A `venue-event` message of the live feed: `action` is the audit action (venue.create,
+/// venue.update, venue.closure.create, venue.closure.delete, venue.closure.confirm).
+struct LiveVenueEvent
+{
+    QString action;
+    qint64 venueId = 0;
+    qint64 closureId = 0; ///< 0: the venue itself
+    QString actor;
+    QString at;
+
+    QJsonObject toJson() const;
+    static LiveVenueEvent fromJson(const QJsonObject &o);
+    friend bool operator==(const LiveVenueEvent &, const LiveVenueEvent &) = default;
+};
+
 struct StreamEntry
 {
     QString id;

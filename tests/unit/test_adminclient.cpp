@@ -122,6 +122,7 @@ private slots:
     void paymentExceptionParsing_data();
     void paymentExceptionParsing();
     void paymentExceptionCalls();
+    void venueAndClosureCalls();
     void livePaymentMessagesParsing();
     void callbackDroppedWhenContextIsGone();
     void unreachableServerIsProbedUntilBack();
@@ -337,6 +338,115 @@ void TestAdminClient::paymentExceptionCalls()
     QCOMPARE(error->httpStatus, 409);
     QCOMPARE(error->code, 4090);
     QCOMPARE(error->traceId, QStringLiteral("t9"));
+}
+
+void TestAdminClient::venueAndClosureCalls()
+{
+    FakeServer server;
+    server.reply(200, LoginOk);
+    server.reply(200,
+                 R"({"venues":[{"id":7,"name":"网球场","sport":"tennis","openFrom":"08:00",)"
+                 R"("openTo":"22:00","slotMinutes":60,"pricePerSlot":3000,"active":false}]})");
+    server.reply(201,
+                 R"({"id":8,"name":"新馆","sport":"squash","openFrom":"09:00",)"
+                 R"("openTo":"21:00","slotMinutes":45,"pricePerSlot":1200,"active":true})");
+    server.reply(200,
+                 R"({"id":8,"name":"新馆","sport":"squash","openFrom":"09:00",)"
+                 R"("openTo":"21:00","slotMinutes":45,"pricePerSlot":1500,"active":false})");
+    server.reply(201,
+                 R"({"id":4,"affectedBookings":1,"closure":{"id":4,"venueId":8,)"
+                 R"("state":"PENDING_CONFIRMATION","reason":"校运会"},)"
+                 R"("bookings":[{"bookingId":"99","status":"PAID","amount":1500}]})");
+    server.reply(200, R"({"closures":[{"id":4,"venueId":8,"days":[3,5]}]})");
+    server.reply(200,
+                 R"({"closure":{"id":4,"state":"CONFIRMED"},)"
+                 R"("results":[{"bookingId":"99","outcome":"REFUNDED","status":"REFUNDED"}]})");
+    server.reply(200, R"({"id":4})");
+    AdminClient client;
+    client.setBaseUrl(server.url());
+    bool in = false;
+    client.login(QStringLiteral("s1"), QStringLiteral("pw"), nullptr,
+                 [&](const LoginResult &) { in = true; });
+    QTRY_VERIFY(in);
+
+    std::optional<QList<AdminVenue>> venues;
+    client.venues(this, [&](const QList<AdminVenue> &v) { venues = v; });
+    QTRY_VERIFY(venues.has_value());
+    QCOMPARE(venues->size(), 1);
+    QCOMPARE(venues->first().active, false);
+    QCOMPARE(server.requests.at(1).path, QStringLiteral("/admin/v1/venues"));
+
+    VenueInput input {QStringLiteral("新馆"),
+                      QStringLiteral("squash"),
+                      QStringLiteral("09:00"),
+                      QStringLiteral("21:00"),
+                      45,
+                      1200,
+                      true,
+                      {}};
+    std::optional<AdminVenue> created;
+    client.createVenue(input, this, [&](const AdminVenue &v) { created = v; });
+    QTRY_VERIFY(created.has_value());
+    QCOMPARE(created->id, 8);
+    const Recorded &post = server.requests.at(2);
+    QCOMPARE(post.method, QByteArray("POST"));
+    QVERIFY(!QJsonDocument::fromJson(post.body).object().contains(QStringLiteral("active")));
+    QCOMPARE(QJsonDocument::fromJson(post.body)[QStringLiteral("slotMinutes")].toInt(), 45);
+
+    input.pricePerSlot = 1500;
+    input.active = false;
+    input.reason = QStringLiteral("调价");
+    std::optional<AdminVenue> updated;
+    client.updateVenue(8, input, this, [&](const AdminVenue &v) { updated = v; });
+    QTRY_VERIFY(updated.has_value());
+    QCOMPARE(updated->pricePerSlot, 1500);
+    const Recorded &put = server.requests.at(3);
+    QCOMPARE(put.method, QByteArray("PUT"));
+    QCOMPARE(put.path, QStringLiteral("/admin/v1/venues/8"));
+    QCOMPARE(QJsonDocument::fromJson(put.body)[QStringLiteral("active")].toBool(true), false);
+    QCOMPARE(QJsonDocument::fromJson(put.body)[QStringLiteral("reason")].toString(),
+             QStringLiteral("调价"));
+
+    std::optional<ClosureDetail> closure;
+    client.createClosure(8,
+                         {QStringLiteral("2026-12-10T00:00:00+08:00"),
+                          QStringLiteral("2026-12-12T00:00:00+08:00"),
+                          {},
+                          {},
+                          {},
+                          QStringLiteral("校运会")},
+                         this, [&](const ClosureDetail &c) { closure = c; });
+    QTRY_VERIFY(closure.has_value());
+    QCOMPARE(closure->closure.state, QStringLiteral("PENDING_CONFIRMATION"));
+    QCOMPARE(closure->bookings.size(), 1);
+    QCOMPARE(closure->bookings.first().amount, 1500);
+    QCOMPARE(server.requests.at(4).path, QStringLiteral("/admin/v1/venues/8/closures"));
+
+    std::optional<QList<VenueClosure>> list;
+    client.closures(8, true, this, [&](const QList<VenueClosure> &l) { list = l; });
+    QTRY_VERIFY(list.has_value());
+    QCOMPARE(list->first().days, (QList<int> {3, 5}));
+    QCOMPARE(server.requests.at(5).query.queryItemValue(QStringLiteral("past")),
+             QStringLiteral("true"));
+
+    std::optional<ClosureConfirmResult> confirmed;
+    client.confirmClosure(8, 4, QStringLiteral("已通知"), this,
+                          [&](const ClosureConfirmResult &r) { confirmed = r; });
+    QTRY_VERIFY(confirmed.has_value());
+    QCOMPARE(confirmed->results.first().outcome, QStringLiteral("REFUNDED"));
+    QCOMPARE(server.requests.at(6).path, QStringLiteral("/admin/v1/venues/8/closures/4/confirm"));
+    QCOMPARE(
+        QJsonDocument::fromJson(server.requests.at(6).body)[QStringLiteral("reason")].toString(),
+        QStringLiteral("已通知"));
+
+    bool deleted = false;
+    client.deleteClosure(8, 4, QStringLiteral("改期"), this, [&](bool ok) { deleted = ok; });
+    QTRY_VERIFY(deleted);
+    QCOMPARE(server.requests.at(7).method, QByteArray("DELETE"));
+    QCOMPARE(server.requests.at(7).path, QStringLiteral("/admin/v1/venues/8/closures/4"));
+    QCOMPARE(
+        server.requests.at(7).query.queryItemValue(QStringLiteral("reason"), QUrl::FullyDecoded),
+        QStringLiteral("改期"));
 }
 
 void TestAdminClient::livePaymentMessagesParsing()

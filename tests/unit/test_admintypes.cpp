@@ -613,6 +613,8 @@ private slots:
     void notifications() { checkWire(); }
     void venueBoard_data();
     void venueBoard() { checkWire(); }
+    void venuesAndClosures_data();
+    void venuesAndClosures() { checkWire(); }
     void operations_data();
     void operations() { checkWire(); }
     void auditAndExceptions_data();
@@ -745,6 +747,113 @@ void TestAdminTypes::venueBoard_data()
     row("VenueBoard", VenueBoard {u"2026-12-08"_s, {venue}}, board.constData());
     row("VenueBoard without venues", VenueBoard {u"2026-12-08"_s, {}},
         R"json({"date":"2026-12-08","venues":[]})json");
+}
+
+void TestAdminTypes::venuesAndClosures_data()
+{
+    addColumns();
+    const AdminVenue venue {7,
+                            u"羽毛球场 3 号"_s,
+                            u"badminton"_s,
+                            u"08:00"_s,
+                            u"22:00"_s,
+                            60,
+                            3000,
+                            true,
+                            u"2026-12-07T14:02:11.120+08:00"_s};
+    row("AdminVenue", venue,
+        R"json({"active":true,"createdAt":"2026-12-07T14:02:11.120+08:00","id":7,
+"name":"羽毛球场 3 号","openFrom":"08:00","openTo":"22:00","pricePerSlot":3000,"slotMinutes":60,
+"sport":"badminton"})json");
+    const VenueInput create {u"游泳馆"_s, u"swimming"_s, u"06:30"_s,   u"24:00"_s,
+                             45,          1500,          std::nullopt, {}};
+    row("VenueInput (POST)", create,
+        R"json({"name":"游泳馆","openFrom":"06:30","openTo":"24:00","pricePerSlot":1500,
+"slotMinutes":45,"sport":"swimming"})json");
+    const VenueInput edit {u"游泳馆"_s, u"swimming"_s, u"06:30"_s, u"22:00"_s,
+                           45,          1500,          false,      u"冬季闭馆"_s};
+    row("VenueInput (PUT)", edit,
+        R"json({"active":false,"name":"游泳馆","openFrom":"06:30","openTo":"22:00",
+"pricePerSlot":1500,"reason":"冬季闭馆","slotMinutes":45,"sport":"swimming"})json");
+    const ClosureInput whole {
+        u"2026-12-10T00:00:00+08:00"_s, u"2026-12-12T00:00:00+08:00"_s, {}, {}, {}, u"校运会"_s};
+    row("ClosureInput (a date range)", whole,
+        R"json({"from":"2026-12-10T00:00:00+08:00","reason":"校运会",
+"to":"2026-12-12T00:00:00+08:00"})json");
+    const ClosureInput weekly {u"2026-12-07T00:00:00+08:00"_s,
+                               u"2027-01-18T00:00:00+08:00"_s,
+                               {3, 5},
+                               u"14:00"_s,
+                               u"16:00"_s,
+                               u"地板维护"_s};
+    row("ClosureInput (weekly hours)", weekly,
+        R"json({"dailyFrom":"14:00","dailyTo":"16:00","days":[3,5],
+"from":"2026-12-07T00:00:00+08:00","reason":"地板维护","to":"2027-01-18T00:00:00+08:00"})json");
+    const VenueClosure pending {4,
+                                7,
+                                u"2026-12-07T00:00:00+08:00"_s,
+                                u"2027-01-18T00:00:00+08:00"_s,
+                                {3, 5},
+                                u"14:00"_s,
+                                u"16:00"_s,
+                                u"地板维护"_s,
+                                u"PENDING_CONFIRMATION"_s,
+                                u"staff1"_s,
+                                u"2026-12-07T14:05:00.000+08:00"_s,
+                                {},
+                                {},
+                                {}};
+    const char pendingJson[] = R"json({"createdAt":"2026-12-07T14:05:00.000+08:00",
+"createdBy":"staff1","dailyFrom":"14:00","dailyTo":"16:00","days":[3,5],
+"from":"2026-12-07T00:00:00+08:00","id":4,"reason":"地板维护","state":"PENDING_CONFIRMATION",
+"to":"2027-01-18T00:00:00+08:00","venueId":7})json";
+    row("VenueClosure pending", pending, pendingJson);
+    VenueClosure confirmed = pending;
+    confirmed.days = {};
+    confirmed.dailyFrom.clear();
+    confirmed.dailyTo.clear();
+    confirmed.state = u"CONFIRMED"_s;
+    confirmed.confirmedBy = u"admin"_s;
+    confirmed.confirmedAt = u"2026-12-07T14:06:00.000+08:00"_s;
+    confirmed.confirmReason = u"已通知学生"_s;
+    const char confirmedJson[] = R"json({"confirmReason":"已通知学生",
+"confirmedAt":"2026-12-07T14:06:00.000+08:00","confirmedBy":"admin",
+"createdAt":"2026-12-07T14:05:00.000+08:00","createdBy":"staff1",
+"from":"2026-12-07T00:00:00+08:00","id":4,"reason":"地板维护","state":"CONFIRMED",
+"to":"2027-01-18T00:00:00+08:00","venueId":7})json";
+    row("VenueClosure confirmed", confirmed, confirmedJson);
+    const AffectedBooking affected {u"388279626082230272"_s,
+                                    u"1"_s,
+                                    u"o-alice"_s,
+                                    u"2026-12-09"_s,
+                                    u"14:00"_s,
+                                    u"15:00"_s,
+                                    u"PAID"_s,
+                                    3000};
+    const char affectedJson[] = R"json({"amount":3000,"bookingId":"388279626082230272",
+"date":"2026-12-09","endTime":"15:00","openId":"o-alice","startTime":"14:00","status":"PAID",
+"userId":"1"})json";
+    row("AffectedBooking", affected, affectedJson);
+    const QByteArray detail = QByteArray(R"json({"affectedBookings":1,"bookings":[)json")
+        + affectedJson + "],\"closure\":" + pendingJson + ",\"id\":4}";
+    row("ClosureDetail", ClosureDetail {pending, {affected}}, detail.constData());
+    const ClosureOutcome refunded {u"388279626082230272"_s, u"REFUNDED"_s, u"REFUNDED"_s, 0};
+    const ClosureOutcome failed {u"388279626082230273"_s, u"FAILED"_s, u"REFUNDING"_s, 3001};
+    const QByteArray confirm = QByteArray("{\"closure\":") + confirmedJson
+        + R"json(,"results":[{"bookingId":"388279626082230272","outcome":"REFUNDED",
+"status":"REFUNDED"},{"bookingId":"388279626082230273","code":3001,"outcome":"FAILED",
+"status":"REFUNDING"}]})json";
+    row("ClosureConfirmResult", ClosureConfirmResult {confirmed, {refunded, failed}},
+        confirm.constData());
+    row("LiveVenueEvent (closure)",
+        LiveVenueEvent {u"venue.closure.create"_s, 7, 4, u"staff1"_s,
+                        u"2026-12-07T14:05:00.000+08:00"_s},
+        R"json({"action":"venue.closure.create","actor":"staff1",
+"at":"2026-12-07T14:05:00.000+08:00","closureId":4,"type":"venue-event","venueId":7})json");
+    row("LiveVenueEvent (venue)",
+        LiveVenueEvent {u"venue.update"_s, 7, 0, u"admin"_s, u"2026-12-07T14:07:00.000+08:00"_s},
+        R"json({"action":"venue.update","actor":"admin","at":"2026-12-07T14:07:00.000+08:00",
+"type":"venue-event","venueId":7})json");
 }
 
 void TestAdminTypes::operations_data()

@@ -22,6 +22,12 @@ const QList<ErrorCode> AllCodes = {
     ErrorCode::WechatLoginCodeInvalid,
     ErrorCode::WechatLoginRateLimited,
     ErrorCode::WechatBusy,
+    ErrorCode::BookingDayNotOpen,
+    ErrorCode::DailyBookingLimit,
+    ErrorCode::WeeklyBookingLimit,
+    ErrorCode::VenueClosed,
+    ErrorCode::VenueInactive,
+    ErrorCode::RefundCutoffPassed,
     ErrorCode::InvalidAmount,
     ErrorCode::UnknownApp,
     ErrorCode::InvalidSignature,
@@ -113,6 +119,11 @@ void TestErrors::httpStatus_data()
         {5010, 501}, {1010, 401}, {1011, 429}, {1012, 503},
     };
     for (const auto &row : table)
+        QTest::addRow("%d", row[0]) << row[0] << row[1];
+    // The campus's booking rules and venue closures.
+    const int bookingRules[][2] = {{1020, 400}, {1021, 409}, {1022, 409},
+                                   {1023, 409}, {1024, 409}, {1025, 409}};
+    for (const auto &row : bookingRules)
         QTest::addRow("%d", row[0]) << row[0] << row[1];
 }
 

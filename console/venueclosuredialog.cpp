@@ -67,8 +67,9 @@ ClosureCheck checkClosureForm(const ClosureForm &form, int utcOffsetSeconds, con
     const QString reason = form.reason.trimmed();
     if (reason.isEmpty())
         return fail(VenueClosureDialog::tr("A reason is required: the students read it."));
-    if (reason.size() > MaxVenueReasonLength)
-        return fail(VenueClosureDialog::tr("The reason is too long (at most 500 characters)."));
+    if (reason.size() > MaxClosureReasonLength)
+        return fail(VenueClosureDialog::tr("The reason is too long (at most %1 characters).")
+                        .arg(MaxClosureReasonLength));
     input.reason = reason;
     return {input, {}};
 }

@@ -40,6 +40,9 @@ struct ClosureCheck
     QString problem;
 };
 
+/// The server keeps a closure's reason (shown to students) to 200 characters.
+inline constexpr int MaxClosureReasonLength = 200;
+
 /// Checks @p form and turns it into the API's closure: `from` is the first day's midnight and
 /// `to` the midnight after the last day, written with @p utcOffsetSeconds (the server's zone);
 /// `days` is left empty when every weekday is checked. A reason is required (the students read

@@ -1526,8 +1526,8 @@
         <translation>A reason is required: the students read it.</translation>
     </message>
     <message>
-        <source>The reason is too long (at most 500 characters).</source>
-        <translation>The reason is too long (at most 500 characters).</translation>
+        <source>The reason is too long (at most %1 characters).</source>
+        <translation>The reason is too long (at most %1 characters).</translation>
     </message>
     <message>
         <source>&amp;Whole days</source>

@@ -1526,8 +1526,8 @@
         <translation>必须填写原因：学生会看到它。</translation>
     </message>
     <message>
-        <source>The reason is too long (at most 500 characters).</source>
-        <translation>原因太长（最多 500 个字符）。</translation>
+        <source>The reason is too long (at most %1 characters).</source>
+        <translation>原因太长（最多 %1 个字符）。</translation>
     </message>
     <message>
         <source>&amp;Whole days</source>

@@ -196,7 +196,8 @@ void TestVenueDialog::closureForm_data()
     QTest::addColumn<bool>("ok");
     QTest::newRow("good") << QString() << QVariant() << true;
     QTest::newRow("no reason") << u"reason"_s << QVariant(u" "_s) << false;
-    QTest::newRow("long reason") << u"reason"_s << QVariant(QString(501, u'x')) << false;
+    QTest::newRow("long reason") << u"reason"_s << QVariant(QString(201, u'x')) << false;
+    QTest::newRow("longest reason") << u"reason"_s << QVariant(QString(200, u'x')) << true;
     QTest::newRow("last before first") << u"lastDay"_s << QVariant(QDate(2026, 12, 9)) << false;
     QTest::newRow("ended already") << u"past"_s << QVariant(QDate(2026, 12, 6)) << false;
     QTest::newRow("ends today") << u"past"_s << QVariant(Today) << true;

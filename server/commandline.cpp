@@ -1,6 +1,7 @@
 #include "commandline.h"
 
 #include "admin/usercommands.h"
+#include "admin/venuecommands.h"
 #include "config/config.h"
 #include "pay/appcommands.h"
 
@@ -53,8 +54,9 @@ CommandLine::CommandLine()
         "Every option can also be set in the INI file (--config) or as POMELO_<SECTION>_<KEY>."));
     m_parser.addOptions({m_username, m_role, m_password, m_config, m_listen, m_dataDir, m_redis,
                          m_database, m_modules, m_printConfig, m_name, m_notifyHost, m_internal});
+    m_parser.addOptions(venueCommandOptions());
     m_parser.addPositionalArgument(QStringLiteral("command"),
-                                   QStringLiteral("Optional management command: app, user."),
+                                   QStringLiteral("Optional management command: app, user, venue."),
                                    QStringLiteral("[command]"));
 }
 
@@ -73,7 +75,8 @@ std::optional<int> CommandLine::parse(const QStringList &arguments)
         return 0;
     }
     const QString command = m_parser.positionalArguments().value(0);
-    if (!command.isEmpty() && command != QLatin1String("app") && command != QLatin1String("user")) {
+    if (!command.isEmpty() && command != QLatin1String("app") && command != QLatin1String("user")
+        && command != QLatin1String("venue")) {
         printErr(QStringLiteral("unknown command: ") + command
                  + QStringLiteral("\nSee pomelo-server --help."));
         return ExitConfigError;
@@ -125,6 +128,8 @@ int CommandLine::runCommand(const Config &config) const
     if (positional.value(0) == QLatin1String("app"))
         return runAppCommand(config, positional.mid(1), m_parser.value(m_name),
                              m_parser.values(m_notifyHost), m_parser.isSet(m_internal));
+    if (positional.value(0) == QLatin1String("venue"))
+        return runVenueCommand(config, positional.mid(1), m_parser);
     return runUserCommand(
         config, positional.mid(1),
         {m_parser.value(m_username), m_parser.value(m_role), m_parser.value(m_password)});

@@ -10,6 +10,7 @@
 #include "redis/redisclient.h"
 #include "redis/rediskeys.h"
 #include "redis/redisstream.h"
+#include "storage/auditrepository.h"
 #include "storage/database.h"
 #include "storage/notificationrepository.h"
 #include "storage/paymentexceptionrepository.h"
@@ -283,6 +284,37 @@ QList<QByteArray> LiveFeed::newPaymentExceptionMessages()
     return messages;
 }
 
+QList<QByteArray> LiveFeed::newVenueEventMessages()
+{
+    // The audit log is the one record of every venue change, on every instance and from the
+    // command line too; a minute's look-back covers clocks of instances a little apart.
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    AuditFilter filter;
+    filter.from = std::max(m_startedAtMs, now - 60000);
+    const QList<AuditEntry> entries =
+        AuditRepository(m_ctx.db).list(filter, std::nullopt, 200).items;
+    QList<QByteArray> messages;
+    for (auto it = entries.crbegin(); it != entries.crend(); ++it) {
+        if (!it->action.startsWith(QLatin1String("venue.")) || m_seenVenueEvents.contains(it->id))
+            continue;
+        m_seenVenueEvents.insert(it->id, it->at);
+        const QJsonObject details = QJsonDocument::fromJson(it->details).object();
+        if (details.value(QStringLiteral("outcome")).toString() != QLatin1String("ok"))
+            continue;
+        api::LiveVenueEvent event;
+        event.action = it->action;
+        event.venueId = details.contains(QStringLiteral("venueId"))
+            ? details.value(QStringLiteral("venueId")).toInteger()
+            : it->target.section(u':', 1).toLongLong();
+        event.closureId = details.value(QStringLiteral("closureId")).toInteger();
+        event.actor = it->actor;
+        event.at = rfc3339(it->at, m_ctx.zone);
+        messages.append(compact(event.toJson()));
+    }
+    m_seenVenueEvents.removeIf([&](const auto &e) { return e.value() < now - 120000; });
+    return messages;
+}
+
 QList<QByteArray> LiveFeed::revokedTokens()
 {
     QList<std::pair<QByteArray, bool>> tokens;
@@ -346,6 +378,10 @@ void LiveFeed::publishStats()
     for (const QByteArray &message : exceptions)
         QMetaObject::invokeMethod(
             this, [this, message] { broadcast(message, true); }, Qt::QueuedConnection);
+    const QList<QByteArray> venueEvents = newVenueEventMessages();
+    for (const QByteArray &message : venueEvents)
+        QMetaObject::invokeMethod(
+            this, [this, message] { broadcast(message, false); }, Qt::QueuedConnection);
 }
 
 void LiveFeed::run()

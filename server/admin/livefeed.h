@@ -39,6 +39,9 @@ struct StaffPrincipal;
 ///   /queues and /notifications);
 /// - `{"type":"payment-exception", "id", "reason", "channel", "paidAmount", "orderId"?}` for each
 ///   payment exception recorded since the previous look (same 2 s loop), to admin sockets only;
+/// - `{"type":"venue-event", "action", "venueId", "closureId"?, "actor", "at"}` for each change of
+///   a venue or a closure (its audit entry: admin API and `venue` command alike, any instance)
+///   since the previous look (same 2 s loop), to every socket — staff manage venues;
 /// - the socket is closed (1008) when its token expires, its user is disabled, or its user's
 ///   role changed (the console reconnects and gets what the new role may see).
 class LiveFeed : public QObject
@@ -76,6 +79,7 @@ private:
     void publishStats();
     QByteArray statsMessage();
     QList<QByteArray> newPaymentExceptionMessages();
+    QList<QByteArray> newVenueEventMessages();
     QList<QByteArray> revokedTokens();
     bool sleepFor(int ms);
 
@@ -98,6 +102,8 @@ private:
     // blocking read later, and a payment may come in meanwhile).
     std::optional<QSet<qint64>> m_seenExceptions;
     qint64 m_startedAtMs = 0;
+    /// Feed thread only: audit ids of venue changes announced (those of the last minute).
+    QHash<qint64, qint64> m_seenVenueEvents;
 };
 
 } // namespace pomelo

@@ -7,6 +7,7 @@
 #include "redis/delayedqueue.h"
 #include "redis/rediskeys.h"
 #include "redis/redislock.h"
+#include "storage/closurerepository.h"
 #include "storage/database.h"
 #include "storage/userrepository.h"
 #include "telemetry/logging.h"
@@ -32,10 +33,36 @@ VenueHours hoursOf(const Venue &v)
 Venue requireVenue(Database &db, qint64 venueId)
 {
     const std::optional<Venue> venue = VenueRepository(db).find(venueId);
-    if (!venue || !venue->active)
+    if (!venue)
         throw Error(ErrorCode::InvalidBookingInput,
                     QStringLiteral("unknown venue %1").arg(venueId));
+    if (!venue->active)
+        throw Error(ErrorCode::VenueInactive, QStringLiteral("venue %1 inactive").arg(venueId));
     return *venue;
+}
+
+qint64 dayInstantMs(const QDate &date, int minutes, const QTimeZone &zone)
+{
+    return QDateTime(date, QTime(0, 0), zone).addSecs(qint64(minutes) * 60).toMSecsSinceEpoch();
+}
+
+/// Error(VenueClosed) with the closure's reason when one of @p closures covers the range.
+void refuseIfClosed(const QList<VenueClosure> &closures, const BookingRange &range,
+                    const QTimeZone &zone)
+{
+    for (const VenueClosure &c : closures) {
+        if (closureCovers(c.times, range.date, range.startMinutes, range.endMinutes, zone))
+            throw Error(ErrorCode::VenueClosed, QStringLiteral("closure %1").arg(c.id), {c.reason});
+    }
+}
+
+QStringList unitNames(const BookingRange &range)
+{
+    QStringList names;
+    const QList<int> units = slotUnits(range.startMinutes, range.endMinutes);
+    for (const int u : units)
+        names.append(formatClockTime(u));
+    return names;
 }
 
 QString slotState(BookingStatus status)
@@ -50,7 +77,13 @@ BookingService::BookingService(const ServerContext &context, DelayedQueue &expir
     : m_ctx(context)
     , m_expiryQueue(expiryQueue)
     , m_payPlatform(context)
-{ }
+{
+    const Config &config = context.config;
+    m_window.daysAhead = config.value(QStringLiteral("booking.days_ahead")).toInt();
+    m_window.openTimeMinutes = parseClockTime(config.value(QStringLiteral("booking.open_time")));
+    m_limits.maxPerDay = config.value(QStringLiteral("booking.max_per_day")).toInt();
+    m_limits.maxPerWeek = config.value(QStringLiteral("booking.max_per_week")).toInt();
+}
 
 QList<Venue> BookingService::venues() const
 {
@@ -60,38 +93,57 @@ QList<Venue> BookingService::venues() const
 QList<SlotView> BookingService::daySlots(qint64 venueId, const QString &date) const
 {
     const Venue venue = requireVenue(m_ctx.db, venueId);
-    if (!parseIsoDate(date).isValid())
+    const QDate day = parseIsoDate(date);
+    if (!day.isValid())
         throw Error(ErrorCode::InvalidBookingInput, QStringLiteral("date is not YYYY-MM-DD"));
     const VenueHours hours = hoursOf(venue);
-    QHash<QString, BookingStatus> taken;
+    // Held 5-minute units: a slot of today's grid may meet bookings made on an earlier grid.
+    QHash<int, BookingStatus> held;
     const QList<SlotHolder> holders = BookingRepository(m_ctx.db).activeSlots(venueId, date);
     for (const SlotHolder &h : holders)
-        taken.insert(h.slotStart, h.status);
+        held.insert(parseClockTime(h.slotStart), h.status);
+    const QList<VenueClosure> closures = ClosureRepository(m_ctx.db).overlapping(
+        venueId, dayInstantMs(day, 0, m_ctx.zone), dayInstantMs(day, 24 * 60, m_ctx.zone));
     QList<SlotView> out;
     for (const int start : slotStartsOfDay(hours)) {
-        const QString s = formatClockTime(start);
-        const auto it = taken.constFind(s);
-        out.append({s, formatClockTime(start + hours.slotMinutes),
-                    it == taken.cend() ? QStringLiteral("FREE") : slotState(*it)});
+        const int end = start + hours.slotMinutes;
+        QString state = QStringLiteral("FREE");
+        for (const VenueClosure &c : closures) {
+            if (closureCovers(c.times, day, start, end, m_ctx.zone))
+                state = QStringLiteral("CLOSED");
+        }
+        for (int u = start; u < end && state != QLatin1String("CLOSED"); u += SlotUnitMinutes) {
+            const auto it = held.constFind(u);
+            if (it != held.cend() && state != QLatin1String("BOOKED"))
+                state = slotState(*it);
+        }
+        out.append({formatClockTime(start), formatClockTime(end), state});
     }
     return out;
 }
 
-Booking BookingService::create(qint64 userId, const CreateBookingInput &input)
+Booking BookingService::create(qint64 userId, const CreateBookingInput &input,
+                               std::optional<QDateTime> clock)
 {
     ScopedSpan span(QStringLiteral("booking.create"));
     span.setAttribute(QStringLiteral("venue.id"), input.venueId);
     const Venue venue = requireVenue(m_ctx.db, input.venueId);
-    const QDateTime now = QDateTime::currentDateTimeUtc();
-    const BookingRange range = validateBookingRange(hoursOf(venue), input.date, input.startTime,
-                                                    input.endTime, now, m_ctx.zone);
+    const QDateTime now = clock.value_or(QDateTime::currentDateTimeUtc());
+    const BookingRange range =
+        validateBookingRange(hoursOf(venue), input.date, input.startTime, input.endTime, now,
+                             m_ctx.zone, m_window.daysAhead);
+    checkBookingWindow(m_window, range.date, now, m_ctx.zone);
     const qint64 amount = venue.pricePerSlot * range.slotCount();
     if (!isValidAmount(amount))
         throw Error(ErrorCode::InvalidBookingInput, QStringLiteral("amount out of range"));
+    const qint64 rangeFromMs = dayInstantMs(range.date, range.startMinutes, m_ctx.zone);
+    const qint64 rangeToMs = dayInstantMs(range.date, range.endMinutes, m_ctx.zone);
+    // The polite answers before the lock; the transaction below decides.
+    refuseIfClosed(ClosureRepository(m_ctx.db).overlapping(venue.id, rangeFromMs, rangeToMs), range,
+                   m_ctx.zone);
 
-    QStringList slotStarts;
-    for (const int s : range.slotStarts)
-        slotStarts.append(formatClockTime(s));
+    // One row per 5-minute unit (bookingpolicy.h): the unique index then refuses any overlap.
+    const QStringList slotStarts = unitNames(range);
 
     const QByteArray lockKey = m_ctx.keys.venueBookingLock(QString::number(venue.id), input.date,
                                                            input.startTime, input.endTime);
@@ -125,6 +177,28 @@ Booking BookingService::create(qint64 userId, const CreateBookingInput &input)
     {
         Transaction tx(m_ctx.db);
         BookingRepository bookings(m_ctx.db);
+        // The venue as this transaction sees it, share-locked: a closure or a change of the venue
+        // waits for this booking, or this booking sees it.
+        const std::optional<Venue> current =
+            VenueRepository(m_ctx.db).find(tx, venue.id, VenueRepository::Lock::ForShare);
+        if (!current || !current->active)
+            throw Error(ErrorCode::VenueInactive, QStringLiteral("venue inactive meanwhile"));
+        if (current->openFrom != venue.openFrom || current->openTo != venue.openTo
+            || current->slotMinutes != venue.slotMinutes)
+            validateBookingRange(hoursOf(*current), input.date, input.startTime, input.endTime, now,
+                                 m_ctx.zone, m_window.daysAhead);
+        refuseIfClosed(
+            ClosureRepository(m_ctx.db).overlapping(tx, venue.id, rangeFromMs, rangeToMs), range,
+            m_ctx.zone);
+        if (m_limits.maxPerDay > 0 || m_limits.maxPerWeek > 0) {
+            const QDate monday = weekStart(range.date);
+            const int onDay = bookings.countHeldByUser(tx, userId, input.date, input.date);
+            const int inWeek = m_limits.maxPerWeek > 0
+                ? bookings.countHeldByUser(tx, userId, monday.toString(Qt::ISODate),
+                                           monday.addDays(6).toString(Qt::ISODate))
+                : 0;
+            checkBookingLimits(m_limits, onDay, inWeek);
+        }
         // The check is the polite answer; the unique index in insert() is the guarantee.
         if (!bookings.holders(tx, venue.id, input.date, slotStarts).isEmpty())
             throw Error(ErrorCode::SlotAlreadyBooked, QStringLiteral("slot held"));
@@ -228,8 +302,9 @@ Booking BookingService::cancelPaid(qint64 userId, qint64 bookingId)
                               QTime::fromString(b->startTime, QStringLiteral("HH:mm")), m_ctx.zone);
         const qint64 cutoffMs = qint64(m_ctx.config.refundCutoffMinutes()) * 60 * 1000;
         if (QDateTime::currentMSecsSinceEpoch() + cutoffMs > start.toMSecsSinceEpoch())
-            throw Error(ErrorCode::BookingStateConflict,
-                        QStringLiteral("too late to cancel with a refund"));
+            throw Error(ErrorCode::RefundCutoffPassed,
+                        QStringLiteral("too late to cancel with a refund"),
+                        {QString::number(m_ctx.config.refundCutoffMinutes())});
         const bool moved = m_ctx.db.transact([&](Transaction &tx) {
             return bookings.transition(tx, b->id, b->version, b->status, BookingStatus::Refunding);
         });
@@ -242,6 +317,106 @@ Booking BookingService::cancelPaid(qint64 userId, qint64 bookingId)
     if (m_payPlatform.requestRefund(*b) == QLatin1String("REFUNDED"))
         markRefunded(b->id);
     return bookings.find(b->id).value_or(*b);
+}
+
+ClosureCancelOutcome BookingService::cancelForClosure(qint64 bookingId, const QString &venueName,
+                                                      const QString &reason)
+{
+    ScopedSpan span(QStringLiteral("booking.cancel_for_closure"));
+    span.setAttribute(QStringLiteral("booking.id"), QString::number(bookingId));
+    BookingRepository bookings(m_ctx.db);
+    std::optional<Booking> b = bookings.find(bookingId);
+    if (!b)
+        return {QStringLiteral("UNCHANGED"), BookingStatus::Cancelled, 0};
+    const auto afterwards = [&](const QString &outcome) {
+        const std::optional<Booking> now = bookings.find(bookingId);
+        return ClosureCancelOutcome {outcome, now ? now->status : b->status, 0};
+    };
+    if (b->status == BookingStatus::PendingPayment) {
+        if (b->payOrderId)
+            return {QStringLiteral("AWAITING_PAYMENT"), b->status, 0};
+        const bool moved = m_ctx.db.transact([&](Transaction &tx) {
+            return bookings.transition(tx, b->id, b->version, b->status, BookingStatus::Cancelled);
+        });
+        if (!moved) // signed or paid meanwhile: the caller confirms again
+            return afterwards(QStringLiteral("UNCHANGED"));
+        try {
+            m_expiryQueue.cancel(QByteArray::number(bookingId));
+            m_expiryQueue.cancel(reminderId(bookingId));
+        } catch (const Error &) {
+            // Harmless: expire() and remind() find it cancelled.
+        }
+        qCInfo(lcBooking) << "booking" << bookingId << "cancelled: venue closed";
+        tellClosure(*b, venueName, reason, QStringLiteral("CANCELLED"));
+        return afterwards(QStringLiteral("CANCELLED"));
+    }
+    if ((b->status != BookingStatus::Paid && b->status != BookingStatus::Refunding)
+        || !b->payOrderId)
+        return {QStringLiteral("UNCHANGED"), b->status, 0};
+    if (b->status == BookingStatus::Paid) {
+        const bool moved = m_ctx.db.transact([&](Transaction &tx) {
+            return bookings.transition(tx, b->id, b->version, b->status, BookingStatus::Refunding);
+        });
+        if (!moved)
+            return afterwards(QStringLiteral("UNCHANGED"));
+        qCInfo(lcBooking) << "booking" << bookingId << "refunding: venue closed";
+    }
+    // The refund of a user's cancel: outRefundNo cancel-<id>, so asking again never refunds twice.
+    try {
+        if (m_payPlatform.requestRefund(*b) == QLatin1String("REFUNDED"))
+            markRefunded(b->id);
+    } catch (const Error &e) {
+        qCWarning(lcBooking).noquote()
+            << "booking" << bookingId << "refund for a closure failed:" << int(e.code())
+            << e.detail();
+        ClosureCancelOutcome failed = afterwards(QStringLiteral("FAILED"));
+        failed.code = static_cast<int>(e.code());
+        return failed;
+    }
+    ClosureCancelOutcome done = afterwards(QStringLiteral("REFUNDING"));
+    if (done.status == BookingStatus::Refunded)
+        done.outcome = QStringLiteral("REFUNDED");
+    tellClosure(*b, venueName, reason, done.outcome);
+    return done;
+}
+
+void BookingService::tellClosure(const Booking &b, const QString &venueName, const QString &reason,
+                                 const QString &outcome) const
+{
+    const std::optional<User> user = UserRepository(m_ctx.db).find(b.userId);
+    if (!user)
+        return;
+    const QString when = QStringLiteral("%1 %2-%3").arg(b.date, b.startTime, b.endTime);
+    QString title;
+    QString body;
+    if (outcome == QLatin1String("CANCELLED")) {
+        title = QStringLiteral("场地关闭，预订已取消");
+        body = QStringLiteral("因%1关闭（%2），您预订的 %3 已取消").arg(venueName, reason, when);
+    } else if (outcome == QLatin1String("REFUNDED")) {
+        title = QStringLiteral("场地关闭，预订已退款");
+        body = QStringLiteral("因%1关闭（%2），您预订的 %3 已取消，%4 元已原路退回")
+                   .arg(venueName, reason, when, formatYuan(b.amount));
+    } else {
+        title = QStringLiteral("场地关闭，预订退款中");
+        body = QStringLiteral("因%1关闭（%2），您预订的 %3 已取消，%4 元将原路退回")
+                   .arg(venueName, reason, when, formatYuan(b.amount));
+    }
+    const QJsonObject message {
+        {QStringLiteral("title"), title},
+        {QStringLiteral("body"), body},
+        {QStringLiteral("bookingId"), QString::number(b.id)},
+        {QStringLiteral("at"),
+         QDateTime::currentDateTime().toTimeZone(m_ctx.zone).toString(Qt::ISODate)},
+    };
+    try {
+        PushNotifier::deliver(m_ctx.redis, m_ctx.keys, user->openId,
+                              QByteArrayLiteral("venue-closure:") + outcome.toLatin1() + ':'
+                                  + QByteArray::number(b.id),
+                              message);
+    } catch (const Error &e) {
+        qCWarning(lcBooking).noquote()
+            << "booking" << b.id << "closure message not delivered:" << e.detail();
+    }
 }
 
 bool BookingService::markRefunded(qint64 bookingId)

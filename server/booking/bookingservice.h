@@ -1,5 +1,6 @@
 #pragma once
 
+#include "domain/bookingpolicy.h"
 #include "servercontext.h"
 #include "signservice.h"
 #include "storage/bookingrepository.h"
@@ -21,7 +22,15 @@ struct SlotView
 {
     QString startTime;
     QString endTime;
-    QString state; ///< FREE, HELD (pending payment), BOOKED
+    QString state; ///< FREE, HELD (pending payment), BOOKED, CLOSED (a closure of the venue)
+};
+
+/// What cancelling a booking for a venue closure did (api::ClosureOutcome's words).
+struct ClosureCancelOutcome
+{
+    QString outcome; ///< CANCELLED, REFUNDED, REFUNDING, AWAITING_PAYMENT, UNCHANGED, FAILED
+    BookingStatus status = BookingStatus::PendingPayment; ///< the booking's status afterwards
+    int code = 0; ///< FAILED: the error code (the booking stays as it was, or REFUNDING)
 };
 
 struct CreateBookingInput
@@ -46,11 +55,15 @@ public:
 
     QList<Venue> venues() const;
     /// Every slot of the day with its state; Error(InvalidBookingInput) for an unknown venue or a
-    /// malformed date.
+    /// malformed date, Error(VenueInactive) for a venue out of service.
     QList<SlotView> daySlots(qint64 venueId, const QString &date) const;
 
-    /// Errors: 1003 (input), 1001 (lock busy for 5 s), 1002 (taken), 5030.
-    Booking create(qint64 userId, const CreateBookingInput &input);
+    /// Errors: 1003 (input, or more than booking.days_ahead ahead), 1020 (the day opens later
+    /// today, at booking.open_time), 1021/1022 (the student's daily or weekly limit), 1023 (a
+    /// closure covers the range), 1024 (venue inactive), 1001 (lock busy for 5 s), 1002 (taken),
+    /// 5030. @p now is the clock (tests inject it); unset: the current time.
+    Booking create(qint64 userId, const CreateBookingInput &input,
+                   std::optional<QDateTime> now = std::nullopt);
     /// 1004 unknown, 1005 someone else's.
     Booking get(qint64 userId, qint64 bookingId) const;
     Page<Booking> list(qint64 userId, const std::optional<PageCursor> &after, int limit) const;
@@ -60,9 +73,23 @@ public:
     /// REFUNDED (slots freed) when it succeeded at once; otherwise the REFUNDED merchant
     /// notification finishes it. Cancelling a REFUNDING booking again asks for the same refund
     /// (same outRefundNo), which is how a failed call is retried.
-    /// Errors: 1004 unknown, 1005 someone else's, 1006 in other states (or too late to refund),
-    /// the pay platform's errors for the refund call.
+    /// Errors: 1004 unknown, 1005 someone else's, 1006 in other states, 1025 too late to refund
+    /// (booking.refund_cutoff_minutes), the pay platform's errors for the refund call.
     Booking cancel(qint64 userId, qint64 bookingId);
+
+    /// A confirmed closure of its venue covers the booking: unpaid and unsigned, CANCELLED;
+    /// PAID (or REFUNDING), refunded in full through the same refund as a user's cancel (same
+    /// outRefundNo, so never twice), whatever the refund cut-off; signed but unpaid, left to its
+    /// pay order's timeout (AWAITING_PAYMENT: confirming again refunds it once paid); checked in
+    /// or finished, UNCHANGED. The student gets a message in the inbox ("场地关闭，预订已取消" /
+    /// "场地关闭，预订已退款"), once. Errors of the pay platform are returned as FAILED (the
+    /// booking stays REFUNDING; confirming again retries), never thrown.
+    ClosureCancelOutcome cancelForClosure(qint64 bookingId, const QString &venueName,
+                                          const QString &reason);
+
+    /// The campus rules of the configuration (booking.days_ahead, open_time, max_per_*).
+    const BookingWindow &window() const { return m_window; }
+    const BookingLimits &limits() const { return m_limits; }
 
     /// REFUNDING (or PAID, for a refund an admin made; or PENDING_PAYMENT when REFUNDED overtook
     /// PAID) -> REFUNDED, slots freed. Idempotent: false when nothing moved.
@@ -93,9 +120,14 @@ private:
     Booking cancelUnpaid(qint64 userId, qint64 bookingId);
     Booking cancelPaid(qint64 userId, qint64 bookingId);
 
+    void tellClosure(const Booking &booking, const QString &venueName, const QString &reason,
+                     const QString &outcome) const;
+
     const ServerContext &m_ctx;
     DelayedQueue &m_expiryQueue;
     SignService m_payPlatform;
+    BookingWindow m_window;
+    BookingLimits m_limits;
 };
 
 } // namespace pomelo

@@ -10,12 +10,14 @@ Language requestLanguage(const HttpRequest &request)
     return languageFromAcceptLanguage(QString::fromLatin1(request.header("Accept-Language")));
 }
 
-HttpResponse errorResponse(ErrorCode code, const HttpRequest &request)
+namespace {
+
+HttpResponse envelope(ErrorCode code, const QStringList &args, const HttpRequest &request)
 {
     const ErrorInfo &info = errorInfo(code);
     QJsonObject body {
         {QStringLiteral("code"), static_cast<int>(code)},
-        {QStringLiteral("message"), errorMessage(code, requestLanguage(request))},
+        {QStringLiteral("message"), errorMessage(code, requestLanguage(request), args)},
         {QStringLiteral("traceId"), request.traceId},
     };
     HttpResponse r =
@@ -24,6 +26,18 @@ HttpResponse errorResponse(ErrorCode code, const HttpRequest &request)
     if (code == ErrorCode::VenueSlotBusy || code == ErrorCode::DependencyUnavailable)
         r.headers.append({QByteArrayLiteral("Retry-After"), QByteArrayLiteral("1")});
     return r;
+}
+
+} // namespace
+
+HttpResponse errorResponse(ErrorCode code, const HttpRequest &request)
+{
+    return envelope(code, {}, request);
+}
+
+HttpResponse errorResponse(const Error &error, const HttpRequest &request)
+{
+    return envelope(error.code(), error.messageArgs(), request);
 }
 
 } // namespace pomelo

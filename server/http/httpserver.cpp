@@ -118,7 +118,7 @@ HttpResponse runHandler(const HttpHandler &handler, const HttpRequest &request, 
             qCWarning(lcHttp).noquote()
                 << "request failed:" << static_cast<int>(e.code()) << e.detail();
         span.setAttribute(QStringLiteral("error.code"), static_cast<int>(e.code()));
-        return errorResponse(e.code(), request);
+        return errorResponse(e, request);
     } catch (const std::exception &e) {
         qCCritical(lcHttp).noquote() << "unhandled exception in" << request.path << ":" << e.what();
         span.setError(QStringLiteral("unhandled exception"));

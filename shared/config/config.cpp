@@ -251,6 +251,23 @@ void addFlowKeys(QList<KeyDef> &d)
                str("a paid booking is refunded when cancelled at least this long before it "
                    "starts")},
               intRange(0, 10080)});
+    d.append({{str("booking.days_ahead"), str("7"), str("integer 0..90"),
+               str("the furthest day a student may book, in days after today")},
+              intRange(0, 90)});
+    d.append({{str("booking.open_time"), str("08:00"), str("HH:MM"),
+               str("the time of day at which the furthest day (today + booking.days_ahead) "
+                   "opens for booking")},
+              [](const QString &v) {
+                  const QRegularExpression hhmm(QStringLiteral("^([01][0-9]|2[0-3]):[0-5][0-9]$"));
+                  return hhmm.match(v).hasMatch() ? QString() : QStringLiteral("not HH:MM");
+              }});
+    d.append({{str("booking.max_per_day"), str("0"), str("integer 0..100"),
+               str("active bookings a student may hold on one day (0: no limit)")},
+              intRange(0, 100)});
+    d.append({{str("booking.max_per_week"), str("0"), str("integer 0..500"),
+               str("active bookings a student may hold in one week, Monday to Sunday (0: no "
+                   "limit)")},
+              intRange(0, 500)});
     d.append({{str("notify.schedule_seconds"),
                str("15,15,30,180,600,1200,1800,1800,1800,3600,10800,10800,10800,21600,21600"),
                str("comma-separated delays in seconds"), str("merchant notify retries")},

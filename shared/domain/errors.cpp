@@ -28,6 +28,26 @@ const QList<ErrorInfo> &catalog()
          u"This action is not allowed in the booking's current state"},
         {ErrorCode::InvalidProfile, 400, u"个人信息格式错误（学号、姓名或手机号）",
          u"Invalid profile (student id, name or phone)"},
+        {ErrorCode::BookingDayNotOpen, 400, u"该日期尚未开放预订",
+         u"Booking for this day has not opened yet", u"该日期尚未开放预订，将于 %1 开放",
+         u"Booking for this day opens at %1"},
+        {ErrorCode::DailyBookingLimit, 409, u"您当天的预订已达上限",
+         u"You have reached the most bookings allowed on one day",
+         u"您当天的预订已达上限（每天最多 %1 个）",
+         u"You have reached the most bookings allowed on one day (%1)"},
+        {ErrorCode::WeeklyBookingLimit, 409, u"您本周的预订已达上限",
+         u"You have reached the most bookings allowed in one week",
+         u"您本周的预订已达上限（每周最多 %1 个）",
+         u"You have reached the most bookings allowed in one week (%1)"},
+        {ErrorCode::VenueClosed, 409, u"该场地在所选时间段暂停开放",
+         u"The venue is closed at the selected time", u"该场地在所选时间段暂停开放：%1",
+         u"The venue is closed at the selected time: %1"},
+        {ErrorCode::VenueInactive, 409, u"该场地暂停使用，请选择其他场地",
+         u"This venue is out of service, please choose another one"},
+        {ErrorCode::RefundCutoffPassed, 409, u"已超过退款截止时间，无法取消预订",
+         u"Too close to the start: this booking can no longer be cancelled with a refund",
+         u"已超过退款截止时间（开场前 %1 分钟），无法取消预订",
+         u"Too close to the start: cancelling with a refund ends %1 minutes before it starts"},
         {ErrorCode::InvalidAmount, 400, u"订单金额格式错误，请检查",
          u"Invalid amount: it must be a whole number of cents"},
         {ErrorCode::UnknownApp, 400, u"第三方服务暂不可用，请联系管理员",
@@ -179,6 +199,18 @@ QString errorMessage(ErrorCode code, Language language)
     return QString::fromUtf16(language == Language::English ? entry.messageEn : entry.messageZh);
 }
 
+QString errorMessage(ErrorCode code, Language language, const QStringList &args)
+{
+    const ErrorInfo &entry = errorInfo(code);
+    const char16_t *detailed = language == Language::English ? entry.detailedEn : entry.detailedZh;
+    if (args.isEmpty() || !detailed)
+        return errorMessage(code, language);
+    QString text = QString::fromUtf16(detailed);
+    for (const QString &a : args)
+        text = text.arg(a);
+    return text;
+}
+
 Language languageFromAcceptLanguage(const QString &acceptLanguage)
 {
     // Only the languages we have (zh, en) and the wildcard compete; the best weight wins and a tie
@@ -210,6 +242,12 @@ Error::Error(ErrorCode code, QString detail)
     m_what = QByteArray::number(static_cast<int>(m_code));
     if (!m_detail.isEmpty())
         m_what += QByteArrayLiteral(": ") + m_detail.toUtf8();
+}
+
+Error::Error(ErrorCode code, QString detail, QStringList messageArgs)
+    : Error(code, std::move(detail))
+{
+    m_messageArgs = std::move(messageArgs);
 }
 
 const char *Error::what() const noexcept

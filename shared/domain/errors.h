@@ -1,6 +1,7 @@
 #pragma once
 
 #include <QString>
+#include <QStringList>
 
 #include <exception>
 #include <optional>
@@ -16,6 +17,13 @@ enum class ErrorCode : int {
     BookingOfAnotherUser = 1005,
     BookingStateConflict = 1006,
     InvalidProfile = 1007,
+    // Booking rules of the campus and venue closures (1020–1039).
+    BookingDayNotOpen = 1020, ///< the day at the edge of the window opens at booking.open_time
+    DailyBookingLimit = 1021, ///< booking.max_per_day active bookings on that day already
+    WeeklyBookingLimit = 1022, ///< booking.max_per_week active bookings in that ISO week already
+    VenueClosed = 1023, ///< a closure of the venue covers the range
+    VenueInactive = 1024, ///< the venue is taken out of service (active = false)
+    RefundCutoffPassed = 1025, ///< too close to the start to cancel with a refund
     InvalidAmount = 2001,
     UnknownApp = 2002,
     InvalidSignature = 2003,
@@ -50,6 +58,9 @@ struct ErrorInfo
     int httpStatus;
     const char16_t *messageZh;
     const char16_t *messageEn;
+    /// With the error's message arguments (%1, %2, …), when it has some: e.g. the time a day opens.
+    const char16_t *detailedZh = nullptr;
+    const char16_t *detailedEn = nullptr;
 };
 
 /// Every code of API.md, in code order.
@@ -60,6 +71,9 @@ const ErrorInfo &errorInfo(ErrorCode code);
 std::optional<ErrorCode> errorCodeFromInt(int code);
 int httpStatus(ErrorCode code);
 QString errorMessage(ErrorCode code, Language language);
+/// The detailed message filled with @p args when the code has one and @p args are given, else
+/// errorMessage(code, language).
+QString errorMessage(ErrorCode code, Language language, const QStringList &args);
 /// Chinese unless the header asks for English first ("en", "en-US,en;q=0.9", …).
 Language languageFromAcceptLanguage(const QString &acceptLanguage);
 
@@ -69,14 +83,19 @@ class Error : public std::exception
 {
 public:
     explicit Error(ErrorCode code, QString detail = {});
+    /// With @p messageArgs for the client's message (ErrorInfo::detailedZh): public values only
+    /// (a time, a limit), never a secret.
+    Error(ErrorCode code, QString detail, QStringList messageArgs);
 
     ErrorCode code() const noexcept { return m_code; }
     const QString &detail() const noexcept { return m_detail; }
+    const QStringList &messageArgs() const noexcept { return m_messageArgs; }
     const char *what() const noexcept override;
 
 private:
     ErrorCode m_code;
     QString m_detail;
+    QStringList m_messageArgs;
     QByteArray m_what;
 };
 

@@ -252,6 +252,33 @@ QList<Booking> BookingRepository::listByDate(const QString &date,
     return readBookings(st);
 }
 
+int BookingRepository::countHeldByUser(Transaction &tx, qint64 userId, const QString &fromDate,
+                                       const QString &toDate)
+{
+    Statement lock(tx,
+                   QStringLiteral("SELECT id FROM users WHERE id = ?")
+                       + storage_detail::lockClause(tx.connection().dialect(), RowLock::ForUpdate));
+    lock.bind(userId).exec();
+    Statement st(tx,
+                 QStringLiteral("SELECT COUNT(*) FROM bookings WHERE user_id = ? AND "
+                                "date >= ? AND date <= ? AND status IN ('PENDING_PAYMENT', "
+                                "'PAID', 'CHECKED_IN')"));
+    st.bind(userId).bind(fromDate).bind(toDate).exec();
+    return st.next() ? st.int32(0) : 0;
+}
+
+QList<Booking> BookingRepository::activeOfVenue(qint64 venueId, const QString &fromDate,
+                                                const QString &toDate) const
+{
+    Statement st(m_db.threadConnection(),
+                 Select
+                     + QStringLiteral("WHERE venue_id = ? AND date >= ? AND date <= ? AND status "
+                                      "IN ('PENDING_PAYMENT', 'PAID', 'REFUNDING', 'CHECKED_IN') "
+                                      "ORDER BY date, start_time, id"));
+    st.bind(venueId).bind(fromDate).bind(toDate).exec();
+    return readBookings(st);
+}
+
 QList<Booking> BookingRepository::expiredPending(qint64 now, int limit) const
 {
     Statement st(m_db.threadConnection(),

@@ -84,6 +84,17 @@ public:
                              int limit) const;
     /// The bookings of a date (of one venue, or all), by venue and start time.
     QList<Booking> listByDate(const QString &date, std::optional<qint64> venueId = {}) const;
+    /// The bookings a user holds (PENDING_PAYMENT, PAID, CHECKED_IN) dated @p fromDate to
+    /// @p toDate (inclusive), counted in @p tx after locking the user's row (PostgreSQL
+    /// `FOR UPDATE`; SQLite's write transaction is exclusive), so that two bookings of one user
+    /// are counted one after the other (booking.max_per_day / max_per_week).
+    int countHeldByUser(Transaction &tx, qint64 userId, const QString &fromDate,
+                        const QString &toDate);
+    /// The active bookings (PENDING_PAYMENT, PAID, REFUNDING, CHECKED_IN) of a venue dated
+    /// @p fromDate to @p toDate (inclusive), by date and start time (the bookings a closure
+    /// covers).
+    QList<Booking> activeOfVenue(qint64 venueId, const QString &fromDate,
+                                 const QString &toDate) const;
     /// PENDING_PAYMENT bookings whose expiresAt is at or before @p now, oldest expiry first.
     QList<Booking> expiredPending(qint64 now, int limit) const;
 

@@ -51,6 +51,21 @@ std::optional<Venue> VenueRepository::find(qint64 id) const
     return venueFrom(st);
 }
 
+std::optional<Venue> VenueRepository::find(Transaction &tx, qint64 id, Lock lock) const
+{
+    QString clause;
+    if (tx.connection().dialect() == Dialect::Postgres && lock != Lock::None)
+        clause =
+            lock == Lock::ForShare ? QStringLiteral(" FOR SHARE") : QStringLiteral(" FOR UPDATE");
+    Statement st(tx,
+                 QStringLiteral("SELECT ") + Columns + QStringLiteral(" FROM venues WHERE id = ?")
+                     + clause);
+    st.bind(id).exec();
+    if (!st.next())
+        return std::nullopt;
+    return venueFrom(st);
+}
+
 qint64 VenueRepository::count() const
 {
     Statement st(m_db.threadConnection(), QStringLiteral("SELECT COUNT(*) FROM venues"));

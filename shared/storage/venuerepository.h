@@ -33,6 +33,11 @@ public:
     /// Ordered by id.
     QList<Venue> list(bool activeOnly = true) const;
     std::optional<Venue> find(qint64 id) const;
+    /// In @p tx. ForShare: bookings of the venue read it this way (PostgreSQL `FOR SHARE`), so a
+    /// closure (which takes it ForUpdate) waits for the bookings in flight and they wait for it:
+    /// a booking never commits inside a closure that its transaction could not see.
+    enum class Lock { None, ForShare, ForUpdate };
+    std::optional<Venue> find(Transaction &tx, qint64 id, Lock lock) const;
     qint64 count() const;
 
     /// Inserts and returns the new id.

@@ -82,6 +82,8 @@ QString closurePeriodText(const QString &from, const QString &to)
             + last.toString(dateFormat);
     }
     const QString format = QStringLiteral("yyyy-MM-dd HH:mm");
+    if (start.date() == end.date())
+        return start.toString(format) + QStringLiteral("–") + end.toString(QStringLiteral("HH:mm"));
     return start.toString(format) + QStringLiteral(" – ") + end.toString(format);
 }
 

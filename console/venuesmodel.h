@@ -22,7 +22,8 @@ QString hoursText(const QString &from, const QString &to);
 QString closureStateText(const QString &state);
 QColor closureStateColor(const QString &state);
 /// The span of a closure in the zone its times were written in: "2026-12-10 – 2026-12-11" for
-/// whole days (`to` exclusive at midnight), else "2026-12-10 14:00 – 2026-12-10 18:00".
+/// whole days (`to` exclusive at midnight), "2026-12-10 14:00–18:00" within a day, else
+/// "2026-12-10 14:00 – 2026-12-11 10:00".
 QString closurePeriodText(const QString &from, const QString &to);
 /// "Every day", or the weekdays "Mon, Wed" (ISO 1 = Monday).
 QString closureDaysText(const QList<int> &days);

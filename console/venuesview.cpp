@@ -140,7 +140,7 @@ QGroupBox *VenuesView::createClosuresPane()
     m_closureTable->setSelectionMode(QAbstractItemView::SingleSelection);
     m_closureTable->sortByColumn(ClosuresModel::Period, Qt::AscendingOrder);
     const std::pair<int, int> widths[] = {
-        {ClosuresModel::Period, 210}, {ClosuresModel::Days, 150},     {ClosuresModel::Hours, 100},
+        {ClosuresModel::Period, 230}, {ClosuresModel::Days, 150},     {ClosuresModel::Hours, 100},
         {ClosuresModel::Reason, 220}, {ClosuresModel::Affected, 110}, {ClosuresModel::State, 120}};
     for (const auto &[column, width] : widths)
         m_closureTable->horizontalHeader()->resizeSection(column, width);
@@ -191,7 +191,11 @@ void VenuesView::connectModels()
         venueChanged();
     });
     connect(m_model, &VenuesModel::failed, this, &VenuesView::showError);
-    connect(m_closures, &ClosuresModel::refreshed, this, &VenuesView::updateActions);
+    connect(m_closures, &ClosuresModel::refreshed, this, [this] {
+        if (!m_closureTable->currentIndex().isValid() && m_closureTable->proxy()->rowCount() > 0)
+            m_closureTable->setCurrentIndex(m_closureTable->proxy()->index(0, 0));
+        updateActions();
+    });
     connect(m_closures, &ClosuresModel::failed, this, &VenuesView::showError);
 }
 

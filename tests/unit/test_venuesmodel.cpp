@@ -165,7 +165,10 @@ void TestVenuesModel::closurePeriodText_data()
     QTest::newRow("one day") << u"2026-12-10T00:00:00+08:00"_s << u"2026-12-11T00:00:00+08:00"_s
                              << u"2026-12-10"_s;
     QTest::newRow("a span") << u"2026-12-10T14:00:00+08:00"_s << u"2026-12-10T18:30:00+08:00"_s
-                            << u"2026-12-10 14:00 – 2026-12-10 18:30"_s;
+                            << u"2026-12-10 14:00–18:30"_s;
+    QTest::newRow("a span over days")
+        << u"2026-12-10T14:00:00+08:00"_s << u"2026-12-11T10:00:00+08:00"_s
+        << u"2026-12-10 14:00 – 2026-12-11 10:00"_s;
     // In the server's offset, whatever the console's zone.
     QTest::newRow("other offset") << u"2026-12-10T00:00:00-05:00"_s
                                   << u"2026-12-11T00:00:00-05:00"_s << u"2026-12-10"_s;

@@ -40,6 +40,8 @@ ClosureCheck checkClosureForm(const ClosureForm &form, int utcOffsetSeconds, con
         return fail(VenueClosureDialog::tr("The last day is before the first day."));
     if (form.lastDay < today)
         return fail(VenueClosureDialog::tr("The closure would be over already."));
+    if (form.firstDay.daysTo(form.lastDay) + 1 > MaxClosureDays)
+        return fail(VenueClosureDialog::tr("A closure lasts at most %1 days.").arg(MaxClosureDays));
     api::ClosureInput input;
     input.from = instant(form.firstDay, utcOffsetSeconds);
     input.to = instant(form.lastDay.addDays(1), utcOffsetSeconds);
@@ -58,6 +60,8 @@ ClosureCheck checkClosureForm(const ClosureForm &form, int utcOffsetSeconds, con
         const int to = minutesOfTime(form.dailyTo.trimmed(), true);
         if (to < 0)
             return fail(VenueClosureDialog::tr("Until: enter HH:MM, e.g. 16:00 (or 24:00)."));
+        if (from % 5 != 0 || to % 5 != 0)
+            return fail(VenueClosureDialog::tr("Daily times must be on 5-minute steps."));
         if (from >= to)
             return fail(VenueClosureDialog::tr("The daily time range must end after it starts."));
         input.days = days.size() == 7 ? QList<int>() : days;

@@ -42,6 +42,8 @@ struct ClosureCheck
 
 /// The server keeps a closure's reason (shown to students) to 200 characters.
 inline constexpr int MaxClosureReasonLength = 200;
+/// And a closure to 366 days.
+inline constexpr int MaxClosureDays = 366;
 
 /// Checks @p form and turns it into the API's closure: `from` is the first day's midnight and
 /// `to` the midnight after the last day, written with @p utcOffsetSeconds (the server's zone);

@@ -3,8 +3,9 @@
 // cents), a student books and pays it, staff close the venue for that day through the closure
 // dialog (the booking is counted, new bookings are refused), the admin confirms the closure after
 // the confirmation names the booking and the refund, and the booking is refunded; an edit by
-// another console arrives through the live feed; the venue is taken out of service; a staff
-// account sees no Confirm action.
+// another console arrives through the live feed; a refusal of the server (a closure another
+// console deleted meanwhile) is shown with its message and code; the venue is taken out of
+// service; a staff account sees no Confirm action.
 #include "api/adminclient.h"
 #include "bookingclient.h"
 #include "mainwindow.h"
@@ -366,7 +367,42 @@ void TestConsoleVenues::venueLifecycleFromTheView()
     QTRY_VERIFY_WITH_TIMEOUT(saved, 15000);
     QTRY_COMPARE_WITH_TIMEOUT(model->venue(id)->pricePerSlot, 1500, 15000);
 
-    // 6. Out of service, with a reason and a confirmation; students no longer see it.
+    // 6. A refusal of the server is shown with its message and code: a closure deleted by the
+    // other console meanwhile.
+    std::optional<api::ClosureDetail> extra;
+    QString refusal;
+    const QDate later = QDate::fromString(tomorrowText(), Qt::ISODate).addDays(3);
+    console::ClosureForm extraForm;
+    extraForm.firstDay = extraForm.lastDay = later;
+    extraForm.reason = QStringLiteral("灯光检修");
+    const console::ClosureCheck extraInput = console::checkClosureForm(
+        extraForm, console::serverUtcOffset(model->venue(id)->createdAt), QDate::currentDate());
+    QVERIFY2(extraInput.input, qPrintable(extraInput.problem));
+    other->createClosure(
+        id, *extraInput.input, this, [&extra](const api::ClosureDetail &d) { extra = d; },
+        [&refusal](const api::ApiError &e) { refusal = e.message; });
+    QTRY_VERIFY_WITH_TIMEOUT(extra.has_value() || !refusal.isEmpty(), 15000);
+    QVERIFY2(extra.has_value(), qPrintable(refusal));
+    QTRY_VERIFY_WITH_TIMEOUT(view->selectClosure(extra->closure.id), 15000); // live
+    bool deleted = false;
+    other->deleteClosure(id, extra->closure.id, QStringLiteral("重复"), this,
+                         [&deleted](bool) { deleted = true; });
+    QTRY_VERIFY_WITH_TIMEOUT(deleted, 15000);
+    {
+        DialogSteps steps {{reasonStep(QStringLiteral("不再需要")), yesStep(), [](QWidget *w) {
+                                auto *box = qobject_cast<QMessageBox *>(w);
+                                QVERIFY(box);
+                                DialogSteps::clickLater(box->button(QMessageBox::Ok));
+                            }}};
+        view->deleteClosureAction()->trigger();
+        QTRY_COMPARE_WITH_TIMEOUT(steps.handled, 3, 20000);
+        QVERIFY(!steps.timedOut);
+        QVERIFY2(steps.texts.last().contains(QStringLiteral("4040")),
+                 qPrintable(steps.texts.last()));
+    }
+    QTRY_COMPARE_WITH_TIMEOUT(view->closures()->rowOfClosure(extra->closure.id), -1, 15000);
+
+    // 7. Out of service, with a reason and a confirmation; students no longer see it.
     QVERIFY(view->selectVenue(id));
     {
         DialogSteps steps {{reasonStep(QStringLiteral("场地翻新")), yesStep()}};

@@ -205,6 +205,10 @@ void TestVenueDialog::closureForm_data()
     QTest::newRow("no weekday") << u"days"_s << QVariant::fromValue(QList<int>()) << false;
     QTest::newRow("daily from bad") << u"dailyFrom"_s << QVariant(u"2pm"_s) << false;
     QTest::newRow("daily to bad") << u"dailyTo"_s << QVariant(u"16:61"_s) << false;
+    QTest::newRow("daily from off the 5-minute grid")
+        << u"dailyFrom"_s << QVariant(u"14:02"_s) << false;
+    QTest::newRow("a year and a day") << u"lastDay"_s << QVariant(QDate(2027, 12, 11)) << false;
+    QTest::newRow("366 days") << u"lastDay"_s << QVariant(QDate(2027, 12, 10)) << true;
     QTest::newRow("daily to 24:00") << u"dailyTo"_s << QVariant(u"24:00"_s) << true;
     QTest::newRow("daily range reversed") << u"dailyTo"_s << QVariant(u"13:00"_s) << false;
     QTest::newRow("daily range empty") << u"dailyTo"_s << QVariant(u"14:00"_s) << false;

@@ -1577,6 +1577,14 @@
         <source>Saving…</source>
         <translation>Saving…</translation>
     </message>
+    <message>
+        <source>A closure lasts at most %1 days.</source>
+        <translation>A closure lasts at most %1 days.</translation>
+    </message>
+    <message>
+        <source>Daily times must be on 5-minute steps.</source>
+        <translation>Daily times must be on 5-minute steps.</translation>
+    </message>
 </context>
 <context>
     <name>pomelo::console::VenueDialog</name>

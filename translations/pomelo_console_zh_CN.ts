@@ -1577,6 +1577,14 @@
         <source>Saving…</source>
         <translation>正在保存……</translation>
     </message>
+    <message>
+        <source>A closure lasts at most %1 days.</source>
+        <translation>停用时段最长 %1 天。</translation>
+    </message>
+    <message>
+        <source>Daily times must be on 5-minute steps.</source>
+        <translation>每日时段必须是 5 分钟的整数倍。</translation>
+    </message>
 </context>
 <context>
     <name>pomelo::console::VenueDialog</name>

@@ -111,6 +111,7 @@ VenueClosureDialog::VenueClosureDialog(const api::AdminVenue &venue, const QDate
         e->setCalendarPopup(true);
         e->setDisplayFormat(QStringLiteral("yyyy-MM-dd ddd"));
         e->setMinimumDate(today);
+        e->setMinimumWidth(160);
     }
 
     auto *daysRow = new QHBoxLayout;

@@ -136,8 +136,8 @@ VenueDialog::VenueDialog(const std::optional<api::AdminVenue> &existing, QWidget
     form->addRow(tr("&Reason:"), m_reason);
     auto *layout = new QVBoxLayout(this);
     if (m_editing) {
-        auto *note = new QLabel(tr("Changing the hours or the slot length is refused while the "
-                                   "venue has bookings on the old grid."),
+        auto *note = new QLabel(tr("Bookings already made keep their times and price: new "
+                                   "hours, slot length and price apply to new bookings."),
                                 this);
         note->setWordWrap(true);
         note->setStyleSheet(QStringLiteral("color: #666"));

@@ -1689,8 +1689,8 @@
         <translation>&amp;Reason:</translation>
     </message>
     <message>
-        <source>Changing the hours or the slot length is refused while the venue has bookings on the old grid.</source>
-        <translation>Changing the hours or the slot length is refused while the venue has bookings on the old grid.</translation>
+        <source>Bookings already made keep their times and price: new hours, slot length and price apply to new bookings.</source>
+        <translation>Bookings already made keep their times and price: new hours, slot length and price apply to new bookings.</translation>
     </message>
     <message>
         <source>Saving…</source>

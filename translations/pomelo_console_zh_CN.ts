@@ -1689,8 +1689,8 @@
         <translation>原因(&amp;R)：</translation>
     </message>
     <message>
-        <source>Changing the hours or the slot length is refused while the venue has bookings on the old grid.</source>
-        <translation>场地在原时段划分上还有预约时，不能修改开放时间或时段长度。</translation>
+        <source>Bookings already made keep their times and price: new hours, slot length and price apply to new bookings.</source>
+        <translation>已有预约保持原来的时间和价格：新的开放时间、时段长度和价格只适用于新的预约。</translation>
     </message>
     <message>
         <source>Saving…</source>

@@ -6,6 +6,7 @@
 #include "ordersview.h"
 #include "paymentexceptionsview.h"
 #include "venueboardview.h"
+#include "venuesview.h"
 
 #include <QActionGroup>
 #include <QApplication>
@@ -23,14 +24,14 @@
 namespace pomelo::console {
 
 namespace {
-constexpr int ViewCount = 9;
+constexpr int ViewCount = 10;
 }
 
 QString MainWindow::viewName(View view)
 {
-    static const char *const names[] = {"dashboard",     "orders", "venue-board",
-                                        "streams",       "queues", "locks",
-                                        "notifications", "audit",  "payment-exceptions"};
+    static const char *const names[] = {
+        "dashboard", "orders", "venue-board",   "venues", "streams",
+        "queues",    "locks",  "notifications", "audit",  "payment-exceptions"};
     return QString::fromLatin1(names[view]);
 }
 
@@ -45,6 +46,7 @@ MainWindow::MainWindow(api::AdminClient *client, QWidget *parent)
     , m_dashboard(new DashboardView(client, this))
     , m_orders(new OrdersView(client, this))
     , m_board(new VenueBoardView(client, this))
+    , m_venues(new VenuesView(client, this))
     , m_streams(new StreamsView(client, this))
     , m_queues(new QueuesView(client, this))
     , m_locks(new LocksView(client, this))
@@ -62,25 +64,26 @@ MainWindow::MainWindow(api::AdminClient *client, QWidget *parent)
     restoreWindow();
 }
 
-/// One entry per view, in View order (Ctrl+1 … Ctrl+9 follow it).
+/// One entry per view, in View order (Ctrl+1 … Ctrl+9, then Ctrl+0, follow it).
 void MainWindow::fillNavigation()
 {
-    const QStringList titles = {
-        tr("Dashboard"),     tr("Orders"),         tr("Venue board"),
-        tr("Event stream"),  tr("Delayed queues"), tr("Locks"),
-        tr("Notifications"), tr("Audit log"),      tr("Payment exceptions")};
+    const QStringList titles = {tr("Dashboard"),    tr("Orders"),
+                                tr("Venue board"),  tr("Venues"),
+                                tr("Event stream"), tr("Delayed queues"),
+                                tr("Locks"),        tr("Notifications"),
+                                tr("Audit log"),    tr("Payment exceptions")};
     const QStyle::StandardPixmap icons[] = {
-        QStyle::SP_ComputerIcon,       QStyle::SP_FileDialogDetailedView,
-        QStyle::SP_FileDialogListView, QStyle::SP_BrowserReload,
-        QStyle::SP_BrowserStop,        QStyle::SP_DialogNoButton,
-        QStyle::SP_MessageBoxWarning,  QStyle::SP_FileDialogContentsView,
-        QStyle::SP_MessageBoxQuestion};
-    const QList<QWidget *> views = {m_dashboard,     m_orders, m_board,
-                                    m_streams,       m_queues, m_locks,
-                                    m_notifications, m_audit,  m_paymentExceptions};
+        QStyle::SP_ComputerIcon,           QStyle::SP_FileDialogDetailedView,
+        QStyle::SP_FileDialogListView,     QStyle::SP_DirHomeIcon,
+        QStyle::SP_BrowserReload,          QStyle::SP_BrowserStop,
+        QStyle::SP_DialogNoButton,         QStyle::SP_MessageBoxWarning,
+        QStyle::SP_FileDialogContentsView, QStyle::SP_MessageBoxQuestion};
+    const QList<QWidget *> views = {m_dashboard, m_orders,           m_board, m_venues,
+                                    m_streams,   m_queues,           m_locks, m_notifications,
+                                    m_audit,     m_paymentExceptions};
     for (int i = 0; i < ViewCount; ++i) {
         auto *item = new QListWidgetItem(style()->standardIcon(icons[i]), titles.at(i), m_nav);
-        item->setToolTip(tr("%1 (Ctrl+%2)").arg(titles.at(i)).arg(i + 1));
+        item->setToolTip(tr("%1 (Ctrl+%2)").arg(titles.at(i)).arg((i + 1) % 10));
         item->setSizeHint(QSize(0, 34));
         m_stack->addWidget(views.at(i));
     }
@@ -131,6 +134,11 @@ void MainWindow::followClient()
         refreshCurrent();
     });
     connect(m_client, &api::AdminClient::sessionExpired, this, &MainWindow::relogin);
+    // A venue's hours or a closure change the board (the Venues view follows the event itself).
+    connect(m_client, &api::AdminClient::liveVenueEvent, this, [this] {
+        if (currentView() == VenueBoard)
+            m_board->refresh();
+    });
 }
 
 /// Geometry, window state and the view of the last session.
@@ -142,8 +150,9 @@ void MainWindow::restoreWindow()
     restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
     applyRole();
     updateBanner();
-    const int last = settings.value(QStringLiteral("window/view"), 0).toInt();
-    showView(static_cast<View>(std::clamp(last, 0, ViewCount - 1)));
+    // By name: an index would move with every view added.
+    if (!showView(settings.value(QStringLiteral("window/view")).toString()))
+        showView(Dashboard);
 }
 
 QWidget *MainWindow::banner() const
@@ -167,7 +176,7 @@ void MainWindow::buildMenus()
     for (int i = 0; i < ViewCount; ++i) {
         QAction *a = view->addAction(m_nav->item(i)->text(), this,
                                      [this, i] { showView(static_cast<View>(i)); });
-        a->setShortcut(QKeySequence(Qt::CTRL | static_cast<Qt::Key>(Qt::Key_1 + i)));
+        a->setShortcut(QKeySequence(Qt::CTRL | static_cast<Qt::Key>(Qt::Key_0 + (i + 1) % 10)));
         a->setShortcutContext(Qt::ApplicationShortcut);
         m_nav->item(i)->setData(Qt::UserRole, QVariant::fromValue(a));
     }
@@ -287,6 +296,9 @@ void MainWindow::refreshCurrent()
     case VenueBoard:
         m_board->refresh();
         break;
+    case Venues:
+        m_venues->refresh();
+        break;
     case Streams:
         m_streams->refresh();
         break;
@@ -330,7 +342,7 @@ void MainWindow::closeEvent(QCloseEvent *event)
     QSettings settings;
     settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
     settings.setValue(QStringLiteral("window/state"), saveState());
-    settings.setValue(QStringLiteral("window/view"), static_cast<int>(currentView()));
+    settings.setValue(QStringLiteral("window/view"), viewName(currentView()));
     QMainWindow::closeEvent(event);
 }
 

@@ -19,6 +19,7 @@ class PaymentExceptionsView;
 class QueuesView;
 class StreamsView;
 class VenueBoardView;
+class VenuesView;
 
 /// The console: a navigation list of views, a banner while the server is unreachable or the
 /// live feed reconnects, and the session in the status bar. Admin-only views are hidden for
@@ -32,6 +33,7 @@ public:
         Dashboard,
         Orders,
         VenueBoard,
+        Venues,
         Streams,
         Queues,
         Locks,
@@ -42,7 +44,7 @@ public:
 
     explicit MainWindow(api::AdminClient *client, QWidget *parent = nullptr);
 
-    /// Shows @p view (by name: dashboard, orders, venue-board, streams, queues, locks,
+    /// Shows @p view (by name: dashboard, orders, venue-board, venues, streams, queues, locks,
     /// notifications, audit, payment-exceptions); false for an unknown name.
     bool showView(const QString &name);
     void showView(View view);
@@ -50,6 +52,7 @@ public:
 
     OrdersView *ordersView() const { return m_orders; }
     VenueBoardView *venueBoardView() const { return m_board; }
+    VenuesView *venuesView() const { return m_venues; }
     DashboardView *dashboardView() const { return m_dashboard; }
     PaymentExceptionsView *paymentExceptionsView() const { return m_paymentExceptions; }
     QWidget *banner() const;
@@ -80,6 +83,7 @@ private:
     DashboardView *m_dashboard;
     OrdersView *m_orders;
     VenueBoardView *m_board;
+    VenuesView *m_venues;
     StreamsView *m_streams;
     QueuesView *m_queues;
     LocksView *m_locks;

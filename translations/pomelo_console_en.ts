@@ -83,6 +83,53 @@
     </message>
 </context>
 <context>
+    <name>pomelo::console::ClosuresModel</name>
+    <message>
+        <source>Awaiting confirmation</source>
+        <translation>Awaiting confirmation</translation>
+    </message>
+    <message>
+        <source>Confirmed</source>
+        <translation>Confirmed</translation>
+    </message>
+    <message>
+        <source>Every day</source>
+        <translation>Every day</translation>
+    </message>
+    <message>
+        <source>All day</source>
+        <translation>All day</translation>
+    </message>
+    <message>
+        <source>Period</source>
+        <translation>Period</translation>
+    </message>
+    <message>
+        <source>Days</source>
+        <translation>Days</translation>
+    </message>
+    <message>
+        <source>Hours</source>
+        <translation>Hours</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>Reason</translation>
+    </message>
+    <message>
+        <source>Affected bookings</source>
+        <translation>Affected bookings</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>State</translation>
+    </message>
+    <message>
+        <source>Created by</source>
+        <translation>Created by</translation>
+    </message>
+</context>
+<context>
     <name>pomelo::console::DashboardView</name>
     <message>
         <source>Paid today</source>
@@ -482,6 +529,10 @@
     <message>
         <source>Payment exceptions</source>
         <translation>Payment exceptions</translation>
+    </message>
+    <message>
+        <source>Venues</source>
+        <translation>Venues</translation>
     </message>
 </context>
 <context>
@@ -1438,6 +1489,450 @@
     <message>
         <source>Check-in failed</source>
         <translation>Check-in failed</translation>
+    </message>
+</context>
+<context>
+    <name>pomelo::console::VenueClosureDialog</name>
+    <message>
+        <source>Choose the first and the last day.</source>
+        <translation>Choose the first and the last day.</translation>
+    </message>
+    <message>
+        <source>The last day is before the first day.</source>
+        <translation>The last day is before the first day.</translation>
+    </message>
+    <message>
+        <source>The closure would be over already.</source>
+        <translation>The closure would be over already.</translation>
+    </message>
+    <message>
+        <source>Check at least one weekday.</source>
+        <translation>Check at least one weekday.</translation>
+    </message>
+    <message>
+        <source>From: enter HH:MM, e.g. 14:00.</source>
+        <translation>From: enter HH:MM, e.g. 14:00.</translation>
+    </message>
+    <message>
+        <source>Until: enter HH:MM, e.g. 16:00 (or 24:00).</source>
+        <translation>Until: enter HH:MM, e.g. 16:00 (or 24:00).</translation>
+    </message>
+    <message>
+        <source>The daily time range must end after it starts.</source>
+        <translation>The daily time range must end after it starts.</translation>
+    </message>
+    <message>
+        <source>A reason is required: the students read it.</source>
+        <translation>A reason is required: the students read it.</translation>
+    </message>
+    <message>
+        <source>The reason is too long (at most %1 characters).</source>
+        <translation>The reason is too long (at most %1 characters).</translation>
+    </message>
+    <message>
+        <source>&amp;Whole days</source>
+        <translation>&amp;Whole days</translation>
+    </message>
+    <message>
+        <source>&amp;Times on given days</source>
+        <translation>&amp;Times on given days</translation>
+    </message>
+    <message>
+        <source>Close %1</source>
+        <translation>Close %1</translation>
+    </message>
+    <message>
+        <source>On:</source>
+        <translation>On:</translation>
+    </message>
+    <message>
+        <source>From – until:</source>
+        <translation>From – until:</translation>
+    </message>
+    <message>
+        <source>to</source>
+        <translation>to</translation>
+    </message>
+    <message>
+        <source>Required: shown to the students whose bookings it covers</source>
+        <translation>Required: shown to the students whose bookings it covers</translation>
+    </message>
+    <message>
+        <source>A closure refuses new bookings at once. The bookings it covers are cancelled (and refunded) only when an admin confirms it.</source>
+        <translation>A closure refuses new bookings at once. The bookings it covers are cancelled (and refunded) only when an admin confirms it.</translation>
+    </message>
+    <message>
+        <source>Days:</source>
+        <translation>Days:</translation>
+    </message>
+    <message>
+        <source>Closed:</source>
+        <translation>Closed:</translation>
+    </message>
+    <message>
+        <source>&amp;Reason:</source>
+        <translation>&amp;Reason:</translation>
+    </message>
+    <message>
+        <source>Saving…</source>
+        <translation>Saving…</translation>
+    </message>
+    <message>
+        <source>A closure lasts at most %1 days.</source>
+        <translation>A closure lasts at most %1 days.</translation>
+    </message>
+    <message>
+        <source>Daily times must be on 5-minute steps.</source>
+        <translation>Daily times must be on 5-minute steps.</translation>
+    </message>
+</context>
+<context>
+    <name>pomelo::console::VenueDialog</name>
+    <message>
+        <source>Enter the venue&apos;s name.</source>
+        <translation>Enter the venue&apos;s name.</translation>
+    </message>
+    <message>
+        <source>The name is too long (at most %1 characters).</source>
+        <translation>The name is too long (at most %1 characters).</translation>
+    </message>
+    <message>
+        <source>Choose a sport.</source>
+        <translation>Choose a sport.</translation>
+    </message>
+    <message>
+        <source>Opening time: enter HH:MM, e.g. 08:00.</source>
+        <translation>Opening time: enter HH:MM, e.g. 08:00.</translation>
+    </message>
+    <message>
+        <source>Closing time: enter HH:MM, e.g. 22:00 (or 24:00).</source>
+        <translation>Closing time: enter HH:MM, e.g. 22:00 (or 24:00).</translation>
+    </message>
+    <message>
+        <source>Opening and closing times must be on 5-minute steps.</source>
+        <translation>Opening and closing times must be on 5-minute steps.</translation>
+    </message>
+    <message>
+        <source>The venue must open before it closes.</source>
+        <translation>The venue must open before it closes.</translation>
+    </message>
+    <message>
+        <source>A slot lasts 5 to 240 minutes, in steps of 5.</source>
+        <translation>A slot lasts 5 to 240 minutes, in steps of 5.</translation>
+    </message>
+    <message>
+        <source>%1 minutes of opening hours are not a whole number of %2-minute slots.</source>
+        <translation>%1 minutes of opening hours are not a whole number of %2-minute slots.</translation>
+    </message>
+    <message>
+        <source>Price: enter yuan with at most two decimals, e.g. 20 or 12.50 (at most %1).</source>
+        <translation>Price: enter yuan with at most two decimals, e.g. 20 or 12.50 (at most %1).</translation>
+    </message>
+    <message>
+        <source>A reason is required.</source>
+        <translation>A reason is required.</translation>
+    </message>
+    <message>
+        <source>The reason is too long (at most 500 characters).</source>
+        <translation>The reason is too long (at most 500 characters).</translation>
+    </message>
+    <message>
+        <source>Edit venue %1</source>
+        <translation>Edit venue %1</translation>
+    </message>
+    <message>
+        <source>Add venue</source>
+        <translation>Add venue</translation>
+    </message>
+    <message>
+        <source>e.g. Badminton court 5</source>
+        <translation>e.g. Badminton court 5</translation>
+    </message>
+    <message>
+        <source> min</source>
+        <translation> min</translation>
+    </message>
+    <message>
+        <source>Yuan, e.g. 20 or 12.50</source>
+        <translation>Yuan, e.g. 20 or 12.50</translation>
+    </message>
+    <message>
+        <source>Required: kept in the audit log</source>
+        <translation>Required: kept in the audit log</translation>
+    </message>
+    <message>
+        <source>Optional</source>
+        <translation>Optional</translation>
+    </message>
+    <message>
+        <source>&amp;Name:</source>
+        <translation>&amp;Name:</translation>
+    </message>
+    <message>
+        <source>&amp;Sport:</source>
+        <translation>&amp;Sport:</translation>
+    </message>
+    <message>
+        <source>Opening &amp;hours:</source>
+        <translation>Opening &amp;hours:</translation>
+    </message>
+    <message>
+        <source>S&amp;lot length:</source>
+        <translation>S&amp;lot length:</translation>
+    </message>
+    <message>
+        <source>&amp;Price per slot (¥):</source>
+        <translation>&amp;Price per slot (¥):</translation>
+    </message>
+    <message>
+        <source>&amp;Reason:</source>
+        <translation>&amp;Reason:</translation>
+    </message>
+    <message>
+        <source>Bookings already made keep their times and price: new hours, slot length and price apply to new bookings.</source>
+        <translation>Bookings already made keep their times and price: new hours, slot length and price apply to new bookings.</translation>
+    </message>
+    <message>
+        <source>Saving…</source>
+        <translation>Saving…</translation>
+    </message>
+</context>
+<context>
+    <name>pomelo::console::VenuesModel</name>
+    <message>
+        <source>Badminton</source>
+        <translation>Badminton</translation>
+    </message>
+    <message>
+        <source>Basketball</source>
+        <translation>Basketball</translation>
+    </message>
+    <message>
+        <source>Table tennis</source>
+        <translation>Table tennis</translation>
+    </message>
+    <message>
+        <source>Swimming</source>
+        <translation>Swimming</translation>
+    </message>
+    <message>
+        <source>Tennis</source>
+        <translation>Tennis</translation>
+    </message>
+    <message>
+        <source>Volleyball</source>
+        <translation>Volleyball</translation>
+    </message>
+    <message>
+        <source>Football</source>
+        <translation>Football</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <source>Sport</source>
+        <translation>Sport</translation>
+    </message>
+    <message>
+        <source>Opening hours</source>
+        <translation>Opening hours</translation>
+    </message>
+    <message>
+        <source>Slot</source>
+        <translation>Slot</translation>
+    </message>
+    <message>
+        <source>%1 min</source>
+        <translation>%1 min</translation>
+    </message>
+    <message>
+        <source>Price per slot</source>
+        <translation>Price per slot</translation>
+    </message>
+    <message>
+        <source>Active</source>
+        <translation>Active</translation>
+    </message>
+    <message>
+        <source>Out of service</source>
+        <translation>Out of service</translation>
+    </message>
+</context>
+<context>
+    <name>pomelo::console::VenuesView</name>
+    <message>
+        <source>Code %1</source>
+        <translation>Code %1</translation>
+    </message>
+    <message>
+        <source>Trace id: %1</source>
+        <translation>Trace id: %1</translation>
+    </message>
+    <message>
+        <source>Show venues &amp;out of service</source>
+        <translation>Show venues &amp;out of service</translation>
+    </message>
+    <message>
+        <source>Show &amp;ended</source>
+        <translation>Show &amp;ended</translation>
+    </message>
+    <message>
+        <source>Filter venues (name, sport, hours, price)</source>
+        <translation>Filter venues (name, sport, hours, price)</translation>
+    </message>
+    <message>
+        <source>&amp;Add venue…</source>
+        <translation>&amp;Add venue…</translation>
+    </message>
+    <message>
+        <source>&amp;Edit…</source>
+        <translation>&amp;Edit…</translation>
+    </message>
+    <message>
+        <source>Take out of ser&amp;vice…</source>
+        <translation>Take out of ser&amp;vice…</translation>
+    </message>
+    <message>
+        <source>Add &amp;closure…</source>
+        <translation>Add &amp;closure…</translation>
+    </message>
+    <message>
+        <source>&amp;Delete closure…</source>
+        <translation>&amp;Delete closure…</translation>
+    </message>
+    <message>
+        <source>Con&amp;firm: cancel and refund…</source>
+        <translation>Con&amp;firm: cancel and refund…</translation>
+    </message>
+    <message>
+        <source>Closures</source>
+        <translation>Closures</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n venue(s), %1 in service; updated %2</source>
+        <translation><numerusform>%n venue, %1 in service; updated %2</numerusform><numerusform>%n venues, %1 in service; updated %2</numerusform></translation>
+    </message>
+    <message>
+        <source>Closures of %1</source>
+        <translation>Closures of %1</translation>
+    </message>
+    <message>
+        <source>Put back in ser&amp;vice…</source>
+        <translation>Put back in ser&amp;vice…</translation>
+    </message>
+    <message>
+        <source>Venue %1 added.</source>
+        <translation>Venue %1 added.</translation>
+    </message>
+    <message>
+        <source>Venue %1 saved.</source>
+        <translation>Venue %1 saved.</translation>
+    </message>
+    <message>
+        <source>Put back in service</source>
+        <translation>Put back in service</translation>
+    </message>
+    <message>
+        <source>Students can book %1 again.</source>
+        <translation>Students can book %1 again.</translation>
+    </message>
+    <message>
+        <source>Really put %1 back in service?</source>
+        <translation>Really put %1 back in service?</translation>
+    </message>
+    <message>
+        <source>Take out of service</source>
+        <translation>Take out of service</translation>
+    </message>
+    <message>
+        <source>%1 disappears from the mini-program and refuses new bookings. Bookings already made stay: close the venue for their times to cancel and refund them.</source>
+        <translation>%1 disappears from the mini-program and refuses new bookings. Bookings already made stay: close the venue for their times to cancel and refund them.</translation>
+    </message>
+    <message>
+        <source>Really take %1 out of service?</source>
+        <translation>Really take %1 out of service?</translation>
+    </message>
+    <message>
+        <source>%1 is in service again.</source>
+        <translation>%1 is in service again.</translation>
+    </message>
+    <message>
+        <source>%1 is out of service.</source>
+        <translation>%1 is out of service.</translation>
+    </message>
+    <message numerus="yes">
+        <source>Closure of %1 added: it covers %n booking(s), untouched until an admin confirms it.</source>
+        <translation><numerusform>Closure of %1 added: it covers %n booking, untouched until an admin confirms it.</numerusform><numerusform>Closure of %1 added: it covers %n bookings, untouched until an admin confirms them.</numerusform></translation>
+    </message>
+    <message>
+        <source>Delete closure</source>
+        <translation>Delete closure</translation>
+    </message>
+    <message>
+        <source>Delete the closure of %1 (%2, %3 %4: %5). Its times can be booked again; bookings already cancelled or refunded stay so.</source>
+        <translation>Delete the closure of %1 (%2, %3 %4: %5). Its times can be booked again; bookings already cancelled or refunded stay so.</translation>
+    </message>
+    <message>
+        <source>Really delete the closure of %1 (%2)?</source>
+        <translation>Really delete the closure of %1 (%2)?</translation>
+    </message>
+    <message>
+        <source>Closure %1 deleted.</source>
+        <translation>Closure %1 deleted.</translation>
+    </message>
+    <message>
+        <source>Loading the bookings the closure covers…</source>
+        <translation>Loading the bookings the closure covers…</translation>
+    </message>
+    <message numerus="yes">
+        <source>… and %n more</source>
+        <translation><numerusform>… and %n more</numerusform><numerusform>… and %n more</numerusform></translation>
+    </message>
+    <message>
+        <source>Closure of %1: %2, %3 %4 — %5</source>
+        <translation>Closure of %1: %2, %3 %4 — %5</translation>
+    </message>
+    <message>
+        <source>It covers no booking now: confirming only records the decision.</source>
+        <translation>It covers no booking now: confirming only records the decision.</translation>
+    </message>
+    <message numerus="yes">
+        <source>Confirming cancels the %n booking(s) it covers; each student gets a message.</source>
+        <translation><numerusform>Confirming cancels the booking it covers; the student gets a message.</numerusform><numerusform>Confirming cancels the %n bookings it covers; each student gets a message.</numerusform></translation>
+    </message>
+    <message numerus="yes">
+        <source>%n paid booking(s) will be refunded, %1 in all.</source>
+        <translation><numerusform>%n paid booking will be refunded, %1 in all.</numerusform><numerusform>%n paid bookings will be refunded, %1 in all.</numerusform></translation>
+    </message>
+    <message>
+        <source>Really confirm the closure of %1 (%2)?</source>
+        <translation>Really confirm the closure of %1 (%2)?</translation>
+    </message>
+    <message numerus="yes">
+        <source>Really cancel %n booking(s) of %1 and refund %2?</source>
+        <translation><numerusform>Really cancel %n booking of %1 and refund %2?</numerusform><numerusform>Really cancel %n bookings of %1 and refund %2?</numerusform></translation>
+    </message>
+    <message>
+        <source>Confirm closure</source>
+        <translation>Confirm closure</translation>
+    </message>
+    <message>
+        <source>Closure confirmed: %1 cancelled, %2 refunded, %3 being refunded, %4 awaiting payment, %5 unchanged, %6 failed.</source>
+        <translation>Closure confirmed: %1 cancelled, %2 refunded, %3 being refunded, %4 awaiting payment, %5 unchanged, %6 failed.</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n booking(s) could not be cancelled or refunded. Confirm again to retry them.</source>
+        <translation><numerusform>%n booking could not be cancelled or refunded. Confirm again to retry it.</numerusform><numerusform>%n bookings could not be cancelled or refunded. Confirm again to retry them.</numerusform></translation>
+    </message>
+    <message>
+        <source>Action failed: %1</source>
+        <translation>Action failed: %1</translation>
+    </message>
+    <message>
+        <source>Action failed</source>
+        <translation>Action failed</translation>
     </message>
 </context>
 </TS>

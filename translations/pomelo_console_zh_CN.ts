@@ -83,6 +83,53 @@
     </message>
 </context>
 <context>
+    <name>pomelo::console::ClosuresModel</name>
+    <message>
+        <source>Awaiting confirmation</source>
+        <translation>待确认</translation>
+    </message>
+    <message>
+        <source>Confirmed</source>
+        <translation>已确认</translation>
+    </message>
+    <message>
+        <source>Every day</source>
+        <translation>每天</translation>
+    </message>
+    <message>
+        <source>All day</source>
+        <translation>全天</translation>
+    </message>
+    <message>
+        <source>Period</source>
+        <translation>时间段</translation>
+    </message>
+    <message>
+        <source>Days</source>
+        <translation>星期</translation>
+    </message>
+    <message>
+        <source>Hours</source>
+        <translation>每日时段</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <source>Affected bookings</source>
+        <translation>受影响预约</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Created by</source>
+        <translation>创建人</translation>
+    </message>
+</context>
+<context>
     <name>pomelo::console::DashboardView</name>
     <message>
         <source>Paid today</source>
@@ -482,6 +529,10 @@
     <message>
         <source>Payment exceptions</source>
         <translation>支付异常</translation>
+    </message>
+    <message>
+        <source>Venues</source>
+        <translation>场地管理</translation>
     </message>
 </context>
 <context>
@@ -1438,6 +1489,450 @@
     <message>
         <source>Check-in failed</source>
         <translation>签到失败</translation>
+    </message>
+</context>
+<context>
+    <name>pomelo::console::VenueClosureDialog</name>
+    <message>
+        <source>Choose the first and the last day.</source>
+        <translation>请选择开始日期和结束日期。</translation>
+    </message>
+    <message>
+        <source>The last day is before the first day.</source>
+        <translation>结束日期早于开始日期。</translation>
+    </message>
+    <message>
+        <source>The closure would be over already.</source>
+        <translation>该停用时段已经结束。</translation>
+    </message>
+    <message>
+        <source>Check at least one weekday.</source>
+        <translation>请至少勾选一个星期几。</translation>
+    </message>
+    <message>
+        <source>From: enter HH:MM, e.g. 14:00.</source>
+        <translation>开始时间：请输入 HH:MM，例如 14:00。</translation>
+    </message>
+    <message>
+        <source>Until: enter HH:MM, e.g. 16:00 (or 24:00).</source>
+        <translation>结束时间：请输入 HH:MM，例如 16:00（或 24:00）。</translation>
+    </message>
+    <message>
+        <source>The daily time range must end after it starts.</source>
+        <translation>每日时段的结束时间必须晚于开始时间。</translation>
+    </message>
+    <message>
+        <source>A reason is required: the students read it.</source>
+        <translation>必须填写原因：学生会看到它。</translation>
+    </message>
+    <message>
+        <source>The reason is too long (at most %1 characters).</source>
+        <translation>原因太长（最多 %1 个字符）。</translation>
+    </message>
+    <message>
+        <source>&amp;Whole days</source>
+        <translation>整天(&amp;W)</translation>
+    </message>
+    <message>
+        <source>&amp;Times on given days</source>
+        <translation>指定日期的时段(&amp;T)</translation>
+    </message>
+    <message>
+        <source>Close %1</source>
+        <translation>停用 %1</translation>
+    </message>
+    <message>
+        <source>On:</source>
+        <translation>星期：</translation>
+    </message>
+    <message>
+        <source>From – until:</source>
+        <translation>时段：</translation>
+    </message>
+    <message>
+        <source>to</source>
+        <translation>至</translation>
+    </message>
+    <message>
+        <source>Required: shown to the students whose bookings it covers</source>
+        <translation>必填：受影响预约的学生会看到</translation>
+    </message>
+    <message>
+        <source>A closure refuses new bookings at once. The bookings it covers are cancelled (and refunded) only when an admin confirms it.</source>
+        <translation>停用时段立即拒绝新的预约。已有的预约只有在管理员确认后才会取消（并退款）。</translation>
+    </message>
+    <message>
+        <source>Days:</source>
+        <translation>日期：</translation>
+    </message>
+    <message>
+        <source>Closed:</source>
+        <translation>停用：</translation>
+    </message>
+    <message>
+        <source>&amp;Reason:</source>
+        <translation>原因(&amp;R)：</translation>
+    </message>
+    <message>
+        <source>Saving…</source>
+        <translation>正在保存……</translation>
+    </message>
+    <message>
+        <source>A closure lasts at most %1 days.</source>
+        <translation>停用时段最长 %1 天。</translation>
+    </message>
+    <message>
+        <source>Daily times must be on 5-minute steps.</source>
+        <translation>每日时段必须是 5 分钟的整数倍。</translation>
+    </message>
+</context>
+<context>
+    <name>pomelo::console::VenueDialog</name>
+    <message>
+        <source>Enter the venue&apos;s name.</source>
+        <translation>请输入场地名称。</translation>
+    </message>
+    <message>
+        <source>The name is too long (at most %1 characters).</source>
+        <translation>名称太长（最多 %1 个字符）。</translation>
+    </message>
+    <message>
+        <source>Choose a sport.</source>
+        <translation>请选择运动项目。</translation>
+    </message>
+    <message>
+        <source>Opening time: enter HH:MM, e.g. 08:00.</source>
+        <translation>开放时间：请输入 HH:MM，例如 08:00。</translation>
+    </message>
+    <message>
+        <source>Closing time: enter HH:MM, e.g. 22:00 (or 24:00).</source>
+        <translation>关闭时间：请输入 HH:MM，例如 22:00（或 24:00）。</translation>
+    </message>
+    <message>
+        <source>Opening and closing times must be on 5-minute steps.</source>
+        <translation>开放和关闭时间必须是 5 分钟的整数倍。</translation>
+    </message>
+    <message>
+        <source>The venue must open before it closes.</source>
+        <translation>开放时间必须早于关闭时间。</translation>
+    </message>
+    <message>
+        <source>A slot lasts 5 to 240 minutes, in steps of 5.</source>
+        <translation>时段长度为 5 到 240 分钟，且为 5 的倍数。</translation>
+    </message>
+    <message>
+        <source>%1 minutes of opening hours are not a whole number of %2-minute slots.</source>
+        <translation>%1 分钟的开放时长不能整除 %2 分钟的时段。</translation>
+    </message>
+    <message>
+        <source>Price: enter yuan with at most two decimals, e.g. 20 or 12.50 (at most %1).</source>
+        <translation>价格：请输入元，最多两位小数，例如 20 或 12.50（最高 %1）。</translation>
+    </message>
+    <message>
+        <source>A reason is required.</source>
+        <translation>必须填写原因。</translation>
+    </message>
+    <message>
+        <source>The reason is too long (at most 500 characters).</source>
+        <translation>原因太长（最多 500 个字符）。</translation>
+    </message>
+    <message>
+        <source>Edit venue %1</source>
+        <translation>编辑场地 %1</translation>
+    </message>
+    <message>
+        <source>Add venue</source>
+        <translation>新增场地</translation>
+    </message>
+    <message>
+        <source>e.g. Badminton court 5</source>
+        <translation>例如：羽毛球场 5 号</translation>
+    </message>
+    <message>
+        <source> min</source>
+        <translation> 分钟</translation>
+    </message>
+    <message>
+        <source>Yuan, e.g. 20 or 12.50</source>
+        <translation>单位元，例如 20 或 12.50</translation>
+    </message>
+    <message>
+        <source>Required: kept in the audit log</source>
+        <translation>必填：记入审计日志</translation>
+    </message>
+    <message>
+        <source>Optional</source>
+        <translation>选填</translation>
+    </message>
+    <message>
+        <source>&amp;Name:</source>
+        <translation>名称(&amp;N)：</translation>
+    </message>
+    <message>
+        <source>&amp;Sport:</source>
+        <translation>运动项目(&amp;S)：</translation>
+    </message>
+    <message>
+        <source>Opening &amp;hours:</source>
+        <translation>开放时间(&amp;H)：</translation>
+    </message>
+    <message>
+        <source>S&amp;lot length:</source>
+        <translation>时段长度(&amp;L)：</translation>
+    </message>
+    <message>
+        <source>&amp;Price per slot (¥):</source>
+        <translation>每时段价格（元）(&amp;P)：</translation>
+    </message>
+    <message>
+        <source>&amp;Reason:</source>
+        <translation>原因(&amp;R)：</translation>
+    </message>
+    <message>
+        <source>Bookings already made keep their times and price: new hours, slot length and price apply to new bookings.</source>
+        <translation>已有预约保持原来的时间和价格：新的开放时间、时段长度和价格只适用于新的预约。</translation>
+    </message>
+    <message>
+        <source>Saving…</source>
+        <translation>正在保存……</translation>
+    </message>
+</context>
+<context>
+    <name>pomelo::console::VenuesModel</name>
+    <message>
+        <source>Badminton</source>
+        <translation>羽毛球</translation>
+    </message>
+    <message>
+        <source>Basketball</source>
+        <translation>篮球</translation>
+    </message>
+    <message>
+        <source>Table tennis</source>
+        <translation>乒乓球</translation>
+    </message>
+    <message>
+        <source>Swimming</source>
+        <translation>游泳</translation>
+    </message>
+    <message>
+        <source>Tennis</source>
+        <translation>网球</translation>
+    </message>
+    <message>
+        <source>Volleyball</source>
+        <translation>排球</translation>
+    </message>
+    <message>
+        <source>Football</source>
+        <translation>足球</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <source>Sport</source>
+        <translation>运动项目</translation>
+    </message>
+    <message>
+        <source>Opening hours</source>
+        <translation>开放时间</translation>
+    </message>
+    <message>
+        <source>Slot</source>
+        <translation>时段长度</translation>
+    </message>
+    <message>
+        <source>%1 min</source>
+        <translation>%1 分钟</translation>
+    </message>
+    <message>
+        <source>Price per slot</source>
+        <translation>每时段价格</translation>
+    </message>
+    <message>
+        <source>Active</source>
+        <translation>使用中</translation>
+    </message>
+    <message>
+        <source>Out of service</source>
+        <translation>已停用</translation>
+    </message>
+</context>
+<context>
+    <name>pomelo::console::VenuesView</name>
+    <message>
+        <source>Code %1</source>
+        <translation>错误码 %1</translation>
+    </message>
+    <message>
+        <source>Trace id: %1</source>
+        <translation>追踪 ID：%1</translation>
+    </message>
+    <message>
+        <source>Show venues &amp;out of service</source>
+        <translation>显示已停用场地(&amp;O)</translation>
+    </message>
+    <message>
+        <source>Show &amp;ended</source>
+        <translation>显示已结束(&amp;E)</translation>
+    </message>
+    <message>
+        <source>Filter venues (name, sport, hours, price)</source>
+        <translation>筛选场地（名称、项目、时间、价格）</translation>
+    </message>
+    <message>
+        <source>&amp;Add venue…</source>
+        <translation>新增场地(&amp;A)…</translation>
+    </message>
+    <message>
+        <source>&amp;Edit…</source>
+        <translation>编辑(&amp;E)…</translation>
+    </message>
+    <message>
+        <source>Take out of ser&amp;vice…</source>
+        <translation>停用场地(&amp;V)…</translation>
+    </message>
+    <message>
+        <source>Add &amp;closure…</source>
+        <translation>新增停用时段(&amp;C)…</translation>
+    </message>
+    <message>
+        <source>&amp;Delete closure…</source>
+        <translation>删除停用时段(&amp;D)…</translation>
+    </message>
+    <message>
+        <source>Con&amp;firm: cancel and refund…</source>
+        <translation>确认：取消并退款(&amp;F)…</translation>
+    </message>
+    <message>
+        <source>Closures</source>
+        <translation>停用时段</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n venue(s), %1 in service; updated %2</source>
+        <translation><numerusform>共 %n 个场地，%1 个使用中；更新于 %2</numerusform></translation>
+    </message>
+    <message>
+        <source>Closures of %1</source>
+        <translation>%1 的停用时段</translation>
+    </message>
+    <message>
+        <source>Put back in ser&amp;vice…</source>
+        <translation>恢复使用(&amp;V)…</translation>
+    </message>
+    <message>
+        <source>Venue %1 added.</source>
+        <translation>已新增场地 %1。</translation>
+    </message>
+    <message>
+        <source>Venue %1 saved.</source>
+        <translation>已保存场地 %1。</translation>
+    </message>
+    <message>
+        <source>Put back in service</source>
+        <translation>恢复使用</translation>
+    </message>
+    <message>
+        <source>Students can book %1 again.</source>
+        <translation>学生将可以再次预约 %1。</translation>
+    </message>
+    <message>
+        <source>Really put %1 back in service?</source>
+        <translation>确定恢复使用 %1？</translation>
+    </message>
+    <message>
+        <source>Take out of service</source>
+        <translation>停用场地</translation>
+    </message>
+    <message>
+        <source>%1 disappears from the mini-program and refuses new bookings. Bookings already made stay: close the venue for their times to cancel and refund them.</source>
+        <translation>%1 将从小程序中隐藏并拒绝新的预约。已有预约保持不变：如需取消并退款，请为其时间添加停用时段。</translation>
+    </message>
+    <message>
+        <source>Really take %1 out of service?</source>
+        <translation>确定停用 %1？</translation>
+    </message>
+    <message>
+        <source>%1 is in service again.</source>
+        <translation>%1 已恢复使用。</translation>
+    </message>
+    <message>
+        <source>%1 is out of service.</source>
+        <translation>%1 已停用。</translation>
+    </message>
+    <message numerus="yes">
+        <source>Closure of %1 added: it covers %n booking(s), untouched until an admin confirms it.</source>
+        <translation><numerusform>已为 %1 新增停用时段：涉及 %n 个预约，管理员确认前保持不变。</numerusform></translation>
+    </message>
+    <message>
+        <source>Delete closure</source>
+        <translation>删除停用时段</translation>
+    </message>
+    <message>
+        <source>Delete the closure of %1 (%2, %3 %4: %5). Its times can be booked again; bookings already cancelled or refunded stay so.</source>
+        <translation>删除 %1 的停用时段（%2，%3 %4：%5）。这些时间将可以再次预约；已取消或已退款的预约不会恢复。</translation>
+    </message>
+    <message>
+        <source>Really delete the closure of %1 (%2)?</source>
+        <translation>确定删除 %1 的停用时段（%2）？</translation>
+    </message>
+    <message>
+        <source>Closure %1 deleted.</source>
+        <translation>已删除停用时段 %1。</translation>
+    </message>
+    <message>
+        <source>Loading the bookings the closure covers…</source>
+        <translation>正在加载该停用时段涉及的预约……</translation>
+    </message>
+    <message numerus="yes">
+        <source>… and %n more</source>
+        <translation><numerusform>……另有 %n 个</numerusform></translation>
+    </message>
+    <message>
+        <source>Closure of %1: %2, %3 %4 — %5</source>
+        <translation>%1 的停用时段：%2，%3 %4 —— %5</translation>
+    </message>
+    <message>
+        <source>It covers no booking now: confirming only records the decision.</source>
+        <translation>目前没有涉及的预约：确认仅记录此决定。</translation>
+    </message>
+    <message numerus="yes">
+        <source>Confirming cancels the %n booking(s) it covers; each student gets a message.</source>
+        <translation><numerusform>确认后将取消涉及的 %n 个预约，并给每位学生发送消息。</numerusform></translation>
+    </message>
+    <message numerus="yes">
+        <source>%n paid booking(s) will be refunded, %1 in all.</source>
+        <translation><numerusform>将为 %n 个已支付的预约退款，共 %1。</numerusform></translation>
+    </message>
+    <message>
+        <source>Really confirm the closure of %1 (%2)?</source>
+        <translation>确定确认 %1 的停用时段（%2）？</translation>
+    </message>
+    <message numerus="yes">
+        <source>Really cancel %n booking(s) of %1 and refund %2?</source>
+        <translation><numerusform>确定取消 %1 的 %n 个预约并退款 %2？</numerusform></translation>
+    </message>
+    <message>
+        <source>Confirm closure</source>
+        <translation>确认停用时段</translation>
+    </message>
+    <message>
+        <source>Closure confirmed: %1 cancelled, %2 refunded, %3 being refunded, %4 awaiting payment, %5 unchanged, %6 failed.</source>
+        <translation>停用时段已确认：已取消 %1 个，已退款 %2 个，退款中 %3 个，待支付 %4 个，未变 %5 个，失败 %6 个。</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n booking(s) could not be cancelled or refunded. Confirm again to retry them.</source>
+        <translation><numerusform>%n 个预约未能取消或退款。请再次确认以重试。</numerusform></translation>
+    </message>
+    <message>
+        <source>Action failed: %1</source>
+        <translation>操作失败：%1</translation>
+    </message>
+    <message>
+        <source>Action failed</source>
+        <translation>操作失败</translation>
     </message>
 </context>
 </TS>

@@ -710,11 +710,19 @@ Verdict WechatClient::verifySigned(const HeaderList &headers, const QByteArray &
     // A certificate serial not held yet: WeChat rotated (or this is the first use). One refresh,
     // rate-limited so that made-up serials cannot make us call WeChat in a loop.
     if (m_options->downloadCertificates && !h.serial.isEmpty() && !keys.knows(h.serial)
-        && WechatPlatformKeys::isCertificateSerial(h.serial)
-        && keys.claimRefreshFor(h.serial, QDateTime::currentMSecsSinceEpoch())) {
-        qCInfo(lcChannels).noquote()
-            << "wechat: unknown platform certificate" << h.serial << "- refreshing certificates";
-        refreshPlatformCertificates();
+        && WechatPlatformKeys::isCertificateSerial(h.serial)) {
+        qint64 wait = keys.claimRefreshFor(h.serial, QDateTime::currentMSecsSinceEpoch());
+        if (wait > 0) { // another refresh just ran: at most a quarter of a second
+            QThread::msleep(static_cast<unsigned long>(wait));
+            wait = keys.knows(h.serial)
+                ? -1
+                : keys.claimRefreshFor(h.serial, QDateTime::currentMSecsSinceEpoch());
+        }
+        if (wait == 0) {
+            qCInfo(lcChannels).noquote() << "wechat: unknown platform certificate" << h.serial
+                                         << "- refreshing certificates";
+            refreshPlatformCertificates();
+        }
     }
     return keys.verify(h, body, kind, nowSeconds());
 }

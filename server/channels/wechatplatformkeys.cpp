@@ -286,8 +286,8 @@ void WechatPlatformKeys::publishLocked()
     }
 }
 
-bool WechatPlatformKeys::claimRefreshFor(const QString &serial, qint64 nowMs, int perSerialSeconds,
-                                         qint64 globalGapMs)
+qint64 WechatPlatformKeys::claimRefreshFor(const QString &serial, qint64 nowMs,
+                                           int perSerialSeconds, qint64 globalGapMs)
 {
     std::lock_guard lock(m_claimMutex);
     for (auto it = m_claimed.begin(); it != m_claimed.end();) {
@@ -297,11 +297,13 @@ bool WechatPlatformKeys::claimRefreshFor(const QString &serial, qint64 nowMs, in
             ++it;
     }
     const QString key = serial.toUpper();
-    if (m_claimed.contains(key) || nowMs - m_lastClaimMs < globalGapMs || m_claimed.size() >= 64)
-        return false;
+    if (m_claimed.contains(key) || m_claimed.size() >= 64)
+        return -1;
+    if (nowMs - m_lastClaimMs < globalGapMs)
+        return globalGapMs - (nowMs - m_lastClaimMs);
     m_claimed.insert(key, nowMs);
     m_lastClaimMs = nowMs;
-    return true;
+    return 0;
 }
 
 qint64 WechatPlatformKeys::lastRefreshMs() const

@@ -95,11 +95,13 @@ public:
     RefreshResult acceptCertificatesAnswer(int status, const wechat::HeaderList &headers,
                                            const QByteArray &body, qint64 nowSeconds);
 
-    /// Rate limit of the refresh an unknown serial triggers: true (and remembered) when no
-    /// refresh was triggered for @p serial in the last @p perSerialSeconds and none at all in the
-    /// last @p globalGapMs. Guards WeChat (and us) against a flood of made-up serials.
-    bool claimRefreshFor(const QString &serial, qint64 nowMs, int perSerialSeconds = 60,
-                         qint64 globalGapMs = 1000);
+    /// Rate limit of the refresh an unknown serial triggers. 0: claimed (and remembered), refresh
+    /// now. Negative: a refresh for @p serial was triggered in the last @p perSerialSeconds (or
+    /// too many serials were): do not. Positive: the last refresh (any serial) was less than
+    /// @p globalGapMs ago: wait that many ms and ask again. Guards WeChat (and us) against a
+    /// flood of made-up serials: at most one refresh per serial a minute and 4 a second.
+    qint64 claimRefreshFor(const QString &serial, qint64 nowMs, int perSerialSeconds = 60,
+                           qint64 globalGapMs = 250);
 
     /// The last successful merge (Unix ms), 0 when never.
     qint64 lastRefreshMs() const;

@@ -314,11 +314,21 @@ void TestWechatPlatformKeys::refreshIsRateLimited()
 {
     WechatPlatformKeys keys(ApiV3Key);
     const qint64 t = 1'000'000'000;
-    QVERIFY(keys.claimRefreshFor(QStringLiteral("AA"), t));
-    QVERIFY(!keys.claimRefreshFor(QStringLiteral("aa"), t + 5000)); // same serial, within 60 s
-    QVERIFY(!keys.claimRefreshFor(QStringLiteral("BB"), t + 500)); // any serial within 1 s
-    QVERIFY(keys.claimRefreshFor(QStringLiteral("BB"), t + 1500));
-    QVERIFY(keys.claimRefreshFor(QStringLiteral("AA"), t + 61000)); // again after 60 s
+    QCOMPARE(keys.claimRefreshFor(QStringLiteral("AA"), t), 0);
+    QVERIFY(keys.claimRefreshFor(QStringLiteral("aa"), t + 5000) < 0); // same serial, within 60 s
+    QCOMPARE(keys.claimRefreshFor(QStringLiteral("BB"), t + 5100), 0);
+    QCOMPARE(keys.claimRefreshFor(QStringLiteral("CC"), t + 5200), 150); // any serial: 250 ms apart
+    QCOMPARE(keys.claimRefreshFor(QStringLiteral("CC"), t + 5350), 0);
+    QCOMPARE(keys.claimRefreshFor(QStringLiteral("AA"), t + 61000), 0); // again after 60 s
+    // Made-up serials: at most 64 remembered, then none until they age out.
+    qint64 at = t + 61000;
+    int claimed = 0;
+    for (int i = 0; i < 100; ++i) {
+        at += 250;
+        if (keys.claimRefreshFor(QStringLiteral("D%1").arg(i), at) == 0)
+            ++claimed;
+    }
+    QVERIFY(claimed < 64);
 }
 
 void TestWechatPlatformKeys::metrics()

@@ -2,6 +2,7 @@
 // pay module calls it) against the WechatSandbox routes of a real HttpServer on a free loopback
 // port, with a merchant notification receiver on the same server.
 #include "channels/wechatclient.h"
+#include "channels/wechatplatformkeys.h"
 #include "channels/wechatprotocol.h"
 #include "config/config.h"
 #include "http/httpserver.h"
@@ -143,6 +144,7 @@ private slots:
     void keysGeneratedOnceAndReused();
     void optionsFromConfig();
     void timeoutAgainstSilentServer();
+    void platformKeyModes();
 
 private:
     void start(const std::function<void(WechatSandboxOptions &)> &adjust = {});
@@ -1075,6 +1077,58 @@ void TestWechatChannel::timeoutAgainstSilentServer()
     QCOMPARE(q.error, std::optional<ErrorCode>(ErrorCode::ChannelError));
     QVERIFY2(q.detail.contains(QLatin1String("timeout")), qPrintable(q.detail));
     QVERIFY2(elapsed >= 350 && elapsed < 2000, qPrintable(QString::number(elapsed)));
+}
+
+// The client against the sandbox in both key modes: an answer signed with an unknown platform
+// certificate makes it download /v3/certificates (verified, decrypted) and accept; a rotation is
+// followed; after the switch to the public key both keep verifying; without certificate download,
+// or with the wrong APIv3 key (nothing decrypts), a certificate-signed answer is refused.
+void TestWechatChannel::platformKeyModes()
+{
+    const WechatClient c = client();
+    HttpResult r =
+        control("/simulate/key-mode", {{QStringLiteral("mode"), QStringLiteral("certificate")}});
+    QCOMPARE(r.status, 200);
+    const QString first = r.json()[QStringLiteral("serial")].toString();
+    QVERIFY(!c.platformKeys().knows(first));
+    QVERIFY(onWorker([&] { return c.prepayJsapi(prepayRequest("T990001", 100)); }).ok());
+    QVERIFY(c.platformKeys().knows(first));
+    QCOMPARE(c.platformKeys().certificates().size(), 1);
+
+    // Public key only (no download) and a client with another APIv3 key: refused.
+    WechatClientOptions pinned = clientOptions();
+    pinned.downloadCertificates = false;
+    const WechatClient publicOnly(pinned);
+    const auto refused = onWorker([&] { return publicOnly.query(QStringLiteral("T990001")); });
+    QCOMPARE(refused.error, ErrorCode::ChannelError);
+    QVERIFY2(refused.detail.contains(QLatin1String("answer rejected")), qPrintable(refused.detail));
+    WechatClientOptions otherKey = clientOptions();
+    otherKey.apiV3Key = QByteArrayLiteral("ZZZZ456789abcdefghijABCDEFGHIJ01");
+    const WechatClient wrongKey(otherKey);
+    QCOMPARE(onWorker([&] { return wrongKey.query(QStringLiteral("T990001")); }).error,
+             ErrorCode::ChannelError);
+    QVERIFY(wrongKey.platformKeys().certificates().isEmpty());
+    const auto undecryptable = onWorker([&] { return wrongKey.refreshPlatformCertificates(); });
+    QVERIFY(undecryptable.ok() && !undecryptable.value->ok);
+    QVERIFY(undecryptable.value->error.contains(QLatin1String("decrypt")));
+
+    // Rotation: the new certificate signs; the client refreshes and keeps the old one.
+    r = control("/simulate/rotate-certificate", {});
+    QCOMPARE(r.status, 200);
+    const QString second = r.json()[QStringLiteral("serial")].toString();
+    QVERIFY(onWorker([&] { return c.query(QStringLiteral("T990001")); }).ok());
+    QVERIFY(c.platformKeys().knows(second));
+    QVERIFY(c.platformKeys().knows(first));
+
+    // Public key: verified with it; /v3/certificates 404 is no failure and drops nothing.
+    QCOMPARE(control("/simulate/key-mode", {{QStringLiteral("mode"), QStringLiteral("public_key")}})
+                 .status,
+             200);
+    QVERIFY(onWorker([&] { return c.query(QStringLiteral("T990001")); }).ok());
+    QVERIFY(onWorker([&] { return publicOnly.query(QStringLiteral("T990001")); }).ok());
+    const auto notFound = onWorker([&] { return c.refreshPlatformCertificates(); });
+    QVERIFY(notFound.ok() && notFound.value->ok && notFound.value->notProvided);
+    QCOMPARE(c.platformKeys().certificates().size(), 2);
 }
 
 QTEST_GUILESS_MAIN(TestWechatChannel)

@@ -205,6 +205,7 @@ private slots:
     void platformCertificateRotation();
     void certificateToPublicKeyMigration();
     void unknownSerialIsRefused();
+    void certificateModeAgainstSeparateSandbox();
 
 private:
     static void backends() { addBackendRows(); }
@@ -743,6 +744,59 @@ void TestWechatPay::unknownSerialIsRefused()
                          "pomelo_wechat_signature_failures_total{kind=\"notification\"}"),
              before + 2);
     QVERIFY(server.output().contains("refreshing certificates"));
+}
+
+// Certificate mode as production configures it: no public key, the merchant key, serial and APIv3
+// key set, WeChat Pay (a separate `--modules sandbox` process) at channels.wechat_base_url. The
+// certificates are downloaded at start (the expiry metric shows them before any payment), a
+// payment goes through, and so does one after a rotation.
+void TestWechatPay::certificateModeAgainstSeparateSandbox()
+{
+    ServerProcess wechat({QStringLiteral("--modules"), QStringLiteral("sandbox")});
+    QVERIFY2(wechat.start(30000), wechat.output().constData());
+    const QString first = sandboxControl(wechat, QStringLiteral("key-mode"),
+                                         {{QStringLiteral("mode"), QStringLiteral("certificate")}})
+                              .value(QStringLiteral("serial"))
+                              .toString();
+    QVERIFY(!first.isEmpty());
+    const WechatSandboxKeyFiles files =
+        WechatSandboxKeyFiles::in(WechatSandboxKeyFiles::directoryFor(wechat.dataDir()));
+    const auto merchantSerial = crypto::certificateSerialHex(readFile(files.merchantCertificate));
+    QVERIFY(merchantSerial);
+
+    ServerProcess server(
+        {QStringLiteral("--modules"), QStringLiteral("pay")},
+        {QStringLiteral("POMELO_SERVER_DEMO_DATA=on"),
+         QStringLiteral("POMELO_CHANNELS_WECHAT_BASE_URL=http://127.0.0.1:%1/sandbox/wechat")
+             .arg(wechat.port()),
+         QStringLiteral("POMELO_WECHAT_MERCHANT_KEY_FILE=") + files.merchantPrivateKey,
+         QStringLiteral("POMELO_WECHAT_MERCHANT_SERIAL=") + *merchantSerial,
+         QStringLiteral("POMELO_WECHAT_APIV3_KEY=")
+             + QString::fromLatin1(readFile(files.apiV3Key).trimmed())});
+    QVERIFY2(server.start(30000), server.output().constData());
+    const QByteArray series =
+        "pomelo_wechat_platform_certificate_expiry_timestamp_seconds{serial=\"" + first.toLatin1()
+        + "\"}";
+    QTRY_VERIFY_WITH_TIMEOUT(metricValue(server.get(QStringLiteral("/metrics")).body, series) > 0,
+                             15000);
+
+    const PayApi pay(server, demoApp(server.dataDir(), QStringLiteral("utility-topup")));
+    const QString o1 = wechatPaidOrder(wechat, pay, QStringLiteral("W-SEP-1"), 3100);
+    QVERIFY(!o1.isEmpty());
+    QTRY_COMPARE_WITH_TIMEOUT(pay.status(o1), QStringLiteral("PAID"), 15000);
+
+    const QString second = sandboxControl(wechat, QStringLiteral("rotate-certificate"), {})
+                               .value(QStringLiteral("serial"))
+                               .toString();
+    QVERIFY(!second.isEmpty());
+    const QString o2 = wechatPaidOrder(wechat, pay, QStringLiteral("W-SEP-2"), 3200);
+    QVERIFY(!o2.isEmpty());
+    QTRY_COMPARE_WITH_TIMEOUT(pay.status(o2), QStringLiteral("PAID"), 15000);
+    const QByteArray metrics = server.get(QStringLiteral("/metrics")).body;
+    QVERIFY(metricValue(metrics, series) > 0);
+    QVERIFY(metrics.contains(second.toLatin1()));
+    QCOMPARE(metricValue(metrics, "pomelo_wechat_signature_failures_total{kind=\"notification\"}"),
+             0.0);
 }
 
 QTEST_GUILESS_MAIN(TestWechatPay)

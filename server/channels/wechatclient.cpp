@@ -487,9 +487,13 @@ WechatClient::Answer WechatClient::call(const QByteArray &method, const QString 
                 << "wechat request failed" << signedUrl << "attempt" << attempt << ":" << r.error;
             if (r.timedOut)
                 break; // the budget is used up
-        } else if (const std::optional<QByteArray> answer =
-                       readAnswer([&] { return verifySigned(r.headers, r.body, false); }, r,
-                                  signedUrl, &last)) {
+        } else if (const std::optional<QByteArray> answer = readAnswer(
+                       [&] {
+                           // A 5xx / 429 (maybe a gateway's, unsigned) is retried, not
+                           // counted as a forgery.
+                           return verifySigned(r.headers, r.body, false, !isRetryable(r.status));
+                       },
+                       r, signedUrl, &last)) {
             return {r.status, *answer};
         }
         if (attempt < attempts)
@@ -701,7 +705,7 @@ WechatClient::verifyNotification(const wechat::HeaderList &headers, const QByteA
 }
 
 Verdict WechatClient::verifySigned(const HeaderList &headers, const QByteArray &body,
-                                   bool notification) const
+                                   bool notification, bool countFailure) const
 {
     WechatPlatformKeys &keys = *m_options->platformKeys;
     const auto kind =
@@ -724,7 +728,7 @@ Verdict WechatClient::verifySigned(const HeaderList &headers, const QByteArray &
             refreshPlatformCertificates();
         }
     }
-    return keys.verify(h, body, kind, nowSeconds());
+    return keys.verify(h, body, kind, nowSeconds(), TimestampWindowSeconds, countFailure);
 }
 
 WechatClient::RefreshOutcome WechatClient::refreshPlatformCertificates() const

@@ -214,7 +214,7 @@ private:
     /// Verifies with the keystore; an unknown certificate serial triggers one rate-limited
     /// refresh, then the check runs again.
     wechat::Verdict verifySigned(const wechat::HeaderList &headers, const QByteArray &body,
-                                 bool notification) const;
+                                 bool notification, bool countFailure = true) const;
 
     std::shared_ptr<const WechatClientOptions> m_options;
 };

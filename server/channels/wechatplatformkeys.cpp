@@ -152,7 +152,8 @@ std::optional<crypto::RsaPublicKey> WechatPlatformKeys::keyForLocked(const QStri
 }
 
 Verdict WechatPlatformKeys::verify(const SignatureHeaders &headers, const QByteArray &body,
-                                   Kind kind, qint64 nowSeconds, int windowSeconds) const
+                                   Kind kind, qint64 nowSeconds, int windowSeconds,
+                                   bool count) const
 {
     Verdict verdict = Verdict::WrongSerial;
     {
@@ -163,7 +164,7 @@ Verdict WechatPlatformKeys::verify(const SignatureHeaders &headers, const QByteA
                  || headers.signature.isEmpty() || headers.serial.isEmpty())
             verdict = Verdict::Malformed;
     }
-    if (verdict != Verdict::Ok)
+    if (verdict != Verdict::Ok && count)
         failures(kind).Increment();
     return verdict;
 }

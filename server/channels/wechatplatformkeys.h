@@ -71,10 +71,12 @@ public:
 
     /// Checks a signed answer or notification with the key its `Wechatpay-Serial` names
     /// (wechat::verifyAnswer): WrongSerial when no key held has that serial (or its certificate
-    /// is outside its validity). A failure counts in pomelo_wechat_signature_failures_total.
+    /// is outside its validity). A failure counts in pomelo_wechat_signature_failures_total
+    /// unless @p count is false (a gateway's unsigned 502 is no forgery).
     wechat::Verdict verify(const wechat::SignatureHeaders &headers, const QByteArray &body,
                            Kind kind, qint64 nowSeconds,
-                           int windowSeconds = wechat::TimestampWindowSeconds) const;
+                           int windowSeconds = wechat::TimestampWindowSeconds,
+                           bool count = true) const;
 
     /// Result of acceptCertificatesAnswer().
     struct RefreshResult

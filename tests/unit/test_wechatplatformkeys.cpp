@@ -349,6 +349,10 @@ void TestWechatPlatformKeys::metrics()
                  double(certificate->notAfter.toSecsSinceEpoch()));
         QCOMPARE(verifyWith(keys, *m_a), Verdict::WrongSerial);
         QCOMPARE(verifyWith(keys, *m_c), Verdict::Ok);
+        // Not counted when asked (a retried 5xx answer, maybe a gateway's and unsigned).
+        QCOMPARE(keys.verify({}, {}, WechatPlatformKeys::Kind::Notification, now(),
+                             TimestampWindowSeconds, false),
+                 Verdict::Malformed);
         const QByteArray after = Metrics::instance().serialize();
         QCOMPARE(
             metricValue(after, "pomelo_wechat_signature_failures_total{kind=\"notification\"}"),

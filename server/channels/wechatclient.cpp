@@ -270,6 +270,9 @@ WechatClientOptions WechatClientOptions::fromConfig(const Config &config)
         const QString keyId = config.wechatPlatformPublicKeyId().isEmpty()
             ? config.wechatPlatformKeyId() // deprecated alias
             : config.wechatPlatformPublicKeyId();
+        if (config.wechatPlatformPublicKeyId().isEmpty() && !config.wechatPlatformKeyId().isEmpty())
+            qCWarning(lcChannels) << "wechat.platform_key_id is deprecated: rename it to "
+                                     "wechat.platform_public_key_id";
         o.platformSerial = certificateSerial.isEmpty() ? keyId : certificateSerial;
         if (o.platformSerial.isEmpty())
             internal(QStringLiteral("wechat.platform_public_key_id is not set (the 公钥ID, "

@@ -1045,6 +1045,31 @@ void TestWechatChannel::optionsFromConfig()
     const WechatClient c(real);
     QVERIFY(onWorker([&] { return c.prepayJsapi(prepayRequest("T950001", 100)); }).ok());
 
+    // The current name of the key id, and the certificate mode (no public key: downloaded).
+    QMap<QString, QString> renamed = values;
+    renamed.remove(QStringLiteral("wechat.platform_key_id"));
+    renamed.insert(QStringLiteral("wechat.platform_public_key_id"), o.platformSerial);
+    QCOMPARE(WechatClientOptions::fromConfig(Config::load({}, {}, renamed)).platformSerial,
+             o.platformSerial);
+    QMap<QString, QString> certificateMode = renamed;
+    certificateMode.remove(QStringLiteral("wechat.platform_public_key_file"));
+    certificateMode.remove(QStringLiteral("wechat.platform_public_key_id"));
+    const auto downloading = WechatClientOptions::load(Config::load({}, {}, certificateMode));
+    QVERIFY(!downloading->platformKey);
+    QVERIFY(downloading->downloadCertificates);
+    QVERIFY(downloading->platformKeys);
+    QVERIFY(!downloading->platformKeys->hasPublicKey());
+    // A public key without its id: named.
+    QMap<QString, QString> noId = renamed;
+    noId.remove(QStringLiteral("wechat.platform_public_key_id"));
+    try {
+        WechatClientOptions::fromConfig(Config::load({}, {}, noId));
+        QFAIL("expected an error");
+    } catch (const Error &e) {
+        QVERIFY2(e.detail().contains(QLatin1String("wechat.platform_public_key_id")),
+                 qPrintable(e.detail()));
+    }
+
     // A missing file is named, its content never.
     values.insert(QStringLiteral("wechat.merchant_key_file"),
                   dataDir + QStringLiteral("/nope.pem"));

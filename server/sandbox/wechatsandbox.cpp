@@ -1180,7 +1180,8 @@ QList<WechatSandboxNotification> WechatSandbox::State::noticesOf(const QString &
         if (!outTradeNo.isEmpty() && trade != outTradeNo)
             continue;
         out.append({n.id, textOf(c, "event_type"), trade, textOf(c, "out_refund_no"),
-                    sandbox::noticeStateName(n.state), n.attempts, n.lastError});
+                    sandbox::noticeStateName(n.state), n.attempts, n.lastError,
+                    textOf(c, "signer")});
     }
     return out;
 }
@@ -1199,6 +1200,7 @@ HttpResponse WechatSandbox::State::simulateNotifications(const HttpRequest &requ
             {QStringLiteral("state"), n.state},
             {QStringLiteral("attempts"), n.attempts},
             {QStringLiteral("lastError"), n.lastError},
+            {QStringLiteral("signer"), n.signer},
         });
     }
     return controlAnswer(200, {{QStringLiteral("notifications"), items}});

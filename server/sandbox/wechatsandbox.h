@@ -58,6 +58,7 @@ struct WechatSandboxNotification
     QString state; ///< "PENDING", "DELIVERED", "FAILED"
     int attempts = 0;
     QString lastError;
+    QString signer; ///< the key that signs its attempts: `PUB_KEY_ID_…` or a certificate serial
 };
 
 /// The simulated WeChat Pay APIv3 (docs/wechat-pay.md) under `<pathPrefix>`, with the paths of

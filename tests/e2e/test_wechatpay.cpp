@@ -644,11 +644,13 @@ void TestWechatPay::platformCertificateRotation()
     QTRY_COMPARE_WITH_TIMEOUT(pay.status(o3), QStringLiteral("PAID"), 15000);
     QTRY_COMPARE_WITH_TIMEOUT(pay.status(o2), QStringLiteral("PAID"), 15000);
     // Both accepted at their first delivery: none was refused and retried.
-    for (const QString &id : {o2, o3}) {
+    // The one held across the rotation was signed with the first certificate.
+    for (const auto &[id, signer] : {std::pair {o2, first}, std::pair {o3, second}}) {
         const QJsonArray notices = sandboxNotifications(server, id);
         QCOMPARE(notices.size(), 1);
         QCOMPARE(notices[0][QStringLiteral("attempts")].toInt(), 1);
         QCOMPARE(notices[0][QStringLiteral("state")].toString(), QStringLiteral("DELIVERED"));
+        QCOMPARE(notices[0][QStringLiteral("signer")].toString(), signer);
     }
 
     // Both certificates held and exported for alerting.
@@ -690,6 +692,8 @@ void TestWechatPay::certificateToPublicKeyMigration()
     sandboxControl(server, QStringLiteral("notify-hold"), {{QStringLiteral("hold"), false}});
     QTRY_COMPARE_WITH_TIMEOUT(pay.status(o1), QStringLiteral("PAID"), 15000); // the certificate
     QTRY_COMPARE_WITH_TIMEOUT(pay.status(o2), QStringLiteral("PAID"), 15000); // the public key
+    QCOMPARE(sandboxNotifications(server, o1)[0][QStringLiteral("signer")].toString(), certificate);
+    QCOMPARE(sandboxNotifications(server, o2)[0][QStringLiteral("signer")].toString(), keyId);
 
     // Public-key mode: no certificates to download (404), which is no failure.
     const WechatSandboxKeyFiles files =

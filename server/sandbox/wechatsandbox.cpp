@@ -362,7 +362,7 @@ struct WechatSandbox::State
         QDateTime notAfter;
     };
     /// Which key signs: the public key (`PUB_KEY_ID_…`, /v3/certificates 404) or the newest
-    /// platform certificate. Under `mutex`; not persisted (a restart is back in public-key mode).
+    /// platform certificate. Under `mutex`; kept in the store (stagePlatformKeysLocked()).
     bool certificateMode = false;
     QList<PlatformCertificate> certificates;
     bool holdNotifications = false;
@@ -427,6 +427,10 @@ struct WechatSandbox::State
     Reply opCertificates(const HttpRequest &request, const Authorization &auth);
 
     void loadCertificate();
+    /// The key mode and the certificates held, as one SandboxStore record (kind platform-keys);
+    /// the rotated certificates' keys are files in keysDir (0600), like the others.
+    void stagePlatformKeysLocked();
+    void applyPlatformKeysLocked(const QJsonObject &state);
     static PlatformCertificate newCertificate();
     /// The key and serial that sign now; @p serial: that key if still held (a queued notification
     /// keeps the key it was first signed with).
@@ -510,10 +514,77 @@ WechatSandbox::State::PlatformCertificate WechatSandbox::State::newCertificate()
     return {parsed->serial, *key, pem, parsed->notBefore, parsed->notAfter};
 }
 
+namespace {
+
+const QString &platformKeysRecordKind()
+{
+    static const QString kind = QStringLiteral("platform-keys");
+    return kind;
+}
+
+QByteArray readOrEmpty(const QString &path)
+{
+    QFile f(path);
+    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+}
+
+void writePrivate(const QString &path, const QByteArray &bytes)
+{
+    QFile f(path);
+    if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate,
+                QFileDevice::ReadOwner | QFileDevice::WriteOwner)
+        || f.write(bytes) != bytes.size())
+        throw Error(ErrorCode::Internal, QStringLiteral("wechat sandbox: cannot write ") + path);
+}
+
+/// Where a rotated certificate and its key are kept (the first one: platform_certificate.pem).
+QPair<QString, QString> rotatedCertificateFiles(const QString &keysDir, const QString &serial)
+{
+    const QDir dir(keysDir);
+    return {dir.filePath(QStringLiteral("platform_certificate_%1.pem").arg(serial)),
+            dir.filePath(QStringLiteral("platform_certificate_%1_key.pem").arg(serial))};
+}
+
+} // namespace
+
+void WechatSandbox::State::stagePlatformKeysLocked()
+{
+    QJsonArray serials;
+    for (const PlatformCertificate &c : std::as_const(certificates))
+        serials.append(c.serial);
+    store.stage(platformKeysRecordKind(), QStringLiteral("state"),
+                {{QStringLiteral("mode"),
+                  certificateMode ? QStringLiteral("certificate") : QStringLiteral("public_key")},
+                 {QStringLiteral("certificates"), serials}});
+}
+
+void WechatSandbox::State::applyPlatformKeysLocked(const QJsonObject &state)
+{
+    certificateMode = state.value(QLatin1String("mode")).toString() == QLatin1String("certificate");
+    const QList<PlatformCertificate> initial = certificates;
+    QList<PlatformCertificate> restored;
+    for (const QJsonValue &v : state.value(QLatin1String("certificates")).toArray()) {
+        const QString serial = v.toString();
+        if (!initial.isEmpty() && initial.first().serial == serial) {
+            restored.append(initial.first());
+            continue;
+        }
+        const auto [certPath, keyPath] = rotatedCertificateFiles(o.keysDir, serial);
+        const QByteArray pem = readOrEmpty(certPath);
+        const auto key = crypto::RsaPrivateKey::fromPem(readOrEmpty(keyPath));
+        const auto parsed = parseWechatPlatformCertificate(pem);
+        if (key && parsed && parsed->serial == serial)
+            restored.append({serial, *key, pem, parsed->notBefore, parsed->notAfter});
+    }
+    if (!restored.isEmpty())
+        certificates = restored;
+}
+
 void WechatSandbox::State::loadCertificate()
 {
     // The first platform certificate is kept with the keys (0600), so that a server that
-    // downloaded it still knows it after the sandbox restarts; rotations live in memory.
+    // downloaded it still knows it after the sandbox restarts; rotated ones are files next to it,
+    // listed (with the key mode) in the store.
     const QDir dir(o.keysDir);
     const QString keyPath = dir.filePath(QStringLiteral("platform_certificate_key.pem"));
     const QString certPath = dir.filePath(QStringLiteral("platform_certificate.pem"));
@@ -588,6 +659,8 @@ void WechatSandbox::State::apply(const QList<Record> &records)
         } else if (r.kind == refundRecordKind()) {
             if (auto refund = refundRecordFromJson(r.value))
                 refunds.insert(refund->outRefundNo, *refund);
+        } else if (r.kind == platformKeysRecordKind()) {
+            applyPlatformKeysLocked(r.value);
         }
     }
 }
@@ -1115,7 +1188,10 @@ Reply WechatSandbox::State::opCertificates(const HttpRequest &, const Authorizat
 HttpResponse WechatSandbox::State::simulateRotateCertificate(const HttpRequest &)
 {
     const PlatformCertificate fresh = newCertificate(); // slow: outside the lock
-    std::lock_guard lock(mutex);
+    const auto [certPath, keyPath] = rotatedCertificateFiles(o.keysDir, fresh.serial);
+    writePrivate(keyPath, fresh.key.toPem());
+    writePrivate(certPath, fresh.pem);
+    std::unique_lock lock(mutex);
     const QString previous = certificates.isEmpty() ? QString() : certificates.last().serial;
     certificates.append(fresh);
     // The old ones stay valid and listed for a while, as at WeChat; a few are enough here.
@@ -1124,6 +1200,9 @@ HttpResponse WechatSandbox::State::simulateRotateCertificate(const HttpRequest &
     QJsonArray serials;
     for (const PlatformCertificate &c : std::as_const(certificates))
         serials.append(c.serial);
+    stagePlatformKeysLocked();
+    lock.unlock();
+    persist();
     qCInfo(lcSandbox).noquote() << "wechat sandbox: platform certificate rotated" << previous
                                 << "->" << fresh.serial;
     return controlAnswer(200,
@@ -1139,9 +1218,12 @@ HttpResponse WechatSandbox::State::simulateKeyMode(const HttpRequest &request)
     if (mode != QLatin1String("certificate") && mode != QLatin1String("public_key"))
         return controlError(400, code::paramError,
                             QStringLiteral("mode must be certificate or public_key"));
-    std::lock_guard lock(mutex);
+    std::unique_lock lock(mutex);
     certificateMode = mode == QLatin1String("certificate");
     const QString serial = certificateMode ? certificates.last().serial : platformKeyId;
+    stagePlatformKeysLocked();
+    lock.unlock();
+    persist();
     qCInfo(lcSandbox).noquote() << "wechat sandbox: signing in" << mode << "mode with" << serial;
     return controlAnswer(200, {{QStringLiteral("mode"), mode}, {QStringLiteral("serial"), serial}});
 }

@@ -1163,6 +1163,24 @@ void TestWechatChannel::platformKeyModes()
     const auto notFound = onWorker([&] { return c.refreshPlatformCertificates(); });
     QVERIFY(notFound.ok() && notFound.value->ok && notFound.value->notProvided);
     QCOMPARE(c.platformKeys().certificates().size(), 2);
+
+    // The key mode and the rotated certificate survive a restart of the sandbox.
+    QCOMPARE(
+        control("/simulate/key-mode", {{QStringLiteral("mode"), QStringLiteral("certificate")}})
+            .json()[QStringLiteral("serial")]
+            .toString(),
+        second);
+    stop();
+    start();
+    const WechatClient restarted = client();
+    const auto both = onWorker([&] { return restarted.refreshPlatformCertificates(); });
+    QVERIFY(both.ok() && both.value->ok);
+    QStringList added = both.value->added;
+    added.sort();
+    QStringList expected {first, second};
+    expected.sort();
+    QCOMPARE(added, expected);
+    QVERIFY(onWorker([&] { return restarted.query(QStringLiteral("T990001")); }).ok());
 }
 
 QTEST_GUILESS_MAIN(TestWechatChannel)

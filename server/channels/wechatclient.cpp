@@ -1,5 +1,6 @@
 #include "channels/wechatclient.h"
 
+#include "channels/wechatplatformkeys.h"
 #include "config/config.h"
 #include "net/httpclient.h"
 #include "telemetry/logging.h"
@@ -11,9 +12,11 @@
 #include <QJsonParseError>
 #include <QLockFile>
 #include <QThread>
+#include <QTimeZone>
 
 #include <algorithm>
 #include <filesystem>
+#include <functional>
 #include <mutex>
 
 namespace pomelo {
@@ -257,20 +260,48 @@ WechatClientOptions WechatClientOptions::fromConfig(const Config &config)
                        QStringLiteral("wechat.merchant_key_file"));
     o.merchantSerial = required(config.wechatMerchantSerial(), "wechat.merchant_serial").toUpper();
     o.apiV3Key = required(config.wechatApiV3Key(), "wechat.apiv3_key").toLatin1();
-    QString certificateSerial;
-    o.platformKey = loadPublicKey(
-        required(config.wechatPlatformPublicKeyFile(), "wechat.platform_public_key_file"),
-        QStringLiteral("wechat.platform_public_key_file"), &certificateSerial);
-    o.platformSerial =
-        config.wechatPlatformKeyId().isEmpty() ? certificateSerial : config.wechatPlatformKeyId();
-    required(o.platformSerial, "wechat.platform_key_id");
+    // Public-key mode when a key file is set; platform certificates are downloaded either way
+    // (a public-key merchant's /v3/certificates answers 404), so a migration accepts both.
+    if (!config.wechatPlatformPublicKeyFile().isEmpty()) {
+        QString certificateSerial;
+        o.platformKey =
+            loadPublicKey(config.wechatPlatformPublicKeyFile(),
+                          QStringLiteral("wechat.platform_public_key_file"), &certificateSerial);
+        const QString keyId = config.wechatPlatformPublicKeyId().isEmpty()
+            ? config.wechatPlatformKeyId() // deprecated alias
+            : config.wechatPlatformPublicKeyId();
+        if (config.wechatPlatformPublicKeyId().isEmpty() && !config.wechatPlatformKeyId().isEmpty())
+            qCWarning(lcChannels) << "wechat.platform_key_id is deprecated: rename it to "
+                                     "wechat.platform_public_key_id";
+        o.platformSerial = certificateSerial.isEmpty() ? keyId : certificateSerial;
+        if (o.platformSerial.isEmpty())
+            internal(QStringLiteral("wechat.platform_public_key_id is not set (the 公钥ID, "
+                                    "PUB_KEY_ID_…, shown next to the WeChat Pay public key)"));
+    }
     o.validate();
     return o;
 }
 
 std::shared_ptr<const WechatClientOptions> WechatClientOptions::load(const Config &config)
 {
-    return std::make_shared<const WechatClientOptions>(fromConfig(config));
+    WechatClientOptions o = fromConfig(config);
+    o.withPlatformKeys();
+    return std::make_shared<const WechatClientOptions>(std::move(o));
+}
+
+void WechatClientOptions::withPlatformKeys()
+{
+    platformKeys = std::make_shared<WechatPlatformKeys>(apiV3Key);
+    if (!platformKey)
+        return;
+    if (WechatPlatformKeys::isCertificateSerial(platformSerial)) {
+        // A pinned certificate: its validity is not known here, take it as always valid.
+        platformKeys->pinCertificate(
+            {platformSerial.toUpper(), QDateTime::fromSecsSinceEpoch(0, QTimeZone::utc()),
+             QDateTime(QDate(9999, 12, 31), QTime(0, 0), QTimeZone::utc()), *platformKey, true});
+    } else {
+        platformKeys->setPublicKey(*platformKey, platformSerial);
+    }
 }
 
 void WechatClientOptions::validate() const
@@ -287,9 +318,9 @@ void WechatClientOptions::validate() const
         internal(QStringLiteral("no merchant certificate serial"));
     if (apiV3Key.size() != ApiV3KeySize)
         internal(QStringLiteral("the APIv3 key is not %1 bytes").arg(ApiV3KeySize));
-    if (!platformKey)
-        internal(QStringLiteral("no WeChat Pay platform public key"));
-    if (platformSerial.isEmpty())
+    if (!platformKey && !downloadCertificates)
+        internal(QStringLiteral("no WeChat Pay public key and no certificate download"));
+    if (platformKey && platformSerial.isEmpty())
         internal(QStringLiteral("no platform key id / certificate serial"));
 }
 
@@ -305,9 +336,11 @@ WechatError::WechatError(int httpStatus, QString wechatCode, QString message, co
 // ---- WechatClient -------------------------------------------------------------------------------
 
 WechatClient::WechatClient(WechatClientOptions options)
-    : m_options(std::make_shared<const WechatClientOptions>(std::move(options)))
 {
-    m_options->validate();
+    options.validate();
+    if (!options.platformKeys)
+        options.withPlatformKeys();
+    m_options = std::make_shared<const WechatClientOptions>(std::move(options));
 }
 
 WechatClient::WechatClient(std::shared_ptr<const WechatClientOptions> options)
@@ -316,6 +349,11 @@ WechatClient::WechatClient(std::shared_ptr<const WechatClientOptions> options)
     if (!m_options)
         internal(QStringLiteral("no client options"));
     m_options->validate();
+    if (!m_options->platformKeys) {
+        WechatClientOptions copy = *m_options;
+        copy.withPlatformKeys();
+        m_options = std::make_shared<const WechatClientOptions>(std::move(copy));
+    }
 }
 
 QUrl WechatClient::endpoint(const QString &pathAndQuery) const
@@ -381,11 +419,11 @@ struct LastFailure
 /// The body of a verified 2xx answer; nothing when the status may be retried (then @p last says
 /// why). Throws Error(ChannelError) for an answer whose signature does not verify, WechatError for
 /// a refusal.
-std::optional<QByteArray> readAnswer(const WechatClientOptions &o, const HttpClientResponse &r,
-                                     const QString &signedUrl, LastFailure *last)
+std::optional<QByteArray> readAnswer(const std::function<Verdict()> &verify,
+                                     const HttpClientResponse &r, const QString &signedUrl,
+                                     LastFailure *last)
 {
-    const Verdict verdict = verifyAnswer(signatureHeadersFrom(r.headers), r.body, *o.platformKey,
-                                         o.platformSerial, nowSeconds());
+    const Verdict verdict = verify();
     const QJsonObject json = QJsonDocument::fromJson(r.body).object();
     const QString code = json.value(QLatin1String("code")).toString();
     const QString message = json.value(QLatin1String("message")).toString();
@@ -452,7 +490,13 @@ WechatClient::Answer WechatClient::call(const QByteArray &method, const QString 
                 << "wechat request failed" << signedUrl << "attempt" << attempt << ":" << r.error;
             if (r.timedOut)
                 break; // the budget is used up
-        } else if (const std::optional<QByteArray> answer = readAnswer(o, r, signedUrl, &last)) {
+        } else if (const std::optional<QByteArray> answer = readAnswer(
+                       [&] {
+                           // A 5xx / 429 (maybe a gateway's, unsigned) is retried, not
+                           // counted as a forgery.
+                           return verifySigned(r.headers, r.body, false, !isRetryable(r.status));
+                       },
+                       r, signedUrl, &last)) {
             return {r.status, *answer};
         }
         if (attempt < attempts)
@@ -612,10 +656,10 @@ WechatClient::verifyNotification(const wechat::HeaderList &headers, const QByteA
         qCWarning(lcChannels).noquote() << "wechat notification rejected:" << why;
         return std::nullopt;
     };
-    const Verdict verdict = verifyAnswer(signatureHeadersFrom(headers), body, *o.platformKey,
-                                         o.platformSerial, nowSeconds());
+    const Verdict verdict = verifySigned(headers, body, true);
     if (verdict != Verdict::Ok)
-        return reject(verdictName(verdict));
+        return reject(verdictName(verdict) + QStringLiteral(" (serial ")
+                      + signatureHeadersFrom(headers).serial + u')');
     QJsonParseError parseError;
     const QJsonDocument doc = QJsonDocument::fromJson(body, &parseError);
     if (parseError.error != QJsonParseError::NoError || !doc.isObject())
@@ -661,6 +705,72 @@ WechatClient::verifyNotification(const wechat::HeaderList &headers, const QByteA
         return reject(QStringLiteral("unknown event type ") + n.eventType);
     }
     return n;
+}
+
+Verdict WechatClient::verifySigned(const HeaderList &headers, const QByteArray &body,
+                                   bool notification, bool countFailure) const
+{
+    WechatPlatformKeys &keys = *m_options->platformKeys;
+    const auto kind =
+        notification ? WechatPlatformKeys::Kind::Notification : WechatPlatformKeys::Kind::Response;
+    const SignatureHeaders h = signatureHeadersFrom(headers);
+    // A certificate serial not held yet: WeChat rotated (or this is the first use). One refresh,
+    // rate-limited so that made-up serials cannot make us call WeChat in a loop.
+    if (m_options->downloadCertificates && !h.serial.isEmpty() && !keys.knows(h.serial)
+        && WechatPlatformKeys::isCertificateSerial(h.serial)) {
+        qint64 wait = keys.claimRefreshFor(h.serial, QDateTime::currentMSecsSinceEpoch());
+        if (wait > 0) { // another refresh just ran: at most a quarter of a second
+            QThread::msleep(static_cast<unsigned long>(wait));
+            wait = keys.knows(h.serial)
+                ? -1
+                : keys.claimRefreshFor(h.serial, QDateTime::currentMSecsSinceEpoch());
+        }
+        if (wait == 0) {
+            qCInfo(lcChannels).noquote() << "wechat: unknown platform certificate" << h.serial
+                                         << "- refreshing certificates";
+            refreshPlatformCertificates();
+        }
+    }
+    return keys.verify(h, body, kind, nowSeconds(), TimestampWindowSeconds, countFailure);
+}
+
+WechatClient::RefreshOutcome WechatClient::refreshPlatformCertificates() const
+{
+    const WechatClientOptions &o = *m_options;
+    RefreshOutcome outcome;
+    const QString p = QStringLiteral("/v3/certificates");
+    const QUrl url = endpoint(p);
+    const QString signedUrl = signedPathAndQuery(url);
+    const QDeadlineTimer deadline(std::max(1, o.timeoutMs));
+    HttpClientResponse r;
+    for (int attempt = 1; attempt <= std::max(1, o.maxAttempts); ++attempt) {
+        const qint64 remaining = deadline.remainingTime();
+        if (remaining <= 0)
+            break;
+        HttpClientRequest req = signedRequest(o, "GET", url, signedUrl, {});
+        req.timeoutMs = int(remaining);
+        req.spanName = QStringLiteral("wechat GET /v3/certificates");
+        r = HttpClient::send(req);
+        if (r.status != 0 && !isRetryable(r.status))
+            break;
+        if (attempt < o.maxAttempts)
+            pauseBeforeRetry(r.status, attempt, deadline);
+    }
+    if (r.status == 0) {
+        outcome.error = QStringLiteral("no answer (") + r.error + u')';
+        qCWarning(lcChannels).noquote() << "wechat /v3/certificates:" << outcome.error;
+        return outcome;
+    }
+    const WechatPlatformKeys::RefreshResult result =
+        o.platformKeys->acceptCertificatesAnswer(r.status, r.headers, r.body, nowSeconds());
+    outcome.ok = result.ok;
+    outcome.notProvided = result.notProvided;
+    outcome.error = result.error;
+    outcome.added = result.added;
+    if (result.notProvided)
+        qCInfo(lcChannels).noquote()
+            << "wechat /v3/certificates: 404, no platform certificates (public-key mode)";
+    return outcome;
 }
 
 QByteArray WechatClient::notificationFailBody(const QString &message)

@@ -8,6 +8,7 @@
 #include <QDateTime>
 #include <QJsonObject>
 #include <QString>
+#include <QStringList>
 #include <QUrl>
 
 #include <memory>
@@ -16,6 +17,7 @@
 namespace pomelo {
 
 class Config;
+class WechatPlatformKeys;
 
 using WechatTransaction = wechat::Transaction;
 using WechatRefund = wechat::Refund;
@@ -30,8 +32,16 @@ struct WechatClientOptions
     std::optional<crypto::RsaPrivateKey> merchantKey; ///< apiclient_key.pem — a secret
     QString merchantSerial; ///< serial of the merchant API certificate (upper-case hex)
     QByteArray apiV3Key; ///< 32 bytes — a secret
-    std::optional<crypto::RsaPublicKey> platformKey; ///< WeChat Pay public key / platform cert key
-    QString platformSerial; ///< `PUB_KEY_ID_…` or the platform certificate serial
+    /// The configured WeChat Pay public key (public-key mode), or a configured (pinned) platform
+    /// certificate's key; unset in pure certificate mode (certificates are downloaded).
+    std::optional<crypto::RsaPublicKey> platformKey;
+    QString platformSerial; ///< `PUB_KEY_ID_…` or the pinned certificate's serial
+    /// Platform certificates are downloaded from `/v3/certificates` (at start, every 12 h, and
+    /// once at once when an unknown serial shows up).
+    bool downloadCertificates = true;
+    /// The keys that verify WeChat's signatures, shared by every copy of these options: load()
+    /// creates it; when unset, WechatClient makes its own from platformKey / platformSerial.
+    std::shared_ptr<WechatPlatformKeys> platformKeys;
     int timeoutMs = 5000; ///< budget of one call, retries included
     int maxAttempts = 3; ///< attempts after transport errors, HTTP 5xx and 429
     QString userAgent = QStringLiteral("pomelo-pay/1.0 (Qt; WeChatPay-APIv3)");
@@ -39,16 +49,20 @@ struct WechatClientOptions
     /// From the configuration: `channels.wechat_base_url` (empty:
     /// `<server.public_base_url>/sandbox/wechat`), `wechat.mch_id`, `wechat.app_id`,
     /// `wechat.merchant_key_file`, `wechat.merchant_serial`, `wechat.apiv3_key`,
-    /// `wechat.platform_public_key_file` (a public key or a certificate PEM),
-    /// `wechat.platform_key_id` (empty with a certificate: its serial).
+    /// `wechat.platform_public_key_file` (the WeChat Pay public key, or a platform certificate
+    /// PEM to pin; empty: certificate mode only), `wechat.platform_public_key_id` (`PUB_KEY_ID_…`;
+    /// `wechat.platform_key_id` is its deprecated alias).
     ///
     /// Sandbox keys: when `wechat.merchant_key_file` is empty and the `sandbox` module is on, all
     /// keys, serials and the APIv3 key come from `<server.data_dir>/sandbox/wechat/`, generated
     /// there first if missing (the same files WechatSandbox uses, see ensureWechatSandboxKeys()).
     /// Throws Error(Internal) naming the missing or unreadable key / file (never its content).
     static WechatClientOptions fromConfig(const Config &config);
-    /// fromConfig() once, shared: what the server builds at start and hands to its workers.
+    /// fromConfig() once, shared, with its platform keystore (withPlatformKeys()): what the
+    /// server builds at start and hands to its workers.
     static std::shared_ptr<const WechatClientOptions> load(const Config &config);
+    /// Sets platformKeys from platformKey / platformSerial (a certificate serial is pinned).
+    void withPlatformKeys();
     /// Options for the sandbox whose key files are in @p keysDir (ensureWechatSandboxKeys()).
     static WechatClientOptions forSandbox(const QString &keysDir, const QUrl &baseUrl,
                                           const QString &mchId, const QString &appId);
@@ -173,6 +187,19 @@ public:
     /// `{"code":"FAIL","message":…}`. Success is 204 (or 200) without a body.
     static QByteArray notificationFailBody(const QString &message);
 
+    /// Downloads the platform certificates (`GET /v3/certificates`, signed like every call) and
+    /// merges them into the keystore (WechatPlatformKeys::acceptCertificatesAnswer()). A 404 is
+    /// a public-key-mode merchant: ok, nothing added. Never throws; the result says what failed.
+    struct RefreshOutcome
+    {
+        bool ok = false;
+        bool notProvided = false;
+        QString error;
+        QStringList added;
+    };
+    RefreshOutcome refreshPlatformCertificates() const;
+    WechatPlatformKeys &platformKeys() const { return *m_options->platformKeys; }
+
     const WechatClientOptions &options() const { return *m_options; }
 
 private:
@@ -184,6 +211,10 @@ private:
     Answer call(const QByteArray &method, const QString &pathAndQuery, const QByteArray &body,
                 const QString &what) const;
     QUrl endpoint(const QString &pathAndQuery) const;
+    /// Verifies with the keystore; an unknown certificate serial triggers one rate-limited
+    /// refresh, then the check runs again.
+    wechat::Verdict verifySigned(const wechat::HeaderList &headers, const QByteArray &body,
+                                 bool notification, bool countFailure = true) const;
 
     std::shared_ptr<const WechatClientOptions> m_options;
 };

@@ -1,8 +1,10 @@
 #include "wechatstrategy.h"
 
 #include "channels/wechatclient.h"
+#include "channels/wechatplatformkeys.h"
 #include "config/config.h"
 #include "domain/snowflake.h"
+#include "periodictask.h"
 #include "telemetry/logging.h"
 
 #include <QTimeZone>
@@ -78,7 +80,35 @@ WechatStrategy::WechatStrategy(const Config &config,
                                std::shared_ptr<const WechatClientOptions> options)
     : m_config(config)
     , m_options(std::move(options))
-{ }
+{
+    if (!m_options->downloadCertificates)
+        return;
+    m_certificateRefresh = std::make_unique<PeriodicTask>(CertificateRefreshInterval,
+                                                          [this] { refreshCertificates(); });
+    if (!m_config.wechatBaseUrl().isEmpty())
+        m_firstRefresh = QtConcurrent::run([this] { refreshCertificates(); });
+}
+
+WechatStrategy::~WechatStrategy()
+{
+    m_certificateRefresh.reset();
+    m_firstRefresh.waitForFinished();
+}
+
+void WechatStrategy::refreshCertificates() const
+{
+    try {
+        const WechatClient::RefreshOutcome r = client().refreshPlatformCertificates();
+        if (r.ok && !r.notProvided)
+            qCInfo(lcPay).noquote() << "WeChat Pay platform certificates refreshed:"
+                                    << client().platformKeys().certificates().size() << "held";
+        else if (!r.ok)
+            qCWarning(lcPay).noquote()
+                << "WeChat Pay platform certificates not refreshed:" << r.error;
+    } catch (const std::exception &e) {
+        qCWarning(lcPay).noquote() << "WeChat Pay platform certificates not refreshed:" << e.what();
+    }
+}
 
 QString WechatStrategy::notifyUrl() const
 {

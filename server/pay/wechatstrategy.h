@@ -2,11 +2,15 @@
 
 #include "paymentstrategy.h"
 
+#include <QFuture>
+
+#include <chrono>
 #include <memory>
 
 namespace pomelo {
 
 class Config;
+class PeriodicTask;
 struct WechatClientOptions;
 class WechatClient;
 namespace wechat {
@@ -26,7 +30,10 @@ ChannelPaymentRecord wechatPaymentRecord(const wechat::Transaction &transaction)
 class WechatStrategy : public PaymentStrategy
 {
 public:
+    /// Downloads the platform certificates at once (an external WeChat endpoint; the local
+    /// sandbox is not listening yet: its first unknown serial does it) and then every 12 h.
     WechatStrategy(const Config &config, std::shared_ptr<const WechatClientOptions> options);
+    ~WechatStrategy() override;
 
     QString channel() const override { return QStringLiteral("WECHAT_JSAPI"); }
     void validate(const PayOrder &order) const override;
@@ -43,10 +50,17 @@ public:
     QString notifyUrl() const;
     /// A client with the current base URL (also what the notification route verifies with).
     WechatClient client() const;
+    /// One download of the platform certificates (logged; never throws).
+    void refreshCertificates() const;
+
+    /// How often the platform certificates are downloaded again.
+    static constexpr std::chrono::hours CertificateRefreshInterval {12};
 
 private:
     const Config &m_config;
     std::shared_ptr<const WechatClientOptions> m_options;
+    std::unique_ptr<PeriodicTask> m_certificateRefresh;
+    QFuture<void> m_firstRefresh;
 };
 
 } // namespace pomelo

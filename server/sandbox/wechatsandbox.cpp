@@ -1,5 +1,6 @@
 #include "sandbox/wechatsandbox.h"
 
+#include "channels/wechatplatformkeys.h"
 #include "channels/wechatprotocol.h"
 #include "config/config.h"
 #include "domain/crypto.h"
@@ -19,6 +20,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QLockFile>
 #include <QRegularExpression>
 #include <QUrl>
 #include <QUuid>
@@ -350,6 +352,28 @@ struct WechatSandbox::State
     QString platformKeyId;
     QByteArray apiV3Key;
 
+    /// A platform certificate the sandbox holds (certificate mode), newest last.
+    struct PlatformCertificate
+    {
+        QString serial;
+        crypto::RsaPrivateKey key;
+        QByteArray pem;
+        QDateTime notBefore;
+        QDateTime notAfter;
+    };
+    /// Which key signs: the public key (`PUB_KEY_ID_…`, /v3/certificates 404) or the newest
+    /// platform certificate. Under `mutex`; kept in the store (stagePlatformKeysLocked()).
+    bool certificateMode = false;
+    QList<PlatformCertificate> certificates;
+    bool holdNotifications = false;
+    struct HeldNotice
+    {
+        QString id;
+        QString url;
+        QJsonObject content;
+    };
+    QList<HeldNotice> held;
+
     mutable std::mutex mutex; // the maps and the queue below
     QHash<QString, Order> orders; // by out_trade_no
     QHash<QString, QString> byPrepay;
@@ -397,6 +421,20 @@ struct WechatSandbox::State
     HttpResponse simulateRefund(const HttpRequest &request);
     HttpResponse simulateRefundMode(const HttpRequest &request);
     HttpResponse simulateFault(const HttpRequest &request);
+    HttpResponse simulateRotateCertificate(const HttpRequest &request);
+    HttpResponse simulateKeyMode(const HttpRequest &request);
+    HttpResponse simulateNotifyHold(const HttpRequest &request);
+    Reply opCertificates(const HttpRequest &request, const Authorization &auth);
+
+    void loadCertificate();
+    /// The key mode and the certificates held, as one SandboxStore record (kind platform-keys);
+    /// the rotated certificates' keys are files in keysDir (0600), like the others.
+    void stagePlatformKeysLocked();
+    void applyPlatformKeysLocked(const QJsonObject &state);
+    static PlatformCertificate newCertificate();
+    /// The key and serial that sign now; @p serial: that key if still held (a queued notification
+    /// keeps the key it was first signed with).
+    std::pair<crypto::RsaPrivateKey, QString> signer(const QString &serial = {}) const;
     HttpResponse simulateNotifications(const HttpRequest &request) const;
 
     HttpClientRequest notifyRequest(const SandboxNotice &notice, int attempt) const;
@@ -456,6 +494,142 @@ void WechatSandbox::State::loadKeys()
                     QStringLiteral("wechat sandbox: unusable key files in ") + o.keysDir
                         + QStringLiteral(" (delete them to regenerate)"));
     merchantSerial = *serial;
+    loadCertificate();
+}
+
+WechatSandbox::State::PlatformCertificate WechatSandbox::State::newCertificate()
+{
+    const crypto::RsaKeyPairPem pair = crypto::generateRsaKeyPair(2048);
+    const auto key = crypto::RsaPrivateKey::fromPem(pair.privateKeyPem);
+    // 20 bytes, the top bits set so that the serial prints as 40 hex digits, as WeChat's do.
+    QByteArray serial = crypto::randomBytes(20);
+    serial[0] = char((static_cast<unsigned char>(serial[0]) & 0x3f) | 0x10);
+    const QByteArray pem = crypto::selfSignedCertificatePem(
+        *key, QStringLiteral("Tenpay.com Root CA (Pomelo Pay sandbox)"),
+        QString::fromLatin1(serial.toHex().toUpper()), 5 * 365);
+    const auto parsed = parseWechatPlatformCertificate(pem);
+    if (!key || !parsed)
+        throw Error(ErrorCode::Internal,
+                    QStringLiteral("wechat sandbox: generated platform certificate is unusable"));
+    return {parsed->serial, *key, pem, parsed->notBefore, parsed->notAfter};
+}
+
+namespace {
+
+const QString &platformKeysRecordKind()
+{
+    static const QString kind = QStringLiteral("platform-keys");
+    return kind;
+}
+
+QByteArray readOrEmpty(const QString &path)
+{
+    QFile f(path);
+    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+}
+
+void writePrivate(const QString &path, const QByteArray &bytes)
+{
+    QFile f(path);
+    if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate,
+                QFileDevice::ReadOwner | QFileDevice::WriteOwner)
+        || f.write(bytes) != bytes.size())
+        throw Error(ErrorCode::Internal, QStringLiteral("wechat sandbox: cannot write ") + path);
+}
+
+/// Where a rotated certificate and its key are kept (the first one: platform_certificate.pem).
+QPair<QString, QString> rotatedCertificateFiles(const QString &keysDir, const QString &serial)
+{
+    const QDir dir(keysDir);
+    return {dir.filePath(QStringLiteral("platform_certificate_%1.pem").arg(serial)),
+            dir.filePath(QStringLiteral("platform_certificate_%1_key.pem").arg(serial))};
+}
+
+} // namespace
+
+void WechatSandbox::State::stagePlatformKeysLocked()
+{
+    QJsonArray serials;
+    for (const PlatformCertificate &c : std::as_const(certificates))
+        serials.append(c.serial);
+    store.stage(platformKeysRecordKind(), QStringLiteral("state"),
+                {{QStringLiteral("mode"),
+                  certificateMode ? QStringLiteral("certificate") : QStringLiteral("public_key")},
+                 {QStringLiteral("certificates"), serials}});
+}
+
+void WechatSandbox::State::applyPlatformKeysLocked(const QJsonObject &state)
+{
+    certificateMode = state.value(QLatin1String("mode")).toString() == QLatin1String("certificate");
+    const QList<PlatformCertificate> initial = certificates;
+    QList<PlatformCertificate> restored;
+    for (const QJsonValue &v : state.value(QLatin1String("certificates")).toArray()) {
+        const QString serial = v.toString();
+        if (!initial.isEmpty() && initial.first().serial == serial) {
+            restored.append(initial.first());
+            continue;
+        }
+        const auto [certPath, keyPath] = rotatedCertificateFiles(o.keysDir, serial);
+        const QByteArray pem = readOrEmpty(certPath);
+        const auto key = crypto::RsaPrivateKey::fromPem(readOrEmpty(keyPath));
+        const auto parsed = parseWechatPlatformCertificate(pem);
+        if (key && parsed && parsed->serial == serial)
+            restored.append({serial, *key, pem, parsed->notBefore, parsed->notAfter});
+    }
+    if (!restored.isEmpty())
+        certificates = restored;
+}
+
+void WechatSandbox::State::loadCertificate()
+{
+    // The first platform certificate is kept with the keys (0600), so that a server that
+    // downloaded it still knows it after the sandbox restarts; rotated ones are files next to it,
+    // listed (with the key mode) in the store.
+    const QDir dir(o.keysDir);
+    const QString keyPath = dir.filePath(QStringLiteral("platform_certificate_key.pem"));
+    const QString certPath = dir.filePath(QStringLiteral("platform_certificate.pem"));
+    QLockFile lock(dir.filePath(QStringLiteral(".certificate.lock")));
+    if (!lock.tryLock(30000))
+        throw Error(ErrorCode::Internal,
+                    QStringLiteral("wechat sandbox: cannot lock ") + o.keysDir);
+    auto read = [](const QString &path) {
+        QFile f(path);
+        return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+    };
+    const auto key = crypto::RsaPrivateKey::fromPem(read(keyPath));
+    const QByteArray pem = read(certPath);
+    const auto parsed = parseWechatPlatformCertificate(pem);
+    if (key && parsed) {
+        certificates = {{parsed->serial, *key, pem, parsed->notBefore, parsed->notAfter}};
+        return;
+    }
+    const PlatformCertificate c = newCertificate();
+    for (const auto &[path, bytes] :
+         {std::pair {keyPath, c.key.toPem()}, std::pair {certPath, c.pem}}) {
+        QFile f(path);
+        if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate,
+                    QFileDevice::ReadOwner | QFileDevice::WriteOwner)
+            || f.write(bytes) != bytes.size())
+            throw Error(ErrorCode::Internal,
+                        QStringLiteral("wechat sandbox: cannot write ") + path);
+    }
+    certificates = {c};
+}
+
+std::pair<crypto::RsaPrivateKey, QString> WechatSandbox::State::signer(const QString &serial) const
+{
+    std::lock_guard lock(mutex);
+    if (!serial.isEmpty()) {
+        if (serial == platformKeyId)
+            return {*platformKey, platformKeyId};
+        for (const PlatformCertificate &c : certificates) {
+            if (c.serial == serial)
+                return {c.key, c.serial};
+        }
+    }
+    if (certificateMode && !certificates.isEmpty())
+        return {certificates.last().key, certificates.last().serial};
+    return {*platformKey, platformKeyId};
 }
 
 void WechatSandbox::State::load()
@@ -485,6 +659,8 @@ void WechatSandbox::State::apply(const QList<Record> &records)
         } else if (r.kind == refundRecordKind()) {
             if (auto refund = refundRecordFromJson(r.value))
                 refunds.insert(refund->outRefundNo, *refund);
+        } else if (r.kind == platformKeysRecordKind()) {
+            applyPlatformKeysLocked(r.value);
         }
     }
 }
@@ -495,7 +671,8 @@ HttpResponse WechatSandbox::State::signedResponse(int status, const QByteArray &
     r.status = status;
     r.body = body;
     r.contentType = QByteArrayLiteral("application/json; charset=utf-8");
-    r.headers = toHeaderList(signAnswer(*platformKey, platformKeyId, body, nowSeconds()));
+    const auto [key, serial] = signer();
+    r.headers = toHeaderList(signAnswer(key, serial, body, nowSeconds()));
     r.headers.append({QByteArrayLiteral("Request-ID"),
                       QUuid::createUuid().toString(QUuid::WithoutBraces).toLatin1()});
     return r;
@@ -531,15 +708,17 @@ HttpResponse WechatSandbox::State::protocol(const HttpRequest &request, Operatio
                       verdict == Verdict::Expired ? QStringLiteral("请求时间戳超出有效期")
                                                   : QStringLiteral("签名错误，请检查后再试"));
     }
+    int fault = 0;
     {
         std::lock_guard lock(mutex);
         if (!faults.empty()) {
-            const int status = faults.front();
+            fault = faults.front();
             faults.pop_front();
-            return status == 429 ? refuse(429, code::rateLimitExceeded, QStringLiteral("频率超限"))
-                                 : refuse(status, code::systemError, QStringLiteral("系统错误"));
         }
     }
+    if (fault) // answered outside the lock: signing takes it
+        return fault == 429 ? refuse(429, code::rateLimitExceeded, QStringLiteral("频率超限"))
+                            : refuse(fault, code::systemError, QStringLiteral("系统错误"));
     try {
         const Reply reply = (this->*op)(request, *auth);
         persist();
@@ -844,14 +1023,21 @@ QString WechatSandbox::State::enqueueLocked(QLatin1String eventType, const QStri
     e.summary = summary;
     e.resource = encryptResource(apiV3Key, plaintext, originalType, originalType);
     // Encrypted once: every attempt sends the same bytes (signed per attempt).
+    // The key that signs now signs every attempt (mutex is held: no signer() here).
+    const QString signerSerial =
+        certificateMode && !certificates.isEmpty() ? certificates.last().serial : platformKeyId;
     const QJsonObject content {
         {QStringLiteral("event_type"), QString(eventType)},
         {QStringLiteral("out_trade_no"), outTradeNo},
         {QStringLiteral("out_refund_no"), outRefundNo},
+        {QStringLiteral("signer"), signerSerial},
         {QStringLiteral("body"),
          QString::fromUtf8(QJsonDocument(envelopeToJson(e)).toJson(QJsonDocument::Compact))},
     };
-    notifier.enqueue(id, url, content);
+    if (holdNotifications)
+        held.append({id, url, content});
+    else
+        notifier.enqueue(id, url, content);
     return id;
 }
 
@@ -975,6 +1161,97 @@ HttpResponse WechatSandbox::State::simulateFault(const HttpRequest &request)
     return controlAnswer(200, {{QStringLiteral("queued"), int(faults.size())}});
 }
 
+Reply WechatSandbox::State::opCertificates(const HttpRequest &, const Authorization &)
+{
+    std::lock_guard lock(mutex);
+    if (!certificateMode)
+        throw Refusal {404, code::resourceNotExists,
+                       QStringLiteral("商户无可用的平台证书，请使用微信支付公钥验签")};
+    QJsonArray data;
+    for (const PlatformCertificate &c : std::as_const(certificates)) {
+        const EncryptedResource r = encryptResource(apiV3Key, c.pem, QStringLiteral("certificate"),
+                                                    QStringLiteral("certificate"));
+        data.append(QJsonObject {
+            {QStringLiteral("serial_no"), c.serial},
+            {QStringLiteral("effective_time"), formatTime(c.notBefore)},
+            {QStringLiteral("expire_time"), formatTime(c.notAfter)},
+            {QStringLiteral("encrypt_certificate"),
+             QJsonObject {{QStringLiteral("algorithm"), r.algorithm},
+                          {QStringLiteral("nonce"), r.nonce},
+                          {QStringLiteral("associated_data"), r.associatedData},
+                          {QStringLiteral("ciphertext"), r.ciphertext}}},
+        });
+    }
+    return {200, {{QStringLiteral("data"), data}}};
+}
+
+HttpResponse WechatSandbox::State::simulateRotateCertificate(const HttpRequest &)
+{
+    const PlatformCertificate fresh = newCertificate(); // slow: outside the lock
+    const auto [certPath, keyPath] = rotatedCertificateFiles(o.keysDir, fresh.serial);
+    writePrivate(keyPath, fresh.key.toPem());
+    writePrivate(certPath, fresh.pem);
+    std::unique_lock lock(mutex);
+    const QString previous = certificates.isEmpty() ? QString() : certificates.last().serial;
+    certificates.append(fresh);
+    // The old ones stay valid and listed for a while, as at WeChat; a few are enough here.
+    while (certificates.size() > 4)
+        certificates.removeFirst();
+    QJsonArray serials;
+    for (const PlatformCertificate &c : std::as_const(certificates))
+        serials.append(c.serial);
+    stagePlatformKeysLocked();
+    lock.unlock();
+    persist();
+    qCInfo(lcSandbox).noquote() << "wechat sandbox: platform certificate rotated" << previous
+                                << "->" << fresh.serial;
+    return controlAnswer(200,
+                         {{QStringLiteral("serial"), fresh.serial},
+                          {QStringLiteral("previous"), previous},
+                          {QStringLiteral("serials"), serials}});
+}
+
+HttpResponse WechatSandbox::State::simulateKeyMode(const HttpRequest &request)
+{
+    const auto body = jsonObjectBody(request.body);
+    const QString mode = body ? body->value(QLatin1String("mode")).toString() : QString();
+    if (mode != QLatin1String("certificate") && mode != QLatin1String("public_key"))
+        return controlError(400, code::paramError,
+                            QStringLiteral("mode must be certificate or public_key"));
+    std::unique_lock lock(mutex);
+    certificateMode = mode == QLatin1String("certificate");
+    const QString serial = certificateMode ? certificates.last().serial : platformKeyId;
+    stagePlatformKeysLocked();
+    lock.unlock();
+    persist();
+    qCInfo(lcSandbox).noquote() << "wechat sandbox: signing in" << mode << "mode with" << serial;
+    return controlAnswer(200, {{QStringLiteral("mode"), mode}, {QStringLiteral("serial"), serial}});
+}
+
+HttpResponse WechatSandbox::State::simulateNotifyHold(const HttpRequest &request)
+{
+    const auto body = jsonObjectBody(request.body);
+    if (!body || !body->value(QLatin1String("hold")).isBool())
+        return controlError(400, code::paramError,
+                            QStringLiteral("{\"hold\": true|false} expected"));
+    QList<HeldNotice> release;
+    {
+        std::lock_guard lock(mutex);
+        holdNotifications = body->value(QLatin1String("hold")).toBool();
+        if (!holdNotifications)
+            release.swap(held);
+    }
+    for (const HeldNotice &n : std::as_const(release))
+        notifier.enqueue(n.id, n.url, n.content);
+    persist();
+    notifier.wake();
+    std::lock_guard lock(mutex);
+    return controlAnswer(200,
+                         {{QStringLiteral("hold"), holdNotifications},
+                          {QStringLiteral("held"), int(held.size())},
+                          {QStringLiteral("released"), int(release.size())}});
+}
+
 QList<WechatSandboxNotification> WechatSandbox::State::noticesOf(const QString &outTradeNo) const
 {
     QList<WechatSandboxNotification> out;
@@ -985,7 +1262,8 @@ QList<WechatSandboxNotification> WechatSandbox::State::noticesOf(const QString &
         if (!outTradeNo.isEmpty() && trade != outTradeNo)
             continue;
         out.append({n.id, textOf(c, "event_type"), trade, textOf(c, "out_refund_no"),
-                    sandbox::noticeStateName(n.state), n.attempts, n.lastError});
+                    sandbox::noticeStateName(n.state), n.attempts, n.lastError,
+                    textOf(c, "signer")});
     }
     return out;
 }
@@ -1004,6 +1282,7 @@ HttpResponse WechatSandbox::State::simulateNotifications(const HttpRequest &requ
             {QStringLiteral("state"), n.state},
             {QStringLiteral("attempts"), n.attempts},
             {QStringLiteral("lastError"), n.lastError},
+            {QStringLiteral("signer"), n.signer},
         });
     }
     return controlAnswer(200, {{QStringLiteral("notifications"), items}});
@@ -1018,7 +1297,8 @@ HttpClientRequest WechatSandbox::State::notifyRequest(const SandboxNotice &notic
     req.method = QByteArrayLiteral("POST");
     req.url = QUrl(notice.url);
     req.body = body;
-    req.headers = toHeaderList(signAnswer(*platformKey, platformKeyId, body, nowSeconds()));
+    const auto [key, serial] = signer(textOf(notice.content, "signer"));
+    req.headers = toHeaderList(signAnswer(key, serial, body, nowSeconds()));
     req.headers.append(
         {QByteArrayLiteral("Content-Type"), QByteArrayLiteral("application/json; charset=utf-8")});
     req.headers.append({QByteArrayLiteral("User-Agent"), QByteArrayLiteral("Mozilla/4.0")});
@@ -1127,6 +1407,7 @@ void WechatSandbox::addRoutes(Router &router, State *state,
     endpoint("GET", "/v3/pay/transactions/id/{id}", &State::opQueryById);
     endpoint("POST", "/v3/refund/domestic/refunds", &State::opRefund);
     endpoint("GET", "/v3/refund/domestic/refunds/{no}", &State::opRefundQuery);
+    endpoint("GET", "/v3/certificates", &State::opCertificates);
 
     auto control = [&](const char *method, const char *path,
                        HttpResponse (State::*handler)(const HttpRequest &)) {
@@ -1138,6 +1419,9 @@ void WechatSandbox::addRoutes(Router &router, State *state,
     control("POST", "/simulate/refund", &State::simulateRefund);
     control("POST", "/simulate/refund-mode", &State::simulateRefundMode);
     control("POST", "/simulate/fault", &State::simulateFault);
+    control("POST", "/simulate/rotate-certificate", &State::simulateRotateCertificate);
+    control("POST", "/simulate/key-mode", &State::simulateKeyMode);
+    control("POST", "/simulate/notify-hold", &State::simulateNotifyHold);
     router.add(
         "GET", prefix + QStringLiteral("/simulate/notifications"), HandlerMode::Blocking,
         [state, keepAlive](const HttpRequest &r) { return state->simulateNotifications(r); });

@@ -58,6 +58,7 @@ struct WechatSandboxNotification
     QString state; ///< "PENDING", "DELIVERED", "FAILED"
     int attempts = 0;
     QString lastError;
+    QString signer; ///< the key that signs its attempts: `PUB_KEY_ID_…` or a certificate serial
 };
 
 /// The simulated WeChat Pay APIv3 (docs/wechat-pay.md) under `<pathPrefix>`, with the paths of
@@ -69,7 +70,12 @@ struct WechatSandboxNotification
 /// AEAD_AES_256_GCM-encrypted with the APIv3 key, platform-signed per attempt, and delivered from
 /// the sandbox's own threads on the retry schedule until the receiver answers 200 or 204.
 /// Control routes make the simulated user act: `simulate/pay`, `simulate/refund`,
-/// `simulate/refund-mode`, `simulate/fault`, `simulate/notifications`.
+/// `simulate/refund-mode`, `simulate/fault`, `simulate/notifications`; and WeChat change its keys:
+/// `simulate/key-mode` (sign with the public key `PUB_KEY_ID_…`, the default, `/v3/certificates`
+/// then 404; or with the newest platform certificate, served by `GET <prefix>/v3/certificates`
+/// encrypted with the APIv3 key), `simulate/rotate-certificate` (a new certificate signs, the old
+/// ones stay listed), `simulate/notify-hold` (notifications in flight across such a change keep
+/// the key current when they were created).
 ///
 /// Each change is written (one row per changed record) to `<stateDir>/wechat.db` before it is
 /// answered and read back on construction (pending notifications resume). Keys are generated once

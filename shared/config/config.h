@@ -88,7 +88,8 @@ public:
     QString wechatMerchantSerial() const;
     QString wechatApiV3Key() const; ///< secret
     QString wechatPlatformPublicKeyFile() const;
-    QString wechatPlatformKeyId() const;
+    QString wechatPlatformKeyId() const; ///< deprecated alias of wechatPlatformPublicKeyId()
+    QString wechatPlatformPublicKeyId() const;
     QString ecardPartnerId() const;
     QString ecardPartnerKey() const;
     /// The partner the e-card sandbox (card center) expects and signs with: its own keys,

@@ -12,6 +12,7 @@
 #include "testsupport.h"
 
 #include <QFile>
+#include <QJsonArray>
 
 #include <functional>
 #include <future>
@@ -134,6 +135,53 @@ QStringList eventStatuses(const QString &databaseUrl, const QString &orderId)
     return statuses;
 }
 
+/// POST to a sandbox control route; its JSON answer.
+QJsonObject sandboxControl(ServerProcess &server, const QString &route, const QJsonObject &body)
+{
+    const HttpResult r =
+        server.post(QStringLiteral("/sandbox/wechat/simulate/") + route, compact(body));
+    if (r.status != 200)
+        qWarning("sandbox %s: %d %s", qPrintable(route), r.status, r.body.constData());
+    return r.json().object();
+}
+
+/// A new order of @p amount, through the WeChat cashier (its prepay answer verified by the
+/// server) and paid by the simulated user; its id, or "" when a step failed.
+QString wechatPaidOrder(ServerProcess &server, const PayApi &pay, const QString &outTradeNo,
+                        qint64 amount)
+{
+    const QString orderId = pay.createOrder(outTradeNo, amount);
+    const HttpResult r = pay.cashier(orderId, amount, Wechat);
+    if (r.status != 200) {
+        qWarning("cashier: %d %s", r.status, r.body.constData());
+        return {};
+    }
+    if (simulateWechatPay(server, prepayIdOf(r.json()[QStringLiteral("payParams")].toObject()))
+            .status
+        != 200)
+        return {};
+    return orderId;
+}
+
+/// The value of one series in a Prometheus exposition, -1 when absent.
+double metricValue(const QByteArray &exposition, const QByteArray &series)
+{
+    for (const QByteArray &line : exposition.split('\n')) {
+        if (line.startsWith(QByteArray(series + ' ')))
+            return line.mid(series.size() + 1).toDouble();
+    }
+    return -1;
+}
+
+/// The sandbox's notifications of @p outTradeNo.
+QJsonArray sandboxNotifications(ServerProcess &server, const QString &outTradeNo)
+{
+    return server
+        .get(QStringLiteral("/sandbox/wechat/simulate/notifications?outTradeNo=") + outTradeNo)
+        .json()[QStringLiteral("notifications")]
+        .toArray();
+}
+
 } // namespace
 
 class TestWechatPay : public QObject
@@ -154,6 +202,10 @@ private slots:
     void missingKeysStopTheStart();
     void genuineButMismatchedPaymentsAreExceptions_data();
     void genuineButMismatchedPaymentsAreExceptions();
+    void platformCertificateRotation();
+    void certificateToPublicKeyMigration();
+    void unknownSerialIsRefused();
+    void certificateModeAgainstSeparateSandbox();
 
 private:
     static void backends() { addBackendRows(); }
@@ -549,6 +601,206 @@ void TestWechatPay::genuineButMismatchedPaymentsAreExceptions()
     QCOMPARE(pay.status(orderId), QStringLiteral("PAYING"));
     QCOMPARE(deliver(*server, n).status, 204); // repeated: still one exception
     QCOMPARE(PaymentExceptionRepository(db).ofOrder(orderId.toLongLong()).size(), 1);
+}
+
+// Certificate mode, then a rotation with notifications in flight: one signed with the old
+// certificate before the rotation and delivered after it is accepted (the old certificate is
+// kept); one signed with the new is accepted once the unknown serial made the server refresh.
+void TestWechatPay::platformCertificateRotation()
+{
+    ServerProcess server({}, {QStringLiteral("POMELO_SERVER_DEMO_DATA=on")});
+    QVERIFY2(server.start(30000), server.output().constData());
+    const PayApi pay(server, demoApp(server.dataDir(), QStringLiteral("utility-topup")));
+    const QString first = sandboxControl(server, QStringLiteral("key-mode"),
+                                         {{QStringLiteral("mode"), QStringLiteral("certificate")}})
+                              .value(QStringLiteral("serial"))
+                              .toString();
+    QCOMPARE(first.size(), 40);
+
+    // Bootstrap: the first answer signed with an unknown certificate makes the server download.
+    const QString o1 = wechatPaidOrder(server, pay, QStringLiteral("W-ROT-1"), 1100);
+    QVERIFY(!o1.isEmpty());
+    QTRY_COMPARE_WITH_TIMEOUT(pay.status(o1), QStringLiteral("PAID"), 15000);
+
+    // Signed with the first certificate, held by the sandbox across the rotation.
+    QVERIFY(sandboxControl(server, QStringLiteral("notify-hold"), {{QStringLiteral("hold"), true}})
+                .value(QStringLiteral("hold"))
+                .toBool());
+    const QString o2 = wechatPaidOrder(server, pay, QStringLiteral("W-ROT-2"), 1200);
+    QVERIFY(!o2.isEmpty());
+    const QJsonObject rotated = sandboxControl(server, QStringLiteral("rotate-certificate"), {});
+    const QString second = rotated.value(QStringLiteral("serial")).toString();
+    QCOMPARE(rotated.value(QStringLiteral("previous")).toString(), first);
+    QVERIFY(second != first);
+
+    // Signed with the new certificate: unknown to the server, which refreshes and accepts it.
+    QCOMPARE(
+        sandboxControl(server, QStringLiteral("notify-hold"), {{QStringLiteral("hold"), false}})
+            .value(QStringLiteral("released"))
+            .toInt(),
+        1);
+    const QString o3 = wechatPaidOrder(server, pay, QStringLiteral("W-ROT-3"), 1300);
+    QVERIFY(!o3.isEmpty());
+    QTRY_COMPARE_WITH_TIMEOUT(pay.status(o3), QStringLiteral("PAID"), 15000);
+    QTRY_COMPARE_WITH_TIMEOUT(pay.status(o2), QStringLiteral("PAID"), 15000);
+    // Both accepted at their first delivery: none was refused and retried.
+    // The one held across the rotation was signed with the first certificate.
+    for (const auto &[id, signer] : {std::pair {o2, first}, std::pair {o3, second}}) {
+        const QJsonArray notices = sandboxNotifications(server, id);
+        QCOMPARE(notices.size(), 1);
+        QCOMPARE(notices[0][QStringLiteral("attempts")].toInt(), 1);
+        QCOMPARE(notices[0][QStringLiteral("state")].toString(), QStringLiteral("DELIVERED"));
+        QCOMPARE(notices[0][QStringLiteral("signer")].toString(), signer);
+    }
+
+    // Both certificates held and exported for alerting.
+    const QByteArray metrics = server.get(QStringLiteral("/metrics")).body;
+    for (const QString &serial : {first, second}) {
+        const QByteArray series =
+            "pomelo_wechat_platform_certificate_expiry_timestamp_seconds{serial=\""
+            + serial.toLatin1() + "\"}";
+        QVERIFY2(metricValue(metrics, series) > QDateTime::currentSecsSinceEpoch() + 365 * 86400,
+                 series.constData());
+    }
+}
+
+// A migration from certificates to the public key: the sandbox switches to the public key while
+// a notification signed with its certificate is in flight; the server (which knows both, as in a
+// migration) accepts both, and /v3/certificates then answers 404 as for new merchants.
+void TestWechatPay::certificateToPublicKeyMigration()
+{
+    ServerProcess server({}, {QStringLiteral("POMELO_SERVER_DEMO_DATA=on")});
+    QVERIFY2(server.start(30000), server.output().constData());
+    const PayApi pay(server, demoApp(server.dataDir(), QStringLiteral("utility-topup")));
+    const QString certificate =
+        sandboxControl(server, QStringLiteral("key-mode"),
+                       {{QStringLiteral("mode"), QStringLiteral("certificate")}})
+            .value(QStringLiteral("serial"))
+            .toString();
+    QVERIFY(!certificate.isEmpty());
+    sandboxControl(server, QStringLiteral("notify-hold"), {{QStringLiteral("hold"), true}});
+    const QString o1 = wechatPaidOrder(server, pay, QStringLiteral("W-MIG-1"), 2100);
+    QVERIFY(!o1.isEmpty());
+
+    const QString keyId = sandboxControl(server, QStringLiteral("key-mode"),
+                                         {{QStringLiteral("mode"), QStringLiteral("public_key")}})
+                              .value(QStringLiteral("serial"))
+                              .toString();
+    QVERIFY(keyId.startsWith(QLatin1String("PUB_KEY_ID_")));
+    const QString o2 = wechatPaidOrder(server, pay, QStringLiteral("W-MIG-2"), 2200);
+    QVERIFY(!o2.isEmpty());
+    sandboxControl(server, QStringLiteral("notify-hold"), {{QStringLiteral("hold"), false}});
+    QTRY_COMPARE_WITH_TIMEOUT(pay.status(o1), QStringLiteral("PAID"), 15000); // the certificate
+    QTRY_COMPARE_WITH_TIMEOUT(pay.status(o2), QStringLiteral("PAID"), 15000); // the public key
+    QCOMPARE(sandboxNotifications(server, o1)[0][QStringLiteral("signer")].toString(), certificate);
+    QCOMPARE(sandboxNotifications(server, o2)[0][QStringLiteral("signer")].toString(), keyId);
+
+    // Public-key mode: no certificates to download (404), which is no failure.
+    const WechatSandboxKeyFiles files =
+        WechatSandboxKeyFiles::in(WechatSandboxKeyFiles::directoryFor(server.dataDir()));
+    const WechatClient client(WechatClientOptions::forSandbox(
+        files.dir, QUrl(QStringLiteral("http://127.0.0.1:%1/sandbox/wechat").arg(server.port())),
+        QStringLiteral("1900000109"), QStringLiteral("wxd0c0ffee5a4db0x1")));
+    const auto outcome = client.refreshPlatformCertificates();
+    QVERIFY2(outcome.ok, qPrintable(outcome.error));
+    QVERIFY(outcome.notProvided);
+    // Back to certificates: served again, verified and decrypted.
+    sandboxControl(server, QStringLiteral("key-mode"),
+                   {{QStringLiteral("mode"), QStringLiteral("certificate")}});
+    const auto again = client.refreshPlatformCertificates();
+    QVERIFY2(again.ok && !again.notProvided, qPrintable(again.error));
+    QCOMPARE(again.added, QStringList {certificate});
+}
+
+// A notification signed with a certificate WeChat never issued to us: the server refreshes once,
+// still does not know it, refuses it (so WeChat would retry) and counts the failure.
+void TestWechatPay::unknownSerialIsRefused()
+{
+    ServerProcess server({}, {QStringLiteral("POMELO_SERVER_DEMO_DATA=on")});
+    QVERIFY2(server.start(30000), server.output().constData());
+    const PayApi pay(server, demoApp(server.dataDir(), QStringLiteral("utility-topup")));
+    sandboxControl(server, QStringLiteral("key-mode"),
+                   {{QStringLiteral("mode"), QStringLiteral("certificate")}});
+    const QString orderId = pay.create(pay.orderFields(QStringLiteral("W-UNK"), 2500))
+                                .json()[QStringLiteral("orderId")]
+                                .toString();
+    QCOMPARE(pay.cashier(orderId, 2500, Wechat).status, 200);
+    const double before =
+        std::max(0.0,
+                 metricValue(server.get(QStringLiteral("/metrics")).body,
+                             "pomelo_wechat_signature_failures_total{kind=\"notification\"}"));
+
+    SandboxKeys keys = SandboxKeys::of(server);
+    QVERIFY(keys.complete());
+    const auto pair = crypto::generateRsaKeyPair(2048);
+    keys.platform = crypto::RsaPrivateKey::fromPem(pair.privateKeyPem);
+    keys.platformKeyId =
+        QStringLiteral("5E5E3C4D5E6F708192A3B4C5D6E7F80910111299"); // hex: a certificate
+    const Notification n =
+        transactionSuccess(keys, QStringLiteral("unknown-serial-1"), orderId, 2500);
+    for (int i = 0; i < 2; ++i) { // the second is not even worth a refresh (rate limit)
+        const HttpResult r = deliver(server, n);
+        QCOMPARE(r.status, 401);
+        QCOMPARE(r.json()[QStringLiteral("code")].toString(), QStringLiteral("FAIL"));
+    }
+    QCOMPARE(pay.status(orderId), QStringLiteral("PAYING"));
+    QCOMPARE(metricValue(server.get(QStringLiteral("/metrics")).body,
+                         "pomelo_wechat_signature_failures_total{kind=\"notification\"}"),
+             before + 2);
+    QVERIFY(server.output().contains("refreshing certificates"));
+}
+
+// Certificate mode as production configures it: no public key, the merchant key, serial and APIv3
+// key set, WeChat Pay (a separate `--modules sandbox` process) at channels.wechat_base_url. The
+// certificates are downloaded at start (the expiry metric shows them before any payment), a
+// payment goes through, and so does one after a rotation.
+void TestWechatPay::certificateModeAgainstSeparateSandbox()
+{
+    ServerProcess wechat({QStringLiteral("--modules"), QStringLiteral("sandbox")});
+    QVERIFY2(wechat.start(30000), wechat.output().constData());
+    const QString first = sandboxControl(wechat, QStringLiteral("key-mode"),
+                                         {{QStringLiteral("mode"), QStringLiteral("certificate")}})
+                              .value(QStringLiteral("serial"))
+                              .toString();
+    QVERIFY(!first.isEmpty());
+    const WechatSandboxKeyFiles files =
+        WechatSandboxKeyFiles::in(WechatSandboxKeyFiles::directoryFor(wechat.dataDir()));
+    const auto merchantSerial = crypto::certificateSerialHex(readFile(files.merchantCertificate));
+    QVERIFY(merchantSerial);
+
+    ServerProcess server(
+        {QStringLiteral("--modules"), QStringLiteral("pay")},
+        {QStringLiteral("POMELO_SERVER_DEMO_DATA=on"),
+         QStringLiteral("POMELO_CHANNELS_WECHAT_BASE_URL=http://127.0.0.1:%1/sandbox/wechat")
+             .arg(wechat.port()),
+         QStringLiteral("POMELO_WECHAT_MERCHANT_KEY_FILE=") + files.merchantPrivateKey,
+         QStringLiteral("POMELO_WECHAT_MERCHANT_SERIAL=") + *merchantSerial,
+         QStringLiteral("POMELO_WECHAT_APIV3_KEY=")
+             + QString::fromLatin1(readFile(files.apiV3Key).trimmed())});
+    QVERIFY2(server.start(30000), server.output().constData());
+    const QByteArray series =
+        "pomelo_wechat_platform_certificate_expiry_timestamp_seconds{serial=\"" + first.toLatin1()
+        + "\"}";
+    QTRY_VERIFY_WITH_TIMEOUT(metricValue(server.get(QStringLiteral("/metrics")).body, series) > 0,
+                             15000);
+
+    const PayApi pay(server, demoApp(server.dataDir(), QStringLiteral("utility-topup")));
+    const QString o1 = wechatPaidOrder(wechat, pay, QStringLiteral("W-SEP-1"), 3100);
+    QVERIFY(!o1.isEmpty());
+    QTRY_COMPARE_WITH_TIMEOUT(pay.status(o1), QStringLiteral("PAID"), 15000);
+
+    const QString second = sandboxControl(wechat, QStringLiteral("rotate-certificate"), {})
+                               .value(QStringLiteral("serial"))
+                               .toString();
+    QVERIFY(!second.isEmpty());
+    const QString o2 = wechatPaidOrder(wechat, pay, QStringLiteral("W-SEP-2"), 3200);
+    QVERIFY(!o2.isEmpty());
+    QTRY_COMPARE_WITH_TIMEOUT(pay.status(o2), QStringLiteral("PAID"), 15000);
+    const QByteArray metrics = server.get(QStringLiteral("/metrics")).body;
+    QVERIFY(metricValue(metrics, series) > 0);
+    QVERIFY(metrics.contains(second.toLatin1()));
+    QCOMPARE(metricValue(metrics, "pomelo_wechat_signature_failures_total{kind=\"notification\"}"),
+             0.0);
 }
 
 QTEST_GUILESS_MAIN(TestWechatPay)

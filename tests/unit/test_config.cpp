@@ -30,6 +30,8 @@ private slots:
     void wechatApiBaseUrl_data();
     void wechatApiBaseUrl();
     void productionNeedsPublicBaseUrl();
+    void wechatKeysInProduction_data();
+    void wechatKeysInProduction();
 };
 
 void TestConfig::defaultsAreApiMd()
@@ -306,6 +308,61 @@ void TestConfig::productionNeedsPublicBaseUrl()
                                     {QStringLiteral("server.public_base_url"),
                                      QStringLiteral("https://pay.example.edu.cn")}})));
     QVERIFY(!mentions(Config::load({}, {}, {{mode, QStringLiteral("development")}})));
+}
+
+void TestConfig::wechatKeysInProduction_data()
+{
+    QTest::addColumn<QStringList>("env");
+    QTest::addColumn<QStringList>("refusedKeys"); // among the wechat.* keys
+    const QStringList merchant {
+        QStringLiteral("POMELO_WECHAT_MERCHANT_KEY_FILE=/etc/pomelo/k.pem"),
+        QStringLiteral("POMELO_WECHAT_MERCHANT_SERIAL=5157F09EFDC096DE15EBE81A47057A72"),
+        QStringLiteral("POMELO_WECHAT_APIV3_KEY=0123456789abcdefghijABCDEFGHIJ01")};
+    QTest::newRow("certificate mode: merchant key + APIv3 key") << merchant << QStringList {};
+    QTest::newRow("public-key mode")
+        << (merchant
+            + QStringList {QStringLiteral(
+                               "POMELO_WECHAT_PLATFORM_PUBLIC_KEY_FILE=/etc/pomelo/pub_key.pem"),
+                           QStringLiteral("POMELO_WECHAT_PLATFORM_PUBLIC_KEY_ID=PUB_KEY_ID_0114")})
+        << QStringList {};
+    QTest::newRow("public-key mode, deprecated platform_key_id")
+        << (merchant
+            + QStringList {QStringLiteral(
+                               "POMELO_WECHAT_PLATFORM_PUBLIC_KEY_FILE=/etc/pomelo/pub_key.pem"),
+                           QStringLiteral("POMELO_WECHAT_PLATFORM_KEY_ID=PUB_KEY_ID_0114")})
+        << QStringList {};
+    QTest::newRow("public key without its id")
+        << (merchant
+            + QStringList {QStringLiteral(
+                "POMELO_WECHAT_PLATFORM_PUBLIC_KEY_FILE=/etc/pomelo/pub_key.pem")})
+        << QStringList {QStringLiteral("wechat.platform_public_key_id")};
+    QTest::newRow("no APIv3 key") << merchant.mid(0, 2)
+                                  << QStringList {QStringLiteral("wechat.apiv3_key")};
+    QTest::newRow("nothing") << QStringList {}
+                             << QStringList {QStringLiteral("wechat.apiv3_key"),
+                                             QStringLiteral("wechat.merchant_key_file"),
+                                             QStringLiteral("wechat.merchant_serial")};
+}
+
+void TestConfig::wechatKeysInProduction()
+{
+    QFETCH(QStringList, env);
+    QFETCH(QStringList, refusedKeys);
+    env += {QStringLiteral("POMELO_SERVER_MODE=production"),
+            QStringLiteral("POMELO_PAY_CHANNELS=WECHAT_JSAPI")};
+    const Config c = Config::load({}, env, {});
+    QStringList refused;
+    for (const ConfigError &e : c.productionProblems()) {
+        const bool platformOrKey = e.key().startsWith(QLatin1String("wechat.platform"))
+            || e.key() == QLatin1String("wechat.apiv3_key")
+            || e.key().startsWith(QLatin1String("wechat.merchant"));
+        if (platformOrKey) {
+            refused.append(e.key());
+            QVERIFY(!e.message().contains(QLatin1String("0123456789abcdef")));
+        }
+    }
+    refused.sort();
+    QCOMPARE(refused, refusedKeys);
 }
 
 QTEST_GUILESS_MAIN(TestConfig)

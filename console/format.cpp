@@ -53,7 +53,7 @@ QString orderStatusText(const QString &status)
     if (status == QLatin1String("FAILED"))
         return Format::tr("Failed");
     if (status == QLatin1String("CLOSED"))
-        return Format::tr("Closed");
+        return Format::tr("Closed", "venue slot under a closure");
     if (status == QLatin1String("REFUNDING"))
         return Format::tr("Refunding");
     if (status == QLatin1String("REFUNDED"))
@@ -86,6 +86,8 @@ QString slotStateText(const QString &state)
         return Format::tr("Booked");
     if (state == QLatin1String("CHECKED_IN"))
         return Format::tr("Checked in");
+    if (state == QLatin1String("CLOSED"))
+        return Format::tr("Closed", "venue slot under a closure");
     return state;
 }
 

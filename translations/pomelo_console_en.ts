@@ -235,6 +235,11 @@
         <translation>Checked in</translation>
     </message>
     <message>
+        <source>Closed</source>
+        <comment>venue slot under a closure</comment>
+        <translation>Closed</translation>
+    </message>
+    <message>
         <source>Awaiting payment</source>
         <translation>Awaiting payment</translation>
     </message>

@@ -235,6 +235,11 @@
         <translation>已签到</translation>
     </message>
     <message>
+        <source>Closed</source>
+        <comment>venue slot under a closure</comment>
+        <translation>场地关闭</translation>
+    </message>
+    <message>
         <source>Awaiting payment</source>
         <translation>待支付</translation>
     </message>

@@ -352,6 +352,8 @@ void TestCluster::twoInstancesBehindNginxOneKilled()
         QStringLiteral("POMELO_CHANNELS_ECARD_BASE_URL=") + sandboxBase + QStringLiteral("/ecard"),
         QStringLiteral("POMELO_CHANNELS_WECHAT_BASE_URL=") + sandboxBase
             + QStringLiteral("/wechat"),
+        // Student login (jscode2session) goes to the WeChat API host, not the pay host.
+        QStringLiteral("POMELO_WECHAT_API_BASE_URL=") + sandboxBase + QStringLiteral("/wechat"),
         // Short, so that what the killed instance left open is closed within the test.
         QStringLiteral("POMELO_PAY_ORDER_TIMEOUT_SECONDS=15"),
         QStringLiteral("POMELO_BOOKING_EXPIRY_SECONDS=20"),

@@ -93,6 +93,10 @@ bool ServerApp::start()
     HttpServer::Options options;
     options.workerThreads = m_config.workerThreads();
     options.maxQueued = m_config.maxQueuedRequests();
+    // Validated with the configuration: it parses here.
+    options.trustedProxies =
+        TrustedProxies::parse(m_config.value(QStringLiteral("server.trusted_proxies")))
+            .value_or(TrustedProxies {});
     m_http = std::make_unique<HttpServer>(options);
     registerCoreRoutes(m_http->router());
     if (!startModules())
@@ -111,6 +115,9 @@ bool ServerApp::start()
                             << "mode:" << m_config.mode()
                             << "modules:" << m_config.modules().join(u',')
                             << "data dir:" << QDir(dataDir).absolutePath();
+    const QString proxies = m_config.value(QStringLiteral("server.trusted_proxies")).trimmed();
+    if (!proxies.isEmpty())
+        qCInfo(lcApp).noquote() << "client addresses from X-Forwarded-For of" << proxies;
     return true;
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "clientaddress.h"
 #include "connectionguard.h"
 #include "router.h"
 
@@ -31,6 +32,7 @@ public:
     {
         int workerThreads = 4;
         int maxQueued = 256; ///< waiting Blocking requests beyond the busy workers → 503 at once
+        TrustedProxies trustedProxies; ///< whose X-Forwarded-For gives HttpRequest::clientAddress
     };
 
     explicit HttpServer(Options options, QObject *parent = nullptr);

@@ -93,11 +93,11 @@ bool ServerApp::start()
     HttpServer::Options options;
     options.workerThreads = m_config.workerThreads();
     options.maxQueued = m_config.maxQueuedRequests();
-    // Validated with the configuration: it parses here.
-    options.trustedProxies =
-        TrustedProxies::parse(m_config.value(QStringLiteral("server.trusted_proxies")))
-            .value_or(TrustedProxies {});
     m_http = std::make_unique<HttpServer>(options);
+    // Validated with the configuration: it parses here.
+    m_http->setTrustedProxies(
+        TrustedProxies::parse(m_config.value(QStringLiteral("server.trusted_proxies")))
+            .value_or(TrustedProxies {}));
     registerCoreRoutes(m_http->router());
     if (!startModules())
         return false;

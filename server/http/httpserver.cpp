@@ -280,7 +280,7 @@ HttpServer::ExchangePtr HttpServer::beginExchange(const QHttpServerRequest &qreq
     req.headers = qreq.headers();
     req.body = qreq.body();
     req.remoteAddress = qreq.remoteAddress();
-    req.clientAddress = clientAddress(req.remoteAddress, req.headers, m_options.trustedProxies);
+    req.clientAddress = clientAddress(req.remoteAddress, req.headers, m_trustedProxies);
     ex->keepAlive = !req.header("Connection").toLower().contains("close");
     return ex;
 }

@@ -32,7 +32,6 @@ public:
     {
         int workerThreads = 4;
         int maxQueued = 256; ///< waiting Blocking requests beyond the busy workers → 503 at once
-        TrustedProxies trustedProxies; ///< whose X-Forwarded-For gives HttpRequest::clientAddress
     };
 
     explicit HttpServer(Options options, QObject *parent = nullptr);
@@ -46,6 +45,9 @@ public:
                           GuardedTcpServer::Limits limits = {});
     QString listenError() const { return m_listenError; }
     void setRequestObserver(RequestObserver observer) { m_observer = std::move(observer); }
+    /// Whose X-Forwarded-For gives HttpRequest::clientAddress (default: nobody's). Set before
+    /// listening.
+    void setTrustedProxies(TrustedProxies proxies) { m_trustedProxies = std::move(proxies); }
 
     /// Decides a WebSocket upgrade: nullopt accepts it, a response refuses it with that response.
     /// Runs on the server's thread: keep it short.
@@ -98,6 +100,7 @@ private:
     std::map<QString, std::unique_ptr<Lane>> m_lanes; // created on the server's thread only
     mutable QMutex m_lanesMutex;
     RequestObserver m_observer;
+    TrustedProxies m_trustedProxies;
     QString m_listenError;
     QHash<QString, UpgradeVerifier> m_webSocketPaths;
 };

@@ -94,6 +94,10 @@ bool ServerApp::start()
     options.workerThreads = m_config.workerThreads();
     options.maxQueued = m_config.maxQueuedRequests();
     m_http = std::make_unique<HttpServer>(options);
+    // Validated with the configuration: it parses here.
+    m_http->setTrustedProxies(
+        TrustedProxies::parse(m_config.value(QStringLiteral("server.trusted_proxies")))
+            .value_or(TrustedProxies {}));
     registerCoreRoutes(m_http->router());
     if (!startModules())
         return false;
@@ -111,6 +115,9 @@ bool ServerApp::start()
                             << "mode:" << m_config.mode()
                             << "modules:" << m_config.modules().join(u',')
                             << "data dir:" << QDir(dataDir).absolutePath();
+    const QString proxies = m_config.value(QStringLiteral("server.trusted_proxies")).trimmed();
+    if (!proxies.isEmpty())
+        qCInfo(lcApp).noquote() << "client addresses from X-Forwarded-For of" << proxies;
     return true;
 }
 

@@ -189,17 +189,17 @@ void AdminAuth::rehashIfNeeded(const StaffUser &user, const QString &password)
 }
 
 AdminLoginResult AdminAuth::login(const QString &username, const QString &password,
-                                  const QString &peerAddress)
+                                  const QString &clientAddress)
 {
     // Keys carry the username only when it could be one (anything else cannot exist anyway).
     const bool plausible = usernamePattern().match(username).hasMatch();
     const QByteArray userKey = plausible
         ? username.toLower().toUtf8()
         : QByteArrayLiteral("~") + crypto::sha256(username.toUtf8()).toHex().left(16);
-    const QByteArray addressKey = throttleAddress(peerAddress);
+    const QByteArray addressKey = throttleAddress(clientAddress);
     const QString actor = plausible ? username : QStringLiteral("?");
 
-    const Attempt attempt = beginAttempt(userKey, addressKey, actor, peerAddress);
+    const Attempt attempt = beginAttempt(userKey, addressKey, actor, clientAddress);
 
     std::optional<StaffUser> user;
     bool passwordOk = false;
@@ -221,7 +221,8 @@ AdminLoginResult AdminAuth::login(const QString &username, const QString &passwo
         const QString why = !user ? QStringLiteral("unknown user")
             : !passwordOk         ? QStringLiteral("wrong password")
                                   : QStringLiteral("user disabled");
-        audit(actor, QStringLiteral("login_failed"), peerAddress, {{QStringLiteral("cause"), why}});
+        audit(actor, QStringLiteral("login_failed"), clientAddress,
+              {{QStringLiteral("cause"), why}});
         throw Error(ErrorCode::Unauthorized, QStringLiteral("console login failed: ") + why);
     }
 
@@ -236,7 +237,7 @@ AdminLoginResult AdminAuth::login(const QString &username, const QString &passwo
                   QByteArray::number(TokenLifetimeSeconds)})
         .throwIfError("SET admin session");
     StaffUserRepository(m_ctx.db).recordLogin(user->id);
-    audit(user->username, QStringLiteral("login"), peerAddress,
+    audit(user->username, QStringLiteral("login"), clientAddress,
           {{QStringLiteral("role"), staffRoleName(user->role)}});
     return result;
 }

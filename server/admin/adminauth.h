@@ -51,9 +51,11 @@ public:
     explicit AdminAuth(const ServerContext &context);
 
     /// 4010 for a wrong username/password or a disabled user (indistinguishable to the caller),
-    /// LoginThrottled (4290) while blocked.
+    /// LoginThrottled (4290) while blocked. @p clientAddress is HttpRequest::clientAddress, not
+    /// the TCP peer: behind a reverse proxy every peer is the proxy, and one attacker's failures
+    /// would block every console user of the proxy's address.
     AdminLoginResult login(const QString &username, const QString &password,
-                           const QString &peerAddress);
+                           const QString &clientAddress);
     /// Ends the session of @p token (no error when it is gone already).
     void logout(const QString &token);
 

@@ -57,7 +57,7 @@ Audited::Audited(Database &db, const StaffPrincipal &who, const HttpRequest &r, 
     m_entry.action = std::move(action);
     m_entry.target = std::move(target);
     m_entry.reason = std::move(reason);
-    m_entry.remoteAddress = r.remoteAddress.toString();
+    m_entry.remoteAddress = r.clientAddress.toString();
     m_details.insert(QStringLiteral("traceId"), r.traceId);
 }
 

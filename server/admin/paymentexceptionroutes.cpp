@@ -50,7 +50,7 @@ void auditRefusal(Database &db, const StaffPrincipal &who, const HttpRequest &r,
     entry.action = QStringLiteral("payment_exception.resolve");
     entry.target = QStringLiteral("payment_exception:") + snowflakeToString(id);
     entry.reason = reason;
-    entry.remoteAddress = r.remoteAddress.toString();
+    entry.remoteAddress = r.clientAddress.toString();
     admin::appendAudit(db, entry,
                        QJsonObject {{QStringLiteral("traceId"), r.traceId},
                                     {QStringLiteral("outcome"), QStringLiteral("error")},
@@ -95,7 +95,7 @@ void registerPaymentExceptionRoutes(const admin::AdminRoutes &routes)
                       throw Error(ErrorCode::FeatureDisabled,
                                   QStringLiteral("pay module not running"));
                   const std::optional<PaymentException> after = pay->service().exceptions().resolve(
-                      id, who.username, reason, r.remoteAddress.toString());
+                      id, who.username, reason, r.clientAddress.toString());
                   if (!after)
                       throw Error(ErrorCode::NotFound, QStringLiteral("no payment exception"));
                   return HttpResponse::json(200, admin::toApi(*after, ctx->zone).toJson());

@@ -17,7 +17,7 @@ HttpResponse login(AdminAuth &auth, const HttpRequest &r)
     const QString username = f.string(QStringLiteral("username"), 64);
     const QString password = f.string(QStringLiteral("password"), 256);
     try {
-        const AdminLoginResult result = auth.login(username, password, r.remoteAddress.toString());
+        const AdminLoginResult result = auth.login(username, password, r.clientAddress.toString());
         const api::LoginResult answer {result.token, username, staffRoleName(result.role),
                                        result.expiresIn};
         return HttpResponse::json(200, answer.toJson());

@@ -301,6 +301,9 @@ void GuardedTcpServer::incomingConnection(qintptr socketDescriptor)
         delete socket;
         return;
     }
+    // The real TCP peer, never X-Forwarded-For (HttpRequest::clientAddress): these limits act on
+    // the connection before a byte of it is read, and they protect this process's sockets, which
+    // the peer holds. Behind a proxy the proxy holds them (its own limits are per client).
     const QString peer = addressKey(socket->peerAddress());
     if (peerAtCap(socket, peer)) {
         socket->abort();

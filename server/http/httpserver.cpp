@@ -280,6 +280,7 @@ HttpServer::ExchangePtr HttpServer::beginExchange(const QHttpServerRequest &qreq
     req.headers = qreq.headers();
     req.body = qreq.body();
     req.remoteAddress = qreq.remoteAddress();
+    req.clientAddress = clientAddress(req.remoteAddress, req.headers, m_trustedProxies);
     ex->keepAlive = !req.header("Connection").toLower().contains("close");
     return ex;
 }
@@ -294,6 +295,8 @@ void HttpServer::startSpan(Exchange &ex, const Router::Match &match) const
                    parent.value_or(SpanContext {}));
     ex.span.setAttribute(QStringLiteral("http.method"), QString::fromLatin1(req.method));
     ex.span.setAttribute(QStringLiteral("http.route"), ex.route);
+    ex.span.setAttribute(QStringLiteral("client.address"), req.clientAddress.toString());
+    ex.span.setAttribute(QStringLiteral("network.peer.address"), req.remoteAddress.toString());
     req.traceId = ex.span.traceId().toString();
     req.traceparent = QString::fromLatin1(ex.span.context().toTraceparent());
 }
@@ -310,7 +313,7 @@ void HttpServer::finish(const ExchangePtr &ex, HttpResponse response)
     ex->span.end();
     qCInfo(lcHttp).noquote() << ex->request.method << ex->request.path << response.status
                              << QString::number(seconds * 1000.0, 'f', 2) + QStringLiteral("ms")
-                             << ex->request.traceId;
+                             << ex->request.traceId << ex->request.clientAddress.toString();
     if (m_observer)
         m_observer(ex->request.method, ex->route, response.status, seconds);
     if (!ex->socket)
@@ -349,7 +352,8 @@ bool HttpServer::upgradeWebSocket(const ExchangePtr &ex, QTcpSocket *socket)
     ex->span.setAttribute(QStringLiteral("http.status_code"), 101);
     ContextScope scope(ex->span.context());
     ex->span.end();
-    qCInfo(lcHttp).noquote() << req.method << req.path << 101 << "websocket" << req.traceId;
+    qCInfo(lcHttp).noquote() << req.method << req.path << 101 << "websocket" << req.traceId
+                             << req.clientAddress.toString();
     if (m_observer)
         m_observer(req.method, ex->route, 101, 0.0);
     return true;

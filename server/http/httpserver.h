@@ -1,5 +1,6 @@
 #pragma once
 
+#include "clientaddress.h"
 #include "connectionguard.h"
 #include "router.h"
 
@@ -44,6 +45,9 @@ public:
                           GuardedTcpServer::Limits limits = {});
     QString listenError() const { return m_listenError; }
     void setRequestObserver(RequestObserver observer) { m_observer = std::move(observer); }
+    /// Whose X-Forwarded-For gives HttpRequest::clientAddress (default: nobody's). Set before
+    /// listening.
+    void setTrustedProxies(TrustedProxies proxies) { m_trustedProxies = std::move(proxies); }
 
     /// Decides a WebSocket upgrade: nullopt accepts it, a response refuses it with that response.
     /// Runs on the server's thread: keep it short.
@@ -96,6 +100,7 @@ private:
     std::map<QString, std::unique_ptr<Lane>> m_lanes; // created on the server's thread only
     mutable QMutex m_lanesMutex;
     RequestObserver m_observer;
+    TrustedProxies m_trustedProxies;
     QString m_listenError;
     QHash<QString, UpgradeVerifier> m_webSocketPaths;
 };

@@ -24,7 +24,11 @@ struct HttpRequest
     QUrlQuery query;
     QList<QPair<QByteArray, QByteArray>> headers;
     QByteArray body;
-    QHostAddress remoteAddress;
+    QHostAddress remoteAddress; ///< the TCP peer: a reverse proxy's address behind one
+    /// Who sent the request (clientaddress.h: the peer, or X-Forwarded-For of trusted proxies).
+    /// For logs, audit and the login throttle only; the header is the client's word where no
+    /// trusted proxy wrote it, so limits of the connection itself stay on remoteAddress.
+    QHostAddress clientAddress;
     QHash<QString, QString> pathParams; ///< "{id}" segments of the matched route
     QString traceId; ///< 32 hex, set by the server before the handler runs
     QString traceparent; ///< W3C header of the request's server span

@@ -159,6 +159,25 @@ QString anything(const QString &)
     return QString();
 }
 
+/// server.trusted_proxies (server/http/clientaddress.cpp parses it the same way).
+QString checkTrustedProxies(const QString &v)
+{
+    if (v.trimmed().isEmpty())
+        return {};
+    for (const QString &raw : v.split(u',')) {
+        const QString entry = raw.trimmed();
+        if (entry.isEmpty())
+            return QStringLiteral("empty entry");
+        QHostAddress address;
+        const bool ok = entry.contains(u'/')
+            ? QHostAddress::parseSubnet(entry).second >= 0
+            : address.setAddress(entry) && address.scopeId().isEmpty();
+        if (!ok)
+            return QStringLiteral("'%1' is not an IP address or CIDR subnet").arg(entry);
+    }
+    return {};
+}
+
 /// The keys of the server process: listen address, data dir, mode, modules, threads.
 void addServerKeys(QList<KeyDef> &d)
 {
@@ -201,6 +220,11 @@ void addServerKeys(QList<KeyDef> &d)
                   return QTimeZone(v.toUtf8()).isValid() ? QString()
                                                          : QStringLiteral("unknown time zone");
               }});
+    d.append({{str("server.trusted_proxies"), QString(),
+               str("comma-separated IP addresses and CIDR subnets, or empty"),
+               str("reverse proxies whose X-Forwarded-For names the client (login throttle, "
+                   "logs, audit); empty trusts nobody")},
+              checkTrustedProxies});
 }
 
 /// The keys of Redis and the database.

@@ -147,6 +147,13 @@ void TestConfig::invalidValues_data()
     row("wechat.api_base_url", "api.weixin.qq.com");
     row("booking.app_id", "venue booking");
     row("booking.app_id", "");
+    row("server.trusted_proxies", "nginx.internal");
+    row("server.trusted_proxies", "10.0.0.1,");
+    row("server.trusted_proxies", "10.0.0.1,,10.0.0.2");
+    row("server.trusted_proxies", "10.0.0.0/33");
+    row("server.trusted_proxies", "2001:db8::/129");
+    row("server.trusted_proxies", "10.0.0.1:80");
+    row("server.trusted_proxies", "fe80::1%eth0");
 }
 
 void TestConfig::invalidValues()
@@ -185,6 +192,9 @@ void TestConfig::validValues_data()
     row("admin.initial_password", "");
     row("booking.app_id", "campus-venues_2");
     row("wechat.api_base_url", "http://127.0.0.1:9000/sandbox/wechat");
+    row("server.trusted_proxies", "");
+    row("server.trusted_proxies", "127.0.0.1");
+    row("server.trusted_proxies", "10.0.0.0/8, 192.168.1.7 ,::1,2001:db8::/32");
 }
 
 void TestConfig::validValues()

@@ -1,5 +1,7 @@
-// Two pomelo-server instances on one PostgreSQL and one redis-server, behind nginx with the
-// upstream of a real site (generated from nginx-cluster.conf.in), the card center played by a
+// Two pomelo-server instances on one PostgreSQL and one redis-server, behind nginx running the
+// packaged sample site (resources/nginx/pomelo-pay.conf, rewritten only where a test host differs
+// from a campus: the upstream's addresses, the listen ports, the certificate), the card center
+// played by a
 // separate `pomelo-server --modules sandbox` process. Students book and pay through nginx
 // concurrently; one instance is killed (SIGKILL) in the middle. Afterwards every order is PAID or
 // CLOSED, every booking PAID or CANCELLED, every paid booking has its PAID order with one payment
@@ -14,10 +16,13 @@
 
 #include <QDir>
 #include <QFile>
+#include <QProcess>
+#include <QRegularExpression>
 #include <QSqlDatabase>
 #include <QSqlError>
 #include <QSqlQuery>
 #include <QSqlRecord>
+#include <QSslSocket>
 #include <QStandardPaths>
 #include <QThreadPool>
 #include <QtConcurrent>
@@ -45,6 +50,111 @@ QString nginxBinary()
             QStringLiteral("nginx"),
             {QStringLiteral("/usr/sbin"), QStringLiteral("/usr/local/sbin")});
     return path;
+}
+
+/// Where the sample site listens here (all on 127.0.0.1).
+struct SitePorts
+{
+    quint16 plain = 0; ///< added to the HTTPS server: the students' plain-HTTP way in
+    quint16 tls = 0; ///< the sample's `listen 443 ssl`
+    quint16 redirect = 0; ///< the sample's `listen 80` (the redirect to HTTPS)
+};
+
+/// The packaged sample site made runnable on this host, or "" with @p why. Only what a site's
+/// operator edits is rewritten: the upstream's server lines (one per instance of @p upstreams,
+/// each with the sample's own parameters), the listen ports (IPv6 ones dropped; the HTTPS server
+/// also listens in plain HTTP for the test's clients) and the certificate paths. Each rewrite
+/// must find its lines: a sample that no longer has them fails the test, it is not papered over.
+QByteArray siteFromSample(const QByteArray &sample, const SitePorts &ports,
+                          const QList<quint16> &upstreams, const QString &cert, const QString &key,
+                          QString *why)
+{
+    static const QRegularExpression upstreamServer(
+        QStringLiteral("^(\\s*)server\\s+[^\\s;{]+:\\d+((?:\\s+[^;]*)?);\\s*$"));
+    static const QRegularExpression listen(
+        QStringLiteral("^(\\s*)listen\\s+(\\S+?)((?:\\s+[^;]*)?);\\s*$"));
+    static const QRegularExpression certificate(
+        QStringLiteral("^(\\s*)(ssl_certificate|ssl_certificate_key)\\s+\\S+;\\s*$"));
+    QStringList out;
+    int upstreamLines = 0, tlsListens = 0, plainListens = 0, certificates = 0;
+    for (const QString &line : QString::fromUtf8(sample).split(u'\n')) {
+        QRegularExpressionMatch m = upstreamServer.match(line);
+        if (m.hasMatch()) {
+            if (upstreamLines++ == 0) {
+                for (const quint16 port : upstreams)
+                    out << m.captured(1) + QStringLiteral("server 127.0.0.1:%1").arg(port)
+                            + m.captured(2) + u';';
+            }
+            continue;
+        }
+        m = listen.match(line);
+        if (m.hasMatch()) {
+            if (m.captured(2).startsWith(u'['))
+                continue; // IPv6: the test host's clients use 127.0.0.1
+            const QString indent = m.captured(1);
+            if (m.captured(3).contains(QLatin1String("ssl"))) {
+                ++tlsListens;
+                out << indent + QStringLiteral("listen 127.0.0.1:%1").arg(ports.tls) + m.captured(3)
+                        + u';';
+                out << indent + QStringLiteral("listen 127.0.0.1:%1;").arg(ports.plain);
+            } else {
+                ++plainListens;
+                out << indent + QStringLiteral("listen 127.0.0.1:%1").arg(ports.redirect)
+                        + m.captured(3) + u';';
+            }
+            continue;
+        }
+        m = certificate.match(line);
+        if (m.hasMatch()) {
+            ++certificates;
+            out << m.captured(1) + m.captured(2) + u' '
+                    + (m.captured(2) == QLatin1String("ssl_certificate") ? cert : key) + u';';
+            continue;
+        }
+        out << line;
+    }
+    if (upstreamLines == 0 || tlsListens != 1 || plainListens != 1 || certificates != 2) {
+        *why = QStringLiteral("the sample site has %1 upstream server lines, %2 TLS and %3 plain "
+                              "IPv4 listens, %4 certificate lines (expected >0, 1, 1, 2)")
+                   .arg(upstreamLines)
+                   .arg(tlsListens)
+                   .arg(plainListens)
+                   .arg(certificates);
+        return {};
+    }
+    return out.join(u'\n').toUtf8();
+}
+
+/// The main nginx.conf around the site: everything under @p prefix, run as an ordinary process.
+QByteArray mainConfig(const QString &prefix, const QString &site)
+{
+    // A master started as root hands its workers to "nobody", who could not use the prefix.
+    const QString user = geteuid() == 0 ? QStringLiteral("user root;\n") : QString();
+    QString conf = user
+        + QStringLiteral("worker_processes 1;\npid @P/nginx.pid;\nerror_log @P/error.log warn;\n"
+                         "events {\n    worker_connections 1024;\n}\n"
+                         "http {\n    access_log @P/access.log;\n"
+                         "    client_body_temp_path @P/client_body;\n"
+                         "    proxy_temp_path @P/proxy;\n    fastcgi_temp_path @P/fastcgi;\n"
+                         "    uwsgi_temp_path @P/uwsgi;\n    scgi_temp_path @P/scgi;\n"
+                         "    include @S;\n}\n");
+    return conf.replace(QStringLiteral("@P"), prefix).replace(QStringLiteral("@S"), site).toUtf8();
+}
+
+/// GET @p path over TLS from 127.0.0.1:@p port (any certificate); the whole answer.
+QByteArray tlsGet(quint16 port, const QByteArray &path)
+{
+    QSslSocket socket;
+    socket.setPeerVerifyMode(QSslSocket::VerifyNone);
+    socket.connectToHostEncrypted(QStringLiteral("127.0.0.1"), port);
+    if (!socket.waitForEncrypted(10000))
+        return socket.errorString().toUtf8();
+    socket.write("GET " + path
+                 + " HTTP/1.1\r\nHost: pay.example.edu.cn\r\nConnection: close\r\n\r\n");
+    QByteArray answer;
+    while (socket.waitForReadyRead(10000))
+        answer += socket.readAll();
+    return answer + socket.readAll();
 }
 
 /// No HTTP answer, or the proxy's / an instance's "try again".
@@ -253,8 +363,6 @@ private slots:
     void twoInstancesBehindNginxOneKilled();
 
 private:
-    /// nginx.conf for an upstream of @p ports, listening on @p port, files under @p prefix.
-    static QByteArray nginxConfig(const QString &prefix, quint16 port, const QList<quint16> &ports);
     /// The first column of the first row of @p sql (-1 when it failed).
     qint64 scalar(const QString &sql);
     /// Each row's columns joined with " " (for messages).
@@ -273,27 +381,6 @@ void TestCluster::initTestCase()
         QVERIFY2(qEnvironmentVariableIsEmpty("CI"), "nginx is not installed (scripts/deps.sh)");
         QSKIP("nginx is not installed (Debian: apt-get install nginx); this test needs it");
     }
-}
-
-QByteArray TestCluster::nginxConfig(const QString &prefix, quint16 port,
-                                    const QList<quint16> &ports)
-{
-    QFile in(QStringLiteral(POMELO_NGINX_TEMPLATE));
-    if (!in.open(QIODevice::ReadOnly))
-        return {};
-    QString servers;
-    for (const quint16 p : ports)
-        servers +=
-            QStringLiteral("        server 127.0.0.1:%1 max_fails=1 fail_timeout=10s;\n").arg(p);
-    servers.chop(1);
-    // A master started as root hands its workers to "nobody", who could not use the prefix.
-    const QString user = geteuid() == 0 ? QStringLiteral("user root;") : QString();
-    return QString::fromUtf8(in.readAll())
-        .replace(QStringLiteral("@USER@"), user)
-        .replace(QStringLiteral("@PREFIX@"), prefix)
-        .replace(QStringLiteral("@PORT@"), QString::number(port))
-        .replace(QStringLiteral("@SERVERS@"), servers)
-        .toUtf8();
 }
 
 qint64 TestCluster::scalar(const QString &sql)
@@ -352,7 +439,8 @@ void TestCluster::twoInstancesBehindNginxOneKilled()
         QStringLiteral("POMELO_CHANNELS_ECARD_BASE_URL=") + sandboxBase + QStringLiteral("/ecard"),
         QStringLiteral("POMELO_CHANNELS_WECHAT_BASE_URL=") + sandboxBase
             + QStringLiteral("/wechat"),
-        // Student login (jscode2session) goes to the WeChat API host, not the pay host.
+        // Students log in at the sandbox too (without the sandbox module, an instance would call
+        // the real api.weixin.qq.com).
         QStringLiteral("POMELO_WECHAT_API_BASE_URL=") + sandboxBase + QStringLiteral("/wechat"),
         // Short, so that what the killed instance left open is closed within the test.
         QStringLiteral("POMELO_PAY_ORDER_TIMEOUT_SECONDS=15"),
@@ -371,11 +459,36 @@ void TestCluster::twoInstancesBehindNginxOneKilled()
     QTemporaryDir prefix;
     for (const char *dir : {"client_body", "proxy", "fastcgi", "uwsgi", "scgi"})
         QVERIFY(QDir(prefix.path()).mkpath(QString::fromLatin1(dir)));
-    const QString confPath = prefix.path() + QStringLiteral("/nginx.conf");
+    // The sample site with a self-signed pair in place of its certificate paths.
+    const QString cert = prefix.filePath(QStringLiteral("cert.pem"));
+    const QString key = prefix.filePath(QStringLiteral("key.pem"));
     {
+        QProcess openssl;
+        openssl.setProcessChannelMode(QProcess::MergedChannels);
+        openssl.start(QStringLiteral("openssl"),
+                      {QStringLiteral("req"), QStringLiteral("-x509"), QStringLiteral("-newkey"),
+                       QStringLiteral("ec"), QStringLiteral("-pkeyopt"),
+                       QStringLiteral("ec_paramgen_curve:prime256v1"), QStringLiteral("-nodes"),
+                       QStringLiteral("-subj"), QStringLiteral("/CN=pay.example.edu.cn"),
+                       QStringLiteral("-days"), QStringLiteral("1"), QStringLiteral("-keyout"), key,
+                       QStringLiteral("-out"), cert});
+        QVERIFY2(openssl.waitForFinished(30000) && openssl.exitCode() == 0,
+                 openssl.readAll().constData());
+    }
+    const SitePorts ports {nginxPort, freeLoopbackPort(), freeLoopbackPort()};
+    const QString sitePath = prefix.filePath(QStringLiteral("pomelo-pay.conf"));
+    const QString confPath = prefix.filePath(QStringLiteral("nginx.conf"));
+    {
+        QFile sample(QStringLiteral(POMELO_NGINX_SITE));
+        QVERIFY2(sample.open(QIODevice::ReadOnly), POMELO_NGINX_SITE);
+        QString why;
+        const QByteArray site =
+            siteFromSample(sample.readAll(), ports, {a.port(), b.port()}, cert, key, &why);
+        QVERIFY2(!site.isEmpty(), qPrintable(why));
+        QFile siteFile(sitePath);
+        QVERIFY(siteFile.open(QIODevice::WriteOnly) && siteFile.write(site) == site.size());
+        const QByteArray text = mainConfig(prefix.path(), sitePath);
         QFile conf(confPath);
-        const QByteArray text = nginxConfig(prefix.path(), nginxPort, {a.port(), b.port()});
-        QVERIFY2(!text.isEmpty(), POMELO_NGINX_TEMPLATE);
         QVERIFY(conf.open(QIODevice::WriteOnly) && conf.write(text) == text.size());
     }
     ChildProcess nginx(m_nginx,
@@ -387,6 +500,31 @@ void TestCluster::twoInstancesBehindNginxOneKilled()
     QVERIFY2(waitUntil([&] { return httpRequest("GET", readyz, {}, {}, 2000).status == 200; },
                        15000, 50),
              nginx.output().constData());
+    // The rest of the sample as it is: plain HTTP redirected to HTTPS, the HTTPS server proxying,
+    // /metrics and the sandboxes not served.
+    const QByteArray redirect = rawHttpExchange(
+        ports.redirect,
+        "GET /api/v1/me HTTP/1.1\r\nHost: pay.example.edu.cn\r\nConnection: close\r\n\r\n");
+    QVERIFY2(redirect.startsWith("HTTP/1.1 301 ")
+                 && redirect.contains("\r\nLocation: https://pay.example.edu.cn/api/v1/me\r\n"),
+             redirect.constData());
+    if (QSslSocket::supportsSsl()) {
+        const QByteArray overTls = tlsGet(ports.tls, "/readyz");
+        QVERIFY2(overTls.startsWith("HTTP/1.1 200 ")
+                     && overTls.contains("\r\nStrict-Transport-Security: max-age=31536000"),
+                 overTls.constData());
+    } else {
+        qInfo("no TLS in this Qt build: the sample's HTTPS listen was not called");
+    }
+    QCOMPARE(httpRequest("GET", QUrl(QStringLiteral("http://127.0.0.1:%1/metrics").arg(nginxPort)))
+                 .status,
+             403);
+    QCOMPARE(httpRequest("GET",
+                         QUrl(QStringLiteral("http://127.0.0.1:%1/sandbox/ecard/simulate/"
+                                             "balance?studentNo=x")
+                                  .arg(nginxPort)))
+                 .status,
+             404);
 
     // Slots to fight over: two courts, 08:00–19:00, fewer than the students.
     QList<QPair<qint64, QString>> slotList;

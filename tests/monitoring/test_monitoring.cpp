@@ -3,9 +3,9 @@
 // uses is in the server's /metrics exposition, the dependency gauges follow Redis, the dashboard
 // is a valid Grafana dashboard, and every alert has its labels, annotations and promtool cases.
 // (promtool itself runs as the ctest entries monitoring/promtool_*.)
+#include "payclient.h"
 #include "pgserver.h"
 #include "redisserver.h"
-#include "serverprocess.h"
 
 #include <QFile>
 #include <QJsonArray>
@@ -139,15 +139,29 @@ double sampleValue(const QByteArray &exposition, const QByteArray &name)
     return qQNaN();
 }
 
-/// Metrics other parts of issue #13 add (the WeChat platform verification, server/channels):
-/// used by rules and panels, exported once that work is merged and a WeChat merchant is
-/// configured. Checked when present; absent, they are reported, not failed.
-const QSet<QString> &exportedElsewhere()
+/// The WeChat Pay platform-certificate metrics exist once the server has downloaded certificates:
+/// the sandbox is switched to certificate mode and a WeChat cashier call (its prepay answer is
+/// signed with a certificate the server does not hold yet) makes the server download them.
+/// Returns the certificate's serial, or "" when a step failed.
+QString downloadWechatCertificates(ServerProcess &server)
 {
-    static const QSet<QString> names {
-        QStringLiteral("pomelo_wechat_platform_certificate_expiry_timestamp_seconds"),
-        QStringLiteral("pomelo_wechat_signature_failures_total")};
-    return names;
+    const HttpResult mode =
+        server.post(QStringLiteral("/sandbox/wechat/simulate/key-mode"),
+                    compact({{QStringLiteral("mode"), QStringLiteral("certificate")}}));
+    if (mode.status != 200) {
+        qWarning("key-mode: %d %s", mode.status, mode.body.constData());
+        return {};
+    }
+    const PayApi pay(server, demoApp(server.dataDir(), QStringLiteral("utility-topup")));
+    const QString orderId = pay.createOrder(QStringLiteral("MON-WECHAT-1"), 1500);
+    if (orderId.isEmpty())
+        return {};
+    const HttpResult cashier = pay.cashier(orderId, 1500, QStringLiteral("WECHAT_JSAPI"));
+    if (cashier.status != 200) {
+        qWarning("cashier: %d %s", cashier.status, cashier.body.constData());
+        return {};
+    }
+    return mode.json()[QStringLiteral("serial")].toString();
 }
 
 QStringList alertNames(const QByteArray &rules)
@@ -310,9 +324,12 @@ void TestMonitoring::everyUsedMetricIsExported()
         QVERIFY2(m_pg.isRunning() || m_pg.start(), qPrintable(m_pg.errorString()));
         args << QStringLiteral("--database") << m_pg.createDatabase(QStringLiteral("monitoring"));
     }
-    ServerProcess server(args);
+    // Demo data: a pay app whose WeChat order makes the server download platform certificates.
+    ServerProcess server(args, {QStringLiteral("POMELO_SERVER_DEMO_DATA=on")});
     QVERIFY2(server.start(30000), server.output().constData());
     QCOMPARE(server.get(QStringLiteral("/healthz")).status, 200); // an HTTP series to show
+    const QString serial = downloadWechatCertificates(server);
+    QCOMPARE(serial.size(), 40);
 
     // The collector's first round runs at start, in the background.
     QByteArray exposition;
@@ -323,12 +340,7 @@ void TestMonitoring::everyUsedMetricIsExported()
     const QSet<QString> exposed = exposedNames(exposition);
     QStringList missing;
     for (const QString &name : std::as_const(used)) {
-        if (exposed.contains(name))
-            continue;
-        if (exportedElsewhere().contains(name))
-            qInfo("%s is not exported by this build (issue #13, WeChat platform verification)",
-                  qPrintable(name));
-        else
+        if (!exposed.contains(name))
             missing.append(name);
     }
     missing.sort();
@@ -340,9 +352,16 @@ void TestMonitoring::everyUsedMetricIsExported()
           "pomelo_payment_exceptions_open{state=\"REFUND_FAILED\"} 0",
           "pomelo_merchant_notify_attempts_total{result=\"failed\"} 0",
           "pomelo_merchant_notifications_failed 0", "pomelo_refunds_processing 0",
-          "pomelo_refunds_processing_oldest_seconds 0"})
+          "pomelo_refunds_processing_oldest_seconds 0",
+          "pomelo_wechat_signature_failures_total{kind=\"notification\"} 0",
+          "pomelo_wechat_signature_failures_total{kind=\"response\"} 0"})
         QVERIFY2(exposition.contains(series), series);
     QVERIFY2(exposition.contains("pomelo_stream_dead_letters_total{"), exposition.constData());
+    const QByteArray expiry =
+        "pomelo_wechat_platform_certificate_expiry_timestamp_seconds{serial=\"" + serial.toLatin1()
+        + '"' + '}';
+    QVERIFY2(sampleValue(exposition, expiry) > double(QDateTime::currentSecsSinceEpoch()),
+             expiry.constData());
 }
 
 void TestMonitoring::redisGaugeFollowsRedis()

@@ -627,15 +627,32 @@ void TestVenueAdmin::closureClosesSignedPayOrders()
     QVERIFY(!paid.isEmpty());
     const PayApi pay(*server, demoApp(server->dataDir(), QStringLiteral("venue-booking")));
     QCOMPARE(pay.status(signedOrder), QStringLiteral("PAYING"));
+    // Carol pays at the card center just before the confirmation (the race): whether the pay
+    // platform or the booking heard of it yet or not, her booking must end refunded, once.
+    MiniProgramUser carol(*server, QStringLiteral("carol"));
+    setProfile(carol, "B22040103");
+    r = carol.book(venueId, day, QStringLiteral("12:00"), QStringLiteral("13:00"));
+    QCOMPARE(r.status, 201);
+    const QString racedId = r.json()[QStringLiteral("id")].toString();
+    r = carol.post(QStringLiteral("/api/v1/bookings/%1/sign").arg(racedId), {});
+    QCOMPARE(r.status, 200);
+    const QString racedOrder = r.json()[QStringLiteral("payOrderId")].toString();
+    cashier = r.json()[QStringLiteral("cashier")].toObject();
+    cashier.insert(QStringLiteral("channel"), QStringLiteral("ECARD"));
+    r = server->post(QStringLiteral("/pay/v1/cashier"), compact(cashier));
+    QCOMPARE(r.status, 200);
+    const QString racedPrepayId =
+        r.json()[QStringLiteral("payParams")][QStringLiteral("prepayId")].toString();
 
     r = staff.post(QStringLiteral("/admin/v1/venues/%1/closures").arg(venueId),
                    {{QStringLiteral("from"), instant(day, QStringLiteral("10:00"), zone)},
-                    {QStringLiteral("to"), instant(day, QStringLiteral("12:00"), zone)},
+                    {QStringLiteral("to"), instant(day, QStringLiteral("13:00"), zone)},
                     {QStringLiteral("reason"), QStringLiteral("管道检修")}});
     QCOMPARE(r.status, 201);
     const QString confirm = QStringLiteral("/admin/v1/venues/%1/closures/%2/confirm")
                                 .arg(venueId)
                                 .arg(r.json()[QStringLiteral("id")].toInteger());
+    QCOMPARE(simulatePay(*server, racedPrepayId).status, 200);
 
     // Confirming closes the signed booking's pay order (at the card center too) and cancels it.
     r = admin.post(confirm, {{QStringLiteral("reason"), QStringLiteral("已通知学生")}});
@@ -647,6 +664,17 @@ void TestVenueAdmin::closureClosesSignedPayOrders()
                         v[QStringLiteral("outcome")].toString());
     QCOMPARE(outcomes.value(signedId), QStringLiteral("CANCELLED"));
     QCOMPARE(outcomes.value(paid), QStringLiteral("REFUNDED"));
+    QVERIFY2(outcomes.value(racedId) == QLatin1String("REFUNDED")
+                 || outcomes.value(racedId) == QLatin1String("REFUNDING"),
+             qPrintable(outcomes.value(racedId)));
+    QTRY_COMPARE_WITH_TIMEOUT(statusOf(carol, racedId), QStringLiteral("REFUNDED"), 15000);
+    QTRY_COMPARE_WITH_TIMEOUT(pay.status(racedOrder), QStringLiteral("REFUNDED"), 15000);
+    const QJsonArray racedRefunds = admin.get(QStringLiteral("/admin/v1/orders/") + racedOrder)
+                                        .json()[QStringLiteral("refunds")]
+                                        .toArray();
+    QCOMPARE(racedRefunds.size(), 1);
+    QCOMPARE(racedRefunds.first()[QStringLiteral("outRefundNo")].toString(),
+             QStringLiteral("cancel-") + racedId);
     QCOMPARE(statusOf(alice, signedId), QStringLiteral("CANCELLED"));
     QCOMPARE(pay.status(signedOrder), QStringLiteral("CLOSED"));
     QTRY_VERIFY_WITH_TIMEOUT(
@@ -676,6 +704,7 @@ void TestVenueAdmin::closureClosesSignedPayOrders()
     QCOMPARE(statusOf(alice, signedId), QStringLiteral("CANCELLED"));
     QCOMPARE(pay.status(signedOrder), QStringLiteral("CLOSED"));
     QCOMPARE(pay.get(paidOrder).json()[QStringLiteral("refundedAmount")].toInteger(), 2500);
+    QCOMPARE(pay.get(racedOrder).json()[QStringLiteral("refundedAmount")].toInteger(), 2500);
     QCOMPARE(admin.get(QStringLiteral("/admin/v1/orders/") + paidOrder)
                  .json()[QStringLiteral("refunds")]
                  .toArray()

@@ -210,6 +210,8 @@ private slots:
     void closureConfirmedRefundsAndTells();
     void closureClosesSignedPayOrders_data() { addBackendRows(); }
     void closureClosesSignedPayOrders();
+    void closureCloseFailsThenRetries_data() { addBackendRows(); }
+    void closureCloseFailsThenRetries();
     void weeklyClosure_data() { addBackendRows(); }
     void weeklyClosure();
     void gridChangeNeverDoublesABooking_data() { addBackendRows(); }
@@ -745,6 +747,79 @@ void TestVenueAdmin::closureClosesSignedPayOrders()
     QCOMPARE(exception[QStringLiteral("paidAmount")].toInteger(), 2500);
     QCOMPARE(pay.status(signedOrder), QStringLiteral("CLOSED"));
     QCOMPARE(statusOf(alice, signedId), QStringLiteral("CANCELLED"));
+}
+
+void TestVenueAdmin::closureCloseFailsThenRetries()
+{
+    QFETCH(QString, backend);
+    auto server = start(backend);
+    QVERIFY(server);
+    const Console staff(*server, QStringLiteral("staff1"), StaffPassword);
+    const Console admin(*server, QStringLiteral("admin"), AdminPassword);
+    const QString zone = daytimeZone();
+    const QString day = todayIn(zone).addDays(1).toString(Qt::ISODate);
+    HttpResult r = staff.post(QStringLiteral("/admin/v1/venues"),
+                              venueBody(QStringLiteral("网球场 6 号"), QStringLiteral("08:00"),
+                                        QStringLiteral("22:00"), 60, 2500));
+    const qint64 venueId = r.json()[QStringLiteral("id")].toInteger();
+    QVERIFY(venueId > 0);
+    MiniProgramUser alice(*server, QStringLiteral("alice"));
+    setProfile(alice, "B22040101");
+    r = alice.book(venueId, day, QStringLiteral("10:00"), QStringLiteral("11:00"));
+    QCOMPARE(r.status, 201);
+    const QString bookingId = r.json()[QStringLiteral("id")].toString();
+    r = alice.post(QStringLiteral("/api/v1/bookings/%1/sign").arg(bookingId), {});
+    QCOMPARE(r.status, 200);
+    const QString orderId = r.json()[QStringLiteral("payOrderId")].toString();
+    QJsonObject cashier = r.json()[QStringLiteral("cashier")].toObject();
+    cashier.insert(QStringLiteral("channel"), QStringLiteral("ECARD"));
+    QCOMPARE(server->post(QStringLiteral("/pay/v1/cashier"), compact(cashier)).status, 200);
+    const PayApi pay(*server, demoApp(server->dataDir(), QStringLiteral("venue-booking")));
+    r = staff.post(QStringLiteral("/admin/v1/venues/%1/closures").arg(venueId),
+                   {{QStringLiteral("from"), instant(day, QStringLiteral("10:00"), zone)},
+                    {QStringLiteral("to"), instant(day, QStringLiteral("11:00"), zone)},
+                    {QStringLiteral("reason"), QStringLiteral("停电")}});
+    QCOMPARE(r.status, 201);
+    const QString confirm = QStringLiteral("/admin/v1/venues/%1/closures/%2/confirm")
+                                .arg(venueId)
+                                .arg(r.json()[QStringLiteral("id")].toInteger());
+
+    // The card center fails: the order cannot be closed, so the booking is reported FAILED and
+    // stays as it was (nothing cancelled while the student could still pay).
+    QCOMPARE(server
+                 ->post(QStringLiteral("/sandbox/ecard/simulate/fault"),
+                        compact({{QStringLiteral("retcode"), QStringLiteral("9999")},
+                                 {QStringLiteral("count"), 10}}))
+                 .status,
+             200);
+    r = admin.post(confirm, {{QStringLiteral("reason"), QStringLiteral("first")}});
+    QCOMPARE(r.status, 200);
+    QJsonArray results = r.json()[QStringLiteral("results")].toArray();
+    QCOMPARE(results.size(), 1);
+    QCOMPARE(results.first()[QStringLiteral("outcome")].toString(), QStringLiteral("FAILED"));
+    QVERIFY(results.first()[QStringLiteral("code")].toInt() > 0);
+    QCOMPARE(statusOf(alice, bookingId), QStringLiteral("PENDING_PAYMENT"));
+    QCOMPARE(pay.status(orderId), QStringLiteral("PAYING"));
+    QVERIFY(!alice.get(QStringLiteral("/api/v1/me/messages")).body.contains("场地关闭"));
+
+    // Once the card center answers again, confirming again finishes it (or the pay platform's own
+    // retry of the close got there first and its CLOSED notification cancelled the booking).
+    QByteArray last;
+    QTRY_VERIFY2_WITH_TIMEOUT(
+        [&] {
+            const HttpResult answer =
+                admin.post(confirm, {{QStringLiteral("reason"), QStringLiteral("again")}});
+            last = answer.body;
+            return answer.status == 200 && statusOf(alice, bookingId) == QLatin1String("CANCELLED");
+        }(),
+        last.constData(), 30000);
+    QCOMPARE(pay.status(orderId), QStringLiteral("CLOSED"));
+    QVERIFY2(!last.contains("FAILED"), last.constData());
+    // Settled: confirming again changes nothing.
+    r = admin.post(confirm, {{QStringLiteral("reason"), QStringLiteral("once more")}});
+    QCOMPARE(r.status, 200);
+    QVERIFY(r.json()[QStringLiteral("results")].toArray().isEmpty());
+    QCOMPARE(pay.status(orderId), QStringLiteral("CLOSED"));
 }
 
 void TestVenueAdmin::weeklyClosure()

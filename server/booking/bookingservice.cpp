@@ -332,20 +332,15 @@ ClosureCancelOutcome BookingService::cancelForClosure(qint64 bookingId, const QS
         const std::optional<Booking> now = bookings.find(bookingId);
         return ClosureCancelOutcome {outcome, now ? now->status : b->status, 0};
     };
+    if (b->status == BookingStatus::PendingPayment && b->payOrderId)
+        return closeSignedForClosure(*b, venueName, reason);
     if (b->status == BookingStatus::PendingPayment) {
-        if (b->payOrderId)
-            return {QStringLiteral("AWAITING_PAYMENT"), b->status, 0};
         const bool moved = m_ctx.db.transact([&](Transaction &tx) {
             return bookings.transition(tx, b->id, b->version, b->status, BookingStatus::Cancelled);
         });
         if (!moved) // signed or paid meanwhile: the caller confirms again
             return afterwards(QStringLiteral("UNCHANGED"));
-        try {
-            m_expiryQueue.cancel(QByteArray::number(bookingId));
-            m_expiryQueue.cancel(reminderId(bookingId));
-        } catch (const Error &) {
-            // Harmless: expire() and remind() find it cancelled.
-        }
+        forgetExpiry(bookingId);
         qCInfo(lcBooking) << "booking" << bookingId << "cancelled: venue closed";
         tellClosure(*b, venueName, reason, QStringLiteral("CANCELLED"));
         return afterwards(QStringLiteral("CANCELLED"));
@@ -361,14 +356,98 @@ ClosureCancelOutcome BookingService::cancelForClosure(qint64 bookingId, const QS
             return afterwards(QStringLiteral("UNCHANGED"));
         qCInfo(lcBooking) << "booking" << bookingId << "refunding: venue closed";
     }
-    // The refund of a user's cancel: outRefundNo cancel-<id>, so asking again never refunds twice.
+    return refundForClosure(*b, venueName, reason);
+}
+
+ClosureCancelOutcome BookingService::closeSignedForClosure(const Booking &b,
+                                                           const QString &venueName,
+                                                           const QString &reason)
+{
+    BookingRepository bookings(m_ctx.db);
+    const auto afterwards = [&](const QString &outcome, int code = 0) {
+        const std::optional<Booking> now = bookings.find(b.id);
+        return ClosureCancelOutcome {outcome, now ? now->status : b.status, code};
+    };
+    // The student may be at the cashier: the pay order is closed first (at the channel too), so
+    // that nobody pays for a closed venue; only then is the booking cancelled.
+    QString orderStatus;
     try {
-        if (m_payPlatform.requestRefund(*b) == QLatin1String("REFUNDED"))
-            markRefunded(b->id);
+        orderStatus = m_payPlatform.closeOrder(b);
     } catch (const Error &e) {
         qCWarning(lcBooking).noquote()
-            << "booking" << bookingId << "refund for a closure failed:" << int(e.code())
+            << "booking" << b.id << "pay order not closed for a closure:" << int(e.code())
             << e.detail();
+        return afterwards(QStringLiteral("FAILED"), static_cast<int>(e.code()));
+    }
+    if (orderStatus == QLatin1String("CLOSED") || orderStatus == QLatin1String("FAILED")) {
+        // The pay platform's CLOSED notification may have cancelled it already: either is fine.
+        const bool cancelled = m_ctx.db.transact([&](Transaction &tx) {
+            const std::optional<Booking> now = bookings.find(tx, b.id, RowLock::ForUpdate);
+            if (!now)
+                return false;
+            if (now->status == BookingStatus::Cancelled)
+                return true;
+            return now->status == BookingStatus::PendingPayment
+                && bookings.transition(tx, now->id, now->version, now->status,
+                                       BookingStatus::Cancelled);
+        });
+        if (!cancelled)
+            return afterwards(QStringLiteral("UNCHANGED"));
+        forgetExpiry(b.id);
+        qCInfo(lcBooking).noquote()
+            << "booking" << b.id << "cancelled, pay order" << orderStatus << ": venue closed";
+        tellClosure(b, venueName, reason, QStringLiteral("CANCELLED"));
+        return afterwards(QStringLiteral("CANCELLED"));
+    }
+    if (orderStatus != QLatin1String("PAID")) {
+        // REFUNDING/REFUNDED: refunded by someone else (an admin); the notification finishes it.
+        qCWarning(lcBooking).noquote() << "booking" << b.id << "pay order is" << orderStatus
+                                       << "when closing it for a closure";
+        return afterwards(QStringLiteral("UNCHANGED"));
+    }
+    // Paid before the close (the race): the booking follows its order to PAID, whether or not
+    // the PAID notification came yet, and then takes the refund path of paid bookings.
+    const std::optional<Booking> refunding = m_ctx.db.transact([&](Transaction &tx) {
+        std::optional<Booking> now = bookings.find(tx, b.id, RowLock::ForUpdate);
+        const auto step = [&](BookingStatus to) {
+            if (!bookings.transition(tx, now->id, now->version, now->status, to))
+                return false;
+            now->status = to;
+            now->version += 1;
+            return true;
+        };
+        if (!now)
+            return now;
+        if (now->status == BookingStatus::PendingPayment && !step(BookingStatus::Paid))
+            return std::optional<Booking> {};
+        if (now->status == BookingStatus::Paid && !step(BookingStatus::Refunding))
+            return std::optional<Booking> {};
+        if (now->status != BookingStatus::Refunding)
+            return std::optional<Booking> {};
+        return now;
+    });
+    if (!refunding)
+        return afterwards(QStringLiteral("UNCHANGED"));
+    qCInfo(lcBooking) << "booking" << b.id << "paid while closing its order: refunding";
+    return refundForClosure(*refunding, venueName, reason);
+}
+
+ClosureCancelOutcome BookingService::refundForClosure(const Booking &b, const QString &venueName,
+                                                      const QString &reason)
+{
+    BookingRepository bookings(m_ctx.db);
+    const auto afterwards = [&](const QString &outcome) {
+        const std::optional<Booking> now = bookings.find(b.id);
+        return ClosureCancelOutcome {outcome, now ? now->status : b.status, 0};
+    };
+    // The refund of a user's cancel: outRefundNo cancel-<id>, so asking again never refunds twice.
+    try {
+        if (m_payPlatform.requestRefund(b, QStringLiteral("场地关闭: ") + reason)
+            == QLatin1String("REFUNDED"))
+            markRefunded(b.id);
+    } catch (const Error &e) {
+        qCWarning(lcBooking).noquote()
+            << "booking" << b.id << "refund for a closure failed:" << int(e.code()) << e.detail();
         ClosureCancelOutcome failed = afterwards(QStringLiteral("FAILED"));
         failed.code = static_cast<int>(e.code());
         return failed;
@@ -376,8 +455,18 @@ ClosureCancelOutcome BookingService::cancelForClosure(qint64 bookingId, const QS
     ClosureCancelOutcome done = afterwards(QStringLiteral("REFUNDING"));
     if (done.status == BookingStatus::Refunded)
         done.outcome = QStringLiteral("REFUNDED");
-    tellClosure(*b, venueName, reason, done.outcome);
+    tellClosure(b, venueName, reason, done.outcome);
     return done;
+}
+
+void BookingService::forgetExpiry(qint64 bookingId)
+{
+    try {
+        m_expiryQueue.cancel(QByteArray::number(bookingId));
+        m_expiryQueue.cancel(reminderId(bookingId));
+    } catch (const Error &) {
+        // Harmless: expire() and remind() find it cancelled.
+    }
 }
 
 void BookingService::tellClosure(const Booking &b, const QString &venueName, const QString &reason,

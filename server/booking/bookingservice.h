@@ -28,7 +28,7 @@ struct SlotView
 /// What cancelling a booking for a venue closure did (api::ClosureOutcome's words).
 struct ClosureCancelOutcome
 {
-    QString outcome; ///< CANCELLED, REFUNDED, REFUNDING, AWAITING_PAYMENT, UNCHANGED, FAILED
+    QString outcome; ///< CANCELLED, REFUNDED, REFUNDING, UNCHANGED, FAILED
     BookingStatus status = BookingStatus::PendingPayment; ///< the booking's status afterwards
     int code = 0; ///< FAILED: the error code (the booking stays as it was, or REFUNDING)
 };
@@ -78,12 +78,14 @@ public:
     Booking cancel(qint64 userId, qint64 bookingId);
 
     /// A confirmed closure of its venue covers the booking: unpaid and unsigned, CANCELLED;
+    /// signed but unpaid, its pay order closed at the pay platform (at the channel too) and then
+    /// CANCELLED, or, when the order turns out paid meanwhile, refunded like a paid booking;
     /// PAID (or REFUNDING), refunded in full through the same refund as a user's cancel (same
-    /// outRefundNo, so never twice), whatever the refund cut-off; signed but unpaid, left to its
-    /// pay order's timeout (AWAITING_PAYMENT: confirming again refunds it once paid); checked in
-    /// or finished, UNCHANGED. The student gets a message in the inbox ("场地关闭，预订已取消" /
-    /// "场地关闭，预订已退款"), once. Errors of the pay platform are returned as FAILED (the
-    /// booking stays REFUNDING; confirming again retries), never thrown.
+    /// outRefundNo, so never twice), whatever the refund cut-off, with the reason
+    /// "场地关闭: <reason>"; checked in or finished, UNCHANGED. The student gets a message in the
+    /// inbox ("场地关闭，预订已取消" / "场地关闭，预订已退款"), once. Errors of the pay platform
+    /// are returned as FAILED (the booking stays PENDING_PAYMENT with its order, or REFUNDING;
+    /// confirming again retries), never thrown.
     ClosureCancelOutcome cancelForClosure(qint64 bookingId, const QString &venueName,
                                           const QString &reason);
 
@@ -120,6 +122,12 @@ private:
     Booking cancelUnpaid(qint64 userId, qint64 bookingId);
     Booking cancelPaid(qint64 userId, qint64 bookingId);
 
+    ClosureCancelOutcome closeSignedForClosure(const Booking &booking, const QString &venueName,
+                                               const QString &reason);
+    ClosureCancelOutcome refundForClosure(const Booking &booking, const QString &venueName,
+                                          const QString &reason);
+    /// Drops the expiry and reminder items of a booking that is cancelled.
+    void forgetExpiry(qint64 bookingId);
     void tellClosure(const Booking &booking, const QString &venueName, const QString &reason,
                      const QString &outcome) const;
 

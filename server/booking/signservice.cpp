@@ -84,7 +84,7 @@ App SignService::bookingApp() const
     return *app;
 }
 
-QString SignService::requestRefund(const Booking &booking) const
+QString SignService::requestRefund(const Booking &booking, const QString &reason) const
 {
     const App app = bookingApp();
     const QJsonObject fields {
@@ -92,7 +92,7 @@ QString SignService::requestRefund(const Booking &booking) const
         {QStringLiteral("outRefundNo"),
          QString(QStringLiteral("cancel-") + snowflakeToString(booking.id))},
         {QStringLiteral("amount"), booking.amount},
-        {QStringLiteral("reason"), QStringLiteral("booking cancelled")},
+        {QStringLiteral("reason"), reason},
     };
     try {
         return callPayPlatform(QStringLiteral("/pay/v1/refunds"), fields, app,
@@ -104,6 +104,54 @@ QString SignService::requestRefund(const Booking &booking) const
             throw;
         return QStringLiteral("REFUNDED"); // refunded earlier (2007): finish the booking
     }
+}
+
+QString SignService::orderStatus(qint64 orderId, const App &app) const
+{
+    const QString path = QStringLiteral("/pay/v1/orders/") + snowflakeToString(orderId);
+    const QJsonObject s =
+        signing::withSignature(signing::Target::get(path),
+                               {{QStringLiteral("appId"), app.appId},
+                                {QStringLiteral("nonce"), signing::generateNonce()},
+                                {QStringLiteral("timestamp"), QDateTime::currentSecsSinceEpoch()}},
+                               app.secret);
+    QStringList query;
+    for (auto it = s.constBegin(); it != s.constEnd(); ++it) {
+        const QString value = it->isString() ? it->toString() : QString::number(it->toInteger());
+        query.append(it.key() + u'=' + QString::fromLatin1(QUrl::toPercentEncoding(value)));
+    }
+    HttpClientRequest request;
+    request.method = QByteArrayLiteral("GET");
+    request.url = QUrl(m_ctx.config.publicBaseUrl() + path);
+    request.url.setQuery(query.join(u'&'), QUrl::StrictMode);
+    request.timeoutMs = PayCallTimeoutMs;
+    request.spanName = QStringLiteral("pay.queryOrder");
+    const HttpClientResponse response = HttpClient::send(request);
+    const QString status =
+        QJsonDocument::fromJson(response.body).object().value(QStringLiteral("status")).toString();
+    if (!response.ok() || status.isEmpty())
+        throw Error(response.status == 503 ? ErrorCode::DependencyUnavailable
+                                           : ErrorCode::ChannelError,
+                    QStringLiteral("pay platform: order query HTTP %1").arg(response.status));
+    return status;
+}
+
+QString SignService::closeOrder(const Booking &booking) const
+{
+    const App app = bookingApp();
+    const qint64 orderId = booking.payOrderId.value_or(0);
+    try {
+        return callPayPlatform(
+                   QStringLiteral("/pay/v1/orders/%1/close").arg(snowflakeToString(orderId)), {},
+                   app, QStringLiteral("pay.close"))
+            .value(QStringLiteral("status"))
+            .toString();
+    } catch (const Error &e) {
+        if (e.code() != ErrorCode::OrderFinished)
+            throw;
+    }
+    // Finished already: closed by an earlier call or its timeout, or paid meanwhile.
+    return orderStatus(orderId, app);
 }
 
 SignResult SignService::sign(qint64 userId, qint64 bookingId)

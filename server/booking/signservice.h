@@ -32,12 +32,23 @@ public:
     /// same refund. Returns the order status answered; "REFUNDED" also when the order was
     /// refunded earlier (2007). Other pay errors are thrown (3001, or the platform's code). The
     /// booking itself is not touched: BookingService owns its transitions.
-    QString requestRefund(const Booking &booking) const;
+    /// @p reason is the refund's reason at the pay platform (a closure's says so).
+    QString requestRefund(const Booking &booking,
+                          const QString &reason = QStringLiteral("booking cancelled")) const;
+
+    /// Closes the pay order of the signed, unpaid booking @p booking at the pay platform (which
+    /// closes it at the channel first when it is PAYING). Returns the order's status afterwards:
+    /// "CLOSED" (also when it was closed earlier), or, when the order was finished meanwhile
+    /// (2007), the status the pay platform reports for it (e.g. "PAID": the student paid first).
+    /// Other errors are thrown (3001, 5030, or the platform's code). The booking is not touched.
+    QString closeOrder(const Booking &booking) const;
 
 private:
     /// POSTs @p fields to the pay platform's @p path, signed as @p app for that route.
     QJsonObject callPayPlatform(const QString &path, const QJsonObject &fields, const App &app,
                                 const QString &spanName) const;
+    /// The status of pay order @p orderId (signed GET /pay/v1/orders/{orderId}).
+    QString orderStatus(qint64 orderId, const App &app) const;
     App bookingApp() const;
 
     const ServerContext &m_ctx;

@@ -208,6 +208,10 @@ private slots:
     void venuesAndRoles();
     void closureConfirmedRefundsAndTells_data() { addBackendRows(); }
     void closureConfirmedRefundsAndTells();
+    void closureClosesSignedPayOrders_data() { addBackendRows(); }
+    void closureClosesSignedPayOrders();
+    void closureCloseFailsThenRetries_data() { addBackendRows(); }
+    void closureCloseFailsThenRetries();
     void weeklyClosure_data() { addBackendRows(); }
     void weeklyClosure();
     void gridChangeNeverDoublesABooking_data() { addBackendRows(); }
@@ -585,6 +589,237 @@ void TestVenueAdmin::closureConfirmedRefundsAndTells()
     QCOMPARE(carol.slotStates(venueId, day).value(QStringLiteral("12:00")), QStringLiteral("FREE"));
     QCOMPARE(carol.book(venueId, day, QStringLiteral("10:00"), QStringLiteral("13:00")).status,
              201);
+}
+
+void TestVenueAdmin::closureClosesSignedPayOrders()
+{
+    QFETCH(QString, backend);
+    auto server = start(backend);
+    QVERIFY(server);
+    const Console staff(*server, QStringLiteral("staff1"), StaffPassword);
+    const Console admin(*server, QStringLiteral("admin"), AdminPassword);
+    const QString zone = daytimeZone();
+    const QString day = todayIn(zone).addDays(1).toString(Qt::ISODate);
+    HttpResult r = staff.post(QStringLiteral("/admin/v1/venues"),
+                              venueBody(QStringLiteral("网球场 5 号"), QStringLiteral("08:00"),
+                                        QStringLiteral("22:00"), 60, 2500));
+    const qint64 venueId = r.json()[QStringLiteral("id")].toInteger();
+    QVERIFY(venueId > 0);
+
+    // Alice signed and is at the cashier (a prepay id at the card center), not paid yet; Bob paid.
+    MiniProgramUser alice(*server, QStringLiteral("alice"));
+    MiniProgramUser bob(*server, QStringLiteral("bob"));
+    setProfile(alice, "B22040101");
+    setProfile(bob, "B22040102");
+    r = alice.book(venueId, day, QStringLiteral("10:00"), QStringLiteral("11:00"));
+    QCOMPARE(r.status, 201);
+    const QString signedId = r.json()[QStringLiteral("id")].toString();
+    r = alice.post(QStringLiteral("/api/v1/bookings/%1/sign").arg(signedId), {});
+    QCOMPARE(r.status, 200);
+    const QString signedOrder = r.json()[QStringLiteral("payOrderId")].toString();
+    QJsonObject cashier = r.json()[QStringLiteral("cashier")].toObject();
+    cashier.insert(QStringLiteral("channel"), QStringLiteral("ECARD"));
+    r = server->post(QStringLiteral("/pay/v1/cashier"), compact(cashier));
+    QCOMPARE(r.status, 200);
+    const QString prepayId =
+        r.json()[QStringLiteral("payParams")][QStringLiteral("prepayId")].toString();
+    QVERIFY(!prepayId.isEmpty());
+    const QString paid =
+        paidBooking(*server, bob, venueId, day, QStringLiteral("11:00"), QStringLiteral("12:00"));
+    QVERIFY(!paid.isEmpty());
+    const PayApi pay(*server, demoApp(server->dataDir(), QStringLiteral("venue-booking")));
+    QCOMPARE(pay.status(signedOrder), QStringLiteral("PAYING"));
+    // Carol pays at the card center just before the confirmation (the race): whether the pay
+    // platform or the booking heard of it yet or not, her booking must end refunded, once.
+    MiniProgramUser carol(*server, QStringLiteral("carol"));
+    setProfile(carol, "B22040103");
+    r = carol.book(venueId, day, QStringLiteral("12:00"), QStringLiteral("13:00"));
+    QCOMPARE(r.status, 201);
+    const QString racedId = r.json()[QStringLiteral("id")].toString();
+    r = carol.post(QStringLiteral("/api/v1/bookings/%1/sign").arg(racedId), {});
+    QCOMPARE(r.status, 200);
+    const QString racedOrder = r.json()[QStringLiteral("payOrderId")].toString();
+    cashier = r.json()[QStringLiteral("cashier")].toObject();
+    cashier.insert(QStringLiteral("channel"), QStringLiteral("ECARD"));
+    r = server->post(QStringLiteral("/pay/v1/cashier"), compact(cashier));
+    QCOMPARE(r.status, 200);
+    const QString racedPrepayId =
+        r.json()[QStringLiteral("payParams")][QStringLiteral("prepayId")].toString();
+
+    r = staff.post(QStringLiteral("/admin/v1/venues/%1/closures").arg(venueId),
+                   {{QStringLiteral("from"), instant(day, QStringLiteral("10:00"), zone)},
+                    {QStringLiteral("to"), instant(day, QStringLiteral("13:00"), zone)},
+                    {QStringLiteral("reason"), QStringLiteral("管道检修")}});
+    QCOMPARE(r.status, 201);
+    const QString confirm = QStringLiteral("/admin/v1/venues/%1/closures/%2/confirm")
+                                .arg(venueId)
+                                .arg(r.json()[QStringLiteral("id")].toInteger());
+    QCOMPARE(simulatePay(*server, racedPrepayId).status, 200);
+
+    // Confirming closes the signed booking's pay order (at the card center too) and cancels it.
+    r = admin.post(confirm, {{QStringLiteral("reason"), QStringLiteral("已通知学生")}});
+    QCOMPARE(r.status, 200);
+    QHash<QString, QString> outcomes;
+    const QJsonArray results = r.json()[QStringLiteral("results")].toArray();
+    for (const QJsonValue &v : results)
+        outcomes.insert(v[QStringLiteral("bookingId")].toString(),
+                        v[QStringLiteral("outcome")].toString());
+    QCOMPARE(outcomes.value(signedId), QStringLiteral("CANCELLED"));
+    QCOMPARE(outcomes.value(paid), QStringLiteral("REFUNDED"));
+    QVERIFY2(outcomes.value(racedId) == QLatin1String("REFUNDED")
+                 || outcomes.value(racedId) == QLatin1String("REFUNDING"),
+             qPrintable(outcomes.value(racedId)));
+    QTRY_COMPARE_WITH_TIMEOUT(statusOf(carol, racedId), QStringLiteral("REFUNDED"), 15000);
+    QTRY_COMPARE_WITH_TIMEOUT(pay.status(racedOrder), QStringLiteral("REFUNDED"), 15000);
+    const QJsonArray racedRefunds = admin.get(QStringLiteral("/admin/v1/orders/") + racedOrder)
+                                        .json()[QStringLiteral("refunds")]
+                                        .toArray();
+    QCOMPARE(racedRefunds.size(), 1);
+    QCOMPARE(racedRefunds.first()[QStringLiteral("outRefundNo")].toString(),
+             QStringLiteral("cancel-") + racedId);
+    QCOMPARE(statusOf(alice, signedId), QStringLiteral("CANCELLED"));
+    QCOMPARE(pay.status(signedOrder), QStringLiteral("CLOSED"));
+    QTRY_VERIFY_WITH_TIMEOUT(
+        alice.get(QStringLiteral("/api/v1/me/messages")).body.contains("场地关闭，预订已取消"),
+        15000);
+    // The slot is free again (only the closure holds it).
+    QCOMPARE(alice.slotStates(venueId, day).value(QStringLiteral("10:00")),
+             QStringLiteral("CLOSED"));
+
+    // The closure refund says why, and it is the refund of a user's cancel (cancel-<id>).
+    const QString paidOrder = bob.get(QStringLiteral("/api/v1/bookings/") + paid)
+                                  .json()[QStringLiteral("payOrderId")]
+                                  .toString();
+    const QJsonArray refunds = admin.get(QStringLiteral("/admin/v1/orders/") + paidOrder)
+                                   .json()[QStringLiteral("refunds")]
+                                   .toArray();
+    QCOMPARE(refunds.size(), 1);
+    QCOMPARE(refunds.first()[QStringLiteral("reason")].toString(),
+             QStringLiteral("场地关闭: 管道检修"));
+    QCOMPARE(refunds.first()[QStringLiteral("outRefundNo")].toString(),
+             QStringLiteral("cancel-") + paid);
+
+    // Confirming again changes nothing: no outcome, no second refund, no second message.
+    r = admin.post(confirm, {{QStringLiteral("reason"), QStringLiteral("again")}});
+    QCOMPARE(r.status, 200);
+    QVERIFY(r.json()[QStringLiteral("results")].toArray().isEmpty());
+    QCOMPARE(statusOf(alice, signedId), QStringLiteral("CANCELLED"));
+    QCOMPARE(pay.status(signedOrder), QStringLiteral("CLOSED"));
+    QCOMPARE(pay.get(paidOrder).json()[QStringLiteral("refundedAmount")].toInteger(), 2500);
+    QCOMPARE(pay.get(racedOrder).json()[QStringLiteral("refundedAmount")].toInteger(), 2500);
+    QCOMPARE(admin.get(QStringLiteral("/admin/v1/orders/") + paidOrder)
+                 .json()[QStringLiteral("refunds")]
+                 .toArray()
+                 .size(),
+             1);
+    QCOMPARE(alice.get(QStringLiteral("/api/v1/me/messages")).body.count("场地关闭，预订已取消"),
+             1);
+
+    // The student still at the cashier pays: the card center refuses a closed order.
+    r = simulatePay(*server, prepayId);
+    QCOMPARE(r.status, 409);
+    QCOMPARE(pay.status(signedOrder), QStringLiteral("CLOSED"));
+    QCOMPARE(statusOf(alice, signedId), QStringLiteral("CANCELLED"));
+    // Should the card center take it anyway (its own race), the platform records a payment
+    // exception and refunds it: no money is kept without a booking.
+    r = server->post(QStringLiteral("/sandbox/ecard/simulate/pay"),
+                     compact({{QStringLiteral("prepayId"), prepayId},
+                              {QStringLiteral("result"), QStringLiteral("SUCCESS")},
+                              {QStringLiteral("late"), true}}));
+    QCOMPARE(r.status, 200);
+    QJsonObject exception;
+    QTRY_VERIFY_WITH_TIMEOUT(
+        [&] {
+            const QJsonArray items =
+                admin.get(QStringLiteral("/admin/v1/payment-exceptions?limit=100"))
+                    .json()[QStringLiteral("items")]
+                    .toArray();
+            for (const QJsonValue &v : items) {
+                if (v[QStringLiteral("orderId")].toString() == signedOrder) {
+                    exception = v.toObject();
+                    return exception[QStringLiteral("state")].toString()
+                        == QLatin1String("REFUNDED");
+                }
+            }
+            return false;
+        }(),
+        30000);
+    QCOMPARE(exception[QStringLiteral("paidAmount")].toInteger(), 2500);
+    QCOMPARE(pay.status(signedOrder), QStringLiteral("CLOSED"));
+    QCOMPARE(statusOf(alice, signedId), QStringLiteral("CANCELLED"));
+}
+
+void TestVenueAdmin::closureCloseFailsThenRetries()
+{
+    QFETCH(QString, backend);
+    auto server = start(backend);
+    QVERIFY(server);
+    const Console staff(*server, QStringLiteral("staff1"), StaffPassword);
+    const Console admin(*server, QStringLiteral("admin"), AdminPassword);
+    const QString zone = daytimeZone();
+    const QString day = todayIn(zone).addDays(1).toString(Qt::ISODate);
+    HttpResult r = staff.post(QStringLiteral("/admin/v1/venues"),
+                              venueBody(QStringLiteral("网球场 6 号"), QStringLiteral("08:00"),
+                                        QStringLiteral("22:00"), 60, 2500));
+    const qint64 venueId = r.json()[QStringLiteral("id")].toInteger();
+    QVERIFY(venueId > 0);
+    MiniProgramUser alice(*server, QStringLiteral("alice"));
+    setProfile(alice, "B22040101");
+    r = alice.book(venueId, day, QStringLiteral("10:00"), QStringLiteral("11:00"));
+    QCOMPARE(r.status, 201);
+    const QString bookingId = r.json()[QStringLiteral("id")].toString();
+    r = alice.post(QStringLiteral("/api/v1/bookings/%1/sign").arg(bookingId), {});
+    QCOMPARE(r.status, 200);
+    const QString orderId = r.json()[QStringLiteral("payOrderId")].toString();
+    QJsonObject cashier = r.json()[QStringLiteral("cashier")].toObject();
+    cashier.insert(QStringLiteral("channel"), QStringLiteral("ECARD"));
+    QCOMPARE(server->post(QStringLiteral("/pay/v1/cashier"), compact(cashier)).status, 200);
+    const PayApi pay(*server, demoApp(server->dataDir(), QStringLiteral("venue-booking")));
+    r = staff.post(QStringLiteral("/admin/v1/venues/%1/closures").arg(venueId),
+                   {{QStringLiteral("from"), instant(day, QStringLiteral("10:00"), zone)},
+                    {QStringLiteral("to"), instant(day, QStringLiteral("11:00"), zone)},
+                    {QStringLiteral("reason"), QStringLiteral("停电")}});
+    QCOMPARE(r.status, 201);
+    const QString confirm = QStringLiteral("/admin/v1/venues/%1/closures/%2/confirm")
+                                .arg(venueId)
+                                .arg(r.json()[QStringLiteral("id")].toInteger());
+
+    // The card center fails: the order cannot be closed, so the booking is reported FAILED and
+    // stays as it was (nothing cancelled while the student could still pay).
+    QCOMPARE(server
+                 ->post(QStringLiteral("/sandbox/ecard/simulate/fault"),
+                        compact({{QStringLiteral("retcode"), QStringLiteral("9999")},
+                                 {QStringLiteral("count"), 10}}))
+                 .status,
+             200);
+    r = admin.post(confirm, {{QStringLiteral("reason"), QStringLiteral("first")}});
+    QCOMPARE(r.status, 200);
+    QJsonArray results = r.json()[QStringLiteral("results")].toArray();
+    QCOMPARE(results.size(), 1);
+    QCOMPARE(results.first()[QStringLiteral("outcome")].toString(), QStringLiteral("FAILED"));
+    QVERIFY(results.first()[QStringLiteral("code")].toInt() > 0);
+    QCOMPARE(statusOf(alice, bookingId), QStringLiteral("PENDING_PAYMENT"));
+    QCOMPARE(pay.status(orderId), QStringLiteral("PAYING"));
+    QVERIFY(!alice.get(QStringLiteral("/api/v1/me/messages")).body.contains("场地关闭"));
+
+    // Once the card center answers again, confirming again finishes it (or the pay platform's own
+    // retry of the close got there first and its CLOSED notification cancelled the booking).
+    QByteArray last;
+    QTRY_VERIFY2_WITH_TIMEOUT(
+        [&] {
+            const HttpResult answer =
+                admin.post(confirm, {{QStringLiteral("reason"), QStringLiteral("again")}});
+            last = answer.body;
+            return answer.status == 200 && statusOf(alice, bookingId) == QLatin1String("CANCELLED");
+        }(),
+        last.constData(), 30000);
+    QCOMPARE(pay.status(orderId), QStringLiteral("CLOSED"));
+    QVERIFY2(!last.contains("FAILED"), last.constData());
+    // Settled: confirming again changes nothing.
+    r = admin.post(confirm, {{QStringLiteral("reason"), QStringLiteral("once more")}});
+    QCOMPARE(r.status, 200);
+    QVERIFY(r.json()[QStringLiteral("results")].toArray().isEmpty());
+    QCOMPARE(pay.status(orderId), QStringLiteral("CLOSED"));
 }
 
 void TestVenueAdmin::weeklyClosure()

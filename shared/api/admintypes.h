@@ -488,10 +488,8 @@ struct ClosureDetail
 };
 
 /// What confirming a closure did to one booking. `outcome`: CANCELLED (unpaid), REFUNDED,
-/// REFUNDING (asked; the pay platform's notification finishes it), AWAITING_PAYMENT (signed and
-/// not paid yet: its pay order's timeout cancels it, or confirming again refunds it once paid),
-/// UNCHANGED (checked in or finished meanwhile), FAILED (`code`: the error; confirm again to
-/// retry).
+/// REFUNDING (asked; the pay platform's notification finishes it), UNCHANGED (checked in or
+/// finished meanwhile), FAILED (`code`: the error; confirm again to retry).
 struct ClosureOutcome
 {
     QString bookingId;

@@ -95,7 +95,9 @@ void printNextSteps(const Config &config, const QString &keyFile)
     out(QStringLiteral("  - channels: channels.ecard_base_url, ecard.partner_id, "
                        "ecard.partner_key; channels.wechat_base_url, wechat.mch_id, "
                        "wechat.merchant_key_file, wechat.merchant_serial, wechat.apiv3_key, "
-                       "wechat.platform_public_key_file, wechat.platform_key_id"));
+                       "and either wechat.platform_public_key_file + "
+                       "wechat.platform_public_key_id (public-key mode) or neither (platform "
+                       "certificates, downloaded; see docs/wechat-pay.md)"));
     out(QStringLiteral("  - student login: wechat.app_id, wechat.app_secret (jscode2session at "
                        "wechat.api_base_url = %1)")
             .arg(config.wechatApiBaseUrl()));

@@ -289,136 +289,159 @@ HttpResponse created(HttpResponse response)
     return response;
 }
 
+HttpResponse listVenues(const ServerContext &ctx)
+{
+    QJsonArray items;
+    const QList<Venue> venues = VenueService(ctx.db, ctx.zone).list();
+    for (const Venue &v : venues)
+        items.append(toApi(v, ctx.zone).toJson());
+    return HttpResponse::json(200, QJsonObject {{QStringLiteral("venues"), items}});
+}
+
+HttpResponse createVenue(const ServerContext &ctx, const HttpRequest &r, const StaffPrincipal &who)
+{
+    const QJsonObject body = parseJsonObject(r);
+    const std::optional<QString> reason = optionalReason(body, r);
+    return created(Audited(ctx.db, who, r, QStringLiteral("venue.create"),
+                           QStringLiteral("venue:new"), reason.value_or(QString()))
+                       .run([&](QJsonObject &details) {
+                           const Venue v =
+                               VenueService(ctx.db, ctx.zone).create(venueDraft(body, false));
+                           const api::AdminVenue out = toApi(v, ctx.zone);
+                           details.insert(QStringLiteral("venueId"), v.id);
+                           details.insert(QStringLiteral("after"), venueDetails(out));
+                           return out.toJson();
+                       }));
+}
+
+HttpResponse updateVenue(const ServerContext &ctx, const HttpRequest &r, const StaffPrincipal &who)
+{
+    const qint64 id = idParam(r, QStringLiteral("id"));
+    const QJsonObject body = parseJsonObject(r);
+    const std::optional<QString> reason = optionalReason(body, r);
+    return Audited(ctx.db, who, r, QStringLiteral("venue.update"),
+                   QStringLiteral("venue:%1").arg(id), reason.value_or(QString()))
+        .run([&](QJsonObject &details) {
+            VenueService venues(ctx.db, ctx.zone);
+            const VenueDraft draft = venueDraft(body, true);
+            details.insert(QStringLiteral("before"), venueDetails(toApi(venues.get(id), ctx.zone)));
+            const api::AdminVenue out = toApi(venues.update(id, draft), ctx.zone);
+            details.insert(QStringLiteral("after"), venueDetails(out));
+            return out.toJson();
+        });
+}
+
+HttpResponse listClosures(const ServerContext &ctx, const HttpRequest &r)
+{
+    const qint64 id = idParam(r, QStringLiteral("id"));
+    const QString past = queryValue(r, QStringLiteral("past"));
+    if (!past.isEmpty() && past != QLatin1String("true") && past != QLatin1String("false"))
+        throw Error(ErrorCode::InvalidParameter, QStringLiteral("past"));
+    QJsonArray items;
+    const QList<VenueClosure> list =
+        VenueService(ctx.db, ctx.zone)
+            .closures(id, past == QLatin1String("true"), QDateTime::currentDateTimeUtc());
+    for (const VenueClosure &c : list)
+        items.append(toApi(c, ctx.zone).toJson());
+    return HttpResponse::json(200, QJsonObject {{QStringLiteral("closures"), items}});
+}
+
+HttpResponse getClosure(const ServerContext &ctx, const HttpRequest &r)
+{
+    const ClosureView view =
+        VenueService(ctx.db, ctx.zone)
+            .closure(idParam(r, QStringLiteral("id")), idParam(r, QStringLiteral("closureId")),
+                     QDateTime::currentDateTimeUtc());
+    return HttpResponse::json(200, toApi(ctx.db, view, ctx.zone).toJson());
+}
+
+HttpResponse createClosure(const ServerContext &ctx, const HttpRequest &r,
+                           const StaffPrincipal &who)
+{
+    const qint64 id = idParam(r, QStringLiteral("id"));
+    const QJsonObject body = parseJsonObject(r);
+    const QString reason = body.value(QStringLiteral("reason")).toString();
+    return created(Audited(ctx.db, who, r, QStringLiteral("venue.closure.create"),
+                           QStringLiteral("venue:%1").arg(id), reason.left(MaxReasonLength))
+                       .run([&](QJsonObject &details) {
+                           const ClosureView view =
+                               VenueService(ctx.db, ctx.zone)
+                                   .createClosure(id, closureDraft(body), who.username,
+                                                  QDateTime::currentDateTimeUtc());
+                           const api::ClosureDetail out = toApi(ctx.db, view, ctx.zone);
+                           details.insert(QStringLiteral("closureId"), view.closure.id);
+                           details.insert(QStringLiteral("closure"), out.closure.toJson());
+                           details.insert(QStringLiteral("affectedBookings"), out.bookings.size());
+                           return out.toJson();
+                       }));
+}
+
+HttpResponse deleteClosure(const ServerContext &ctx, const HttpRequest &r,
+                           const StaffPrincipal &who)
+{
+    const qint64 id = idParam(r, QStringLiteral("id"));
+    const qint64 closureId = idParam(r, QStringLiteral("closureId"));
+    const std::optional<QString> reason = optionalReason(optionalBody(r), r);
+    return Audited(ctx.db, who, r, QStringLiteral("venue.closure.delete"),
+                   QStringLiteral("venue:%1").arg(id), reason.value_or(QString()))
+        .run([&](QJsonObject &details) {
+            const VenueClosure gone = VenueService(ctx.db, ctx.zone).deleteClosure(id, closureId);
+            const api::VenueClosure out = toApi(gone, ctx.zone);
+            details.insert(QStringLiteral("closureId"), closureId);
+            details.insert(QStringLiteral("closure"), out.toJson());
+            return out.toJson();
+        });
+}
+
+HttpResponse confirmClosure(const ServerContext &ctx, const HttpRequest &r,
+                            const StaffPrincipal &who)
+{
+    const qint64 id = idParam(r, QStringLiteral("id"));
+    const qint64 closureId = idParam(r, QStringLiteral("closureId"));
+    const QString reason = requiredReason(parseJsonObject(r), r);
+    return Audited(ctx.db, who, r, QStringLiteral("venue.closure.confirm"),
+                   QStringLiteral("venue:%1").arg(id), reason)
+        .run([&](QJsonObject &details) {
+            // BookingService makes every booking transition; it needs only the shared
+            // infrastructure (the booking module may run elsewhere).
+            DelayedQueue expiry(ctx.redis, ctx.keys.bookingExpiryQueue());
+            BookingService bookings(ctx, expiry);
+            const ClosureConfirmation done =
+                VenueService(ctx.db, ctx.zone)
+                    .confirmClosure(id, closureId, who.username, reason, bookings,
+                                    QDateTime::currentDateTimeUtc());
+            api::ClosureConfirmResult out {toApi(done.closure, ctx.zone), {}};
+            for (const auto &[bookingId, o] : done.outcomes)
+                out.results.append(
+                    {snowflakeToString(bookingId), o.outcome, statusName(o.status), o.code});
+            details.insert(QStringLiteral("closureId"), closureId);
+            details.insert(QStringLiteral("results"), api::detail::toJsonArray(out.results));
+            return out.toJson();
+        });
+}
+
 void registerVenueManagement(const AdminRoutes &routes)
 {
     const ServerContext *ctx = routes.ctx;
+    using R = const HttpRequest &;
+    using P = const StaffPrincipal &;
     routes.add("GET", "/admin/v1/venues", StaffRole::Staff,
-               [ctx](const HttpRequest &, const StaffPrincipal &) {
-                   QJsonArray items;
-                   const QList<Venue> venues = VenueService(ctx->db, ctx->zone).list();
-                   for (const Venue &v : venues)
-                       items.append(toApi(v, ctx->zone).toJson());
-                   return HttpResponse::json(200, QJsonObject {{QStringLiteral("venues"), items}});
-               });
+               [ctx](R, P) { return listVenues(*ctx); });
     routes.add("POST", "/admin/v1/venues", StaffRole::Staff,
-               [ctx](const HttpRequest &r, const StaffPrincipal &who) {
-                   const QJsonObject body = parseJsonObject(r);
-                   const std::optional<QString> reason = optionalReason(body, r);
-                   return created(
-                       Audited(ctx->db, who, r, QStringLiteral("venue.create"),
-                               QStringLiteral("venue:new"), reason.value_or(QString()))
-                           .run([&](QJsonObject &details) {
-                               const Venue v =
-                                   VenueService(ctx->db, ctx->zone).create(venueDraft(body, false));
-                               const api::AdminVenue out = toApi(v, ctx->zone);
-                               details.insert(QStringLiteral("venueId"), v.id);
-                               details.insert(QStringLiteral("after"), venueDetails(out));
-                               return out.toJson();
-                           }));
-               });
+               [ctx](R r, P who) { return createVenue(*ctx, r, who); });
     routes.add("PUT", "/admin/v1/venues/{id}", StaffRole::Staff,
-               [ctx](const HttpRequest &r, const StaffPrincipal &who) {
-                   const qint64 id = idParam(r, QStringLiteral("id"));
-                   const QJsonObject body = parseJsonObject(r);
-                   const std::optional<QString> reason = optionalReason(body, r);
-                   return Audited(ctx->db, who, r, QStringLiteral("venue.update"),
-                                  QStringLiteral("venue:%1").arg(id), reason.value_or(QString()))
-                       .run([&](QJsonObject &details) {
-                           VenueService venues(ctx->db, ctx->zone);
-                           const VenueDraft draft = venueDraft(body, true);
-                           details.insert(QStringLiteral("before"),
-                                          venueDetails(toApi(venues.get(id), ctx->zone)));
-                           const api::AdminVenue out = toApi(venues.update(id, draft), ctx->zone);
-                           details.insert(QStringLiteral("after"), venueDetails(out));
-                           return out.toJson();
-                       });
-               });
-    routes.add(
-        "GET", "/admin/v1/venues/{id}/closures", StaffRole::Staff,
-        [ctx](const HttpRequest &r, const StaffPrincipal &) {
-            const qint64 id = idParam(r, QStringLiteral("id"));
-            const QString past = queryValue(r, QStringLiteral("past"));
-            if (!past.isEmpty() && past != QLatin1String("true") && past != QLatin1String("false"))
-                throw Error(ErrorCode::InvalidParameter, QStringLiteral("past"));
-            QJsonArray items;
-            const QList<VenueClosure> list =
-                VenueService(ctx->db, ctx->zone)
-                    .closures(id, past == QLatin1String("true"), QDateTime::currentDateTimeUtc());
-            for (const VenueClosure &c : list)
-                items.append(toApi(c, ctx->zone).toJson());
-            return HttpResponse::json(200, QJsonObject {{QStringLiteral("closures"), items}});
-        });
+               [ctx](R r, P who) { return updateVenue(*ctx, r, who); });
+    routes.add("GET", "/admin/v1/venues/{id}/closures", StaffRole::Staff,
+               [ctx](R r, P) { return listClosures(*ctx, r); });
     routes.add("GET", "/admin/v1/venues/{id}/closures/{closureId}", StaffRole::Staff,
-               [ctx](const HttpRequest &r, const StaffPrincipal &) {
-                   const ClosureView view = VenueService(ctx->db, ctx->zone)
-                                                .closure(idParam(r, QStringLiteral("id")),
-                                                         idParam(r, QStringLiteral("closureId")),
-                                                         QDateTime::currentDateTimeUtc());
-                   return HttpResponse::json(200, toApi(ctx->db, view, ctx->zone).toJson());
-               });
+               [ctx](R r, P) { return getClosure(*ctx, r); });
     routes.add("POST", "/admin/v1/venues/{id}/closures", StaffRole::Staff,
-               [ctx](const HttpRequest &r, const StaffPrincipal &who) {
-                   const qint64 id = idParam(r, QStringLiteral("id"));
-                   const QJsonObject body = parseJsonObject(r);
-                   const QString reason = body.value(QStringLiteral("reason")).toString();
-                   return created(
-                       Audited(ctx->db, who, r, QStringLiteral("venue.closure.create"),
-                               QStringLiteral("venue:%1").arg(id), reason.left(MaxReasonLength))
-                           .run([&](QJsonObject &details) {
-                               const ClosureView view =
-                                   VenueService(ctx->db, ctx->zone)
-                                       .createClosure(id, closureDraft(body), who.username,
-                                                      QDateTime::currentDateTimeUtc());
-                               const api::ClosureDetail out = toApi(ctx->db, view, ctx->zone);
-                               details.insert(QStringLiteral("closureId"), view.closure.id);
-                               details.insert(QStringLiteral("closure"), out.closure.toJson());
-                               details.insert(QStringLiteral("affectedBookings"),
-                                              out.bookings.size());
-                               return out.toJson();
-                           }));
-               });
+               [ctx](R r, P who) { return createClosure(*ctx, r, who); });
     routes.add("DELETE", "/admin/v1/venues/{id}/closures/{closureId}", StaffRole::Staff,
-               [ctx](const HttpRequest &r, const StaffPrincipal &who) {
-                   const qint64 id = idParam(r, QStringLiteral("id"));
-                   const qint64 closureId = idParam(r, QStringLiteral("closureId"));
-                   const std::optional<QString> reason = optionalReason(optionalBody(r), r);
-                   return Audited(ctx->db, who, r, QStringLiteral("venue.closure.delete"),
-                                  QStringLiteral("venue:%1").arg(id), reason.value_or(QString()))
-                       .run([&](QJsonObject &details) {
-                           const VenueClosure gone =
-                               VenueService(ctx->db, ctx->zone).deleteClosure(id, closureId);
-                           const api::VenueClosure out = toApi(gone, ctx->zone);
-                           details.insert(QStringLiteral("closureId"), closureId);
-                           details.insert(QStringLiteral("closure"), out.toJson());
-                           return out.toJson();
-                       });
-               });
+               [ctx](R r, P who) { return deleteClosure(*ctx, r, who); });
+    // Cancels and refunds bookings: admins only.
     routes.add("POST", "/admin/v1/venues/{id}/closures/{closureId}/confirm", StaffRole::Admin,
-               [ctx](const HttpRequest &r, const StaffPrincipal &who) {
-                   const qint64 id = idParam(r, QStringLiteral("id"));
-                   const qint64 closureId = idParam(r, QStringLiteral("closureId"));
-                   const QString reason = requiredReason(parseJsonObject(r), r);
-                   return Audited(ctx->db, who, r, QStringLiteral("venue.closure.confirm"),
-                                  QStringLiteral("venue:%1").arg(id), reason)
-                       .run([&](QJsonObject &details) {
-                           // BookingService makes every booking transition; it needs only the
-                           // shared infrastructure (the booking module may run elsewhere).
-                           DelayedQueue expiry(ctx->redis, ctx->keys.bookingExpiryQueue());
-                           BookingService bookings(*ctx, expiry);
-                           const ClosureConfirmation done =
-                               VenueService(ctx->db, ctx->zone)
-                                   .confirmClosure(id, closureId, who.username, reason, bookings,
-                                                   QDateTime::currentDateTimeUtc());
-                           api::ClosureConfirmResult out {toApi(done.closure, ctx->zone), {}};
-                           for (const auto &[bookingId, o] : done.outcomes)
-                               out.results.append({snowflakeToString(bookingId), o.outcome,
-                                                   statusName(o.status), o.code});
-                           details.insert(QStringLiteral("closureId"), closureId);
-                           details.insert(QStringLiteral("results"),
-                                          api::detail::toJsonArray(out.results));
-                           return out.toJson();
-                       });
-               });
+               [ctx](R r, P who) { return confirmClosure(*ctx, r, who); });
 }
 
 } // namespace

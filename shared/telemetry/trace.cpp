@@ -285,6 +285,13 @@ void Span::addEvent(const QString &name, const QVariantMap &attributes)
     m_data->events.append(SpanEvent {name, nowUnixNano(), attributes});
 }
 
+void Span::addLink(const SpanContext &context, const QVariantMap &attributes)
+{
+    if (!m_data || m_ended || !context.isValid() || m_data->links.size() >= MaxLinks)
+        return;
+    m_data->links.append(SpanLink {context, attributes});
+}
+
 void Span::setStatus(SpanStatus status, const QString &message)
 {
     if (!m_data || m_ended)

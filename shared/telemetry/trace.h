@@ -98,6 +98,8 @@ enum class SpanKind : int {
     Internal = 1,
     Server = 2,
     Client = 3,
+    Producer = 4, ///< hands a message to a stream or queue
+    Consumer = 5, ///< receives or processes a message from a stream or queue
 };
 
 /// Values match OTLP's Status.StatusCode enum.
@@ -114,6 +116,14 @@ struct SpanEvent
 {
     QString name;
     qint64 timeUnixNano = 0;
+    QVariantMap attributes;
+};
+
+/// A link to a span of another trace (or an earlier one of the same trace): used where work
+/// starts a new trace but is caused by another one (OTLP `Span.Link`).
+struct SpanLink
+{
+    SpanContext context;
     QVariantMap attributes;
 };
 
@@ -134,6 +144,7 @@ struct SpanData
     qint64 startTimeUnixNano = 0;
     qint64 endTimeUnixNano = 0;
     QList<SpanEvent> events;
+    QList<SpanLink> links;
     int droppedAttributesCount = 0;
     int droppedEventsCount = 0;
 
@@ -197,6 +208,8 @@ public:
     void setAttribute(const QString &key, const QVariant &value);
     void setAttributes(const QVariantMap &attributes);
     void addEvent(const QString &name, const QVariantMap &attributes = {});
+    /// Links @p context (ignored when invalid): the span was caused by it but is not its child.
+    void addLink(const SpanContext &context, const QVariantMap &attributes = {});
     void setStatus(SpanStatus status, const QString &message = {});
     /// Shorthand for setStatus(SpanStatus::Error, message).
     void setError(const QString &message) { setStatus(SpanStatus::Error, message); }
@@ -207,6 +220,7 @@ public:
 
     static constexpr int MaxAttributes = 128;
     static constexpr int MaxEvents = 128;
+    static constexpr int MaxLinks = 128;
 
 private:
     void start(const QString &name, SpanKind kind, const SpanContext &parent);
@@ -240,6 +254,10 @@ public:
     void addEvent(const QString &name, const QVariantMap &attributes = {})
     {
         m_span.addEvent(name, attributes);
+    }
+    void addLink(const SpanContext &context, const QVariantMap &attributes = {})
+    {
+        m_span.addLink(context, attributes);
     }
     void setStatus(SpanStatus status, const QString &message = {})
     {

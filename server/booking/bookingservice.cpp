@@ -10,6 +10,7 @@
 #include "storage/closurerepository.h"
 #include "storage/database.h"
 #include "storage/userrepository.h"
+#include "telemetry/continuedspan.h"
 #include "telemetry/logging.h"
 #include "telemetry/trace.h"
 #include "workers/pushnotifier.h"
@@ -173,6 +174,8 @@ Booking BookingService::create(qint64 userId, const CreateBookingInput &input,
     booking.updatedAt = booking.createdAt;
     booking.expiresAt = booking.createdAt + qint64(m_ctx.config.bookingExpirySeconds()) * 1000;
     span.setAttribute(QStringLiteral("booking.id"), QString::number(booking.id));
+    // Signing, the pay platform's verdict and the merchant notification continue this trace.
+    booking.traceparent = QString::fromLatin1(span.context().toTraceparent());
 
     {
         Transaction tx(m_ctx.db);
@@ -548,6 +551,13 @@ PayNotifyOutcome BookingService::applyPayResult(qint64 orderId, const QString &o
         throw Error(ErrorCode::BookingNotFound,
                     QStringLiteral("pay-notify: no booking for order %1").arg(orderId));
     const qint64 bookingId = booking->id;
+    ContinuedSpan span(QStringLiteral("booking.pay_notify"), booking->traceparent);
+    if (span.span().span().isRecording()) {
+        span.setAttribute(QStringLiteral("booking.id"), QString::number(bookingId));
+        span.setAttribute(QStringLiteral("venue.id"), booking->venueId);
+        span.setAttribute(QStringLiteral("order.id"), snowflakeToString(orderId));
+        span.setAttribute(QStringLiteral("order.status"), status);
+    }
 
     BookingStatus target;
     if (status == QLatin1String("PAID")) {

@@ -9,6 +9,7 @@
 #include "storage/secretbox.h"
 #include "storage/userrepository.h"
 #include "storage/venuerepository.h"
+#include "telemetry/continuedspan.h"
 #include "telemetry/logging.h"
 
 #include <QDateTime>
@@ -165,6 +166,13 @@ SignResult SignService::sign(qint64 userId, qint64 bookingId)
     if (booking->status != BookingStatus::PendingPayment)
         throw Error(ErrorCode::BookingStateConflict,
                     QStringLiteral("booking is ") + statusName(booking->status));
+    // The student signs in a request of its own: continue the booking's trace, so the pay
+    // platform's order (created below, with our traceparent) joins it.
+    ContinuedSpan span(QStringLiteral("booking.sign"), booking->traceparent);
+    if (span.span().span().isRecording()) {
+        span.setAttribute(QStringLiteral("booking.id"), QString::number(booking->id));
+        span.setAttribute(QStringLiteral("venue.id"), booking->venueId);
+    }
     const std::optional<User> user = UserRepository(m_ctx.db).find(userId);
     if (!user)
         throw Error(ErrorCode::Unauthorized, QStringLiteral("user gone"));

@@ -13,6 +13,7 @@
 #include "storage/callbackrepository.h"
 #include "storage/notificationrepository.h"
 #include "storage/refundrepository.h"
+#include "telemetry/continuedspan.h"
 #include "telemetry/logging.h"
 #include "telemetry/trace.h"
 
@@ -52,12 +53,27 @@ std::optional<TransitionResult> transitionOrder(Transaction &tx, Database &db,
                                                 const OrderChanges &changes,
                                                 const QString &traceparent)
 {
+    // The change is a span of its own, and its event carries that span's traceparent: the
+    // relay's publish, the consumers and the merchant's notification continue from here, and
+    // the console's timeline names the span. @p traceparent only stands in when no span is
+    // current (nothing should call this outside one).
+    const SpanContext current = currentSpanContext();
+    ScopedSpan span(QStringLiteral("order.transition"), SpanKind::Internal,
+                    current.isValid()
+                        ? current
+                        : SpanContext::fromTraceparent(traceparent.toLatin1()).value_or(current));
+    if (span.span().isRecording()) {
+        span.setAttribute(QStringLiteral("order.id"), snowflakeToString(order.id));
+        span.setAttribute(QStringLiteral("order.prev_status"), statusName(order.status));
+        span.setAttribute(QStringLiteral("order.status"), statusName(to));
+        span.setAttribute(QStringLiteral("app.id"), order.appId);
+    }
     OrderTransition t;
     t.orderId = order.id;
     t.expectedVersion = order.version;
     t.from = order.status;
     t.to = to;
-    t.traceparent = traceparent;
+    t.traceparent = QString::fromLatin1(span.context().toTraceparent());
     t.changes = changes;
     const std::optional<TransitionResult> result = OrderRepository(db).transition(tx, t);
     if (result && notifiesMerchant(order.status, to)) {
@@ -69,6 +85,8 @@ std::optional<TransitionResult> transitionOrder(Transaction &tx, Database &db,
         n.url = order.notifyUrl;
         NotificationRepository(db).enqueue(tx, n);
     }
+    if (!result)
+        span.setAttribute(QStringLiteral("order.transition.applied"), false);
     if (result)
         qCInfo(lcPay).noquote() << "order" << order.id << statusName(order.status) << "->"
                                 << statusName(to);
@@ -225,8 +243,10 @@ CreateOrderResult PayService::createOrder(const App &app, const CreateOrderInput
     order.updatedAt = now;
     order.expiresAt =
         now + 1000 * in.expireSeconds.value_or(qint64(m_ctx.config.orderTimeoutSeconds()));
+    // The INIT event carries this span: the cashier, the callback and the timeout continue it.
+    const QString traceparent = QString::fromLatin1(span.context().toTraceparent());
     const bool inserted = m_ctx.db.transact(
-        [&](Transaction &tx) { return orders.insert(tx, order, {}, in.traceparent).has_value(); });
+        [&](Transaction &tx) { return orders.insert(tx, order, {}, traceparent).has_value(); });
     if (!inserted) {
         // A concurrent identical request won the unique (appId, outTradeNo).
         if (auto r = existing())
@@ -254,7 +274,8 @@ PayOrder PayService::order(const QString &appId, qint64 orderId) const
 
 CashierResult PayService::cashier(const CashierInput &in)
 {
-    ScopedSpan span(QStringLiteral("pay.cashier"));
+    ContinuedSpan span(QStringLiteral("pay.cashier"),
+                       OrderRepository(m_ctx.db).latestTraceparent(in.orderId));
     span.setAttribute(QStringLiteral("order.id"), snowflakeToString(in.orderId));
     span.setAttribute(QStringLiteral("pay.channel"), in.channel);
     const LockGuard guard = holdPayingLock(in.orderId);
@@ -317,7 +338,8 @@ void PayService::scheduleTimeout(const PayOrder &order)
 
 PayOrder PayService::close(const QString &appId, qint64 orderId, const QString &traceparent)
 {
-    ScopedSpan span(QStringLiteral("pay.close"));
+    ContinuedSpan span(QStringLiteral("pay.close"),
+                       OrderRepository(m_ctx.db).latestTraceparent(orderId));
     span.setAttribute(QStringLiteral("order.id"), snowflakeToString(orderId));
     const LockGuard guard = holdPayingLock(orderId);
     const PayOrder o = order(appId, orderId);
@@ -435,6 +457,15 @@ void PayService::applyChannelResult(const ChannelResult &result)
 {
     const ChannelPaymentRecord &payment = result.payment;
     const qint64 orderId = snowflakeFromString(payment.outTradeNo).value_or(0);
+    // The channel's callback comes in a trace of its own (the channel does not trace with us):
+    // its handling continues the order's trace and links the callback request.
+    ContinuedSpan span(QStringLiteral("pay.callback"),
+                       orderId ? OrderRepository(m_ctx.db).latestTraceparent(orderId) : QString());
+    if (span.span().span().isRecording()) {
+        span.setAttribute(QStringLiteral("order.id"), payment.outTradeNo);
+        span.setAttribute(QStringLiteral("pay.channel"), payment.channel);
+        span.setAttribute(QStringLiteral("pay.callback.success"), result.success);
+    }
     const std::optional<PaymentException> recorded =
         m_ctx.db.transact([&](Transaction &tx) -> std::optional<PaymentException> {
             CallbackRepository callbacks(m_ctx.db);
@@ -482,6 +513,11 @@ int PayService::refundExceptions(int limit)
 
 bool PayService::handleTimeout(qint64 orderId)
 {
+    // Fired by the delayed queue, the span continues the trace that scheduled it; swept up, it
+    // continues the order's.
+    ContinuedSpan span(QStringLiteral("pay.timeout"),
+                       OrderRepository(m_ctx.db).latestTraceparent(orderId));
+    span.setAttribute(QStringLiteral("order.id"), snowflakeToString(orderId));
     LockGuard guard =
         LockGuard::tryAcquire(m_ctx.locks, m_ctx.keys.payingLock(orderId), PayingLockWait);
     if (!guard)
@@ -493,8 +529,6 @@ bool PayService::handleTimeout(qint64 orderId)
         scheduleTimeout(*o); // fired early (rescheduled by hand): wait for its real expiry
         return true;
     }
-    ScopedSpan span(QStringLiteral("pay.timeout"));
-    span.setAttribute(QStringLiteral("order.id"), snowflakeToString(orderId));
     const PayOrder after = finishUnpaid(*o, {});
     span.setAttribute(QStringLiteral("order.status"), statusName(after.status));
     return true;
@@ -598,7 +632,8 @@ QString applyRefundStatus(Transaction &tx, Database &db, qint64 refundId,
 
 RefundResult PayService::refund(const RefundInput &in)
 {
-    ScopedSpan span(QStringLiteral("pay.refund"));
+    ContinuedSpan span(QStringLiteral("pay.refund"),
+                       OrderRepository(m_ctx.db).latestTraceparent(in.orderId));
     span.setAttribute(QStringLiteral("order.id"), snowflakeToString(in.orderId));
     checkedAmount(in.amount);
     static const QRegularExpression refundNoRe(QStringLiteral("^[A-Za-z0-9_-]{1,64}$"));
@@ -696,6 +731,13 @@ void PayService::applyRefundResult(const QString &channel, const QString &notify
                                    const ChannelRefundStatus &status, const QByteArray &payload,
                                    const QString &traceparent)
 {
+    const std::optional<Refund> known = RefundRepository(m_ctx.db).find(refundId);
+    ContinuedSpan span(QStringLiteral("pay.refund_callback"),
+                       known ? OrderRepository(m_ctx.db).latestTraceparent(known->orderId)
+                             : QString());
+    span.setAttribute(QStringLiteral("pay.channel"), channel);
+    if (known)
+        span.setAttribute(QStringLiteral("order.id"), snowflakeToString(known->orderId));
     m_ctx.db.transact([&](Transaction &tx) {
         CallbackRepository callbacks(m_ctx.db);
         ChannelCallback cb;
@@ -793,7 +835,8 @@ int PayService::sweepRefunds(int limit)
 std::pair<PayOrder, ChannelTradeStatus> PayService::verifyWithChannel(qint64 orderId,
                                                                       const QString &traceparent)
 {
-    ScopedSpan span(QStringLiteral("pay.verify"));
+    ContinuedSpan span(QStringLiteral("pay.verify"),
+                       OrderRepository(m_ctx.db).latestTraceparent(orderId));
     span.setAttribute(QStringLiteral("order.id"), snowflakeToString(orderId));
     std::optional<PayOrder> o = OrderRepository(m_ctx.db).find(orderId);
     if (!o)

@@ -14,7 +14,7 @@ namespace {
 
 const QString Select = QStringLiteral(
     "SELECT id, user_id, venue_id, date, start_time, end_time, amount, status, pay_order_id, "
-    "version, expires_at, created_at, updated_at FROM bookings ");
+    "version, expires_at, created_at, updated_at, traceparent FROM bookings ");
 
 BookingStatus statusFrom(const QString &name)
 {
@@ -41,6 +41,7 @@ Booking bookingFrom(const Statement &st)
     b.expiresAt = st.int64(10);
     b.createdAt = st.int64(11);
     b.updatedAt = st.int64(12);
+    b.traceparent = st.text(13);
     return b;
 }
 
@@ -105,8 +106,8 @@ void BookingRepository::insert(Transaction &tx, const Booking &b, const QStringL
     Statement(tx,
               QStringLiteral("INSERT INTO bookings (id, user_id, venue_id, date, start_time, "
                              "end_time, amount, status, pay_order_id, version, expires_at, "
-                             "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-                             "?, ?, ?)"))
+                             "created_at, updated_at, traceparent) VALUES (?, ?, ?, ?, ?, ?, ?, "
+                             "?, ?, ?, ?, ?, ?, ?)"))
         .bind(b.id)
         .bind(b.userId)
         .bind(b.venueId)
@@ -120,6 +121,7 @@ void BookingRepository::insert(Transaction &tx, const Booking &b, const QStringL
         .bind(b.expiresAt)
         .bind(created)
         .bind(b.updatedAt ? b.updatedAt : created)
+        .bindNullable(b.traceparent)
         .exec();
 
     QString sql = QStringLiteral(

@@ -28,6 +28,8 @@ struct Booking
     qint64 expiresAt = 0; ///< Unix ms: cancelled if not signed by then
     qint64 createdAt = 0; ///< Unix ms; 0 = now on insert
     qint64 updatedAt = 0;
+    /// W3C traceparent of the span that created it: later steps continue this trace.
+    QString traceparent;
 };
 
 /// An active slot row and the booking that holds it.

@@ -362,6 +362,16 @@ QList<OrderEvent> OrderRepository::events(qint64 orderId) const
     return rows;
 }
 
+QString OrderRepository::latestTraceparent(qint64 orderId) const
+{
+    // order_events_order (order_id, id) answers this from the index.
+    Statement st(m_db.threadConnection(),
+                 QStringLiteral("SELECT traceparent FROM order_events WHERE order_id = ? "
+                                "ORDER BY id DESC LIMIT 1"));
+    st.bind(orderId).exec();
+    return st.next() ? st.text(0) : QString();
+}
+
 QList<PayOrder> OrderRepository::expiredOpen(qint64 now, int limit) const
 {
     Statement st(m_db.threadConnection(),

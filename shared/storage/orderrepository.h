@@ -141,6 +141,9 @@ public:
                         int limit) const;
     /// The outbox events of an order, oldest first (its timeline).
     QList<OrderEvent> events(qint64 orderId) const;
+    /// The traceparent of the order's latest event (empty when none has one): later work on the
+    /// order continues that trace (telemetry/continuedspan.h).
+    QString latestTraceparent(qint64 orderId) const;
     /// INIT or PAYING orders whose expiry is at or before @p now (a sweep behind the delayed
     /// queue), oldest expiry first.
     QList<PayOrder> expiredOpen(qint64 now, int limit) const;

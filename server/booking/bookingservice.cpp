@@ -148,17 +148,11 @@ Booking BookingService::create(qint64 userId, const CreateBookingInput &input,
 
     const QByteArray lockKey = m_ctx.keys.venueBookingLock(QString::number(venue.id), input.date,
                                                            input.startTime, input.endTime);
-    LockGuard lock;
-    {
-        Span acquire(QStringLiteral("lock.acquire"));
-        acquire.setAttribute(QStringLiteral("lock.key"), QString::fromUtf8(lockKey));
-        lock = LockGuard::tryAcquire(m_ctx.locks, lockKey, std::chrono::seconds(5));
-        if (!lock) {
-            acquire.setError(QStringLiteral("busy"));
-            qCInfo(lcBooking).noquote() << "lock busy:" << lockKey << "user" << userId;
-            throw Error(ErrorCode::VenueSlotBusy, QString::fromUtf8(lockKey));
-        }
-        acquire.setAttribute(QStringLiteral("lock.fencing_token"), lock.fencingToken());
+    // LockGuard makes the lock.acquire and lock.release spans.
+    LockGuard lock = LockGuard::tryAcquire(m_ctx.locks, lockKey, std::chrono::seconds(5));
+    if (!lock) {
+        qCInfo(lcBooking).noquote() << "lock busy:" << lockKey << "user" << userId;
+        throw Error(ErrorCode::VenueSlotBusy, QString::fromUtf8(lockKey));
     }
 
     Booking booking;
@@ -208,10 +202,7 @@ Booking BookingService::create(qint64 userId, const CreateBookingInput &input,
         bookings.insert(tx, booking, slotStarts);
         tx.commit();
     }
-    {
-        Span release(QStringLiteral("lock.release"));
-        lock.unlock();
-    }
+    lock.unlock();
 
     // After the commit: a booking never signed is cancelled when this fires. If Redis fails right
     // here, sweepExpired() finds the booking by its expires_at.

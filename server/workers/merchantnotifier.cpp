@@ -12,6 +12,7 @@
 #include "storage/orderrepository.h"
 #include "telemetry/logging.h"
 #include "telemetry/metrics.h"
+#include "telemetry/trace.h"
 
 #include <QDateTime>
 #include <QElapsedTimer>
@@ -105,6 +106,21 @@ int MerchantNotifier::deliverDue()
 
 void MerchantNotifier::attempt(const MerchantNotification &n)
 {
+    // A child of the request that committed the event (a new root when it has no traceparent):
+    // the HTTP client span inside sends its traceparent, so the merchant joins that trace, and the
+    // notifier's log lines of this attempt carry it.
+    const std::optional<SpanContext> parent =
+        SpanContext::fromTraceparent(n.traceparent.toLatin1());
+    ScopedSpan span(QStringLiteral("merchant.notify"), SpanKind::Internal,
+                    parent.value_or(SpanContext {}));
+    if (span.span().isRecording()) {
+        span.span().setAttributes({
+            {QStringLiteral("order.id"), QString::number(n.orderId)},
+            {QStringLiteral("app.id"), n.appId},
+            {QStringLiteral("notification.id"), QString::number(n.id)},
+            {QStringLiteral("notification.attempt"), n.attempts + 1},
+        });
+    }
     NotificationAttempt a;
     a.at = nowMs();
     QElapsedTimer timer;
@@ -135,6 +151,8 @@ void MerchantNotifier::attempt(const MerchantNotification &n)
         delivered = post(url, *address, signedBody(n, *order, *app), a);
     }
     a.durationMs = int(timer.elapsed());
+    if (!delivered)
+        span.setError(a.error);
     record(n, a, delivered, giveUp);
 }
 

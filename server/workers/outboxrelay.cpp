@@ -7,6 +7,7 @@
 #include "storage/outboxrepository.h"
 #include "telemetry/logging.h"
 #include "telemetry/metrics.h"
+#include "telemetry/trace.h"
 
 #include <algorithm>
 #include <openssl/crypto.h>
@@ -117,6 +118,19 @@ int OutboxRelay::publishOnce()
         }
         return entries;
     };
+    // The publish span of each event (a child of the event's traceparent, made by the
+    // publisher) is labelled with its order; nothing is built when no one records spans.
+    const auto spanAttributesOf = [](const QList<OrderEvent> &events) {
+        QList<QVariantMap> attributes;
+        if (!Tracer::instance().isRecording())
+            return attributes;
+        attributes.reserve(events.size());
+        for (const OrderEvent &e : events) {
+            attributes.append({{QStringLiteral("order.id"), QString::number(e.orderId)},
+                               {QStringLiteral("order.status"), statusName(e.newStatus)}});
+        }
+        return attributes;
+    };
     const auto idsOf = [](const QList<OrderEvent> &events) {
         QList<qint64> ids;
         ids.reserve(events.size());
@@ -133,7 +147,7 @@ int OutboxRelay::publishOnce()
         const QList<OrderEvent> events = outbox.claimUnpublished(tx, m_options.batchSize);
         if (events.isEmpty())
             return 0;
-        m_publisher.publishBatch(entriesOf(events));
+        m_publisher.publishBatch(entriesOf(events), spanAttributesOf(events));
         outbox.markPublished(tx, idsOf(events));
         tx.commit();
         published = int(events.size());
@@ -143,7 +157,7 @@ int OutboxRelay::publishOnce()
         const QList<OrderEvent> events = outbox.fetchUnpublished(m_options.batchSize);
         if (events.isEmpty())
             return 0;
-        m_publisher.publishBatch(entriesOf(events));
+        m_publisher.publishBatch(entriesOf(events), spanAttributesOf(events));
         m_db.transact([&](Transaction &tx) { outbox.markPublished(tx, idsOf(events)); });
         published = int(events.size());
     }

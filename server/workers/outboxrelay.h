@@ -24,6 +24,12 @@ inline constexpr char Amount[] = "amount"; ///< cents
 inline constexpr char At[] = "at"; ///< Unix ms of the event
 inline constexpr char Traceparent[] = "traceparent";
 inline constexpr char OpenId[] = "openId"; ///< absent when the order has none
+
+/// The fields the consumer groups copy to their process spans (order.id, order.status).
+inline QList<QPair<QByteArray, QString>> spanAttributes()
+{
+    return {{OrderId, QStringLiteral("order.id")}, {Status, QStringLiteral("order.status")}};
+}
 } // namespace streamfields
 
 struct OutboxRelayOptions

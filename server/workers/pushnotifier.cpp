@@ -44,6 +44,7 @@ PushNotifier::PushNotifier(RedisPool &redis, const RedisKeys &keys, const QByteA
     options.stream = keys.orderEventsStream();
     options.group = RedisKeys::pushNotifierGroup();
     options.consumer = consumerName;
+    options.spanAttributeFields = streamfields::spanAttributes();
     m_consumer = std::make_unique<StreamConsumer>(
         redis.options(), options, [this](const StreamEntry &e) { return handle(e); });
 }

@@ -36,6 +36,7 @@ StatusTracker::StatusTracker(RedisPool &redis, const RedisKeys &keys,
     options.stream = keys.orderEventsStream();
     options.group = RedisKeys::statusTrackerGroup();
     options.consumer = consumerName;
+    options.spanAttributeFields = streamfields::spanAttributes();
     m_consumer = std::make_unique<StreamConsumer>(
         redis.options(), options, [this](const StreamEntry &e) { return handle(e); });
 }

@@ -3,6 +3,7 @@
 #include "domain/errors.h"
 #include "redissubscriber.h"
 #include "telemetry/logging.h"
+#include "telemetry/trace.h"
 
 #include <algorithm>
 
@@ -12,12 +13,12 @@ namespace {
 
 using namespace std::chrono;
 
-// Every script takes KEYS = queue, processing, payload, attempts, claim, claim-seq (in that order;
-// a script uses a prefix of them) and reads the clock with TIME: the due times of all clients and
+// Every script takes KEYS = queue, processing, payload, attempts, claim, claim-seq, trace (in that
+// order) and reads the clock with TIME: the due times of all clients and
 // all instances come from one clock, and (effects replication, the default since Redis 5) replicas
 // and the AOF record the resulting ZADD, not the TIME call.
 
-// ARGV: id, payload, delay ms, notify channel. Returns the due time.
+// ARGV: id, payload, delay ms, notify channel, traceparent (empty: none). Returns the due time.
 const RedisScript scheduleScript(QByteArrayLiteral(R"lua(
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -27,6 +28,11 @@ redis.call('ZREM', KEYS[2], ARGV[1])
 redis.call('HSET', KEYS[3], ARGV[1], ARGV[2])
 redis.call('HDEL', KEYS[4], ARGV[1])
 redis.call('HDEL', KEYS[5], ARGV[1])
+if ARGV[5] ~= '' then
+  redis.call('HSET', KEYS[7], ARGV[1], ARGV[5])
+else
+  redis.call('HDEL', KEYS[7], ARGV[1])
+end
 local head = redis.call('ZRANGE', KEYS[1], 0, 0)
 if head[1] == ARGV[1] then
   redis.call('PUBLISH', ARGV[4], due)
@@ -36,7 +42,8 @@ return due
 
 // ARGV: max, visibility ms. Items whose visibility deadline passed go back to the queue (scored
 // by that deadline, so they are due at once), then up to max due items move to processing.
-// Returns {now, {{id, payload, attempts, due, token}...}, next due or -1, next deadline or -1}.
+// Returns {now, {{id, payload, attempts, due, token, traceparent or ''}...}, next due or -1,
+// next deadline or -1}.
 const RedisScript claimScript(QByteArrayLiteral(R"lua(
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -59,7 +66,8 @@ if #due > 0 then
       redis.call('ZADD', KEYS[2], deadline, id)
       local attempts = redis.call('HINCRBY', KEYS[4], id, 1)
       redis.call('HSET', KEYS[5], id, token)
-      out[#out + 1] = {id, payload, attempts, due[i + 1], token}
+      local trace = redis.call('HGET', KEYS[7], id) or ''
+      out[#out + 1] = {id, payload, attempts, due[i + 1], token, trace}
     end
   end
 end
@@ -78,6 +86,7 @@ redis.call('ZREM', KEYS[1], ARGV[1])
 redis.call('HDEL', KEYS[3], ARGV[1])
 redis.call('HDEL', KEYS[4], ARGV[1])
 redis.call('HDEL', KEYS[5], ARGV[1])
+redis.call('HDEL', KEYS[7], ARGV[1])
 return 1
 )lua"));
 
@@ -87,6 +96,7 @@ local n = redis.call('ZREM', KEYS[1], ARGV[1]) + redis.call('ZREM', KEYS[2], ARG
 redis.call('HDEL', KEYS[3], ARGV[1])
 redis.call('HDEL', KEYS[4], ARGV[1])
 redis.call('HDEL', KEYS[5], ARGV[1])
+redis.call('HDEL', KEYS[7], ARGV[1])
 return n
 )lua"));
 
@@ -108,7 +118,7 @@ QList<DelayedItem> parseClaimed(const RedisReply &list)
     items.reserve(list.size());
     for (const RedisReply &e : list.elements()) {
         items.append({e.at(0).toByteArray(), e.at(1).toByteArray(), e.at(2).toInteger(),
-                      e.at(3).toInteger(), e.at(4).toInteger()});
+                      e.at(3).toInteger(), e.at(4).toInteger(), e.at(5).toByteArray()});
     }
     return items;
 }
@@ -123,22 +133,40 @@ DelayedQueue::DelayedQueue(RedisPool &pool, QByteArray queueKey)
     , m_attemptsKey(m_key + ":attempts")
     , m_claimKey(m_key + ":claim")
     , m_claimSeqKey(m_key + ":claim-seq")
+    , m_traceKey(m_key + ":trace")
 { }
 
 QList<QByteArray> DelayedQueue::keys() const
 {
-    return {m_key, m_processingKey, m_payloadKey, m_attemptsKey, m_claimKey, m_claimSeqKey};
+    return {m_key,      m_processingKey, m_payloadKey, m_attemptsKey,
+            m_claimKey, m_claimSeqKey,   m_traceKey};
 }
 
 qint64 DelayedQueue::schedule(const QByteArray &id, const QByteArray &payload, milliseconds delay)
 {
-    // Applying a schedule twice leaves the same item (due a moment later): safe to retry.
-    const RedisReply reply = m_pool.evalSha(
-        scheduleScript, keys(),
-        {id, payload, QByteArray::number(std::max<qint64>(delay.count(), 0)), notifyChannel()},
-        Idempotent::Yes);
-    reply.throwIfError("delayed queue schedule");
-    return reply.toInteger();
+    // The worker's process span continues from here: the item carries this span's context.
+    Span span(QString::fromUtf8(m_key) + QStringLiteral(" publish"), SpanKind::Producer);
+    if (span.isRecording()) {
+        span.setAttributes({
+            {QStringLiteral("messaging.system"), QStringLiteral("redis")},
+            {QStringLiteral("messaging.destination.name"), QString::fromUtf8(m_key)},
+            {QStringLiteral("messaging.operation"), QStringLiteral("publish")},
+            {QStringLiteral("messaging.message.id"), QString::fromUtf8(id)},
+        });
+    }
+    try {
+        // Applying a schedule twice leaves the same item (due a moment later): safe to retry.
+        const RedisReply reply =
+            m_pool.evalSha(scheduleScript, keys(),
+                           {id, payload, QByteArray::number(std::max<qint64>(delay.count(), 0)),
+                            notifyChannel(), span.context().toTraceparent()},
+                           Idempotent::Yes);
+        reply.throwIfError("delayed queue schedule");
+        return reply.toInteger();
+    } catch (const Error &e) {
+        span.setError(e.detail());
+        throw;
+    }
 }
 
 bool DelayedQueue::cancel(const QByteArray &id)
@@ -208,16 +236,20 @@ QList<DelayedItemInfo> DelayedQueue::items(int limit)
         return out;
     QList<QByteArray> payloads {QByteArrayLiteral("HMGET"), m_payloadKey};
     QList<QByteArray> attempts {QByteArrayLiteral("HMGET"), m_attemptsKey};
+    QList<QByteArray> traces {QByteArrayLiteral("HMGET"), m_traceKey};
     for (const DelayedItemInfo &info : out) {
         payloads << info.id;
         attempts << info.id;
+        traces << info.id;
     }
-    const QList<RedisReply> details = m_pool.pipeline({payloads, attempts}, Idempotent::Yes);
-    details.at(0).throwIfError("delayed queue items");
-    details.at(1).throwIfError("delayed queue items");
+    const QList<RedisReply> details =
+        m_pool.pipeline({payloads, attempts, traces}, Idempotent::Yes);
+    for (const RedisReply &detail : details)
+        detail.throwIfError("delayed queue items");
     for (qsizetype i = 0; i < out.size(); ++i) {
         out[i].payload = details.at(0).at(i).toByteArray();
         out[i].attempts = details.at(1).at(i).toInteger();
+        out[i].traceparent = details.at(2).at(i).toByteArray();
     }
     return out;
 }
@@ -297,6 +329,40 @@ void DelayedQueueWorker::wake()
     m_cv.notify_all();
 }
 
+void DelayedQueueWorker::process(const DelayedItem &item)
+{
+    // Absent (scheduled before traces were stored) or malformed: a new root.
+    const std::optional<SpanContext> parent = SpanContext::fromTraceparent(item.traceparent);
+    ScopedSpan span(QString::fromUtf8(m_queue.key()) + QStringLiteral(" process"),
+                    SpanKind::Consumer, parent.value_or(SpanContext {}));
+    if (span.span().isRecording()) {
+        span.span().setAttributes({
+            {QStringLiteral("messaging.system"), QStringLiteral("redis")},
+            {QStringLiteral("messaging.destination.name"), QString::fromUtf8(m_queue.key())},
+            {QStringLiteral("messaging.operation"), QStringLiteral("process")},
+            {QStringLiteral("messaging.message.id"), QString::fromUtf8(item.id)},
+            {QStringLiteral("messaging.redis.attempts"), item.attempts},
+        });
+    }
+    bool ok = false;
+    try {
+        ok = m_handler(item);
+        if (!ok)
+            span.setError(QStringLiteral("handler failed"));
+    } catch (const std::exception &e) {
+        span.setError(QString::fromUtf8(e.what()));
+        qCWarning(lcRedis).noquote()
+            << "delayed queue" << QString::fromUtf8(m_queue.key()) << ": handler of"
+            << QString::fromUtf8(item.id) << "threw:" << QString::fromUtf8(e.what());
+    }
+    if (ok) {
+        m_queue.ack(item);
+        ++m_handled;
+    } else {
+        ++m_failed;
+    }
+}
+
 void DelayedQueueWorker::run()
 {
     int backoffMs = 0;
@@ -322,20 +388,7 @@ void DelayedQueueWorker::run()
                     if (m_stop)
                         break; // the rest is delivered again after the visibility deadline
                 }
-                bool ok = false;
-                try {
-                    ok = m_handler(item);
-                } catch (const std::exception &e) {
-                    qCWarning(lcRedis).noquote()
-                        << "delayed queue" << QString::fromUtf8(m_queue.key()) << ": handler of"
-                        << QString::fromUtf8(item.id) << "threw:" << QString::fromUtf8(e.what());
-                }
-                if (ok) {
-                    m_queue.ack(item);
-                    ++m_handled;
-                } else {
-                    ++m_failed;
-                }
+                process(item);
             }
             backoffMs = 0;
             if (items.size() >= m_options.batchSize)

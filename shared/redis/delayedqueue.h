@@ -29,6 +29,9 @@ struct DelayedItem
     /// Identifies this claim; ack() only removes the item if it was not claimed again since
     /// (after the visibility deadline) or rescheduled.
     qint64 claimToken = 0;
+    /// W3C traceparent of the `<queue> publish` span of the schedule() that put it there (empty
+    /// for items scheduled before traces were stored): the worker's process span continues it.
+    QByteArray traceparent;
 };
 
 /// An item as listed for operators.
@@ -41,6 +44,8 @@ struct DelayedItemInfo
     /// Scheduled: due time; Processing: visibility deadline (ms since the epoch, Redis clock).
     qint64 timeMs = 0;
     qint64 attempts = 0;
+    /// As DelayedItem::traceparent: the trace an operator can look the item up by.
+    QByteArray traceparent;
 };
 
 /// A reliable delayed queue in Redis (compare Redisson's RDelayedQueue, which stalls when no client
@@ -49,6 +54,8 @@ struct DelayedItemInfo
 /// - `{queue}:processing`: sorted set of claimed ids, score = visibility deadline;
 /// - `{queue}:payload`, `{queue}:attempts`, `{queue}:claim`: hashes id → payload / claim count /
 ///   token of the current claim; `{queue}:claim-seq`: counter of claims;
+/// - `{queue}:trace`: hash id → traceparent of the schedule's publish span (set and replaced by
+///   schedule(), removed with the item by ack() and cancel());
 /// - channel `{queue}:notify`: announces a new earliest item to sleeping workers.
 /// Every operation is one Lua script (atomic) and O(log N) per item. Items claimed by a worker
 /// that dies are due again at their visibility deadline, so nothing is lost; with AOF nothing is
@@ -61,6 +68,8 @@ public:
     /// Schedules @p id to be due in @p delay (due time from Redis TIME). Idempotent per id: a
     /// second schedule replaces payload and due time (and takes the item back from a worker holding
     /// it). Returns the due time (ms since the epoch). Retried once on a broken connection.
+    /// Runs in a span `<queue> publish` (Producer, a child of the current context) whose
+    /// traceparent is stored with the item.
     qint64 schedule(const QByteArray &id, const QByteArray &payload,
                     std::chrono::milliseconds delay);
     /// Removes @p id wherever it is; false if it was not there.
@@ -102,6 +111,7 @@ private:
     const QByteArray m_attemptsKey;
     const QByteArray m_claimKey;
     const QByteArray m_claimSeqKey;
+    const QByteArray m_traceKey;
 };
 
 struct DelayedQueueWorkerOptions
@@ -116,8 +126,10 @@ struct DelayedQueueWorkerOptions
 
 /// A worker thread for a DelayedQueue: claims due items, calls the handler, acks those it handled
 /// (a false return or an exception leaves the item to be retried after the visibility timeout),
-/// then sleeps until the earliest due item or deadline, or until a schedule announces an earlier
-/// item on the notify channel (its own subscriber connection). It never busy-polls.
+/// each inside a span `<queue> process` (Consumer, a child of the item's traceparent, the
+/// thread's current context while the handler runs), then sleeps until the earliest due item or
+/// deadline, or until a schedule announces an earlier item on the notify channel (its own
+/// subscriber connection). It never busy-polls.
 class DelayedQueueWorker
 {
 public:
@@ -145,6 +157,7 @@ public:
 private:
     void run();
     void wake();
+    void process(const DelayedItem &item);
 
     DelayedQueue m_queue;
     const Handler m_handler;

@@ -3,6 +3,7 @@
 #include "domain/errors.h"
 #include "redissubscriber.h"
 #include "telemetry/logging.h"
+#include "telemetry/trace.h"
 
 #include <QUuid>
 
@@ -444,13 +445,50 @@ void RedisLockService::renewAll()
 
 // ---------------------------------------------------------------------------------------------
 
+namespace {
+
+QString unlockResultName(UnlockResult result)
+{
+    switch (result) {
+    case UnlockResult::Released:
+        return QStringLiteral("released");
+    case UnlockResult::StillHeld:
+        return QStringLiteral("still_held");
+    case UnlockResult::NotHeld:
+        return QStringLiteral("not_held");
+    }
+    return {};
+}
+
+} // namespace
+
 LockGuard LockGuard::tryAcquire(RedisLockService &service, const QByteArray &key, milliseconds wait,
                                 milliseconds lease)
 {
+    Span span(QStringLiteral("lock.acquire"));
+    const auto started = steady_clock::now();
     LockGuard guard;
-    guard.m_grant = service.tryLock(key, wait, lease);
+    try {
+        guard.m_grant = service.tryLock(key, wait, lease);
+    } catch (const Error &e) {
+        span.setError(e.detail());
+        throw;
+    }
     if (guard.m_grant)
         guard.m_service = &service;
+    if (span.isRecording()) {
+        span.setAttribute(QStringLiteral("lock.key"), QString::fromUtf8(key));
+        span.setAttribute(
+            QStringLiteral("lock.wait_ms"),
+            qint64(duration_cast<milliseconds>(steady_clock::now() - started).count()));
+        span.setAttribute(QStringLiteral("lock.acquired"), guard.owns());
+        // Busy is an answer (the caller refuses politely or retries later), not a failure.
+        if (guard.m_grant)
+            span.setAttribute(QStringLiteral("lock.fencing_token"), guard.m_grant->fencingToken);
+        else
+            span.addEvent(QStringLiteral("lock.busy"),
+                          {{QStringLiteral("lock.wait_limit_ms"), qint64(wait.count())}});
+    }
     return guard;
 }
 
@@ -488,7 +526,19 @@ void LockGuard::unlock()
     if (!m_grant || !m_service)
         return;
     const LockGrant grant = *std::exchange(m_grant, std::nullopt);
-    m_service->unlock(grant);
+    Span span(QStringLiteral("lock.release"));
+    if (span.isRecording()) {
+        span.setAttribute(QStringLiteral("lock.key"), QString::fromUtf8(grant.key));
+        span.setAttribute(QStringLiteral("lock.fencing_token"), grant.fencingToken);
+    }
+    try {
+        const UnlockResult result = m_service->unlock(grant);
+        if (span.isRecording())
+            span.setAttribute(QStringLiteral("lock.result"), unlockResultName(result));
+    } catch (const Error &e) {
+        span.setError(e.detail());
+        throw;
+    }
 }
 
 } // namespace pomelo

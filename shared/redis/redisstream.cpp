@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <vector>
 
 namespace pomelo {
 
@@ -45,24 +46,74 @@ QList<QByteArray> StreamPublisher::xadd(const StreamFields &fields) const
     return args;
 }
 
-QByteArray StreamPublisher::publish(const StreamFields &fields)
+Span StreamPublisher::startPublishSpan(StreamFields &fields, const QVariantMap &attributes) const
 {
-    const RedisReply reply = m_pool.command(xadd(fields));
-    reply.throwIfError("XADD");
-    return reply.toByteArray();
+    qsizetype at = -1;
+    for (qsizetype i = 0; i < fields.size(); ++i) {
+        if (fields.at(i).first == StreamTraceparentField) {
+            at = i;
+            break;
+        }
+    }
+    const std::optional<SpanContext> own =
+        at >= 0 ? SpanContext::fromTraceparent(fields.at(at).second) : std::nullopt;
+    Span span(QString::fromUtf8(m_stream) + QStringLiteral(" publish"), SpanKind::Producer,
+              own.value_or(currentSpanContext()));
+    // The consumers continue from the publish, not from whatever came before it.
+    const QByteArray traceparent = span.context().toTraceparent();
+    if (at >= 0)
+        fields[at].second = traceparent;
+    else
+        fields.append({QByteArray(StreamTraceparentField), traceparent});
+    if (span.isRecording()) {
+        span.setAttribute(QStringLiteral("messaging.system"), QStringLiteral("redis"));
+        span.setAttribute(QStringLiteral("messaging.destination.name"),
+                          QString::fromUtf8(m_stream));
+        span.setAttribute(QStringLiteral("messaging.operation"), QStringLiteral("publish"));
+        span.setAttributes(attributes);
+    }
+    return span;
 }
 
-QList<QByteArray> StreamPublisher::publishBatch(const QList<StreamFields> &entries)
+QByteArray StreamPublisher::publish(const StreamFields &fields, const QVariantMap &spanAttributes)
 {
+    return publishBatch({fields}, {spanAttributes}).value(0);
+}
+
+QList<QByteArray> StreamPublisher::publishBatch(const QList<StreamFields> &entries,
+                                                const QList<QVariantMap> &spanAttributes)
+{
+    if (entries.isEmpty())
+        return {};
+    std::vector<Span> spans;
+    spans.reserve(size_t(entries.size()));
     QList<QList<QByteArray>> commands;
     commands.reserve(entries.size());
-    for (const StreamFields &fields : entries)
+    for (qsizetype i = 0; i < entries.size(); ++i) {
+        StreamFields fields = entries.at(i);
+        spans.push_back(startPublishSpan(fields, spanAttributes.value(i)));
         commands.append(xadd(fields));
+    }
     QList<QByteArray> ids;
     ids.reserve(entries.size());
-    for (const RedisReply &reply : m_pool.pipeline(commands)) {
-        reply.throwIfError("XADD");
-        ids.append(reply.toByteArray());
+    try {
+        const QList<RedisReply> replies = commands.size() == 1
+            ? QList<RedisReply> {m_pool.command(commands.first())}
+            : m_pool.pipeline(commands);
+        for (const RedisReply &reply : replies) {
+            Span &span = spans.at(size_t(ids.size()));
+            reply.throwIfError("XADD");
+            ids.append(reply.toByteArray());
+            if (span.isRecording())
+                span.setAttribute(QStringLiteral("messaging.message.id"),
+                                  QString::fromUtf8(ids.last()));
+            span.end();
+        }
+    } catch (const Error &e) {
+        // The entries after the failing one are in doubt as well: not known to be published.
+        for (size_t i = size_t(ids.size()); i < spans.size(); ++i)
+            spans.at(i).setError(e.detail());
+        throw;
     }
     return ids;
 }
@@ -387,26 +438,77 @@ void StreamConsumer::process(QList<StreamEntry> entries, bool checkDeliveries)
             continue;
         }
         entry.deliveries = deliveries.value(entry.id, 1);
+        processEntry(entry);
+    }
+}
+
+void StreamConsumer::processEntry(const StreamEntry &entry)
+{
+    // Absent or malformed: a new root (the entry is handled all the same).
+    const std::optional<SpanContext> parent =
+        SpanContext::fromTraceparent(entry.value(StreamTraceparentField));
+    Span receive(QString::fromUtf8(m_options.stream) + QStringLiteral(" receive"),
+                 SpanKind::Consumer, parent.value_or(SpanContext {}));
+    if (receive.isRecording()) {
+        receive.setAttributes({
+            {QStringLiteral("messaging.system"), QStringLiteral("redis")},
+            {QStringLiteral("messaging.destination.name"), QString::fromUtf8(m_options.stream)},
+            {QStringLiteral("messaging.operation"), QStringLiteral("receive")},
+            {QStringLiteral("messaging.message.id"), QString::fromUtf8(entry.id)},
+            {QStringLiteral("messaging.consumer.group.name"), QString::fromUtf8(m_options.group)},
+            {QStringLiteral("messaging.redis.delivery_count"), entry.deliveries},
+        });
+    }
+    // The dead-letter log line and a failing XACK belong to this entry's trace too.
+    const ContextScope scope(receive.context());
+    try {
         if (entry.deliveries > m_options.maxDeliveries) {
+            receive.addEvent(QStringLiteral("dead-lettered"));
             deadLetter(entry);
-            continue;
+            return;
         }
-        bool ok = false;
-        try {
-            ok = m_handler(entry);
-        } catch (const std::exception &e) {
-            qCWarning(lcRedis).noquote()
-                << "stream" << QString::fromUtf8(m_options.stream) << "group"
-                << QString::fromUtf8(m_options.group) << ": handler of"
-                << QString::fromUtf8(entry.id) << "threw:" << QString::fromUtf8(e.what());
-        }
-        if (ok) {
+        if (handle(entry, receive.context())) {
             ack(entry.id);
             ++m_handled;
         } else {
             ++m_failed; // stays pending; claimed again after minIdle
         }
+    } catch (const Error &e) {
+        receive.setError(e.detail());
+        throw;
     }
+}
+
+bool StreamConsumer::handle(const StreamEntry &entry, const SpanContext &receive)
+{
+    ScopedSpan process(QString::fromUtf8(m_options.stream) + QStringLiteral(" process"),
+                       SpanKind::Consumer, receive);
+    if (process.span().isRecording()) {
+        process.span().setAttributes({
+            {QStringLiteral("messaging.system"), QStringLiteral("redis")},
+            {QStringLiteral("messaging.destination.name"), QString::fromUtf8(m_options.stream)},
+            {QStringLiteral("messaging.operation"), QStringLiteral("process")},
+            {QStringLiteral("messaging.message.id"), QString::fromUtf8(entry.id)},
+            {QStringLiteral("messaging.consumer.group.name"), QString::fromUtf8(m_options.group)},
+        });
+        for (const auto &[field, attribute] : m_options.spanAttributeFields) {
+            const QByteArray value = entry.value(field);
+            if (!value.isNull())
+                process.setAttribute(attribute, QString::fromUtf8(value));
+        }
+    }
+    try {
+        if (m_handler(entry))
+            return true;
+        process.setError(QStringLiteral("handler failed"));
+    } catch (const std::exception &e) {
+        process.setError(QString::fromUtf8(e.what()));
+        qCWarning(lcRedis).noquote()
+            << "stream" << QString::fromUtf8(m_options.stream) << "group"
+            << QString::fromUtf8(m_options.group) << ": handler of" << QString::fromUtf8(entry.id)
+            << "threw:" << QString::fromUtf8(e.what());
+    }
+    return false;
 }
 
 void StreamConsumer::ack(const QByteArray &id)

@@ -1,10 +1,13 @@
 #pragma once
 
 #include "redisclient.h"
+#include "telemetry/trace.h"
 
 #include <QByteArray>
 #include <QList>
 #include <QPair>
+#include <QString>
+#include <QVariantMap>
 
 #include <atomic>
 #include <condition_variable>
@@ -27,7 +30,15 @@ struct StreamEntry
     QByteArray value(const QByteArray &field) const;
 };
 
+/// The entry field that carries the W3C trace context from a publisher to the consumers.
+inline constexpr char StreamTraceparentField[] = "traceparent";
+
 /// Appends to a stream with `XADD … MAXLEN ~ N`: the stream keeps about the last N entries.
+///
+/// Each entry is published inside a span `<stream> publish` (kind Producer). Its parent is the
+/// entry's own `traceparent` field when that parses (e.g. the outbox row's: the request that
+/// committed the event), else the thread's current context; the entry is written with the publish
+/// span's traceparent instead, so that the consumers' spans are children of the publish.
 class StreamPublisher
 {
 public:
@@ -36,14 +47,19 @@ public:
 
     /// Appends one entry and returns its id. Not retried on a broken connection (XADD twice is
     /// two entries); the caller (the outbox relay) retries, and consumers are idempotent.
-    QByteArray publish(const StreamFields &fields);
-    /// Appends several entries in one round trip, in order; returns their ids.
-    QList<QByteArray> publishBatch(const QList<StreamFields> &entries);
+    /// @p spanAttributes are added to the publish span (build them only when
+    /// Tracer::instance().isRecording()).
+    QByteArray publish(const StreamFields &fields, const QVariantMap &spanAttributes = {});
+    /// Appends several entries in one round trip, in order; returns their ids. @p spanAttributes,
+    /// when not empty, has one map per entry (same order) for its publish span.
+    QList<QByteArray> publishBatch(const QList<StreamFields> &entries,
+                                   const QList<QVariantMap> &spanAttributes = {});
 
     const QByteArray &stream() const { return m_stream; }
 
 private:
     QList<QByteArray> xadd(const StreamFields &fields) const;
+    Span startPublishSpan(StreamFields &fields, const QVariantMap &attributes) const;
 
     RedisPool &m_pool;
     const QByteArray m_stream;
@@ -83,6 +99,9 @@ struct StreamConsumerOptions
     /// Default: `{stream}:dead`.
     QByteArray deadLetterStream;
     qint64 deadLetterMaxLen = 100000;
+    /// Entry fields copied to the process span as attributes (field → attribute name), e.g.
+    /// {"orderId", "order.id"}: how a group's handler labels its spans without touching them.
+    QList<QPair<QByteArray, QString>> spanAttributeFields;
 };
 
 /// A consumer of a group on its own thread and connection: creates the group idempotently
@@ -94,6 +113,11 @@ struct StreamConsumerOptions
 /// `dead-consumer` and `dead-deliveries` fields, acked, logged and counted. After claiming, it
 /// removes the group's consumers idle longer than deadConsumerIdleMs that have no pending entries
 /// and no heartbeat (never itself, never one with pending entries: those are claimed first).
+///
+/// Tracing: each entry is received in a span `<stream> receive` (Consumer) whose parent is the
+/// entry's `traceparent` field (a new root when it is absent or malformed), and handled inside
+/// its child `<stream> process` (Consumer), which is the thread's current context while the
+/// handler runs: the handler's spans and log lines belong to the publisher's trace.
 class StreamConsumer
 {
 public:
@@ -138,6 +162,8 @@ private:
     void removeDeadConsumers();
     void readNew();
     void process(QList<StreamEntry> entries, bool checkDeliveries);
+    void processEntry(const StreamEntry &entry);
+    bool handle(const StreamEntry &entry, const SpanContext &receive);
     void deadLetter(const StreamEntry &entry);
     void ack(const QByteArray &id);
     bool sleepFor(int ms);

@@ -35,6 +35,9 @@ struct MerchantNotification
     qint64 createdAt = 0; ///< Unix ms; 0 = now on enqueue
     qint64 updatedAt = 0;
     std::optional<qint64> deliveredAt;
+    /// The W3C traceparent of its order event (the request that committed it); filled by
+    /// claimDue() only, empty when the event has none.
+    QString traceparent;
 };
 
 /// One delivery attempt (history for the console).
@@ -80,7 +83,8 @@ public:
     /// Takes up to @p limit PENDING notifications that are due at @p now, for delivery: their
     /// next attempt moves to now + @p leaseMs in the same statement, so another worker (or
     /// instance: FOR UPDATE SKIP LOCKED on PostgreSQL) does not take them meanwhile; a worker
-    /// that dies leaves them due again when the lease ends. Oldest due first.
+    /// that dies leaves them due again when the lease ends. Oldest due first. Each carries its
+    /// order event's traceparent.
     QList<MerchantNotification> claimDue(qint64 now, int limit, qint64 leaseMs);
     /// The earliest next attempt of a PENDING notification (when to wake up), if any.
     std::optional<qint64> nextDueAt() const;

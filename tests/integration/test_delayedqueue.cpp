@@ -2,9 +2,12 @@
 #include "redis/delayedqueue.h"
 #include "redis/rediskeys.h"
 #include "redisserver.h"
+#include "telemetry/exporters.h"
+#include "telemetry/trace.h"
 #include "testsupport.h"
 
 #include <QElapsedTimer>
+#include <QScopeGuard>
 #include <QTest>
 
 #include <algorithm>
@@ -98,8 +101,127 @@ private slots:
         QVERIFY(queue.cancel("b")); // also from processing
         QVERIFY(!queue.ack(items.first()));
         QCOMPARE(
-            m_pool->command({"EXISTS", "q", "q:processing", "q:payload", "q:attempts"}).toInteger(),
+            m_pool->command({"EXISTS", "q", "q:processing", "q:payload", "q:attempts", "q:trace"})
+                .toInteger(),
             0);
+    }
+
+    // An item scheduled inside a span fires in a process span of the same trace whose parent is
+    // the schedule's publish span; the handler runs with the process span as current context.
+    void scheduledInSpanFiresInProcessSpanOfSameTrace()
+    {
+        auto exporter = std::make_shared<InMemorySpanExporter>();
+        Tracer::instance().setExporters({exporter});
+        const auto reset = qScopeGuard([] { Tracer::instance().setExporters({}); });
+        DelayedQueue queue(*m_pool, "q");
+        SpanContext request;
+        {
+            ScopedSpan span(QStringLiteral("pay.cashier"), SpanKind::Server);
+            request = span.context();
+            queue.schedule("o1", "payload", 50ms);
+        }
+        std::mutex mutex;
+        SpanContext handlerContext;
+        DelayedItem handled;
+        DelayedQueueWorker worker(*m_pool, "q", [&](const DelayedItem &item) {
+            std::lock_guard lock(mutex);
+            handlerContext = currentSpanContext();
+            handled = item;
+            return true;
+        });
+        worker.start();
+        const auto named = [&](const char *name) {
+            QList<SpanData> out;
+            for (const SpanData &s : exporter->spans()) {
+                if (s.name == QLatin1String(name))
+                    out << s;
+            }
+            return out;
+        };
+        QVERIFY(waitUntil([&] { return named("q process").size() == 1; }, 10000));
+        worker.stop();
+
+        const QList<SpanData> publishes = named("q publish");
+        QCOMPARE(publishes.size(), 1);
+        const SpanData &publish = publishes.first();
+        QCOMPARE(publish.kind, SpanKind::Producer);
+        QCOMPARE(publish.traceId, request.traceId);
+        QCOMPARE(publish.parentSpanId, request.spanId);
+        QCOMPARE(publish.attributes.value(QStringLiteral("messaging.message.id")).toString(),
+                 QStringLiteral("o1"));
+
+        const SpanData process = named("q process").first();
+        QCOMPARE(process.kind, SpanKind::Consumer);
+        QCOMPARE(process.traceId, request.traceId);
+        QCOMPARE(process.parentSpanId, publish.spanId);
+        QCOMPARE(process.status, SpanStatus::Unset);
+        QCOMPARE(process.attributes.value(QStringLiteral("messaging.system")).toString(),
+                 QStringLiteral("redis"));
+        QCOMPARE(process.attributes.value(QStringLiteral("messaging.destination.name")).toString(),
+                 QStringLiteral("q"));
+        QCOMPARE(process.attributes.value(QStringLiteral("messaging.operation")).toString(),
+                 QStringLiteral("process"));
+        QCOMPARE(process.attributes.value(QStringLiteral("messaging.message.id")).toString(),
+                 QStringLiteral("o1"));
+        QCOMPARE(process.attributes.value(QStringLiteral("messaging.redis.attempts")).toLongLong(),
+                 1);
+        std::lock_guard lock(mutex);
+        QCOMPARE(handlerContext, process.context());
+        QCOMPARE(handled.traceparent, publish.context().toTraceparent());
+        // Acked: its trace went with it.
+        QCOMPARE(m_pool->command({"HLEN", "q:trace"}).toInteger(), 0);
+    }
+
+    // The stored trace follows the item: replaced by a reschedule, listed for operators, and a
+    // handler that fails makes its process span an error; no stored trace: a new root.
+    void traceFollowsTheItem()
+    {
+        auto exporter = std::make_shared<InMemorySpanExporter>();
+        Tracer::instance().setExporters({exporter});
+        const auto reset = qScopeGuard([] { Tracer::instance().setExporters({}); });
+        DelayedQueue queue(*m_pool, "q");
+        SpanContext first, second;
+        {
+            ScopedSpan span(QStringLiteral("first"));
+            first = span.context();
+            queue.schedule("b1", "v1", 3600s);
+        }
+        {
+            ScopedSpan span(QStringLiteral("second"));
+            second = span.context();
+            queue.schedule("b1", "v2", 0ms);
+        }
+        const auto items = queue.items();
+        QCOMPARE(items.size(), 1);
+        const std::optional<SpanContext> stored =
+            SpanContext::fromTraceparent(items.first().traceparent);
+        QVERIFY(stored);
+        QCOMPARE(stored->traceId, second.traceId);
+        QVERIFY(stored->traceId != first.traceId);
+
+        // An item written without a trace (before this version): fires in a new root.
+        m_pool->command({"HDEL", "q:trace", "b1"});
+        std::atomic<int> calls {0};
+        DelayedQueueWorker worker(*m_pool, "q", [&](const DelayedItem &) {
+            ++calls;
+            return false;
+        });
+        worker.start();
+        QList<SpanData> processes;
+        QVERIFY(waitUntil([&] {
+            processes.clear();
+            for (const SpanData &s : exporter->spans()) {
+                if (s.name == QLatin1String("q process"))
+                    processes << s;
+            }
+            return !processes.isEmpty();
+        }));
+        worker.stop();
+        QVERIFY(calls.load() >= 1);
+        QVERIFY(!processes.first().parentSpanId.isValid());
+        QCOMPARE(processes.first().status, SpanStatus::Error);
+        QVERIFY(queue.cancel("b1"));
+        QCOMPARE(m_pool->command({"EXISTS", "q:trace"}).toInteger(), 0);
     }
 
     void notClaimedBeforeDue()

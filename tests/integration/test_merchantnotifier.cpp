@@ -11,10 +11,16 @@
 #include "redisserver.h"
 #include "storage/notificationrepository.h"
 #include "storagetest.h"
+#include "telemetry/exporters.h"
+#include "telemetry/logging.h"
+#include "telemetry/trace.h"
 #include "testsupport.h"
 #include "workers/merchantnotifier.h"
 
+#include <QFile>
 #include <QJsonDocument>
+#include <QScopeGuard>
+#include <QTemporaryDir>
 #include <QTest>
 #include <QtConcurrent>
 
@@ -35,6 +41,7 @@ struct Merchant
     int hits = 0;
     int badSignatures = 0;
     QList<QJsonObject> received;
+    QList<QByteArray> traceparents; ///< of every request, in order
 };
 
 } // namespace
@@ -65,6 +72,8 @@ private slots:
     void payNotifyRefusesBadSignature();
     void payNotifyRefundedOvertakingPaid_data() { backendRows(); }
     void payNotifyRefundedOvertakingPaid();
+    void requestCarriesTheEventTrace_data() { backendRows(); }
+    void requestCarriesTheEventTrace();
 
 private:
     static void backendRows()
@@ -78,7 +87,7 @@ private:
     }
     /// An order of @p status (INIT → PAYING → status) and its notification to @p notifyUrl.
     qint64 notificationFor(qint64 orderId, OrderStatus status, const QString &notifyUrl,
-                           const QString &outTradeNo = {});
+                           const QString &outTradeNo = {}, const QString &traceparent = {});
     MerchantNotifierOptions options(QList<int> schedule) const
     {
         MerchantNotifierOptions o;
@@ -132,6 +141,7 @@ void TestMerchantNotifier::initTestCase()
                            [this](const HttpRequest &r) {
                                std::lock_guard lock(m_merchant.mutex);
                                ++m_merchant.hits;
+                               m_merchant.traceparents.append(r.header("traceparent"));
                                const QJsonObject body = QJsonDocument::fromJson(r.body).object();
                                if (!signing::verify(signing::Target::notify(), body, Secret))
                                    ++m_merchant.badSignatures;
@@ -152,6 +162,7 @@ void TestMerchantNotifier::init()
         m_merchant.hits = 0;
         m_merchant.badSignatures = 0;
         m_merchant.received.clear();
+        m_merchant.traceparents.clear();
     }
     if (qstrcmp(QTest::currentTestFunction(), "acknowledgement") == 0)
         return; // no database
@@ -170,7 +181,8 @@ void TestMerchantNotifier::cleanup()
 }
 
 qint64 TestMerchantNotifier::notificationFor(qint64 orderId, OrderStatus status,
-                                             const QString &notifyUrl, const QString &outTradeNo)
+                                             const QString &notifyUrl, const QString &outTradeNo,
+                                             const QString &traceparent)
 {
     PayOrder o = sampleOrder(
         orderId, AppId, outTradeNo.isEmpty() ? QStringLiteral("N-%1").arg(orderId) : outTradeNo);
@@ -189,6 +201,7 @@ qint64 TestMerchantNotifier::notificationFor(qint64 orderId, OrderStatus status,
         t.from = OrderStatus::Paying;
         t.to = status;
         t.changes = {};
+        t.traceparent = traceparent; // of the notified event
         if (status == OrderStatus::Paid) {
             t.changes.paidAt = nowMs();
             t.changes.channelTradeNo = QStringLiteral("EC-%1").arg(orderId);
@@ -497,6 +510,81 @@ void TestMerchantNotifier::payNotifyRefundedOvertakingPaid()
              PayNotifyOutcome::AlreadyDone);
     QCOMPARE(bookings.find(bookingId)->status, BookingStatus::Refunded);
     QVERIFY(bookings.activeSlots(venue, QStringLiteral("2099-06-02")).isEmpty());
+}
+
+// Every attempt runs in a merchant.notify span, a child of the event's traceparent; the HTTP
+// request it makes carries a traceparent of that trace (the merchant joins it), and the
+// notifier's log line about a failed attempt carries the trace id.
+void TestMerchantNotifier::requestCarriesTheEventTrace()
+{
+    auto exporter = std::make_shared<InMemorySpanExporter>();
+    Tracer::instance().setExporters({exporter});
+    const auto reset = qScopeGuard([] { Tracer::instance().setExporters({}); });
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString logPath = dir.filePath(QStringLiteral("log.jsonl"));
+
+    const SpanContext request {TraceId::random(), SpanId::random()};
+    const qint64 orderId = ++m_nextId;
+    const qint64 id = notificationFor(orderId, OrderStatus::Paid, url("/merchant/notify"), {},
+                                      QString::fromLatin1(request.toTraceparent()));
+    m_merchant.failuresLeft = 1;
+    MerchantNotifier notifier(*m_db, testSecretBox(), options({0, 0}));
+    QVERIFY(installLogHandler(LogFormat::JsonLines, logPath));
+    auto uninstall = qScopeGuard([] { uninstallLogHandler(); });
+    QCOMPARE(deliverOnWorker(notifier), 1); // HTTP 500: retried
+    uninstall.dismiss();
+    uninstallLogHandler();
+    QCOMPARE(deliverOnWorker(notifier), 1);
+    QCOMPARE(stateOf(id), NotificationState::Delivered);
+
+    QList<SpanData> notifies, clients;
+    for (const SpanData &s : exporter->spans()) {
+        if (s.name == QLatin1String("merchant.notify"))
+            notifies << s;
+        else if (s.name == QLatin1String("merchant notify"))
+            clients << s;
+    }
+    QCOMPARE(notifies.size(), 2);
+    QCOMPARE(clients.size(), 2);
+    for (int i = 0; i < 2; ++i) {
+        const SpanData &n = notifies.at(i);
+        QCOMPARE(n.traceId, request.traceId);
+        QCOMPARE(n.parentSpanId, request.spanId);
+        QCOMPARE(n.attributes.value(QStringLiteral("order.id")).toString(),
+                 QString::number(orderId));
+        QCOMPARE(n.attributes.value(QStringLiteral("app.id")).toString(), AppId);
+        QCOMPARE(n.attributes.value(QStringLiteral("notification.id")).toString(),
+                 QString::number(id));
+        QCOMPARE(n.attributes.value(QStringLiteral("notification.attempt")).toInt(), i + 1);
+        QCOMPARE(n.status, i == 0 ? SpanStatus::Error : SpanStatus::Unset);
+        QCOMPARE(clients.at(i).parentSpanId, n.spanId);
+    }
+    {
+        std::lock_guard lock(m_merchant.mutex);
+        QCOMPARE(m_merchant.traceparents.size(), 2);
+        for (int i = 0; i < 2; ++i) {
+            const std::optional<SpanContext> sent =
+                SpanContext::fromTraceparent(m_merchant.traceparents.at(i));
+            QVERIFY2(sent, m_merchant.traceparents.at(i).constData());
+            QCOMPARE(sent->traceId, request.traceId);
+            QCOMPARE(sent->spanId, clients.at(i).spanId);
+        }
+    }
+
+    QFile file(logPath);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    QJsonObject failed;
+    for (const QByteArray &raw : file.readAll().split('\n')) {
+        const QJsonObject o = QJsonDocument::fromJson(raw).object();
+        if (o.value(QStringLiteral("message"))
+                .toString()
+                .contains(QLatin1String("attempt 1 failed")))
+            failed = o;
+    }
+    QVERIFY(!failed.isEmpty());
+    QCOMPARE(failed.value(QStringLiteral("traceId")).toString(), request.traceId.toString());
+    QCOMPARE(failed.value(QStringLiteral("spanId")).toString(), notifies.first().spanId.toString());
 }
 
 QTEST_GUILESS_MAIN(TestMerchantNotifier)

@@ -4,9 +4,12 @@
 #include "redis/rediskeys.h"
 #include "redisserver.h"
 #include "storagetest.h"
+#include "telemetry/exporters.h"
+#include "telemetry/trace.h"
 #include "testsupport.h"
 #include "workers/outboxrelay.h"
 
+#include <QScopeGuard>
 #include <QTest>
 
 using namespace pomelo;
@@ -56,6 +59,8 @@ private slots:
     void redisDownLosesNothing();
     void rolledBackPublishesNothing_data() { backendRows(); }
     void rolledBackPublishesNothing();
+    void publishSpanContinuesTheEventTrace_data() { backendRows(); }
+    void publishSpanContinuesTheEventTrace();
 
 private:
     static void backendRows()
@@ -191,6 +196,55 @@ void TestOutboxRelay::rolledBackPublishesNothing()
     QCOMPARE(relay.publishOnce(), 1);
     QCOMPARE(relay.publishOnce(), 0);
     checkStream({OrderRepository(*db).events(id).first().id});
+}
+
+// Each event is published in a span that is a child of the event's traceparent (the request
+// that committed it), labelled with its order, and the entry carries that span's context; an
+// event without a traceparent gets a root publish span; the relay's own reads make no spans.
+void TestOutboxRelay::publishSpanContinuesTheEventTrace()
+{
+    auto db = database();
+    auto exporter = std::make_shared<InMemorySpanExporter>();
+    Tracer::instance().setExporters({exporter});
+    const auto reset = qScopeGuard([] { Tracer::instance().setExporters({}); });
+
+    const SpanContext request {TraceId::random(), SpanId::random()};
+    const qint64 traced = ++m_nextId;
+    db->transact([&](Transaction &tx) {
+        OrderRepository(*db).insert(tx, sampleOrder(traced, AppId, QStringLiteral("T-1")), {},
+                                    QString::fromLatin1(request.toTraceparent()));
+    });
+    const qint64 untraced = ++m_nextId;
+    addOrder(*db, sampleOrder(untraced, AppId, QStringLiteral("T-2")));
+    exporter->clear(); // whatever the inserts made
+
+    OutboxRelay relay(*db, *m_pool, m_keys.orderEventsStream());
+    QCOMPARE(relay.publishOnce(), 2);
+    const QList<SpanData> spans = exporter->spans();
+    // Only the two publish spans: the relay's polling and marking are outside any trace.
+    QCOMPARE(spans.size(), 2);
+    const QString name = QString::fromUtf8(m_keys.orderEventsStream()) + QStringLiteral(" publish");
+    QHash<QString, SpanData> byOrder;
+    for (const SpanData &s : spans) {
+        QCOMPARE(s.name, name);
+        QCOMPARE(s.kind, SpanKind::Producer);
+        QCOMPARE(s.attributes.value(QStringLiteral("order.status")).toString(),
+                 QStringLiteral("INIT"));
+        byOrder.insert(s.attributes.value(QStringLiteral("order.id")).toString(), s);
+    }
+    const SpanData child = byOrder.value(QString::number(traced));
+    QCOMPARE(child.traceId, request.traceId);
+    QCOMPARE(child.parentSpanId, request.spanId);
+    const SpanData root = byOrder.value(QString::number(untraced));
+    QVERIFY(root.traceId.isValid());
+    QVERIFY(!root.parentSpanId.isValid());
+
+    for (const StreamEntry &e : streamEntries()) {
+        const SpanData &s = byOrder[QString::fromUtf8(e.value(streamfields::OrderId))];
+        QCOMPARE(e.value(streamfields::Traceparent), s.context().toTraceparent());
+        QCOMPARE(s.attributes.value(QStringLiteral("messaging.message.id")).toString(),
+                 QString::fromUtf8(e.id));
+    }
 }
 
 QTEST_GUILESS_MAIN(TestOutboxRelay)

@@ -1,9 +1,12 @@
 #include "domain/errors.h"
 #include "redis/redislock.h"
 #include "redisserver.h"
+#include "telemetry/exporters.h"
+#include "telemetry/trace.h"
 #include "testsupport.h"
 
 #include <QElapsedTimer>
+#include <QScopeGuard>
 #include <QTest>
 
 #include <atomic>
@@ -428,6 +431,70 @@ private slots:
         QVERIFY(!got);
         QVERIFY(locks.inspect(key));
         locks.unlock(key);
+    }
+
+    // One lock.acquire per attempt and one lock.release per grant, children of the caller's span;
+    // a busy lock is an answer (an event), not an error.
+    void guardMakesLockSpans()
+    {
+        auto exporter = std::make_shared<InMemorySpanExporter>();
+        Tracer::instance().setExporters({exporter});
+        const auto reset = qScopeGuard([] { Tracer::instance().setExporters({}); });
+        RedisLockService locks(*m_pool, RedisKeys(), serviceOptions("spans"));
+        const QByteArray key = "spanned";
+        SpanContext request;
+        qint64 token = 0;
+        {
+            ScopedSpan span(QStringLiteral("POST /api/v1/bookings"), SpanKind::Server);
+            request = span.context();
+            auto guard = LockGuard::tryAcquire(locks, key, 0ms);
+            QVERIFY(guard);
+            token = guard.fencingToken();
+            const bool got = onOtherThread([&] {
+                const ContextScope scope(request);
+                return bool(LockGuard::tryAcquire(locks, key, 50ms));
+            });
+            QVERIFY(!got);
+            guard.unlock();
+        }
+        QList<SpanData> acquires, releases;
+        for (const SpanData &s : exporter->spans()) {
+            if (s.name == QLatin1String("lock.acquire"))
+                acquires << s;
+            else if (s.name == QLatin1String("lock.release"))
+                releases << s;
+        }
+        QCOMPARE(acquires.size(), 2);
+        QCOMPARE(releases.size(), 1);
+        for (const SpanData &s : acquires + releases) {
+            QCOMPARE(s.kind, SpanKind::Internal);
+            QCOMPARE(s.traceId, request.traceId);
+            QCOMPARE(s.parentSpanId, request.spanId);
+            QCOMPARE(s.status, SpanStatus::Unset);
+            QCOMPARE(s.attributes.value(QStringLiteral("lock.key")).toString(),
+                     QStringLiteral("spanned"));
+        }
+        const SpanData &granted = acquires.at(0);
+        QCOMPARE(granted.attributes.value(QStringLiteral("lock.acquired")).toBool(), true);
+        QCOMPARE(granted.attributes.value(QStringLiteral("lock.fencing_token")).toLongLong(),
+                 token);
+        QVERIFY(granted.attributes.value(QStringLiteral("lock.wait_ms")).toLongLong() >= 0);
+        QVERIFY(granted.events.isEmpty());
+
+        const SpanData &busy = acquires.at(1);
+        QCOMPARE(busy.attributes.value(QStringLiteral("lock.acquired")).toBool(), false);
+        QVERIFY(!busy.attributes.contains(QStringLiteral("lock.fencing_token")));
+        // It waited its full 50 ms for a release that did not come.
+        QVERIFY2(busy.attributes.value(QStringLiteral("lock.wait_ms")).toLongLong() >= 50,
+                 qPrintable(busy.attributes.value(QStringLiteral("lock.wait_ms")).toString()));
+        QCOMPARE(busy.events.size(), 1);
+        QCOMPARE(busy.events.first().name, QStringLiteral("lock.busy"));
+
+        const SpanData &release = releases.first();
+        QCOMPARE(release.attributes.value(QStringLiteral("lock.fencing_token")).toLongLong(),
+                 token);
+        QCOMPARE(release.attributes.value(QStringLiteral("lock.result")).toString(),
+                 QStringLiteral("released"));
     }
 
     void keyNamesAndChannel()

@@ -1,13 +1,22 @@
 #include "domain/errors.h"
 #include "redis/redisstream.h"
 #include "redisserver.h"
+#include "telemetry/exporters.h"
+#include "telemetry/logging.h"
 #include "telemetry/metrics.h"
+#include "telemetry/trace.h"
 #include "testsupport.h"
 
 #include <QElapsedTimer>
+#include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QScopeGuard>
+#include <QTemporaryDir>
 #include <QTest>
 
 #include <mutex>
+#include <vector>
 
 using namespace pomelo;
 using pomelo::test::RedisServer;
@@ -57,6 +66,38 @@ StreamFields orderEvent(int n)
     return {{"orderId", QByteArray::number(n)}, {"status", "PAID"}};
 }
 
+// Spans of @p exporter named @p name, and (when not empty) whose @p attribute is @p value.
+QList<SpanData> spansNamed(const InMemorySpanExporter &exporter, const QString &name,
+                           const QString &attribute = {}, const QString &value = {})
+{
+    QList<SpanData> out;
+    for (const SpanData &s : exporter.spans()) {
+        if (s.name == name
+            && (attribute.isEmpty() || s.attributes.value(attribute).toString() == value))
+            out << s;
+    }
+    return out;
+}
+
+// The span context current while a handler ran, per group (thread-safe).
+struct HandlerContexts
+{
+    void add(const QByteArray &group, const StreamEntry &e)
+    {
+        std::lock_guard lock(mutex);
+        contexts.insert(group, currentSpanContext());
+        traceparents.insert(group, e.value("traceparent"));
+    }
+    qsizetype size() const
+    {
+        std::lock_guard lock(mutex);
+        return contexts.size();
+    }
+    mutable std::mutex mutex;
+    QHash<QByteArray, SpanContext> contexts;
+    QHash<QByteArray, QByteArray> traceparents;
+};
+
 } // namespace
 
 class TestRedisStream : public QObject
@@ -99,6 +140,220 @@ private slots:
                 == 0;
         }));
         QCOMPARE(consumer.handledCount(), 3u);
+    }
+
+    // publish → receive → process with one trace id, across two groups: the publish is a child
+    // of the entry's own traceparent (the outbox row's), each group's receive a child of the
+    // publish, its process a child of the receive and the handler's current context.
+    void tracedChainAcrossTwoGroups()
+    {
+        auto exporter = std::make_shared<InMemorySpanExporter>();
+        Tracer::instance().setExporters({exporter});
+        const auto reset = qScopeGuard([] { Tracer::instance().setExporters({}); });
+        const SpanContext request {TraceId::random(), SpanId::random()};
+        HandlerContexts seen;
+        std::vector<std::unique_ptr<StreamConsumer>> consumers;
+        for (const QByteArray group : {"status-tracker", "push-notifier"}) {
+            StreamConsumerOptions options = consumerOptions(group, "c");
+            options.spanAttributeFields = {{"orderId", QStringLiteral("order.id")},
+                                           {"status", QStringLiteral("order.status")}};
+            consumers.push_back(std::make_unique<StreamConsumer>(
+                redisOptionsFor(m_server), options, [&seen, group](const StreamEntry &e) {
+                    seen.add(group, e);
+                    return true;
+                }));
+            consumers.back()->start();
+            QVERIFY(consumers.back()->waitReady(5000));
+        }
+        StreamPublisher publisher(*m_pool, "pomelo:order-events");
+        StreamFields fields = orderEvent(42);
+        fields.append(qMakePair(QByteArray("traceparent"), request.toTraceparent()));
+        const QByteArray id =
+            publisher.publish(fields, {{QStringLiteral("order.id"), QStringLiteral("42")}});
+        QVERIFY(waitUntil([&] {
+            return seen.size() == 2
+                && spansNamed(*exporter, QStringLiteral("pomelo:order-events receive")).size() == 2;
+        }));
+
+        const QList<SpanData> publishes =
+            spansNamed(*exporter, QStringLiteral("pomelo:order-events publish"));
+        QCOMPARE(publishes.size(), 1);
+        const SpanData &publish = publishes.first();
+        QCOMPARE(publish.kind, SpanKind::Producer);
+        QCOMPARE(publish.traceId, request.traceId);
+        QCOMPARE(publish.parentSpanId, request.spanId);
+        QCOMPARE(publish.attributes.value(QStringLiteral("messaging.system")).toString(),
+                 QStringLiteral("redis"));
+        QCOMPARE(publish.attributes.value(QStringLiteral("messaging.destination.name")).toString(),
+                 QStringLiteral("pomelo:order-events"));
+        QCOMPARE(publish.attributes.value(QStringLiteral("messaging.operation")).toString(),
+                 QStringLiteral("publish"));
+        QCOMPARE(publish.attributes.value(QStringLiteral("messaging.message.id")).toString(),
+                 QString::fromUtf8(id));
+        QCOMPARE(publish.attributes.value(QStringLiteral("order.id")).toString(),
+                 QStringLiteral("42"));
+
+        for (const QByteArray group : {"status-tracker", "push-notifier"}) {
+            const QString groupName = QString::fromUtf8(group);
+            // The entry carries the publish span's context, not the request's.
+            QCOMPARE(seen.traceparents.value(group), publish.context().toTraceparent());
+            const QList<SpanData> receives =
+                spansNamed(*exporter, QStringLiteral("pomelo:order-events receive"),
+                           QStringLiteral("messaging.consumer.group.name"), groupName);
+            QCOMPARE(receives.size(), 1);
+            const SpanData &receive = receives.first();
+            QCOMPARE(receive.kind, SpanKind::Consumer);
+            QCOMPARE(receive.traceId, request.traceId);
+            QCOMPARE(receive.parentSpanId, publish.spanId);
+            QCOMPARE(receive.attributes.value(QStringLiteral("messaging.operation")).toString(),
+                     QStringLiteral("receive"));
+            QCOMPARE(receive.attributes.value(QStringLiteral("messaging.message.id")).toString(),
+                     QString::fromUtf8(id));
+            QCOMPARE(receive.attributes.value(QStringLiteral("messaging.redis.delivery_count"))
+                         .toLongLong(),
+                     1);
+            const QList<SpanData> processes =
+                spansNamed(*exporter, QStringLiteral("pomelo:order-events process"),
+                           QStringLiteral("messaging.consumer.group.name"), groupName);
+            QCOMPARE(processes.size(), 1);
+            const SpanData &process = processes.first();
+            QCOMPARE(process.kind, SpanKind::Consumer);
+            QCOMPARE(process.traceId, request.traceId);
+            QCOMPARE(process.parentSpanId, receive.spanId);
+            QCOMPARE(process.status, SpanStatus::Unset);
+            QCOMPARE(process.attributes.value(QStringLiteral("messaging.operation")).toString(),
+                     QStringLiteral("process"));
+            QCOMPARE(process.attributes.value(QStringLiteral("order.id")).toString(),
+                     QStringLiteral("42"));
+            QCOMPARE(process.attributes.value(QStringLiteral("order.status")).toString(),
+                     QStringLiteral("PAID"));
+            std::lock_guard lock(seen.mutex);
+            QCOMPARE(seen.contexts.value(group), process.context());
+        }
+    }
+
+    // An entry whose traceparent is absent or malformed is handled in a new root trace.
+    void malformedTraceparentStartsNewRoot_data()
+    {
+        QTest::addColumn<QByteArray>("traceparent");
+        QTest::newRow("absent") << QByteArray();
+        QTest::newRow("garbage") << QByteArray("not-a-traceparent");
+        QTest::newRow("all-zero trace id")
+            << QByteArray("00-00000000000000000000000000000000-00f067aa0ba902b7-01");
+        QTest::newRow("upper case")
+            << QByteArray("00-4BF92F3577B34DA6A3CE929D0E0E4736-00F067AA0BA902B7-01");
+        QTest::newRow("version ff")
+            << QByteArray("ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+    }
+    void malformedTraceparentStartsNewRoot()
+    {
+        QFETCH(QByteArray, traceparent);
+        auto exporter = std::make_shared<InMemorySpanExporter>();
+        Tracer::instance().setExporters({exporter});
+        const auto reset = qScopeGuard([] { Tracer::instance().setExporters({}); });
+        HandlerContexts seen;
+        StreamConsumer consumer(redisOptionsFor(m_server), consumerOptions("status-tracker", "c"),
+                                [&](const StreamEntry &e) {
+                                    seen.add("status-tracker", e);
+                                    return true;
+                                });
+        consumer.start();
+        QVERIFY(consumer.waitReady(5000));
+        // Written as a foreign publisher would: the StreamPublisher would replace the field.
+        QList<QByteArray> xadd {"XADD", "pomelo:order-events", "*", "orderId", "7"};
+        if (!traceparent.isNull())
+            xadd << "traceparent" << traceparent;
+        m_pool->command(xadd).throwIfError("XADD");
+        QVERIFY(waitUntil([&] {
+            return spansNamed(*exporter, QStringLiteral("pomelo:order-events receive")).size() == 1;
+        }));
+        QCOMPARE(consumer.handledCount(), 1u);
+        const SpanData receive =
+            spansNamed(*exporter, QStringLiteral("pomelo:order-events receive")).first();
+        QVERIFY(!receive.parentSpanId.isValid());
+        QVERIFY(receive.traceId.isValid());
+        const QList<SpanData> processes =
+            spansNamed(*exporter, QStringLiteral("pomelo:order-events process"));
+        QCOMPARE(processes.size(), 1);
+        QCOMPARE(processes.first().traceId, receive.traceId);
+        QCOMPARE(processes.first().parentSpanId, receive.spanId);
+        std::lock_guard lock(seen.mutex);
+        QCOMPARE(seen.contexts.value("status-tracker"), processes.first().context());
+    }
+
+    // The publisher given a malformed traceparent (and no current span) starts a new trace and
+    // writes a valid traceparent in its place.
+    void publisherReplacesMalformedTraceparent()
+    {
+        auto exporter = std::make_shared<InMemorySpanExporter>();
+        Tracer::instance().setExporters({exporter});
+        const auto reset = qScopeGuard([] { Tracer::instance().setExporters({}); });
+        StreamPublisher publisher(*m_pool, "pomelo:order-events");
+        StreamFields fields = orderEvent(1);
+        fields.append(qMakePair(QByteArray("traceparent"), QByteArray("00-garbage")));
+        const QByteArray id = publisher.publish(fields);
+        const QList<SpanData> publishes =
+            spansNamed(*exporter, QStringLiteral("pomelo:order-events publish"));
+        QCOMPARE(publishes.size(), 1);
+        QVERIFY(!publishes.first().parentSpanId.isValid());
+        const RedisReply range = m_pool->command({"XRANGE", "pomelo:order-events", id, id});
+        const StreamEntry entry = StreamConsumer::parseEntries(range).first();
+        QCOMPARE(entry.value("traceparent"), publishes.first().context().toTraceparent());
+        QCOMPARE(entry.fields.size(), 3); // replaced, not appended
+    }
+
+    // A handler that throws: its process span is an Error, and the consumer's log line about it
+    // (JSON format) carries the entry's trace and the process span.
+    void throwingHandlerLogsInsideItsSpan()
+    {
+        auto exporter = std::make_shared<InMemorySpanExporter>();
+        Tracer::instance().setExporters({exporter});
+        const auto reset = qScopeGuard([] { Tracer::instance().setExporters({}); });
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const QString logPath = dir.filePath(QStringLiteral("log.jsonl"));
+        QVERIFY(installLogHandler(LogFormat::JsonLines, logPath));
+        auto uninstall = qScopeGuard([] { uninstallLogHandler(); });
+        const SpanContext request {TraceId::random(), SpanId::random()};
+        std::atomic<int> calls {0};
+        StreamConsumer consumer(redisOptionsFor(m_server), consumerOptions("status-tracker", "c"),
+                                [&](const StreamEntry &) -> bool {
+                                    ++calls;
+                                    throw std::runtime_error("boom");
+                                });
+        consumer.start();
+        QVERIFY(consumer.waitReady(5000));
+        {
+            const ContextScope scope(request);
+            StreamPublisher(*m_pool, "pomelo:order-events").publish(orderEvent(3));
+        }
+        QVERIFY(waitUntil([&] {
+            return !spansNamed(*exporter, QStringLiteral("pomelo:order-events receive")).isEmpty();
+        }));
+        consumer.stop();
+        uninstall.dismiss();
+        uninstallLogHandler();
+        const SpanData process =
+            spansNamed(*exporter, QStringLiteral("pomelo:order-events process")).first();
+        QCOMPARE(process.status, SpanStatus::Error);
+        QCOMPARE(process.statusMessage, QStringLiteral("boom"));
+        QCOMPARE(process.traceId, request.traceId);
+
+        QFile file(logPath);
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        QJsonObject line;
+        for (const QByteArray &raw : file.readAll().split('\n')) {
+            const QJsonObject o = QJsonDocument::fromJson(raw).object();
+            if (o.value(QStringLiteral("message"))
+                    .toString()
+                    .contains(QLatin1String("threw: boom"))) {
+                line = o;
+                break;
+            }
+        }
+        QVERIFY(!line.isEmpty());
+        QCOMPARE(line.value(QStringLiteral("traceId")).toString(), request.traceId.toString());
+        QCOMPARE(line.value(QStringLiteral("spanId")).toString(), process.spanId.toString());
     }
 
     void groupCreationIsIdempotent()

@@ -4,12 +4,15 @@
 #include "redis/rediskeys.h"
 #include "redis/redisstream.h"
 #include "redisserver.h"
+#include "telemetry/exporters.h"
+#include "telemetry/trace.h"
 #include "testsupport.h"
 #include "workers/outboxrelay.h"
 #include "workers/pushnotifier.h"
 #include "workers/statustracker.h"
 
 #include <QRandomGenerator>
+#include <QScopeGuard>
 #include <QTest>
 
 #include <algorithm>
@@ -64,6 +67,7 @@ private slots:
     void inboxKeepsNewest100();
     void messageTexts_data();
     void messageTexts();
+    void groupsLabelTheirProcessSpans();
 
 private:
     std::unique_ptr<RedisServer> m_redis;
@@ -174,6 +178,52 @@ void TestSubscribers::messagesThroughTheGroup()
         PushNotifier::inbox(*m_pool, m_keys, QStringLiteral("o-carol"));
     QCOMPARE(inbox.size(), 1);
     QCOMPARE(inbox.first().value(QStringLiteral("title")).toString(), QStringLiteral("支付成功"));
+}
+
+// Both groups handle an entry in a process span of the publisher's trace, labelled with the
+// order (order.id, order.status).
+void TestSubscribers::groupsLabelTheirProcessSpans()
+{
+    auto exporter = std::make_shared<InMemorySpanExporter>();
+    Tracer::instance().setExporters({exporter});
+    const auto reset = qScopeGuard([] { Tracer::instance().setExporters({}); });
+    StatusTracker tracker(*m_pool, m_keys, "c1");
+    PushNotifier notifier(*m_pool, m_keys, "c1");
+    tracker.start();
+    notifier.start();
+    QVERIFY(tracker.consumer().waitReady(5000) && notifier.consumer().waitReady(5000));
+    SpanContext request;
+    {
+        ScopedSpan span(QStringLiteral("POST /api/v1/pay-notify"), SpanKind::Server);
+        request = span.context();
+        StreamPublisher(*m_pool, m_keys.orderEventsStream())
+            .publish(entry(31, 1790000000000000001, "PAID").fields);
+    }
+    const QString name = QString::fromUtf8(m_keys.orderEventsStream()) + QStringLiteral(" process");
+    QList<SpanData> processes;
+    QVERIFY(waitUntil([&] {
+        processes.clear();
+        for (const SpanData &s : exporter->spans()) {
+            if (s.name == name)
+                processes << s;
+        }
+        return processes.size() == 2;
+    }));
+    tracker.stop();
+    notifier.stop();
+    QSet<QString> groups;
+    for (const SpanData &s : processes) {
+        QCOMPARE(s.traceId, request.traceId);
+        QCOMPARE(s.status, SpanStatus::Unset);
+        QCOMPARE(s.attributes.value(QStringLiteral("order.id")).toString(),
+                 QStringLiteral("1790000000000000001"));
+        QCOMPARE(s.attributes.value(QStringLiteral("order.status")).toString(),
+                 QStringLiteral("PAID"));
+        groups << s.attributes.value(QStringLiteral("messaging.consumer.group.name")).toString();
+    }
+    QCOMPARE(groups,
+             (QSet<QString> {QString::fromUtf8(RedisKeys::statusTrackerGroup()),
+                             QString::fromUtf8(RedisKeys::pushNotifierGroup())}));
 }
 
 void TestSubscribers::inboxKeepsNewest100()

@@ -4,6 +4,7 @@
 #include "ordersmodel.h"
 #include "reasondialog.h"
 #include "tableview.h"
+#include "tracelabel.h"
 
 #include <QAction>
 #include <QComboBox>
@@ -35,6 +36,17 @@ QString row(const QString &label, const QString &value)
         .arg(esc(label), value);
 }
 
+/// The span id; with its trace id when that is another trace than the order's first (an event
+/// written by a worker that started its own trace).
+QString spanText(const api::OrderEvent &e, const QString &orderTraceId)
+{
+    if (e.spanId.isEmpty())
+        return e.traceId.left(12);
+    if (e.traceId.isEmpty() || e.traceId == orderTraceId)
+        return e.spanId;
+    return QStringLiteral("%1 / %2").arg(e.traceId, e.spanId);
+}
+
 } // namespace
 
 OrdersView::OrdersView(api::AdminClient *client, QWidget *parent)
@@ -51,6 +63,7 @@ OrdersView::OrdersView(api::AdminClient *client, QWidget *parent)
     , m_loadMore(new QPushButton(tr("Load &more"), this))
     , m_info(new QLabel(this))
     , m_detail(new QTextBrowser(this))
+    , m_traceLabel(new TraceLabel(this))
     , m_pollTimer(new QTimer(this))
 {
     // The pieces create their widgets in this order, which is also the tab order.
@@ -165,9 +178,15 @@ QSplitter *OrdersView::createDetailSplitter()
 {
     m_detail->setOpenLinks(false);
     m_detail->setPlaceholderText(tr("Select an order to see its timeline."));
+    // The trace id above the detail: a widget of its own, for its link and its copy button.
+    auto *detailPane = new QWidget(this);
+    auto *detailLayout = new QVBoxLayout(detailPane);
+    detailLayout->setContentsMargins(0, 0, 0, 0);
+    detailLayout->addWidget(m_traceLabel);
+    detailLayout->addWidget(m_detail, 1);
     auto *splitter = new QSplitter(Qt::Horizontal, this);
     splitter->addWidget(m_table);
-    splitter->addWidget(m_detail);
+    splitter->addWidget(detailPane);
     splitter->setStretchFactor(0, 3);
     splitter->setStretchFactor(1, 2);
     splitter->setSizes({760, 340});
@@ -286,6 +305,7 @@ void OrdersView::showDetail()
     const api::AdminOrder *o = currentOrder();
     if (!o) {
         m_detail->clear();
+        m_traceLabel->setTrace({}, {});
         m_detailOrderId.clear();
         return;
     }
@@ -298,15 +318,18 @@ void OrdersView::showDetail()
                 renderDetail(d);
         },
         [this, id](const api::ApiError &e) {
-            if (id == m_detailOrderId)
-                m_detail->setHtml(QStringLiteral("<p style='color:#c62828'>%1</p>")
-                                      .arg(esc(tr("Could not load the order: %1").arg(e.message))));
+            if (id != m_detailOrderId)
+                return;
+            m_traceLabel->setTrace({}, {});
+            m_detail->setHtml(QStringLiteral("<p style='color:#c62828'>%1</p>")
+                                  .arg(esc(tr("Could not load the order: %1").arg(e.message))));
         });
 }
 
 void OrdersView::renderDetail(const api::OrderDetail &d)
 {
-    m_detail->setHtml(summaryHtml(d) + timelineHtml(d.events) + historyHtml(d));
+    m_traceLabel->setTrace(d.traceId, m_client->session().traceUrlTemplate);
+    m_detail->setHtml(summaryHtml(d) + timelineHtml(d.events, d.traceId) + historyHtml(d));
 }
 
 /// The heading and the order's fields (and its booking, if any).
@@ -335,7 +358,6 @@ QString OrdersView::summaryHtml(const api::OrderDetail &d)
     if (!o.paidAt.isEmpty())
         html += row(tr("Paid"), esc(api::displayTime(o.paidAt)));
     html += row(tr("Expires"), esc(api::displayTime(o.expiresAt)));
-    html += row(tr("Trace id"), QStringLiteral("<code>%1</code>").arg(esc(d.traceId)));
     if (d.booking)
         html += row(tr("Booking"),
                     esc(QStringLiteral("%1  %2 %3–%4  %5")
@@ -345,10 +367,13 @@ QString OrdersView::summaryHtml(const api::OrderDetail &d)
     return html;
 }
 
-QString OrdersView::timelineHtml(const QList<api::OrderEvent> &events)
+/// One row per event, with the span that wrote it (the trace viewer finds it by that id; the
+/// trace id is the detail's own unless the event says otherwise).
+QString OrdersView::timelineHtml(const QList<api::OrderEvent> &events, const QString &traceId)
 {
-    QString html = QStringLiteral("<h4>%1</h4><table cellspacing='0' cellpadding='3'>")
-                       .arg(esc(tr("Timeline")));
+    QString html = QStringLiteral("<h4>%1</h4><table cellspacing='0' cellpadding='3'>"
+                                  "<tr><th></th><th></th><th style='color:#999'>%2</th></tr>")
+                       .arg(esc(tr("Timeline")), esc(tr("Span id")));
     for (const api::OrderEvent &e : events) {
         const QString change = e.prevStatus.isEmpty()
             ? orderStatusText(e.status)
@@ -358,7 +383,7 @@ QString OrdersView::timelineHtml(const QList<api::OrderEvent> &events)
             QStringLiteral("<tr><td style='color:#666'>%1</td><td><b style='color:%2'>%3</b></td>"
                            "<td style='color:#999'><code>%4</code></td></tr>")
                 .arg(esc(api::displayTime(e.at)), orderStatusColor(e.status).name(), esc(change),
-                     esc(e.traceId.left(12)));
+                     esc(spanText(e, traceId)));
     }
     html += QStringLiteral("</table>");
     return html;

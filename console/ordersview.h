@@ -18,6 +18,7 @@ namespace pomelo::console {
 
 class OrdersModel;
 class TableView;
+class TraceLabel;
 
 /// Orders, live: server-side filters (status, app, channel, period, search), a quick filter over
 /// the loaded rows, the detail of the selected order (timeline, refunds, notifications, channel
@@ -32,6 +33,9 @@ public:
 
     OrdersModel *model() const { return m_model; }
     TableView *table() const { return m_table; }
+    /// The shown order's trace id: a link to the trace viewer, and "copy".
+    TraceLabel *traceLabel() const { return m_traceLabel; }
+    QTextBrowser *detail() const { return m_detail; }
     void refresh();
     void focusFilter();
     /// Selects @p orderId when it is loaded.
@@ -50,7 +54,7 @@ private:
     void showDetail();
     void renderDetail(const api::OrderDetail &detail);
     static QString summaryHtml(const api::OrderDetail &detail);
-    static QString timelineHtml(const QList<api::OrderEvent> &events);
+    static QString timelineHtml(const QList<api::OrderEvent> &events, const QString &traceId);
     static QString historyHtml(const api::OrderDetail &detail);
     void updateActions();
     const api::AdminOrder *currentOrder() const;
@@ -73,6 +77,7 @@ private:
     QPushButton *m_loadMore;
     QLabel *m_info;
     QTextBrowser *m_detail;
+    TraceLabel *m_traceLabel;
     QAction *m_closeAction;
     QAction *m_refundAction;
     QAction *m_verifyAction;

@@ -852,6 +852,10 @@
         <translation>Booking</translation>
     </message>
     <message>
+        <source>Span id</source>
+        <translation>Span id</translation>
+    </message>
+    <message>
         <source>Timeline</source>
         <translation>Timeline</translation>
     </message>
@@ -1405,6 +1409,25 @@
     <message>
         <source>Updated %1</source>
         <translation>Updated %1</translation>
+    </message>
+</context>
+<context>
+    <name>pomelo::console::TraceLabel</name>
+    <message>
+        <source>Copy trace id</source>
+        <translation>Copy trace id</translation>
+    </message>
+    <message>
+        <source>Copy the trace id to the clipboard</source>
+        <translation>Copy the trace id to the clipboard</translation>
+    </message>
+    <message>
+        <source>Trace id</source>
+        <translation>Trace id</translation>
+    </message>
+    <message>
+        <source>Open the trace in the trace viewer</source>
+        <translation>Open the trace in the trace viewer</translation>
     </message>
 </context>
 <context>

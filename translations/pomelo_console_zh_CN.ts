@@ -852,6 +852,10 @@
         <translation>预约</translation>
     </message>
     <message>
+        <source>Span id</source>
+        <translation>Span ID</translation>
+    </message>
+    <message>
         <source>Timeline</source>
         <translation>时间线</translation>
     </message>
@@ -1405,6 +1409,25 @@
     <message>
         <source>Updated %1</source>
         <translation>更新于 %1</translation>
+    </message>
+</context>
+<context>
+    <name>pomelo::console::TraceLabel</name>
+    <message>
+        <source>Copy trace id</source>
+        <translation>复制追踪 ID</translation>
+    </message>
+    <message>
+        <source>Copy the trace id to the clipboard</source>
+        <translation>将追踪 ID 复制到剪贴板</translation>
+    </message>
+    <message>
+        <source>Trace id</source>
+        <translation>追踪 ID</translation>
+    </message>
+    <message>
+        <source>Open the trace in the trace viewer</source>
+        <translation>在追踪查看器中打开此追踪</translation>
     </message>
 </context>
 <context>

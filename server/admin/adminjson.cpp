@@ -60,6 +60,11 @@ QString traceIdOf(const QString &traceparent)
     return traceparent.section(u'-', 1, 1);
 }
 
+QString spanIdOf(const QString &traceparent)
+{
+    return traceparent.section(u'-', 2, 2);
+}
+
 api::AdminOrder toApi(const PayOrder &o, const QTimeZone &zone)
 {
     api::AdminOrder out;
@@ -94,6 +99,7 @@ api::OrderEvent toApi(const OrderEvent &e, const QTimeZone &zone)
         out.prevStatus = statusName(*e.prevStatus);
     out.at = rfc3339(e.createdAt, zone);
     out.traceId = traceIdOf(e.traceparent);
+    out.spanId = spanIdOf(e.traceparent);
     out.payload = jsonOrText(e.payload);
     out.publishedAt = timeOrEmpty(e.publishedAt, zone);
     return out;

@@ -36,6 +36,8 @@ namespace admin {
 QJsonValue jsonOrText(const QByteArray &bytes);
 /// The trace id of a W3C `traceparent`.
 QString traceIdOf(const QString &traceparent);
+/// The parent id (the span that wrote it) of a W3C `traceparent`.
+QString spanIdOf(const QString &traceparent);
 
 /// The API's order plus what only staff see (openId, studentId, notifyUrl, version, refunded).
 api::AdminOrder toApi(const PayOrder &o, const QTimeZone &zone);

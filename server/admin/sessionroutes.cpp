@@ -10,7 +10,9 @@ namespace pomelo::admin {
 
 namespace {
 
-HttpResponse login(AdminAuth &auth, const HttpRequest &r)
+/// The session, and where the console opens a trace (it asks nothing else at connect, so the
+/// login answer is where that setting reaches it).
+HttpResponse login(AdminAuth &auth, const QString &traceUrlTemplate, const HttpRequest &r)
 {
     const QJsonObject body = parseJsonObject(r);
     const JsonFields f {body, ErrorCode::InvalidParameter};
@@ -19,7 +21,7 @@ HttpResponse login(AdminAuth &auth, const HttpRequest &r)
     try {
         const AdminLoginResult result = auth.login(username, password, r.clientAddress.toString());
         const api::LoginResult answer {result.token, username, staffRoleName(result.role),
-                                       result.expiresIn};
+                                       result.expiresIn, traceUrlTemplate};
         return HttpResponse::json(200, answer.toJson());
     } catch (const LoginThrottled &e) {
         HttpResponse response = errorResponse(e.code(), r);
@@ -34,8 +36,11 @@ HttpResponse login(AdminAuth &auth, const HttpRequest &r)
 void registerSessionRoutes(const AdminRoutes &routes)
 {
     AdminAuth *auth = routes.auth;
+    const QString traceUrlTemplate = routes.ctx->config.traceUrlTemplate();
     routes.router->add("POST", QStringLiteral("/admin/v1/login"), HandlerMode::Blocking,
-                       [auth](const HttpRequest &r) { return login(*auth, r); });
+                       [auth, traceUrlTemplate](const HttpRequest &r) {
+                           return login(*auth, traceUrlTemplate, r);
+                       });
     routes.add("POST", "/admin/v1/logout", StaffRole::Staff,
                [auth](const HttpRequest &r, const StaffPrincipal &) {
                    auth->logout(r.bearerToken());

@@ -70,16 +70,18 @@ QJsonObject ApiError::toJson() const
 
 QJsonObject LoginResult::toJson() const
 {
-    return {{keys::token, token},
-            {keys::role, role},
-            {keys::username, username},
-            {keys::expiresIn, expiresIn}};
+    QJsonObject o {{keys::token, token},
+                   {keys::role, role},
+                   {keys::username, username},
+                   {keys::expiresIn, expiresIn}};
+    insertText(o, keys::traceUrlTemplate, traceUrlTemplate);
+    return o;
 }
 
 LoginResult LoginResult::fromJson(const QJsonObject &o)
 {
     return {str(o, keys::token), str(o, keys::username), str(o, keys::role),
-            int32(o, keys::expiresIn)};
+            int32(o, keys::expiresIn), str(o, keys::traceUrlTemplate)};
 }
 
 QJsonObject StaffIdentity::toJson() const
@@ -151,6 +153,7 @@ QJsonObject OrderEvent::toJson() const
                    {keys::at, at},
                    {keys::traceId, traceId},
                    {keys::payload, payload}};
+    insertText(o, keys::spanId, spanId);
     insertText(o, keys::prevStatus, prevStatus);
     insertText(o, keys::publishedAt, publishedAt);
     return o;
@@ -158,9 +161,9 @@ QJsonObject OrderEvent::toJson() const
 
 OrderEvent OrderEvent::fromJson(const QJsonObject &o)
 {
-    return {str(o, keys::id),         str(o, keys::status),  str(o, keys::prevStatus),
-            str(o, keys::at),         str(o, keys::traceId), o.value(keys::payload),
-            str(o, keys::publishedAt)};
+    return {str(o, keys::id),       str(o, keys::status),     str(o, keys::prevStatus),
+            str(o, keys::at),       str(o, keys::traceId),    str(o, keys::spanId),
+            o.value(keys::payload), str(o, keys::publishedAt)};
 }
 
 QJsonObject Refund::toJson() const

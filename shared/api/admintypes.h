@@ -68,6 +68,9 @@ struct LoginResult
     QString username;
     QString role; ///< "staff" or "admin"
     int expiresIn = 0;
+    /// The server's `telemetry.trace_url_template` (a URL with `{traceId}`); left out when the
+    /// server has none: then the console copies trace ids instead of linking them.
+    QString traceUrlTemplate;
 
     bool isAdmin() const { return role == QLatin1String("admin"); }
     QJsonObject toJson() const;
@@ -148,7 +151,7 @@ struct OrderQuery
     int limit = 100;
 };
 
-/// One step of an order's timeline. prevStatus and publishedAt are left out when empty.
+/// One step of an order's timeline. prevStatus, spanId and publishedAt are left out when empty.
 struct OrderEvent
 {
     QString id;
@@ -156,6 +159,8 @@ struct OrderEvent
     QString prevStatus;
     QString at;
     QString traceId;
+    /// The span that wrote the event (16 hex digits, from its stored `traceparent`).
+    QString spanId;
     /// What the event recorded: an object, or the stored text when it is no JSON.
     QJsonValue payload;
     QString publishedAt; ///< when the outbox relay put it on the stream

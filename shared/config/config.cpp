@@ -69,6 +69,19 @@ QString checkHttpUrl(const QString &v, bool allowEmpty)
     return {};
 }
 
+/// A trace viewer's URL with the placeholder `{traceId}` (checked as a URL with an id in its
+/// place: the braces themselves are no valid URL characters).
+QString checkTraceUrlTemplate(const QString &v)
+{
+    if (v.isEmpty())
+        return {};
+    if (!v.contains(QLatin1String("{traceId}")))
+        return QStringLiteral("no {traceId} in it");
+    QString sample = v;
+    sample.replace(QLatin1String("{traceId}"), QLatin1String("0af7651916cd43dd8448eb211c80319c"));
+    return checkHttpUrl(sample, false);
+}
+
 QString checkRedisUrl(const QString &v)
 {
     if (v == QLatin1String("embedded"))
@@ -467,6 +480,12 @@ void addOperationsKeys(QList<KeyDef> &d)
     d.append({{str("telemetry.trace_file"), QString(), str("a file path or empty (off)"),
                str("spans as JSON lines")},
               anything});
+    // ---- Console trace links (telemetry.trace_url_template) ----
+    d.append({{str("telemetry.trace_url_template"), QString(),
+               str("http(s) URL containing {traceId}, or empty (the console copies the id)"),
+               str("where the console opens a trace, e.g. http://jaeger:16686/trace/{traceId}")},
+              checkTraceUrlTemplate});
+    // ---- end of console trace links ----
 }
 
 const QList<KeyDef> &keyDefs()
@@ -922,6 +941,10 @@ QString Config::otlpEndpoint() const
 QString Config::traceFile() const
 {
     return value(QStringLiteral("telemetry.trace_file"));
+}
+QString Config::traceUrlTemplate() const
+{
+    return value(QStringLiteral("telemetry.trace_url_template"));
 }
 
 int Config::workerThreads() const

@@ -101,6 +101,8 @@ public:
     QString logFile() const;
     QString otlpEndpoint() const;
     QString traceFile() const;
+    /// The console's link to a trace: an http(s) URL with `{traceId}`, or empty (no link).
+    QString traceUrlTemplate() const;
     int workerThreads() const;
     int maxQueuedRequests() const;
 

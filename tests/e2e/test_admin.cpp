@@ -8,6 +8,7 @@
 #include "http/httpserver.h"
 #include "paymentexceptionfixture.h"
 #include "storage/database.h"
+#include "storage/orderrepository.h"
 #include "storage/staffuserrepository.h"
 
 #include <QDateTime>
@@ -28,6 +29,7 @@ namespace {
 
 const QString AdminPassword = QStringLiteral("admin-pass-123");
 const QString StaffPassword = QStringLiteral("staff-pass-123");
+const QString TraceUrlTemplate = QStringLiteral("http://jaeger.test:16686/trace/{traceId}");
 
 /// A zone in which it is now between 10:00 and 11:59, so that a booking later today fits in the
 /// venues' opening hours whenever the test runs.
@@ -304,6 +306,8 @@ void TestAdmin::login()
     QCOMPARE(r.json()[QStringLiteral("role")].toString(), QStringLiteral("admin"));
     QVERIFY(r.json()[QStringLiteral("token")].toString().size() >= 32);
     QVERIFY(r.json()[QStringLiteral("expiresIn")].toInt() > 0);
+    // No telemetry.trace_url_template here: the console gets none (orderActions has one).
+    QVERIFY(!r.json().object().contains(QStringLiteral("traceUrlTemplate")));
 
     r = AdminClient::login(*server, QStringLiteral("admin"), QStringLiteral("wrong-password"));
     QCOMPARE(r.status, 401);
@@ -630,9 +634,17 @@ void TestAdmin::rolesOnEveryRoute()
 void TestAdmin::orderActions()
 {
     QFETCH(QString, backend);
-    auto server = start(backend);
+    auto server = start(
+        backend, {}, {QStringLiteral("POMELO_TELEMETRY_TRACE_URL_TEMPLATE=") + TraceUrlTemplate});
     QVERIFY(server);
     Merchant merchant;
+    // The console learns where traces open from the login answer, whatever the role.
+    for (const QString &user : {QStringLiteral("staff1"), QStringLiteral("admin")}) {
+        const HttpResult login = AdminClient::login(
+            *server, user, user == QLatin1String("admin") ? AdminPassword : StaffPassword);
+        QCOMPARE(login.status, 200);
+        QCOMPARE(login.json()[QStringLiteral("traceUrlTemplate")].toString(), TraceUrlTemplate);
+    }
     const AdminClient staff = AdminClient::as(*server, QStringLiteral("staff1"), StaffPassword);
     const AdminClient admin = AdminClient::as(*server, QStringLiteral("admin"), AdminPassword);
     const QString orderId = createOrder(*server, QStringLiteral("adm-close-1"), merchant.url());
@@ -699,6 +711,24 @@ void TestAdmin::orderActions()
     QCOMPARE(events.at(1)[QStringLiteral("status")].toString(), QStringLiteral("CLOSED"));
     QCOMPARE(events.at(1)[QStringLiteral("prevStatus")].toString(), QStringLiteral("INIT"));
     QCOMPARE(r.json()[QStringLiteral("traceId")].toString().size(), 32);
+    QCOMPARE(r.json()[QStringLiteral("traceId")], events.at(0)[QStringLiteral("traceId")]);
+    // Each event names the trace and the span that wrote it: those of its stored traceparent.
+    {
+        Database db(BookingHarness::databaseUrl(server->process().arguments(), server->dataDir()));
+        const QList<OrderEvent> stored = OrderRepository(db).events(orderId.toLongLong());
+        QCOMPARE(stored.size(), events.size());
+        const QRegularExpression spanId(QStringLiteral("^[0-9a-f]{16}$"));
+        for (qsizetype i = 0; i < stored.size(); ++i) {
+            const QStringList parts = stored.at(i).traceparent.split(u'-');
+            QCOMPARE(parts.size(), 4);
+            const QString span = events.at(i)[QStringLiteral("spanId")].toString();
+            QVERIFY2(spanId.match(span).hasMatch(), qPrintable(span));
+            QCOMPARE(span, parts.at(2));
+            QCOMPARE(events.at(i)[QStringLiteral("traceId")].toString(), parts.at(1));
+        }
+        // Two writers, two spans: the create request's and the close request's.
+        QVERIFY(events.at(0)[QStringLiteral("spanId")] != events.at(1)[QStringLiteral("spanId")]);
+    }
     QCOMPARE(r.json()[QStringLiteral("order")][QStringLiteral("status")].toString(),
              QStringLiteral("CLOSED"));
     QVERIFY(r.json()[QStringLiteral("refunds")].isArray());

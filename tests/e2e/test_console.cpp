@@ -1,9 +1,10 @@
 // pomelo-console against a real pomelo-server (offscreen platform) on SQLite and PostgreSQL: log
 // in, the orders model fills and follows the live feed through a real payment, the venue board
 // shows a booking of the mini-program, an intervention from the console reaches the server and its
-// audit log, the main window's views fill, a payment exception (a late e-card payment) shows up
-// live and is resolved through the view's dialogs, a staff account follows the live feed too, and
-// the console reconnects by itself when the server restarts.
+// audit log, the main window's views fill (the order detail links its trace into the viewer of
+// telemetry.trace_url_template and shows each event's span id), a payment exception (a late
+// e-card payment) shows up live and is resolved through the view's dialogs, a staff account
+// follows the live feed too, and the console reconnects by itself when the server restarts.
 #include "api/adminclient.h"
 #include "dashboardview.h"
 #include "domain/signing.h"
@@ -17,6 +18,7 @@
 #include "paymentexceptionsview.h"
 #include "reasondialog.h"
 #include "tableview.h"
+#include "tracelabel.h"
 #include "venueboardmodel.h"
 #include "venueboardview.h"
 
@@ -25,6 +27,7 @@
 #include <QDeadlineTimer>
 #include <QDialogButtonBox>
 #include <QFile>
+#include <QLabel>
 #include <QMessageBox>
 #include <QPlainTextEdit>
 #include <QPointer>
@@ -33,6 +36,7 @@
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTableView>
+#include <QTextBrowser>
 #include <QTimer>
 
 #include <map>
@@ -44,6 +48,8 @@ namespace {
 
 const QString AdminPassword = QStringLiteral("console-admin-pass-1");
 const QString StaffPassword = QStringLiteral("console-staff-pass-1");
+/// The servers' telemetry.trace_url_template (the console links trace ids there).
+const QString TraceViewer = QStringLiteral("http://jaeger.test:16686/trace/");
 
 QString statusInModel(const console::OrdersModel &model, const QString &orderId)
 {
@@ -143,6 +149,10 @@ private:
     static void backends() { addBackendRows(); }
     /// A client logged in as admin, with its live feed connected.
     std::unique_ptr<api::AdminClient> adminClient(bool waitForLive = true);
+    /// The detail of @p orderId (selected in @p view) links its trace into the trace viewer, and
+    /// its timeline shows the span id of each event.
+    void checkTraceInDetail(api::AdminClient &client, console::OrdersView &view,
+                            const QString &orderId);
 
     /// One server per backend, started when a test first needs it and kept for the following
     /// tests: they build on each other's orders (the dashboard counts the payment of an earlier
@@ -175,7 +185,9 @@ void TestConsole::init()
         b.port = freeLoopbackPort();
         b.server = BookingHarness::startServer(
             backend, {QStringLiteral("--listen"), QStringLiteral("127.0.0.1:%1").arg(b.port)},
-            {QStringLiteral("POMELO_ADMIN_INITIAL_PASSWORD=") + AdminPassword});
+            {QStringLiteral("POMELO_ADMIN_INITIAL_PASSWORD=") + AdminPassword,
+             QStringLiteral("POMELO_TELEMETRY_TRACE_URL_TEMPLATE=") + TraceViewer
+                 + QStringLiteral("{traceId}")});
         QVERIFY(b.server);
         QCOMPARE(b.server->port(), b.port);
         b.pay = std::make_unique<PayApi>(
@@ -205,6 +217,38 @@ std::unique_ptr<api::AdminClient> TestConsole::adminClient(bool waitForLive)
     if (waitForLive && !waitUntil([&] { return client->isLiveConnected(); }, 15000))
         return nullptr;
     return client;
+}
+
+void TestConsole::checkTraceInDetail(api::AdminClient &client, console::OrdersView &view,
+                                     const QString &orderId)
+{
+    QCOMPARE(client.session().traceUrlTemplate, TraceViewer + QStringLiteral("{traceId}"));
+    std::optional<api::OrderDetail> detail;
+    client.orderDetail(orderId, this, [&detail](const api::OrderDetail &d) { detail = d; });
+    QTRY_VERIFY_WITH_TIMEOUT(detail.has_value(), 15000);
+    QCOMPARE(detail->traceId.size(), 32);
+
+    console::TraceLabel *trace = view.traceLabel();
+    QList<QUrl> opened;
+    trace->setUrlOpener([&opened](const QUrl &url) {
+        opened.append(url);
+        return true;
+    });
+    QTRY_COMPARE_WITH_TIMEOUT(trace->traceId(), detail->traceId, 15000);
+    const QString url = TraceViewer + detail->traceId;
+    QCOMPARE(trace->url().toString(), url);
+    QVERIFY2(trace->label()->text().contains(QStringLiteral("href=\"%1\"").arg(url)),
+             qPrintable(trace->label()->text()));
+    emit trace->label()->linkActivated(url);
+    QCOMPARE(opened, QList<QUrl> {QUrl(url)});
+
+    QVERIFY(!detail->events.isEmpty());
+    QTRY_VERIFY_WITH_TIMEOUT(view.detail()->toPlainText().contains(detail->events.first().spanId),
+                             15000);
+    for (const api::OrderEvent &e : std::as_const(detail->events)) {
+        QCOMPARE(e.spanId.size(), 16);
+        QVERIFY2(view.detail()->toPlainText().contains(e.spanId), qPrintable(e.spanId));
+    }
 }
 
 void TestConsole::login()
@@ -384,6 +428,7 @@ void TestConsole::mainWindowViewsFill()
     QVERIFY(window.ordersView()->selectOrder(orderId));
     QVERIFY(window.ordersView()->table()->proxy()->rowCount() > 0);
     QVERIFY(!window.banner()->isVisible());
+    checkTraceInDetail(*client, *window.ordersView(), orderId);
 
     QVERIFY(window.showView(QStringLiteral("venue-board")));
     QTRY_VERIFY_WITH_TIMEOUT(window.venueBoardView()->model()->rowCount() > 0, 15000);

@@ -159,7 +159,7 @@ AdminOrder newOrder()
 
 const char FirstEventJson[] = R"json({"at":"2026-12-07T18:44:36.752+08:00","id":"1",
 "payload":{"amount":4000,"appId":"venue-booking","status":"INIT","version":0},
-"publishedAt":"2026-12-07T18:44:36.753+08:00","status":"INIT",
+"publishedAt":"2026-12-07T18:44:36.753+08:00","spanId":"d9cda95b652f4a15","status":"INIT",
 "traceId":"4ecbe6e68d44f9d476f6edc993b80d0f"})json";
 
 OrderEvent firstEvent()
@@ -169,6 +169,7 @@ OrderEvent firstEvent()
             {},
             u"2026-12-07T18:44:36.752+08:00"_s,
             u"4ecbe6e68d44f9d476f6edc993b80d0f"_s,
+            u"d9cda95b652f4a15"_s,
             QJsonObject {{u"amount"_s, 4000},
                          {u"appId"_s, u"venue-booking"_s},
                          {u"status"_s, u"INIT"_s},
@@ -178,7 +179,7 @@ OrderEvent firstEvent()
 
 /// Not yet on the stream, with a payload that is no JSON (kept as text).
 const char UnpublishedEventJson[] = R"json({"at":"2026-12-07T18:44:36.764+08:00","id":"2",
-"payload":"not json","prevStatus":"INIT","status":"PAYING",
+"payload":"not json","prevStatus":"INIT","spanId":"5fb397be34d26b51","status":"PAYING",
 "traceId":"79a6e37a20462d129e57379fc4226d7b"})json";
 
 OrderEvent unpublishedEvent()
@@ -188,6 +189,7 @@ OrderEvent unpublishedEvent()
             u"INIT"_s,
             u"2026-12-07T18:44:36.764+08:00"_s,
             u"79a6e37a20462d129e57379fc4226d7b"_s,
+            u"5fb397be34d26b51"_s,
             u"not json"_s,
             {}};
 }
@@ -630,10 +632,16 @@ void TestAdminTypes::session_data()
 {
     addColumns();
     row("LoginResult",
-        LoginResult {u"WgwUCGssYkvWFlCP7QUHf8jVTGmWHHNRZjx6pYKiw8Q"_s, u"admin"_s, u"admin"_s,
-                     28800},
+        LoginResult {
+            u"WgwUCGssYkvWFlCP7QUHf8jVTGmWHHNRZjx6pYKiw8Q"_s, u"admin"_s, u"admin"_s, 28800, {}},
         R"json({"expiresIn":28800,"role":"admin",
 "token":"WgwUCGssYkvWFlCP7QUHf8jVTGmWHHNRZjx6pYKiw8Q","username":"admin"})json");
+    row("LoginResult with a trace link",
+        LoginResult {u"WgwUCGssYkvWFlCP7QUHf8jVTGmWHHNRZjx6pYKiw8Q"_s, u"staff1"_s, u"staff"_s,
+                     28800, u"http://jaeger:16686/trace/{traceId}"_s},
+        R"json({"expiresIn":28800,"role":"staff",
+"token":"WgwUCGssYkvWFlCP7QUHf8jVTGmWHHNRZjx6pYKiw8Q",
+"traceUrlTemplate":"http://jaeger:16686/trace/{traceId}","username":"staff1"})json");
     row("StaffIdentity", StaffIdentity {u"staff1"_s, u"staff"_s},
         R"json({"role":"staff","username":"staff1"})json");
 }

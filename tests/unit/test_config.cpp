@@ -154,6 +154,13 @@ void TestConfig::invalidValues_data()
     row("server.trusted_proxies", "2001:db8::/129");
     row("server.trusted_proxies", "10.0.0.1:80");
     row("server.trusted_proxies", "fe80::1%eth0");
+    // telemetry.trace_url_template (console trace links)
+    row("telemetry.trace_url_template", "http://jaeger:16686/trace/");
+    row("telemetry.trace_url_template", "http://jaeger:16686/trace/{traceid}");
+    row("telemetry.trace_url_template", "jaeger:16686/trace/{traceId}");
+    row("telemetry.trace_url_template", "ftp://jaeger/trace/{traceId}");
+    row("telemetry.trace_url_template", "javascript:alert('{traceId}')");
+    row("telemetry.trace_url_template", "{traceId}");
 }
 
 void TestConfig::invalidValues()
@@ -195,6 +202,12 @@ void TestConfig::validValues_data()
     row("server.trusted_proxies", "");
     row("server.trusted_proxies", "127.0.0.1");
     row("server.trusted_proxies", "10.0.0.0/8, 192.168.1.7 ,::1,2001:db8::/32");
+    // telemetry.trace_url_template (console trace links)
+    row("telemetry.trace_url_template", "");
+    row("telemetry.trace_url_template", "http://jaeger:16686/trace/{traceId}");
+    row("telemetry.trace_url_template",
+        "https://grafana.example.edu.cn/explore?left=%7B%22datasource%22:%22tempo%22,"
+        "%22queries%22:%5B%7B%22query%22:%22{traceId}%22%7D%5D%7D");
 }
 
 void TestConfig::validValues()

@@ -287,8 +287,12 @@ void Span::addEvent(const QString &name, const QVariantMap &attributes)
 
 void Span::addLink(const SpanContext &context, const QVariantMap &attributes)
 {
-    if (!m_data || m_ended || !context.isValid() || m_data->links.size() >= MaxLinks)
+    if (!m_data || m_ended || !context.isValid())
         return;
+    if (m_data->links.size() >= MaxLinks) {
+        ++m_data->droppedLinksCount;
+        return;
+    }
     m_data->links.append(SpanLink {context, attributes});
 }
 

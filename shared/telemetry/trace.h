@@ -147,6 +147,7 @@ struct SpanData
     QList<SpanLink> links;
     int droppedAttributesCount = 0;
     int droppedEventsCount = 0;
+    int droppedLinksCount = 0;
 
     SpanContext context() const { return {traceId, spanId, flags}; }
 };

@@ -101,6 +101,8 @@ public:
     QString logFile() const;
     QString otlpEndpoint() const;
     QString traceFile() const;
+    /// `telemetry.sample_ratio`: share of new root traces sampled, 0.0..1.0.
+    double telemetrySampleRatio() const;
     int workerThreads() const;
     int maxQueuedRequests() const;
 

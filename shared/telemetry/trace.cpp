@@ -5,6 +5,7 @@
 #include <QRandomGenerator>
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <mutex>
 
@@ -230,13 +231,15 @@ void Span::start(const QString &name, SpanKind kind, const SpanContext &parent)
         m_context.flags = parent.flags & SpanContext::SampledFlag;
     } else {
         m_context.traceId = TraceId::random();
-        m_context.flags = SpanContext::SampledFlag;
+        m_context.flags =
+            Tracer::instance().shouldSample(m_context.traceId) ? SpanContext::SampledFlag : 0;
     }
     m_context.spanId = SpanId::random();
     m_startSteady = std::chrono::steady_clock::now();
     m_startUnixNano = wallClockUnixNano();
 
-    if (!Tracer::instance().isRecording() || !m_context.isSampled())
+    // Unsampled spans record too: whether one is kept (an error) is only known at its end.
+    if (!Tracer::instance().isRecording())
         return;
     m_data = std::make_unique<SpanData>();
     m_data->name = name;
@@ -320,8 +323,11 @@ void Span::end()
     m_ended = true;
     if (!m_data)
         return;
-    m_data->endTimeUnixNano = std::max(nowUnixNano(), m_data->startTimeUnixNano);
     const std::unique_ptr<SpanData> data = std::move(m_data);
+    // Errors are always kept, whatever the sampling said (their trace may be incomplete).
+    if (!m_context.isSampled() && data->status != SpanStatus::Error)
+        return;
+    data->endTimeUnixNano = std::max(nowUnixNano(), data->startTimeUnixNano);
     Tracer::instance().onEnd(*data);
 }
 
@@ -407,6 +413,38 @@ void Tracer::shutdown(int timeoutMs)
     setExporters({});
     for (const auto &exporter : list)
         exporter->shutdown(timeoutMs);
+}
+
+void Tracer::setSampleRatio(double ratio)
+{
+    if (std::isnan(ratio))
+        ratio = 1.0;
+    m_sampleRatio.store(std::clamp(ratio, 0.0, 1.0), std::memory_order_relaxed);
+}
+
+double Tracer::sampleRatio() const
+{
+    return m_sampleRatio.load(std::memory_order_relaxed);
+}
+
+bool Tracer::shouldSample(const TraceId &traceId) const
+{
+    return traceIdRatioSampled(traceId, sampleRatio());
+}
+
+bool Tracer::traceIdRatioSampled(const TraceId &traceId, double ratio)
+{
+    if (ratio >= 1.0)
+        return true;
+    if (!(ratio > 0.0))
+        return false;
+    quint64 value = 0;
+    for (std::size_t i = 8; i < std::size_t(TraceId::Size); ++i)
+        value = (value << 8) | traceId.bytes()[i];
+    // ratio < 1, so ratio * 2^64 (exact: ldexp only changes the exponent) is below 2^64 and the
+    // largest such double, 2^64 - 2048, still fits the integer.
+    const auto threshold = static_cast<quint64>(std::ldexp(ratio, 64));
+    return value < threshold;
 }
 
 void Tracer::onEnd(const SpanData &span)

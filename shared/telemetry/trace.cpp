@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstring>
 #include <mutex>
+#include <random>
 
 namespace pomelo {
 
@@ -54,13 +55,29 @@ template<std::size_t N> QByteArray toLowerHex(const std::array<quint8, N> &bytes
     return out;
 }
 
+/// This thread's id generator, seeded once from the system CSPRNG (one getrandom per thread
+/// instead of one per id). 256 seed bits per thread keep ids of threads and instances apart; ids
+/// are not secrets (mt19937_64 can be predicted from its output).
+std::mt19937_64 &idGenerator()
+{
+    thread_local std::mt19937_64 generator = [] {
+        std::array<quint32, 8> seed {};
+        QRandomGenerator::system()->fillRange(seed.data(), qsizetype(seed.size()));
+        std::seed_seq sequence(seed.begin(), seed.end());
+        return std::mt19937_64(sequence);
+    }();
+    return generator;
+}
+
 template<std::size_t N> std::array<quint8, N> randomNonZero()
 {
-    static_assert(N % 4 == 0);
-    std::array<quint32, N / 4> words {};
+    static_assert(N % 8 == 0);
+    std::array<quint64, N / 8> words {};
     std::array<quint8, N> bytes {};
+    std::mt19937_64 &generator = idGenerator();
     do {
-        QRandomGenerator::system()->fillRange(words.data(), qsizetype(words.size()));
+        for (quint64 &word : words)
+            word = generator();
         std::memcpy(bytes.data(), words.data(), N);
     } while (allZero(bytes));
     return bytes;

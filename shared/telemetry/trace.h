@@ -27,7 +27,9 @@ public:
         : m_bytes(bytes)
     { }
 
-    /// A fresh id from the system CSPRNG; never all-zero.
+    /// A fresh id from this thread's PRNG (std::mt19937_64 seeded once per thread from the system
+    /// CSPRNG: no syscall per span); never all-zero. Unique, not secret: whoever sees enough ids
+    /// of one thread can compute its next ones, so never use an id as a token.
     static TraceId random();
     /// Strict: exactly 32 lower-case hex digits and not all-zero, else std::nullopt.
     static std::optional<TraceId> fromHex(QByteArrayView hex);
@@ -54,6 +56,7 @@ public:
         : m_bytes(bytes)
     { }
 
+    /// A fresh id from this thread's PRNG, like TraceId::random(); never all-zero.
     static SpanId random();
     /// Strict: exactly 16 lower-case hex digits and not all-zero, else std::nullopt.
     static std::optional<SpanId> fromHex(QByteArrayView hex);

@@ -33,6 +33,7 @@ private slots:
 
     void traceIdsAreRandomNonZeroLowerHex();
     void spanIdsAreRandomNonZeroLowerHex();
+    void threadsGenerateDistinctIds();
     void idsRoundTripThroughHex();
     void idsRejectBadHex_data();
     void idsRejectBadHex();
@@ -108,6 +109,33 @@ void TestTrace::spanIdsAreRandomNonZeroLowerHex()
     }
     QCOMPARE(seen.size(), 1000);
     QVERIFY(!SpanId().isValid());
+}
+
+void TestTrace::threadsGenerateDistinctIds()
+{
+    // Each thread seeds its own generator from the system: two threads never replay one sequence.
+    constexpr int Threads = 4;
+    constexpr int PerThread = 256;
+    std::vector<QList<QByteArray>> ids(Threads);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < Threads; ++t) {
+        threads.emplace_back([&ids, t] {
+            for (int i = 0; i < PerThread; ++i) {
+                ids[std::size_t(t)].append(TraceId::random().toHex());
+                ids[std::size_t(t)].append(SpanId::random().toHex());
+            }
+        });
+    }
+    for (std::thread &thread : threads)
+        thread.join();
+    QSet<QByteArray> seen;
+    for (const QList<QByteArray> &list : ids) {
+        for (const QByteArray &id : list) {
+            QVERIFY(id != QByteArray(id.size(), '0'));
+            seen.insert(id);
+        }
+    }
+    QCOMPARE(seen.size(), Threads * PerThread * 2);
 }
 
 void TestTrace::idsRoundTripThroughHex()

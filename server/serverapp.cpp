@@ -125,6 +125,8 @@ void ServerApp::startTelemetry()
 {
     Tracer &tracer = Tracer::instance();
     tracer.configure(QStringLiteral("pomelo-server"), pomelo::version());
+    // Before any exporter: no span is started by then, but keep the order obvious.
+    tracer.setSampleRatio(m_config.telemetrySampleRatio());
     if (!m_config.otlpEndpoint().isEmpty()) {
         OtlpHttpJsonExporterOptions options;
         options.registry = Metrics::instance().registry();

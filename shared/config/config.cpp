@@ -57,6 +57,17 @@ QString checkInt(const QString &v, qint64 min, qint64 max)
     return {};
 }
 
+QString checkRatio(const QString &v)
+{
+    bool ok = false;
+    const double r = v.toDouble(&ok);
+    if (!ok || v.trimmed() != v)
+        return QStringLiteral("not a number");
+    if (!(r >= 0.0 && r <= 1.0)) // also refuses nan
+        return QStringLiteral("out of range");
+    return {};
+}
+
 QString checkHttpUrl(const QString &v, bool allowEmpty)
 {
     if (v.isEmpty())
@@ -486,6 +497,10 @@ void addOperationsKeys(QList<KeyDef> &d)
                str("where the console opens a trace, e.g. http://jaeger:16686/trace/{traceId}")},
               checkTraceUrlTemplate});
     // ---- end of console trace links ----
+    d.append({{str("telemetry.sample_ratio"), str("1.0"), str("a number 0.0..1.0"),
+               str("share of new traces kept (decided from the trace id, so alike on every "
+                   "instance); spans that end in error are always kept")},
+              checkRatio});
 }
 
 const QList<KeyDef> &keyDefs()
@@ -945,6 +960,11 @@ QString Config::traceFile() const
 QString Config::traceUrlTemplate() const
 {
     return value(QStringLiteral("telemetry.trace_url_template"));
+}
+
+double Config::telemetrySampleRatio() const
+{
+    return value(QStringLiteral("telemetry.sample_ratio")).toDouble();
 }
 
 int Config::workerThreads() const

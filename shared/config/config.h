@@ -103,6 +103,8 @@ public:
     QString traceFile() const;
     /// The console's link to a trace: an http(s) URL with `{traceId}`, or empty (no link).
     QString traceUrlTemplate() const;
+    /// `telemetry.sample_ratio`: share of new root traces sampled, 0.0..1.0.
+    double telemetrySampleRatio() const;
     int workerThreads() const;
     int maxQueuedRequests() const;
 

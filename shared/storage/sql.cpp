@@ -1,8 +1,10 @@
 #include "sql_p.h"
+#include "telemetry/trace.h"
 
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFileInfo>
+#include <QRegularExpression>
 #include <QSqlDriver>
 #include <QThread>
 
@@ -29,6 +31,96 @@ QString firstWords(const QString &sql)
     if (s.size() > 80)
         s = s.left(77) + QStringLiteral("...");
     return s;
+}
+
+/// What a span says about a statement: its first keyword and, best effort, its table.
+struct SqlSummary
+{
+    QString operation;
+    QString table;
+};
+
+SqlSummary summarize(const QString &sql)
+{
+    // Per thread, keyed by the SQL text: the statements are a small fixed set (values are bound),
+    // so the regular expression runs once per statement and thread. Bounded all the same.
+    thread_local QHash<QString, SqlSummary> cache;
+    if (const auto it = cache.constFind(sql); it != cache.constEnd())
+        return *it;
+
+    static const QRegularExpression operationRe(QStringLiteral("^\\s*([A-Za-z]+)"));
+    // The first name after FROM / INTO / UPDATE that is not a function call (EXTRACT(… FROM x()),
+    // no space before its parenthesis, unlike `INTO t (columns)`) nor a subquery; quotes are not
+    // part of the name.
+    static const QRegularExpression tableRe(
+        QStringLiteral("\\b(?:FROM|INTO|UPDATE)\\s+(?:ONLY\\s+)?\"?([A-Za-z_][A-Za-z0-9_.]*+)\"?"
+                       "(?!\\()"),
+        QRegularExpression::CaseInsensitiveOption);
+    SqlSummary summary;
+    const QRegularExpressionMatch operation = operationRe.match(sql);
+    summary.operation =
+        operation.hasMatch() ? operation.captured(1).toUpper() : QStringLiteral("SQL");
+    const QRegularExpressionMatch table = tableRe.match(sql);
+    if (table.hasMatch())
+        summary.table = table.captured(1);
+    if (cache.size() >= 1024)
+        cache.clear();
+    cache.insert(sql, summary);
+    return summary;
+}
+
+QString failureName(Failure failure)
+{
+    switch (failure) {
+    case Failure::Connection:
+        return QStringLiteral("connection");
+    case Failure::Unavailable:
+        return QStringLiteral("unavailable");
+    case Failure::Unique:
+        return QStringLiteral("unique_violation");
+    case Failure::Conflict:
+        return QStringLiteral("conflict");
+    case Failure::Other:
+        break;
+    }
+    return QStringLiteral("other");
+}
+
+bool isWrite(const QString &operation)
+{
+    return operation == QLatin1String("INSERT") || operation == QLatin1String("UPDATE")
+        || operation == QLatin1String("DELETE");
+}
+
+/// A Client span for one statement, or an inert one. Only inside a trace: a statement outside
+/// any (the workers' polling) must not start a root trace of its own. When nobody listens this
+/// costs one atomic load.
+Span startDbSpan(Dialect dialect, const QString &sql)
+{
+    if (!Tracer::instance().isRecording() || !currentSpanContext().isValid())
+        return Span();
+    const SqlSummary summary = summarize(sql);
+    Span span(summary.table.isEmpty() ? summary.operation
+                                      : summary.operation + u' ' + summary.table,
+              SpanKind::Client);
+    span.setAttribute(QStringLiteral("db.system"),
+                      dialect == Dialect::Sqlite ? QStringLiteral("sqlite")
+                                                 : QStringLiteral("postgresql"));
+    span.setAttribute(QStringLiteral("db.operation"), summary.operation);
+    // The text as prepared: values are always bound (`?`), never part of it.
+    span.setAttribute(QStringLiteral("db.statement"), sql);
+    if (!summary.table.isEmpty())
+        span.setAttribute(QStringLiteral("db.sql.table"), summary.table);
+    return span;
+}
+
+/// The failure kind only: the driver's text may quote the values of the row.
+void setDbSpanFailure(Span &span, Failure failure)
+{
+    if (!span.isRecording())
+        return;
+    span.setAttribute(QStringLiteral("error.type"), failureName(failure));
+    span.setError(failureName(failure));
 }
 
 } // namespace
@@ -211,17 +303,27 @@ void Connection::execDirect(const QString &sql)
 
 void Connection::commit()
 {
+    Span span = startDbSpan(dialect(), QStringLiteral("COMMIT"));
     if (m_db.commit())
         return;
     const QSqlError error = m_db.lastError();
+    setDbSpanFailure(span, classify(dialect(), error, isOpen()));
+    span.end(); // before the ROLLBACK's span
     rollback();
     raise(error, QStringLiteral("COMMIT"));
 }
 
 void Connection::rollback() noexcept
 {
-    if (isOpen())
+    if (!isOpen())
+        return;
+    try {
+        Span span = startDbSpan(dialect(), QStringLiteral("ROLLBACK"));
         m_db.rollback();
+    } catch (...) {
+        // Only the span can throw (allocation); roll back without it.
+        m_db.rollback();
+    }
 }
 
 void Connection::raise(const QSqlError &error, const QString &context)
@@ -353,13 +455,21 @@ Statement &Statement::exec()
                     QStringLiteral("database: a statement after a failed one in the same "
                                    "transaction: ")
                         + firstWords(m_sql));
+    Span span = startDbSpan(m_connection.dialect(), m_sql);
     for (int attempt = 0;; ++attempt) {
         std::optional<QSqlError> error = acquire();
         if (!error) {
             for (qsizetype i = 0; i < m_values.size(); ++i)
                 m_query->bindValue(int(i), m_values.at(i));
-            if (m_query->exec())
+            if (m_query->exec()) {
+                if (span.isRecording()) {
+                    const QString operation = summarize(m_sql).operation;
+                    if (isWrite(operation))
+                        span.setAttribute(QStringLiteral("db.response.rows_affected"),
+                                          qint64(m_query->numRowsAffected()));
+                }
                 return *this;
+            }
             error = m_query->lastError();
         }
         release();
@@ -367,9 +477,12 @@ Statement &Statement::exec()
         // Outside a transaction only reads run: a connection that died while idle is reopened
         // and the read retried once.
         if (attempt == 0 && !m_connection.inTransaction && failure == Failure::Connection) {
+            span.addEvent(QStringLiteral("db.reconnect"));
             m_connection.discard();
             continue;
         }
+        setDbSpanFailure(span, failure);
+        span.end();
         m_connection.raise(*error, firstWords(m_sql));
     }
 }

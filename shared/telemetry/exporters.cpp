@@ -129,6 +129,21 @@ QJsonObject otlpSpan(const SpanData &span)
     }
     if (span.droppedEventsCount > 0)
         out.insert(QStringLiteral("droppedEventsCount"), span.droppedEventsCount);
+    if (!span.links.isEmpty()) {
+        QJsonArray links;
+        for (const SpanLink &link : span.links) {
+            links.append(QJsonObject {
+                {QStringLiteral("traceId"), link.context.traceId.toString()},
+                {QStringLiteral("spanId"), link.context.spanId.toString()},
+                {QStringLiteral("attributes"), otlpAttributes(link.attributes)},
+                // OTLP `Link.flags` (fixed32, a JSON number): bits 0-7 are the W3C trace flags.
+                {QStringLiteral("flags"), int(link.context.flags)},
+            });
+        }
+        out.insert(QStringLiteral("links"), links);
+    }
+    if (span.droppedLinksCount > 0)
+        out.insert(QStringLiteral("droppedLinksCount"), span.droppedLinksCount);
     QJsonObject status {{QStringLiteral("code"), int(span.status)}};
     if (!span.statusMessage.isEmpty())
         status.insert(QStringLiteral("message"), span.statusMessage);

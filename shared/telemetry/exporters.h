@@ -25,7 +25,8 @@ namespace pomelo {
 /// Ids are lower-case hex, 64-bit integers (times, intValue) are decimal strings.
 QJsonArray otlpAttributes(const QVariantMap &attributes);
 /// One OTLP `Span` object (`traceId`, `spanId`, `parentSpanId` when not a root, `name`, `kind`,
-/// `startTimeUnixNano`, `endTimeUnixNano`, `attributes`, `events`, `status`).
+/// `startTimeUnixNano`, `endTimeUnixNano`, `attributes`, `events`, `links` (each `traceId`,
+/// `spanId`, `attributes`, `flags`) when there are any, `status`).
 QJsonObject otlpSpan(const SpanData &span);
 /// A whole `ExportTraceServiceRequest`: one resource (`service.name`, `service.version`, …), one
 /// scope (`pomelo`), the spans.

@@ -5,8 +5,10 @@
 #include <QRandomGenerator>
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <mutex>
+#include <random>
 
 namespace pomelo {
 
@@ -53,13 +55,29 @@ template<std::size_t N> QByteArray toLowerHex(const std::array<quint8, N> &bytes
     return out;
 }
 
+/// This thread's id generator, seeded once from the system CSPRNG (one getrandom per thread
+/// instead of one per id). 256 seed bits per thread keep ids of threads and instances apart; ids
+/// are not secrets (mt19937_64 can be predicted from its output).
+std::mt19937_64 &idGenerator()
+{
+    thread_local std::mt19937_64 generator = [] {
+        std::array<quint32, 8> seed {};
+        QRandomGenerator::system()->fillRange(seed.data(), qsizetype(seed.size()));
+        std::seed_seq sequence(seed.begin(), seed.end());
+        return std::mt19937_64(sequence);
+    }();
+    return generator;
+}
+
 template<std::size_t N> std::array<quint8, N> randomNonZero()
 {
-    static_assert(N % 4 == 0);
-    std::array<quint32, N / 4> words {};
+    static_assert(N % 8 == 0);
+    std::array<quint64, N / 8> words {};
     std::array<quint8, N> bytes {};
+    std::mt19937_64 &generator = idGenerator();
     do {
-        QRandomGenerator::system()->fillRange(words.data(), qsizetype(words.size()));
+        for (quint64 &word : words)
+            word = generator();
         std::memcpy(bytes.data(), words.data(), N);
     } while (allZero(bytes));
     return bytes;
@@ -230,13 +248,15 @@ void Span::start(const QString &name, SpanKind kind, const SpanContext &parent)
         m_context.flags = parent.flags & SpanContext::SampledFlag;
     } else {
         m_context.traceId = TraceId::random();
-        m_context.flags = SpanContext::SampledFlag;
+        m_context.flags =
+            Tracer::instance().shouldSample(m_context.traceId) ? SpanContext::SampledFlag : 0;
     }
     m_context.spanId = SpanId::random();
     m_startSteady = std::chrono::steady_clock::now();
     m_startUnixNano = wallClockUnixNano();
 
-    if (!Tracer::instance().isRecording() || !m_context.isSampled())
+    // Unsampled spans record too: whether one is kept (an error) is only known at its end.
+    if (!Tracer::instance().isRecording())
         return;
     m_data = std::make_unique<SpanData>();
     m_data->name = name;
@@ -287,8 +307,12 @@ void Span::addEvent(const QString &name, const QVariantMap &attributes)
 
 void Span::addLink(const SpanContext &context, const QVariantMap &attributes)
 {
-    if (!m_data || m_ended || !context.isValid() || m_data->links.size() >= MaxLinks)
+    if (!m_data || m_ended || !context.isValid())
         return;
+    if (m_data->links.size() >= MaxLinks) {
+        ++m_data->droppedLinksCount;
+        return;
+    }
     m_data->links.append(SpanLink {context, attributes});
 }
 
@@ -316,8 +340,11 @@ void Span::end()
     m_ended = true;
     if (!m_data)
         return;
-    m_data->endTimeUnixNano = std::max(nowUnixNano(), m_data->startTimeUnixNano);
     const std::unique_ptr<SpanData> data = std::move(m_data);
+    // Errors are always kept, whatever the sampling said (their trace may be incomplete).
+    if (!m_context.isSampled() && data->status != SpanStatus::Error)
+        return;
+    data->endTimeUnixNano = std::max(nowUnixNano(), data->startTimeUnixNano);
     Tracer::instance().onEnd(*data);
 }
 
@@ -403,6 +430,38 @@ void Tracer::shutdown(int timeoutMs)
     setExporters({});
     for (const auto &exporter : list)
         exporter->shutdown(timeoutMs);
+}
+
+void Tracer::setSampleRatio(double ratio)
+{
+    if (std::isnan(ratio))
+        ratio = 1.0;
+    m_sampleRatio.store(std::clamp(ratio, 0.0, 1.0), std::memory_order_relaxed);
+}
+
+double Tracer::sampleRatio() const
+{
+    return m_sampleRatio.load(std::memory_order_relaxed);
+}
+
+bool Tracer::shouldSample(const TraceId &traceId) const
+{
+    return traceIdRatioSampled(traceId, sampleRatio());
+}
+
+bool Tracer::traceIdRatioSampled(const TraceId &traceId, double ratio)
+{
+    if (ratio >= 1.0)
+        return true;
+    if (!(ratio > 0.0))
+        return false;
+    quint64 value = 0;
+    for (std::size_t i = 8; i < std::size_t(TraceId::Size); ++i)
+        value = (value << 8) | traceId.bytes()[i];
+    // ratio < 1, so ratio * 2^64 (exact: ldexp only changes the exponent) is below 2^64 and the
+    // largest such double, 2^64 - 2048, still fits the integer.
+    const auto threshold = static_cast<quint64>(std::ldexp(ratio, 64));
+    return value < threshold;
 }
 
 void Tracer::onEnd(const SpanData &span)

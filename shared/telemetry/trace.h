@@ -27,7 +27,9 @@ public:
         : m_bytes(bytes)
     { }
 
-    /// A fresh id from the system CSPRNG; never all-zero.
+    /// A fresh id from this thread's PRNG (std::mt19937_64 seeded once per thread from the system
+    /// CSPRNG: no syscall per span); never all-zero. Unique, not secret: whoever sees enough ids
+    /// of one thread can compute its next ones, so never use an id as a token.
     static TraceId random();
     /// Strict: exactly 32 lower-case hex digits and not all-zero, else std::nullopt.
     static std::optional<TraceId> fromHex(QByteArrayView hex);
@@ -54,6 +56,7 @@ public:
         : m_bytes(bytes)
     { }
 
+    /// A fresh id from this thread's PRNG, like TraceId::random(); never all-zero.
     static SpanId random();
     /// Strict: exactly 16 lower-case hex digits and not all-zero, else std::nullopt.
     static std::optional<SpanId> fromHex(QByteArrayView hex);
@@ -147,6 +150,7 @@ struct SpanData
     QList<SpanLink> links;
     int droppedAttributesCount = 0;
     int droppedEventsCount = 0;
+    int droppedLinksCount = 0;
 
     SpanContext context() const { return {traceId, spanId, flags}; }
 };
@@ -181,8 +185,9 @@ private:
 
 /// A span being timed. Ends (and goes to the Tracer's exporters) on end() or destruction.
 /// Movable, not copyable. A span always has valid ids (so a request has a trace id to log and
-/// return), but it records attributes/events only when the Tracer has exporters and the trace
-/// is sampled; otherwise setters are no-ops and nothing is allocated.
+/// return), but it records attributes/events only when the Tracer has exporters; otherwise
+/// setters are no-ops and nothing is allocated. A span of an unsampled trace records too (errors
+/// are always kept) but is exported only if it ends with status Error.
 class Span
 {
 public:
@@ -290,6 +295,17 @@ public:
     /// True when at least one exporter is set (spans record attributes).
     bool isRecording() const { return m_recording.load(std::memory_order_acquire); }
 
+    /// Head sampling of new root spans (TraceIdRatioBased): a trace is sampled when the last 8
+    /// bytes of its id, read as a big-endian uint64, are below @p ratio * 2^64. Deterministic per
+    /// trace id, so every instance decides alike; children and remote parents follow the parent's
+    /// flag (ParentBased). Clamped to 0..1; 1 (the default) samples everything.
+    void setSampleRatio(double ratio);
+    double sampleRatio() const;
+    /// The decision for a new root with @p traceId under the current ratio.
+    bool shouldSample(const TraceId &traceId) const;
+    /// The decision for @p traceId under @p ratio (what shouldSample() applies).
+    static bool traceIdRatioSampled(const TraceId &traceId, double ratio);
+
     /// Called by Span::end().
     void onEnd(const SpanData &span);
 
@@ -301,6 +317,7 @@ private:
     QString m_serviceVersion;
     std::shared_ptr<const QList<std::shared_ptr<SpanExporter>>> m_exporters;
     std::atomic<bool> m_recording {false};
+    std::atomic<double> m_sampleRatio {1.0};
 };
 
 } // namespace pomelo

@@ -54,6 +54,11 @@ void TestConfig::defaultsAreApiMd()
                           21600, 21600}));
     QCOMPARE(c.notifyTimeoutMs(), 5000);
     QCOMPARE(c.publicBaseUrl(), QStringLiteral("http://127.0.0.1:8080"));
+    QCOMPARE(c.telemetrySampleRatio(), 1.0);
+    QCOMPARE(
+        Config::load({}, {}, {{QStringLiteral("telemetry.sample_ratio"), QStringLiteral("0.25")}})
+            .telemetrySampleRatio(),
+        0.25);
 }
 
 void TestConfig::everyKeyHasEnvironmentName()
@@ -141,6 +146,13 @@ void TestConfig::invalidValues_data()
     row("admin.initial_password", "short");
     row("log.format", "xml");
     row("telemetry.otlp_endpoint", "collector:4318");
+    row("telemetry.sample_ratio", "");
+    row("telemetry.sample_ratio", "half");
+    row("telemetry.sample_ratio", "1.5");
+    row("telemetry.sample_ratio", "-0.1");
+    row("telemetry.sample_ratio", "nan");
+    row("telemetry.sample_ratio", " 0.5");
+    row("telemetry.sample_ratio", "10%");
     row("server.time_zone", "Mars/Olympus_Mons");
     row("wechat.app_id", "");
     row("wechat.api_base_url", "");
@@ -196,6 +208,10 @@ void TestConfig::validValues_data()
     row("database.url", "sqlite:/tmp/a.db");
     row("notify.schedule_seconds", "1");
     row("log.format", "json");
+    row("telemetry.sample_ratio", "0");
+    row("telemetry.sample_ratio", "0.25");
+    row("telemetry.sample_ratio", "1");
+    row("telemetry.sample_ratio", "1e-3");
     row("admin.initial_password", "");
     row("booking.app_id", "campus-venues_2");
     row("wechat.api_base_url", "http://127.0.0.1:9000/sandbox/wechat");

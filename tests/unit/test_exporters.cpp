@@ -178,6 +178,8 @@ private slots:
     void endpointPathIsNormalised_data();
     void endpointPathIsNormalised();
     void attributeEncoding();
+    void linkEncoding();
+    void jsonLinesFileExporterCarriesLinks();
     void jsonLinesFileExporterWritesParseableLines();
     void inMemoryExporterCollects();
 };
@@ -502,6 +504,100 @@ void TestExporters::attributeEncoding()
     QJsonParseError error {};
     QJsonDocument::fromJson(otlpTracesRequest({span}, QStringLiteral("svc"), QString()), &error);
     QCOMPARE(error.error, QJsonParseError::NoError);
+}
+
+void TestExporters::linkEncoding()
+{
+    const SpanContext sampled =
+        *SpanContext::fromTraceparent("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
+    const SpanContext unsampled =
+        *SpanContext::fromTraceparent("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00");
+    SpanData span = makeSpan(QStringLiteral("consume"));
+    span.links.append(
+        SpanLink {sampled, {{QStringLiteral("messaging.message.id"), QStringLiteral("1-0")}}});
+    span.links.append(SpanLink {unsampled, {}});
+
+    const QJsonObject json = otlpSpan(span);
+    const QJsonArray links = json.value(QStringLiteral("links")).toArray();
+    QCOMPARE(links.size(), 2);
+    const QJsonObject first = links.at(0).toObject();
+    QCOMPARE(first.value(QStringLiteral("traceId")).toString(),
+             QStringLiteral("0af7651916cd43dd8448eb211c80319c"));
+    QCOMPARE(first.value(QStringLiteral("spanId")).toString(), QStringLiteral("b7ad6b7169203331"));
+    QCOMPARE(first.value(QStringLiteral("flags")).toInt(), 1);
+    QCOMPARE(attributeValue(first.value(QStringLiteral("attributes")).toArray(),
+                            QStringLiteral("messaging.message.id")),
+             QJsonObject({{QStringLiteral("stringValue"), QStringLiteral("1-0")}}));
+    const QJsonObject second = links.at(1).toObject();
+    QCOMPARE(second.value(QStringLiteral("traceId")).toString(),
+             QStringLiteral("4bf92f3577b34da6a3ce929d0e0e4736"));
+    QCOMPARE(second.value(QStringLiteral("flags")).toInt(), 0);
+    QVERIFY(second.value(QStringLiteral("attributes")).toArray().isEmpty());
+    QVERIFY(!json.contains(QStringLiteral("droppedLinksCount")));
+
+    // No links: no empty array; links beyond the limit are counted.
+    QVERIFY(!otlpSpan(makeSpan(QStringLiteral("plain"))).contains(QStringLiteral("links")));
+    span.droppedLinksCount = 3;
+    QCOMPARE(otlpSpan(span).value(QStringLiteral("droppedLinksCount")).toInt(), 3);
+
+    // Inside a whole request too.
+    const QJsonObject request =
+        QJsonDocument::fromJson(otlpTracesRequest({span}, QStringLiteral("svc"), QString()))
+            .object();
+    const QJsonObject inRequest = request.value(QStringLiteral("resourceSpans"))
+                                      .toArray()
+                                      .at(0)
+                                      .toObject()
+                                      .value(QStringLiteral("scopeSpans"))
+                                      .toArray()
+                                      .at(0)
+                                      .toObject()
+                                      .value(QStringLiteral("spans"))
+                                      .toArray()
+                                      .at(0)
+                                      .toObject();
+    QCOMPARE(inRequest.value(QStringLiteral("links")).toArray(), links);
+}
+
+void TestExporters::jsonLinesFileExporterCarriesLinks()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString path = dir.filePath(QStringLiteral("spans.jsonl"));
+    auto exporter = std::make_shared<JsonLinesFileExporter>(path);
+    Tracer::instance().setExporters({exporter});
+    SpanContext cause;
+    {
+        Span producer(QStringLiteral("publish"), SpanKind::Producer);
+        cause = producer.context();
+    }
+    {
+        Span consumer(QStringLiteral("process"), SpanKind::Consumer, SpanContext());
+        consumer.addLink(cause, {{QStringLiteral("why"), QStringLiteral("caused")}});
+        consumer.addLink(SpanContext()); // invalid: ignored
+    }
+    Tracer::instance().setExporters({});
+    exporter->shutdown();
+
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    const QList<QByteArray> lines = file.readAll().trimmed().split('\n');
+    QCOMPARE(lines.size(), 2);
+    const QJsonObject publish = QJsonDocument::fromJson(lines.at(0)).object();
+    const QJsonObject process = QJsonDocument::fromJson(lines.at(1)).object();
+    QVERIFY(!publish.contains(QStringLiteral("links")));
+    QVERIFY(process.value(QStringLiteral("traceId")) != publish.value(QStringLiteral("traceId")));
+    const QJsonArray links = process.value(QStringLiteral("links")).toArray();
+    QCOMPARE(links.size(), 1);
+    QCOMPARE(links.at(0).toObject().value(QStringLiteral("traceId")),
+             publish.value(QStringLiteral("traceId")));
+    QCOMPARE(links.at(0).toObject().value(QStringLiteral("spanId")),
+             publish.value(QStringLiteral("spanId")));
+    QCOMPARE(attributeValue(links.at(0).toObject().value(QStringLiteral("attributes")).toArray(),
+                            QStringLiteral("why"))
+                 .value(QStringLiteral("stringValue"))
+                 .toString(),
+             QStringLiteral("caused"));
 }
 
 void TestExporters::jsonLinesFileExporterWritesParseableLines()

@@ -33,6 +33,7 @@ private slots:
 
     void traceIdsAreRandomNonZeroLowerHex();
     void spanIdsAreRandomNonZeroLowerHex();
+    void threadsGenerateDistinctIds();
     void idsRoundTripThroughHex();
     void idsRejectBadHex_data();
     void idsRejectBadHex();
@@ -45,7 +46,14 @@ private slots:
     void rootSpanHasNoParent();
     void childInheritsTraceIdAndSetsParent();
     void remoteParentFromTraceparent();
-    void unsampledParentIsNotRecorded();
+    void unsampledParentIsNotExported();
+    void samplingDecision_data();
+    void samplingDecision();
+    void sampleRatioZeroExportsOnlyErrors();
+    void sampleRatioOneExportsAll();
+    void sampleRatioQuarterKeepsAboutAQuarter();
+    void childOfUnsampledRootIsUnsampled();
+    void sampleRatioIsClamped();
     void threadLocalContextScopeRestores();
     void contextIsPerThread();
     void endedSpanReachesExporterWithAttributesAndStatus();
@@ -68,6 +76,7 @@ void TestTrace::init()
 void TestTrace::cleanup()
 {
     Tracer::instance().setExporters({});
+    Tracer::instance().setSampleRatio(1.0);
     m_exporter.reset();
     QVERIFY(!currentSpanContext().isValid());
 }
@@ -100,6 +109,33 @@ void TestTrace::spanIdsAreRandomNonZeroLowerHex()
     }
     QCOMPARE(seen.size(), 1000);
     QVERIFY(!SpanId().isValid());
+}
+
+void TestTrace::threadsGenerateDistinctIds()
+{
+    // Each thread seeds its own generator from the system: two threads never replay one sequence.
+    constexpr int Threads = 4;
+    constexpr int PerThread = 256;
+    std::vector<QList<QByteArray>> ids(Threads);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < Threads; ++t) {
+        threads.emplace_back([&ids, t] {
+            for (int i = 0; i < PerThread; ++i) {
+                ids[std::size_t(t)].append(TraceId::random().toHex());
+                ids[std::size_t(t)].append(SpanId::random().toHex());
+            }
+        });
+    }
+    for (std::thread &thread : threads)
+        thread.join();
+    QSet<QByteArray> seen;
+    for (const QList<QByteArray> &list : ids) {
+        for (const QByteArray &id : list) {
+            QVERIFY(id != QByteArray(id.size(), '0'));
+            seen.insert(id);
+        }
+    }
+    QCOMPARE(seen.size(), Threads * PerThread * 2);
 }
 
 void TestTrace::idsRoundTripThroughHex()
@@ -286,20 +322,161 @@ void TestTrace::remoteParentFromTraceparent()
     QCOMPARE(m_exporter->spans().constFirst().parentSpanId.toHex(), SpanHex);
 }
 
-void TestTrace::unsampledParentIsNotRecorded()
+void TestTrace::unsampledParentIsNotExported()
 {
     const std::optional<SpanContext> remote =
         SpanContext::fromTraceparent(QByteArray("00-" + TraceHex + '-' + SpanHex + "-00"));
     QVERIFY(remote);
     {
         Span span(QStringLiteral("unsampled"), SpanKind::Server, *remote);
-        QVERIFY(!span.isRecording());
         QCOMPARE(span.traceId().toHex(), TraceHex); // still usable for logs and X-Trace-Id
         QVERIFY(!span.context().isSampled());
         Span child(QStringLiteral("child"), SpanKind::Internal, span.context());
-        QVERIFY(!child.isRecording());
+        QVERIFY(!child.context().isSampled());
+        child.setAttribute(QStringLiteral("k"), 1);
     }
     QCOMPARE(m_exporter->count(), 0);
+
+    // ... except an error: kept whatever the sampling, with its attributes.
+    {
+        Span span(QStringLiteral("failed"), SpanKind::Server, *remote);
+        span.setAttribute(QStringLiteral("order.id"), QStringLiteral("42"));
+        span.setError(QStringLiteral("boom"));
+    }
+    QCOMPARE(m_exporter->count(), 1);
+    const SpanData failed = m_exporter->spans().constFirst();
+    QCOMPARE(failed.name, QStringLiteral("failed"));
+    QCOMPARE(failed.status, SpanStatus::Error);
+    QCOMPARE(failed.flags, quint8(0));
+    QCOMPARE(failed.attributes.value(QStringLiteral("order.id")).toString(), QStringLiteral("42"));
+    QCOMPARE(failed.parentSpanId.toHex(), SpanHex);
+}
+
+void TestTrace::samplingDecision_data()
+{
+    QTest::addColumn<QByteArray>("traceId");
+    QTest::addColumn<double>("ratio");
+    QTest::addColumn<bool>("sampled");
+
+    // Only the last 8 bytes count (big-endian); 0.25 * 2^64 = 0x4000000000000000.
+    const QByteArray high = QByteArrayLiteral("ffffffffffffffff");
+    QTest::newRow("below quarter") << high + "3fffffffffffffff" << 0.25 << true;
+    QTest::newRow("at quarter") << high + "4000000000000000" << 0.25 << false;
+    QTest::newRow("zero low half, quarter") << high + "0000000000000000" << 0.25 << true;
+    QTest::newRow("zero low half, ratio 0") << high + "0000000000000000" << 0.0 << false;
+    QTest::newRow("max, ratio 1") << high + "ffffffffffffffff" << 1.0 << true;
+    QTest::newRow("max, almost 1") << high + "ffffffffffffffff" << 0.999999 << false;
+    QTest::newRow("high half ignored")
+        << QByteArrayLiteral("0000000000000001") + "7fffffffffffffff" << 0.5 << true;
+    QTest::newRow("half") << QByteArrayLiteral("0000000000000001") + "8000000000000000" << 0.5
+                          << false;
+}
+
+void TestTrace::samplingDecision()
+{
+    QFETCH(QByteArray, traceId);
+    QFETCH(double, ratio);
+    QFETCH(bool, sampled);
+    const std::optional<TraceId> id = TraceId::fromHex(traceId);
+    QVERIFY(id);
+    QCOMPARE(Tracer::traceIdRatioSampled(*id, ratio), sampled);
+    Tracer::instance().setSampleRatio(ratio);
+    QCOMPARE(Tracer::instance().shouldSample(*id), sampled);
+    QCOMPARE(Tracer::instance().shouldSample(*id), sampled); // the same twice
+}
+
+void TestTrace::sampleRatioZeroExportsOnlyErrors()
+{
+    Tracer::instance().setSampleRatio(0.0);
+    for (int i = 0; i < 50; ++i) {
+        ScopedSpan root(QStringLiteral("root"), SpanKind::Server);
+        QVERIFY(root.context().isValid());
+        QVERIFY(!root.context().isSampled());
+        root.setAttribute(QStringLiteral("a"), i);
+        Span child(QStringLiteral("child"));
+        QCOMPARE(child.traceId(), root.traceId());
+    }
+    QCOMPARE(m_exporter->count(), 0);
+
+    {
+        ScopedSpan root(QStringLiteral("root"), SpanKind::Server);
+        Span ok(QStringLiteral("fine"));
+        Span bad(QStringLiteral("broken"), SpanKind::Client);
+        bad.setAttribute(QStringLiteral("db.system"), QStringLiteral("sqlite"));
+        bad.addEvent(QStringLiteral("retry"));
+        bad.setError(QStringLiteral("unique"));
+    }
+    const QList<SpanData> spans = m_exporter->spans();
+    QCOMPARE(spans.size(), 1);
+    QCOMPARE(spans.at(0).name, QStringLiteral("broken"));
+    QCOMPARE(spans.at(0).attributes.value(QStringLiteral("db.system")).toString(),
+             QStringLiteral("sqlite"));
+    QCOMPARE(spans.at(0).events.size(), 1);
+    QVERIFY(spans.at(0).endTimeUnixNano >= spans.at(0).startTimeUnixNano);
+}
+
+void TestTrace::sampleRatioOneExportsAll()
+{
+    Tracer::instance().setSampleRatio(1.0);
+    for (int i = 0; i < 100; ++i) {
+        ScopedSpan root(QStringLiteral("root"), SpanKind::Server);
+        QVERIFY(root.context().isSampled());
+        Span child(QStringLiteral("child"));
+    }
+    QCOMPARE(m_exporter->count(), 200);
+}
+
+void TestTrace::sampleRatioQuarterKeepsAboutAQuarter()
+{
+    Tracer::instance().setSampleRatio(0.25);
+    constexpr int Roots = 4000;
+    int sampled = 0;
+    for (int i = 0; i < Roots; ++i) {
+        Span root(QStringLiteral("root"), SpanKind::Server);
+        const bool kept = root.context().isSampled();
+        QCOMPARE(kept, Tracer::instance().shouldSample(root.traceId())); // deterministic
+        sampled += kept ? 1 : 0;
+    }
+    QCOMPARE(m_exporter->count(), qsizetype(sampled));
+    QVERIFY2(sampled >= Roots * 20 / 100 && sampled <= Roots * 30 / 100,
+             qPrintable(QString::number(sampled)));
+}
+
+void TestTrace::childOfUnsampledRootIsUnsampled()
+{
+    Tracer::instance().setSampleRatio(0.0);
+    ScopedSpan root(QStringLiteral("root"));
+    QVERIFY(!root.context().isSampled());
+    // Later changes of the ratio do not split a trace that has started.
+    Tracer::instance().setSampleRatio(1.0);
+    Span child(QStringLiteral("child"));
+    QVERIFY(!child.context().isSampled());
+    QCOMPARE(child.traceId(), root.traceId());
+    Span explicitChild(QStringLiteral("explicit"), SpanKind::Internal, root.context());
+    QVERIFY(!explicitChild.context().isSampled());
+    child.end();
+    explicitChild.end();
+    QCOMPARE(m_exporter->count(), 0);
+    // A sampled remote parent is followed even at ratio 0.
+    Tracer::instance().setSampleRatio(0.0);
+    const std::optional<SpanContext> remote =
+        SpanContext::fromTraceparent(QByteArray("00-" + TraceHex + '-' + SpanHex + "-01"));
+    QVERIFY(remote);
+    {
+        Span server(QStringLiteral("server"), SpanKind::Server, *remote);
+        QVERIFY(server.context().isSampled());
+    }
+    QCOMPARE(m_exporter->count(), 1);
+}
+
+void TestTrace::sampleRatioIsClamped()
+{
+    Tracer::instance().setSampleRatio(-1.0);
+    QCOMPARE(Tracer::instance().sampleRatio(), 0.0);
+    Tracer::instance().setSampleRatio(7.0);
+    QCOMPARE(Tracer::instance().sampleRatio(), 1.0);
+    Tracer::instance().setSampleRatio(0.5);
+    QCOMPARE(Tracer::instance().sampleRatio(), 0.5);
 }
 
 void TestTrace::threadLocalContextScopeRestores()

@@ -174,7 +174,9 @@ HttpClientResponse HttpClient::send(const HttpClientRequest &request)
     const double ms =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     span.setAttribute(QStringLiteral("http.status_code"), r.status);
-    if (r.status == 0 || r.status >= 500)
+    // OpenTelemetry's HTTP conventions: a client span is an error from 400 up (the caller's
+    // request failed), a server span only from 500.
+    if (r.status == 0 || r.status >= 400)
         span.setError(r.status == 0 ? r.error
                                     : QStringLiteral("HTTP ") + QString::number(r.status));
     qCInfo(lcHttp).noquote() << "outgoing" << request.method

@@ -366,8 +366,8 @@ void TestTracing::paidAndRefundedBookingIsOneTrace()
     QCOMPARE(simulatePay(*server, b->prepayId).status, 200);
     QTRY_COMPARE_WITH_TIMEOUT(bookingStatus(tracy, b->bookingId), QStringLiteral("PAID"), 15000);
 
-    Trace t = waitForTrace(path, b->traceId, [](const Trace &t) {
-        return notifiedAndConsumed(t, QStringLiteral("PAID"));
+    Trace t = waitForTrace(path, b->traceId, [](const Trace &tr) {
+        return notifiedAndConsumed(tr, QStringLiteral("PAID"));
     });
     QVERIFY2(notifiedAndConsumed(t, QStringLiteral("PAID")),
              "the PAID notification never joined the trace");
@@ -380,8 +380,8 @@ void TestTracing::paidAndRefundedBookingIsOneTrace()
     QCOMPARE(r.status, 200);
     const QString cancelTrace = QString::fromLatin1(r.header("X-Trace-Id"));
     QVERIFY(cancelTrace != b->traceId);
-    t = waitForTrace(path, b->traceId, [](const Trace &t) {
-        return notifiedAndConsumed(t, QStringLiteral("REFUNDED"));
+    t = waitForTrace(path, b->traceId, [](const Trace &tr) {
+        return notifiedAndConsumed(tr, QStringLiteral("REFUNDED"));
     });
     QVERIFY2(notifiedAndConsumed(t, QStringLiteral("REFUNDED")),
              "the refund never joined the trace");
@@ -554,8 +554,8 @@ void TestTracing::timeoutIsOneTrace()
     QVERIFY(b);
     // Never paid: the delayed queue fires, the channel is asked and the order closed.
     QTRY_COMPARE_WITH_TIMEOUT(bookingStatus(tim, b->bookingId), QStringLiteral("CANCELLED"), 30000);
-    const Trace t = waitForTrace(path, b->traceId, [](const Trace &t) {
-        return notifiedAndConsumed(t, QStringLiteral("CLOSED"));
+    const Trace t = waitForTrace(path, b->traceId, [](const Trace &tr) {
+        return notifiedAndConsumed(tr, QStringLiteral("CLOSED"));
     });
     QVERIFY2(notifiedAndConsumed(t, QStringLiteral("CLOSED")),
              "the timeout never joined the trace");

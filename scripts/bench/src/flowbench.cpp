@@ -6,6 +6,7 @@
 #include <QCoreApplication>
 #include <QDate>
 #include <QElapsedTimer>
+#include <QFile>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QNetworkAccessManager>
@@ -19,6 +20,7 @@
 #include <algorithm>
 #include <functional>
 #include <memory>
+#include <unistd.h>
 #include <vector>
 
 namespace pomelo {
@@ -32,6 +34,7 @@ constexpr int MaxErrorsKept = 3;
 struct Options
 {
     QUrl base;
+    QUrl sandbox; ///< where the channel sandboxes answer (the server itself, or their own process)
     int users = 8;
     int flowsPerUser = 20;
     int firstVenue = 1001;
@@ -39,7 +42,25 @@ struct Options
     int healthzMs = 3000;
     int pollMs = 5;
     QString channel = QStringLiteral("ECARD"); ///< or WECHAT_JSAPI
+    qint64 serverPid = 0; ///< CPU accounted over the flow phase when set
+    qint64 sandboxPid = 0;
 };
+
+/// User + system CPU seconds of @p pid so far (`/proc/<pid>/stat` fields 14 and 15); -1 when
+/// unreadable.
+double cpuSeconds(qint64 pid)
+{
+    QFile f(QStringLiteral("/proc/%1/stat").arg(pid));
+    if (pid <= 0 || !f.open(QIODevice::ReadOnly))
+        return -1;
+    const QByteArray stat = f.readAll();
+    // The command name (field 2) is in parentheses and may hold spaces: count after the last ')'.
+    const QList<QByteArray> fields = stat.mid(stat.lastIndexOf(')') + 2).split(' ');
+    if (fields.size() < 13)
+        return -1;
+    const double ticks = double(sysconf(_SC_CLK_TCK));
+    return (fields.at(11).toDouble() + fields.at(12).toDouble()) / ticks;
+}
 
 struct Results
 {
@@ -126,6 +147,7 @@ public:
         , m_clock(clock)
         , m_finished(std::move(finished))
         , m_client(options.base)
+        , m_sandbox(options.sandbox)
     { }
 
     void start()
@@ -144,10 +166,14 @@ public:
     }
 
 private:
+    QString studentId() const
+    {
+        return QStringLiteral("B2204%1").arg(m_index, 4, 10, QLatin1Char('0'));
+    }
+
     void setProfile()
     {
-        const QJsonObject me {{QStringLiteral("studentId"),
-                               QStringLiteral("B2204%1").arg(m_index, 4, 10, QLatin1Char('0'))},
+        const QJsonObject me {{QStringLiteral("studentId"), studentId()},
                               {QStringLiteral("name"), QStringLiteral("Bench %1").arg(m_index)},
                               {QStringLiteral("phone"),
                                QStringLiteral("138%1").arg(m_index, 8, 10, QLatin1Char('0'))}};
@@ -155,8 +181,23 @@ private:
                       [this](int status, const QByteArray &body) {
                           if (status != 200)
                               return abort(describe("profile", status, body));
-                          nextFlow();
+                          fundCard();
                       });
+    }
+
+    /// The demo card holds ¥500: enough for 50 flows. The bench sets a balance for any count.
+    void fundCard()
+    {
+        if (m_options.channel != QLatin1String("ECARD"))
+            return nextFlow();
+        m_sandbox.send("POST", QStringLiteral("/sandbox/ecard/simulate/balance"),
+                       compact({{QStringLiteral("studentNo"), studentId()},
+                                {QStringLiteral("balance"), qint64(100'000'000)}}),
+                       [this](int status, const QByteArray &body) {
+                           if (status != 200)
+                               return abort(describe("card balance", status, body));
+                           nextFlow();
+                       });
     }
 
     /// Every flow of every user gets its own slot: venues first, then times, then days.
@@ -218,7 +259,7 @@ private:
                               : params.value(QStringLiteral("prepayId")).toString();
                           if (status != 200 || prepayId.isEmpty())
                               return failFlow(describe("cashier", status, body));
-                          m_client.send(
+                          m_sandbox.send(
                               "POST",
                               wechat ? QStringLiteral("/sandbox/wechat/simulate/pay")
                                      : QStringLiteral("/sandbox/ecard/simulate/pay"),
@@ -272,6 +313,7 @@ private:
     QElapsedTimer &m_clock;
     std::function<void()> m_finished;
     Client m_client;
+    Client m_sandbox; ///< the simulated student's side of the channel
     int m_flow = 0;
     qint64 m_flowStart = 0;
 };
@@ -344,6 +386,10 @@ int main(int argc, char *argv[])
     parser.addHelpOption();
     const QCommandLineOption baseOpt(QStringLiteral("base"), QStringLiteral("server base URL"),
                                      QStringLiteral("url"));
+    const QCommandLineOption sandboxOpt(
+        QStringLiteral("sandbox"),
+        QStringLiteral("base URL of the channel sandboxes (default: the server's)"),
+        QStringLiteral("url"));
     const QCommandLineOption usersOpt(QStringLiteral("users"), QStringLiteral("concurrent users"),
                                       QStringLiteral("n"), QStringLiteral("8"));
     const QCommandLineOption flowsOpt(QStringLiteral("flows-per-user"),
@@ -361,18 +407,31 @@ int main(int argc, char *argv[])
     const QCommandLineOption channelOpt(QStringLiteral("channel"),
                                         QStringLiteral("ECARD or WECHAT_JSAPI"),
                                         QStringLiteral("name"), QStringLiteral("ECARD"));
-    parser.addOptions({baseOpt, usersOpt, flowsOpt, venuesOpt, healthzOpt, pollOpt, channelOpt});
+    parser.addOptions(
+        {baseOpt, sandboxOpt, usersOpt, flowsOpt, venuesOpt, healthzOpt, pollOpt, channelOpt});
+    const QCommandLineOption serverPidOpt(
+        QStringLiteral("server-pid"),
+        QStringLiteral("the server's pid: its CPU seconds over the flows are printed"),
+        QStringLiteral("pid"));
+    const QCommandLineOption sandboxPidOpt(
+        QStringLiteral("sandbox-pid"),
+        QStringLiteral("a separate sandbox's pid: its CPU seconds are printed too"),
+        QStringLiteral("pid"));
+    parser.addOptions({serverPidOpt, sandboxPidOpt});
     parser.process(app);
 
     QTextStream out(stdout);
     QTextStream err(stderr);
     Options options;
     options.base = QUrl(parser.value(baseOpt));
+    options.sandbox = parser.isSet(sandboxOpt) ? QUrl(parser.value(sandboxOpt)) : options.base;
     options.users = parser.value(usersOpt).toInt();
     options.flowsPerUser = parser.value(flowsOpt).toInt();
     options.healthzMs = int(parser.value(healthzOpt).toDouble() * 1000);
     options.pollMs = parser.value(pollOpt).toInt();
     options.channel = parser.value(channelOpt);
+    options.serverPid = parser.value(serverPidOpt).toLongLong();
+    options.sandboxPid = parser.value(sandboxPidOpt).toLongLong();
     if (!options.base.isValid() || options.base.scheme().isEmpty() || options.users < 1
         || options.flowsPerUser < 1 || options.healthzMs < 100
         || (options.channel != QLatin1String("ECARD")
@@ -399,6 +458,8 @@ int main(int argc, char *argv[])
     qint64 flowEndNs = 0;
     qint64 healthzStartNs = 0;
     qint64 healthzEndNs = 0;
+    double serverCpu[2] = {cpuSeconds(options.serverPid), -1};
+    double sandboxCpu[2] = {cpuSeconds(options.sandboxPid), -1};
 
     const auto startHealthz = [&] {
         running = options.users;
@@ -420,6 +481,8 @@ int main(int argc, char *argv[])
         users.push_back(std::make_unique<User>(options, i, results, clock, [&] {
             if (--running == 0) {
                 flowEndNs = clock.nsecsElapsed();
+                serverCpu[1] = cpuSeconds(options.serverPid);
+                sandboxCpu[1] = cpuSeconds(options.sandboxPid);
                 QTimer::singleShot(0, startHealthz);
             }
         }));
@@ -449,6 +512,21 @@ int main(int argc, char *argv[])
                .arg(percentileMs(results.flowNs, 0.50), 0, 'f', 1)
                .arg(percentileMs(results.flowNs, 0.99), 0, 'f', 1)
                .arg(results.flowNs.empty() ? 0.0 : double(results.flowNs.back()) / 1e6, 0, 'f', 1);
+    // Where a flow's time goes: the server's own CPU apart from the simulated channel's.
+    const auto cpuLine = [&](const char *who, const double(&cpu)[2]) {
+        if (cpu[0] < 0 || cpu[1] < 0)
+            return;
+        const double used = cpu[1] - cpu[0];
+        out << QStringLiteral("%1 CPU s:   %2 over %3 s of flows (%4 cores busy), %5 ms per flow\n")
+                   .arg(QLatin1String(who))
+                   .arg(used, 0, 'f', 2)
+                   .arg(flowSeconds, 0, 'f', 2)
+                   .arg(used / flowSeconds, 0, 'f', 2)
+                   .arg(results.flowNs.empty() ? 0.0 : 1000 * used / double(results.flowNs.size()),
+                        0, 'f', 2);
+    };
+    cpuLine("server ", serverCpu);
+    cpuLine("sandbox", sandboxCpu);
     out << QStringLiteral("healthz req/s:    %1   (%2 requests, %3 failed, %4 s)\n")
                .arg(healthzPerSecond, 0, 'f', 1)
                .arg(results.healthzRequests)

@@ -91,9 +91,13 @@ private:
                 QMetaObject::invokeMethod(dialog, &QDialog::reject, Qt::QueuedConnection);
             return;
         }
-        if (!modal || modal == m_handled)
+        // Each dialog is answered once: a reason dialog is active again for a moment after its
+        // confirmation box closes, and must not count (or be answered) twice.
+        if (!modal
+            || std::any_of(m_handled.cbegin(), m_handled.cend(),
+                           [modal](const QPointer<QWidget> &w) { return w == modal; }))
             return;
-        m_handled = modal;
+        m_handled.append(modal);
         if (auto *box = qobject_cast<QMessageBox *>(modal)) {
             confirmations.append(box->text());
             clickLater(box->button(QMessageBox::Yes));
@@ -112,7 +116,7 @@ private:
     QString m_reason;
     QDeadlineTimer m_deadline;
     QTimer m_timer;
-    QPointer<QWidget> m_handled;
+    QList<QPointer<QWidget>> m_handled; ///< guarded: a deleted dialog's address may come back
 };
 
 } // namespace

@@ -80,9 +80,13 @@ private:
                 QMetaObject::invokeMethod(dialog, &QDialog::reject, Qt::QueuedConnection);
             return;
         }
-        if (!modal || modal == m_handled || handled >= m_steps.size())
+        // Each dialog gets one step: a reason dialog is active again for a moment after its
+        // confirmation box closes, and must not take the next step.
+        if (!modal || handled >= m_steps.size()
+            || std::any_of(m_handled.cbegin(), m_handled.cend(),
+                           [modal](const QPointer<QWidget> &w) { return w == modal; }))
             return;
-        m_handled = modal;
+        m_handled.append(modal);
         if (auto *box = qobject_cast<QMessageBox *>(modal))
             texts.append(box->text());
         m_steps.at(handled++)(modal);
@@ -91,7 +95,7 @@ private:
     QList<Step> m_steps;
     QDeadlineTimer m_deadline;
     QTimer m_timer;
-    QPointer<QWidget> m_handled;
+    QList<QPointer<QWidget>> m_handled; ///< guarded: a deleted dialog's address may come back
 };
 
 DialogSteps::Step reasonStep(const QString &reason, QString *description = nullptr)

@@ -9,6 +9,7 @@
 #include <QUrlQuery>
 
 #include <atomic>
+#include <chrono>
 #include <map>
 
 namespace pomelo {
@@ -233,10 +234,18 @@ Transaction::Transaction(Database &db, TransactionMode mode)
         throw Error(ErrorCode::Internal,
                     QStringLiteral("a transaction is already active on this thread"));
     QString begin;
-    if (m_connection.dialect() == Dialect::Sqlite)
+    if (m_connection.dialect() == Dialect::Sqlite) {
+        if (mode == TransactionMode::Write) {
+            const auto &config = m_connection.config();
+            m_writerGate = std::unique_lock(config.sqliteWriter, std::defer_lock);
+            if (!m_writerGate.try_lock_for(std::chrono::milliseconds(config.options.busyTimeoutMs)))
+                throw Error(ErrorCode::DependencyUnavailable,
+                            QStringLiteral("database (sqlite): busy: no write lock within %1 ms")
+                                .arg(config.options.busyTimeoutMs));
+        }
         begin = mode == TransactionMode::Write ? QStringLiteral("BEGIN IMMEDIATE")
                                                : QStringLiteral("BEGIN");
-    else
+    } else
         begin = mode == TransactionMode::Write ? QStringLiteral("BEGIN")
                                                : QStringLiteral("BEGIN READ ONLY");
     for (int attempt = 0;; ++attempt) {
@@ -280,7 +289,13 @@ void Transaction::commit()
     }
     m_active = false;
     m_connection.inTransaction = false;
-    m_connection.commit(); // throws; the connection has rolled back by then
+    try {
+        m_connection.commit(); // throws; the connection has rolled back by then
+    } catch (...) {
+        releaseWriterGate();
+        throw;
+    }
+    releaseWriterGate();
     const auto callbacks = std::move(m_onCommit);
     for (const auto &fn : callbacks)
         fn();
@@ -296,7 +311,14 @@ void Transaction::rollback() noexcept
     m_connection.inTransaction = false;
     m_connection.transactionFailed = false;
     m_connection.rollback();
+    releaseWriterGate();
     m_onCommit.clear();
+}
+
+void Transaction::releaseWriterGate() noexcept
+{
+    if (m_writerGate.owns_lock())
+        m_writerGate.unlock();
 }
 
 void Transaction::onCommit(std::function<void()> fn)

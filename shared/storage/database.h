@@ -7,6 +7,7 @@
 
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <type_traits>
 
 namespace pomelo {
@@ -146,7 +147,9 @@ class Transaction
 {
 public:
     /// Begins. Throws Error(DependencyUnavailable) when the database cannot be reached (a dead
-    /// connection is reopened once first: nothing has happened yet, so that is safe).
+    /// connection is reopened once first: nothing has happened yet, so that is safe), and on
+    /// SQLite when another write transaction of this process held the write lock for longer than
+    /// busyTimeoutMs (writers of one process queue in-process, see ConnectionConfig).
     explicit Transaction(Database &db, TransactionMode mode = TransactionMode::Write);
     ~Transaction();
     Transaction(const Transaction &) = delete;
@@ -175,12 +178,15 @@ public:
     void noteOutboxAppend() { m_outboxAppended = true; }
 
 private:
+    void releaseWriterGate() noexcept;
+
     Database &m_db;
     storage_detail::Connection &m_connection;
     TransactionMode m_mode;
     bool m_active = false;
     bool m_outboxAppended = false;
     QList<std::function<void()>> m_onCommit;
+    std::unique_lock<std::timed_mutex> m_writerGate; ///< SQLite write mode: held until the end
 };
 
 template<typename F> auto Database::transact(F &&fn) -> std::invoke_result_t<F &, Transaction &>

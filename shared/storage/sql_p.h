@@ -14,6 +14,7 @@
 #include <QVariant>
 
 #include <memory>
+#include <mutex>
 #include <optional>
 
 namespace pomelo::storage_detail {
@@ -24,6 +25,11 @@ struct ConnectionConfig
     Database::Options options;
     quint64 instanceId = 0;
     QString driver; ///< QSQLITE or QPSQL
+    /// SQLite: the write lock of this process, taken before BEGIN IMMEDIATE. SQLite's busy handler
+    /// polls with sleeps of up to 100 ms, so threads queued on the file lock wake late and in no
+    /// order (a convoy under load); waiting here instead wakes the next writer the moment the
+    /// previous one commits. Other processes on the same file still meet the busy handler.
+    mutable std::timed_mutex sqliteWriter;
 };
 
 /// What went wrong with a statement, as far as the caller must react differently.

@@ -131,7 +131,10 @@ HttpResponse runHandler(const HttpHandler &handler, const HttpRequest &request, 
 HttpServer::HttpServer(Options options, QObject *parent)
     : QAbstractHttpServer(parent)
     , m_options(options)
-{ }
+    , m_replyTarget(std::make_shared<ReplyTarget>())
+{
+    m_replyTarget->server = this;
+}
 
 HttpServer::Lane &HttpServer::laneFor(const QString &path)
 {
@@ -174,6 +177,10 @@ QStringList HttpServer::lanes() const
 
 HttpServer::~HttpServer()
 {
+    {
+        const QMutexLocker lock(&m_replyTarget->mutex);
+        m_replyTarget->server = nullptr;
+    }
     shutdown(5000);
 }
 
@@ -359,11 +366,40 @@ bool HttpServer::upgradeWebSocket(const ExchangePtr &ex, QTcpSocket *socket)
     return true;
 }
 
+void HttpServer::complete(const ExchangePtr &ex, HttpResponse response)
+{
+    if (!response.deferred) {
+        finish(ex, std::move(response));
+        return;
+    }
+    const auto start = std::move(response.deferred);
+    auto answered = std::make_shared<std::atomic<bool>>(false);
+    HttpResponse::Reply reply = [target = m_replyTarget, ex, answered](HttpResponse late) {
+        if (answered->exchange(true))
+            return;
+        const QMutexLocker lock(&target->mutex);
+        if (HttpServer *server = target->server)
+            QMetaObject::invokeMethod(
+                server,
+                [server, ex, late = std::move(late)]() mutable {
+                    server->finish(ex, std::move(late));
+                },
+                Qt::QueuedConnection);
+    };
+    try {
+        ContextScope scope(ex->span.context());
+        start(std::move(reply));
+    } catch (...) {
+        if (!answered->exchange(true))
+            finish(ex, errorResponse(ErrorCode::Internal, ex->request));
+    }
+}
+
 void HttpServer::dispatch(const ExchangePtr &ex, const Route &route)
 {
     if (route.mode == HandlerMode::Inline) {
         ContextScope scope(ex->span.context());
-        finish(ex, runHandler(route.handler, ex->request, ex->span));
+        complete(ex, runHandler(route.handler, ex->request, ex->span));
         return;
     }
     // Bounded: busy workers plus a fixed queue. Beyond that the answer is 503 at once, so a flood
@@ -382,7 +418,7 @@ void HttpServer::dispatch(const ExchangePtr &ex, const Route &route)
         }
         --lane.inFlight;
         QMetaObject::invokeMethod(
-            this, [this, ex, response]() mutable { finish(ex, std::move(response)); },
+            this, [this, ex, response]() mutable { complete(ex, std::move(response)); },
             Qt::QueuedConnection);
     });
 }

@@ -79,6 +79,8 @@ private:
     void startSpan(Exchange &ex, const Router::Match &match) const;
     /// Logs, measures and writes @p response (on the server's thread).
     void finish(const ExchangePtr &ex, HttpResponse response);
+    /// finish(), or for HttpResponse::later() hands out the Reply that finishes later.
+    void complete(const ExchangePtr &ex, HttpResponse response);
     /// Answers a WebSocket upgrade: true hands the socket to its QWebSocketServer.
     bool upgradeWebSocket(const ExchangePtr &ex, QTcpSocket *socket);
     /// Runs the matched route inline or on its lane's pool.
@@ -103,6 +105,14 @@ private:
     TrustedProxies m_trustedProxies;
     QString m_listenError;
     QHash<QString, UpgradeVerifier> m_webSocketPaths;
+    /// What a late Reply posts to: the server while it exists, null once it is being destroyed
+    /// (a Reply may outlive the server; the mutex orders the two).
+    struct ReplyTarget
+    {
+        QMutex mutex;
+        HttpServer *server = nullptr;
+    };
+    std::shared_ptr<ReplyTarget> m_replyTarget;
 };
 
 } // namespace pomelo

@@ -28,6 +28,13 @@ HttpResponse HttpResponse::json(int status, const QByteArray &compactJson)
     return r;
 }
 
+HttpResponse HttpResponse::later(std::function<void(Reply)> start)
+{
+    HttpResponse r;
+    r.deferred = std::move(start);
+    return r;
+}
+
 HttpResponse HttpResponse::json(int status, const QJsonObject &object)
 {
     HttpResponse r = json(status, QJsonDocument(object).toJson(QJsonDocument::Compact));

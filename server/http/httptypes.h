@@ -12,6 +12,7 @@
 #include <QUrlQuery>
 
 #include <exception>
+#include <functional>
 
 namespace pomelo {
 
@@ -54,6 +55,16 @@ struct HttpResponse
     static HttpResponse
     text(int status, const QByteArray &body,
          const QByteArray &contentType = QByteArrayLiteral("text/plain; charset=utf-8"));
+
+    /// Answers a request that was answered later (HttpResponse::later). Callable from any thread;
+    /// only the first call counts, and one after the client left or the server stopped is dropped.
+    using Reply = std::function<void(HttpResponse)>;
+    /// A long poll: the handler cannot answer yet and holds no thread meanwhile. The server calls
+    /// @p start with the Reply (on its own thread, after the handler returned); the request's span
+    /// and log line wait for the answer. @p start must not block.
+    static HttpResponse later(std::function<void(Reply)> start);
+    /// Set by later(): the rest of this response is not used.
+    std::function<void(Reply)> deferred;
 };
 
 /// Thrown where the answer must be a given response rather than the API's error envelope: a

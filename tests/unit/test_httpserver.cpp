@@ -12,6 +12,8 @@
 #include <QTcpSocket>
 #include <QTest>
 
+#include <thread>
+
 using namespace pomelo;
 using namespace pomelo::test;
 
@@ -26,6 +28,8 @@ private slots:
     void unexpectedExceptionLeaksNothing();
     void fullQueueAnswers503AtOnce();
     void clientGoneBeforeAnswer();
+    void laterAnswersHoldNoThread();
+    void lateReplyOutlivesTheServer();
     void callsBetweenApisOfOneServerDoNotStarve();
 
 private:
@@ -185,6 +189,78 @@ void TestHttpServer::clientGoneBeforeAnswer()
                         [](const HttpRequest &) { return HttpResponse::json(200, "{}"); });
     QCOMPARE(httpRequest("GET", QUrl(QStringLiteral("http://127.0.0.1:%1/ok").arg(port))).status,
              200);
+}
+
+void TestHttpServer::laterAnswersHoldNoThread()
+{
+    // One worker: three long polls are parked at once (none holds the worker), each answered from
+    // another thread; only the first reply of each counts; an ordinary request is served meanwhile.
+    HttpServer server({1, 1});
+    QMutex mutex;
+    QList<HttpResponse::Reply> parked;
+    server.router().add("GET", QStringLiteral("/wait/{n}"), HandlerMode::Blocking,
+                        [&](const HttpRequest &r) {
+                            const QByteArray n = r.pathParams.value(QStringLiteral("n")).toUtf8();
+                            return HttpResponse::later([&, n](HttpResponse::Reply reply) {
+                                const QMutexLocker lock(&mutex);
+                                parked.append([reply, n](HttpResponse) {
+                                    reply(HttpResponse::json(200, QByteArray("{\"n\":" + n + "}")));
+                                    reply(HttpResponse::json(500, "{}")); // ignored
+                                });
+                            });
+                        });
+    server.router().add("GET", QStringLiteral("/ok"), HandlerMode::Blocking,
+                        [](const HttpRequest &) { return HttpResponse::json(200, "{}"); });
+    const quint16 port = listen(server);
+    QTcpSocket sockets[3];
+    for (int i = 0; i < 3; ++i) {
+        sockets[i].connectToHost(QHostAddress::LocalHost, port);
+        QVERIFY(waitUntil([&] { return sockets[i].state() == QAbstractSocket::ConnectedState; }));
+        sockets[i].write("GET /wait/" + QByteArray::number(i) + " HTTP/1.1\r\nHost: x\r\n\r\n");
+    }
+    QVERIFY(waitUntil([&] {
+        const QMutexLocker lock(&mutex);
+        return parked.size() == 3;
+    }));
+    QCOMPARE(server.inFlight(), 0);
+    QCOMPARE(httpRequest("GET", QUrl(QStringLiteral("http://127.0.0.1:%1/ok").arg(port))).status,
+             200);
+    QVERIFY(sockets[1].bytesAvailable() == 0);
+    std::thread replier([&] {
+        const QMutexLocker lock(&mutex);
+        for (const auto &r : std::as_const(parked))
+            r({});
+    });
+    replier.join();
+    for (int i = 0; i < 3; ++i) {
+        QVERIFY(waitUntil([&] { return sockets[i].bytesAvailable() > 0; }));
+        const QByteArray answer = sockets[i].readAll();
+        QVERIFY2(answer.startsWith("HTTP/1.1 200"), answer.constData());
+        QVERIFY2(answer.endsWith(QByteArray("{\"n\":" + QByteArray::number(i) + "}")),
+                 answer.constData());
+    }
+}
+
+void TestHttpServer::lateReplyOutlivesTheServer()
+{
+    // A reply kept past the server's end (a watcher that was not stopped) does nothing.
+    HttpResponse::Reply kept;
+    {
+        HttpServer server({1, 1});
+        server.router().add("GET", QStringLiteral("/wait"), HandlerMode::Inline,
+                            [&](const HttpRequest &) {
+                                return HttpResponse::later(
+                                    [&](HttpResponse::Reply reply) { kept = std::move(reply); });
+                            });
+        const quint16 port = listen(server);
+        QTcpSocket s;
+        s.connectToHost(QHostAddress::LocalHost, port);
+        QVERIFY(waitUntil([&] { return s.state() == QAbstractSocket::ConnectedState; }));
+        s.write("GET /wait HTTP/1.1\r\nHost: x\r\n\r\n");
+        QVERIFY(waitUntil([&] { return bool(kept); }));
+    }
+    kept(HttpResponse::json(200, "{}"));
+    QCoreApplication::processEvents();
 }
 
 void TestHttpServer::callsBetweenApisOfOneServerDoNotStarve()

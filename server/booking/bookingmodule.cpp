@@ -1,7 +1,10 @@
 #include "bookingmodule.h"
 
+#include "bookingwatch.h"
 #include "domain/errors.h"
 #include "domain/snowflake.h"
+#include "domain/statemachine.h"
+#include "http/errorresponse.h"
 #include "http/jsonbody.h"
 #include "http/router.h"
 #include "paynotify.h"
@@ -59,6 +62,34 @@ qint64 bookingIdParam(const HttpRequest &r)
     return snowflakeOr(r.pathParams.value(QStringLiteral("id")), ErrorCode::BookingNotFound);
 }
 
+struct LongPoll
+{
+    QString whileStatus;
+    std::chrono::milliseconds timeout;
+};
+
+/// `?waitWhile=STATUS&waitSeconds=N` of GET /api/v1/bookings/{id}; nullopt without waitWhile.
+std::optional<LongPoll> parseLongPoll(const HttpRequest &r)
+{
+    if (!r.query.hasQueryItem(QStringLiteral("waitWhile"))) {
+        if (r.query.hasQueryItem(QStringLiteral("waitSeconds")))
+            throw Error(ErrorCode::InvalidBookingInput,
+                        QStringLiteral("waitSeconds needs waitWhile"));
+        return std::nullopt;
+    }
+    const QString status = r.query.queryItemValue(QStringLiteral("waitWhile"));
+    if (!bookingStatusFromName(status))
+        throw Error(ErrorCode::InvalidBookingInput, QStringLiteral("waitWhile: unknown status"));
+    int seconds = 20;
+    if (r.query.hasQueryItem(QStringLiteral("waitSeconds"))) {
+        bool ok = false;
+        seconds = r.query.queryItemValue(QStringLiteral("waitSeconds")).toInt(&ok);
+        if (!ok || seconds < 1 || seconds > 20)
+            throw Error(ErrorCode::InvalidBookingInput, QStringLiteral("waitSeconds is 1..20"));
+    }
+    return LongPoll {status, std::chrono::seconds(seconds)};
+}
+
 /// A handler of a signed-in student: gets the caller's user id, already authenticated.
 using StudentHandler = std::function<HttpResponse(qint64 userId, const HttpRequest &)>;
 
@@ -82,7 +113,10 @@ BookingModule::BookingModule(const ServerContext &context, bool runWorkers)
     , m_expiryQueue(
           std::make_unique<DelayedQueue>(context.redis, context.keys.bookingExpiryQueue()))
     , m_bookings(std::make_unique<BookingService>(context, *m_expiryQueue))
-{ }
+    , m_watch(std::make_unique<BookingWatch>())
+{
+    m_bookings->setStatusObserver([watch = m_watch.get()](qint64 id) { watch->notify(id); });
+}
 
 BookingModule::~BookingModule()
 {
@@ -113,6 +147,7 @@ void BookingModule::start()
 void BookingModule::stop()
 {
     m_tasks.stop();
+    m_watch->stop();
 }
 
 void BookingModule::registerRoutes(Router &router)
@@ -125,7 +160,8 @@ void BookingModule::registerRoutes(Router &router)
     registerVenueRoutes(router);
     registerBookingRoutes(router);
     // The booking app is a merchant of the pay platform: its notifyUrl.
-    registerPayNotifyRoute(router, m_ctx, m_ctx.secrets);
+    registerPayNotifyRoute(router, m_ctx, m_ctx.secrets,
+                           [watch = m_watch.get()](qint64 id) { watch->notify(id); });
 }
 
 /// Login, the student's profile and inbox.
@@ -274,19 +310,47 @@ void BookingModule::registerBookingRoutes(Router &router)
             return HttpResponse::json(200, out);
         });
 
-    studentRoute(router, "GET", QStringLiteral("/api/v1/bookings/{id}"),
-                 [this, zone](qint64 userId, const HttpRequest &r) {
-                     const Booking booking = m_bookings->get(userId, bookingIdParam(r));
-                     QJsonObject out = bookingJson(booking, zone);
-                     // The pay order's live status as the status tracker last saw it on the event
-                     // stream (a fast read for the front end polling after payment).
-                     if (booking.payOrderId) {
-                         if (const auto tracked =
-                                 StatusTracker::read(m_ctx.redis, m_ctx.keys, *booking.payOrderId))
-                             out.insert(QStringLiteral("payStatus"), tracked->status);
-                     }
-                     return HttpResponse::json(200, out);
-                 });
+    // ?waitWhile=STATUS[&waitSeconds=N]: a long poll (BookingWatch), answered as soon as the
+    // status is another one, or after N seconds (default and most 20, under the connection's
+    // 30-second idle timeout) with the booking as it is then.
+    studentRoute(
+        router, "GET", QStringLiteral("/api/v1/bookings/{id}"),
+        [this, zone](qint64 userId, const HttpRequest &r) {
+            const qint64 id = bookingIdParam(r);
+            const auto answer = [this, zone](const Booking &booking) {
+                QJsonObject out = bookingJson(booking, zone);
+                // The pay order's live status as the status tracker last saw it on the event
+                // stream (a fast read for the front end waiting after payment).
+                if (booking.payOrderId) {
+                    if (const auto tracked =
+                            StatusTracker::read(m_ctx.redis, m_ctx.keys, *booking.payOrderId))
+                        out.insert(QStringLiteral("payStatus"), tracked->status);
+                }
+                return HttpResponse::json(200, out);
+            };
+            const std::optional<LongPoll> poll = parseLongPoll(r);
+            const Booking booking = m_bookings->get(userId, id);
+            if (!poll || statusName(booking.status) != poll->whileStatus)
+                return answer(booking);
+            return HttpResponse::later([this, r, userId, id, poll,
+                                        answer](HttpResponse::Reply reply) {
+                m_watch->wait(
+                    id, poll->timeout,
+                    [this, r, userId, id, poll, answer](bool final) -> std::optional<HttpResponse> {
+                        try {
+                            const Booking b = m_bookings->get(userId, id);
+                            if (!final && statusName(b.status) == poll->whileStatus)
+                                return std::nullopt;
+                            return answer(b);
+                        } catch (const Error &e) {
+                            return errorResponse(e.code(), r);
+                        } catch (...) {
+                            return errorResponse(ErrorCode::Internal, r);
+                        }
+                    },
+                    std::move(reply));
+            });
+        });
 
     studentRoute(
         router, "POST", QStringLiteral("/api/v1/bookings/{id}/sign"),

@@ -17,6 +17,8 @@ class Router;
 /// decide. It also registers the booking app's notifyUrl (`/api/v1/pay-notify`, paynotify.h).
 /// With @p runWorkers, start() consumes the booking-expiry delayed queue and sweeps overdue
 /// bookings.
+class BookingWatch;
+
 class BookingModule : public Module
 {
 public:
@@ -40,6 +42,7 @@ private:
     AuthService m_auth;
     std::unique_ptr<DelayedQueue> m_expiryQueue;
     std::unique_ptr<BookingService> m_bookings;
+    std::unique_ptr<BookingWatch> m_watch; ///< long polls of GET /api/v1/bookings/{id}
     queuedtask::Tasks m_tasks;
 };
 

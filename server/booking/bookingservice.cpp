@@ -561,7 +561,10 @@ PayNotifyOutcome BookingService::applyPayResult(qint64 orderId, const QString &o
                             .arg(booking->amount));
         target = BookingStatus::Paid;
     } else if (status == QLatin1String("REFUNDED")) {
-        return markRefunded(bookingId) ? PayNotifyOutcome::Applied : PayNotifyOutcome::AlreadyDone;
+        if (!markRefunded(bookingId))
+            return PayNotifyOutcome::AlreadyDone;
+        notifyStatusChange(bookingId);
+        return PayNotifyOutcome::Applied;
     } else if (status == QLatin1String("CLOSED") || status == QLatin1String("FAILED")) {
         target = BookingStatus::Cancelled;
     } else {
@@ -570,7 +573,7 @@ PayNotifyOutcome BookingService::applyPayResult(qint64 orderId, const QString &o
         return PayNotifyOutcome::Ignored;
     }
 
-    return m_ctx.db.transact([&](Transaction &tx) {
+    const PayNotifyOutcome outcome = m_ctx.db.transact([&](Transaction &tx) {
         const std::optional<Booking> b = repo.find(tx, bookingId, RowLock::ForUpdate);
         if (!b)
             throw Error(ErrorCode::BookingNotFound, QStringLiteral("pay-notify: booking gone"));
@@ -602,6 +605,15 @@ PayNotifyOutcome BookingService::applyPayResult(qint64 orderId, const QString &o
             << "in state" << statusName(b->status);
         return PayNotifyOutcome::Ignored;
     });
+    if (outcome == PayNotifyOutcome::Applied)
+        notifyStatusChange(bookingId);
+    return outcome;
+}
+
+void BookingService::notifyStatusChange(qint64 bookingId) const
+{
+    if (m_statusObserver)
+        m_statusObserver(bookingId);
 }
 
 bool BookingService::expire(qint64 bookingId)

@@ -51,6 +51,13 @@ struct CreateBookingInput
 class BookingService
 {
 public:
+    /// Called (on the changing thread, after the commit) when this service moved a booking on
+    /// from PENDING_PAYMENT by a pay result, or to REFUNDED: wakes the booking's long polls.
+    void setStatusObserver(std::function<void(qint64 bookingId)> observer)
+    {
+        m_statusObserver = std::move(observer);
+    }
+
     BookingService(const ServerContext &context, DelayedQueue &expiryQueue);
 
     QList<Venue> venues() const;
@@ -119,6 +126,7 @@ public:
     int sweepExpired(int limit = 100);
 
 private:
+    void notifyStatusChange(qint64 bookingId) const;
     Booking cancelUnpaid(qint64 userId, qint64 bookingId);
     Booking cancelPaid(qint64 userId, qint64 bookingId);
 
@@ -136,6 +144,7 @@ private:
     SignService m_payPlatform;
     BookingWindow m_window;
     BookingLimits m_limits;
+    std::function<void(qint64)> m_statusObserver;
 };
 
 } // namespace pomelo

@@ -32,16 +32,19 @@ void verifyPayNotify(const ServerContext &context, const SecretBox &box,
                     QStringLiteral("pay-notify: nonce reused"));
 }
 
-PayNotifyOutcome applyPayNotify(const ServerContext &context, const QJsonObject &notification)
+PayNotifyOutcome applyPayNotify(const ServerContext &context, const QJsonObject &notification,
+                                const std::function<void(qint64)> &onChanged)
 {
     const qint64 orderId = snowflakeOr(notification.value(QStringLiteral("orderId")).toString(),
                                        ErrorCode::BookingNotFound);
     // Applying a verdict never touches the expiry queue; the service only needs one to exist.
     DelayedQueue expiryQueue(context.redis, context.keys.bookingExpiryQueue());
-    return BookingService(context, expiryQueue)
-        .applyPayResult(orderId, notification.value(QStringLiteral("outTradeNo")).toString(),
-                        notification.value(QStringLiteral("status")).toString(),
-                        notification.value(QStringLiteral("amount")).toInteger(-1));
+    BookingService bookings(context, expiryQueue);
+    bookings.setStatusObserver(onChanged);
+    return bookings.applyPayResult(orderId,
+                                   notification.value(QStringLiteral("outTradeNo")).toString(),
+                                   notification.value(QStringLiteral("status")).toString(),
+                                   notification.value(QStringLiteral("amount")).toInteger(-1));
 }
 
 PayNotifyOutcome handlePayNotify(const ServerContext &context, const SecretBox &box,
@@ -51,7 +54,8 @@ PayNotifyOutcome handlePayNotify(const ServerContext &context, const SecretBox &
     return applyPayNotify(context, notification);
 }
 
-void registerPayNotifyRoute(Router &router, const ServerContext &context, const SecretBox &box)
+void registerPayNotifyRoute(Router &router, const ServerContext &context, const SecretBox &box,
+                            std::function<void(qint64)> onChanged)
 {
     const ServerContext *ctx = &context;
     const SecretBox *secrets = &box;
@@ -67,8 +71,9 @@ void registerPayNotifyRoute(Router &router, const ServerContext &context, const 
         },
         channel);
     router.add("POST", QStringLiteral("/api/v1/pay-notify"), Access::channelCallback(channel),
-               Router::as<ChannelPrincipal>([ctx](const HttpRequest &, const ChannelPrincipal &p) {
-                   applyPayNotify(*ctx, std::any_cast<const QJsonObject &>(p.message));
+               Router::as<ChannelPrincipal>([ctx, onChanged = std::move(onChanged)](
+                                                const HttpRequest &, const ChannelPrincipal &p) {
+                   applyPayNotify(*ctx, std::any_cast<const QJsonObject &>(p.message), onChanged);
                    return HttpResponse::json(200, QByteArrayLiteral(R"({"code":"SUCCESS"})"));
                }));
 }

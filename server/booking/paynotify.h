@@ -5,6 +5,8 @@
 
 #include <QJsonObject>
 
+#include <functional>
+
 namespace pomelo {
 
 class Router;
@@ -22,11 +24,14 @@ PayNotifyOutcome handlePayNotify(const ServerContext &context, const SecretBox &
 /// The checks of handlePayNotify() (2003, 2004): the route's access check.
 void verifyPayNotify(const ServerContext &context, const SecretBox &box,
                      const QJsonObject &notification);
-/// The verdict of a verified notification, applied to its booking.
-PayNotifyOutcome applyPayNotify(const ServerContext &context, const QJsonObject &notification);
+/// The verdict of a verified notification, applied to its booking. @p onChanged is told the
+/// booking's id when the notification moved it on (long polls wake on it).
+PayNotifyOutcome applyPayNotify(const ServerContext &context, const QJsonObject &notification,
+                                const std::function<void(qint64)> &onChanged = {});
 
 /// POST /api/v1/pay-notify (the booking app's notifyUrl; answers `{"code":"SUCCESS"}`). The
 /// caller's inbox (GET /api/v1/me/messages) is a route of BookingModule.
-void registerPayNotifyRoute(Router &router, const ServerContext &context, const SecretBox &box);
+void registerPayNotifyRoute(Router &router, const ServerContext &context, const SecretBox &box,
+                            std::function<void(qint64)> onChanged = {});
 
 } // namespace pomelo

@@ -10,7 +10,9 @@
 #include "storage/refundrepository.h"
 
 #include <QDateTime>
+#include <QElapsedTimer>
 #include <QFile>
+#include <QThread>
 
 #include <future>
 
@@ -24,6 +26,8 @@ class TestPay : public QObject
 private slots:
     void bookingFlowEndsPaid_data() { backends(); }
     void bookingFlowEndsPaid();
+    void waitingForPaidIsOneRequest_data() { backends(); }
+    void waitingForPaidIsOneRequest();
     void initErrorCodes_data() { backends(); }
     void initErrorCodes();
     void cashierErrorCodes_data() { backends(); }
@@ -209,6 +213,74 @@ void TestPay::unpaidBookingIsCancelledWithItsOrder()
                               QStringLiteral("CANCELLED"), 30000);
     QCOMPARE(carol.slotStates(2, tomorrow()).value(QStringLiteral("15:00")),
              QStringLiteral("FREE"));
+}
+
+void TestPay::waitingForPaidIsOneRequest()
+{
+    // GET /api/v1/bookings/{id}?waitWhile=PENDING_PAYMENT: the page waiting after the cashier asks
+    // once and is answered when the booking moves on (or at waitSeconds with it as it is).
+    QFETCH(QString, backend);
+    auto server = BookingHarness::startServer(backend);
+    QVERIFY(server);
+    MiniProgramUser alice(*server, QStringLiteral("alice"));
+    QCOMPARE(alice
+                 .put(QStringLiteral("/api/v1/me"),
+                      R"({"studentId":"B22040101","name":"Alice","phone":"13800138000"})")
+                 .status,
+             200);
+    HttpResult r = alice.book(1, tomorrow(), QStringLiteral("10:00"), QStringLiteral("11:00"));
+    QCOMPARE(r.status, 201);
+    const QString bookingId = r.json()[QStringLiteral("id")].toString();
+    const QString path = QStringLiteral("/api/v1/bookings/") + bookingId;
+
+    // Bad parameters are 1003 at once; someone else's booking is 1005 at once.
+    for (const char *query :
+         {"?waitWhile=NOPE", "?waitSeconds=5", "?waitWhile=PENDING_PAYMENT&waitSeconds=0",
+          "?waitWhile=PENDING_PAYMENT&waitSeconds=21",
+          "?waitWhile=PENDING_PAYMENT&waitSeconds=1.5"})
+        QCOMPARE(errorCode(alice.get(path + QLatin1String(query))), 1003);
+    MiniProgramUser bob(*server, QStringLiteral("bob"));
+    QCOMPARE(errorCode(bob.get(path + QStringLiteral("?waitWhile=PENDING_PAYMENT"))), 1005);
+    // Already another status than the one waited on: answered at once.
+    r = alice.get(path + QStringLiteral("?waitWhile=PAID"));
+    QCOMPARE(r.status, 200);
+    QCOMPARE(r.json()[QStringLiteral("status")].toString(), QStringLiteral("PENDING_PAYMENT"));
+    // Nothing happens: answered at the deadline, with the booking as it is.
+    QElapsedTimer clock;
+    clock.start();
+    r = alice.get(path + QStringLiteral("?waitWhile=PENDING_PAYMENT&waitSeconds=1"));
+    QCOMPARE(r.status, 200);
+    QCOMPARE(r.json()[QStringLiteral("status")].toString(), QStringLiteral("PENDING_PAYMENT"));
+    QVERIFY2(clock.elapsed() >= 900, qPrintable(QString::number(clock.elapsed())));
+
+    r = alice.post(path + QStringLiteral("/sign"), {});
+    QCOMPARE(r.status, 200);
+    QJsonObject cashier = r.json()[QStringLiteral("cashier")].toObject();
+    cashier.insert(QStringLiteral("channel"), QStringLiteral("ECARD"));
+    r = server->post(QStringLiteral("/pay/v1/cashier"), compact(cashier));
+    QCOMPARE(r.status, 200);
+    const QString prepayId =
+        r.json()[QStringLiteral("payParams")][QStringLiteral("prepayId")].toString();
+
+    // The page waits (15 s at most); the payment lands meanwhile; the one answer is PAID, long
+    // before the deadline: the change woke the wait.
+    HttpResult waited;
+    qint64 waitedMs = 0;
+    const QUrl url =
+        server->url(path + QStringLiteral("?waitWhile=PENDING_PAYMENT&waitSeconds=15"));
+    const QByteArray token = alice.token();
+    std::unique_ptr<QThread> page(QThread::create([&] {
+        QElapsedTimer t;
+        t.start();
+        waited = httpRequest("GET", url, {}, {{"Authorization", "Bearer " + token}}, 30000);
+        waitedMs = t.elapsed();
+    }));
+    page->start();
+    QCOMPARE(simulatePay(*server, prepayId).status, 200);
+    QTRY_VERIFY_WITH_TIMEOUT(page->isFinished(), 30000);
+    QCOMPARE(waited.status, 200);
+    QCOMPARE(waited.json()[QStringLiteral("status")].toString(), QStringLiteral("PAID"));
+    QVERIFY2(waitedMs < 14000, qPrintable(QString::number(waitedMs)));
 }
 
 void TestPay::initErrorCodes()

@@ -310,47 +310,9 @@ void BookingModule::registerBookingRoutes(Router &router)
             return HttpResponse::json(200, out);
         });
 
-    // ?waitWhile=STATUS[&waitSeconds=N]: a long poll (BookingWatch), answered as soon as the
-    // status is another one, or after N seconds (default and most 20, under the connection's
-    // 30-second idle timeout) with the booking as it is then.
-    studentRoute(
-        router, "GET", QStringLiteral("/api/v1/bookings/{id}"),
-        [this, zone](qint64 userId, const HttpRequest &r) {
-            const qint64 id = bookingIdParam(r);
-            const auto answer = [this, zone](const Booking &booking) {
-                QJsonObject out = bookingJson(booking, zone);
-                // The pay order's live status as the status tracker last saw it on the event
-                // stream (a fast read for the front end waiting after payment).
-                if (booking.payOrderId) {
-                    if (const auto tracked =
-                            StatusTracker::read(m_ctx.redis, m_ctx.keys, *booking.payOrderId))
-                        out.insert(QStringLiteral("payStatus"), tracked->status);
-                }
-                return HttpResponse::json(200, out);
-            };
-            const std::optional<LongPoll> poll = parseLongPoll(r);
-            const Booking booking = m_bookings->get(userId, id);
-            if (!poll || statusName(booking.status) != poll->whileStatus)
-                return answer(booking);
-            return HttpResponse::later([this, r, userId, id, poll,
-                                        answer](HttpResponse::Reply reply) {
-                m_watch->wait(
-                    id, poll->timeout,
-                    [this, r, userId, id, poll, answer](bool final) -> std::optional<HttpResponse> {
-                        try {
-                            const Booking b = m_bookings->get(userId, id);
-                            if (!final && statusName(b.status) == poll->whileStatus)
-                                return std::nullopt;
-                            return answer(b);
-                        } catch (const Error &e) {
-                            return errorResponse(e.code(), r);
-                        } catch (...) {
-                            return errorResponse(ErrorCode::Internal, r);
-                        }
-                    },
-                    std::move(reply));
-            });
-        });
+    // ?waitWhile=STATUS[&waitSeconds=N]: a long poll, see getBooking().
+    studentRoute(router, "GET", QStringLiteral("/api/v1/bookings/{id}"),
+                 [this](qint64 userId, const HttpRequest &r) { return getBooking(userId, r); });
 
     studentRoute(
         router, "POST", QStringLiteral("/api/v1/bookings/{id}/sign"),
@@ -367,6 +329,46 @@ void BookingModule::registerBookingRoutes(Router &router)
                      return HttpResponse::json(
                          200, bookingJson(m_bookings->cancel(userId, bookingIdParam(r)), zone));
                  });
+}
+
+HttpResponse BookingModule::bookingAnswer(const Booking &booking) const
+{
+    QJsonObject out = bookingJson(booking, m_ctx.zone);
+    // The pay order's live status as the status tracker last saw it on the event stream (a fast
+    // read for the front end waiting after payment).
+    if (booking.payOrderId) {
+        if (const auto tracked = StatusTracker::read(m_ctx.redis, m_ctx.keys, *booking.payOrderId))
+            out.insert(QStringLiteral("payStatus"), tracked->status);
+    }
+    return HttpResponse::json(200, out);
+}
+
+HttpResponse BookingModule::getBooking(qint64 userId, const HttpRequest &r)
+{
+    // With ?waitWhile=STATUS a long poll (BookingWatch): answered as soon as the status is another
+    // one, or after waitSeconds (default and most 20, under the connection's 30-second idle
+    // timeout) with the booking as it is then.
+    const qint64 id = bookingIdParam(r);
+    const std::optional<LongPoll> poll = parseLongPoll(r);
+    const Booking booking = m_bookings->get(userId, id);
+    if (!poll || statusName(booking.status) != poll->whileStatus)
+        return bookingAnswer(booking);
+    const auto check = [this, r, userId, id, poll](bool final) -> std::optional<HttpResponse> {
+        try {
+            const Booking b = m_bookings->get(userId, id);
+            if (!final && statusName(b.status) == poll->whileStatus)
+                return std::nullopt;
+            return bookingAnswer(b);
+        } catch (const Error &e) {
+            return errorResponse(e.code(), r);
+        } catch (...) {
+            return errorResponse(ErrorCode::Internal, r);
+        }
+    };
+    return HttpResponse::later(
+        [this, id, timeout = poll->timeout, check](HttpResponse::Reply reply) {
+            m_watch->wait(id, timeout, check, std::move(reply));
+        });
 }
 
 } // namespace pomelo

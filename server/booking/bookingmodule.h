@@ -2,6 +2,7 @@
 
 #include "authservice.h"
 #include "bookingservice.h"
+#include "http/httptypes.h"
 #include "module.h"
 #include "queuedtask.h"
 
@@ -36,6 +37,9 @@ private:
     void registerProfileRoutes(Router &router);
     void registerVenueRoutes(Router &router);
     void registerBookingRoutes(Router &router);
+    /// GET /api/v1/bookings/{id}, with ?waitWhile= a long poll.
+    HttpResponse getBooking(qint64 userId, const HttpRequest &r);
+    HttpResponse bookingAnswer(const Booking &booking) const;
 
     const ServerContext &m_ctx;
     const bool m_runWorkers;

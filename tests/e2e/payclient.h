@@ -142,6 +142,24 @@ inline HttpResult simulatePay(ServerProcess &server, const QString &prepayId,
         compact({{QStringLiteral("prepayId"), prepayId}, {QStringLiteral("result"), result}}));
 }
 
+/// The student's page paying a booking: sign, then the cashier with @p channel. Returns the
+/// prepay id (what the channel's payment needs), empty when a step failed.
+inline QString signAndOpenCashier(ServerProcess &server, const MiniProgramUser &user,
+                                  const QString &bookingId,
+                                  const QString &channel = QStringLiteral("ECARD"))
+{
+    const HttpResult sign =
+        user.post(QStringLiteral("/api/v1/bookings/%1/sign").arg(bookingId), {});
+    if (sign.status != 200)
+        return {};
+    QJsonObject cashier = sign.json()[QStringLiteral("cashier")].toObject();
+    cashier.insert(QStringLiteral("channel"), channel);
+    const HttpResult r = server.post(QStringLiteral("/pay/v1/cashier"), compact(cashier));
+    if (r.status != 200)
+        return {};
+    return r.json()[QStringLiteral("payParams")][QStringLiteral("prepayId")].toString();
+}
+
 inline bool PayApi::payWithEcard(const QString &orderId, qint64 amount) const
 {
     const HttpResult r = cashier(orderId, amount, QStringLiteral("ECARD"));

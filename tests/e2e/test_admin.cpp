@@ -966,20 +966,9 @@ void TestAdmin::venueBoardAndCheckIn()
     QCOMPARE(errorCode(staff.post(QStringLiteral("/admin/v1/bookings/424242/check-in"))), 1004);
 
     // Pay it through sign → cashier → simulated e-card payment.
-    r = alice.post(QStringLiteral("/api/v1/bookings/%1/sign").arg(bookingId), {});
-    QCOMPARE(r.status, 200);
-    QJsonObject cashier = r.json()[QStringLiteral("cashier")].toObject();
-    cashier.insert(QStringLiteral("channel"), QStringLiteral("ECARD"));
-    r = server->post(QStringLiteral("/pay/v1/cashier"), compact(cashier));
-    QCOMPARE(r.status, 200);
-    const QString prepayId =
-        r.json()[QStringLiteral("payParams")][QStringLiteral("prepayId")].toString();
-    QCOMPARE(server
-                 ->post(QStringLiteral("/sandbox/ecard/simulate/pay"),
-                        compact({{QStringLiteral("prepayId"), prepayId},
-                                 {QStringLiteral("result"), QStringLiteral("SUCCESS")}}))
-                 .status,
-             200);
+    const QString prepayId = signAndOpenCashier(*server, alice, bookingId);
+    QVERIFY(!prepayId.isEmpty());
+    QCOMPARE(simulatePay(*server, prepayId).status, 200);
     QTRY_COMPARE_WITH_TIMEOUT(slotOf(today)[QStringLiteral("state")].toString(),
                               QStringLiteral("BOOKED"), 15000);
 

@@ -253,14 +253,8 @@ void TestPay::waitingForPaidIsOneRequest()
     QCOMPARE(r.json()[QStringLiteral("status")].toString(), QStringLiteral("PENDING_PAYMENT"));
     QVERIFY2(clock.elapsed() >= 900, qPrintable(QString::number(clock.elapsed())));
 
-    r = alice.post(path + QStringLiteral("/sign"), {});
-    QCOMPARE(r.status, 200);
-    QJsonObject cashier = r.json()[QStringLiteral("cashier")].toObject();
-    cashier.insert(QStringLiteral("channel"), QStringLiteral("ECARD"));
-    r = server->post(QStringLiteral("/pay/v1/cashier"), compact(cashier));
-    QCOMPARE(r.status, 200);
-    const QString prepayId =
-        r.json()[QStringLiteral("payParams")][QStringLiteral("prepayId")].toString();
+    const QString prepayId = signAndOpenCashier(*server, alice, bookingId);
+    QVERIFY(!prepayId.isEmpty());
 
     // The page waits (15 s at most); the payment lands meanwhile; the one answer is PAID, long
     // before the deadline: the change woke the wait.

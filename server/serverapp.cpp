@@ -34,6 +34,8 @@
 #include <QJsonObject>
 #include <QUrl>
 
+#include <sys/resource.h>
+
 namespace pomelo {
 
 namespace {
@@ -58,6 +60,29 @@ struct ModuleList
         return raw;
     }
 };
+
+/// Raises the soft limit of open files to fit @p connections clients plus the server's own files
+/// and connections (Redis, database, channels: a margin of 1024), up to the hard limit. A default
+/// soft limit of 1024 would make accept() fail with EMFILE long before server.max_connections.
+void raiseFileLimit(int connections)
+{
+    rlimit lim {};
+    if (getrlimit(RLIMIT_NOFILE, &lim) != 0)
+        return;
+    const rlim_t wanted = rlim_t(connections) + 1024;
+    if (lim.rlim_cur != RLIM_INFINITY && lim.rlim_cur < wanted) {
+        const rlim_t before = lim.rlim_cur;
+        lim.rlim_cur =
+            (lim.rlim_max == RLIM_INFINITY || lim.rlim_max >= wanted) ? wanted : lim.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur > before)
+            qCInfo(lcApp) << "open files limit raised from" << before << "to" << lim.rlim_cur;
+    }
+    if (lim.rlim_cur != RLIM_INFINITY && lim.rlim_cur < wanted)
+        qCWarning(lcApp).noquote() << "open files limit" << lim.rlim_cur
+                                   << "is below server.max_connections (" << connections
+                                   << ") plus 1024 for the server itself: raise the hard limit "
+                                      "(LimitNOFILE) or lower the key";
+}
 
 } // namespace
 
@@ -93,6 +118,7 @@ bool ServerApp::start()
     HttpServer::Options options;
     options.workerThreads = m_config.workerThreads();
     options.maxQueued = m_config.maxQueuedRequests();
+    options.maxQueueWaitMs = m_config.maxQueueWaitMs();
     m_http = std::make_unique<HttpServer>(options);
     // Validated with the configuration: it parses here.
     m_http->setTrustedProxies(
@@ -102,7 +128,10 @@ bool ServerApp::start()
     if (!startModules())
         return false;
 
-    m_port = m_http->listenGuarded(m_config.listenAddress(), m_config.listenPort());
+    GuardedTcpServer::Limits limits;
+    limits.maxConnections = m_config.maxConnections();
+    raiseFileLimit(limits.maxConnections);
+    m_port = m_http->listenGuarded(m_config.listenAddress(), m_config.listenPort(), limits);
     if (m_port == 0) {
         qCCritical(lcApp).noquote()
             << "cannot listen on" << m_config.value(QStringLiteral("server.listen")) << ":"

@@ -402,8 +402,9 @@ void HttpServer::dispatch(const ExchangePtr &ex, const Route &route)
         complete(ex, runHandler(route.handler, ex->request, ex->span));
         return;
     }
-    // Bounded: busy workers plus a fixed queue. Beyond that the answer is 503 at once, so a flood
-    // cannot grow memory or latency without bound.
+    // Bounded twice: in memory by the queue's length (beyond it 503 at once) and in time by the
+    // wait (a request that waited too long is answered 503 without running). Within both, a burst
+    // waits its turn instead of being shed: the 08:00 rush is a burst, not an attack.
     Lane &lane = laneFor(ex->request.path);
     if (lane.inFlight.load() >= m_options.workerThreads + m_options.maxQueued) {
         finish(ex, errorResponse(ErrorCode::DependencyUnavailable, ex->request));
@@ -412,7 +413,10 @@ void HttpServer::dispatch(const ExchangePtr &ex, const Route &route)
     ++lane.inFlight;
     lane.pool.start([this, &lane, ex, handler = route.handler]() {
         HttpResponse response;
-        {
+        const auto waited = std::chrono::steady_clock::now() - ex->start;
+        if (waited > std::chrono::milliseconds(m_options.maxQueueWaitMs)) {
+            response = errorResponse(ErrorCode::DependencyUnavailable, ex->request);
+        } else {
             ContextScope scope(ex->span.context());
             response = runHandler(handler, ex->request, ex->span);
         }

@@ -31,7 +31,11 @@ public:
     struct Options
     {
         int workerThreads = 4;
-        int maxQueued = 256; ///< waiting Blocking requests beyond the busy workers → 503 at once
+        /// Waiting Blocking requests of one lane beyond its busy workers → 503 at once (memory).
+        int maxQueued = 4096;
+        /// A queued request that waited longer for a worker → 503 with Retry-After, not run: a
+        /// burst waits its turn, but never longer than this.
+        int maxQueueWaitMs = 5000;
     };
 
     explicit HttpServer(Options options, QObject *parent = nullptr);

@@ -231,9 +231,16 @@ void addServerKeys(QList<KeyDef> &d)
                str("integer 0..256 (0: 2 x CPU cores, at least 4)"),
                str("threads that run blocking request handlers")},
               intRange(0, 256)});
-    d.append({{str("server.max_queued_requests"), str("256"), str("integer 1..100000"),
-               str("requests waiting for a worker before the server answers 503")},
+    d.append({{str("server.max_queued_requests"), str("4096"), str("integer 1..100000"),
+               str("requests waiting for a worker (per API) before the server answers 503")},
               intRange(1, 100000)});
+    d.append({{str("server.max_queue_wait_ms"), str("5000"), str("integer 100..60000"),
+               str("longest wait of a queued request for a worker; beyond it 503 with "
+                   "Retry-After")},
+              intRange(100, 60000)});
+    d.append({{str("server.max_connections"), str("4096"), str("integer 16..1000000"),
+               str("open client connections; the file-descriptor limit is raised to fit")},
+              intRange(16, 1000000)});
     d.append({{str("server.demo_data"), str("auto"), str("auto, on or off"),
                str("load demo venues and apps into an empty database (auto: in development "
                    "mode only)")},
@@ -976,6 +983,16 @@ int Config::workerThreads() const
 int Config::maxQueuedRequests() const
 {
     return value(QStringLiteral("server.max_queued_requests")).toInt();
+}
+
+int Config::maxQueueWaitMs() const
+{
+    return value(QStringLiteral("server.max_queue_wait_ms")).toInt();
+}
+
+int Config::maxConnections() const
+{
+    return value(QStringLiteral("server.max_connections")).toInt();
 }
 
 QMap<QString, QString> Config::redactedValues() const

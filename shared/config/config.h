@@ -107,6 +107,8 @@ public:
     double telemetrySampleRatio() const;
     int workerThreads() const;
     int maxQueuedRequests() const;
+    int maxQueueWaitMs() const;
+    int maxConnections() const;
 
     /// After listening on port 0: the port the kernel chose, so derived URLs
     /// (publicBaseUrl()) name the real one.

@@ -5,6 +5,7 @@
 #include "net/httpclient.h"
 #include "serverprocess.h"
 
+#include <QElapsedTimer>
 #include <QJsonObject>
 #include <QScopeGuard>
 #include <QSemaphore>
@@ -27,6 +28,8 @@ private slots:
     void domainErrorIsMappedOnce();
     void unexpectedExceptionLeaksNothing();
     void fullQueueAnswers503AtOnce();
+    void burstWaitsItsTurn();
+    void waitBeyondTheBoundAnswers503WithoutRunning();
     void clientGoneBeforeAnswer();
     void laterAnswersHoldNoThread();
     void lateReplyOutlivesTheServer();
@@ -151,6 +154,81 @@ void TestHttpServer::fullQueueAnswers503AtOnce()
     QVERIFY(waitUntil([&] { return a.bytesAvailable() > 0 && b.bytesAvailable() > 0; }));
     QVERIFY(a.readAll().startsWith("HTTP/1.1 200"));
     QVERIFY(b.readAll().startsWith("HTTP/1.1 200"));
+}
+
+void TestHttpServer::burstWaitsItsTurn()
+{
+    // One worker, 40 requests at once on their own connections: every one is answered 200 in turn
+    // (the queue holds them), none is shed.
+    HttpServer server({1, 64});
+    std::atomic<int> ran {0};
+    server.router().add("GET", QStringLiteral("/work"), HandlerMode::Blocking,
+                        [&](const HttpRequest &) {
+                            std::this_thread::sleep_for(std::chrono::milliseconds(2)); // the work
+                            ++ran;
+                            return HttpResponse::json(200, "{}");
+                        });
+    const quint16 port = listen(server);
+    constexpr int n = 40;
+    std::vector<std::unique_ptr<QTcpSocket>> clients;
+    for (int i = 0; i < n; ++i) {
+        clients.push_back(std::make_unique<QTcpSocket>());
+        clients.back()->connectToHost(QHostAddress::LocalHost, port);
+    }
+    QVERIFY(waitUntil([&] {
+        return std::all_of(clients.begin(), clients.end(), [](const auto &c) {
+            return c->state() == QAbstractSocket::ConnectedState;
+        });
+    }));
+    for (auto &c : clients)
+        c->write("GET /work HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    QVERIFY(waitUntil([&] { return ran.load() == n && server.inFlight() == 0; }, 10000));
+    for (auto &c : clients) {
+        QVERIFY(waitUntil([&] { return c->bytesAvailable() > 0; }));
+        const QByteArray answer = c->readAll();
+        QVERIFY2(answer.startsWith("HTTP/1.1 200"), answer.constData());
+    }
+}
+
+void TestHttpServer::waitBeyondTheBoundAnswers503WithoutRunning()
+{
+    // One worker held by A; B waits in the queue past the 200 ms bound: when the worker comes
+    // free, B is answered 503 with Retry-After and its handler never runs.
+    HttpServer server({1, 8, 200});
+    QSemaphore entered, release;
+    std::atomic<int> ran {0};
+    server.router().add("GET", QStringLiteral("/slow"), HandlerMode::Blocking,
+                        [&](const HttpRequest &) {
+                            ++ran;
+                            entered.release();
+                            release.acquire();
+                            return HttpResponse::json(200, "{}");
+                        });
+    const auto unblock = qScopeGuard([&] { release.release(8); });
+    const quint16 port = listen(server);
+    const QByteArray req = "GET /slow HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+    QTcpSocket a, b;
+    a.connectToHost(QHostAddress::LocalHost, port);
+    QVERIFY(waitUntil([&] { return a.state() == QAbstractSocket::ConnectedState; }));
+    a.write(req);
+    QVERIFY(waitUntil([&] { return entered.available() == 1; }));
+    b.connectToHost(QHostAddress::LocalHost, port);
+    QVERIFY(waitUntil([&] { return b.state() == QAbstractSocket::ConnectedState; }));
+    b.write(req);
+    QVERIFY(waitUntil([&] { return server.inFlight() == 2; }));
+    // The bound is time itself: B must have waited past it before the worker is released.
+    QElapsedTimer queued;
+    queued.start();
+    QVERIFY(waitUntil([&] { return queued.elapsed() > 400; }));
+    release.release();
+    QVERIFY(waitUntil([&] { return server.inFlight() == 0; }));
+    QVERIFY(waitUntil([&] { return a.bytesAvailable() > 0 && b.bytesAvailable() > 0; }));
+    QVERIFY(a.readAll().startsWith("HTTP/1.1 200"));
+    const QByteArray late = b.readAll();
+    QVERIFY2(late.startsWith("HTTP/1.1 503"), late.constData());
+    QVERIFY(late.contains("Retry-After: 1"));
+    QVERIFY(late.contains("\"code\":5030"));
+    QCOMPARE(ran.load(), 1);
 }
 
 void TestHttpServer::clientGoneBeforeAnswer()

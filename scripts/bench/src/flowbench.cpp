@@ -41,6 +41,7 @@ struct Options
     int lastVenue = 1400;
     int healthzMs = 3000;
     int pollMs = 0; ///< 0: wait for PAID with one long poll (waitWhile), else poll this often
+    qint64 durationMs = 0; ///< > 0: users run flows until then instead of flowsPerUser each (soak)
     QString channel = QStringLiteral("ECARD"); ///< or WECHAT_JSAPI
     qint64 serverPid = 0; ///< CPU accounted over the flow phase when set
     qint64 sandboxPid = 0;
@@ -69,6 +70,7 @@ struct Results
     QStringList errors;
     qint64 healthzRequests = 0;
     qint64 healthzFailed = 0;
+    qint64 nextSlot = 0; ///< every flow of every user takes the next free slot
 
     void fail(const QString &what)
     {
@@ -203,18 +205,17 @@ private:
     }
 
     /// Every flow of every user gets its own slot: venues first, then times, then days.
-    QJsonObject slotFor(int flow) const
+    QJsonObject slotFor(qint64 global) const
     {
         const int venues = m_options.lastVenue - m_options.firstVenue + 1;
-        const int global = m_index * m_options.flowsPerUser + flow;
-        const int k = global / venues;
+        const int k = int(global / venues);
         const QDate day = QDateTime::currentDateTimeUtc()
                               .toTimeZone(QTimeZone(QByteArrayLiteral("Asia/Shanghai")))
                               .date()
                               .addDays(1 + k / SlotsPerDay);
         const QTime from = QTime(8, 0).addSecs((k % SlotsPerDay) * 30 * 60);
         return {
-            {QStringLiteral("venueId"), m_options.firstVenue + global % venues},
+            {QStringLiteral("venueId"), m_options.firstVenue + int(global % venues)},
             {QStringLiteral("date"), day.toString(Qt::ISODate)},
             {QStringLiteral("startTime"), from.toString(QStringLiteral("HH:mm"))},
             {QStringLiteral("endTime"), from.addSecs(30 * 60).toString(QStringLiteral("HH:mm"))}};
@@ -222,9 +223,15 @@ private:
 
     void nextFlow()
     {
-        if (m_flow >= m_options.flowsPerUser)
+        const bool done = m_options.durationMs > 0
+            ? m_clock.nsecsElapsed() / 1000000 >= m_options.durationMs
+            : m_flow >= m_options.flowsPerUser;
+        const qint64 capacity =
+            qint64(m_options.lastVenue - m_options.firstVenue + 1) * SlotsPerDay * Days;
+        if (done || m_results.nextSlot >= capacity)
             return m_finished();
-        const QJsonObject slot = slotFor(m_flow++);
+        ++m_flow;
+        const QJsonObject slot = slotFor(m_results.nextSlot++);
         m_flowStart = m_clock.nsecsElapsed();
         m_client.send("POST", QStringLiteral("/api/v1/bookings"), compact(slot),
                       [this](int status, const QByteArray &body) {
@@ -425,7 +432,11 @@ int main(int argc, char *argv[])
         QStringLiteral("sandbox-pid"),
         QStringLiteral("a separate sandbox's pid: its CPU seconds are printed too"),
         QStringLiteral("pid"));
-    parser.addOptions({serverPidOpt, sandboxPidOpt});
+    const QCommandLineOption durationOpt(
+        QStringLiteral("duration-s"),
+        QStringLiteral("run flows for this long instead of flows-per-user each (a soak)"),
+        QStringLiteral("s"), QStringLiteral("0"));
+    parser.addOptions({serverPidOpt, sandboxPidOpt, durationOpt});
     parser.process(app);
 
     QTextStream out(stdout);
@@ -440,6 +451,7 @@ int main(int argc, char *argv[])
     options.channel = parser.value(channelOpt);
     options.serverPid = parser.value(serverPidOpt).toLongLong();
     options.sandboxPid = parser.value(sandboxPidOpt).toLongLong();
+    options.durationMs = qint64(parser.value(durationOpt).toDouble() * 1000);
     if (!options.base.isValid() || options.base.scheme().isEmpty() || options.users < 1
         || options.flowsPerUser < 1 || options.healthzMs < 100
         || (options.channel != QLatin1String("ECARD")
@@ -450,7 +462,7 @@ int main(int argc, char *argv[])
         return 2;
     }
     const qint64 capacity = qint64(options.lastVenue - options.firstVenue + 1) * SlotsPerDay * Days;
-    if (qint64(options.users) * options.flowsPerUser > capacity) {
+    if (options.durationMs == 0 && qint64(options.users) * options.flowsPerUser > capacity) {
         err << "not enough slots: " << capacity << " for " << options.users * options.flowsPerUser
             << " flows\n";
         return 2;

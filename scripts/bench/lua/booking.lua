@@ -22,7 +22,7 @@ function setup(thread)
 end
 
 local n = 0
-local statuses = {}
+statuses = {} -- global: done() reads it from each thread
 function init(args)
   tid = tid or 1
 end
@@ -61,5 +61,18 @@ function response(status, headers, body)
   statuses[status] = (statuses[status] or 0) + 1
 end
 
+-- Answers by status over every thread: the contention scenario must keep its 409 (1002) and 429
+-- (1001) answers and gain no 5xx.
 function done(summary, latency, requests)
+  local total = {}
+  for _, thread in ipairs(threads) do
+    local st = thread:get("statuses")
+    for code, n in pairs(st) do total[code] = (total[code] or 0) + n end
+  end
+  local codes = {}
+  for code in pairs(total) do codes[#codes + 1] = code end
+  table.sort(codes)
+  local parts = {}
+  for _, code in ipairs(codes) do parts[#parts + 1] = code .. " x " .. total[code] end
+  io.write("answers by status: " .. table.concat(parts, ", ") .. "\n")
 end

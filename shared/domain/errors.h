@@ -27,6 +27,12 @@ enum class ErrorCode : int {
     VenueClosed = 1023, ///< a closure of the venue covers the range
     VenueInactive = 1024, ///< the venue is taken out of service (active = false)
     RefundCutoffPassed = 1025, ///< too close to the start to cancel with a refund
+    TopupRoomNotFound = 1101, ///< utility top-up: no such room (building + room number)
+    TopupRoomNotBound = 1102, ///< the student has no room bound: bind one first
+    TopupAmountOutOfRange = 1103, ///< outside topup's configured minimum and maximum
+    TopupNotFound = 1104,
+    TopupOfAnotherUser = 1105,
+    TopupStateConflict = 1106, ///< the top-up's state does not allow this action
     InvalidAmount = 2001,
     UnknownApp = 2002,
     InvalidSignature = 2003,
@@ -38,6 +44,7 @@ enum class ErrorCode : int {
     OutTradeNoReused = 2009,
     InvalidOrderField = 2010,
     ChannelError = 3001,
+    UtilityUnavailable = 3002, ///< the campus utility system failed or timed out
     MalformedJson = 4000,
     InvalidParameter = 4001, ///< admin API: a missing or malformed field or query parameter
     Unauthorized = 4010,

@@ -5,6 +5,31 @@ namespace pomelo {
 // The transition tables are written as switches so that adding a state without deciding its
 // transitions is a -Wswitch warning (an error here), not a silent "illegal".
 
+namespace {
+
+template<typename Status, std::size_t N>
+std::optional<Status> fromName(QStringView name, const std::array<Status, N> &all)
+{
+    for (const Status status : all) {
+        if (name == statusName(status))
+            return status;
+    }
+    return std::nullopt;
+}
+
+template<typename Status, std::size_t N>
+QList<Status> targetsFrom(Status from, const std::array<Status, N> &all)
+{
+    QList<Status> targets;
+    for (const Status to : all) {
+        if (isLegalTransition(from, to))
+            targets.append(to);
+    }
+    return targets;
+}
+
+} // namespace
+
 QString statusName(OrderStatus status)
 {
     switch (status) {
@@ -45,22 +70,40 @@ QString statusName(BookingStatus status)
     return {};
 }
 
+QString statusName(TopupStatus status)
+{
+    switch (status) {
+    case TopupStatus::PendingPayment:
+        return QStringLiteral("PENDING_PAYMENT");
+    case TopupStatus::Paid:
+        return QStringLiteral("PAID");
+    case TopupStatus::Delivered:
+        return QStringLiteral("DELIVERED");
+    case TopupStatus::DeliveryFailed:
+        return QStringLiteral("DELIVERY_FAILED");
+    case TopupStatus::Refunding:
+        return QStringLiteral("REFUNDING");
+    case TopupStatus::Refunded:
+        return QStringLiteral("REFUNDED");
+    case TopupStatus::Cancelled:
+        return QStringLiteral("CANCELLED");
+    }
+    return {};
+}
+
 std::optional<OrderStatus> orderStatusFromName(QStringView name)
 {
-    for (const OrderStatus status : AllOrderStatuses) {
-        if (name == statusName(status))
-            return status;
-    }
-    return std::nullopt;
+    return fromName(name, AllOrderStatuses);
 }
 
 std::optional<BookingStatus> bookingStatusFromName(QStringView name)
 {
-    for (const BookingStatus status : AllBookingStatuses) {
-        if (name == statusName(status))
-            return status;
-    }
-    return std::nullopt;
+    return fromName(name, AllBookingStatuses);
+}
+
+std::optional<TopupStatus> topupStatusFromName(QStringView name)
+{
+    return fromName(name, AllTopupStatuses);
 }
 
 bool isLegalTransition(OrderStatus from, OrderStatus to)
@@ -100,24 +143,39 @@ bool isLegalTransition(BookingStatus from, BookingStatus to)
     return false;
 }
 
+bool isLegalTransition(TopupStatus from, TopupStatus to)
+{
+    switch (from) {
+    case TopupStatus::PendingPayment:
+        return to == TopupStatus::Paid || to == TopupStatus::Cancelled;
+    case TopupStatus::Paid:
+        return to == TopupStatus::Delivered || to == TopupStatus::DeliveryFailed;
+    case TopupStatus::DeliveryFailed:
+        return to == TopupStatus::Refunding || to == TopupStatus::Paid
+            || to == TopupStatus::Delivered;
+    case TopupStatus::Refunding:
+        return to == TopupStatus::Refunded || to == TopupStatus::DeliveryFailed;
+    case TopupStatus::Delivered:
+    case TopupStatus::Refunded:
+    case TopupStatus::Cancelled:
+        return false;
+    }
+    return false;
+}
+
 QList<OrderStatus> legalTransitions(OrderStatus from)
 {
-    QList<OrderStatus> targets;
-    for (const OrderStatus to : AllOrderStatuses) {
-        if (isLegalTransition(from, to))
-            targets.append(to);
-    }
-    return targets;
+    return targetsFrom(from, AllOrderStatuses);
 }
 
 QList<BookingStatus> legalTransitions(BookingStatus from)
 {
-    QList<BookingStatus> targets;
-    for (const BookingStatus to : AllBookingStatuses) {
-        if (isLegalTransition(from, to))
-            targets.append(to);
-    }
-    return targets;
+    return targetsFrom(from, AllBookingStatuses);
+}
+
+QList<TopupStatus> legalTransitions(TopupStatus from)
+{
+    return targetsFrom(from, AllTopupStatuses);
 }
 
 bool isFinished(OrderStatus status)
@@ -142,6 +200,11 @@ bool isTerminal(OrderStatus status)
 }
 
 bool isTerminal(BookingStatus status)
+{
+    return legalTransitions(status).isEmpty();
+}
+
+bool isTerminal(TopupStatus status)
 {
     return legalTransitions(status).isEmpty();
 }

@@ -36,6 +36,33 @@ enum class OrderStatus { Init, Paying, Paid, Failed, Closed, Refunding, Refunded
 ///   CANCELLED, REFUNDED, CHECKED_IN -> (none)
 enum class BookingStatus { PendingPayment, Paid, Cancelled, Refunding, Refunded, CheckedIn };
 
+/// The life of a utility top-up (API.md "Utility top-up API"). Legal transitions:
+///
+///   PENDING_PAYMENT -> PAID | CANCELLED            pay order PAID | cancelled, expired or closed
+///   PAID            -> DELIVERED | DELIVERY_FAILED  the utility system credited the room |
+///                                                   refused for good, or the delivery deadline
+///                                                   passed (or staff stopped it)
+///   DELIVERY_FAILED -> REFUNDING | PAID | DELIVERED refund (once the utility system confirms the
+///                                                   serial was not credited) | staff re-deliver |
+///                                                   a late confirmation of the credit
+///   REFUNDING       -> REFUNDED | DELIVERY_FAILED   refund done | refund refused (money still
+///                                                   held: retried from there)
+///   DELIVERED, REFUNDED, CANCELLED -> (none)
+///
+/// Money is held from PAID on until the top-up is DELIVERED (the room has the credit) or REFUNDED
+/// (the student has the money back): every state between has a path to one of them. A refund is
+/// entered only from DELIVERY_FAILED, where no delivery runs: a credit and a refund of the same
+/// money must never both happen.
+enum class TopupStatus {
+    PendingPayment,
+    Paid,
+    Delivered,
+    DeliveryFailed,
+    Refunding,
+    Refunded,
+    Cancelled
+};
+
 inline constexpr std::array<OrderStatus, 7> AllOrderStatuses = {
     OrderStatus::Init,   OrderStatus::Paying,    OrderStatus::Paid,     OrderStatus::Failed,
     OrderStatus::Closed, OrderStatus::Refunding, OrderStatus::Refunded,
@@ -46,6 +73,12 @@ inline constexpr std::array<BookingStatus, 6> AllBookingStatuses = {
     BookingStatus::Refunding,      BookingStatus::Refunded, BookingStatus::CheckedIn,
 };
 
+inline constexpr std::array<TopupStatus, 7> AllTopupStatuses = {
+    TopupStatus::PendingPayment, TopupStatus::Paid,      TopupStatus::Delivered,
+    TopupStatus::DeliveryFailed, TopupStatus::Refunding, TopupStatus::Refunded,
+    TopupStatus::Cancelled,
+};
+
 // Not named toString: QTest looks up `char *toString(T)` by ADL to print values in QCOMPARE, and a
 // pomelo::toString returning QString would break every QCOMPARE on these enums.
 
@@ -53,16 +86,22 @@ inline constexpr std::array<BookingStatus, 6> AllBookingStatuses = {
 QString statusName(OrderStatus status);
 /// "PENDING_PAYMENT", "PAID", "CANCELLED", "REFUNDING", "REFUNDED", "CHECKED_IN".
 QString statusName(BookingStatus status);
+/// "PENDING_PAYMENT", "PAID", "DELIVERED", "DELIVERY_FAILED", "REFUNDING", "REFUNDED",
+/// "CANCELLED".
+QString statusName(TopupStatus status);
 /// Exact, case-sensitive API names only.
 std::optional<OrderStatus> orderStatusFromName(QStringView name);
 std::optional<BookingStatus> bookingStatusFromName(QStringView name);
+std::optional<TopupStatus> topupStatusFromName(QStringView name);
 
 bool isLegalTransition(OrderStatus from, OrderStatus to);
 bool isLegalTransition(BookingStatus from, BookingStatus to);
+bool isLegalTransition(TopupStatus from, TopupStatus to);
 
 /// The states reachable in one legal step from @p from, in enum order (e.g. the console's actions).
 QList<OrderStatus> legalTransitions(OrderStatus from);
 QList<BookingStatus> legalTransitions(BookingStatus from);
+QList<TopupStatus> legalTransitions(TopupStatus from);
 
 /// "Finished" for the cashier (error 2007): the order can no longer be paid. Everything but INIT
 /// and PAYING: PAID, FAILED, CLOSED, REFUNDING and REFUNDED. PAID is finished yet may still go
@@ -72,5 +111,7 @@ bool isFinished(OrderStatus status);
 bool isTerminal(OrderStatus status);
 /// CANCELLED, REFUNDED and CHECKED_IN.
 bool isTerminal(BookingStatus status);
+/// DELIVERED, REFUNDED and CANCELLED.
+bool isTerminal(TopupStatus status);
 
 } // namespace pomelo

@@ -28,6 +28,12 @@ const QList<ErrorCode> AllCodes = {
     ErrorCode::VenueClosed,
     ErrorCode::VenueInactive,
     ErrorCode::RefundCutoffPassed,
+    ErrorCode::TopupRoomNotFound,
+    ErrorCode::TopupRoomNotBound,
+    ErrorCode::TopupAmountOutOfRange,
+    ErrorCode::TopupNotFound,
+    ErrorCode::TopupOfAnotherUser,
+    ErrorCode::TopupStateConflict,
     ErrorCode::InvalidAmount,
     ErrorCode::UnknownApp,
     ErrorCode::InvalidSignature,
@@ -39,6 +45,7 @@ const QList<ErrorCode> AllCodes = {
     ErrorCode::OutTradeNoReused,
     ErrorCode::InvalidOrderField,
     ErrorCode::ChannelError,
+    ErrorCode::UtilityUnavailable,
     ErrorCode::MalformedJson,
     ErrorCode::InvalidParameter,
     ErrorCode::Unauthorized,
@@ -76,6 +83,8 @@ private slots:
     void messages();
     void chineseMessagesStudentsSee_data();
     void chineseMessagesStudentsSee();
+    void messagesWithArguments_data();
+    void messagesWithArguments();
     void codeFromInt_data();
     void codeFromInt();
     void unknownEnumValueIsInternal();
@@ -125,6 +134,11 @@ void TestErrors::httpStatus_data()
                                    {1023, 409}, {1024, 409}, {1025, 409}};
     for (const auto &row : bookingRules)
         QTest::addRow("%d", row[0]) << row[0] << row[1];
+    // Utility top-ups.
+    const int topups[][2] = {{1101, 404}, {1102, 409}, {1103, 400}, {1104, 404},
+                             {1105, 403}, {1106, 409}, {3002, 502}};
+    for (const auto &row : topups)
+        QTest::addRow("%d", row[0]) << row[0] << row[1];
 }
 
 void TestErrors::httpStatus()
@@ -167,6 +181,9 @@ void TestErrors::chineseMessagesStudentsSee_data()
     QTest::newRow("2001") << ErrorCode::InvalidAmount << QStringLiteral("订单金额格式错误，请检查");
     QTest::newRow("2006") << ErrorCode::DuplicatePayment << QStringLiteral("请勿重复支付");
     QTest::newRow("2007") << ErrorCode::OrderFinished << QStringLiteral("当前订单已结束");
+    QTest::newRow("1102") << ErrorCode::TopupRoomNotBound << QStringLiteral("请先绑定宿舍房间");
+    QTest::newRow("3002") << ErrorCode::UtilityUnavailable
+                          << QStringLiteral("水电系统暂不可用，请稍后重试");
     QTest::newRow("5000") << ErrorCode::Internal << QStringLiteral("系统内部错误");
     QTest::newRow("5030") << ErrorCode::DependencyUnavailable
                           << QStringLiteral("服务暂不可用，请稍后重试");
@@ -177,6 +194,34 @@ void TestErrors::chineseMessagesStudentsSee()
     QFETCH(ErrorCode, code);
     QFETCH(QString, message);
     QCOMPARE(errorMessage(code, Language::Chinese), message);
+}
+
+void TestErrors::messagesWithArguments_data()
+{
+    QTest::addColumn<ErrorCode>("code");
+    QTest::addColumn<QStringList>("args");
+    QTest::addColumn<QString>("chinese");
+    QTest::addColumn<QString>("english");
+    QTest::newRow("1103 range") << ErrorCode::TopupAmountOutOfRange
+                                << QStringList {QStringLiteral("1"), QStringLiteral("500")}
+                                << QStringLiteral("充值金额须在 1 元至 500 元之间")
+                                << QStringLiteral(
+                                       "The top-up amount must be between 1 and 500 yuan");
+    // Without its arguments the message is the general one, never a raw "%1".
+    QTest::newRow("1103 no args") << ErrorCode::TopupAmountOutOfRange << QStringList {}
+                                  << QStringLiteral("充值金额超出允许范围")
+                                  << QStringLiteral(
+                                         "The top-up amount is outside the allowed range");
+}
+
+void TestErrors::messagesWithArguments()
+{
+    QFETCH(ErrorCode, code);
+    QFETCH(QStringList, args);
+    QFETCH(QString, chinese);
+    QFETCH(QString, english);
+    QCOMPARE(errorMessage(code, Language::Chinese, args), chinese);
+    QCOMPARE(errorMessage(code, Language::English, args), english);
 }
 
 void TestErrors::codeFromInt_data()

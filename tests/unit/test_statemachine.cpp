@@ -15,6 +15,10 @@ char *toString(BookingStatus status)
 {
     return QTest::toString(statusName(status));
 }
+char *toString(TopupStatus status)
+{
+    return QTest::toString(statusName(status));
+}
 } // namespace pomelo
 
 namespace {
@@ -46,6 +50,20 @@ constexpr int BookingTable[6][6] = {
     {0, 0, 0, 0, 0, 0}, // CHECKED_IN
 };
 
+constexpr std::array<const char *, 7> TopupNames = {"PENDING_PAYMENT", "PAID",      "DELIVERED",
+                                                    "DELIVERY_FAILED", "REFUNDING", "REFUNDED",
+                                                    "CANCELLED"};
+constexpr int TopupTable[7][7] = {
+    // PENDING PAID DELIVERED DELIVERY_FAILED REFUNDING REFUNDED CANCELLED
+    {0, 1, 0, 0, 0, 0, 1}, // PENDING_PAYMENT
+    {0, 0, 1, 1, 0, 0, 0}, // PAID: credited, or refused for good / past the deadline
+    {0, 0, 0, 0, 0, 0, 0}, // DELIVERED
+    {0, 1, 1, 0, 1, 0, 0}, // DELIVERY_FAILED: re-deliver, late confirmation, refund
+    {0, 0, 0, 1, 0, 1, 0}, // REFUNDING: refused -> DELIVERY_FAILED (retried), done -> REFUNDED
+    {0, 0, 0, 0, 0, 0, 0}, // REFUNDED
+    {0, 0, 0, 0, 0, 0, 0}, // CANCELLED
+};
+
 template<typename Status, std::size_t N>
 QSet<Status> reachableFrom(Status start, const std::array<Status, N> &all)
 {
@@ -74,10 +92,14 @@ private slots:
     void orderTransition();
     void bookingTransition_data();
     void bookingTransition();
+    void topupTransition_data();
+    void topupTransition();
     void orderNames_data();
     void orderNames();
     void bookingNames_data();
     void bookingNames();
+    void topupNames_data();
+    void topupNames();
     void unknownNames_data();
     void unknownNames();
     void orderFinished_data();
@@ -130,6 +152,27 @@ void TestStateMachine::bookingTransition()
     QCOMPARE(isLegalTransition(from, to), legal);
 }
 
+void TestStateMachine::topupTransition_data()
+{
+    QTest::addColumn<TopupStatus>("from");
+    QTest::addColumn<TopupStatus>("to");
+    QTest::addColumn<bool>("legal");
+    for (std::size_t f = 0; f < AllTopupStatuses.size(); ++f) {
+        for (std::size_t t = 0; t < AllTopupStatuses.size(); ++t) {
+            QTest::addRow("%s -> %s", TopupNames[f], TopupNames[t])
+                << AllTopupStatuses[f] << AllTopupStatuses[t] << (TopupTable[f][t] == 1);
+        }
+    }
+}
+
+void TestStateMachine::topupTransition()
+{
+    QFETCH(TopupStatus, from);
+    QFETCH(TopupStatus, to);
+    QFETCH(bool, legal);
+    QCOMPARE(isLegalTransition(from, to), legal);
+}
+
 void TestStateMachine::orderNames_data()
 {
     QTest::addColumn<OrderStatus>("status");
@@ -172,6 +215,29 @@ void TestStateMachine::bookingNames()
     QCOMPARE(bookingStatusFromName(name), std::optional<BookingStatus>(status));
 }
 
+void TestStateMachine::topupNames_data()
+{
+    QTest::addColumn<TopupStatus>("status");
+    QTest::addColumn<QString>("name");
+    QTest::newRow("PendingPayment")
+        << TopupStatus::PendingPayment << QStringLiteral("PENDING_PAYMENT");
+    QTest::newRow("Paid") << TopupStatus::Paid << QStringLiteral("PAID");
+    QTest::newRow("Delivered") << TopupStatus::Delivered << QStringLiteral("DELIVERED");
+    QTest::newRow("DeliveryFailed")
+        << TopupStatus::DeliveryFailed << QStringLiteral("DELIVERY_FAILED");
+    QTest::newRow("Refunding") << TopupStatus::Refunding << QStringLiteral("REFUNDING");
+    QTest::newRow("Refunded") << TopupStatus::Refunded << QStringLiteral("REFUNDED");
+    QTest::newRow("Cancelled") << TopupStatus::Cancelled << QStringLiteral("CANCELLED");
+}
+
+void TestStateMachine::topupNames()
+{
+    QFETCH(TopupStatus, status);
+    QFETCH(QString, name);
+    QCOMPARE(statusName(status), name);
+    QCOMPARE(topupStatusFromName(name), std::optional<TopupStatus>(status));
+}
+
 void TestStateMachine::unknownNames_data()
 {
     QTest::addColumn<QString>("name");
@@ -188,6 +254,7 @@ void TestStateMachine::unknownNames()
     QFETCH(QString, name);
     QCOMPARE(orderStatusFromName(name), std::nullopt);
     QCOMPARE(bookingStatusFromName(name), std::nullopt);
+    QCOMPARE(topupStatusFromName(name), std::nullopt);
 }
 
 void TestStateMachine::orderFinished_data()
@@ -229,6 +296,15 @@ void TestStateMachine::terminalStates()
     QCOMPARE(terminalBookings,
              (QSet<BookingStatus> {BookingStatus::Cancelled, BookingStatus::Refunded,
                                    BookingStatus::CheckedIn}));
+
+    QSet<TopupStatus> terminalTopups;
+    for (const TopupStatus status : AllTopupStatuses) {
+        if (isTerminal(status))
+            terminalTopups.insert(status);
+    }
+    QCOMPARE(terminalTopups,
+             (QSet<TopupStatus> {TopupStatus::Delivered, TopupStatus::Refunded,
+                                 TopupStatus::Cancelled}));
 }
 
 void TestStateMachine::legalTransitionsMatchPredicate()
@@ -251,6 +327,13 @@ void TestStateMachine::legalTransitionsMatchPredicate()
         bookingCount += int(legalTransitions(from).size());
     }
     QCOMPARE(bookingCount, 6);
+    int topupCount = 0;
+    for (const TopupStatus from : AllTopupStatuses) {
+        for (const TopupStatus to : legalTransitions(from))
+            QVERIFY(isLegalTransition(from, to));
+        topupCount += int(legalTransitions(from).size());
+    }
+    QCOMPARE(topupCount, 9);
 }
 
 void TestStateMachine::everyStateReachable()
@@ -259,6 +342,8 @@ void TestStateMachine::everyStateReachable()
              qsizetype(AllOrderStatuses.size()));
     QCOMPARE(reachableFrom(BookingStatus::PendingPayment, AllBookingStatuses).size(),
              qsizetype(AllBookingStatuses.size()));
+    QCOMPARE(reachableFrom(TopupStatus::PendingPayment, AllTopupStatuses).size(),
+             qsizetype(AllTopupStatuses.size()));
 }
 
 // "No money is taken without an order that ends PAID or REFUNDED": from every state in which the
@@ -274,6 +359,19 @@ void TestStateMachine::heldMoneyCanAlwaysBeRefunded()
         QVERIFY2(reachableFrom(status, AllBookingStatuses).contains(BookingStatus::Refunded),
                  qPrintable(statusName(status)));
     }
+    // A top-up holding the student's money can always end with the money back, and a refund is
+    // only entered where no delivery runs (DELIVERY_FAILED): never from PAID, never after
+    // DELIVERED.
+    for (const TopupStatus status :
+         {TopupStatus::Paid, TopupStatus::DeliveryFailed, TopupStatus::Refunding}) {
+        QVERIFY2(reachableFrom(status, AllTopupStatuses).contains(TopupStatus::Refunded),
+                 qPrintable(statusName(status)));
+    }
+    for (const TopupStatus from : AllTopupStatuses) {
+        if (isLegalTransition(from, TopupStatus::Refunding))
+            QCOMPARE(from, TopupStatus::DeliveryFailed);
+    }
+    QVERIFY(reachableFrom(TopupStatus::Delivered, AllTopupStatuses).size() == 1);
 }
 
 QTEST_GUILESS_MAIN(TestStateMachine)

@@ -161,6 +161,10 @@ QString auditActionText(const QString &action)
         return Format::tr("Re-send notification");
     if (action == QLatin1String("notification.resend_failed"))
         return Format::tr("Re-send failed notifications");
+    if (action == QLatin1String("topup.redeliver"))
+        return Format::tr("Re-deliver top-up");
+    if (action == QLatin1String("topup.refund"))
+        return Format::tr("Refund top-up");
     if (action == QLatin1String("login"))
         return Format::tr("Log in");
     if (action == QLatin1String("login_failed"))

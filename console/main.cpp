@@ -51,8 +51,8 @@ int main(int argc, char *argv[])
         QStringLiteral("VAR"));
     const QCommandLineOption viewOption(
         QStringLiteral("view"),
-        QStringLiteral("View to open: dashboard, orders, venue-board, venues, streams, queues, "
-                       "locks, notifications, audit, payment-exceptions."),
+        QStringLiteral("View to open: dashboard, orders, venue-board, venues, topups, streams, "
+                       "queues, locks, notifications, audit, payment-exceptions."),
         QStringLiteral("NAME"));
     const QCommandLineOption langOption(QStringLiteral("lang"),
                                         QStringLiteral("Language: zh_CN (default) or en."),

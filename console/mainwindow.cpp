@@ -5,6 +5,7 @@
 #include "opsviews.h"
 #include "ordersview.h"
 #include "paymentexceptionsview.h"
+#include "topupsview.h"
 #include "venueboardview.h"
 #include "venuesview.h"
 
@@ -24,14 +25,17 @@
 namespace pomelo::console {
 
 namespace {
-constexpr int ViewCount = 10;
-}
+constexpr int ViewCount = 11;
+/// Ctrl+1 … Ctrl+9, Ctrl+0: the views after the tenth have no shortcut of their own.
+constexpr int ShortcutCount = 10;
+} // namespace
 
 QString MainWindow::viewName(View view)
 {
     static const char *const names[] = {
-        "dashboard", "orders", "venue-board",   "venues", "streams",
-        "queues",    "locks",  "notifications", "audit",  "payment-exceptions"};
+        "dashboard",         "orders", "venue-board", "venues",        "topups",
+        "streams",           "queues", "locks",       "notifications", "audit",
+        "payment-exceptions"};
     return QString::fromLatin1(names[view]);
 }
 
@@ -47,6 +51,7 @@ MainWindow::MainWindow(api::AdminClient *client, QWidget *parent)
     , m_orders(new OrdersView(client, this))
     , m_board(new VenueBoardView(client, this))
     , m_venues(new VenuesView(client, this))
+    , m_topups(new TopupsView(client, this))
     , m_streams(new StreamsView(client, this))
     , m_queues(new QueuesView(client, this))
     , m_locks(new LocksView(client, this))
@@ -64,26 +69,32 @@ MainWindow::MainWindow(api::AdminClient *client, QWidget *parent)
     restoreWindow();
 }
 
-/// One entry per view, in View order (Ctrl+1 … Ctrl+9, then Ctrl+0, follow it).
+/// One entry per view, in View order (Ctrl+1 … Ctrl+9, then Ctrl+0, follow it). The views of
+/// both roles come first, then the admins' own.
 void MainWindow::fillNavigation()
 {
-    const QStringList titles = {tr("Dashboard"),    tr("Orders"),
-                                tr("Venue board"),  tr("Venues"),
-                                tr("Event stream"), tr("Delayed queues"),
-                                tr("Locks"),        tr("Notifications"),
-                                tr("Audit log"),    tr("Payment exceptions")};
-    const QStyle::StandardPixmap icons[] = {
-        QStyle::SP_ComputerIcon,           QStyle::SP_FileDialogDetailedView,
-        QStyle::SP_FileDialogListView,     QStyle::SP_DirHomeIcon,
-        QStyle::SP_BrowserReload,          QStyle::SP_BrowserStop,
-        QStyle::SP_DialogNoButton,         QStyle::SP_MessageBoxWarning,
-        QStyle::SP_FileDialogContentsView, QStyle::SP_MessageBoxQuestion};
-    const QList<QWidget *> views = {m_dashboard, m_orders,           m_board, m_venues,
-                                    m_streams,   m_queues,           m_locks, m_notifications,
-                                    m_audit,     m_paymentExceptions};
+    const QStringList titles = {
+        tr("Dashboard"),       tr("Orders"),       tr("Venue board"),       tr("Venues"),
+        tr("Utility top-ups"), tr("Event stream"), tr("Delayed queues"),    tr("Locks"),
+        tr("Notifications"),   tr("Audit log"),    tr("Payment exceptions")};
+    const QStyle::StandardPixmap icons[] = {QStyle::SP_ComputerIcon,
+                                            QStyle::SP_FileDialogDetailedView,
+                                            QStyle::SP_FileDialogListView,
+                                            QStyle::SP_DirHomeIcon,
+                                            QStyle::SP_ArrowUp,
+                                            QStyle::SP_BrowserReload,
+                                            QStyle::SP_BrowserStop,
+                                            QStyle::SP_DialogNoButton,
+                                            QStyle::SP_MessageBoxWarning,
+                                            QStyle::SP_FileDialogContentsView,
+                                            QStyle::SP_MessageBoxQuestion};
+    const QList<QWidget *> views = {
+        m_dashboard, m_orders, m_board,         m_venues, m_topups,           m_streams,
+        m_queues,    m_locks,  m_notifications, m_audit,  m_paymentExceptions};
     for (int i = 0; i < ViewCount; ++i) {
         auto *item = new QListWidgetItem(style()->standardIcon(icons[i]), titles.at(i), m_nav);
-        item->setToolTip(tr("%1 (Ctrl+%2)").arg(titles.at(i)).arg((i + 1) % 10));
+        item->setToolTip(i < ShortcutCount ? tr("%1 (Ctrl+%2)").arg(titles.at(i)).arg((i + 1) % 10)
+                                           : titles.at(i));
         item->setSizeHint(QSize(0, 34));
         m_stack->addWidget(views.at(i));
     }
@@ -176,8 +187,10 @@ void MainWindow::buildMenus()
     for (int i = 0; i < ViewCount; ++i) {
         QAction *a = view->addAction(m_nav->item(i)->text(), this,
                                      [this, i] { showView(static_cast<View>(i)); });
-        a->setShortcut(QKeySequence(Qt::CTRL | static_cast<Qt::Key>(Qt::Key_0 + (i + 1) % 10)));
-        a->setShortcutContext(Qt::ApplicationShortcut);
+        if (i < ShortcutCount) {
+            a->setShortcut(QKeySequence(Qt::CTRL | static_cast<Qt::Key>(Qt::Key_0 + (i + 1) % 10)));
+            a->setShortcutContext(Qt::ApplicationShortcut);
+        }
         m_nav->item(i)->setData(Qt::UserRole, QVariant::fromValue(a));
     }
     view->addSeparator();
@@ -298,6 +311,9 @@ void MainWindow::refreshCurrent()
         break;
     case Venues:
         m_venues->refresh();
+        break;
+    case Topups:
+        m_topups->refresh();
         break;
     case Streams:
         m_streams->refresh();

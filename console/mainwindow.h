@@ -18,6 +18,7 @@ class OrdersView;
 class PaymentExceptionsView;
 class QueuesView;
 class StreamsView;
+class TopupsView;
 class VenueBoardView;
 class VenuesView;
 
@@ -34,6 +35,7 @@ public:
         Orders,
         VenueBoard,
         Venues,
+        Topups,
         Streams,
         Queues,
         Locks,
@@ -44,8 +46,8 @@ public:
 
     explicit MainWindow(api::AdminClient *client, QWidget *parent = nullptr);
 
-    /// Shows @p view (by name: dashboard, orders, venue-board, venues, streams, queues, locks,
-    /// notifications, audit, payment-exceptions); false for an unknown name.
+    /// Shows @p view (by name: dashboard, orders, venue-board, venues, topups, streams, queues,
+    /// locks, notifications, audit, payment-exceptions); false for an unknown name.
     bool showView(const QString &name);
     void showView(View view);
     View currentView() const;
@@ -53,6 +55,7 @@ public:
     OrdersView *ordersView() const { return m_orders; }
     VenueBoardView *venueBoardView() const { return m_board; }
     VenuesView *venuesView() const { return m_venues; }
+    TopupsView *topupsView() const { return m_topups; }
     DashboardView *dashboardView() const { return m_dashboard; }
     PaymentExceptionsView *paymentExceptionsView() const { return m_paymentExceptions; }
     QWidget *banner() const;
@@ -84,6 +87,7 @@ private:
     OrdersView *m_orders;
     VenueBoardView *m_board;
     VenuesView *m_venues;
+    TopupsView *m_topups;
     StreamsView *m_streams;
     QueuesView *m_queues;
     LocksView *m_locks;

@@ -451,12 +451,13 @@ AuditView::AuditView(api::AdminClient *client, QWidget *parent)
     m_actor->setPlaceholderText(tr("Who"));
     m_target->setPlaceholderText(tr("Target, e.g. order:123"));
     m_action->addItem(tr("All actions"), QString());
-    for (const QString &a : {QStringLiteral("order.close"), QStringLiteral("order.refund"),
-                             QStringLiteral("order.verify"), QStringLiteral("order.renotify"),
-                             QStringLiteral("booking.check_in"), QStringLiteral("queue.fire"),
-                             QStringLiteral("queue.cancel"), QStringLiteral("notification.resend"),
-                             QStringLiteral("notification.resend_failed"), QStringLiteral("login"),
-                             QStringLiteral("login_failed")})
+    for (const QString &a :
+         {QStringLiteral("order.close"), QStringLiteral("order.refund"),
+          QStringLiteral("order.verify"), QStringLiteral("order.renotify"),
+          QStringLiteral("booking.check_in"), QStringLiteral("queue.fire"),
+          QStringLiteral("queue.cancel"), QStringLiteral("notification.resend"),
+          QStringLiteral("notification.resend_failed"), QStringLiteral("topup.redeliver"),
+          QStringLiteral("topup.refund"), QStringLiteral("login"), QStringLiteral("login_failed")})
         m_action->addItem(auditActionText(a), a);
     m_table->setStateKey(QStringLiteral("audit"));
     m_table->sortByColumn(0, Qt::DescendingOrder);

@@ -33,8 +33,9 @@ CommandLine::CommandLine()
     , m_dataDir(option("data-dir", "Data directory (server.data_dir).", "DIR"))
     , m_redis(option("redis", "Redis URL or 'embedded' (redis.url).", "URL"))
     , m_database(option("database", "sqlite:PATH or postgres://… (database.url).", "URL"))
-    , m_modules(option(
-          "modules", "Modules to run: booking,pay,sandbox,workers,admin (server.modules).", "LIST"))
+    , m_modules(option("modules",
+                       "Modules to run: booking,topup,pay,sandbox,workers,admin (server.modules).",
+                       "LIST"))
     , m_printConfig(
           option("print-config", "Print the effective configuration (secrets masked) and exit."))
     , m_name(option("name", "app add: app name.", "NAME"))

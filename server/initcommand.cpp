@@ -145,29 +145,45 @@ int runInitCommand(const Config &config, bool showSecret)
             changed.append(QStringLiteral("secret key check stored"));
 
         AppRepository apps(db, box);
-        const QString appId = config.bookingAppId();
         const QStringList hosts = bookingNotifyHosts(config);
-        const std::optional<DemoApp> added = db.transact(
-            [&](Transaction &tx) { return DemoData::addBookingApp(tx, apps, appId, hosts, true); });
-        const std::optional<App> app = apps.find(appId);
-        if (!app)
-            return fail(QStringLiteral("the booking app %1 could not be created").arg(appId));
-        if (added) {
-            changed.append(QStringLiteral("booking app '%1'").arg(appId));
-            out(QStringLiteral("booking app '%1' created (internal; notified at %2/api/v1/"
-                               "pay-notify)")
-                    .arg(appId, config.publicBaseUrl()));
-        } else {
-            already.append(QStringLiteral("booking app '%1'").arg(appId));
-            if (!app->internal || !app->active)
-                out(QStringLiteral("warning: the booking app '%1' is %2; the booking module "
-                                   "needs an active internal app")
-                        .arg(appId,
-                             app->active ? QStringLiteral("not internal")
-                                         : QStringLiteral("disabled")));
+        // The in-house merchants of the pay platform: each module that runs signs as its app.
+        struct InHouse
+        {
+            QString what;
+            QString appId;
+            QString name;
+            QString notifyPath;
+        };
+        QList<InHouse> inHouse {{QStringLiteral("booking"), config.bookingAppId(),
+                                 QStringLiteral("场馆预约"), QStringLiteral("/api/v1/pay-notify")}};
+        if (config.hasModule(QStringLiteral("topup")))
+            inHouse.append({QStringLiteral("top-up"), config.topupAppId(),
+                            QStringLiteral("水电充值"), QStringLiteral("/api/v1/topup-notify")});
+        for (const InHouse &h : std::as_const(inHouse)) {
+            const std::optional<DemoApp> added = db.transact([&](Transaction &tx) {
+                return DemoData::addInHouseApp(tx, apps, h.appId, h.name, hosts, true);
+            });
+            const std::optional<App> app = apps.find(h.appId);
+            if (!app)
+                return fail(
+                    QStringLiteral("the %1 app %2 could not be created").arg(h.what, h.appId));
+            if (added) {
+                changed.append(QStringLiteral("%1 app '%2'").arg(h.what, h.appId));
+                out(QStringLiteral("%1 app '%2' created (internal; notified at %3%4)")
+                        .arg(h.what, h.appId, config.publicBaseUrl(), h.notifyPath));
+            } else {
+                already.append(QStringLiteral("%1 app '%2'").arg(h.what, h.appId));
+                if (!app->internal || !app->active)
+                    out(QStringLiteral("warning: the %1 app '%2' is %3; the %1 module needs an "
+                                       "active internal app")
+                            .arg(h.what, h.appId,
+                                 app->active ? QStringLiteral("not internal")
+                                             : QStringLiteral("disabled")));
+            }
+            if (showSecret)
+                out(QStringLiteral("%1 app secret: %2")
+                        .arg(h.what, QString::fromLatin1(app->secret)));
         }
-        if (showSecret)
-            out(QStringLiteral("booking app secret: %1").arg(QString::fromLatin1(app->secret)));
 
         bool adminCreated = false;
         const QString admin = ensureAdmin(db, config, &adminCreated);

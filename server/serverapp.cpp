@@ -23,6 +23,7 @@
 #include "telemetry/logging.h"
 #include "telemetry/metrics.h"
 #include "telemetry/trace.h"
+#include "topup/topupmodule.h"
 #include "version.h"
 #include "workers/metricscollector.h"
 #include "workers/workersmodule.h"
@@ -214,9 +215,15 @@ bool ServerApp::startModules()
         // The modules of server.modules, in dependency order.
         list.add<SandboxModule>("sandbox", SandboxOptions::fromConfig(m_config));
         list.add<BookingModule>("booking", ctx, workers);
+        if (m_config.hasModule(QStringLiteral("topup"))
+            && !m_config.hasModule(QStringLiteral("booking")))
+            throw Error(ErrorCode::Internal,
+                        QStringLiteral("server.modules: topup needs booking (students sign in "
+                                       "through its login)"));
+        auto *topup = list.add<TopupModule>("topup", ctx, workers);
         auto *workersModule = list.add<WorkersModule>("workers", ctx, ctx.secrets);
         auto *pay = list.add<PayModule>("pay", ctx, workers);
-        list.add<AdminModule>("admin", ctx, *m_http, pay, workersModule);
+        list.add<AdminModule>("admin", ctx, *m_http, pay, workersModule, topup);
 
         for (const std::unique_ptr<Module> &module : m_modules) {
             list.current = module->name();

@@ -311,6 +311,14 @@
         <source>Refused log-in</source>
         <translation>Refused log-in</translation>
     </message>
+    <message>
+        <source>Re-deliver top-up</source>
+        <translation>Re-deliver top-up</translation>
+    </message>
+    <message>
+        <source>Refund top-up</source>
+        <translation>Refund top-up</translation>
+    </message>
 </context>
 <context>
     <name>pomelo::console::LocksModel</name>
@@ -538,6 +546,10 @@
     <message>
         <source>Venues</source>
         <translation>Venues</translation>
+    </message>
+    <message>
+        <source>Utility top-ups</source>
+        <translation>Utility top-ups</translation>
     </message>
 </context>
 <context>
@@ -1409,6 +1421,368 @@
     <message>
         <source>Updated %1</source>
         <translation>Updated %1</translation>
+    </message>
+</context>
+<context>
+    <name>pomelo::console::TopupsModel</name>
+    <message>
+        <source>Awaiting payment</source>
+        <translation>Awaiting payment</translation>
+    </message>
+    <message>
+        <source>Paid, delivering</source>
+        <translation>Paid, delivering</translation>
+    </message>
+    <message>
+        <source>Delivered</source>
+        <translation>Delivered</translation>
+    </message>
+    <message>
+        <source>Delivery failed</source>
+        <translation>Delivery failed</translation>
+    </message>
+    <message>
+        <source>Refunding</source>
+        <translation>Refunding</translation>
+    </message>
+    <message>
+        <source>Refunded</source>
+        <translation>Refunded</translation>
+    </message>
+    <message>
+        <source>Cancelled</source>
+        <translation>Cancelled</translation>
+    </message>
+    <message>
+        <source>Electricity</source>
+        <translation>Electricity</translation>
+    </message>
+    <message>
+        <source>Water</source>
+        <translation>Water</translation>
+    </message>
+    <message>
+        <source>System</source>
+        <translation>System</translation>
+    </message>
+    <message>
+        <source>Payment notification</source>
+        <translation>Payment notification</translation>
+    </message>
+    <message>
+        <source>Staff %1</source>
+        <translation>Staff %1</translation>
+    </message>
+    <message>
+        <source>Status change</source>
+        <translation>Status change</translation>
+    </message>
+    <message>
+        <source>Delivery attempt</source>
+        <translation>Delivery attempt</translation>
+    </message>
+    <message>
+        <source>Created</source>
+        <translation>Created</translation>
+    </message>
+    <message>
+        <source>Room</source>
+        <translation>Room</translation>
+    </message>
+    <message>
+        <source>Type</source>
+        <translation>Type</translation>
+    </message>
+    <message>
+        <source>Amount</source>
+        <translation>Amount</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>Delivery attempts</source>
+        <translation>Delivery attempts</translation>
+    </message>
+    <message>
+        <source>Last error</source>
+        <translation>Last error</translation>
+    </message>
+    <message>
+        <source>Student</source>
+        <translation>Student</translation>
+    </message>
+</context>
+<context>
+    <name>pomelo::console::TopupsView</name>
+    <message>
+        <source>Load &amp;more</source>
+        <translation>Load &amp;more</translation>
+    </message>
+    <message>
+        <source>Re-&amp;deliver…</source>
+        <translation>Re-&amp;deliver…</translation>
+    </message>
+    <message>
+        <source>Re&amp;fund…</source>
+        <translation>Re&amp;fund…</translation>
+    </message>
+    <message>
+        <source>Look &amp;up room</source>
+        <translation>Look &amp;up room</translation>
+    </message>
+    <message>
+        <source>Filter loaded rows</source>
+        <translation>Filter loaded rows</translation>
+    </message>
+    <message>
+        <source>All statuses</source>
+        <translation>All statuses</translation>
+    </message>
+    <message>
+        <source>Top-up %1 is not among the loaded rows: choose &quot;All statuses&quot; or load more.</source>
+        <translation>Top-up %1 is not among the loaded rows: choose &quot;All statuses&quot; or load more.</translation>
+    </message>
+    <message>
+        <source>Select a top-up to see its delivery and history.</source>
+        <translation>Select a top-up to see its delivery and history.</translation>
+    </message>
+    <message>
+        <source>Enter a room id such as ZY1-101 above to see its balances, its students and its top-ups.</source>
+        <translation>Enter a room id such as ZY1-101 above to see its balances, its students and its top-ups.</translation>
+    </message>
+    <message>
+        <source>Top-up</source>
+        <translation>Top-up</translation>
+    </message>
+    <message>
+        <source>Room</source>
+        <translation>Room</translation>
+    </message>
+    <message>
+        <source>Electricity and water top-ups of the dorms. A paid top-up is delivered to the utility system by itself and retried while it is busy; re-deliver one that failed or waits, or (admins) refund it.</source>
+        <translation>Electricity and water top-ups of the dorms. A paid top-up is delivered to the utility system by itself and retried while it is busy; re-deliver one that failed or waits, or (admins) refund it.</translation>
+    </message>
+    <message>
+        <source>Room id, e.g. ZY1-101</source>
+        <translation>Room id, e.g. ZY1-101</translation>
+    </message>
+    <message>
+        <source>Status:</source>
+        <translation>Status:</translation>
+    </message>
+    <message>
+        <source>Room:</source>
+        <translation>Room:</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n loaded, %1 failed; updated %2</source>
+        <translation><numerusform>%n loaded, %1 failed; updated %2</numerusform><numerusform>%n loaded, %1 failed; updated %2</numerusform></translation>
+    </message>
+    <message>
+        <source>Could not load the top-up: %1</source>
+        <translation>Could not load the top-up: %1</translation>
+    </message>
+    <message>
+        <source>Top-up %1</source>
+        <translation>Top-up %1</translation>
+    </message>
+    <message>
+        <source>Student</source>
+        <translation>Student</translation>
+    </message>
+    <message>
+        <source>unknown (user %1)</source>
+        <translation>unknown (user %1)</translation>
+    </message>
+    <message>
+        <source>Type</source>
+        <translation>Type</translation>
+    </message>
+    <message>
+        <source>Amount</source>
+        <translation>Amount</translation>
+    </message>
+    <message>
+        <source>Pay order</source>
+        <translation>Pay order</translation>
+    </message>
+    <message>
+        <source>not signed yet</source>
+        <translation>not signed yet</translation>
+    </message>
+    <message>
+        <source>Channel</source>
+        <translation>Channel</translation>
+    </message>
+    <message>
+        <source>Balance after</source>
+        <translation>Balance after</translation>
+    </message>
+    <message>
+        <source>Created</source>
+        <translation>Created</translation>
+    </message>
+    <message>
+        <source>Expires</source>
+        <translation>Expires</translation>
+    </message>
+    <message>
+        <source>Paid</source>
+        <translation>Paid</translation>
+    </message>
+    <message>
+        <source>Delivery started</source>
+        <translation>Delivery started</translation>
+    </message>
+    <message>
+        <source>Delivered</source>
+        <translation>Delivered</translation>
+    </message>
+    <message>
+        <source>Delivery attempts</source>
+        <translation>Delivery attempts</translation>
+    </message>
+    <message>
+        <source>Last error</source>
+        <translation>Last error</translation>
+    </message>
+    <message>
+        <source>Next attempt</source>
+        <translation>Next attempt</translation>
+    </message>
+    <message>
+        <source>Failure reason</source>
+        <translation>Failure reason</translation>
+    </message>
+    <message>
+        <source>The student paid and the room was not credited. Re-deliver it, or refund it (admins).</source>
+        <translation>The student paid and the room was not credited. Re-deliver it, or refund it (admins).</translation>
+    </message>
+    <message>
+        <source>History</source>
+        <translation>History</translation>
+    </message>
+    <message>
+        <source>Looking up room %1…</source>
+        <translation>Looking up room %1…</translation>
+    </message>
+    <message>
+        <source>No room %1: neither the utility system nor any student knows it.</source>
+        <translation>No room %1: neither the utility system nor any student knows it.</translation>
+    </message>
+    <message>
+        <source>Could not look up room %1: %2</source>
+        <translation>Could not look up room %1: %2</translation>
+    </message>
+    <message>
+        <source>Room %1</source>
+        <translation>Room %1</translation>
+    </message>
+    <message>
+        <source>Room %1 (%2)</source>
+        <translation>Room %1 (%2)</translation>
+    </message>
+    <message>
+        <source>Electricity balance</source>
+        <translation>Electricity balance</translation>
+    </message>
+    <message>
+        <source>Water balance</source>
+        <translation>Water balance</translation>
+    </message>
+    <message>
+        <source>Power</source>
+        <translation>Power</translation>
+    </message>
+    <message>
+        <source>On</source>
+        <translation>On</translation>
+    </message>
+    <message>
+        <source>Cut off</source>
+        <translation>Cut off</translation>
+    </message>
+    <message>
+        <source>Balances</source>
+        <translation>Balances</translation>
+    </message>
+    <message>
+        <source>the utility system did not answer: %1</source>
+        <translation>the utility system did not answer: %1</translation>
+    </message>
+    <message>
+        <source>Bound students</source>
+        <translation>Bound students</translation>
+    </message>
+    <message>
+        <source>None</source>
+        <translation>None</translation>
+    </message>
+    <message>
+        <source>bound %1</source>
+        <translation>bound %1</translation>
+    </message>
+    <message>
+        <source>Latest top-ups</source>
+        <translation>Latest top-ups</translation>
+    </message>
+    <message>
+        <source>Its delivery failed: a new run of attempts starts now.</source>
+        <translation>Its delivery failed: a new run of attempts starts now.</translation>
+    </message>
+    <message>
+        <source>It is waiting for its next attempt: that attempt is made now.</source>
+        <translation>It is waiting for its next attempt: that attempt is made now.</translation>
+    </message>
+    <message>
+        <source>Re-deliver top-up</source>
+        <translation>Re-deliver top-up</translation>
+    </message>
+    <message>
+        <source>Deliver top-up %1 (%2) to the utility system again.</source>
+        <translation>Deliver top-up %1 (%2) to the utility system again.</translation>
+    </message>
+    <message>
+        <source>Really re-deliver top-up %1 (%2)?</source>
+        <translation>Really re-deliver top-up %1 (%2)?</translation>
+    </message>
+    <message>
+        <source>Top-up %1 is being delivered again.</source>
+        <translation>Top-up %1 is being delivered again.</translation>
+    </message>
+    <message>
+        <source>Refund top-up</source>
+        <translation>Refund top-up</translation>
+    </message>
+    <message>
+        <source>Stop delivering top-up %1 (%2) and refund %3 to the student through %4.</source>
+        <translation>Stop delivering top-up %1 (%2) and refund %3 to the student through %4.</translation>
+    </message>
+    <message>
+        <source>The utility system is asked first: a top-up it credited after all is delivered, not refunded.</source>
+        <translation>The utility system is asked first: a top-up it credited after all is delivered, not refunded.</translation>
+    </message>
+    <message>
+        <source>Really refund %1 of top-up %2?</source>
+        <translation>Really refund %1 of top-up %2?</translation>
+    </message>
+    <message>
+        <source>The refund of top-up %1 was asked for: %2.</source>
+        <translation>The refund of top-up %1 was asked for: %2.</translation>
+    </message>
+    <message>
+        <source>Code %1</source>
+        <translation>Code %1</translation>
+    </message>
+    <message>
+        <source>Trace id: %1</source>
+        <translation>Trace id: %1</translation>
+    </message>
+    <message>
+        <source>Action failed</source>
+        <translation>Action failed</translation>
     </message>
 </context>
 <context>

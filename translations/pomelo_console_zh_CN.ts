@@ -311,6 +311,14 @@
         <source>Refused log-in</source>
         <translation>拒绝登录</translation>
     </message>
+    <message>
+        <source>Re-deliver top-up</source>
+        <translation>重新投递充值</translation>
+    </message>
+    <message>
+        <source>Refund top-up</source>
+        <translation>充值退款</translation>
+    </message>
 </context>
 <context>
     <name>pomelo::console::LocksModel</name>
@@ -538,6 +546,10 @@
     <message>
         <source>Venues</source>
         <translation>场地管理</translation>
+    </message>
+    <message>
+        <source>Utility top-ups</source>
+        <translation>水电充值</translation>
     </message>
 </context>
 <context>
@@ -1409,6 +1421,368 @@
     <message>
         <source>Updated %1</source>
         <translation>更新于 %1</translation>
+    </message>
+</context>
+<context>
+    <name>pomelo::console::TopupsModel</name>
+    <message>
+        <source>Awaiting payment</source>
+        <translation>待支付</translation>
+    </message>
+    <message>
+        <source>Paid, delivering</source>
+        <translation>已支付，投递中</translation>
+    </message>
+    <message>
+        <source>Delivered</source>
+        <translation>已到账</translation>
+    </message>
+    <message>
+        <source>Delivery failed</source>
+        <translation>投递失败</translation>
+    </message>
+    <message>
+        <source>Refunding</source>
+        <translation>退款中</translation>
+    </message>
+    <message>
+        <source>Refunded</source>
+        <translation>已退款</translation>
+    </message>
+    <message>
+        <source>Cancelled</source>
+        <translation>已取消</translation>
+    </message>
+    <message>
+        <source>Electricity</source>
+        <translation>电费</translation>
+    </message>
+    <message>
+        <source>Water</source>
+        <translation>水费</translation>
+    </message>
+    <message>
+        <source>System</source>
+        <translation>系统</translation>
+    </message>
+    <message>
+        <source>Payment notification</source>
+        <translation>支付通知</translation>
+    </message>
+    <message>
+        <source>Staff %1</source>
+        <translation>工作人员 %1</translation>
+    </message>
+    <message>
+        <source>Status change</source>
+        <translation>状态变更</translation>
+    </message>
+    <message>
+        <source>Delivery attempt</source>
+        <translation>投递尝试</translation>
+    </message>
+    <message>
+        <source>Created</source>
+        <translation>创建时间</translation>
+    </message>
+    <message>
+        <source>Room</source>
+        <translation>房间</translation>
+    </message>
+    <message>
+        <source>Type</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <source>Amount</source>
+        <translation>金额</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Delivery attempts</source>
+        <translation>投递次数</translation>
+    </message>
+    <message>
+        <source>Last error</source>
+        <translation>最近错误</translation>
+    </message>
+    <message>
+        <source>Student</source>
+        <translation>学生</translation>
+    </message>
+</context>
+<context>
+    <name>pomelo::console::TopupsView</name>
+    <message>
+        <source>Load &amp;more</source>
+        <translation>加载更多(&amp;M)</translation>
+    </message>
+    <message>
+        <source>Re-&amp;deliver…</source>
+        <translation>重新投递(&amp;D)…</translation>
+    </message>
+    <message>
+        <source>Re&amp;fund…</source>
+        <translation>退款(&amp;F)…</translation>
+    </message>
+    <message>
+        <source>Look &amp;up room</source>
+        <translation>查询房间(&amp;U)</translation>
+    </message>
+    <message>
+        <source>Filter loaded rows</source>
+        <translation>筛选已加载的行</translation>
+    </message>
+    <message>
+        <source>All statuses</source>
+        <translation>全部状态</translation>
+    </message>
+    <message>
+        <source>Top-up %1 is not among the loaded rows: choose &quot;All statuses&quot; or load more.</source>
+        <translation>充值 %1 不在已加载的行中：请选择“全部状态”或加载更多。</translation>
+    </message>
+    <message>
+        <source>Select a top-up to see its delivery and history.</source>
+        <translation>选择一笔充值以查看投递情况和历史记录。</translation>
+    </message>
+    <message>
+        <source>Enter a room id such as ZY1-101 above to see its balances, its students and its top-ups.</source>
+        <translation>在上方输入房间号（如 ZY1-101），查看其余额、绑定的学生和充值记录。</translation>
+    </message>
+    <message>
+        <source>Top-up</source>
+        <translation>充值</translation>
+    </message>
+    <message>
+        <source>Room</source>
+        <translation>房间</translation>
+    </message>
+    <message>
+        <source>Electricity and water top-ups of the dorms. A paid top-up is delivered to the utility system by itself and retried while it is busy; re-deliver one that failed or waits, or (admins) refund it.</source>
+        <translation>宿舍水电充值。已支付的充值会自动投递到水电系统，系统繁忙时自动重试；对投递失败或等待中的充值可重新投递，或（管理员）退款。</translation>
+    </message>
+    <message>
+        <source>Room id, e.g. ZY1-101</source>
+        <translation>房间号，如 ZY1-101</translation>
+    </message>
+    <message>
+        <source>Status:</source>
+        <translation>状态：</translation>
+    </message>
+    <message>
+        <source>Room:</source>
+        <translation>房间：</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n loaded, %1 failed; updated %2</source>
+        <translation><numerusform>已加载 %n 笔，%1 笔投递失败；更新于 %2</numerusform></translation>
+    </message>
+    <message>
+        <source>Could not load the top-up: %1</source>
+        <translation>无法加载充值：%1</translation>
+    </message>
+    <message>
+        <source>Top-up %1</source>
+        <translation>充值 %1</translation>
+    </message>
+    <message>
+        <source>Student</source>
+        <translation>学生</translation>
+    </message>
+    <message>
+        <source>unknown (user %1)</source>
+        <translation>未知（用户 %1）</translation>
+    </message>
+    <message>
+        <source>Type</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <source>Amount</source>
+        <translation>金额</translation>
+    </message>
+    <message>
+        <source>Pay order</source>
+        <translation>支付订单</translation>
+    </message>
+    <message>
+        <source>not signed yet</source>
+        <translation>尚未下单</translation>
+    </message>
+    <message>
+        <source>Channel</source>
+        <translation>支付渠道</translation>
+    </message>
+    <message>
+        <source>Balance after</source>
+        <translation>充值后余额</translation>
+    </message>
+    <message>
+        <source>Created</source>
+        <translation>创建时间</translation>
+    </message>
+    <message>
+        <source>Expires</source>
+        <translation>过期时间</translation>
+    </message>
+    <message>
+        <source>Paid</source>
+        <translation>支付时间</translation>
+    </message>
+    <message>
+        <source>Delivery started</source>
+        <translation>开始投递</translation>
+    </message>
+    <message>
+        <source>Delivered</source>
+        <translation>到账时间</translation>
+    </message>
+    <message>
+        <source>Delivery attempts</source>
+        <translation>投递次数</translation>
+    </message>
+    <message>
+        <source>Last error</source>
+        <translation>最近错误</translation>
+    </message>
+    <message>
+        <source>Next attempt</source>
+        <translation>下次尝试</translation>
+    </message>
+    <message>
+        <source>Failure reason</source>
+        <translation>失败原因</translation>
+    </message>
+    <message>
+        <source>The student paid and the room was not credited. Re-deliver it, or refund it (admins).</source>
+        <translation>学生已付款，但房间未到账。请重新投递，或（管理员）退款。</translation>
+    </message>
+    <message>
+        <source>History</source>
+        <translation>历史记录</translation>
+    </message>
+    <message>
+        <source>Looking up room %1…</source>
+        <translation>正在查询房间 %1…</translation>
+    </message>
+    <message>
+        <source>No room %1: neither the utility system nor any student knows it.</source>
+        <translation>没有房间 %1：水电系统和学生都不知道这个房间。</translation>
+    </message>
+    <message>
+        <source>Could not look up room %1: %2</source>
+        <translation>无法查询房间 %1：%2</translation>
+    </message>
+    <message>
+        <source>Room %1</source>
+        <translation>房间 %1</translation>
+    </message>
+    <message>
+        <source>Room %1 (%2)</source>
+        <translation>房间 %1（%2）</translation>
+    </message>
+    <message>
+        <source>Electricity balance</source>
+        <translation>电费余额</translation>
+    </message>
+    <message>
+        <source>Water balance</source>
+        <translation>水费余额</translation>
+    </message>
+    <message>
+        <source>Power</source>
+        <translation>供电</translation>
+    </message>
+    <message>
+        <source>On</source>
+        <translation>正常</translation>
+    </message>
+    <message>
+        <source>Cut off</source>
+        <translation>已断电</translation>
+    </message>
+    <message>
+        <source>Balances</source>
+        <translation>余额</translation>
+    </message>
+    <message>
+        <source>the utility system did not answer: %1</source>
+        <translation>水电系统未响应：%1</translation>
+    </message>
+    <message>
+        <source>Bound students</source>
+        <translation>绑定的学生</translation>
+    </message>
+    <message>
+        <source>None</source>
+        <translation>无</translation>
+    </message>
+    <message>
+        <source>bound %1</source>
+        <translation>绑定于 %1</translation>
+    </message>
+    <message>
+        <source>Latest top-ups</source>
+        <translation>最近的充值</translation>
+    </message>
+    <message>
+        <source>Its delivery failed: a new run of attempts starts now.</source>
+        <translation>该充值投递失败：现在开始新一轮投递。</translation>
+    </message>
+    <message>
+        <source>It is waiting for its next attempt: that attempt is made now.</source>
+        <translation>该充值正在等待下次尝试：现在立即尝试。</translation>
+    </message>
+    <message>
+        <source>Re-deliver top-up</source>
+        <translation>重新投递充值</translation>
+    </message>
+    <message>
+        <source>Deliver top-up %1 (%2) to the utility system again.</source>
+        <translation>将充值 %1（%2）重新投递到水电系统。</translation>
+    </message>
+    <message>
+        <source>Really re-deliver top-up %1 (%2)?</source>
+        <translation>确定重新投递充值 %1（%2）？</translation>
+    </message>
+    <message>
+        <source>Top-up %1 is being delivered again.</source>
+        <translation>充值 %1 正在重新投递。</translation>
+    </message>
+    <message>
+        <source>Refund top-up</source>
+        <translation>充值退款</translation>
+    </message>
+    <message>
+        <source>Stop delivering top-up %1 (%2) and refund %3 to the student through %4.</source>
+        <translation>停止投递充值 %1（%2），并通过%4向学生退款 %3。</translation>
+    </message>
+    <message>
+        <source>The utility system is asked first: a top-up it credited after all is delivered, not refunded.</source>
+        <translation>会先向水电系统核实：若其实已到账，则记为已到账，不退款。</translation>
+    </message>
+    <message>
+        <source>Really refund %1 of top-up %2?</source>
+        <translation>确定为充值 %2 退款 %1？</translation>
+    </message>
+    <message>
+        <source>The refund of top-up %1 was asked for: %2.</source>
+        <translation>已申请充值 %1 的退款：%2。</translation>
+    </message>
+    <message>
+        <source>Code %1</source>
+        <translation>错误码 %1</translation>
+    </message>
+    <message>
+        <source>Trace id: %1</source>
+        <translation>追踪 ID：%1</translation>
+    </message>
+    <message>
+        <source>Action failed</source>
+        <translation>操作失败</translation>
     </message>
 </context>
 <context>

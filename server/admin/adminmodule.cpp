@@ -11,16 +11,18 @@
 #include "orderroutes.h"
 #include "paymentexceptionroutes.h"
 #include "sessionroutes.h"
+#include "topuproutes.h"
 #include "venueroutes.h"
 
 namespace pomelo {
 
 AdminModule::AdminModule(const ServerContext &context, HttpServer &server, PayModule *pay,
-                         WorkersModule *workers)
+                         WorkersModule *workers, TopupModule *topup)
     : m_ctx(context)
     , m_server(server)
     , m_pay(pay)
     , m_workers(workers)
+    , m_topup(topup)
     , m_auth(context)
 {
     AdminAuth::ensureInitialAdmin(context);
@@ -43,7 +45,7 @@ void AdminModule::registerRoutes(Router &router)
                 AdminAuth::requireRole(who, StaffRole::Admin);
             return who;
         });
-    const admin::AdminRoutes routes {&router, &m_ctx, &m_auth, m_pay, m_workers};
+    const admin::AdminRoutes routes {&router, &m_ctx, &m_auth, m_pay, m_workers, m_topup};
     admin::registerSessionRoutes(routes);
     admin::registerOrderRoutes(routes);
     admin::registerDashboardRoutes(routes);
@@ -52,6 +54,7 @@ void AdminModule::registerRoutes(Router &router)
     admin::registerNotificationRoutes(routes);
     registerPaymentExceptionRoutes(routes);
     admin::registerAuditRoutes(routes);
+    admin::registerTopupRoutes(routes);
     m_live = std::make_unique<LiveFeed>(m_ctx, m_auth, m_server);
 }
 

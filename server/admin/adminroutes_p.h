@@ -18,6 +18,7 @@ class Database;
 class PayModule;
 class PayService;
 class Router;
+class TopupModule;
 class WorkersModule;
 struct PayOrder;
 
@@ -33,6 +34,7 @@ struct AdminRoutes
     AdminAuth *auth;
     PayModule *pay; ///< null when the pay module does not run here
     WorkersModule *workers; ///< null when the workers do not run here
+    TopupModule *topup = nullptr; ///< null when the topup module does not run here
 
     /// Registers @p handler (blocking) behind the role check: it is called with the caller.
     void add(const char *method, const char *path, StaffRole role, Handler handler) const;

@@ -7,6 +7,7 @@
 #include "http/errorresponse.h"
 #include "http/jsonbody.h"
 #include "http/router.h"
+#include "http/studentroute.h"
 #include "paynotify.h"
 #include "periodictask.h"
 #include "queuedtask.h"
@@ -88,20 +89,6 @@ std::optional<LongPoll> parseLongPoll(const HttpRequest &r)
             throw Error(ErrorCode::InvalidBookingInput, QStringLiteral("waitSeconds is 1..20"));
     }
     return LongPoll {status, std::chrono::seconds(seconds)};
-}
-
-/// A handler of a signed-in student: gets the caller's user id, already authenticated.
-using StudentHandler = std::function<HttpResponse(qint64 userId, const HttpRequest &)>;
-
-/// Adds a route that only a student with a valid bearer token may call (the router checks it).
-void studentRoute(Router &router, const QByteArray &method, const QString &path,
-                  StudentHandler handler)
-{
-    router.add(method, path, Access::student(),
-               Router::as<StudentPrincipal>([handler = std::move(handler)](
-                                                const HttpRequest &r, const StudentPrincipal &who) {
-                   return handler(who.userId, r);
-               }));
 }
 
 } // namespace

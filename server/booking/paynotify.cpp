@@ -1,35 +1,17 @@
 #include "paynotify.h"
 
 #include "domain/errors.h"
-#include "domain/signing.h"
 #include "domain/snowflake.h"
-#include "http/jsonbody.h"
-#include "http/router.h"
+#include "merchant/merchantnotify.h"
 #include "redis/delayedqueue.h"
-#include "redis/replayguard.h"
-#include "storage/apprepository.h"
-
-#include <QDateTime>
+#include "redis/rediskeys.h"
 
 namespace pomelo {
 
-void verifyPayNotify(const ServerContext &context, const SecretBox &box,
+void verifyPayNotify(const ServerContext &context, const SecretBox &,
                      const QJsonObject &notification)
 {
-    const QString appId = context.config.bookingAppId();
-    const std::optional<App> app = AppRepository(context.db, box).find(appId);
-    if (!app)
-        throw Error(ErrorCode::Internal, QStringLiteral("pay-notify: booking app missing"));
-    signing::checkSignedRequest(signing::Target::notify(), notification, app->secret,
-                                QDateTime::currentSecsSinceEpoch());
-    if (notification.value(QStringLiteral("appId")).toString() != appId)
-        throw Error(ErrorCode::InvalidSignature, QStringLiteral("pay-notify: another app"));
-    // Every delivery attempt of the notifier is signed afresh, so a nonce seen before is a
-    // replay: refused, even though applying it again would change nothing.
-    if (!ReplayGuard(context.redis, context.keys)
-             .claimNonce(appId, notification.value(QStringLiteral("nonce")).toString(), 600))
-        throw Error(ErrorCode::RequestExpiredOrReplayed,
-                    QStringLiteral("pay-notify: nonce reused"));
+    verifyMerchantNotify(context, context.config.bookingAppId(), notification);
 }
 
 PayNotifyOutcome applyPayNotify(const ServerContext &context, const QJsonObject &notification,
@@ -54,28 +36,15 @@ PayNotifyOutcome handlePayNotify(const ServerContext &context, const SecretBox &
     return applyPayNotify(context, notification);
 }
 
-void registerPayNotifyRoute(Router &router, const ServerContext &context, const SecretBox &box,
+void registerPayNotifyRoute(Router &router, const ServerContext &context, const SecretBox &,
                             std::function<void(qint64)> onChanged)
 {
     const ServerContext *ctx = &context;
-    const SecretBox *secrets = &box;
-    const QString channel = QStringLiteral("POMELO_PAY");
-    // The pay platform is the booking app's payment channel: its notification is signed with the
-    // app's secret.
-    router.setAuthenticator(
-        Access::Kind::Channel,
-        [ctx, secrets, channel](const Access &, const HttpRequest &r) -> Principal {
-            QJsonObject notification = parseJsonObject(r);
-            verifyPayNotify(*ctx, *secrets, notification);
-            return ChannelPrincipal {channel, std::move(notification)};
-        },
-        channel);
-    router.add("POST", QStringLiteral("/api/v1/pay-notify"), Access::channelCallback(channel),
-               Router::as<ChannelPrincipal>([ctx, onChanged = std::move(onChanged)](
-                                                const HttpRequest &, const ChannelPrincipal &p) {
-                   applyPayNotify(*ctx, std::any_cast<const QJsonObject &>(p.message), onChanged);
-                   return HttpResponse::json(200, QByteArrayLiteral(R"({"code":"SUCCESS"})"));
-               }));
+    registerMerchantNotifyRoute(router, context, context.config.bookingAppId(),
+                                QStringLiteral("/api/v1/pay-notify"),
+                                [ctx, onChanged = std::move(onChanged)](const QJsonObject &n) {
+                                    applyPayNotify(*ctx, n, onChanged);
+                                });
 }
 
 } // namespace pomelo

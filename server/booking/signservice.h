@@ -1,5 +1,6 @@
 #pragma once
 
+#include "merchant/payplatformclient.h"
 #include "servercontext.h"
 #include "storage/apprepository.h"
 #include "storage/bookingrepository.h"
@@ -44,14 +45,8 @@ public:
     QString closeOrder(const Booking &booking) const;
 
 private:
-    /// POSTs @p fields to the pay platform's @p path, signed as @p app for that route.
-    QJsonObject callPayPlatform(const QString &path, const QJsonObject &fields, const App &app,
-                                const QString &spanName) const;
-    /// The status of pay order @p orderId (signed GET /pay/v1/orders/{orderId}).
-    QString orderStatus(qint64 orderId, const App &app) const;
-    App bookingApp() const;
-
     const ServerContext &m_ctx;
+    PayPlatformClient m_pay;
 };
 
 } // namespace pomelo

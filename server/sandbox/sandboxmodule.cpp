@@ -29,7 +29,7 @@ HttpResponse wechatError(int code, const char *message)
 SandboxOptions SandboxOptions::fromConfig(const Config &config)
 {
     return {config.wechatAppId(), config.wechatAppSecret(), EcardSandboxOptions::fromConfig(config),
-            WechatSandboxOptions::fromConfig(config)};
+            WechatSandboxOptions::fromConfig(config), UtilitySandboxOptions::fromConfig(config)};
 }
 
 SandboxModule::SandboxModule(SandboxOptions options)
@@ -39,6 +39,7 @@ SandboxModule::SandboxModule(SandboxOptions options)
 void SandboxModule::registerRoutes(Router &router)
 {
     EcardSandbox::mount(router, m_options.ecard); // owned by its routes
+    UtilitySandbox::mount(router, m_options.utility); // owned by its routes
     if (!m_options.wechat.mchId.isEmpty())
         WechatSandbox::mount(router, m_options.wechat); // owned by its routes
     // GET /sns/jscode2session?appid=&secret=&js_code=&grant_type=authorization_code, as

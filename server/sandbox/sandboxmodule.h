@@ -2,6 +2,7 @@
 
 #include "module.h"
 #include "sandbox/ecardsandbox.h"
+#include "sandbox/utilitysandbox.h"
 #include "sandbox/wechatsandbox.h"
 
 #include <QString>
@@ -19,6 +20,8 @@ struct SandboxOptions
     EcardSandboxOptions ecard {}; ///< the campus card center; EcardSandboxOptions::fromConfig()
     /// WeChat Pay APIv3 (WechatSandboxOptions::fromConfig()); not mounted while mchId is empty.
     WechatSandboxOptions wechat {};
+    /// The campus utility system (UtilitySandboxOptions::fromConfig()), at /sandbox/utility.
+    UtilitySandboxOptions utility {};
 
     static SandboxOptions fromConfig(const Config &config);
 };

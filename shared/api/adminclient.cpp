@@ -668,6 +668,77 @@ void AdminClient::resolvePaymentException(const QString &id, const QString &reas
         std::move(onFail));
 }
 
+// ---- Utility top-ups ----
+
+void AdminClient::topups(const TopupQuery &query, QObject *context, Ok<Page<Topup>> onOk,
+                         Fail onFail)
+{
+    QUrlQuery q;
+    addIfSet(q, QStringLiteral("status"), query.status);
+    addIfSet(q, QStringLiteral("roomId"), query.roomId);
+    addIfSet(q, QStringLiteral("userId"), query.userId);
+    addIfSet(q, QStringLiteral("from"), query.from);
+    addIfSet(q, QStringLiteral("to"), query.to);
+    addIfSet(q, QStringLiteral("cursor"), query.cursor);
+    q.addQueryItem(QStringLiteral("limit"), QString::number(query.limit));
+    get(
+        QStringLiteral("/admin/v1/topups"), q, context,
+        [onOk = std::move(onOk)](const QJsonObject &o) {
+            if (onOk)
+                onOk(Page<Topup>::fromJson(o));
+        },
+        std::move(onFail));
+}
+
+void AdminClient::topupDetail(const QString &id, QObject *context, Ok<TopupDetail> onOk,
+                              Fail onFail)
+{
+    get(
+        QStringLiteral("/admin/v1/topups/") + segment(id), {}, context,
+        [onOk = std::move(onOk)](const QJsonObject &o) {
+            if (onOk)
+                onOk(TopupDetail::fromJson(o));
+        },
+        std::move(onFail));
+}
+
+void AdminClient::redeliverTopup(const QString &id, const QString &reason, QObject *context,
+                                 Ok<Topup> onOk, Fail onFail)
+{
+    post(
+        QStringLiteral("/admin/v1/topups/%1/redeliver").arg(segment(id)),
+        QJsonObject {{keys::reason, reason}}, context,
+        [onOk = std::move(onOk)](const QJsonObject &o) {
+            if (onOk)
+                onOk(Topup::fromJson(o));
+        },
+        std::move(onFail));
+}
+
+void AdminClient::refundTopup(const QString &id, const QString &reason, QObject *context,
+                              Ok<Topup> onOk, Fail onFail)
+{
+    post(
+        QStringLiteral("/admin/v1/topups/%1/refund").arg(segment(id)),
+        QJsonObject {{keys::reason, reason}}, context,
+        [onOk = std::move(onOk)](const QJsonObject &o) {
+            if (onOk)
+                onOk(Topup::fromJson(o));
+        },
+        std::move(onFail));
+}
+
+void AdminClient::room(const QString &roomId, QObject *context, Ok<RoomDetail> onOk, Fail onFail)
+{
+    get(
+        QStringLiteral("/admin/v1/rooms/") + segment(roomId), {}, context,
+        [onOk = std::move(onOk)](const QJsonObject &o) {
+            if (onOk)
+                onOk(RoomDetail::fromJson(o));
+        },
+        std::move(onFail));
+}
+
 // ---- Live feed ----
 
 void AdminClient::openLive()

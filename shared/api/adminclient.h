@@ -146,6 +146,22 @@ public:
     void resolvePaymentException(const QString &id, const QString &reason, QObject *context,
                                  Ok<PaymentExceptionItem> onOk, Fail onFail = {});
 
+    /// Utility top-ups, newest first, filtered by @p query (its cursor: the previous page's
+    /// nextCursor).
+    void topups(const TopupQuery &query, QObject *context, Ok<Page<Topup>> onOk, Fail onFail = {});
+    /// One top-up with its student and its history.
+    void topupDetail(const QString &id, QObject *context, Ok<TopupDetail> onOk, Fail onFail = {});
+    /// Delivers a PAID or DELIVERY_FAILED top-up again now (staff and admins; 1106 otherwise);
+    /// the callback gets the top-up afterwards.
+    void redeliverTopup(const QString &id, const QString &reason, QObject *context, Ok<Topup> onOk,
+                        Fail onFail = {});
+    /// Stops delivering and refunds (admins; staff get 4030); the callback gets the top-up
+    /// afterwards (REFUNDING, or DELIVERED when the utility system had credited it after all).
+    void refundTopup(const QString &id, const QString &reason, QObject *context, Ok<Topup> onOk,
+                     Fail onFail = {});
+    /// A room's balances, bound students and latest top-ups (1101 for a room nobody knows).
+    void room(const QString &roomId, QObject *context, Ok<RoomDetail> onOk, Fail onFail = {});
+
     /// The live WebSocket's URL for the current base URL (ws:// or wss://).
     QUrl liveUrl() const;
 

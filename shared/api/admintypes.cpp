@@ -697,6 +697,159 @@ PaymentExceptionItem PaymentExceptionItem::fromJson(const QJsonObject &o)
     return e;
 }
 
+// ---- Utility top-ups ----
+
+bool Topup::canRedeliver() const
+{
+    return status == QLatin1String("PAID") || status == QLatin1String("DELIVERY_FAILED");
+}
+
+bool Topup::canRefund() const
+{
+    return canRedeliver();
+}
+
+QJsonObject Topup::toJson() const
+{
+    QJsonObject o {{keys::id, id},
+                   {keys::status, status},
+                   {keys::roomId, roomId},
+                   {keys::building, building},
+                   {keys::room, room},
+                   {keys::utility, utility},
+                   {keys::amount, amount},
+                   {keys::expiresAt, expiresAt},
+                   {keys::createdAt, createdAt},
+                   {keys::updatedAt, updatedAt},
+                   {keys::userId, userId},
+                   {keys::attempts, attempts}};
+    insertText(o, keys::payOrderId, payOrderId);
+    insertText(o, keys::channel, channel);
+    if (balanceAfter)
+        o.insert(keys::balanceAfter, *balanceAfter);
+    insertText(o, keys::failureReason, failureReason);
+    insertText(o, keys::paidAt, paidAt);
+    insertText(o, keys::deliveredAt, deliveredAt);
+    insertText(o, keys::lastError, lastError);
+    insertText(o, keys::nextAttemptAt, nextAttemptAt);
+    insertText(o, keys::deliveryStartedAt, deliveryStartedAt);
+    return o;
+}
+
+Topup Topup::fromJson(const QJsonObject &o)
+{
+    Topup t;
+    t.id = str(o, keys::id);
+    t.status = str(o, keys::status);
+    t.roomId = str(o, keys::roomId);
+    t.building = str(o, keys::building);
+    t.room = str(o, keys::room);
+    t.utility = str(o, keys::utility);
+    t.amount = integer(o, keys::amount);
+    t.expiresAt = str(o, keys::expiresAt);
+    t.createdAt = str(o, keys::createdAt);
+    t.updatedAt = str(o, keys::updatedAt);
+    t.payOrderId = str(o, keys::payOrderId);
+    t.channel = str(o, keys::channel);
+    if (o.value(keys::balanceAfter).isDouble())
+        t.balanceAfter = integer(o, keys::balanceAfter);
+    t.failureReason = str(o, keys::failureReason);
+    t.paidAt = str(o, keys::paidAt);
+    t.deliveredAt = str(o, keys::deliveredAt);
+    t.userId = str(o, keys::userId);
+    t.attempts = int32(o, keys::attempts);
+    t.lastError = str(o, keys::lastError);
+    t.nextAttemptAt = str(o, keys::nextAttemptAt);
+    t.deliveryStartedAt = str(o, keys::deliveryStartedAt);
+    return t;
+}
+
+QJsonObject TopupEvent::toJson() const
+{
+    QJsonObject o {{keys::at, at}, {keys::kind, kind}, {keys::actor, actor}};
+    insertText(o, keys::from, from);
+    insertText(o, keys::to, to);
+    insertText(o, keys::detail, detail);
+    return o;
+}
+
+TopupEvent TopupEvent::fromJson(const QJsonObject &o)
+{
+    return {str(o, keys::at),   str(o, keys::kind), str(o, keys::actor),
+            str(o, keys::from), str(o, keys::to),   str(o, keys::detail)};
+}
+
+QJsonObject TopupStudent::toJson() const
+{
+    QJsonObject o {{keys::userId, userId},
+                   {keys::openId, openId},
+                   {keys::studentId, studentId},
+                   {keys::name, name},
+                   {keys::phone, phone}};
+    insertText(o, keys::boundAt, boundAt);
+    return o;
+}
+
+TopupStudent TopupStudent::fromJson(const QJsonObject &o)
+{
+    return {str(o, keys::userId), str(o, keys::openId), str(o, keys::studentId),
+            str(o, keys::name),   str(o, keys::phone),  str(o, keys::boundAt)};
+}
+
+QJsonObject TopupDetail::toJson() const
+{
+    QJsonObject o = topup.toJson();
+    o.insert(keys::student, student ? student->toJson() : QJsonObject());
+    o.insert(keys::events, detail::toJsonArray(events));
+    return o;
+}
+
+TopupDetail TopupDetail::fromJson(const QJsonObject &o)
+{
+    TopupDetail d;
+    d.topup = Topup::fromJson(o);
+    const QJsonObject student = object(o, keys::student);
+    if (!student.isEmpty())
+        d.student = TopupStudent::fromJson(student);
+    d.events = detail::listFromJson<TopupEvent>(o.value(keys::events));
+    return d;
+}
+
+QJsonObject RoomDetail::toJson() const
+{
+    QJsonObject o {{keys::roomId, roomId},
+                   {keys::students, detail::toJsonArray(students)},
+                   {keys::topups, detail::toJsonArray(topups)}};
+    insertText(o, keys::building, building);
+    insertText(o, keys::room, room);
+    if (electricity)
+        o.insert(keys::electricity, *electricity);
+    if (water)
+        o.insert(keys::water, *water);
+    if (powerOn)
+        o.insert(keys::powerOn, *powerOn);
+    insertText(o, keys::balanceError, balanceError);
+    return o;
+}
+
+RoomDetail RoomDetail::fromJson(const QJsonObject &o)
+{
+    RoomDetail r;
+    r.roomId = str(o, keys::roomId);
+    r.building = str(o, keys::building);
+    r.room = str(o, keys::room);
+    if (o.value(keys::electricity).isDouble())
+        r.electricity = integer(o, keys::electricity);
+    if (o.value(keys::water).isDouble())
+        r.water = integer(o, keys::water);
+    if (o.value(keys::powerOn).isBool())
+        r.powerOn = o.value(keys::powerOn).toBool();
+    r.balanceError = str(o, keys::balanceError);
+    r.students = detail::listFromJson<TopupStudent>(o.value(keys::students));
+    r.topups = detail::listFromJson<Topup>(o.value(keys::topups));
+    return r;
+}
+
 QJsonObject DashboardSummary::toJson() const
 {
     QJsonObject o {{keys::date, date},

@@ -704,6 +704,125 @@ struct PaymentExceptionItem
     friend bool operator==(const PaymentExceptionItem &, const PaymentExceptionItem &) = default;
 };
 
+// ---- Utility top-ups (`/admin/v1/topups`, `/admin/v1/rooms`; refunds: admins) ----
+
+/// A utility (水电) top-up as the admin API shows it. Left out when empty: payOrderId (until
+/// signed), channel, paidAt (until paid), balanceAfter, deliveredAt (until delivered),
+/// failureReason, lastError, nextAttemptAt (while nothing is due), deliveryStartedAt.
+struct Topup
+{
+    QString id;
+    /// PENDING_PAYMENT, PAID, DELIVERED, DELIVERY_FAILED, REFUNDING, REFUNDED, CANCELLED
+    QString status;
+    QString roomId; ///< as the utility system names it (ZY1-101)
+    QString building;
+    QString room;
+    QString utility; ///< ELECTRICITY or WATER
+    qint64 amount = 0; ///< fen
+    QString expiresAt;
+    QString createdAt;
+    QString updatedAt;
+    QString payOrderId;
+    QString channel; ///< ECARD or WECHAT_JSAPI, once paid
+    std::optional<qint64> balanceAfter; ///< fen: the utility's balance right after the credit
+    QString failureReason; ///< what the student was told
+    QString paidAt;
+    QString deliveredAt;
+    QString userId;
+    int attempts = 0; ///< delivery attempts of the current run
+    QString lastError;
+    QString nextAttemptAt;
+    QString deliveryStartedAt;
+
+    /// Staff may deliver it again now: a PAID top-up waiting for its next attempt, or a
+    /// DELIVERY_FAILED one (a new run).
+    bool canRedeliver() const;
+    /// An admin may stop delivering and refund it (the same two states).
+    bool canRefund() const;
+    QJsonObject toJson() const;
+    static Topup fromJson(const QJsonObject &o);
+    friend bool operator==(const Topup &, const Topup &) = default;
+};
+
+/// One line of a top-up's history: a TRANSITION (from → to) or an ATTEMPT (a delivery's outcome,
+/// a staff note). `actor`: system, pay-notify, staff:<user>…; from, to and detail are left out
+/// when empty.
+struct TopupEvent
+{
+    QString at;
+    QString kind; ///< TRANSITION or ATTEMPT
+    QString actor;
+    QString from;
+    QString to;
+    QString detail;
+
+    QJsonObject toJson() const;
+    static TopupEvent fromJson(const QJsonObject &o);
+    friend bool operator==(const TopupEvent &, const TopupEvent &) = default;
+};
+
+/// A student of a top-up or of a room. `boundAt` (left out when empty) is there in a room's
+/// list only: when the student bound the room.
+struct TopupStudent
+{
+    QString userId;
+    QString openId;
+    QString studentId;
+    QString name;
+    QString phone;
+    QString boundAt;
+
+    QJsonObject toJson() const;
+    static TopupStudent fromJson(const QJsonObject &o);
+    friend bool operator==(const TopupStudent &, const TopupStudent &) = default;
+};
+
+/// `GET /topups/{id}`: the top-up's fields with its `student` and `events` beside them. The
+/// server writes `student: {}` when the user is gone: nullopt here.
+struct TopupDetail
+{
+    Topup topup;
+    std::optional<TopupStudent> student;
+    QList<TopupEvent> events; ///< oldest first
+
+    QJsonObject toJson() const;
+    static TopupDetail fromJson(const QJsonObject &o);
+    friend bool operator==(const TopupDetail &, const TopupDetail &) = default;
+};
+
+/// `GET /rooms/{roomId}`: a room's balances as the utility system reports them now, the students
+/// bound to it and its latest 20 top-ups. building and room are there once a student bound it;
+/// the balances and powerOn are left out when the utility system did not answer (balanceError
+/// says why).
+struct RoomDetail
+{
+    QString roomId;
+    QString building;
+    QString room;
+    std::optional<qint64> electricity; ///< fen
+    std::optional<qint64> water; ///< fen
+    std::optional<bool> powerOn;
+    QString balanceError;
+    QList<TopupStudent> students;
+    QList<Topup> topups; ///< newest first
+
+    QJsonObject toJson() const;
+    static RoomDetail fromJson(const QJsonObject &o);
+    friend bool operator==(const RoomDetail &, const RoomDetail &) = default;
+};
+
+/// The filters of `GET /topups`; empty ones are not sent.
+struct TopupQuery
+{
+    QString status;
+    QString roomId;
+    QString userId;
+    QString from; ///< YYYY-MM-DD, inclusive
+    QString to; ///< YYYY-MM-DD, inclusive
+    QString cursor;
+    int limit = 100;
+};
+
 /// `GET /admin/v1/dashboard`: today (the server's zone) at a glance. The infrastructure part is
 /// there for admins only (`hasInfrastructure`).
 struct DashboardSummary

@@ -15,9 +15,9 @@ namespace pomelo {
 
 namespace {
 
-const QString KnownModules[] = {QStringLiteral("booking"), QStringLiteral("pay"),
-                                QStringLiteral("sandbox"), QStringLiteral("workers"),
-                                QStringLiteral("admin")};
+const QString KnownModules[] = {QStringLiteral("booking"), QStringLiteral("topup"),
+                                QStringLiteral("pay"),     QStringLiteral("sandbox"),
+                                QStringLiteral("workers"), QStringLiteral("admin")};
 
 // A validator returns an empty string when the value is acceptable, else what is wrong with it.
 using Validator = std::function<QString(const QString &)>;
@@ -28,6 +28,10 @@ constexpr char SandboxEcardPartnerKey[] = "sandbox-ecard-partner-key";
 constexpr char SandboxWechatAppId[] = "wxd0c0ffee5a4db0x1";
 constexpr char SandboxWechatAppSecret[] = "sandbox-mini-program-secret";
 constexpr char SandboxWechatMchId[] = "1900000109";
+constexpr char SandboxUtilityPartnerId[] = "pomelo-sandbox-utility";
+constexpr char SandboxUtilityPartnerKey[] = "sandbox-utility-partner-key";
+/// What one recharge of the utility protocol may carry (docs/utility-protocol.md), fen.
+constexpr qint64 MaxRechargeAmount = 10'000'000;
 
 QString checkHostPort(const QString &v)
 {
@@ -153,6 +157,35 @@ QString checkSchedule(const QString &v)
     return {};
 }
 
+/// A comma-separated list of 1..12 amounts in fen, each 1..MaxRechargeAmount.
+QString checkFenList(const QString &v)
+{
+    const QStringList parts = v.split(u',');
+    if (parts.size() > 12)
+        return QStringLiteral("more than 12 amounts");
+    for (const QString &p : parts) {
+        if (!checkInt(p.trimmed(), 1, MaxRechargeAmount).isEmpty())
+            return QStringLiteral("each amount must be an integer from 1 to 10000000 (fen)");
+    }
+    return {};
+}
+
+QList<qint64> fenList(const QString &v)
+{
+    QList<qint64> list;
+    const QStringList parts = v.split(u',');
+    for (const QString &p : parts)
+        list.append(p.trimmed().toLongLong());
+    return list;
+}
+
+QString checkAppId(const QString &v)
+{
+    return QRegularExpression(QStringLiteral("^[A-Za-z0-9_-]{1,64}$")).match(v).hasMatch()
+        ? QString()
+        : QStringLiteral("not 1 to 64 of A-Z a-z 0-9 _ -");
+}
+
 struct KeyDef
 {
     ConfigKey key;
@@ -218,8 +251,8 @@ void addServerKeys(QList<KeyDef> &d)
                    "sandbox credentials); auto: development only with embedded Redis and "
                    "SQLite")},
               oneOf({str("auto"), str("development"), str("production")})});
-    d.append({{str("server.modules"), str("booking,pay,sandbox,workers,admin"),
-               str("comma-separated subset of booking,pay,sandbox,workers,admin"),
+    d.append({{str("server.modules"), str("booking,topup,pay,sandbox,workers,admin"),
+               str("comma-separated subset of booking,topup,pay,sandbox,workers,admin"),
                str("what this instance runs (production default: without sandbox)")},
               checkModules});
     d.append({{str("server.public_base_url"), QString(), str("http(s)://host[:port] or empty"),
@@ -306,11 +339,7 @@ void addFlowKeys(QList<KeyDef> &d)
     d.append(
         {{str("booking.app_id"), str("venue-booking"), str("an app id of 1..64 of A-Z a-z 0-9 _ -"),
           str("the pay app the booking module signs as (`pomelo-server init` creates it)")},
-         [](const QString &v) {
-             return QRegularExpression(QStringLiteral("^[A-Za-z0-9_-]{1,64}$")).match(v).hasMatch()
-                 ? QString()
-                 : QStringLiteral("not 1 to 64 of A-Z a-z 0-9 _ -");
-         }});
+         checkAppId});
     d.append({{str("booking.refund_cutoff_minutes"), str("0"), str("integer 0..10080"),
                str("a paid booking is refunded when cancelled at least this long before it "
                    "starts")},
@@ -339,6 +368,48 @@ void addFlowKeys(QList<KeyDef> &d)
     d.append({{str("notify.timeout_ms"), str("5000"), str("integer 100..60000"),
                str("one merchant delivery attempt")},
               intRange(100, 60000)});
+}
+
+/// The keys of the utility top-up module (server/topup). topup.min_amount <= topup.max_amount and
+/// the presets within them are checked once every layer is loaded (Config::load()).
+void addTopupKeys(QList<KeyDef> &d)
+{
+    d.append(
+        {{str("topup.app_id"), str("utility-topup"), str("an app id of 1..64 of A-Z a-z 0-9 _ -"),
+          str("the pay app the top-up module signs as (`pomelo-server init` creates it)")},
+         checkAppId});
+    d.append({{str("topup.min_amount"), str("100"), str("integer 1..10000000 (fen)"),
+               str("smallest top-up a student may pay, in fen")},
+              intRange(1, MaxRechargeAmount)});
+    d.append({{str("topup.max_amount"), str("50000"), str("integer 1..10000000 (fen)"),
+               str("largest top-up a student may pay, in fen")},
+              intRange(1, MaxRechargeAmount)});
+    d.append({{str("topup.presets"), str("1000,2000,5000,10000"),
+               str("comma-separated amounts in fen, within topup.min_amount..max_amount"),
+               str("the amounts the mini-program offers as buttons")},
+              checkFenList});
+    d.append({{str("topup.expiry_seconds"), str("900"), str("integer 1..86400"),
+               str("delay before an unsigned top-up is cancelled")},
+              intRange(1, 86400)});
+    d.append({{str("topup.delivery_deadline_minutes"), str("60"), str("integer 1..1440"),
+               str("a paid top-up the utility system has not confirmed this long after the "
+                   "payment is refunded")},
+              intRange(1, 1440)});
+    d.append({{str("topup.delivery_retry_seconds"), str("5,15,30,60,120,300,600"),
+               str("comma-separated delays in seconds"),
+               str("delays between delivery attempts (the last one repeats until the deadline)")},
+              checkSchedule});
+    d.append({{str("topup.low_balance_electricity"), str("1000"), str("integer 0..10000000 (fen)"),
+               str("a room's students are reminded when its electricity balance falls under it "
+                   "(0: never)")},
+              intRange(0, MaxRechargeAmount)});
+    d.append({{str("topup.low_balance_water"), str("500"), str("integer 0..10000000 (fen)"),
+               str("a room's students are reminded when its water balance falls under it (0: "
+                   "never)")},
+              intRange(0, MaxRechargeAmount)});
+    d.append({{str("topup.balance_check_seconds"), str("300"), str("integer 10..86400"),
+               str("how often the balances of bound rooms are checked for the reminders")},
+              intRange(10, 86400)});
 }
 
 /// The keys of WeChat (mini-program login and WeChat Pay).
@@ -465,6 +536,47 @@ void addEcardKeys(QList<KeyDef> &d)
               }});
 }
 
+/// The keys of the campus utility system (docs/utility-protocol.md) and of its sandbox.
+void addUtilityKeys(QList<KeyDef> &d)
+{
+    d.append({{str("utility.base_url"), QString(), str("http(s) URL or empty (local sandbox)"),
+               str("campus utility system endpoint (empty: <public_base_url>/sandbox/utility, "
+                   "development only)")},
+              [](const QString &v) {
+                  return checkHttpUrl(v, true);
+              }});
+    d.append({{str("utility.partner_id"), str(SandboxUtilityPartnerId),
+               str("the partner id issued by the utility system"),
+               str("campus utility system partner id")},
+              [](const QString &v) {
+                  return v.isEmpty() ? QStringLiteral("empty") : QString();
+              }});
+    d.append(
+        {{str("utility.partner_key"), str(SandboxUtilityPartnerKey),
+          str("the partner signing key, at least 8 characters"),
+          str("campus utility system HMAC key (the default only works with the sandbox)"), true},
+         [](const QString &v) {
+             return v.size() < 8 ? QStringLiteral("shorter than 8 characters") : QString();
+         }});
+    d.append({{str("sandbox.utility_partner_id"), str(SandboxUtilityPartnerId), str("a partner id"),
+               str("the partner the utility sandbox (utility system) expects")},
+              [](const QString &v) {
+                  return v.isEmpty() ? QStringLiteral("empty") : QString();
+              }});
+    d.append({{str("sandbox.utility_partner_key"), str(SandboxUtilityPartnerKey),
+               str("at least 8 characters"),
+               str("the key the utility sandbox signs and verifies with"), true},
+              [](const QString &v) {
+                  return v.size() < 8 ? QStringLiteral("shorter than 8 characters") : QString();
+              }});
+    d.append({{str("sandbox.utility_usage_interval_ms"), str("60000"),
+               str("0 (off) or an integer 100..86400000"),
+               str("how often the utility sandbox's rooms use some electricity and water")},
+              [](const QString &v) {
+                  return v == QLatin1String("0") ? QString() : checkInt(v, 100, 86'400'000);
+              }});
+}
+
 /// The keys of the console and telemetry.
 void addOperationsKeys(QList<KeyDef> &d)
 {
@@ -517,8 +629,10 @@ const QList<KeyDef> &keyDefs()
         addServerKeys(d);
         addStorageKeys(d);
         addFlowKeys(d);
+        addTopupKeys(d);
         addWechatKeys(d);
         addEcardKeys(d);
+        addUtilityKeys(d);
         addOperationsKeys(d);
         return d;
     }();
@@ -655,6 +769,26 @@ Config Config::load(const QString &iniPath, const QStringList &environment,
 
     for (auto it = overrides.cbegin(); it != overrides.cend(); ++it)
         config.set(it.key(), it.value());
+
+    // Keys that are only right together, checked once every layer has had its say.
+    const qint64 minAmount = config.topupMinAmount();
+    const qint64 maxAmount = config.topupMaxAmount();
+    if (minAmount > maxAmount)
+        throw ConfigError(QStringLiteral("topup.min_amount"),
+                          QStringLiteral("greater than topup.max_amount; expected at most %1 (got "
+                                         "\"%2\")")
+                              .arg(maxAmount)
+                              .arg(minAmount));
+    const QList<qint64> presets = config.topupPresets();
+    for (const qint64 preset : presets) {
+        if (preset < minAmount || preset > maxAmount)
+            throw ConfigError(QStringLiteral("topup.presets"),
+                              QStringLiteral("%1 is outside topup.min_amount..topup.max_amount; "
+                                             "expected amounts from %2 to %3 (fen)")
+                                  .arg(preset)
+                                  .arg(minAmount)
+                                  .arg(maxAmount));
+    }
 
     config.resolveDerived();
     return config;
@@ -858,6 +992,90 @@ QString Config::sandboxEcardPartnerKey() const
     return value(QStringLiteral("sandbox.ecard_partner_key"));
 }
 
+QString Config::utilityBaseUrl() const
+{
+    return value(QStringLiteral("utility.base_url"));
+}
+
+QString Config::utilityPartnerId() const
+{
+    return value(QStringLiteral("utility.partner_id"));
+}
+
+QString Config::utilityPartnerKey() const
+{
+    return value(QStringLiteral("utility.partner_key"));
+}
+
+QString Config::sandboxUtilityPartnerId() const
+{
+    return value(QStringLiteral("sandbox.utility_partner_id"));
+}
+
+QString Config::sandboxUtilityPartnerKey() const
+{
+    return value(QStringLiteral("sandbox.utility_partner_key"));
+}
+
+int Config::sandboxUtilityUsageIntervalMs() const
+{
+    return value(QStringLiteral("sandbox.utility_usage_interval_ms")).toInt();
+}
+
+QString Config::topupAppId() const
+{
+    return value(QStringLiteral("topup.app_id"));
+}
+
+qint64 Config::topupMinAmount() const
+{
+    return value(QStringLiteral("topup.min_amount")).toLongLong();
+}
+
+qint64 Config::topupMaxAmount() const
+{
+    return value(QStringLiteral("topup.max_amount")).toLongLong();
+}
+
+QList<qint64> Config::topupPresets() const
+{
+    return fenList(value(QStringLiteral("topup.presets")));
+}
+
+int Config::topupExpirySeconds() const
+{
+    return value(QStringLiteral("topup.expiry_seconds")).toInt();
+}
+
+int Config::topupDeliveryDeadlineMinutes() const
+{
+    return value(QStringLiteral("topup.delivery_deadline_minutes")).toInt();
+}
+
+QList<int> Config::topupDeliveryRetrySeconds() const
+{
+    QList<int> list;
+    const QStringList parts = value(QStringLiteral("topup.delivery_retry_seconds")).split(u',');
+    for (const QString &p : parts)
+        list.append(p.trimmed().toInt());
+    return list;
+}
+
+qint64 Config::topupLowBalanceElectricity() const
+{
+    return value(QStringLiteral("topup.low_balance_electricity")).toLongLong();
+}
+
+qint64 Config::topupLowBalanceWater() const
+{
+    return value(QStringLiteral("topup.low_balance_water")).toLongLong();
+}
+
+int Config::topupBalanceCheckSeconds() const
+{
+    return value(QStringLiteral("topup.balance_check_seconds")).toInt();
+}
+
 bool Config::isProduction() const
 {
     return value(QStringLiteral("server.mode")) == QLatin1String("production");
@@ -926,6 +1144,16 @@ QList<ConfigError> Config::productionProblems() const
                        QStringLiteral("not set although wechat.platform_public_key_file is: the "
                                       "public-key mode needs the 公钥ID (PUB_KEY_ID_…); for the "
                                       "certificate mode leave both empty"));
+        }
+    }
+    if (hasModule(QStringLiteral("topup"))) {
+        if (utilityBaseUrl().isEmpty())
+            refuse("utility.base_url",
+                   QStringLiteral("empty (the local sandbox); production needs the utility "
+                                  "system's URL"));
+        for (const char *key : {"utility.partner_id", "utility.partner_key"}) {
+            if (isDefault(key))
+                refuse(key, sandboxValue);
         }
     }
     if (hasModule(QStringLiteral("booking"))

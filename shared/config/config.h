@@ -96,6 +96,26 @@ public:
     /// never `ecard.*`, so that a production server never holds a key the sandbox knows.
     QString sandboxEcardPartnerId() const;
     QString sandboxEcardPartnerKey() const;
+    /// `utility.base_url`: the campus utility system; empty: the local sandbox (development).
+    QString utilityBaseUrl() const;
+    QString utilityPartnerId() const;
+    QString utilityPartnerKey() const; ///< secret
+    /// The partner the utility sandbox expects and signs with: its own keys, never `utility.*`.
+    QString sandboxUtilityPartnerId() const;
+    QString sandboxUtilityPartnerKey() const;
+    /// How often the utility sandbox's rooms use electricity and water; 0: never.
+    int sandboxUtilityUsageIntervalMs() const;
+    /// `topup.app_id`: the pay app the top-up module signs as.
+    QString topupAppId() const;
+    qint64 topupMinAmount() const; ///< fen
+    qint64 topupMaxAmount() const; ///< fen, at least topupMinAmount()
+    QList<qint64> topupPresets() const; ///< fen, each within [min, max]
+    int topupExpirySeconds() const;
+    int topupDeliveryDeadlineMinutes() const;
+    QList<int> topupDeliveryRetrySeconds() const;
+    qint64 topupLowBalanceElectricity() const; ///< fen; 0: no reminder
+    qint64 topupLowBalanceWater() const; ///< fen; 0: no reminder
+    int topupBalanceCheckSeconds() const;
     QString adminInitialPassword() const;
     QString logFormat() const;
     QString logFile() const;
@@ -127,9 +147,10 @@ public:
 
     /// What production refuses at start, one ConfigError per key (empty in development, and when
     /// nothing unsafe is configured): the sandbox module, an empty base URL of a configured
-    /// channel, a credential that is the built-in sandbox value (e-card partner, WeChat merchant
-    /// and mini-program values, keys the sandbox would generate), an initial admin password
-    /// shorter than 12 characters.
+    /// channel or (with the topup module) of the utility system, a credential that is the
+    /// built-in sandbox value (e-card and utility partners, WeChat merchant and mini-program
+    /// values, keys the sandbox would generate), an initial admin password shorter than 12
+    /// characters.
     QList<ConfigError> productionProblems() const;
 
     /// Demo venues and apps go into an empty database: `server.demo_data` on, or auto in

@@ -38,6 +38,14 @@ public:
     QByteArray orderTimeoutQueue() const { return key("pomelo:delay:order-timeout"); }
     /// `pomelo:delay:booking-expiry`: bookings never signed.
     QByteArray bookingExpiryQueue() const { return key("pomelo:delay:booking-expiry"); }
+    /// Top-up steps (delivery, its retries, refunds) and expiries: `pomelo:delay:topup-delivery`.
+    QByteArray topupDeliveryQueue() const { return key("pomelo:delay:topup-delivery"); }
+    /// `pomelo:topup:low:{roomId}:{utility}`: set while a room is under the low-balance threshold
+    /// and its students were told (one reminder per crossing).
+    QByteArray topupLowBalance(const QString &roomId, const QString &utility) const
+    {
+        return key("pomelo:topup:low:" + roomId.toUtf8() + ":" + utility.toUtf8());
+    }
 
     /// `pomelo:nonce:{appId}:{nonce}`: the replay guard's keys (code 2004).
     QByteArray nonce(const QString &appId, const QString &nonce) const;

@@ -59,9 +59,17 @@ std::optional<DemoApp> DemoData::addBookingApp(Transaction &tx, AppRepository &a
                                                const QString &appId, const QStringList &notifyHosts,
                                                bool internal, qint64 now)
 {
+    return addInHouseApp(tx, apps, appId, QStringLiteral("场馆预约"), notifyHosts, internal, now);
+}
+
+std::optional<DemoApp> DemoData::addInHouseApp(Transaction &tx, AppRepository &apps,
+                                               const QString &appId, const QString &name,
+                                               const QStringList &notifyHosts, bool internal,
+                                               qint64 now)
+{
     App app;
     app.appId = appId;
-    app.name = QStringLiteral("场馆预约");
+    app.name = name;
     app.secret = AppRepository::generateSecret();
     app.notifyHosts = notifyHosts;
     app.internal = internal;
@@ -94,15 +102,10 @@ DemoDataResult DemoData::load(Database &db, const SecretBox &box, const QString 
             if (const std::optional<DemoApp> booking =
                     addBookingApp(tx, apps, bookingAppId, notifyHosts, internalApps, now))
                 result.appsAdded.append(*booking);
-            App app;
-            app.appId = utilityTopUpAppId();
-            app.name = QStringLiteral("水电充值");
-            app.secret = AppRepository::generateSecret();
-            app.notifyHosts = notifyHosts;
-            app.internal = internalApps;
-            app.createdAt = now;
-            if (apps.insert(tx, app))
-                result.appsAdded.append({app.appId, app.name, app.secret});
+            if (const std::optional<DemoApp> topup =
+                    addInHouseApp(tx, apps, utilityTopUpAppId(), QStringLiteral("水电充值"),
+                                  notifyHosts, internalApps, now))
+                result.appsAdded.append(*topup);
         }
         tx.commit();
     }

@@ -54,6 +54,11 @@ public:
                                                 const QString &appId,
                                                 const QStringList &notifyHosts, bool internal,
                                                 qint64 now = 0);
+    /// The same for any in-house app of the pay platform (booking, top-up) named @p name.
+    static std::optional<DemoApp> addInHouseApp(Transaction &tx, AppRepository &apps,
+                                                const QString &appId, const QString &name,
+                                                const QStringList &notifyHosts, bool internal,
+                                                qint64 now = 0);
     /// Badminton courts 1–4, basketball courts 1–2, table tennis tables 1–4, swimming lanes 1–3.
     static QList<Venue> venues();
     static QString appsFileName() { return QStringLiteral("apps.json"); }

@@ -19,6 +19,7 @@ Q_DECLARE_LOGGING_CATEGORY(lcHttp) // pomelo.http: request log, server
 Q_DECLARE_LOGGING_CATEGORY(lcRedis) // pomelo.redis
 Q_DECLARE_LOGGING_CATEGORY(lcStorage) // pomelo.storage
 Q_DECLARE_LOGGING_CATEGORY(lcBooking) // pomelo.booking
+Q_DECLARE_LOGGING_CATEGORY(lcTopup) // pomelo.topup
 Q_DECLARE_LOGGING_CATEGORY(lcPay) // pomelo.pay
 Q_DECLARE_LOGGING_CATEGORY(lcChannels) // pomelo.channels: WeChat Pay, e-card clients
 Q_DECLARE_LOGGING_CATEGORY(lcSandbox) // pomelo.sandbox

@@ -122,6 +122,10 @@ public:
     {
         return httpRequest("PUT", m_server.url(path), body, auth());
     }
+    HttpResult del(const QString &path) const
+    {
+        return httpRequest("DELETE", m_server.url(path), {}, auth());
+    }
 
     HttpResult book(qint64 venueId, const QString &date, const QString &start,
                     const QString &end) const

@@ -407,14 +407,14 @@ void TestServer::modeIsDerived()
     auto [code, output] = runToExit({QStringLiteral("--print-config")});
     QCOMPARE(code, 0);
     QVERIFY2(output.contains("server.mode = development"), output.constData());
-    QVERIFY(output.contains("server.modules = booking,pay,sandbox,workers,admin"));
+    QVERIFY(output.contains("server.modules = booking,topup,pay,sandbox,workers,admin"));
     for (const QStringList &args :
          {QStringList {QStringLiteral("--database"), QStringLiteral("postgres://p@127.0.0.1:1/x")},
           QStringList {QStringLiteral("--redis"), QStringLiteral("redis://127.0.0.1:1/0")}}) {
         std::tie(code, output) = runToExit(args + QStringList {QStringLiteral("--print-config")});
         QCOMPARE(code, 0);
         QVERIFY2(output.contains("server.mode = production"), output.constData());
-        QVERIFY(output.contains("server.modules = booking,pay,workers,admin"));
+        QVERIFY(output.contains("server.modules = booking,topup,pay,workers,admin"));
     }
     // An explicit mode wins; an explicit module list is kept (and then refused, see below).
     std::tie(code, output) = runToExit({QStringLiteral("--print-config"),
@@ -471,6 +471,13 @@ void TestServer::productionRefusesUnsafeSettings_data()
     QTest::newRow("mini-program sandbox secret")
         << env({"POMELO_WECHAT_APP_SECRET=sandbox-mini-program-secret"})
         << QByteArray("wechat.app_secret");
+    QTest::newRow("utility URL empty")
+        << env({"POMELO_UTILITY_BASE_URL="}) << QByteArray("utility.base_url");
+    QTest::newRow("utility sandbox partner key")
+        << env({"POMELO_UTILITY_PARTNER_KEY=sandbox-utility-partner-key"})
+        << QByteArray("utility.partner_key");
+    QTest::newRow("utility default partner id")
+        << env({"POMELO_UTILITY_PARTNER_ID"}) << QByteArray("utility.partner_id");
     QTest::newRow("public base URL not set")
         << env({"POMELO_SERVER_PUBLIC_BASE_URL"}) << QByteArray("server.public_base_url");
     QTest::newRow("admin password of 11") << env({"POMELO_ADMIN_INITIAL_PASSWORD=short-pass1"})
@@ -498,6 +505,10 @@ void TestServer::productionRefusesUnsafeSettings()
         {QStringLiteral("POMELO_ECARD_PARTNER_KEY"), QStringLiteral("a-real-partner-key-1234")},
         {QStringLiteral("POMELO_WECHAT_APP_ID"), QStringLiteral("wx1234567890abcdef")},
         {QStringLiteral("POMELO_WECHAT_APP_SECRET"), QStringLiteral("the-real-app-secret-42")},
+        {QStringLiteral("POMELO_UTILITY_BASE_URL"),
+         QStringLiteral("https://energy.example.edu.cn/api")},
+        {QStringLiteral("POMELO_UTILITY_PARTNER_ID"), QStringLiteral("campus-topup-01")},
+        {QStringLiteral("POMELO_UTILITY_PARTNER_KEY"), QStringLiteral("a-real-utility-key-5678")},
     };
     for (const QString &kv : std::as_const(change)) {
         const qsizetype eq = kv.indexOf(u'=');
@@ -520,6 +531,8 @@ void TestServer::productionRefusesUnsafeSettings()
              output.constData());
     // Neither the secrets of the configuration nor the sandbox's own are echoed.
     QVERIFY(!output.contains("a-real-partner-key-1234"));
+    QVERIFY(!output.contains("a-real-utility-key-5678"));
+    QVERIFY(!output.contains("sandbox-utility-partner-key"));
     QVERIFY(!output.contains("the-real-app-secret-42"));
     QVERIFY(!output.contains("sandbox-ecard-partner-key"));
     QVERIFY(!output.contains("sandbox-mini-program-secret"));

@@ -81,6 +81,7 @@ void TestSetup::initIsIdempotent()
     const auto [code, output] = runToExit(args, env);
     QVERIFY2(code == 0, output.constData());
     QVERIFY2(output.contains("booking app 'campus-venues' created"), output.constData());
+    QVERIFY2(output.contains("top-up app 'utility-topup' created"), output.constData());
     QVERIFY2(output.contains("console admin created: username 'admin', password '"),
              output.constData());
     QVERIFY2(output.contains("Next:"), output.constData());
@@ -97,7 +98,11 @@ void TestSetup::initIsIdempotent()
         QVERIFY(app->active);
         QCOMPARE(app->secret.size(), 43);
         QVERIFY2(!output.contains(app->secret), "the secret is printed only when asked");
-        QCOMPARE(apps.count(), qint64(1)); // no demo apps: init is not demo data
+        // The in-house apps of the modules that run (booking, top-up), no demo apps: init is not
+        // demo data.
+        QCOMPARE(apps.count(), qint64(2));
+        const std::optional<App> topup = apps.find(QStringLiteral("utility-topup"));
+        QVERIFY(topup && topup->internal && topup->active);
         QCOMPARE(StaffUserRepository(database).countAdmins(), qint64(1));
     }
 
@@ -109,7 +114,7 @@ void TestSetup::initIsIdempotent()
     QVERIFY2(!output2.contains("created"), output2.constData());
     Database database(dbUrl);
     const SecretBox box = SecretBox::loadOrCreate(dataDir.filePath(QStringLiteral("secret.key")));
-    QCOMPARE(AppRepository(database, box).count(), qint64(1));
+    QCOMPARE(AppRepository(database, box).count(), qint64(2));
     QCOMPARE(StaffUserRepository(database).list().size(), 1);
 }
 

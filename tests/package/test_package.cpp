@@ -403,6 +403,9 @@ void TestPackage::installedServerStartsWithInstalledConfig()
         QStringLiteral("POMELO_ECARD_PARTNER_KEY=package-test-partner-key"),
         QStringLiteral("POMELO_WECHAT_APP_ID=wx0000000000package"),
         QStringLiteral("POMELO_WECHAT_APP_SECRET=package-test-app-secret"),
+        QStringLiteral("POMELO_UTILITY_BASE_URL=https://energy.example.edu.cn/api"),
+        QStringLiteral("POMELO_UTILITY_PARTNER_ID=P2026017"),
+        QStringLiteral("POMELO_UTILITY_PARTNER_KEY=package-test-utility-key"),
         QStringLiteral("POMELO_ADMIN_INITIAL_PASSWORD=package-test-admin-password"),
     };
     const QStringList common {QStringLiteral("--config"), ini, QStringLiteral("--data-dir"),

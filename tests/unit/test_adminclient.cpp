@@ -123,6 +123,7 @@ private slots:
     void paymentExceptionParsing();
     void paymentExceptionCalls();
     void venueAndClosureCalls();
+    void topupCalls();
     void livePaymentMessagesParsing();
     void callbackDroppedWhenContextIsGone();
     void unreachableServerIsProbedUntilBack();
@@ -447,6 +448,113 @@ void TestAdminClient::venueAndClosureCalls()
     QCOMPARE(
         server.requests.at(7).query.queryItemValue(QStringLiteral("reason"), QUrl::FullyDecoded),
         QStringLiteral("改期"));
+}
+
+void TestAdminClient::topupCalls()
+{
+    FakeServer server;
+    server.reply(200, LoginOk);
+    server.reply(200,
+                 R"({"items":[{"id":"9","status":"DELIVERY_FAILED","amount":2000,"attempts":3,)"
+                 R"("utility":"WATER","lastError":"3001 busy"}],"nextCursor":"c2=="})");
+    server.reply(200, R"({"items":[]})");
+    server.reply(200,
+                 R"({"id":"9","status":"DELIVERY_FAILED","amount":2000,"student":{"userId":"4",)"
+                 R"("name":"张三","studentId":"T1"},"events":[{"at":"t","kind":"ATTEMPT",)"
+                 R"("actor":"system","detail":"3001 busy"}]})");
+    server.reply(200, R"({"id":"9","status":"PAID","amount":2000,"attempts":0})");
+    server.reply(403, R"({"code":4030,"message":"需要管理员权限","traceId":"t3"})");
+    server.reply(200,
+                 R"({"roomId":"ZY1-101","building":"竹园1栋","room":"101","electricity":5000,)"
+                 R"("water":3000,"powerOn":true,"students":[],"topups":[{"id":"9"}]})");
+    AdminClient client;
+    client.setBaseUrl(server.url());
+    bool in = false;
+    client.login(QStringLiteral("s1"), QStringLiteral("pw"), nullptr,
+                 [&](const LoginResult &) { in = true; });
+    QTRY_VERIFY(in);
+
+    TopupQuery query;
+    query.status = QStringLiteral("DELIVERY_FAILED");
+    query.roomId = QStringLiteral("ZY1-101");
+    query.userId = QStringLiteral("4");
+    query.from = QStringLiteral("2026-12-01");
+    query.to = QStringLiteral("2026-12-07");
+    query.cursor = QStringLiteral("c1+/=");
+    query.limit = 50;
+    std::optional<Page<Topup>> page;
+    client.topups(query, this, [&](const Page<Topup> &p) { page = p; });
+    QTRY_VERIFY(page.has_value());
+    QCOMPARE(page->items.size(), 1);
+    QCOMPARE(page->items.at(0).utility, QStringLiteral("WATER"));
+    QCOMPARE(page->items.at(0).attempts, 3);
+    QVERIFY(page->items.at(0).canRedeliver());
+    QCOMPARE(page->nextCursor, QStringLiteral("c2=="));
+    const Recorded &list = server.requests.at(1);
+    QCOMPARE(list.method, QByteArray("GET"));
+    QCOMPARE(list.path, QStringLiteral("/admin/v1/topups"));
+    QCOMPARE(list.authorization, QByteArray("Bearer tok-123456789012345678901234567890"));
+    QCOMPARE(list.query.queryItemValue(QStringLiteral("status")),
+             QStringLiteral("DELIVERY_FAILED"));
+    QCOMPARE(list.query.queryItemValue(QStringLiteral("roomId")), QStringLiteral("ZY1-101"));
+    QCOMPARE(list.query.queryItemValue(QStringLiteral("userId")), QStringLiteral("4"));
+    QCOMPARE(list.query.queryItemValue(QStringLiteral("from")), QStringLiteral("2026-12-01"));
+    QCOMPARE(list.query.queryItemValue(QStringLiteral("to")), QStringLiteral("2026-12-07"));
+    QCOMPARE(list.query.queryItemValue(QStringLiteral("cursor"), QUrl::FullyDecoded),
+             QStringLiteral("c1+/="));
+    QCOMPARE(list.query.queryItemValue(QStringLiteral("limit")), QStringLiteral("50"));
+
+    // No filter: only the limit is sent.
+    page.reset();
+    client.topups({}, this, [&](const Page<Topup> &p) { page = p; });
+    QTRY_VERIFY(page.has_value());
+    QVERIFY(page->items.isEmpty());
+    QCOMPARE(server.requests.at(2).query.queryItems().size(), 1);
+    QCOMPARE(server.requests.at(2).query.queryItemValue(QStringLiteral("limit")),
+             QStringLiteral("100"));
+
+    std::optional<TopupDetail> detail;
+    client.topupDetail(QStringLiteral("9"), this, [&](const TopupDetail &d) { detail = d; });
+    QTRY_VERIFY(detail.has_value());
+    QCOMPARE(server.requests.at(3).path, QStringLiteral("/admin/v1/topups/9"));
+    QCOMPARE(detail->topup.status, QStringLiteral("DELIVERY_FAILED"));
+    QVERIFY(detail->student.has_value());
+    QCOMPARE(detail->student->name, QStringLiteral("张三"));
+    QCOMPARE(detail->events.size(), 1);
+    QCOMPARE(detail->events.at(0).detail, QStringLiteral("3001 busy"));
+
+    std::optional<Topup> after;
+    client.redeliverTopup(QStringLiteral("9"), QStringLiteral("学生来电"), this,
+                          [&](const Topup &t) { after = t; });
+    QTRY_VERIFY(after.has_value());
+    QCOMPARE(after->status, QStringLiteral("PAID"));
+    const Recorded &redeliver = server.requests.at(4);
+    QCOMPARE(redeliver.method, QByteArray("POST"));
+    QCOMPARE(redeliver.path, QStringLiteral("/admin/v1/topups/9/redeliver"));
+    QCOMPARE(QJsonDocument::fromJson(redeliver.body)[QStringLiteral("reason")].toString(),
+             QStringLiteral("学生来电"));
+
+    // A staff account may not refund: the envelope's code reaches the caller.
+    std::optional<ApiError> error;
+    client.refundTopup(QStringLiteral("9"), QStringLiteral("宿舍停用"), this, {},
+                       [&](const ApiError &e) { error = e; });
+    QTRY_VERIFY(error.has_value());
+    QCOMPARE(server.requests.at(5).path, QStringLiteral("/admin/v1/topups/9/refund"));
+    QCOMPARE(
+        QJsonDocument::fromJson(server.requests.at(5).body)[QStringLiteral("reason")].toString(),
+        QStringLiteral("宿舍停用"));
+    QCOMPARE(error->httpStatus, 403);
+    QCOMPARE(error->code, 4030);
+
+    std::optional<RoomDetail> room;
+    client.room(QStringLiteral("ZY1-101"), this, [&](const RoomDetail &r) { room = r; });
+    QTRY_VERIFY(room.has_value());
+    QCOMPARE(server.requests.at(6).method, QByteArray("GET"));
+    QCOMPARE(server.requests.at(6).path, QStringLiteral("/admin/v1/rooms/ZY1-101"));
+    QCOMPARE(room->electricity, 5000);
+    QCOMPARE(room->powerOn, true);
+    QCOMPARE(room->topups.size(), 1);
+    QCOMPARE(room->topups.at(0).id, QStringLiteral("9"));
 }
 
 void TestAdminClient::livePaymentMessagesParsing()

@@ -533,6 +533,119 @@ PaymentExceptionItem refundingException()
     return e;
 }
 
+// ---- Utility top-ups ----
+
+/// Paid, the first delivery attempt failed, the next one due: no credit yet.
+const char RetryingTopupJson[] = R"json({"amount":2000,"attempts":1,"building":"竹园1栋",
+"channel":"ECARD","createdAt":"2026-12-07T18:44:36.951+08:00",
+"deliveryStartedAt":"2026-12-07T18:44:37.105+08:00","expiresAt":"2026-12-07T18:59:36.951+08:00",
+"id":"388279626950451200","lastError":"3001 水电系统繁忙","nextAttemptAt":"2026-12-07T18:45:37.105+08:00",
+"paidAt":"2026-12-07T18:44:37.100+08:00","payOrderId":"388279626870759424","room":"101",
+"roomId":"ZY1-101","status":"PAID","updatedAt":"2026-12-07T18:44:37.120+08:00",
+"userId":"388279620412346368","utility":"ELECTRICITY"})json";
+
+Topup retryingTopup()
+{
+    Topup t;
+    t.id = u"388279626950451200"_s;
+    t.status = u"PAID"_s;
+    t.roomId = u"ZY1-101"_s;
+    t.building = u"竹园1栋"_s;
+    t.room = u"101"_s;
+    t.utility = u"ELECTRICITY"_s;
+    t.amount = 2000;
+    t.expiresAt = u"2026-12-07T18:59:36.951+08:00"_s;
+    t.createdAt = u"2026-12-07T18:44:36.951+08:00"_s;
+    t.updatedAt = u"2026-12-07T18:44:37.120+08:00"_s;
+    t.payOrderId = u"388279626870759424"_s;
+    t.channel = u"ECARD"_s;
+    t.paidAt = u"2026-12-07T18:44:37.100+08:00"_s;
+    t.userId = u"388279620412346368"_s;
+    t.attempts = 1;
+    t.lastError = u"3001 水电系统繁忙"_s;
+    t.nextAttemptAt = u"2026-12-07T18:45:37.105+08:00"_s;
+    t.deliveryStartedAt = u"2026-12-07T18:44:37.105+08:00"_s;
+    return t;
+}
+
+/// Every optional field set (a delivered top-up keeps the error of an earlier attempt).
+Topup fullTopup()
+{
+    Topup t = retryingTopup();
+    t.status = u"DELIVERED"_s;
+    t.balanceAfter = 7000;
+    t.failureReason = u"水电系统繁忙"_s;
+    t.deliveredAt = u"2026-12-07T18:45:38.002+08:00"_s;
+    return t;
+}
+
+/// Just created: none of the optional fields.
+const char PendingTopupJson[] = R"json({"amount":1000,"attempts":0,"building":"竹园1栋",
+"createdAt":"2026-12-07T18:44:36.951+08:00","expiresAt":"2026-12-07T18:59:36.951+08:00",
+"id":"5","room":"102","roomId":"ZY1-102","status":"PENDING_PAYMENT",
+"updatedAt":"2026-12-07T18:44:36.951+08:00","userId":"7","utility":"WATER"})json";
+
+Topup pendingTopup()
+{
+    Topup t;
+    t.id = u"5"_s;
+    t.status = u"PENDING_PAYMENT"_s;
+    t.roomId = u"ZY1-102"_s;
+    t.building = u"竹园1栋"_s;
+    t.room = u"102"_s;
+    t.utility = u"WATER"_s;
+    t.amount = 1000;
+    t.expiresAt = u"2026-12-07T18:59:36.951+08:00"_s;
+    t.createdAt = u"2026-12-07T18:44:36.951+08:00"_s;
+    t.updatedAt = t.createdAt;
+    t.userId = u"7"_s;
+    return t;
+}
+
+TopupStudent alice()
+{
+    return {u"388279620412346368"_s, u"o-alice"_s, u"T0012"_s, u"alice"_s, u"13800138000"_s, {}};
+}
+
+const char AliceJson[] = R"json({"name":"alice","openId":"o-alice","phone":"13800138000",
+"studentId":"T0012","userId":"388279620412346368"})json";
+
+QList<TopupEvent> topupEvents()
+{
+    return {{u"2026-12-07T18:44:36.951+08:00"_s,
+             u"TRANSITION"_s,
+             u"system"_s,
+             {},
+             u"PENDING_PAYMENT"_s,
+             u"created"_s},
+            {u"2026-12-07T18:44:37.100+08:00"_s,
+             u"TRANSITION"_s,
+             u"pay-notify"_s,
+             u"PENDING_PAYMENT"_s,
+             u"PAID"_s,
+             {}},
+            {u"2026-12-07T18:44:37.120+08:00"_s,
+             u"ATTEMPT"_s,
+             u"system"_s,
+             {},
+             {},
+             u"3001 水电系统繁忙"_s}};
+}
+
+const char TopupEventsJson[] = R"json([{"actor":"system","at":"2026-12-07T18:44:36.951+08:00",
+"detail":"created","kind":"TRANSITION","to":"PENDING_PAYMENT"},{"actor":"pay-notify",
+"at":"2026-12-07T18:44:37.100+08:00","from":"PENDING_PAYMENT","kind":"TRANSITION","to":"PAID"},
+{"actor":"system","at":"2026-12-07T18:44:37.120+08:00","detail":"3001 水电系统繁忙",
+"kind":"ATTEMPT"}])json";
+
+/// @p topupJson with `extra` (a text of `"key":value,` pairs) inserted at its start.
+QByteArray withKeys(const char *topupJson, const QByteArray &extra)
+{
+    QByteArray json = topupJson;
+    json.insert(1, extra);
+    return json;
+}
+
 // ---- Dashboard ----
 
 const char StaffDashboardJson[] = R"json({"date":"2026-12-07",
@@ -621,6 +734,8 @@ private slots:
     void operations() { checkWire(); }
     void auditAndExceptions_data();
     void auditAndExceptions() { checkWire(); }
+    void topups_data();
+    void topups() { checkWire(); }
     void dashboard_data();
     void dashboard() { checkWire(); }
     void liveFeed_data();
@@ -921,6 +1036,70 @@ void TestAdminTypes::auditAndExceptions_data()
     const QByteArray page = "{\"items\":[" + QByteArray(ResolvedExceptionJson) + "]}";
     row("Page<PaymentExceptionItem>", Page<PaymentExceptionItem> {{resolvedException()}, {}},
         page.constData());
+}
+
+void TestAdminTypes::topups_data()
+{
+    addColumns();
+    row("Topup retrying", retryingTopup(), RetryingTopupJson);
+    row("Topup pending, no optional field", pendingTopup(), PendingTopupJson);
+    row("Topup every optional field", fullTopup(),
+        withKeys(RetryingTopupJson,
+                 R"("balanceAfter":7000,"deliveredAt":"2026-12-07T18:45:38.002+08:00",)"
+                 R"("failureReason":"水电系统繁忙",)")
+            .replace("\"status\":\"PAID\"", "\"status\":\"DELIVERED\"")
+            .constData());
+    Topup zeroBalance = fullTopup();
+    zeroBalance.balanceAfter = 0; // there, although 0
+    row("Topup balance after 0", zeroBalance,
+        withKeys(RetryingTopupJson,
+                 R"("balanceAfter":0,"deliveredAt":"2026-12-07T18:45:38.002+08:00",)"
+                 R"("failureReason":"水电系统繁忙",)")
+            .replace("\"status\":\"PAID\"", "\"status\":\"DELIVERED\"")
+            .constData());
+    const QByteArray page = "{\"items\":[" + QByteArray(RetryingTopupJson) + ","
+        + QByteArray(PendingTopupJson) + "],\"nextCursor\":\"MTcw\"}";
+    row("Page<Topup>", Page<Topup> {{retryingTopup(), pendingTopup()}, u"MTcw"_s},
+        page.constData());
+    row("TopupEvent of an attempt", topupEvents().at(2),
+        R"json({"actor":"system","at":"2026-12-07T18:44:37.120+08:00",
+"detail":"3001 水电系统繁忙","kind":"ATTEMPT"})json");
+    row("TopupEvent of a transition", topupEvents().at(1),
+        R"json({"actor":"pay-notify","at":"2026-12-07T18:44:37.100+08:00",
+"from":"PENDING_PAYMENT","kind":"TRANSITION","to":"PAID"})json");
+    row("TopupDetail", TopupDetail {retryingTopup(), alice(), topupEvents()},
+        withKeys(RetryingTopupJson,
+                 R"("events":)" + QByteArray(TopupEventsJson) + "," + R"("student":)"
+                     + QByteArray(AliceJson) + ",")
+            .constData());
+    // The student's user is gone: `student: {}`.
+    row("TopupDetail without student or events", TopupDetail {pendingTopup(), std::nullopt, {}},
+        withKeys(PendingTopupJson, R"("events":[],"student":{},)").constData());
+    TopupStudent bound = alice();
+    bound.boundAt = u"2026-12-01T09:00:00.000+08:00"_s;
+    RoomDetail room;
+    room.roomId = u"ZY1-101"_s;
+    room.building = u"竹园1栋"_s;
+    room.room = u"101"_s;
+    room.electricity = 7000;
+    room.water = 3000;
+    room.powerOn = true;
+    room.students = {bound};
+    room.topups = {retryingTopup()};
+    const QByteArray roomJson =
+        R"json({"building":"竹园1栋","electricity":7000,"powerOn":true,"room":"101",
+"roomId":"ZY1-101","students":[{"boundAt":"2026-12-01T09:00:00.000+08:00","name":"alice",
+"openId":"o-alice","phone":"13800138000","studentId":"T0012","userId":"388279620412346368"}],
+"topups":[)json"
+        + QByteArray(RetryingTopupJson) + R"json(],"water":3000})json";
+    row("RoomDetail", room, roomJson.constData());
+    // Power cut at zero balance; and a room nobody bound while the utility system is down.
+    row("RoomDetail power off", RoomDetail {u"ZY1-102"_s, {}, {}, 0, 0, false, {}, {}, {}},
+        R"json({"electricity":0,"powerOn":false,"roomId":"ZY1-102","students":[],"topups":[],
+"water":0})json");
+    row("RoomDetail without balances",
+        RoomDetail {u"ZY1-103"_s, {}, {}, {}, {}, {}, u"3001 busy"_s, {}, {}},
+        R"json({"balanceError":"3001 busy","roomId":"ZY1-103","students":[],"topups":[]})json");
 }
 
 void TestAdminTypes::dashboard_data()

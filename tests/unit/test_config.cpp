@@ -32,6 +32,11 @@ private slots:
     void productionNeedsPublicBaseUrl();
     void wechatKeysInProduction_data();
     void wechatKeysInProduction();
+    void utilityAndTopupDefaults();
+    void topupAmountsTogether_data();
+    void topupAmountsTogether();
+    void utilityInProduction_data();
+    void utilityInProduction();
 };
 
 void TestConfig::defaultsAreApiMd()
@@ -40,10 +45,10 @@ void TestConfig::defaultsAreApiMd()
     QCOMPARE(c.value(QStringLiteral("server.listen")), QStringLiteral("127.0.0.1:8080"));
     QCOMPARE(c.listenPort(), quint16(8080));
     QCOMPARE(c.dataDir(), QStringLiteral("./var"));
-    QCOMPARE(
-        c.modules(),
-        (QStringList {QStringLiteral("booking"), QStringLiteral("pay"), QStringLiteral("sandbox"),
-                      QStringLiteral("workers"), QStringLiteral("admin")}));
+    QCOMPARE(c.modules(),
+             (QStringList {QStringLiteral("booking"), QStringLiteral("topup"),
+                           QStringLiteral("pay"), QStringLiteral("sandbox"),
+                           QStringLiteral("workers"), QStringLiteral("admin")}));
     QCOMPARE(c.redisUrl(), QStringLiteral("embedded"));
     QCOMPARE(c.redisKeyPrefix(), QString());
     QCOMPARE(c.databaseUrl(), QStringLiteral("sqlite:./var/pomelo.db"));
@@ -173,6 +178,38 @@ void TestConfig::invalidValues_data()
     row("telemetry.trace_url_template", "ftp://jaeger/trace/{traceId}");
     row("telemetry.trace_url_template", "javascript:alert('{traceId}')");
     row("telemetry.trace_url_template", "{traceId}");
+    // The utility system and the top-up module (issue #16)
+    row("server.modules", "booking,topups");
+    row("utility.base_url", "utility.campus.edu.cn");
+    row("utility.base_url", "ftp://utility.campus.edu.cn");
+    row("utility.partner_id", "");
+    row("utility.partner_key", "short");
+    row("sandbox.utility_partner_id", "");
+    row("sandbox.utility_partner_key", "1234567");
+    row("sandbox.utility_usage_interval_ms", "-1");
+    row("sandbox.utility_usage_interval_ms", "50");
+    row("sandbox.utility_usage_interval_ms", "86400001");
+    row("sandbox.utility_usage_interval_ms", "1m");
+    row("topup.app_id", "utility topup");
+    row("topup.app_id", "");
+    row("topup.delivery_deadline_minutes", "0");
+    row("topup.delivery_deadline_minutes", "1441");
+    row("topup.min_amount", "0");
+    row("topup.min_amount", "1.5");
+    row("topup.max_amount", "10000001");
+    row("topup.max_amount", "-100");
+    row("topup.presets", "");
+    row("topup.presets", "1000,,2000");
+    row("topup.presets", "1000,0");
+    row("topup.presets", "10.5");
+    row("topup.presets", "1,2,3,4,5,6,7,8,9,10,11,12,13");
+    row("topup.expiry_seconds", "0");
+    row("topup.expiry_seconds", "86401");
+    row("topup.low_balance_electricity", "-1");
+    row("topup.low_balance_water", "10000001");
+    row("topup.delivery_retry_seconds", "5,,15");
+    row("topup.delivery_retry_seconds", "0");
+    row("topup.balance_check_seconds", "9");
 }
 
 void TestConfig::invalidValues()
@@ -224,6 +261,23 @@ void TestConfig::validValues_data()
     row("telemetry.trace_url_template",
         "https://grafana.example.edu.cn/explore?left=%7B%22datasource%22:%22tempo%22,"
         "%22queries%22:%5B%7B%22query%22:%22{traceId}%22%7D%5D%7D");
+    // The utility system and the top-up module (issue #16)
+    row("server.modules", "booking,topup,pay,workers,admin");
+    row("server.modules", "topup");
+    row("utility.base_url", "");
+    row("utility.base_url", "https://energy.campus.edu.cn/api");
+    row("utility.partner_key", "12345678");
+    row("sandbox.utility_usage_interval_ms", "0");
+    row("sandbox.utility_usage_interval_ms", "100");
+    row("topup.app_id", "utility-topup_2");
+    row("topup.delivery_deadline_minutes", "1");
+    row("topup.delivery_deadline_minutes", "1440");
+    row("topup.min_amount", "1");
+    row("topup.max_amount", "10000000");
+    row("topup.presets", "1000");
+    row("topup.presets", "500, 1000 ,2000");
+    row("topup.low_balance_electricity", "0");
+    row("topup.delivery_retry_seconds", "60");
 }
 
 void TestConfig::validValues()
@@ -402,6 +456,132 @@ void TestConfig::wechatKeysInProduction()
     }
     refused.sort();
     QCOMPARE(refused, refusedKeys);
+}
+
+void TestConfig::utilityAndTopupDefaults()
+{
+    const Config c;
+    QCOMPARE(c.utilityBaseUrl(), QString());
+    QVERIFY(!c.utilityPartnerId().isEmpty());
+    QVERIFY(c.utilityPartnerKey().size() >= 8);
+    // The sandbox's own keys are the client's defaults, so development works out of the box.
+    QCOMPARE(c.sandboxUtilityPartnerId(), c.utilityPartnerId());
+    QCOMPARE(c.sandboxUtilityPartnerKey(), c.utilityPartnerKey());
+    QCOMPARE(c.sandboxUtilityUsageIntervalMs(), 60000);
+    QCOMPARE(c.topupAppId(), QStringLiteral("utility-topup"));
+    QCOMPARE(c.topupDeliveryDeadlineMinutes(), 60);
+    QCOMPARE(c.topupMinAmount(), 100);
+    QCOMPARE(c.topupMaxAmount(), 50000);
+    QCOMPARE(c.topupPresets(), (QList<qint64> {1000, 2000, 5000, 10000}));
+    QCOMPARE(c.topupExpirySeconds(), 900);
+    QCOMPARE(c.topupLowBalanceElectricity(), 1000);
+    QCOMPARE(c.topupLowBalanceWater(), 500);
+    QCOMPARE(c.topupDeliveryRetrySeconds(), (QList<int> {5, 15, 30, 60, 120, 300, 600}));
+    QCOMPARE(c.topupBalanceCheckSeconds(), 300);
+    QVERIFY(c.hasModule(QStringLiteral("topup")));
+    QCOMPARE(c.redactedValues().value(QStringLiteral("utility.partner_key")),
+             QStringLiteral("***"));
+    QCOMPARE(c.redactedValues().value(QStringLiteral("sandbox.utility_partner_key")),
+             QStringLiteral("***"));
+
+    const Config set =
+        Config::load({},
+                     {QStringLiteral("POMELO_TOPUP_PRESETS=500, 800"),
+                      QStringLiteral("POMELO_TOPUP_DELIVERY_RETRY_SECONDS=1,2"),
+                      QStringLiteral("POMELO_UTILITY_BASE_URL=https://energy.campus.edu.cn/api")},
+                     {});
+    QCOMPARE(set.topupPresets(), (QList<qint64> {500, 800}));
+    QCOMPARE(set.topupDeliveryRetrySeconds(), (QList<int> {1, 2}));
+    QCOMPARE(set.utilityBaseUrl(), QStringLiteral("https://energy.campus.edu.cn/api"));
+    // Production runs the top-up module but no sandbox by default.
+    const Config production =
+        Config::load({}, {QStringLiteral("POMELO_SERVER_MODE=production")}, {});
+    QCOMPARE(
+        production.modules(),
+        (QStringList {QStringLiteral("booking"), QStringLiteral("topup"), QStringLiteral("pay"),
+                      QStringLiteral("workers"), QStringLiteral("admin")}));
+}
+
+void TestConfig::topupAmountsTogether_data()
+{
+    QTest::addColumn<Overrides>("values");
+    QTest::addColumn<QString>("refusedKey"); // empty: accepted
+    const QString min = QStringLiteral("topup.min_amount");
+    const QString max = QStringLiteral("topup.max_amount");
+    const QString presets = QStringLiteral("topup.presets");
+    QTest::newRow("min = max") << Overrides {{min, QStringLiteral("1000")},
+                                             {max, QStringLiteral("1000")},
+                                             {presets, QStringLiteral("1000")}}
+                               << QString();
+    QTest::newRow("min > max") << Overrides {{min, QStringLiteral("2000")},
+                                             {max, QStringLiteral("1000")},
+                                             {presets, QStringLiteral("1000")}}
+                               << min;
+    QTest::newRow("min above the default max") << Overrides {{min, QStringLiteral("60000")}} << min;
+    QTest::newRow("a preset under min") << Overrides {{min, QStringLiteral("2000")}} << presets;
+    QTest::newRow("a preset over max") << Overrides {{max, QStringLiteral("5000")}} << presets;
+    QTest::newRow("presets within")
+        << Overrides {{max, QStringLiteral("5000")}, {presets, QStringLiteral("1000,5000")}}
+        << QString();
+}
+
+void TestConfig::topupAmountsTogether()
+{
+    QFETCH(Overrides, values);
+    QFETCH(QString, refusedKey);
+    try {
+        const Config c = Config::load({}, {}, values);
+        QVERIFY2(refusedKey.isEmpty(), "accepted");
+        QVERIFY(c.topupMinAmount() <= c.topupMaxAmount());
+    } catch (const ConfigError &e) {
+        QCOMPARE(e.key(), refusedKey);
+        QVERIFY2(e.message().contains(QStringLiteral("expected")), qPrintable(e.message()));
+    }
+}
+
+void TestConfig::utilityInProduction_data()
+{
+    QTest::addColumn<QStringList>("env");
+    QTest::addColumn<QStringList>("refusedKeys"); // among the utility.* keys
+    const QString url = QStringLiteral("POMELO_UTILITY_BASE_URL=https://energy.campus.edu.cn/api");
+    const QString id = QStringLiteral("POMELO_UTILITY_PARTNER_ID=P-2026-17");
+    const QString key = QStringLiteral("POMELO_UTILITY_PARTNER_KEY=the-real-utility-key-1");
+    QTest::newRow("nothing set") << QStringList {}
+                                 << QStringList {QStringLiteral("utility.base_url"),
+                                                 QStringLiteral("utility.partner_id"),
+                                                 QStringLiteral("utility.partner_key")};
+    QTest::newRow("only the key left at the sandbox's")
+        << QStringList {url, id} << QStringList {QStringLiteral("utility.partner_key")};
+    QTest::newRow("only the URL empty")
+        << QStringList {id, key} << QStringList {QStringLiteral("utility.base_url")};
+    QTest::newRow("all set") << QStringList {url, id, key} << QStringList {};
+    QTest::newRow("without the topup module")
+        << QStringList {QStringLiteral("POMELO_SERVER_MODULES=booking,pay,workers,admin")}
+        << QStringList {};
+}
+
+void TestConfig::utilityInProduction()
+{
+    QFETCH(QStringList, env);
+    QFETCH(QStringList, refusedKeys);
+    env += QStringLiteral("POMELO_SERVER_MODE=production");
+    const Config c = Config::load({}, env, {});
+    QStringList refused;
+    for (const ConfigError &e : c.productionProblems()) {
+        if (e.key().startsWith(QLatin1String("utility."))) {
+            refused.append(e.key());
+            QVERIFY2(!e.message().contains(QLatin1String("the-real-utility-key-1")),
+                     qPrintable(e.message()));
+            QVERIFY2(!e.message().contains(QLatin1String("sandbox-utility-partner-key")),
+                     qPrintable(e.message()));
+        }
+    }
+    refused.sort();
+    QCOMPARE(refused, refusedKeys);
+    // Development refuses nothing.
+    QVERIFY(Config::load({}, {QStringLiteral("POMELO_SERVER_MODE=development")}, {})
+                .productionProblems()
+                .isEmpty());
 }
 
 QTEST_GUILESS_MAIN(TestConfig)

@@ -43,6 +43,8 @@ struct Options
     int pollMs = 0; ///< 0: wait for PAID with one long poll (waitWhile), else poll this often
     qint64 durationMs = 0; ///< > 0: users run flows until then instead of flowsPerUser each (soak)
     QString channel = QStringLiteral("ECARD"); ///< or WECHAT_JSAPI
+    /// A utility top-up (bind a room, top up, pay, wait for DELIVERED) instead of a booking.
+    bool topup = false;
     qint64 serverPid = 0; ///< CPU accounted over the flow phase when set
     qint64 sandboxPid = 0;
 };
@@ -193,15 +195,41 @@ private:
     void fundCard()
     {
         if (m_options.channel != QLatin1String("ECARD"))
-            return nextFlow();
+            return bindRoom();
         m_sandbox.send("POST", QStringLiteral("/sandbox/ecard/simulate/balance"),
                        compact({{QStringLiteral("studentNo"), studentId()},
                                 {QStringLiteral("balance"), qint64(100'000'000)}}),
                        [this](int status, const QByteArray &body) {
                            if (status != 200)
                                return abort(describe("card balance", status, body));
-                           nextFlow();
+                           bindRoom();
                        });
+    }
+
+    /// Top-ups: each user binds one of the sandbox's 36 demo rooms (several users share one, as
+    /// roommates do).
+    void bindRoom()
+    {
+        if (!m_options.topup)
+            return nextFlow();
+        static const char *const Buildings[] = {"ZY1", "ZY2", "MY3"};
+        const int n = m_index % 30; // MY3-206 is closed in the sandbox: never bound here
+        const QString roomId = QStringLiteral("%1-%2%3")
+                                   .arg(QLatin1String(Buildings[n / 12]))
+                                   .arg(1 + (n % 12) / 6)
+                                   .arg(n % 6 + 1, 2, 10, QLatin1Char('0'));
+        m_client.send("PUT", QStringLiteral("/api/v1/me/room"),
+                      compact({{QStringLiteral("roomId"), roomId}}),
+                      [this](int status, const QByteArray &body) {
+                          if (status != 200)
+                              return abort(describe("bind room", status, body));
+                          nextFlow();
+                      });
+    }
+
+    QString kind() const
+    {
+        return m_options.topup ? QStringLiteral("topups") : QStringLiteral("bookings");
     }
 
     /// Every flow of every user gets its own slot: venues first, then times, then days.
@@ -231,9 +259,12 @@ private:
         if (done || m_results.nextSlot >= capacity)
             return m_finished();
         ++m_flow;
-        const QJsonObject slot = slotFor(m_results.nextSlot++);
+        const QJsonObject request = m_options.topup
+            ? QJsonObject {{QStringLiteral("utility"), QStringLiteral("ELECTRICITY")},
+                           {QStringLiteral("amount"), 1000}}
+            : slotFor(m_results.nextSlot++);
         m_flowStart = m_clock.nsecsElapsed();
-        m_client.send("POST", QStringLiteral("/api/v1/bookings"), compact(slot),
+        m_client.send("POST", QStringLiteral("/api/v1/") + kind(), compact(request),
                       [this](int status, const QByteArray &body) {
                           const QString id = parse(body).value(QStringLiteral("id")).toString();
                           if (status != 201 || id.isEmpty())
@@ -244,7 +275,7 @@ private:
 
     void sign(const QString &bookingId)
     {
-        m_client.send("POST", QStringLiteral("/api/v1/bookings/%1/sign").arg(bookingId), {},
+        m_client.send("POST", QStringLiteral("/api/v1/%1/%2/sign").arg(kind(), bookingId), {},
                       [this, bookingId](int status, const QByteArray &body) {
                           QJsonObject cashier =
                               parse(body).value(QStringLiteral("cashier")).toObject();
@@ -286,25 +317,29 @@ private:
     {
         // As the mini-program waits after paying: one request the server answers when the
         // booking leaves PENDING_PAYMENT (or a plain poll every pollMs, to compare).
-        const QString query = m_options.pollMs > 0
-            ? QString()
-            : QStringLiteral("?waitWhile=PENDING_PAYMENT&waitSeconds=20");
-        m_client.send(
-            "GET", QStringLiteral("/api/v1/bookings/") + bookingId + query, {},
-            [this, bookingId](int status, const QByteArray &body) {
-                if (status != 200)
-                    return failFlow(describe("get booking", status, body));
-                const QString state = parse(body).value(QStringLiteral("status")).toString();
-                if (state == QLatin1String("PAID")) {
-                    m_results.flowNs.push_back(m_clock.nsecsElapsed() - m_flowStart);
-                    return nextFlow();
-                }
-                if (state != QLatin1String("PENDING_PAYMENT"))
-                    return failFlow(describe("booking status", status, body));
-                if ((m_clock.nsecsElapsed() - m_flowStart) / 1000000 > PaidTimeoutMs)
-                    return failFlow(describe("not PAID in time", status, body));
-                QTimer::singleShot(m_options.pollMs, [this, bookingId] { pollPaid(bookingId); });
-            });
+        // A top-up has no long poll: the page polls until the credit is DELIVERED.
+        const int pollMs = m_options.topup && m_options.pollMs == 0 ? 20 : m_options.pollMs;
+        const QString query =
+            pollMs > 0 ? QString() : QStringLiteral("?waitWhile=PENDING_PAYMENT&waitSeconds=20");
+        m_client.send("GET", QStringLiteral("/api/v1/%1/").arg(kind()) + bookingId + query, {},
+                      [this, bookingId, pollMs](int status, const QByteArray &body) {
+                          if (status != 200)
+                              return failFlow(describe("get booking", status, body));
+                          const QString state =
+                              parse(body).value(QStringLiteral("status")).toString();
+                          const QLatin1String done(m_options.topup ? "DELIVERED" : "PAID");
+                          if (state == done) {
+                              m_results.flowNs.push_back(m_clock.nsecsElapsed() - m_flowStart);
+                              return nextFlow();
+                          }
+                          const bool waiting = state == QLatin1String("PENDING_PAYMENT")
+                              || (m_options.topup && state == QLatin1String("PAID"));
+                          if (!waiting)
+                              return failFlow(describe("status", status, body));
+                          if ((m_clock.nsecsElapsed() - m_flowStart) / 1000000 > PaidTimeoutMs)
+                              return failFlow(describe("not PAID in time", status, body));
+                          QTimer::singleShot(pollMs, [this, bookingId] { pollPaid(bookingId); });
+                      });
     }
 
     void failFlow(const QString &what)
@@ -436,7 +471,11 @@ int main(int argc, char *argv[])
         QStringLiteral("duration-s"),
         QStringLiteral("run flows for this long instead of flows-per-user each (a soak)"),
         QStringLiteral("s"), QStringLiteral("0"));
-    parser.addOptions({serverPidOpt, sandboxPidOpt, durationOpt});
+    const QCommandLineOption flowOpt(
+        QStringLiteral("flow"),
+        QStringLiteral("booking (book, pay, PAID) or topup (top up, pay, DELIVERED)"),
+        QStringLiteral("kind"), QStringLiteral("booking"));
+    parser.addOptions({serverPidOpt, sandboxPidOpt, durationOpt, flowOpt});
     parser.process(app);
 
     QTextStream out(stdout);
@@ -452,6 +491,11 @@ int main(int argc, char *argv[])
     options.serverPid = parser.value(serverPidOpt).toLongLong();
     options.sandboxPid = parser.value(sandboxPidOpt).toLongLong();
     options.durationMs = qint64(parser.value(durationOpt).toDouble() * 1000);
+    options.topup = parser.value(flowOpt) == QLatin1String("topup");
+    if (!options.topup && parser.value(flowOpt) != QLatin1String("booking")) {
+        err << "--flow is booking or topup\n";
+        return 2;
+    }
     if (!options.base.isValid() || options.base.scheme().isEmpty() || options.users < 1
         || options.flowsPerUser < 1 || options.healthzMs < 100
         || (options.channel != QLatin1String("ECARD")

@@ -595,6 +595,8 @@ void TopupService::checkLowBalance(const UtilityBalance &balance)
     } checks[] = {{"ELECTRICITY", balance.electricity, m_options.lowElectricity},
                   {"WATER", balance.water, m_options.lowWater}};
     for (const auto &c : checks) {
+        if (c.threshold <= 0)
+            continue; // 0: no reminder for this utility
         const QString utility = QLatin1String(c.utility);
         const QByteArray key = m_ctx.keys.topupLowBalance(balance.roomId, utility);
         if (c.value >= c.threshold) {

@@ -139,6 +139,25 @@ void TopupModule::registerRoomRoutes(Router &router)
                  [this, zone](qint64 userId, const HttpRequest &) {
                      return HttpResponse::json(200, roomViewJson(m_service->myRoom(userId), zone));
                  });
+    // ?days=N (1..31, default 7): the room's use per day and utility, newest day last.
+    studentRoute(
+        router, "GET", QStringLiteral("/api/v1/me/room/usage"),
+        [this](qint64 userId, const HttpRequest &r) {
+            int days = 7;
+            if (r.query.hasQueryItem(QStringLiteral("days"))) {
+                bool ok = false;
+                days = r.query.queryItemValue(QStringLiteral("days")).toInt(&ok);
+                if (!ok || days < 1 || days > 31)
+                    throw Error(ErrorCode::InvalidParameter, QStringLiteral("days is 1..31"));
+            }
+            QJsonArray out;
+            const QList<UtilityUsageDay> usage = m_service->myUsage(userId, days);
+            for (const UtilityUsageDay &u : usage)
+                out.append(QJsonObject {{QStringLiteral("day"), u.day.toString(Qt::ISODate)},
+                                        {QStringLiteral("utility"), utilityName(u.utility)},
+                                        {QStringLiteral("amount"), u.amount}});
+            return HttpResponse::json(200, out);
+        });
     studentRoute(router, "PUT", QStringLiteral("/api/v1/me/room"),
                  [this, zone](qint64 userId, const HttpRequest &r) {
                      const QJsonObject body = parseJsonObject(r);

@@ -130,6 +130,15 @@ RoomView TopupService::myRoom(qint64 userId)
     return view;
 }
 
+QList<UtilityUsageDay> TopupService::myUsage(qint64 userId, int days)
+{
+    const std::optional<RoomBinding> binding = TopupRepository(m_ctx.db).boundRoom(userId);
+    if (!binding)
+        throw Error(ErrorCode::TopupRoomNotBound, QStringLiteral("no room bound"));
+    const QDateTime to = QDateTime::currentDateTimeUtc();
+    return utility().usage(binding->roomId, to.addDays(-days), to);
+}
+
 // ---- Top-ups of a student -----------------------------------------------------------------------
 
 Topup TopupService::create(qint64 userId, const QString &utility, qint64 amount)

@@ -76,6 +76,9 @@ public:
     /// The student's room with its balances (1102 when none is bound). Reading the balance also
     /// checks it against the low-balance thresholds.
     RoomView myRoom(qint64 userId);
+    /// What the student's room used per day and utility over the last @p days days (1..31), as
+    /// the utility system reports it (1102 when no room is bound, 3002 when it does not answer).
+    QList<UtilityUsageDay> myUsage(qint64 userId, int days);
 
     // ---- Top-ups of a student ----
     /// 1102 without a room; 1103 for an amount outside [minAmount, maxAmount]; 4001 for another

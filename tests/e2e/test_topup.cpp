@@ -557,6 +557,16 @@ void TestTopup::lowBalanceReminderOncePerCrossing()
     QCOMPARE(alice.user.get(QStringLiteral("/api/v1/me/room")).status, 200);
     QCOMPARE(reminders(alice), 1);
     QCOMPARE(reminders(bob), 1);
+    // The room's use shows to its students, per day and utility.
+    const QJsonArray usage =
+        alice.user.get(QStringLiteral("/api/v1/me/room/usage?days=7")).json().array();
+    qint64 electricity = 0;
+    for (const QJsonValue &u : usage)
+        electricity += u[QStringLiteral("utility")] == QLatin1String("ELECTRICITY")
+            ? u[QStringLiteral("amount")].toInteger()
+            : 0;
+    QCOMPARE(electricity, 4500);
+    QCOMPARE(errorCode(alice.user.get(QStringLiteral("/api/v1/me/room/usage?days=32"))), 4001);
 
     // Topped up over the threshold, then under it again: a second crossing, a second reminder.
     const QString id = alice.create(2000).json()[QStringLiteral("id")].toString();

@@ -1,5 +1,6 @@
 #include "opsviews.h"
 
+#include "deliveryprogress.h"
 #include "format.h"
 #include "opsmodels.h"
 #include "reasondialog.h"
@@ -409,27 +410,15 @@ void NotificationsView::resendAllOfApp()
                 return;
             }
             // Follow the delivery: the notifications of this app still pending.
-            auto *progress = new QProgressDialog(
-                tr("Delivering %n notification(s) of %1…", nullptr, count).arg(app), tr("Close"), 0,
-                count, this);
-            progress->setAttribute(Qt::WA_DeleteOnClose);
-            progress->setMinimumDuration(0);
-            progress->setValue(0);
-            auto *poll = new QTimer(progress);
-            poll->setInterval(1000);
-            connect(poll, &QTimer::timeout, progress, [this, progress, app, count] {
-                m_client->notifications(
-                    QStringLiteral("PENDING"), app, {}, progress,
-                    [progress, count](const api::AdminClient::NotificationPage &page) {
-                        const int pending = static_cast<int>(page.page.items.size());
-                        progress->setValue(std::max(0, count - pending));
-                        if (pending == 0) {
-                            progress->setLabelText(tr("Done: every notification was attempted."));
-                            progress->setCancelButtonText(tr("Close"));
-                        }
-                    });
-            });
-            poll->start();
+            auto *progress = new DeliveryProgress(
+                tr("Delivering %n notification(s) of %1…", nullptr, count).arg(app), count,
+                [client = m_client, app](QObject *context, std::function<void(int)> done) {
+                    client->notifications(QStringLiteral("PENDING"), app, {}, context,
+                                          [done](const api::AdminClient::NotificationPage &page) {
+                                              done(static_cast<int>(page.page.items.size()));
+                                          });
+                },
+                this);
             progress->show();
         },
         [this](const api::ApiError &e) {

@@ -130,6 +130,17 @@
     </message>
 </context>
 <context>
+    <name>pomelo::console::DeliveryProgress</name>
+    <message>
+        <source>Close</source>
+        <translation>Close</translation>
+    </message>
+    <message>
+        <source>Done: every notification was attempted.</source>
+        <translation>Done: every notification was attempted.</translation>
+    </message>
+</context>
+<context>
     <name>pomelo::console::DashboardView</name>
     <message>
         <source>Paid today</source>

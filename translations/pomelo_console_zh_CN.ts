@@ -130,6 +130,17 @@
     </message>
 </context>
 <context>
+    <name>pomelo::console::DeliveryProgress</name>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>Done: every notification was attempted.</source>
+        <translation>完成：所有通知均已尝试发送。</translation>
+    </message>
+</context>
+<context>
     <name>pomelo::console::DashboardView</name>
     <message>
         <source>Paid today</source>

@@ -29,11 +29,12 @@ DashboardView::DashboardView(api::AdminClient *client, QWidget *parent)
     , m_client(client)
     , m_chart(new RateChart(this))
     , m_timer(new QTimer(this))
+    , m_moneyReload(new QTimer(this))
 {
     auto *layout = new QVBoxLayout(this);
     auto *cards = new QGridLayout;
     cards->setSpacing(10);
-    m_paid = addCard(cards, 0, 0, tr("Paid today"), &m_paidNote);
+    m_paid = addCard(cards, 0, 0, tr("Net today"), &m_paidNote);
     m_lag = addCard(cards, 0, 1, tr("Stream lag"), &m_lagNote);
     m_queue = addCard(cards, 0, 2, tr("Delayed queue"), &m_queueNote);
     m_failed = addCard(cards, 0, 3, tr("Failed notifications"), &m_failedNote);
@@ -68,6 +69,9 @@ DashboardView::DashboardView(api::AdminClient *client, QWidget *parent)
     m_updated->setStyleSheet(QStringLiteral("color: palette(mid)"));
     layout->addWidget(m_updated);
 
+    m_moneyReload->setSingleShot(true);
+    m_moneyReload->setInterval(1000);
+    connect(m_moneyReload, &QTimer::timeout, this, &DashboardView::refresh);
     m_timer->setInterval(15000);
     connect(m_timer, &QTimer::timeout, this, &DashboardView::refresh);
     m_timer->start();
@@ -114,6 +118,7 @@ void DashboardView::refresh()
         for (auto it = d.orders.cbegin(); it != d.orders.cend(); ++it)
             m_counts.insert(it.key(), static_cast<int>(it.value()));
         m_paidCents = d.paidAmount;
+        m_refundedCents = d.refundedAmount;
         showCounts();
         m_updated->setText(
             tr("Updated %1").arg(QTime::currentTime().toString(QStringLiteral("HH:mm:ss"))));
@@ -175,7 +180,9 @@ void DashboardView::applyEvent(const api::LiveOrderEvent &e)
         m_chart->add(api::parseTime(e.at));
     ++m_counts[e.status];
     if (isPaidStatus(e.status) && !isPaidStatus(e.prevStatus))
-        m_paidCents += e.amount;
+        m_paidCents += e.amount; // at once; the reload below confirms it
+    if (isPaidStatus(e.status))
+        m_moneyReload->start();
     showCounts();
 }
 
@@ -187,8 +194,9 @@ void DashboardView::showCounts()
         total += n;
         it.value()->setText(QString::number(n));
     }
-    m_paid->setText(yuan(m_paidCents));
-    m_paidNote->setText(tr("%n orders today", nullptr, total));
+    m_paid->setText(yuan(m_paidCents - m_refundedCents));
+    m_paidNote->setText(tr("paid %1 · refunded %2 · %n orders", nullptr, total)
+                            .arg(yuan(m_paidCents), yuan(m_refundedCents)));
 }
 
 } // namespace pomelo::console

@@ -26,6 +26,9 @@ public:
 
     void refresh();
     qint64 paidTodayCents() const { return m_paidCents; }
+    qint64 refundedTodayCents() const { return m_refundedCents; }
+    /// The headline: paid − refunded today.
+    qint64 netTodayCents() const { return m_paidCents - m_refundedCents; }
     int ordersToday(const QString &status) const { return m_counts.value(status); }
 
 private:
@@ -38,6 +41,7 @@ private:
     api::AdminClient *m_client;
     QHash<QString, int> m_counts;
     qint64 m_paidCents = 0;
+    qint64 m_refundedCents = 0;
     QList<QDateTime> m_chartTimes; ///< being loaded
     int m_chartLoad = 0; ///< which load m_chartTimes belongs to
     QString m_today; ///< the server's, from /dashboard
@@ -54,6 +58,9 @@ private:
     QLabel *m_updated;
     RateChart *m_chart;
     QTimer *m_timer;
+    /// A live payment or refund reloads the money figures (a refund event carries the order's
+    /// amount, not the refund's), once for a burst.
+    QTimer *m_moneyReload;
 };
 
 } // namespace pomelo::console

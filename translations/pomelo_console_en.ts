@@ -194,6 +194,14 @@
         <source>%n orders today (first 5,000 counted)</source>
         <translation><numerusform>%n order today (first 5,000 counted)</numerusform><numerusform>%n orders today (first 5,000 counted)</numerusform></translation>
     </message>
+    <message>
+        <source>Net today</source>
+        <translation>Net today</translation>
+    </message>
+    <message numerus="yes">
+        <source>paid %1 · refunded %2 · %n orders</source>
+        <translation><numerusform>paid %1 · refunded %2 · %n order</numerusform><numerusform>paid %1 · refunded %2 · %n orders</numerusform></translation>
+    </message>
     <message numerus="yes">
         <source>%n orders today</source>
         <translation><numerusform>%n order today</numerusform><numerusform>%n orders today</numerusform></translation>

@@ -194,6 +194,14 @@
         <source>%n orders today (first 5,000 counted)</source>
         <translation><numerusform>今日 %n 个订单（仅统计前 5000 个）</numerusform></translation>
     </message>
+    <message>
+        <source>Net today</source>
+        <translation>今日净收入</translation>
+    </message>
+    <message numerus="yes">
+        <source>paid %1 · refunded %2 · %n orders</source>
+        <translation><numerusform>已支付 %1 · 已退款 %2 · %n 个订单</numerusform></translation>
+    </message>
     <message numerus="yes">
         <source>%n orders today</source>
         <translation><numerusform>今日 %n 个订单</numerusform></translation>

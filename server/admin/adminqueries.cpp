@@ -79,7 +79,10 @@ void AdminQueries::addTodaysOrders(api::DashboardSummary &summary) const
         summary.orders.insert(statusName(s), byStatus.value(s));
         summary.ordersTotal += byStatus.value(s);
     }
+    // Money by when it moved: what the channels took today and what went back today.
     summary.paidAmount = orders.paidAmount(from, before);
+    summary.refundedAmount = RefundRepository(m_ctx.db).refundedAmount(from, before);
+    summary.netAmount = summary.paidAmount - summary.refundedAmount;
 }
 
 void AdminQueries::addStreamSummary(api::DashboardSummary &summary) const

@@ -134,6 +134,7 @@ inline constexpr Key receivedAt {"receivedAt"};
 inline constexpr Key refund {"refund"};
 inline constexpr Key refundAttempts {"refundAttempts"};
 inline constexpr Key refundedAmount {"refundedAmount"};
+inline constexpr Key netAmount {"netAmount"};
 inline constexpr Key refundedAt {"refundedAt"};
 inline constexpr Key refunds {"refunds"};
 inline constexpr Key remoteAddress {"remoteAddress"};

@@ -856,7 +856,9 @@ QJsonObject DashboardSummary::toJson() const
                    {keys::from, from},
                    {keys::orders, countsToJson(orders)},
                    {keys::ordersTotal, ordersTotal},
-                   {keys::paidAmount, paidAmount}};
+                   {keys::paidAmount, paidAmount},
+                   {keys::refundedAmount, refundedAmount},
+                   {keys::netAmount, netAmount}};
     if (!hasInfrastructure)
         return o;
     o.insert(keys::stream,
@@ -879,6 +881,8 @@ DashboardSummary DashboardSummary::fromJson(const QJsonObject &o)
     d.orders = countsFromJson(o.value(keys::orders));
     d.ordersTotal = integer(o, keys::ordersTotal);
     d.paidAmount = integer(o, keys::paidAmount);
+    d.refundedAmount = integer(o, keys::refundedAmount);
+    d.netAmount = integer(o, keys::netAmount);
     if (!o.contains(keys::stream))
         return d;
     d.hasInfrastructure = true;

@@ -830,7 +830,9 @@ struct DashboardSummary
     QString date; ///< YYYY-MM-DD, the server's today
     QHash<QString, qint64> orders; ///< order status → orders created today
     qint64 ordersTotal = 0;
-    qint64 paidAmount = 0; ///< cents, of today's orders that were paid
+    qint64 paidAmount = 0; ///< cents the channels took today (refunded since or not)
+    qint64 refundedAmount = 0; ///< cents that went back today (refunds that succeeded today)
+    qint64 netAmount = 0; ///< paidAmount − refundedAmount: the headline
     QString from; ///< RFC 3339: the start of `date`
 
     bool hasInfrastructure = false;

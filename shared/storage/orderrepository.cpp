@@ -403,13 +403,12 @@ QHash<OrderStatus, qint64> OrderRepository::countByStatus(qint64 createdFrom,
     return counts;
 }
 
-qint64 OrderRepository::paidAmount(qint64 createdFrom, qint64 createdBefore) const
+qint64 OrderRepository::paidAmount(qint64 from, qint64 before) const
 {
-    Statement st(
-        m_db.threadConnection(),
-        QStringLiteral("SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM pay_orders "
-                       "WHERE created_at >= ? AND created_at < ? AND paid_at IS NOT NULL"));
-    st.bind(createdFrom).bind(createdBefore).exec();
+    Statement st(m_db.threadConnection(),
+                 QStringLiteral("SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM pay_orders "
+                                "WHERE paid_at >= ? AND paid_at < ?"));
+    st.bind(from).bind(before).exec();
     return st.next() ? st.int64(0) : 0;
 }
 

@@ -151,8 +151,9 @@ public:
     QList<PayOrder> needingRefund(int limit) const;
     /// Orders created in [from, before) per status (the dashboard).
     QHash<OrderStatus, qint64> countByStatus(qint64 createdFrom, qint64 createdBefore) const;
-    /// The amount of the orders created in [from, before) that were paid (paid_at set).
-    qint64 paidAmount(qint64 createdFrom, qint64 createdBefore) const;
+    /// Cents the channels took from @p from to before @p before (Unix ms, by paid_at), refunded
+    /// or not since: the day's "paid" (refunds are RefundRepository::refundedAmount()).
+    qint64 paidAmount(qint64 from, qint64 before) const;
 
 private:
     Database &m_db;

@@ -216,4 +216,14 @@ Page<Refund> RefundRepository::list(const std::optional<PageCursor> &after, int 
         });
 }
 
+qint64 RefundRepository::refundedAmount(qint64 from, qint64 before) const
+{
+    Statement st(m_db.threadConnection(),
+                 QStringLiteral("SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM refunds "
+                                "WHERE status = 'SUCCESS' AND finished_at >= ? AND "
+                                "finished_at < ?"));
+    st.bind(from).bind(before).exec();
+    return st.next() ? st.int64(0) : 0;
+}
+
 } // namespace pomelo

@@ -70,6 +70,9 @@ public:
     QList<Refund> processing(qint64 updatedBefore, int limit) const;
     /// Newest first, keyset pagination on (created_at, id).
     Page<Refund> list(const std::optional<PageCursor> &after, int limit) const;
+    /// Cents that went back to payers from @p from to before @p before (Unix ms): refunds that
+    /// succeeded then (finished_at), partial ones included.
+    qint64 refundedAmount(qint64 from, qint64 before) const;
 
 private:
     Database &m_db;

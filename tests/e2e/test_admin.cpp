@@ -1209,6 +1209,21 @@ void TestAdmin::dashboard()
     QCOMPARE(s[QStringLiteral("paidAmount")].toInteger(-1), 2345);
     for (const char *key : {"stream", "queues", "notifications", "paymentExceptions"})
         QVERIFY2(!s.contains(QLatin1String(key)), key);
+
+    // Money that adds up (issue #17): a partial refund today stays in "paid", shows in
+    // "refunded", and the headline is the net.
+    QCOMPARE(d[QStringLiteral("refundedAmount")].toInteger(-1), 0);
+    QCOMPARE(d[QStringLiteral("netAmount")].toInteger(-1), 2345);
+    const QString paidId = pay.create(pay.orderFields(QStringLiteral("DASH-PAID"), 2345))
+                               .json()[QStringLiteral("orderId")]
+                               .toString();
+    QCOMPARE(pay.refund(paidId, QStringLiteral("DASH-RF-1"), 345, QStringLiteral("partial")).status,
+             201);
+    QTRY_COMPARE_WITH_TIMEOUT(summary(admin)[QStringLiteral("refundedAmount")].toInteger(-1), 345,
+                              15000);
+    d = summary(staff);
+    QCOMPARE(d[QStringLiteral("paidAmount")].toInteger(-1), 2345);
+    QCOMPARE(d[QStringLiteral("netAmount")].toInteger(-1), 2000);
 }
 
 void TestAdmin::paymentExceptions()

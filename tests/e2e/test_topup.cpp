@@ -149,7 +149,7 @@ private slots:
     void sameNotificationTwiceCreditsOnce();
     void twoStudentsOfOneRoomAtOnce_data() { addBackendRows(); }
     void twoStudentsOfOneRoomAtOnce();
-    void badInputsChangeNothing_data();
+    void badInputsChangeNothing_data() { addBackendRows(); }
     void badInputsChangeNothing();
     void lowBalanceReminderOncePerCrossing_data() { addBackendRows(); }
     void lowBalanceReminderOncePerCrossing();
@@ -456,13 +456,10 @@ void TestTopup::twoStudentsOfOneRoomAtOnce()
         10000);
 }
 
-void TestTopup::badInputsChangeNothing_data()
+void TestTopup::badInputsChangeNothing()
 {
-    addBackendColumn();
-    QTest::addColumn<QByteArray>("body");
-    QTest::addColumn<int>("code");
-    const QStringList only =
-        qEnvironmentVariable("POMELO_E2E_BACKENDS").split(u',', Qt::SkipEmptyParts);
+    // One server per database for every case (a server per case cost a minute).
+    QFETCH(QString, backend);
     const struct
     {
         const char *name;
@@ -486,46 +483,40 @@ void TestTopup::badInputsChangeNothing_data()
              + "\"}",
          4130},
     };
-    for (const char *backend : {"sqlite", "postgres"}) {
-        if (!only.isEmpty() && !only.contains(QLatin1String(backend)))
-            continue;
-        for (const auto &c : cases)
-            QTest::addRow("%s: %s", backend, c.name)
-                << QString::fromLatin1(backend) << c.body << c.code;
-    }
-}
-
-void TestTopup::badInputsChangeNothing()
-{
-    QFETCH(QString, backend);
-    QFETCH(QByteArray, body);
-    QFETCH(int, code);
     auto server = startServer(backend);
     QVERIFY(server);
     Student alice(*server, QStringLiteral("alice"), QStringLiteral("T0008"));
     Student mallory(*server, QStringLiteral("mallory"), QStringLiteral("T0009"));
     QCOMPARE(alice.bind(QStringLiteral("ZY1-105")).status, 200);
-    QCOMPARE(errorCode(alice.user.post(QStringLiteral("/api/v1/topups"), body)), code);
-    QCOMPARE(alice.user.get(QStringLiteral("/api/v1/topups"))
-                 .json()[QStringLiteral("items")]
-                 .toArray()
-                 .size(),
-             0);
-    if (QByteArray(QTest::currentDataTag()).endsWith("malformed JSON")) {
-        // Someone else's ids, unknown and malformed ids, a state that does not allow signing.
-        const QString id = alice.create(2000).json()[QStringLiteral("id")].toString();
-        QCOMPARE(errorCode(mallory.user.get(QStringLiteral("/api/v1/topups/") + id)), 1105);
-        QCOMPARE(errorCode(mallory.user.post(QStringLiteral("/api/v1/topups/%1/sign").arg(id), {})),
-                 1105);
-        QCOMPARE(errorCode(alice.user.get(QStringLiteral("/api/v1/topups/1234567"))), 1104);
-        QCOMPARE(errorCode(alice.user.get(QStringLiteral("/api/v1/topups/abc"))), 1104);
-        QCOMPARE(server->get(QStringLiteral("/api/v1/topups/") + id).status, 401);
-        QVERIFY(pay(*server, alice, id));
-        QTRY_COMPARE_WITH_TIMEOUT(alice.status(id), QStringLiteral("DELIVERED"), 20000);
-        QCOMPARE(errorCode(alice.user.post(QStringLiteral("/api/v1/topups/%1/sign").arg(id), {})),
-                 1106);
-        QCOMPARE(creditsOf(*server, QStringLiteral("ZY1-105"), id), 1);
+    for (const auto &c : cases) {
+        const HttpResult r = alice.user.post(QStringLiteral("/api/v1/topups"), c.body);
+        QVERIFY2(errorCode(r) == c.code,
+                 qPrintable(QStringLiteral("%1: %2 %3")
+                                .arg(QLatin1String(c.name))
+                                .arg(r.status)
+                                .arg(QString::fromUtf8(r.body.left(200)))));
+        QCOMPARE(alice.user.get(QStringLiteral("/api/v1/topups"))
+                     .json()[QStringLiteral("items")]
+                     .toArray()
+                     .size(),
+                 0);
     }
+    QCOMPARE(errorCode(alice.bind(QStringLiteral(""))), 4001);
+    QCOMPARE(errorCode(alice.user.put(QStringLiteral("/api/v1/me/room"), "{\"roomId\":7}")), 4001);
+
+    // Someone else's ids, unknown and malformed ids, a state that does not allow signing.
+    const QString id = alice.create(2000).json()[QStringLiteral("id")].toString();
+    QCOMPARE(errorCode(mallory.user.get(QStringLiteral("/api/v1/topups/") + id)), 1105);
+    QCOMPARE(errorCode(mallory.user.post(QStringLiteral("/api/v1/topups/%1/sign").arg(id), {})),
+             1105);
+    QCOMPARE(errorCode(alice.user.get(QStringLiteral("/api/v1/topups/1234567"))), 1104);
+    QCOMPARE(errorCode(alice.user.get(QStringLiteral("/api/v1/topups/abc"))), 1104);
+    QCOMPARE(server->get(QStringLiteral("/api/v1/topups/") + id).status, 401);
+    QVERIFY(pay(*server, alice, id));
+    QTRY_COMPARE_WITH_TIMEOUT(alice.status(id), QStringLiteral("DELIVERED"), 20000);
+    QCOMPARE(errorCode(alice.user.post(QStringLiteral("/api/v1/topups/%1/sign").arg(id), {})),
+             1106);
+    QCOMPARE(creditsOf(*server, QStringLiteral("ZY1-105"), id), 1);
 }
 
 void TestTopup::lowBalanceReminderOncePerCrossing()

@@ -44,6 +44,8 @@ private slots:
     void concurrentRefundsNeverExceedThePayment();
     void finish_data() { backendRows(); }
     void finish();
+    void refundedAmountOfADay_data() { backendRows(); }
+    void refundedAmountOfADay();
     void listsAndPolling_data() { backendRows(); }
     void listsAndPolling();
 
@@ -154,6 +156,32 @@ void TestRefundRepository::finish()
     QCOMPARE(r->channelRefundNo, QStringLiteral("50000000382019052709732678859"));
     QCOMPARE(r->finishedAt, std::optional<qint64>(1800000000000));
     QCOMPARE(r->version, 2);
+}
+
+void TestRefundRepository::refundedAmountOfADay()
+{
+    // The dashboard's "refunded": what went back in the day, by when the refund succeeded (a
+    // partial one counts its own amount, one still processing or refused counts nothing).
+    auto db = database();
+    RefundRepository repo(*db);
+    const qint64 day = 1800000000000;
+    const qint64 next = day + 24 * 3600 * 1000;
+    db->transact([&](Transaction &tx) {
+        repo.insert(tx, sampleRefund(10, 1, QStringLiteral("RF-1"), 500));
+        repo.insert(tx, sampleRefund(11, 1, QStringLiteral("RF-2"), 350));
+        repo.insert(tx, sampleRefund(12, 2, QStringLiteral("RF-3"), 1000));
+        repo.insert(tx, sampleRefund(13, 2, QStringLiteral("RF-4"), 70));
+        repo.insert(tx, sampleRefund(14, 2, QStringLiteral("RF-5"), 9));
+    });
+    db->transact([&](Transaction &tx) {
+        QVERIFY(repo.finish(tx, 10, 0, RefundStatus::Success, {}, day));
+        QVERIFY(repo.finish(tx, 11, 0, RefundStatus::Success, {}, next - 1));
+        QVERIFY(repo.finish(tx, 12, 0, RefundStatus::Success, {}, next)); // the next day
+        QVERIFY(repo.finish(tx, 13, 0, RefundStatus::Abnormal, {}, day + 5));
+    });
+    QCOMPARE(repo.refundedAmount(day, next), 850);
+    QCOMPARE(repo.refundedAmount(next, next + 24 * 3600 * 1000), 1000);
+    QCOMPARE(repo.refundedAmount(0, day), 0);
 }
 
 void TestRefundRepository::listsAndPolling()

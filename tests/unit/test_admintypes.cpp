@@ -649,8 +649,8 @@ QByteArray withKeys(const char *topupJson, const QByteArray &extra)
 // ---- Dashboard ----
 
 const char StaffDashboardJson[] = R"json({"date":"2026-12-07",
-"from":"2026-12-07T00:00:00.000+08:00","orders":{"CLOSED":1,"INIT":1,"PAID":1},"ordersTotal":3,
-"paidAmount":4000})json";
+"from":"2026-12-07T00:00:00.000+08:00","netAmount":3500,"orders":{"CLOSED":1,"INIT":1,"PAID":1},
+"ordersTotal":3,"paidAmount":4000,"refundedAmount":500})json";
 
 DashboardSummary staffDashboard()
 {
@@ -660,12 +660,15 @@ DashboardSummary staffDashboard()
     d.orders = {{u"CLOSED"_s, 1}, {u"INIT"_s, 1}, {u"PAID"_s, 1}};
     d.ordersTotal = 3;
     d.paidAmount = 4000;
+    d.refundedAmount = 500;
+    d.netAmount = 3500;
     return d;
 }
 
 const char AdminDashboardJson[] = R"json({"date":"2026-12-07",
-"from":"2026-12-07T00:00:00.000+08:00","notifications":{"DELIVERED":1,"FAILED":2,"PENDING":3},
-"orders":{"CLOSED":1,"INIT":1,"PAID":1},"ordersTotal":3,"paidAmount":4000,
+"from":"2026-12-07T00:00:00.000+08:00","netAmount":3500,
+"notifications":{"DELIVERED":1,"FAILED":2,"PENDING":3},
+"orders":{"CLOSED":1,"INIT":1,"PAID":1},"ordersTotal":3,"paidAmount":4000,"refundedAmount":500,
 "paymentExceptions":{"REFUNDED":1,"REFUNDING":0,"REFUND_FAILED":0},
 "queues":{"booking-expiry":{"processing":0,"scheduled":8},
 "order-timeout":{"processing":1,"scheduled":2}},"stream":{"deadLetterLength":0,"lag":null,

@@ -498,8 +498,10 @@ void TestOrderRepository::sweepsAndCounts()
     QCOMPARE(counts.value(OrderStatus::Closed), 1);
     QCOMPARE(counts.value(OrderStatus::Paying), 0);
     QCOMPARE(repo.countByStatus(1001, 1003).value(OrderStatus::Init), 1);
-    QCOMPARE(repo.paidAmount(0, 2000), 2000);
-    QCOMPARE(repo.paidAmount(1001, 2000), 0);
+    // The day's "paid" counts by when the money came (paid_at 5000), not when the order was made.
+    QCOMPARE(repo.paidAmount(0, 2000), 0);
+    QCOMPARE(repo.paidAmount(4000, 6000), 2000);
+    QCOMPARE(repo.paidAmount(5001, 9000), 0);
 }
 
 void TestOrderRepository::outboxSignal()

@@ -105,6 +105,53 @@ void printNextSteps(const Config &config, const QString &keyFile)
                        "check GET /readyz"));
 }
 
+/// The in-house merchants of the pay platform (booking, and top-up when that module runs): each
+/// gets its internal app unless it has one; what was created or found goes to @p changed or
+/// @p already. Throws Error when an app can be neither created nor found.
+void ensureInHouseApps(Database &db, const SecretBox &box, const Config &config, bool showSecret,
+                       QStringList &changed, QStringList &already)
+{
+    AppRepository apps(db, box);
+    const QStringList hosts = bookingNotifyHosts(config);
+    // The in-house merchants of the pay platform: each module that runs signs as its app.
+    struct InHouse
+    {
+        QString what;
+        QString appId;
+        QString name;
+        QString notifyPath;
+    };
+    QList<InHouse> inHouse {{QStringLiteral("booking"), config.bookingAppId(),
+                             QStringLiteral("场馆预约"), QStringLiteral("/api/v1/pay-notify")}};
+    if (config.hasModule(QStringLiteral("topup")))
+        inHouse.append({QStringLiteral("top-up"), config.topupAppId(), QStringLiteral("水电充值"),
+                        QStringLiteral("/api/v1/topup-notify")});
+    for (const InHouse &h : std::as_const(inHouse)) {
+        const std::optional<DemoApp> added = db.transact([&](Transaction &tx) {
+            return DemoData::addInHouseApp(tx, apps, h.appId, h.name, hosts, true);
+        });
+        const std::optional<App> app = apps.find(h.appId);
+        if (!app)
+            throw Error(ErrorCode::Internal,
+                        QStringLiteral("the %1 app %2 could not be created").arg(h.what, h.appId));
+        if (added) {
+            changed.append(QStringLiteral("%1 app '%2'").arg(h.what, h.appId));
+            out(QStringLiteral("%1 app '%2' created (internal; notified at %3%4)")
+                    .arg(h.what, h.appId, config.publicBaseUrl(), h.notifyPath));
+        } else {
+            already.append(QStringLiteral("%1 app '%2'").arg(h.what, h.appId));
+            if (!app->internal || !app->active)
+                out(QStringLiteral("warning: the %1 app '%2' is %3; the %1 module needs an "
+                                   "active internal app")
+                        .arg(h.what, h.appId,
+                             app->active ? QStringLiteral("not internal")
+                                         : QStringLiteral("disabled")));
+        }
+        if (showSecret)
+            out(QStringLiteral("%1 app secret: %2").arg(h.what, QString::fromLatin1(app->secret)));
+    }
+}
+
 } // namespace
 
 int runInitCommand(const Config &config, bool showSecret)
@@ -144,46 +191,7 @@ int runInitCommand(const Config &config, bool showSecret)
         if (check == SecretCheck::Result::Created)
             changed.append(QStringLiteral("secret key check stored"));
 
-        AppRepository apps(db, box);
-        const QStringList hosts = bookingNotifyHosts(config);
-        // The in-house merchants of the pay platform: each module that runs signs as its app.
-        struct InHouse
-        {
-            QString what;
-            QString appId;
-            QString name;
-            QString notifyPath;
-        };
-        QList<InHouse> inHouse {{QStringLiteral("booking"), config.bookingAppId(),
-                                 QStringLiteral("场馆预约"), QStringLiteral("/api/v1/pay-notify")}};
-        if (config.hasModule(QStringLiteral("topup")))
-            inHouse.append({QStringLiteral("top-up"), config.topupAppId(),
-                            QStringLiteral("水电充值"), QStringLiteral("/api/v1/topup-notify")});
-        for (const InHouse &h : std::as_const(inHouse)) {
-            const std::optional<DemoApp> added = db.transact([&](Transaction &tx) {
-                return DemoData::addInHouseApp(tx, apps, h.appId, h.name, hosts, true);
-            });
-            const std::optional<App> app = apps.find(h.appId);
-            if (!app)
-                return fail(
-                    QStringLiteral("the %1 app %2 could not be created").arg(h.what, h.appId));
-            if (added) {
-                changed.append(QStringLiteral("%1 app '%2'").arg(h.what, h.appId));
-                out(QStringLiteral("%1 app '%2' created (internal; notified at %3%4)")
-                        .arg(h.what, h.appId, config.publicBaseUrl(), h.notifyPath));
-            } else {
-                already.append(QStringLiteral("%1 app '%2'").arg(h.what, h.appId));
-                if (!app->internal || !app->active)
-                    out(QStringLiteral("warning: the %1 app '%2' is %3; the %1 module needs an "
-                                       "active internal app")
-                            .arg(h.what, h.appId,
-                                 app->active ? QStringLiteral("not internal")
-                                             : QStringLiteral("disabled")));
-            }
-            if (showSecret)
-                out(QStringLiteral("%1 app secret: %2")
-                        .arg(h.what, QString::fromLatin1(app->secret)));
-        }
+        ensureInHouseApps(db, box, config, showSecret, changed, already);
 
         bool adminCreated = false;
         const QString admin = ensureAdmin(db, config, &adminCreated);
